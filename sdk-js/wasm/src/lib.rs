@@ -1,0 +1,1 @@
+//! Placeholder: the browser bindings land in the walking skeleton.

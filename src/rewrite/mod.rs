@@ -1,0 +1,1 @@
+//! PLACEHOLDER: the lol_html rewriter (feature `html`) lands with issue 3.

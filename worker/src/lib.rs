@@ -1,0 +1,1 @@
+//! Placeholder: the Worker lands in the walking skeleton.
