@@ -1,0 +1,283 @@
+// Trailhead Outfitters demo store: the cart (kept in localStorage), search filtering and the
+// pretend checkout. Independent of the Signpost SDK: the store works when the SDK is missing.
+// The SDK tracks clicks on [data-sp-track] elements by itself; this file only tells it about
+// the demo purchase, if the SDK is there.
+(function () {
+  'use strict';
+
+  var KEY = 'trailhead.cart.v1';
+  var SDK = '/sdk/signpost.js';
+
+  function $(sel, root) { return (root || document).querySelector(sel); }
+  function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
+
+  function esc(s) {
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+    });
+  }
+
+  var data = null;
+  function catalog() {
+    if (data) return data;
+    var el = document.getElementById('store-catalog');
+    try { data = el ? JSON.parse(el.textContent) : null; } catch (e) { data = null; }
+    return data;
+  }
+  function product(id) {
+    var c = catalog();
+    if (!c) return null;
+    for (var i = 0; i < c.products.length; i++) if (c.products[i].id === id) return c.products[i];
+    return null;
+  }
+  var fmt = null;
+  function money(n) {
+    if (!fmt) {
+      var c = catalog();
+      fmt = new Intl.NumberFormat('en-US', { style: 'currency', currency: (c && c.currency) || 'USD' });
+    }
+    return fmt.format(n);
+  }
+
+  // ------------------------------------------------------------------ cart storage
+
+  function readCart() {
+    try {
+      var v = JSON.parse(localStorage.getItem(KEY) || '[]');
+      if (!Array.isArray(v)) return [];
+      return v.filter(function (x) {
+        return x && typeof x.id === 'string' && typeof x.qty === 'number' && x.qty > 0 && x.qty < 100;
+      });
+    } catch (e) {
+      return [];
+    }
+  }
+  function writeCart(items) {
+    try { localStorage.setItem(KEY, JSON.stringify(items)); } catch (e) { /* private mode: the cart lives for this page only */ }
+    showCount(items);
+  }
+  function addToCart(id, price, name) {
+    var items = readCart();
+    var line = items.filter(function (x) { return x.id === id; })[0];
+    if (line) line.qty += 1;
+    else items.push({ id: id, qty: 1, price: Number(price) || 0, name: name || id });
+    writeCart(items);
+  }
+  function setQty(id, qty) {
+    var items = readCart()
+      .map(function (x) { if (x.id === id) x.qty = qty; return x; })
+      .filter(function (x) { return x.qty > 0; });
+    writeCart(items);
+  }
+  function showCount(items) {
+    var n = (items || readCart()).reduce(function (s, x) { return s + x.qty; }, 0);
+    $all('[data-cart-count]').forEach(function (el) {
+      el.textContent = String(n);
+      el.hidden = n === 0;
+    });
+  }
+
+  // ------------------------------------------------------------------ toast
+
+  var toastTimer = 0;
+  function toast(html) {
+    var el = $('.toast');
+    if (!el) return;
+    el.innerHTML = html;
+    el.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { el.hidden = true; }, 3200);
+  }
+
+  // ------------------------------------------------------------------ add to cart
+
+  document.addEventListener('click', function (ev) {
+    var btn = ev.target.closest && ev.target.closest('[data-sp-track="add_to_cart"]');
+    if (!btn || btn.disabled) return;
+    var id = btn.getAttribute('data-product-id');
+    if (!id) return;
+    addToCart(id, btn.getAttribute('data-price'), btn.getAttribute('data-name'));
+    if (!btn.hasAttribute('data-label')) btn.setAttribute('data-label', btn.textContent);
+    btn.classList.add('btn-done');
+    btn.textContent = 'Added ✓';
+    clearTimeout(btn._spDone);
+    btn._spDone = setTimeout(function () {
+      btn.classList.remove('btn-done');
+      btn.textContent = btn.getAttribute('data-label');
+    }, 1400);
+    toast('<b>' + esc(btn.getAttribute('data-name') || 'Item') + '</b> is in your cart. <a href="/cart">View cart</a>');
+  });
+
+  // ------------------------------------------------------------------ cart page
+
+  function totals(items) {
+    var c = catalog() || {};
+    var sub = items.reduce(function (s, x) { return s + x.qty * x.price; }, 0);
+    var free = c.freeShippingOver || 99;
+    var ship = sub === 0 || sub >= free ? 0 : c.shippingFlat || 8.95;
+    return { sub: sub, ship: ship, total: sub + ship, free: free };
+  }
+
+  function lines(items) {
+    // Prices come from the catalog when it knows the product; the stored price is a fallback.
+    return items.map(function (x) {
+      var p = product(x.id) || {};
+      return {
+        id: x.id,
+        qty: x.qty,
+        price: typeof p.price === 'number' ? p.price : x.price,
+        name: p.name || x.name || x.id,
+        url: p.url || '/products/' + x.id,
+        image: p.image || '/img/' + x.id + '.svg',
+        category: p.category || '',
+      };
+    });
+  }
+
+  function renderCart(root) {
+    var items = lines(readCart());
+    if (!items.length) {
+      root.innerHTML =
+        '<div class="empty"><h2>Your cart is empty</h2><p>Find something for your next trip.</p>' +
+        '<p><a class="cta" href="/category/tents">Shop tents</a> <a class="cta cta-ghost" href="/search">Browse all gear</a></p></div>';
+      return;
+    }
+    var t = totals(items);
+    var rows = items.map(function (x) {
+      return '<li class="cart-line">' +
+        '<a href="' + esc(x.url) + '"><img src="' + esc(x.image) + '" alt="" width="400" height="300"></a>' +
+        '<div class="cart-line-info"><p class="eyebrow">' + esc(x.category) + '</p><a class="cart-line-name" href="' + esc(x.url) + '">' + esc(x.name) + '</a>' +
+        '<p class="muted">' + money(x.price) + ' each</p></div>' +
+        '<div class="qty" role="group" aria-label="Quantity of ' + esc(x.name) + '">' +
+        '<button type="button" data-qty="-1" data-id="' + esc(x.id) + '" aria-label="One less">−</button><span>' + x.qty + '</span>' +
+        '<button type="button" data-qty="1" data-id="' + esc(x.id) + '" aria-label="One more">+</button></div>' +
+        '<b class="cart-line-total">' + money(x.qty * x.price) + '</b>' +
+        '<button class="link-btn" type="button" data-remove data-sp-track="remove_from_cart" data-product-id="' + esc(x.id) + '" data-price="' + esc(x.price) + '">Remove</button>' +
+        '</li>';
+    }).join('');
+    var left = t.free - t.sub;
+    root.innerHTML =
+      '<ul class="cart-lines">' + rows + '</ul>' +
+      '<aside class="summary"><h2>Summary</h2>' +
+      '<dl><dt>Subtotal</dt><dd>' + money(t.sub) + '</dd><dt>Shipping</dt><dd>' + (t.ship ? money(t.ship) : 'Free') + '</dd>' +
+      '<dt class="total">Total</dt><dd class="total">' + money(t.total) + '</dd></dl>' +
+      (left > 0 ? '<p class="muted">Add ' + money(left) + ' more for free shipping.</p>' : '<p class="muted">Your order ships free.</p>') +
+      '<a class="btn btn-lg btn-block" href="/checkout">Go to checkout</a>' +
+      '<p class="muted small">Demo store: checkout takes no payment.</p></aside>';
+  }
+
+  function initCart() {
+    var root = $('[data-cart-root]');
+    if (!root) return;
+    renderCart(root);
+    root.addEventListener('click', function (ev) {
+      var b = ev.target.closest('button');
+      if (!b) return;
+      var items = readCart();
+      if (b.hasAttribute('data-remove')) {
+        setQty(b.getAttribute('data-product-id'), 0);
+      } else if (b.hasAttribute('data-qty')) {
+        var id = b.getAttribute('data-id');
+        var line = items.filter(function (x) { return x.id === id; })[0];
+        if (line) setQty(id, Math.min(99, line.qty + Number(b.getAttribute('data-qty'))));
+      } else {
+        return;
+      }
+      // Re-render after the SDK's own click listeners have seen the button.
+      setTimeout(function () { renderCart(root); }, 0);
+    });
+  }
+
+  // ------------------------------------------------------------------ checkout
+
+  function renderSummary(el, items) {
+    var t = totals(items);
+    el.innerHTML = '<h2>Order summary</h2>' +
+      (items.length
+        ? '<ul class="summary-lines">' + items.map(function (x) {
+            return '<li><img src="' + esc(x.image) + '" alt="" width="400" height="300"><span>' + esc(x.name) + (x.qty > 1 ? ' × ' + x.qty : '') + '</span><b>' + money(x.qty * x.price) + '</b></li>';
+          }).join('') + '</ul>' +
+          '<dl><dt>Subtotal</dt><dd>' + money(t.sub) + '</dd><dt>Shipping</dt><dd>' + (t.ship ? money(t.ship) : 'Free') + '</dd>' +
+          '<dt class="total">Total</dt><dd class="total">' + money(t.total) + '</dd></dl>'
+        : '<p>Your cart is empty. <a href="/search">Find some gear</a> first.</p>');
+  }
+
+  function trackPurchase(order) {
+    // The SDK's API: track(type, props). A missing SDK (404) is fine.
+    try {
+      import(SDK).then(function (sdk) {
+        if (sdk && typeof sdk.track === 'function') sdk.track('purchase', order);
+      }, function () {});
+    } catch (e) { /* no dynamic import: nothing to tell */ }
+  }
+
+  function initCheckout() {
+    var root = $('[data-checkout-root]');
+    if (!root) return;
+    var summary = $('[data-checkout-summary]', root);
+    var form = $('[data-checkout-form]', root);
+    var items = lines(readCart());
+    renderSummary(summary, items);
+    if (!items.length) $('[data-place-order]', form).disabled = true;
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var current = lines(readCart());
+      if (!current.length) return;
+      var t = totals(current);
+      var rnd = new Uint32Array(1);
+      (window.crypto || {}).getRandomValues ? crypto.getRandomValues(rnd) : (rnd[0] = Date.now());
+      var orderId = 'TH-' + (rnd[0] % 1000000).toString().padStart(6, '0');
+      trackPurchase({ order_id: orderId, total: Math.round(t.total * 100) / 100, items: current.map(function (x) { return x.id; }) });
+      writeCart([]);
+      var name = (form.elements.name.value || '').trim().split(/\s+/)[0];
+      root.innerHTML =
+        '<div class="confirm"><p class="eyebrow">Demo order ' + esc(orderId) + '</p>' +
+        '<h2>Thanks' + (name ? ', ' + esc(name) : '') + '! Your demo order is placed.</h2>' +
+        '<p>' + current.length + ' item' + (current.length === 1 ? '' : 's') + ', ' + money(t.total) + '. Nothing was charged and nothing will ship: this is a demonstration store.</p>' +
+        '<p><a class="cta" href="/">Back to the store</a></p></div>';
+    });
+  }
+
+  // ------------------------------------------------------------------ search
+
+  function initSearch() {
+    var results = $('[data-search-results]');
+    if (!results) return;
+    var q = (new URLSearchParams(location.search).get('q') || '').trim();
+    var input = $('[data-search-input]');
+    if (input) input.value = q;
+    $all('.header-search input[name=q]').forEach(function (el) { el.value = q; });
+    var words = q.toLowerCase().split(/\s+/).filter(Boolean).map(function (w) {
+      return w.length > 3 ? w.replace(/(es|s)$/, '') : w;
+    });
+    var cards = $all('.card', results);
+    var shown = 0;
+    cards.forEach(function (c) {
+      var hay = c.getAttribute('data-search') || '';
+      var ok = words.every(function (w) { return hay.indexOf(w) !== -1; });
+      c.hidden = !ok;
+      if (ok) shown++;
+    });
+    var title = $('[data-search-title]');
+    var summary = $('[data-search-summary]');
+    if (q) {
+      if (title) title.textContent = 'Results for “' + q + '”';
+      if (summary) summary.textContent = shown + ' product' + (shown === 1 ? '' : 's') + ' found';
+      document.title = 'Search: ' + q + ' | Trailhead Outfitters';
+    }
+    var empty = $('[data-search-empty]');
+    if (empty) empty.hidden = shown !== 0;
+  }
+
+  function init() {
+    showCount();
+    initCart();
+    initCheckout();
+    initSearch();
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
+  else init();
+
+  // Another tab changed the cart.
+  window.addEventListener('storage', function (ev) { if (ev.key === KEY) showCount(); });
+})();
