@@ -1,82 +1,127 @@
-//! PLACEHOLDER facade, replaced by the real engine (issue 3). The signatures are the contract
-//! the hosts build against; the behaviour here is only enough for the walking skeleton.
+//! The facade the hosts (Worker, browser, CLI) use: a compiled config and catalog, and the
+//! three things a host does with a visitor's profile: record, decide, or both for a request.
 
-use crate::plan::{Plan, SlotPlan};
-use serde::{Deserialize, Serialize};
+use crate::catalog::Catalog;
+use crate::config::check::Issues;
+use crate::config::Config;
+use crate::decision::decide;
+use crate::events::{page_view, Event};
+use crate::record::record;
+use crate::request::RequestFacts;
+use crate::time::Millis;
 use serde_json::{Map, Value};
 
-/// Milliseconds since the Unix epoch, as the hosts' clocks give it.
-pub type Millis = i64;
-
-#[derive(Debug, thiserror::Error)]
-pub enum EngineError {
-    #[error("config: {0}")]
-    Config(String),
-}
-
-/// A visitor's long-lived state, stored in KV under `profile:<id>`.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct Profile {
-    pub id: String,
-    #[serde(default)]
-    pub traits: Map<String, Value>,
-    #[serde(default)]
-    pub page_views: u32,
-}
-
-impl Profile {
-    pub fn new(id: &str) -> Profile {
-        Profile {
-            id: id.to_string(),
-            ..Default::default()
-        }
-    }
-}
-
-/// One event, in the SDK's wire shape: `{"type": "add_to_cart", ...props}`.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct Event {
-    #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(flatten)]
-    pub props: Map<String, Value>,
-}
+use crate::decision::Decision;
+use crate::profile::Profile;
+use crate::request::RequestInfo;
 
 /// Site-wide business signals (`signals` in KV): name -> data.
 pub type Signals = Map<String, Value>;
 
-/// What the core needs to know about an HTTP request.
-#[derive(Clone, Debug, Default)]
-pub struct RequestInfo {
-    /// Path and query (`/products/x?utm_source=email`), or an absolute URL.
-    pub url: String,
-    /// Header names in lower case.
-    pub headers: Vec<(String, String)>,
-    pub country: Option<String>,
-    pub region: Option<String>,
+/// Why an engine could not be built; the message lists every problem with its path.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("invalid config: {0}")]
+    Config(Issues),
+    #[error("invalid catalog: {0}")]
+    Catalog(Issues),
 }
 
-/// The outcome for one request: the Plan and what led to it.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Decision {
-    pub plan: Plan,
-    pub tier: String,
-    pub holdout: bool,
+impl EngineError {
+    pub fn issues(&self) -> &Issues {
+        match self {
+            EngineError::Config(i) | EngineError::Catalog(i) => i,
+        }
+    }
+}
+
+/// Consent as read from a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConsentState {
+    Granted,
+    /// `Sec-GPC: 1` and the config respects it.
+    DeniedByGpc,
+    /// The consent cookie says no (or is absent and the default is "denied").
+    DeniedByCookie,
+}
+
+impl ConsentState {
+    pub fn granted(self) -> bool {
+        self == ConsentState::Granted
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentState::Granted => "granted",
+            ConsentState::DeniedByGpc => "denied by Sec-GPC",
+            ConsentState::DeniedByCookie => "denied by the consent cookie",
+        }
+    }
 }
 
 /// A compiled config and catalog, built once per config version and shared by requests.
+#[derive(Clone, Debug)]
 pub struct Engine {
-    config: Value,
+    config: Config,
+    catalog: Catalog,
 }
 
 impl Engine {
-    pub fn new(config_json: &str, _catalog_json: Option<&str>) -> Result<Engine, EngineError> {
-        let config: Value =
-            serde_json::from_str(config_json).map_err(|e| EngineError::Config(e.to_string()))?;
-        Ok(Engine { config })
+    /// Compiles a config (and its catalog). All problems are reported at once.
+    pub fn new(config_json: &str, catalog_json: Option<&str>) -> Result<Engine, EngineError> {
+        let config = Config::parse(config_json).map_err(EngineError::Config)?;
+        let catalog = match catalog_json {
+            Some(c) => Catalog::parse(c).map_err(EngineError::Catalog)?,
+            None => Catalog::empty(),
+        };
+        Ok(Engine { config, catalog })
     }
 
-    /// Records the request's own events, then decides and counts the impressions.
+    pub fn from_parts(config: Config, catalog: Catalog) -> Engine {
+        Engine { config, catalog }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Consent for a request: `Sec-GPC: 1` (when respected), then the consent cookie, then the
+    /// config's default.
+    pub fn consent(&self, req: &RequestInfo) -> ConsentState {
+        let c = &self.config.consent;
+        if c.respect_gpc && req.header("sec-gpc").map(str::trim) == Some("1") {
+            return ConsentState::DeniedByGpc;
+        }
+        match req.cookie(&c.cookie).map(|v| v.to_ascii_lowercase()) {
+            Some(v) if matches!(v.as_str(), "denied" | "0" | "false" | "no") => {
+                ConsentState::DeniedByCookie
+            }
+            Some(v) if matches!(v.as_str(), "granted" | "1" | "true" | "yes") => {
+                ConsentState::Granted
+            }
+            _ if c.default_granted => ConsentState::Granted,
+            _ => ConsentState::DeniedByCookie,
+        }
+    }
+
+    /// The `request.*` facts of a request at `now` (in the config's timezone).
+    pub fn request_facts(&self, req: &RequestInfo, now: Millis) -> RequestFacts {
+        RequestFacts::new(req, &self.config.timezone, now)
+    }
+
+    /// The events a request produces at the edge: its `page_view`, then `track` events.
+    pub fn request_events(&self, facts: &RequestFacts) -> Vec<Event> {
+        let mut out = vec![page_view(facts)];
+        out.extend(self.config.track.iter().filter_map(|t| t.derive(facts)));
+        out
+    }
+
+    /// A page request: records its own events, decides, and counts what was served.
+    /// Without consent nothing is read or recorded and the decision is empty.
     pub fn on_request(
         &self,
         profile: &mut Profile,
@@ -84,37 +129,66 @@ impl Engine {
         signals: &Signals,
         now: Millis,
     ) -> Decision {
-        profile.page_views += 1;
-        self.decide(profile, req, signals, now)
+        let consent = self.consent(req);
+        if !consent.granted() {
+            return Decision::unpersonalized(&profile.id, now, consent.as_str());
+        }
+        let facts = self.request_facts(req, now);
+        for e in self.request_events(&facts) {
+            record(&self.config, &self.catalog, profile, &e, now, Some(&facts));
+        }
+        let d = decide(&self.config, &self.catalog, profile, &facts, signals, now);
+        self.record_served(profile, &d, now);
+        d
     }
 
-    /// Records events sent from the page.
-    pub fn record_events(&self, profile: &mut Profile, events: &[Event], _now: Millis) {
+    /// Counts a served decision: one impression per filled slot, and experiment exposures.
+    /// `on_request` does this itself; a host that decides and renders separately calls it.
+    pub fn record_served(&self, profile: &mut Profile, d: &Decision, now: Millis) {
+        for offer in &d.impressions {
+            profile.record_impression(offer, now);
+        }
+        for x in &d.exposures {
+            profile.record_exposure(&x.experiment, &x.variant, now);
+        }
+    }
+
+    /// Events from the page (the SDK's batch). An event's own `at` is used when it is not in
+    /// the future; otherwise `now`. Events carrying an `id` already seen are skipped.
+    pub fn record_events(&self, profile: &mut Profile, events: &[Event], now: Millis) {
         for e in events {
-            if e.kind == "identify" {
-                if let Some(Value::Object(t)) = e.props.get("traits") {
-                    profile.traits.extend(t.clone());
-                }
-            }
+            self.record_event(profile, e, now);
         }
     }
 
-    /// Decides without changing anything.
-    pub fn decide(&self, profile: &Profile, _req: &RequestInfo, _s: &Signals, _now: Millis) -> Decision {
-        let mut plan = Plan::default();
-        if let Some(name) = profile.traits.get("first_name").and_then(Value::as_str) {
-            let _ = &self.config;
-            plan.slots.push(SlotPlan {
-                slot: "hero".into(),
-                offer: "welcome".into(),
-                html: Some(format!("<h1>Welcome back, {}</h1>", name.replace('<', "&lt;"))),
-                ..Default::default()
-            });
+    pub fn record_event(&self, profile: &mut Profile, event: &Event, now: Millis) {
+        let t = event.at.map_or(now, |at| at.min(now));
+        record(&self.config, &self.catalog, profile, event, t, None);
+    }
+
+    /// Decides without recording anything (pure).
+    pub fn decide(
+        &self,
+        profile: &Profile,
+        req: &RequestInfo,
+        signals: &Signals,
+        now: Millis,
+    ) -> Decision {
+        let consent = self.consent(req);
+        if !consent.granted() {
+            return Decision::unpersonalized(&profile.id, now, consent.as_str());
         }
-        Decision {
-            plan,
-            tier: "browsing".into(),
-            holdout: false,
+        let facts = self.request_facts(req, now);
+        decide(&self.config, &self.catalog, profile, &facts, signals, now)
+    }
+
+    /// Applies a business signal (`POST /__signpost/signals`): replaces the named signal's data.
+    /// `null` data removes it.
+    pub fn apply_signal(signals: &mut Signals, name: &str, data: Value) {
+        if data.is_null() {
+            signals.remove(name);
+        } else {
+            signals.insert(name.to_string(), data);
         }
     }
 }

@@ -1,0 +1,263 @@
+//! Walking untrusted JSON with a path, collecting every problem instead of stopping at the first.
+
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// One problem, at a path such as `offers[3].when.all[1].op`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Issue {
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for Issue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+/// Every problem found in a document, in document order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
+pub struct Issues(pub Vec<Issue>);
+
+impl fmt::Display for Issues {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.len() {
+            1 => write!(f, "{}", self.0[0]),
+            n => {
+                write!(f, "{n} problems:")?;
+                for i in &self.0 {
+                    write!(f, "\n  {i}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// `a.b`, or `b` at the root.
+pub fn join(path: &str, key: &str) -> String {
+    let simple = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    match (path.is_empty(), simple) {
+        (true, true) => key.to_string(),
+        (false, true) => format!("{path}.{key}"),
+        (_, false) => format!("{path}[{}]", Value::String(key.to_string())),
+    }
+}
+
+pub fn index(path: &str, i: usize) -> String {
+    format!("{path}[{i}]")
+}
+
+/// A JSON type name for messages.
+pub fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Edit distance, for "did you mean" hints.
+pub fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// `unknown X "y" (did you mean "z"?); expected one of a, b, c`.
+pub fn unknown(what: &str, got: &str, expected: &[&str]) -> String {
+    let mut msg = format!("unknown {what} \"{got}\"");
+    if let Some(best) = expected
+        .iter()
+        .map(|e| (distance(got, e), e))
+        .filter(|(d, e)| *d <= 2.max(e.len() / 4) && *d < e.len())
+        .min_by_key(|(d, _)| *d)
+    {
+        msg.push_str(&format!(" (did you mean \"{}\"?)", best.1));
+    }
+    if expected.is_empty() {
+        msg.push_str("; none are defined");
+    } else {
+        msg.push_str(&format!("; expected one of {}", expected.join(", ")));
+    }
+    msg
+}
+
+#[derive(Default)]
+pub struct Checker {
+    pub issues: Vec<Issue>,
+}
+
+impl Checker {
+    pub fn err(&mut self, path: &str, message: impl Into<String>) {
+        self.issues.push(Issue {
+            path: path.to_string(),
+            message: message.into(),
+        });
+    }
+
+    /// An object whose keys must be among `allowed` and include `required`.
+    pub fn object<'v>(
+        &mut self,
+        v: &'v Value,
+        path: &str,
+        allowed: &[&str],
+        required: &[&str],
+    ) -> Option<&'v Map<String, Value>> {
+        let Value::Object(m) = v else {
+            self.err(path, format!("expected an object, found {}", type_name(v)));
+            return None;
+        };
+        for k in m.keys() {
+            if !allowed.contains(&k.as_str()) {
+                self.err(&join(path, k), unknown("field", k, allowed));
+            }
+        }
+        for r in required {
+            if !m.contains_key(*r) {
+                self.err(path, format!("missing required field \"{r}\""));
+            }
+        }
+        Some(m)
+    }
+
+    /// A map whose keys are free (names), each value checked by the caller.
+    pub fn map<'v>(&mut self, v: &'v Value, path: &str) -> Option<&'v Map<String, Value>> {
+        match v {
+            Value::Object(m) => Some(m),
+            _ => {
+                self.err(path, format!("expected an object, found {}", type_name(v)));
+                None
+            }
+        }
+    }
+
+    pub fn string<'v>(&mut self, v: &'v Value, path: &str) -> Option<&'v str> {
+        match v {
+            Value::String(s) if s.trim().is_empty() => {
+                self.err(path, "must not be empty");
+                None
+            }
+            Value::String(s) => Some(s),
+            _ => {
+                self.err(path, format!("expected a string, found {}", type_name(v)));
+                None
+            }
+        }
+    }
+
+    pub fn number(&mut self, v: &Value, path: &str) -> Option<f64> {
+        match v.as_f64() {
+            Some(n) if n.is_finite() => Some(n),
+            _ => {
+                self.err(path, format!("expected a number, found {}", type_name(v)));
+                None
+            }
+        }
+    }
+
+    pub fn boolean(&mut self, v: &Value, path: &str) -> Option<bool> {
+        match v {
+            Value::Bool(b) => Some(*b),
+            _ => {
+                self.err(
+                    path,
+                    format!("expected true or false, found {}", type_name(v)),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn array<'v>(&mut self, v: &'v Value, path: &str) -> Option<&'v Vec<Value>> {
+        match v {
+            Value::Array(a) => Some(a),
+            _ => {
+                self.err(path, format!("expected an array, found {}", type_name(v)));
+                None
+            }
+        }
+    }
+
+    /// A non-negative whole number.
+    pub fn count(&mut self, v: &Value, path: &str) -> Option<u64> {
+        match v.as_u64() {
+            Some(n) => Some(n),
+            None => {
+                self.err(
+                    path,
+                    format!("expected a whole number of 0 or more, found {}", show(v)),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn duration(&mut self, v: &Value, path: &str) -> Option<crate::time::Millis> {
+        let s = self.string(v, path)?;
+        match crate::time::parse_duration(s) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                self.err(path, e);
+                None
+            }
+        }
+    }
+}
+
+/// A short rendering of a value for messages.
+pub fn show(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 40 {
+        format!("{}…", crate::profile::clip(&s, 40))
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_names_suggest_the_closest() {
+        let m = unknown("field", "prority", &["id", "priority", "slot"]);
+        assert_eq!(
+            m,
+            "unknown field \"prority\" (did you mean \"priority\"?); expected one of id, priority, slot"
+        );
+        assert!(!unknown("operator", "equals", &["eq", "ne"]).contains("did you mean"));
+    }
+
+    #[test]
+    fn paths() {
+        assert_eq!(join("", "offers"), "offers");
+        assert_eq!(
+            join("segments", "cart_abandoner"),
+            "segments.cart_abandoner"
+        );
+        assert_eq!(join("segments", "a b"), "segments[\"a b\"]");
+        assert_eq!(index("offers", 3), "offers[3]");
+    }
+}

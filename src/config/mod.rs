@@ -1,0 +1,81 @@
+//! The marketer's config: parsed, checked and compiled once per config version.
+//!
+//! Checking walks the JSON itself (not serde's derive) so that every problem is reported at
+//! once, each with its exact path, and unknown fields are errors: a typo must not silently
+//! disable an offer.
+
+pub mod check;
+mod parse;
+
+use crate::events::TrackRule;
+use crate::experiments::{Experiment, Holdout};
+use crate::intent::IntentModel;
+use crate::offers::{Offer, SlotGroup};
+use crate::recommend::RecSettings;
+use crate::timezone::Tz;
+use check::Issues;
+
+pub use parse::compile;
+
+/// The config format version this build reads.
+pub const CONFIG_VERSION: u64 = 1;
+
+/// A compiled config: every name resolved, every condition and template compiled.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub version: u64,
+    pub site: Option<String>,
+    pub timezone: Tz,
+    pub track: Vec<TrackRule>,
+    pub intent: IntentModel,
+    pub segments: Vec<Segment>,
+    pub offers: Vec<Offer>,
+    /// Slots in order of first appearance in `offers`.
+    pub slots: Vec<SlotGroup>,
+    pub recommendations: RecSettings,
+    pub experiments: Vec<Experiment>,
+    pub holdout: Option<Holdout>,
+    pub consent: Consent,
+    /// Event types the config refers to (kept longest in a full profile).
+    pub referenced_events: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Segment {
+    pub name: String,
+    pub cond: crate::conditions::Cond,
+}
+
+/// `consent`: the cookie that records the visitor's choice, the default without one, and
+/// whether `Sec-GPC: 1` means "no".
+#[derive(Clone, Debug, PartialEq)]
+pub struct Consent {
+    pub cookie: String,
+    pub default_granted: bool,
+    pub respect_gpc: bool,
+}
+
+impl Default for Consent {
+    fn default() -> Self {
+        Consent {
+            cookie: "sp_consent".into(),
+            default_granted: true,
+            respect_gpc: true,
+        }
+    }
+}
+
+impl Config {
+    /// Parses and compiles a config, or returns every problem found.
+    pub fn parse(json: &str) -> Result<Config, Issues> {
+        compile(json)
+    }
+
+    pub fn segment_index(&self, name: &str) -> Option<usize> {
+        self.segments.iter().position(|s| s.name == name)
+    }
+
+    pub fn offer(&self, id: &str) -> Option<&Offer> {
+        self.offers.iter().find(|o| o.id == id)
+    }
+}

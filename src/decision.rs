@@ -1,0 +1,287 @@
+//! The decision for one request: intent, segments, then for each slot the eligible offer with
+//! the highest priority, rendered into a [`Plan`].
+
+use crate::catalog::Catalog;
+use crate::config::Config;
+use crate::experiments::{bucket, pick};
+use crate::explain::{Explanation, OfferExplain, Outcome, SegmentExplain};
+use crate::facts::{format_number, Ctx};
+use crate::offers::{Body, Offer};
+use crate::plan::{Plan, SlotPlan};
+use crate::profile::Profile;
+use crate::request::RequestFacts;
+use crate::time::{format_timestamp, Millis};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// The outcome for one request: the Plan and what led to it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Decision {
+    pub plan: Plan,
+    /// False when consent is missing: the page is left untouched and nothing is recorded.
+    pub personalized: bool,
+    /// The intent tier (empty when no tier is reached).
+    pub tier: String,
+    pub score: f64,
+    /// The visitor is in the global holdout: no offer is shown.
+    pub holdout: bool,
+    /// Segments the visitor is in, in config order.
+    pub segments: Vec<String>,
+    /// Offers rendered into the page (one impression each).
+    pub impressions: Vec<String>,
+    /// Experiment exposures (control variants included).
+    pub exposures: Vec<ExposureRecord>,
+    pub explanation: Explanation,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExposureRecord {
+    pub experiment: String,
+    pub variant: String,
+    pub offer: String,
+}
+
+impl Decision {
+    /// The decision when consent is missing: nothing personalized.
+    pub fn unpersonalized(visitor: &str, now: Millis, consent: &str) -> Decision {
+        Decision {
+            explanation: Explanation {
+                visitor: visitor.to_string(),
+                at: format_timestamp(now),
+                personalized: false,
+                consent: consent.to_string(),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+}
+
+pub fn decide(
+    cfg: &Config,
+    catalog: &Catalog,
+    profile: &Profile,
+    req: &RequestFacts,
+    signals: &Map<String, Value>,
+    now: Millis,
+) -> Decision {
+    let intent = cfg.intent.evaluate(&profile.intent, now);
+    let holdout = cfg
+        .holdout
+        .as_ref()
+        .is_some_and(|h| h.contains(&profile.id));
+    let mut ctx = Ctx::new(cfg, catalog, profile, now);
+    ctx.request = Some(req);
+    ctx.signals = Some(signals);
+    ctx.intent = Some(&intent);
+
+    let mut seg_explain = Vec::with_capacity(cfg.segments.len());
+    let mut segments = Vec::new();
+    for (i, s) in cfg.segments.iter().enumerate() {
+        let (matched, why) = s.cond.explain(&ctx);
+        // Keep the memo consistent with the explanation's verdict.
+        ctx.segments[i].set(if matched { 2 } else { 1 });
+        if matched {
+            segments.push(s.name.clone());
+        }
+        seg_explain.push(SegmentExplain {
+            name: s.name.clone(),
+            matched,
+            why,
+        });
+    }
+
+    let mut offer_explain: Vec<Option<OfferExplain>> = vec![None; cfg.offers.len()];
+    let mut winners: Vec<(usize, SlotPlan)> = Vec::new();
+    let mut exposures = Vec::new();
+    for group in &cfg.slots {
+        let mut winner: Option<&Offer> = None;
+        for &oi in &group.offers {
+            let o = &cfg.offers[oi];
+            let ex = |outcome, variant: Option<String>, why: String| OfferExplain {
+                id: o.id.clone(),
+                slot: group.key.clone(),
+                priority: o.priority,
+                outcome,
+                variant,
+                why,
+            };
+            if let Err(why) = pre_check(o, &ctx) {
+                offer_explain[oi] = Some(ex(Outcome::NotEligible, None, why));
+                continue;
+            }
+            let when_why = match &o.when {
+                Some(c) => c.explain(&ctx).1,
+                None => "no condition".to_string(),
+            };
+            if let Some(w) = winner {
+                offer_explain[oi] = Some(ex(
+                    Outcome::Outranked,
+                    None,
+                    format!(
+                        "eligible, but {} (priority {}) comes first; {when_why}",
+                        w.id,
+                        format_number(w.priority)
+                    ),
+                ));
+                continue;
+            }
+            match render(o, &ctx, cfg, catalog) {
+                Err(why) => offer_explain[oi] = Some(ex(Outcome::NotEligible, None, why)),
+                Ok(r) => {
+                    winner = Some(o);
+                    if holdout {
+                        offer_explain[oi] = Some(ex(
+                            Outcome::HeldOut,
+                            r.variant.clone(),
+                            format!(
+                                "eligible ({when_why}), but the visitor is in the global holdout"
+                            ),
+                        ));
+                        continue;
+                    }
+                    if let (Some(v), Body::Experiment { experiment, .. }) = (&r.variant, &o.body) {
+                        exposures.push(ExposureRecord {
+                            experiment: cfg.experiments[*experiment].id.clone(),
+                            variant: v.clone(),
+                            offer: o.id.clone(),
+                        });
+                    }
+                    let why = format!(
+                        "highest eligible priority ({}): {when_why}",
+                        format_number(o.priority)
+                    );
+                    offer_explain[oi] = Some(ex(Outcome::Shown, r.variant.clone(), why.clone()));
+                    winners.push((
+                        oi,
+                        SlotPlan {
+                            slot: match &group.css {
+                                Some(_) => o.id.clone(),
+                                None => group.key.clone(),
+                            },
+                            css: group.css.clone(),
+                            offer: o.id.clone(),
+                            variant: r.variant,
+                            html: r.html,
+                            items: r.items,
+                            why,
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    winners.sort_by_key(|(i, _)| *i);
+    let plan = Plan {
+        slots: winners.into_iter().map(|(_, s)| s).collect(),
+    };
+    let impressions = plan.slots.iter().map(|s| s.offer.clone()).collect();
+    let tier = intent.tier_name.clone().unwrap_or_default();
+    let score = intent.score;
+    Decision {
+        plan,
+        personalized: true,
+        tier,
+        score,
+        holdout,
+        segments,
+        impressions,
+        exposures,
+        explanation: Explanation {
+            visitor: profile.id.clone(),
+            at: format_timestamp(now),
+            personalized: true,
+            consent: "granted".into(),
+            intent,
+            holdout,
+            segments: seg_explain,
+            offers: offer_explain.into_iter().flatten().collect(),
+        },
+    }
+}
+
+/// Schedule, cap and condition.
+fn pre_check(o: &Offer, ctx: &Ctx) -> Result<(), String> {
+    if let Some(why) = o.schedule.check(ctx.now) {
+        return Err(why);
+    }
+    if let Some(why) = o
+        .cap
+        .as_ref()
+        .and_then(|c| c.check(&o.id, ctx.profile, ctx.now))
+    {
+        return Err(why);
+    }
+    if let Some(c) = &o.when {
+        if !c.eval(ctx) {
+            return Err(format!("condition not met: {}", c.explain(ctx).1));
+        }
+    }
+    Ok(())
+}
+
+struct Rendered {
+    variant: Option<String>,
+    html: Option<String>,
+    items: Vec<String>,
+}
+
+fn render(o: &Offer, ctx: &Ctx, cfg: &Config, catalog: &Catalog) -> Result<Rendered, String> {
+    let currency = catalog.currency.as_str();
+    match &o.body {
+        Body::Content(t) => Ok(Rendered {
+            variant: None,
+            html: Some(t.render_string(ctx, currency)),
+            items: Vec::new(),
+        }),
+        Body::Experiment {
+            experiment,
+            variants,
+            ends,
+        } => {
+            let salt = &cfg.experiments[*experiment].salt;
+            let v = &variants[pick(ends, bucket(salt, &ctx.profile.id))];
+            Ok(Rendered {
+                variant: Some(v.id.clone()),
+                html: v.content.as_ref().map(|t| t.render_string(ctx, currency)),
+                items: Vec::new(),
+            })
+        }
+        Body::Recommend(spec) => {
+            let items = spec.items(
+                catalog,
+                ctx.profile,
+                cfg.recommendations.affinity_half_life,
+                ctx.now,
+            );
+            if items.is_empty() {
+                return Err(if catalog.products.is_empty() {
+                    "no recommendation: no catalog loaded".into()
+                } else {
+                    "no recommendation: no item qualifies after exclusions".into()
+                });
+            }
+            let tmpl = cfg
+                .recommendations
+                .item_template
+                .as_ref()
+                .ok_or("no item template")?;
+            let mut html = String::new();
+            let mut ids = Vec::with_capacity(items.len());
+            for item in items {
+                let mut ictx = Ctx::new(cfg, catalog, ctx.profile, ctx.now);
+                ictx.request = ctx.request;
+                ictx.signals = ctx.signals;
+                ictx.intent = ctx.intent;
+                ictx.item = Some(item);
+                tmpl.render(&ictx, currency, &mut html);
+                ids.push(item.id.clone());
+            }
+            Ok(Rendered {
+                variant: None,
+                html: Some(html),
+                items: ids,
+            })
+        }
+    }
+}

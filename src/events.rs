@@ -1,0 +1,585 @@
+//! Events: the SDK's wire shape, the edge's own events (`page_view`, `track` rules), and the
+//! limits a host enforces on a batch from the page.
+
+use crate::config::check::{join, Checker};
+use crate::facts::{Fact, Scope};
+use crate::request::{decode, RequestFacts};
+use crate::time::{parse_timestamp, Millis};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+/// The event types Signpost gives a meaning to; any other name is a custom event (counted,
+/// usable in intent signals and `{event: ...}` conditions).
+pub const STANDARD_EVENTS: &[&str] = &[
+    "page_view",
+    "product_view",
+    "compare_view",
+    "search",
+    "add_to_cart",
+    "remove_from_cart",
+    "checkout_start",
+    "purchase",
+    "identify",
+];
+
+/// Most events a host should accept in one batch from the page.
+pub const MAX_BATCH_EVENTS: usize = 50;
+/// Most bytes of one event's JSON.
+pub const MAX_EVENT_BYTES: usize = 4096;
+
+/// One event, in the SDK's wire shape: `{"type": "add_to_cart", "product_id": "x", ...}`.
+/// `at` (ms since the epoch, or an RFC 3339 string) defaults to the time of recording; `id`
+/// lets a retried batch be recognised.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de_at"
+    )]
+    pub at: Option<Millis>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(flatten)]
+    pub props: Map<String, Value>,
+}
+
+fn de_at<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Millis>, D::Error> {
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n
+            .as_f64()
+            .map(|f| Some(f as Millis))
+            .ok_or_else(|| serde::de::Error::custom("\"at\" is not a time")),
+        Some(Value::String(s)) => parse_timestamp(&s, None)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+        Some(_) => Err(serde::de::Error::custom(
+            "\"at\" must be milliseconds since the epoch or an RFC 3339 time",
+        )),
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum EventError {
+    #[error("too many events in one batch: {0} (at most {MAX_BATCH_EVENTS})")]
+    TooMany(usize),
+    #[error("events[{index}].type: {message}")]
+    BadType { index: usize, message: String },
+    #[error("events[{0}]: larger than {MAX_EVENT_BYTES} bytes")]
+    TooLarge(usize),
+}
+
+impl Event {
+    pub fn new(kind: impl Into<String>) -> Event {
+        Event {
+            kind: kind.into(),
+            at: None,
+            id: None,
+            props: Map::new(),
+        }
+    }
+
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Event {
+        self.props.insert(key.into(), value.into());
+        self
+    }
+
+    pub fn str_prop(&self, key: &str) -> Option<&str> {
+        self.props
+            .get(key)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    }
+
+    pub fn num_prop(&self, key: &str) -> Option<f64> {
+        match self.props.get(key)? {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    pub fn product_id(&self) -> Option<&str> {
+        self.str_prop("product_id")
+    }
+
+    pub fn quantity(&self) -> Option<u32> {
+        self.num_prop("quantity")
+            .filter(|q| *q >= 1.0)
+            .map(|q| q.min(u32::MAX as f64) as u32)
+    }
+
+    /// A purchase's items: ids, or objects with `product_id` (or `id`), `quantity`, `price`.
+    pub fn items(&self) -> Vec<(String, u32, Option<f64>)> {
+        let Some(Value::Array(items)) = self.props.get("items") else {
+            return self
+                .product_id()
+                .map(|p| {
+                    vec![(
+                        p.to_string(),
+                        self.quantity().unwrap_or(1),
+                        self.num_prop("price"),
+                    )]
+                })
+                .unwrap_or_default();
+        };
+        items
+            .iter()
+            .filter_map(|it| match it {
+                Value::String(s) if !s.is_empty() => Some((s.clone(), 1, None)),
+                Value::Object(o) => {
+                    let id = o
+                        .get("product_id")
+                        .or_else(|| o.get("id"))
+                        .and_then(Value::as_str)?;
+                    let q = o
+                        .get("quantity")
+                        .and_then(Value::as_f64)
+                        .unwrap_or(1.0)
+                        .max(1.0) as u32;
+                    Some((id.to_string(), q, o.get("price").and_then(Value::as_f64)))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A prop by dotted path (`utm.source`), or the event's own `type`/`id`.
+    pub fn lookup(&self, path: &[String]) -> Option<&Value> {
+        let (first, rest) = path.split_first()?;
+        let mut v = self.props.get(first.as_str())?;
+        for k in rest {
+            v = v.get(k.as_str())?;
+        }
+        Some(v)
+    }
+}
+
+/// Checks a batch from the page before it is recorded.
+pub fn validate_batch(events: &[Event]) -> Result<(), EventError> {
+    if events.len() > MAX_BATCH_EVENTS {
+        return Err(EventError::TooMany(events.len()));
+    }
+    for (index, e) in events.iter().enumerate() {
+        if let Err(message) = check_event_name(&e.kind) {
+            return Err(EventError::BadType { index, message });
+        }
+        let size = serde_json::to_string(e)
+            .map(|s| s.len())
+            .unwrap_or(usize::MAX);
+        if size > MAX_EVENT_BYTES {
+            return Err(EventError::TooLarge(index));
+        }
+    }
+    Ok(())
+}
+
+/// Event names: 1 to 64 of letters, digits, `_ - . :`.
+pub fn check_event_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("an event name must not be empty".into());
+    }
+    if name.len() > crate::profile::MAX_EVENT_NAME_LEN {
+        return Err(format!(
+            "event name longer than {} characters",
+            crate::profile::MAX_EVENT_NAME_LEN
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':')))
+    {
+        return Err(format!(
+            "invalid character {c:?} in event name \"{name}\" (use letters, digits, _ - . :)"
+        ));
+    }
+    Ok(())
+}
+
+fn pairs_to_object(pairs: &[(String, String)]) -> Value {
+    let mut m = Map::new();
+    for (k, v) in pairs {
+        m.entry(k.clone())
+            .or_insert_with(|| Value::String(v.clone()));
+    }
+    Value::Object(m)
+}
+
+/// The `page_view` the edge records for a request: `path`, `url`, `referrer`, `utm.*`, `query.*`.
+pub fn page_view(req: &RequestFacts) -> Event {
+    let mut e = Event::new("page_view")
+        .with("path", req.path.clone())
+        .with("url", req.url.clone());
+    if let Some(r) = &req.referrer {
+        e = e.with("referrer", r.clone());
+    }
+    if !req.utm.is_empty() {
+        e = e.with("utm", pairs_to_object(&req.utm));
+    }
+    if !req.query.is_empty() {
+        e = e.with("query", pairs_to_object(&req.query));
+    }
+    e
+}
+
+/// Fills `path`, `utm` and `query` of a `page_view` sent by the page with only a `url`, so
+/// signals such as `event.utm.source` work for single-page navigations too.
+pub fn complete_page_view(e: &mut Event) {
+    let Some(url) = e.str_prop("url").map(str::to_string) else {
+        return;
+    };
+    let (_, path, query) = crate::request::split_url(&url);
+    if !e.props.contains_key("path") {
+        e.props.insert("path".into(), path.to_string().into());
+    }
+    let q: Vec<(String, String)> = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k, true), decode(v, true))
+        })
+        .collect();
+    let utm: Vec<(String, String)> = q
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("utm_")?.to_string(), v.clone())))
+        .collect();
+    if !utm.is_empty() && !e.props.contains_key("utm") {
+        e.props.insert("utm".into(), pairs_to_object(&utm));
+    }
+    if !q.is_empty() && !e.props.contains_key("query") {
+        e.props.insert("query".into(), pairs_to_object(&q));
+    }
+}
+
+// ---- track rules ---------------------------------------------------------------------------
+
+/// `track`: a request path pattern that produces an event at the edge.
+#[derive(Clone, Debug)]
+pub struct TrackRule {
+    pub pattern: PathPattern,
+    pub event: String,
+    pub props: Vec<(String, PropSource)>,
+}
+
+/// Where a tracked event's prop comes from.
+#[derive(Clone, Debug)]
+pub enum PropSource {
+    /// A `:name` capture of the path.
+    Capture(String),
+    /// A request fact, such as `query.q`.
+    Request(Fact),
+    /// A number, boolean or other non-string value, as written.
+    Literal(Value),
+}
+
+/// `/products/:product_id`, `/blog/*`, `/sale-*`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PathPattern {
+    segments: Vec<Seg>,
+    /// Set when the pattern ends with `*`: the last segment is a prefix, and any rest matches.
+    wildcard: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Seg {
+    Lit(String),
+    Capture(String),
+}
+
+impl PathPattern {
+    pub fn parse(p: &str) -> Result<PathPattern, String> {
+        if !p.starts_with('/') {
+            return Err(format!("a path pattern starts with '/', found \"{p}\""));
+        }
+        let (body, wildcard) = match p.strip_suffix('*') {
+            Some(b) => (b, true),
+            None => (p, false),
+        };
+        if body.contains('*') {
+            return Err(format!("'*' may only end a pattern, found \"{p}\""));
+        }
+        if body.contains(['?', '#']) {
+            return Err(format!(
+                "a path pattern matches the path only, without '?' or '#': \"{p}\""
+            ));
+        }
+        let mut segments = Vec::new();
+        let parts: Vec<&str> = body.trim_start_matches('/').split('/').collect();
+        let n = parts.len();
+        for (i, s) in parts.into_iter().enumerate() {
+            // A trailing '/' before '*' leaves an empty prefix segment; drop it.
+            if s.is_empty() && (i + 1 == n) {
+                continue;
+            }
+            if s.is_empty() {
+                return Err(format!("empty segment in path pattern \"{p}\""));
+            }
+            if let Some(name) = s.strip_prefix(':') {
+                if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    return Err(format!("invalid capture \"{s}\" in \"{p}\" (write :name)"));
+                }
+                if wildcard && i + 1 == n {
+                    return Err(format!("a capture cannot be followed by '*' in \"{p}\""));
+                }
+                segments.push(Seg::Capture(name.to_string()));
+            } else {
+                segments.push(Seg::Lit(s.to_string()));
+            }
+        }
+        // "/blog/*": every segment is whole; "/sale-*": the last one is a prefix.
+        let wildcard_prefix = wildcard && !body.ends_with('/');
+        let mut pat = PathPattern { segments, wildcard };
+        if wildcard && !wildcard_prefix {
+            pat.segments.push(Seg::Lit(String::new()));
+        }
+        Ok(pat)
+    }
+
+    pub fn captures(&self) -> impl Iterator<Item = &str> {
+        self.segments.iter().filter_map(|s| match s {
+            Seg::Capture(c) => Some(c.as_str()),
+            Seg::Lit(_) => None,
+        })
+    }
+
+    /// The captures if `path` matches.
+    pub fn matches(&self, path: &str) -> Option<Vec<(String, String)>> {
+        let trimmed = path.trim_start_matches('/');
+        let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
+        let parts: Vec<&str> = if trimmed.is_empty() {
+            Vec::new()
+        } else {
+            trimmed.split('/').collect()
+        };
+        let mut caps = Vec::new();
+        if self.wildcard {
+            let (last, init) = self.segments.split_last()?;
+            if parts.len() < init.len() {
+                return None;
+            }
+            for (seg, part) in init.iter().zip(&parts) {
+                match_seg(seg, part, &mut caps)?;
+            }
+            let Seg::Lit(prefix) = last else { return None };
+            if prefix.is_empty() {
+                return Some(caps);
+            }
+            return parts
+                .get(init.len())
+                .filter(|p| p.starts_with(prefix.as_str()))
+                .map(|_| caps);
+        }
+        if parts.len() != self.segments.len() {
+            return None;
+        }
+        for (seg, part) in self.segments.iter().zip(&parts) {
+            match_seg(seg, part, &mut caps)?;
+        }
+        Some(caps)
+    }
+}
+
+fn match_seg(seg: &Seg, part: &str, caps: &mut Vec<(String, String)>) -> Option<()> {
+    match seg {
+        Seg::Lit(l) => (l == part).then_some(()),
+        Seg::Capture(name) => {
+            caps.push((name.clone(), decode(part, false)));
+            Some(())
+        }
+    }
+}
+
+/// Compiles the `track` list.
+pub fn compile_track(ck: &mut Checker, v: &Value, path: &str) -> Vec<TrackRule> {
+    let mut rules = Vec::new();
+    let Some(list) = ck.array(v, path) else {
+        return rules;
+    };
+    for (i, r) in list.iter().enumerate() {
+        let path = crate::config::check::index(path, i);
+        let Some(m) = ck.object(r, &path, &["path", "event", "props"], &["path", "event"]) else {
+            continue;
+        };
+        let before = ck.issues.len();
+        let pattern = m
+            .get("path")
+            .and_then(|p| ck.string(p, &join(&path, "path")))
+            .and_then(|p| {
+                PathPattern::parse(p)
+                    .map_err(|e| ck.err(&join(&path, "path"), e))
+                    .ok()
+            });
+        let event = m
+            .get("event")
+            .and_then(|e| ck.string(e, &join(&path, "event")))
+            .map(str::to_string);
+        if let Some(e) = &event {
+            if let Err(msg) = check_event_name(e) {
+                ck.err(&join(&path, "event"), msg);
+            }
+        }
+        let mut props = Vec::new();
+        if let Some(pm) = m
+            .get("props")
+            .and_then(|p| ck.map(p, &join(&path, "props")))
+        {
+            for (k, src) in pm {
+                let ppath = join(&join(&path, "props"), k);
+                match src {
+                    Value::String(s) => {
+                        if let Some(name) = s.strip_prefix(':') {
+                            let known = pattern
+                                .as_ref()
+                                .is_some_and(|p| p.captures().any(|c| c == name));
+                            if known {
+                                props.push((k.clone(), PropSource::Capture(name.to_string())));
+                            } else if pattern.is_some() {
+                                let caps: Vec<&str> = pattern
+                                    .as_ref()
+                                    .map(|p| p.captures().collect())
+                                    .unwrap_or_default();
+                                ck.err(&ppath, crate::config::check::unknown("capture", s, &caps));
+                            }
+                        } else {
+                            let full = if s.starts_with("request.") {
+                                s.clone()
+                            } else {
+                                format!("request.{s}")
+                            };
+                            match Fact::parse(&full, Scope::REQUEST_ONLY) {
+                                Ok(f) => props.push((k.clone(), PropSource::Request(f))),
+                                Err(e) => ck.err(&ppath, format!("{e} (a prop names a request fact such as \"query.q\", or a capture such as \":id\")")),
+                            }
+                        }
+                    }
+                    other => props.push((k.clone(), PropSource::Literal(other.clone()))),
+                }
+            }
+        }
+        if ck.issues.len() == before {
+            if let (Some(pattern), Some(event)) = (pattern, event) {
+                rules.push(TrackRule {
+                    pattern,
+                    event,
+                    props,
+                });
+            }
+        }
+    }
+    rules
+}
+
+impl TrackRule {
+    /// The event this rule derives from a request, if its pattern matches.
+    pub fn derive(&self, req: &RequestFacts) -> Option<Event> {
+        let caps = self.pattern.matches(&req.path)?;
+        let mut e = Event::new(self.event.clone()).with("path", req.path.clone());
+        for (k, v) in &caps {
+            e.props.insert(k.clone(), Value::String(v.clone()));
+        }
+        for (k, src) in &self.props {
+            let v = match src {
+                PropSource::Capture(c) => caps
+                    .iter()
+                    .find(|(n, _)| n == c)
+                    .map(|(_, v)| Value::String(v.clone())),
+                PropSource::Request(f) => f.request_value(req),
+                PropSource::Literal(v) => Some(v.clone()),
+            };
+            if let Some(v) = v {
+                e.props.insert(k.clone(), v);
+            }
+        }
+        Some(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_patterns() {
+        let p = PathPattern::parse("/products/:product_id").unwrap();
+        assert_eq!(
+            p.matches("/products/tent-summit-2p").unwrap(),
+            vec![("product_id".to_string(), "tent-summit-2p".to_string())]
+        );
+        assert_eq!(p.matches("/products/a%20b/").unwrap()[0].1, "a b");
+        assert!(p.matches("/products").is_none());
+        assert!(p.matches("/products/a/b").is_none());
+        let exact = PathPattern::parse("/compare").unwrap();
+        assert!(exact.matches("/compare").is_some());
+        assert!(exact.matches("/compare/").is_some());
+        assert!(exact.matches("/compare/x").is_none());
+        let blog = PathPattern::parse("/blog/*").unwrap();
+        assert!(blog.matches("/blog/a/b").is_some());
+        assert!(blog.matches("/blog").is_some());
+        assert!(blog.matches("/blogs").is_none());
+        let sale = PathPattern::parse("/sale-*").unwrap();
+        assert!(sale.matches("/sale-winter/x").is_some());
+        assert!(sale.matches("/sal").is_none());
+        let root = PathPattern::parse("/").unwrap();
+        assert!(root.matches("/").is_some());
+        assert!(root.matches("/x").is_none());
+        for bad in ["products", "/a/*/b", "/:", "/a?b=1", "/:id*"] {
+            assert!(PathPattern::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn wire_shape() {
+        let e: Event = serde_json::from_str(
+            r#"{"type":"add_to_cart","product_id":"t","quantity":2,"price":529,"at":"2026-11-20T17:04:00Z","id":"e1"}"#,
+        )
+        .unwrap();
+        assert_eq!(e.kind, "add_to_cart");
+        assert_eq!(e.product_id(), Some("t"));
+        assert_eq!(e.quantity(), Some(2));
+        assert_eq!(e.at, Some(1_795_194_240_000));
+        assert_eq!(e.id.as_deref(), Some("e1"));
+        assert!(!e.props.contains_key("type"));
+        let back = serde_json::to_value(&e).unwrap();
+        assert_eq!(back["type"], "add_to_cart");
+        assert_eq!(back["price"], 529);
+    }
+
+    #[test]
+    fn purchase_items_in_both_shapes() {
+        let e: Event = serde_json::from_str(
+            r#"{"type":"purchase","items":["a",{"product_id":"b","quantity":2,"price":5},{"id":"c"}]}"#,
+        )
+        .unwrap();
+        let items = e.items();
+        assert_eq!(items[0], ("a".to_string(), 1, None));
+        assert_eq!(items[1], ("b".to_string(), 2, Some(5.0)));
+        assert_eq!(items[2].0, "c");
+    }
+
+    #[test]
+    fn batch_limits() {
+        assert!(validate_batch(&[Event::new("trip_planned")]).is_ok());
+        let bad = validate_batch(&[Event::new("ok"), Event::new("no spaces")]).unwrap_err();
+        assert!(matches!(bad, EventError::BadType { index: 1, .. }));
+        let many = vec![Event::new("x"); MAX_BATCH_EVENTS + 1];
+        assert_eq!(
+            validate_batch(&many),
+            Err(EventError::TooMany(MAX_BATCH_EVENTS + 1))
+        );
+        let big = Event::new("x").with("blob", "a".repeat(MAX_EVENT_BYTES));
+        assert_eq!(validate_batch(&[big]), Err(EventError::TooLarge(0)));
+    }
+
+    #[test]
+    fn spa_page_views_get_utm() {
+        let mut e = Event::new("page_view").with("url", "https://x.test/a?utm_source=email&q=1");
+        complete_page_view(&mut e);
+        assert_eq!(e.props["path"], "/a");
+        assert_eq!(e.props["utm"]["source"], "email");
+        assert_eq!(e.props["query"]["q"], "1");
+    }
+}

@@ -1,0 +1,639 @@
+//! Facts: the named values conditions test and templates render (`request.path`,
+//! `profile.cart.items`, `signals.restock.product_ids`, ...). Paths are checked and compiled
+//! once, with the config, into [`Fact`]; evaluation reads them from a [`Ctx`].
+
+use crate::catalog::{Catalog, Product};
+use crate::config::check::unknown;
+use crate::config::Config;
+use crate::events::Event;
+use crate::intent::IntentNow;
+use crate::profile::Profile;
+use crate::request::RequestFacts;
+use crate::time::{Millis, DAY, MINUTE};
+use crate::timezone::WEEKDAYS;
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::cell::Cell;
+
+/// Which fact roots a place of the config may use.
+#[derive(Clone, Copy, Debug)]
+pub struct Scope {
+    pub request: bool,
+    pub session: bool,
+    pub profile: bool,
+    pub signals: bool,
+    pub event: bool,
+    pub item: bool,
+}
+
+impl Scope {
+    /// Segments, offer conditions and offer templates.
+    pub const DECISION: Scope = Scope {
+        request: true,
+        session: true,
+        profile: true,
+        signals: true,
+        event: false,
+        item: false,
+    };
+    /// The recommendation item template.
+    pub const ITEM: Scope = Scope {
+        item: true,
+        ..Scope::DECISION
+    };
+    /// An intent signal's `where`: the event being scored and the profile before it.
+    pub const SIGNAL_WHERE: Scope = Scope {
+        request: false,
+        session: false,
+        profile: true,
+        signals: false,
+        event: true,
+        item: false,
+    };
+    /// `track` props.
+    pub const REQUEST_ONLY: Scope = Scope {
+        request: true,
+        session: false,
+        profile: false,
+        signals: false,
+        event: false,
+        item: false,
+    };
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Fact {
+    Request(RequestFact),
+    Session(SessionFact),
+    Profile(ProfileFact),
+    /// A path inside the site-wide signals (`signals.<name>.<field>...`).
+    Signal(Vec<String>),
+    /// `event.type`, `event.id`, or a path inside the event's props.
+    Event(Vec<String>),
+    /// A path inside a catalog product (`item.name`).
+    Item(Vec<String>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum RequestFact {
+    Path,
+    Url,
+    Host,
+    Query(String),
+    Utm(String),
+    Referrer,
+    Country,
+    Region,
+    Device,
+    Hour,
+    Weekday,
+    Language,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum SessionFact {
+    Tier,
+    Score,
+    PageViews,
+    Events,
+    TopCategory,
+    Minutes,
+    LandingPath,
+    Referrer,
+    Utm(String),
+    IsFirst,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ProfileFact {
+    Id,
+    Visits,
+    PageViews,
+    Orders,
+    Orders365d,
+    DaysSinceLastOrder,
+    DaysSinceFirstVisit,
+    LifetimeSpend,
+    AvgOrderValue,
+    TopCategory,
+    TopCategories,
+    ViewedProducts,
+    PurchasedProducts,
+    CartItems,
+    CartValue,
+    CartIdleMinutes,
+    CartProducts,
+    Traits(Vec<String>),
+    Experiment(String),
+}
+
+const REQUEST_FACTS: &[&str] = &[
+    "request.path",
+    "request.url",
+    "request.host",
+    "request.query.*",
+    "request.utm.*",
+    "request.referrer",
+    "request.country",
+    "request.region",
+    "request.device",
+    "request.hour",
+    "request.weekday",
+    "request.language",
+];
+const SESSION_FACTS: &[&str] = &[
+    "session.tier",
+    "session.score",
+    "session.page_views",
+    "session.events",
+    "session.top_category",
+    "session.minutes",
+    "session.landing_path",
+    "session.referrer",
+    "session.utm.*",
+    "session.is_first",
+];
+const PROFILE_FACTS: &[&str] = &[
+    "profile.id",
+    "profile.visits",
+    "profile.page_views",
+    "profile.orders",
+    "profile.orders_365d",
+    "profile.days_since_last_order",
+    "profile.days_since_first_visit",
+    "profile.lifetime_spend",
+    "profile.avg_order_value",
+    "profile.top_category",
+    "profile.top_categories",
+    "profile.viewed_products",
+    "profile.purchased_products",
+    "profile.cart.items",
+    "profile.cart.value",
+    "profile.cart.idle_minutes",
+    "profile.cart.products",
+    "profile.traits.*",
+    "profile.experiments.*",
+];
+
+fn rest(parts: &[&str]) -> Vec<String> {
+    parts.iter().map(|s| s.to_string()).collect()
+}
+
+impl Fact {
+    /// Compiles a dotted path, or says what is wrong with it.
+    pub fn parse(path: &str, scope: Scope) -> Result<Fact, String> {
+        let parts: Vec<&str> = path.split('.').collect();
+        if parts.iter().any(|p| p.is_empty()) {
+            return Err(format!("invalid fact \"{path}\": empty name between dots"));
+        }
+        let roots: Vec<&str> = [
+            ("request", scope.request),
+            ("session", scope.session),
+            ("profile", scope.profile),
+            ("signals", scope.signals),
+            ("event", scope.event),
+            ("item", scope.item),
+        ]
+        .iter()
+        .filter(|(_, ok)| *ok)
+        .map(|(r, _)| *r)
+        .collect();
+        let root = parts[0];
+        let allowed = roots.contains(&root);
+        let known_root =
+            ["request", "session", "profile", "signals", "event", "item"].contains(&root);
+        if known_root && !allowed {
+            let where_ = match root {
+                "event" => "only in an intent signal's \"where\"",
+                "item" => "only in recommendations.item_template",
+                _ => "not here",
+            };
+            return Err(format!(
+                "fact \"{path}\" is available {where_}; here you can use {}",
+                roots
+                    .iter()
+                    .map(|r| format!("{r}.*"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        if !known_root {
+            let expected: Vec<String> = roots.iter().map(|r| format!("{r}.*")).collect();
+            let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+            return Err(unknown("fact", path, &expected));
+        }
+        let tail = &parts[1..];
+        let fact = match root {
+            "request" => Fact::Request(match tail {
+                ["path"] => RequestFact::Path,
+                ["url"] => RequestFact::Url,
+                ["host"] => RequestFact::Host,
+                ["query", name] => RequestFact::Query(name.to_string()),
+                ["utm", name] => RequestFact::Utm(name.to_string()),
+                ["referrer"] => RequestFact::Referrer,
+                ["country"] => RequestFact::Country,
+                ["region"] => RequestFact::Region,
+                ["device"] => RequestFact::Device,
+                ["hour"] => RequestFact::Hour,
+                ["weekday"] => RequestFact::Weekday,
+                ["language"] => RequestFact::Language,
+                _ => return Err(unknown("fact", path, REQUEST_FACTS)),
+            }),
+            "session" => Fact::Session(match tail {
+                ["tier"] => SessionFact::Tier,
+                ["score"] => SessionFact::Score,
+                ["page_views"] => SessionFact::PageViews,
+                ["events"] => SessionFact::Events,
+                ["top_category"] => SessionFact::TopCategory,
+                ["minutes"] => SessionFact::Minutes,
+                ["landing_path"] => SessionFact::LandingPath,
+                ["referrer"] => SessionFact::Referrer,
+                ["utm", name] => SessionFact::Utm(name.to_string()),
+                ["is_first"] => SessionFact::IsFirst,
+                _ => return Err(unknown("fact", path, SESSION_FACTS)),
+            }),
+            "profile" => Fact::Profile(match tail {
+                ["id"] => ProfileFact::Id,
+                ["visits"] => ProfileFact::Visits,
+                ["page_views"] => ProfileFact::PageViews,
+                ["orders"] => ProfileFact::Orders,
+                ["orders_365d"] => ProfileFact::Orders365d,
+                ["days_since_last_order"] => ProfileFact::DaysSinceLastOrder,
+                ["days_since_first_visit"] => ProfileFact::DaysSinceFirstVisit,
+                ["lifetime_spend"] => ProfileFact::LifetimeSpend,
+                ["avg_order_value"] => ProfileFact::AvgOrderValue,
+                ["top_category"] => ProfileFact::TopCategory,
+                ["top_categories"] => ProfileFact::TopCategories,
+                ["viewed_products"] => ProfileFact::ViewedProducts,
+                ["purchased_products"] => ProfileFact::PurchasedProducts,
+                ["cart", "items"] => ProfileFact::CartItems,
+                ["cart", "value"] => ProfileFact::CartValue,
+                ["cart", "idle_minutes"] => ProfileFact::CartIdleMinutes,
+                ["cart", "products"] => ProfileFact::CartProducts,
+                ["traits", t @ ..] if !t.is_empty() => ProfileFact::Traits(rest(t)),
+                ["experiments", x] => ProfileFact::Experiment(x.to_string()),
+                _ => return Err(unknown("fact", path, PROFILE_FACTS)),
+            }),
+            "signals" if !tail.is_empty() => Fact::Signal(rest(tail)),
+            "event" if !tail.is_empty() => Fact::Event(rest(tail)),
+            "item" if !tail.is_empty() => Fact::Item(rest(tail)),
+            _ => return Err(format!("fact \"{path}\" needs a name after \"{root}.\"")),
+        };
+        Ok(fact)
+    }
+
+    /// A request fact's value as JSON (for `track` props).
+    pub fn request_value(&self, req: &RequestFacts) -> Option<Value> {
+        match self {
+            Fact::Request(rf) => request_fact(rf, req).to_json(),
+            _ => None,
+        }
+    }
+}
+
+/// A fact's value during evaluation; borrows from the profile, request or config.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Val<'a> {
+    Missing,
+    Bool(bool),
+    Num(f64),
+    Str(Cow<'a, str>),
+    List(Vec<Val<'a>>),
+    Obj(&'a Map<String, Value>),
+}
+
+impl<'a> Val<'a> {
+    pub fn from_json(v: &'a Value) -> Val<'a> {
+        match v {
+            Value::Null => Val::Missing,
+            Value::Bool(b) => Val::Bool(*b),
+            Value::Number(n) => Val::Num(n.as_f64().unwrap_or(0.0)),
+            Value::String(s) => Val::Str(Cow::Borrowed(s)),
+            Value::Array(a) => Val::List(a.iter().map(Val::from_json).collect()),
+            Value::Object(o) => Val::Obj(o),
+        }
+    }
+
+    /// An owned copy of a config literal (objects are not literals, so they become missing).
+    pub fn literal(v: &Value) -> Val<'static> {
+        match v {
+            Value::Null | Value::Object(_) => Val::Missing,
+            Value::Bool(b) => Val::Bool(*b),
+            Value::Number(n) => Val::Num(n.as_f64().unwrap_or(0.0)),
+            Value::String(s) => Val::Str(Cow::Owned(s.clone())),
+            Value::Array(a) => Val::List(a.iter().map(Val::literal).collect()),
+        }
+    }
+
+    fn opt_str(s: Option<&'a str>) -> Val<'a> {
+        s.map_or(Val::Missing, |s| Val::Str(Cow::Borrowed(s)))
+    }
+
+    fn opt_num(n: Option<f64>) -> Val<'a> {
+        n.map_or(Val::Missing, Val::Num)
+    }
+
+    /// Present and not empty (an empty list or string counts as absent).
+    pub fn exists(&self) -> bool {
+        match self {
+            Val::Missing => false,
+            Val::Str(s) => !s.is_empty(),
+            Val::List(l) => !l.is_empty(),
+            Val::Obj(o) => !o.is_empty(),
+            _ => true,
+        }
+    }
+
+    pub fn as_num(&self) -> Option<f64> {
+        match self {
+            Val::Num(n) => Some(*n),
+            Val::Str(s) => s.trim().parse().ok().filter(|n: &f64| n.is_finite()),
+            _ => None,
+        }
+    }
+
+    pub fn to_json(&self) -> Option<Value> {
+        Some(match self {
+            Val::Missing => return None,
+            Val::Bool(b) => Value::Bool(*b),
+            Val::Num(n) => serde_json::Number::from_f64(*n).map_or(Value::Null, Value::Number),
+            Val::Str(s) => Value::String(s.to_string()),
+            Val::List(l) => Value::Array(l.iter().filter_map(Val::to_json).collect()),
+            Val::Obj(o) => Value::Object((*o).clone()),
+        })
+    }
+
+    /// How a value reads in an explanation.
+    pub fn describe(&self) -> String {
+        match self {
+            Val::Missing => "not set".into(),
+            Val::Bool(b) => b.to_string(),
+            Val::Num(n) => format_number(*n),
+            Val::Str(s) => format!("\"{s}\""),
+            Val::List(l) if l.is_empty() => "empty".into(),
+            Val::List(l) => {
+                let shown: Vec<String> = l.iter().take(5).map(Val::describe).collect();
+                let more = if l.len() > 5 { ", …" } else { "" };
+                format!("[{}{more}]", shown.join(", "))
+            }
+            Val::Obj(_) => "an object".into(),
+        }
+    }
+}
+
+/// Whole numbers without a decimal point; others with up to 2 decimals, trailing zeros cut.
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        let s = format!("{n:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+fn request_fact<'a>(rf: &RequestFact, r: &'a RequestFacts) -> Val<'a> {
+    match rf {
+        RequestFact::Path => Val::Str(Cow::Borrowed(&r.path)),
+        RequestFact::Url => Val::Str(Cow::Borrowed(&r.url)),
+        RequestFact::Host => Val::opt_str(Some(r.host.as_str()).filter(|h| !h.is_empty())),
+        RequestFact::Query(q) => Val::opt_str(r.query_param(q)),
+        RequestFact::Utm(u) => Val::opt_str(r.utm_param(u)),
+        RequestFact::Referrer => Val::opt_str(r.referrer.as_deref()),
+        RequestFact::Country => Val::opt_str(r.country.as_deref()),
+        RequestFact::Region => Val::opt_str(r.region.as_deref()),
+        RequestFact::Device => Val::Str(Cow::Borrowed(r.device.as_str())),
+        RequestFact::Hour => Val::Num(r.hour as f64),
+        RequestFact::Weekday => Val::Str(Cow::Borrowed(WEEKDAYS[r.weekday as usize % 7])),
+        RequestFact::Language => Val::opt_str(r.language.as_deref()),
+    }
+}
+
+fn json_path<'a>(root: Option<&'a Value>, path: &[String]) -> Val<'a> {
+    let mut v = match root {
+        Some(v) => v,
+        None => return Val::Missing,
+    };
+    for k in path {
+        v = match v.get(k.as_str()) {
+            Some(x) => x,
+            None => return Val::Missing,
+        };
+    }
+    Val::from_json(v)
+}
+
+fn map_path<'a>(m: &'a Map<String, Value>, path: &[String]) -> Val<'a> {
+    match path.split_first() {
+        None => Val::Obj(m),
+        Some((first, rest)) => json_path(m.get(first.as_str()), rest),
+    }
+}
+
+/// Everything a condition or template may read, for one evaluation.
+pub struct Ctx<'a> {
+    pub config: &'a Config,
+    pub catalog: &'a Catalog,
+    pub profile: &'a Profile,
+    pub now: Millis,
+    pub request: Option<&'a RequestFacts>,
+    pub signals: Option<&'a Map<String, Value>>,
+    pub event: Option<&'a Event>,
+    pub item: Option<&'a Product>,
+    pub intent: Option<&'a IntentNow>,
+    /// Segment results, computed at most once per evaluation: 0 unknown, 1 no, 2 yes.
+    pub segments: Vec<Cell<u8>>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(
+        config: &'a Config,
+        catalog: &'a Catalog,
+        profile: &'a Profile,
+        now: Millis,
+    ) -> Ctx<'a> {
+        Ctx {
+            config,
+            catalog,
+            profile,
+            now,
+            request: None,
+            signals: None,
+            event: None,
+            item: None,
+            intent: None,
+            segments: vec![Cell::new(0); config.segments.len()],
+        }
+    }
+
+    /// Whether segment `i` matches (memoized).
+    pub fn segment(&self, i: usize) -> bool {
+        match self.segments[i].get() {
+            1 => false,
+            2 => true,
+            _ => {
+                let r = self.config.segments[i].cond.eval(self);
+                self.segments[i].set(if r { 2 } else { 1 });
+                r
+            }
+        }
+    }
+
+    pub fn get(&self, fact: &'a Fact) -> Val<'a> {
+        let p = self.profile;
+        match fact {
+            Fact::Request(rf) => match self.request {
+                Some(r) => request_fact(rf, r),
+                None => Val::Missing,
+            },
+            Fact::Session(sf) => match sf {
+                SessionFact::Tier => Val::opt_str(self.intent.and_then(|i| i.tier_name.as_deref())),
+                SessionFact::Score => Val::opt_num(self.intent.map(|i| i.score)),
+                SessionFact::PageViews => Val::Num(p.session.page_views as f64),
+                SessionFact::Events => Val::Num(p.session.events as f64),
+                SessionFact::TopCategory => Val::opt_str(p.session_top_category()),
+                SessionFact::Minutes => {
+                    Val::Num(((self.now - p.session.started).max(0) / MINUTE) as f64)
+                }
+                SessionFact::LandingPath => {
+                    Val::opt_str(Some(p.session.landing_path.as_str()).filter(|s| !s.is_empty()))
+                }
+                SessionFact::Referrer => {
+                    Val::opt_str(Some(p.session.referrer.as_str()).filter(|s| !s.is_empty()))
+                }
+                SessionFact::Utm(u) => Val::opt_str(
+                    p.session
+                        .utm
+                        .iter()
+                        .find(|(k, _)| k == u)
+                        .map(|(_, v)| v.as_str()),
+                ),
+                SessionFact::IsFirst => Val::Bool(p.visits <= 1),
+            },
+            Fact::Profile(pf) => self.profile_fact(pf),
+            Fact::Signal(path) => match self.signals {
+                Some(s) => map_path(s, path),
+                None => Val::Missing,
+            },
+            Fact::Event(path) => match self.event {
+                None => Val::Missing,
+                Some(e) => match path.as_slice() {
+                    [t] if t == "type" => Val::Str(Cow::Borrowed(&e.kind)),
+                    [t] if t == "id" => Val::opt_str(e.id.as_deref()),
+                    _ => e.lookup(path).map_or(Val::Missing, Val::from_json),
+                },
+            },
+            Fact::Item(path) => match self.item {
+                Some(item) => map_path(&item.fields, path),
+                None => Val::Missing,
+            },
+        }
+    }
+
+    fn profile_fact(&self, pf: &'a ProfileFact) -> Val<'a> {
+        let p = self.profile;
+        let now = self.now;
+        let strs = |it: &mut dyn Iterator<Item = &'a str>| -> Val<'a> {
+            Val::List(it.map(|s| Val::Str(Cow::Borrowed(s))).collect())
+        };
+        match pf {
+            ProfileFact::Id => Val::Str(Cow::Borrowed(&p.id)),
+            ProfileFact::Visits => Val::Num(p.visits as f64),
+            ProfileFact::PageViews => Val::Num(p.page_views as f64),
+            ProfileFact::Orders => Val::Num(p.orders.count as f64),
+            ProfileFact::Orders365d => Val::Num(p.orders_within(365 * DAY, now) as f64),
+            ProfileFact::DaysSinceLastOrder => {
+                Val::opt_num(p.days_since_last_order(now).map(|d| d as f64))
+            }
+            ProfileFact::DaysSinceFirstVisit => {
+                if p.created == 0 {
+                    Val::Missing
+                } else {
+                    Val::Num(((now - p.created).max(0) / DAY) as f64)
+                }
+            }
+            ProfileFact::LifetimeSpend => Val::Num(p.orders.spend),
+            ProfileFact::AvgOrderValue => {
+                if p.orders.count == 0 {
+                    Val::Missing
+                } else {
+                    Val::Num(p.orders.spend / p.orders.count as f64)
+                }
+            }
+            ProfileFact::TopCategory => {
+                let hl = self.config.recommendations.affinity_half_life;
+                Val::opt_str(p.top_categories(hl, now).first().map(|c| c.0))
+            }
+            ProfileFact::TopCategories => {
+                let hl = self.config.recommendations.affinity_half_life;
+                strs(&mut p.top_categories(hl, now).into_iter().map(|c| c.0))
+            }
+            ProfileFact::ViewedProducts => strs(&mut p.viewed.iter().map(|v| v.product.as_str())),
+            ProfileFact::PurchasedProducts => {
+                strs(&mut p.purchased.iter().map(|v| v.product.as_str()))
+            }
+            ProfileFact::CartItems => Val::Num(p.cart_items() as f64),
+            ProfileFact::CartValue => Val::Num(p.cart_value()),
+            ProfileFact::CartIdleMinutes => {
+                if p.cart.lines.is_empty() {
+                    Val::Missing
+                } else {
+                    Val::Num(((now - p.cart.changed).max(0) / MINUTE) as f64)
+                }
+            }
+            ProfileFact::CartProducts => strs(&mut p.cart.lines.iter().map(|l| l.product.as_str())),
+            ProfileFact::Traits(path) => map_path(&p.traits, path),
+            ProfileFact::Experiment(x) => Val::opt_str(
+                p.exposures
+                    .iter()
+                    .find(|e| &e.experiment == x)
+                    .map(|e| e.variant.as_str()),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_known_paths() {
+        assert_eq!(
+            Fact::parse("profile.cart.items", Scope::DECISION).unwrap(),
+            Fact::Profile(ProfileFact::CartItems)
+        );
+        assert_eq!(
+            Fact::parse("request.utm.source", Scope::DECISION).unwrap(),
+            Fact::Request(RequestFact::Utm("source".into()))
+        );
+        assert_eq!(
+            Fact::parse("signals.restock.product_ids", Scope::DECISION).unwrap(),
+            Fact::Signal(vec!["restock".into(), "product_ids".into()])
+        );
+    }
+
+    #[test]
+    fn explains_unknown_paths() {
+        let e = Fact::parse("profile.vists", Scope::DECISION).unwrap_err();
+        assert!(
+            e.starts_with("unknown fact \"profile.vists\" (did you mean \"profile.visits\"?)"),
+            "{e}"
+        );
+        let e = Fact::parse("event.utm.source", Scope::DECISION).unwrap_err();
+        assert!(e.contains("only in an intent signal's \"where\""), "{e}");
+        let e = Fact::parse("visitor.name", Scope::DECISION).unwrap_err();
+        assert!(e.contains("expected one of request.*"), "{e}");
+        assert!(Fact::parse("profile..x", Scope::DECISION).is_err());
+        assert!(Fact::parse("signals", Scope::DECISION).is_err());
+    }
+
+    #[test]
+    fn numbers_read_naturally() {
+        assert_eq!(format_number(3.0), "3");
+        assert_eq!(format_number(2.5), "2.5");
+        assert_eq!(format_number(1.0 / 3.0), "0.33");
+        assert!(!Val::List(vec![]).exists());
+        assert!(!Val::Str(Cow::Borrowed("")).exists());
+        assert!(Val::Num(0.0).exists());
+    }
+}

@@ -1,0 +1,427 @@
+//! Acceptance journeys: one visitor each, steps in time order (a request with expectations, an
+//! event from the page, or a business signal). The runner keeps the visitor's profile between
+//! steps the way the Worker does, through its serialized form, so persistence is tested too.
+
+use crate::decision::Decision;
+use crate::engine::{Engine, Signals};
+use crate::events::Event;
+use crate::facts::format_number;
+use crate::profile::Profile;
+use crate::request::RequestInfo;
+use crate::time::{parse_timestamp, Millis};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JourneyFile {
+    #[serde(default)]
+    pub format: Option<u32>,
+    /// The config, relative to the journeys file.
+    #[serde(default)]
+    pub config: Option<String>,
+    #[serde(default)]
+    pub catalog: Option<String>,
+    #[serde(default)]
+    pub about: Option<String>,
+    pub journeys: Vec<Journey>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Journey {
+    pub name: String,
+    pub visitor: String,
+    #[serde(default)]
+    pub about: Option<String>,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub at: String,
+    #[serde(default)]
+    pub request: Option<StepRequest>,
+    #[serde(default)]
+    pub event: Option<Event>,
+    #[serde(default)]
+    pub signal: Option<StepSignal>,
+    #[serde(default)]
+    pub expect: Option<Expect>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepRequest {
+    pub url: String,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default)]
+    pub cf: Option<Cf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cf {
+    #[serde(default)]
+    pub country: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepSignal {
+    pub name: String,
+    pub data: Value,
+}
+
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
+    /// slot -> `offer`, `offer/variant`, or null (page content untouched).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slots: Option<BTreeMap<String, Option<String>>>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub contains: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub not_contains: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub items: BTreeMap<String, Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub personalized: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holdout: Option<bool>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JourneyError {
+    #[error("journeys file: {0}")]
+    Json(String),
+    #[error("journeys[{journey}].steps[{step}]: {message}")]
+    Step {
+        journey: usize,
+        step: usize,
+        message: String,
+    },
+}
+
+impl JourneyFile {
+    pub fn parse(json: &str) -> Result<JourneyFile, JourneyError> {
+        let f: JourneyFile =
+            serde_json::from_str(json).map_err(|e| JourneyError::Json(e.to_string()))?;
+        for (j, journey) in f.journeys.iter().enumerate() {
+            let mut last: Option<Millis> = None;
+            for (s, step) in journey.steps.iter().enumerate() {
+                let err = |message: String| JourneyError::Step {
+                    journey: j,
+                    step: s,
+                    message,
+                };
+                let kinds = [
+                    step.request.is_some(),
+                    step.event.is_some(),
+                    step.signal.is_some(),
+                ];
+                if kinds.iter().filter(|k| **k).count() != 1 {
+                    return Err(err(
+                        "a step has exactly one of request, event or signal".into()
+                    ));
+                }
+                if step.expect.is_some() && step.request.is_none() {
+                    return Err(err("only a request step can have an expect".into()));
+                }
+                let at = parse_timestamp(&step.at, None).map_err(|e| err(format!("at: {e}")))?;
+                if last.is_some_and(|l| at < l) {
+                    return Err(err("steps must be in time order".into()));
+                }
+                last = Some(at);
+            }
+        }
+        Ok(f)
+    }
+}
+
+/// One failing step: what was expected, what came out, and why.
+#[derive(Debug)]
+pub struct StepFailure {
+    pub step: usize,
+    pub at: String,
+    pub url: String,
+    pub problems: Vec<String>,
+    pub expected: String,
+    pub actual: String,
+    pub explanation: String,
+}
+
+#[derive(Debug)]
+pub struct JourneyReport {
+    pub name: String,
+    pub visitor: String,
+    pub steps: usize,
+    pub checked: usize,
+    pub failures: Vec<StepFailure>,
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub journeys: Vec<JourneyReport>,
+}
+
+impl Report {
+    pub fn passed(&self) -> bool {
+        self.journeys.iter().all(|j| j.failures.is_empty())
+    }
+
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        for j in &self.journeys {
+            let status = if j.failures.is_empty() {
+                "ok  "
+            } else {
+                "FAIL"
+            };
+            s.push_str(&format!(
+                "{status} {} ({} steps, {} checked)\n",
+                j.name, j.steps, j.checked
+            ));
+            for f in &j.failures {
+                s.push_str(&format!("     step {} at {} {}\n", f.step, f.at, f.url));
+                for p in &f.problems {
+                    s.push_str(&format!("       - {p}\n"));
+                }
+                s.push_str(&format!("       expected: {}\n", f.expected));
+                s.push_str(&format!("       actual:   {}\n", f.actual));
+                for line in f.explanation.lines() {
+                    s.push_str(&format!("       | {line}\n"));
+                }
+            }
+        }
+        let failed = self
+            .journeys
+            .iter()
+            .filter(|j| !j.failures.is_empty())
+            .count();
+        s.push_str(&format!(
+            "{} journeys, {} passed, {} failed\n",
+            self.journeys.len(),
+            self.journeys.len() - failed,
+            failed
+        ));
+        s
+    }
+}
+
+/// Runs every journey against an engine.
+pub fn run(engine: &Engine, file: &JourneyFile) -> Report {
+    Report {
+        journeys: file
+            .journeys
+            .iter()
+            .map(|j| run_journey(engine, j))
+            .collect(),
+    }
+}
+
+pub fn run_journey(engine: &Engine, journey: &Journey) -> JourneyReport {
+    let mut stored = Profile::new(journey.visitor.clone()).to_bytes();
+    let mut signals = Signals::new();
+    let mut report = JourneyReport {
+        name: journey.name.clone(),
+        visitor: journey.visitor.clone(),
+        steps: journey.steps.len(),
+        checked: 0,
+        failures: Vec::new(),
+    };
+    for (i, step) in journey.steps.iter().enumerate() {
+        // Parsed and checked by JourneyFile::parse; a bad time here is a programming error.
+        let at = parse_timestamp(&step.at, None).unwrap_or(0);
+        let mut profile =
+            Profile::from_bytes(&stored).expect("a profile written by this engine reads back");
+        if let Some(e) = &step.event {
+            engine.record_event(&mut profile, e, at);
+        } else if let Some(sig) = &step.signal {
+            Engine::apply_signal(&mut signals, &sig.name, sig.data.clone());
+        } else if let Some(r) = &step.request {
+            let req = request_info(r);
+            let d = engine.on_request(&mut profile, &req, &signals, at);
+            if let Some(expect) = &step.expect {
+                report.checked += 1;
+                let problems = check(expect, &d);
+                if !problems.is_empty() {
+                    report.failures.push(StepFailure {
+                        step: i,
+                        at: step.at.clone(),
+                        url: r.url.clone(),
+                        problems,
+                        expected: serde_json::to_string(expect).unwrap_or_default(),
+                        actual: summary(&d),
+                        explanation: d.explanation.to_text(),
+                    });
+                }
+            }
+        }
+        stored = profile.to_bytes();
+    }
+    report
+}
+
+pub fn request_info(r: &StepRequest) -> RequestInfo {
+    RequestInfo {
+        url: r.url.clone(),
+        headers: r
+            .headers
+            .iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+            .collect(),
+        country: r.cf.as_ref().and_then(|c| c.country.clone()),
+        region: r.cf.as_ref().and_then(|c| c.region.clone()),
+    }
+}
+
+/// `offer` or `offer/variant`.
+fn shown(d: &Decision, slot: &str) -> Option<String> {
+    d.plan.slot(slot).map(|s| match &s.variant {
+        Some(v) => format!("{}/{v}", s.offer),
+        None => s.offer.clone(),
+    })
+}
+
+/// What a decision did, in the expectation's terms.
+pub fn summary(d: &Decision) -> String {
+    let slots: Vec<String> = d
+        .plan
+        .slots
+        .iter()
+        .map(|s| {
+            let items = if s.items.is_empty() {
+                String::new()
+            } else {
+                format!(" {:?}", s.items)
+            };
+            format!(
+                "{}={}{}",
+                s.slot,
+                shown(d, &s.slot).unwrap_or_default(),
+                items
+            )
+        })
+        .collect();
+    format!(
+        "tier {} (score {}), personalized {}, holdout {}, slots {{{}}}",
+        if d.tier.is_empty() { "(none)" } else { &d.tier },
+        format_number(d.score),
+        d.personalized,
+        d.holdout,
+        slots.join(", ")
+    )
+}
+
+/// Every way a decision differs from an expectation.
+pub fn check(e: &Expect, d: &Decision) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(t) = &e.tier {
+        if &d.tier != t {
+            out.push(format!(
+                "tier: expected {t}, got {} (score {})",
+                d.tier,
+                format_number(d.score)
+            ));
+        }
+    }
+    if let Some(p) = e.personalized {
+        if d.personalized != p {
+            out.push(format!(
+                "personalized: expected {p}, got {}",
+                d.personalized
+            ));
+        }
+    }
+    if let Some(h) = e.holdout {
+        if d.holdout != h {
+            out.push(format!("holdout: expected {h}, got {}", d.holdout));
+        }
+    }
+    for (slot, want) in e.slots.iter().flatten() {
+        let got = shown(d, slot);
+        let ok = match (want, &got) {
+            (None, None) => true,
+            (Some(w), Some(g)) => {
+                w == g || (!w.contains('/') && g.split('/').next() == Some(w.as_str()))
+            }
+            _ => false,
+        };
+        if !ok {
+            out.push(format!(
+                "slot {slot}: expected {}, got {}",
+                want.as_deref().unwrap_or("untouched"),
+                got.as_deref().unwrap_or("untouched")
+            ));
+        }
+    }
+    for (slot, text) in &e.contains {
+        let html = d
+            .plan
+            .slot(slot)
+            .and_then(|s| s.html.as_deref())
+            .unwrap_or("");
+        if !html.contains(text.as_str()) {
+            out.push(format!(
+                "slot {slot}: expected the HTML to contain {text:?}; it is {html:?}"
+            ));
+        }
+    }
+    for (slot, text) in &e.not_contains {
+        let html = d
+            .plan
+            .slot(slot)
+            .and_then(|s| s.html.as_deref())
+            .unwrap_or("");
+        if html.contains(text.as_str()) {
+            out.push(format!(
+                "slot {slot}: expected the HTML not to contain {text:?}; it is {html:?}"
+            ));
+        }
+    }
+    for (slot, items) in &e.items {
+        let got: Vec<String> = d
+            .plan
+            .slot(slot)
+            .map(|s| s.items.clone())
+            .unwrap_or_default();
+        if &got != items {
+            out.push(format!(
+                "slot {slot}: expected items {items:?}, got {got:?}"
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_malformed_steps() {
+        let two = r#"{"journeys":[{"name":"x","visitor":"v","steps":[{"at":"2026-01-01T00:00:00Z","request":{"url":"/"},"event":{"type":"x"}}]}]}"#;
+        assert!(JourneyFile::parse(two)
+            .unwrap_err()
+            .to_string()
+            .contains("exactly one"));
+        let typo = r#"{"journeys":[{"name":"x","visitor":"v","steps":[{"at":"2026-01-01T00:00:00Z","request":{"url":"/"},"expect":{"tiers":"x"}}]}]}"#;
+        assert!(JourneyFile::parse(typo)
+            .unwrap_err()
+            .to_string()
+            .contains("unknown field"));
+        let order = r#"{"journeys":[{"name":"x","visitor":"v","steps":[{"at":"2026-01-02T00:00:00Z","event":{"type":"x"}},{"at":"2026-01-01T00:00:00Z","event":{"type":"x"}}]}]}"#;
+        assert!(JourneyFile::parse(order)
+            .unwrap_err()
+            .to_string()
+            .contains("time order"));
+    }
+}

@@ -1,0 +1,340 @@
+//! Templates: `{{path}}` placeholders with `default` and `money` filters. Placeholders always
+//! render HTML-escaped; the marketer's markup around them is kept as written.
+
+use crate::config::check::unknown;
+use crate::facts::{format_number, Ctx, Fact, Scope, Val};
+
+#[derive(Clone, Debug)]
+pub struct Template {
+    parts: Vec<Part>,
+}
+
+#[derive(Clone, Debug)]
+enum Part {
+    Lit(String),
+    Expr { fact: Fact, filters: Vec<Filter> },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Filter {
+    /// Used when the value is missing, null or empty.
+    Default(String),
+    /// A number as a price in the catalog's currency.
+    Money,
+}
+
+const FILTERS: &[&str] = &["default", "money"];
+
+impl Template {
+    pub fn compile(src: &str, scope: Scope) -> Result<Template, String> {
+        let mut parts = Vec::new();
+        let mut rest = src;
+        let mut offset = 0;
+        while let Some(open) = rest.find("{{") {
+            if open > 0 {
+                parts.push(Part::Lit(rest[..open].to_string()));
+            }
+            let after = &rest[open + 2..];
+            let close = after
+                .find("}}")
+                .ok_or_else(|| format!("unclosed \"{{{{\" at character {}", offset + open))?;
+            let inner = &after[..close];
+            if inner.contains("{{") {
+                return Err(format!("unclosed \"{{{{\" at character {}", offset + open));
+            }
+            parts.push(parse_expr(inner, scope)?);
+            let consumed = open + 2 + close + 2;
+            offset += consumed;
+            rest = &rest[consumed..];
+        }
+        if let Some(i) = rest.find("}}") {
+            return Err(format!(
+                "\"}}}}\" without \"{{{{\" at character {}",
+                offset + i
+            ));
+        }
+        if !rest.is_empty() {
+            parts.push(Part::Lit(rest.to_string()));
+        }
+        Ok(Template { parts })
+    }
+
+    pub fn render(&self, ctx: &Ctx, currency: &str, out: &mut String) {
+        for p in &self.parts {
+            match p {
+                Part::Lit(s) => out.push_str(s),
+                Part::Expr { fact, filters } => {
+                    let v = ctx.get(fact);
+                    render_value(v, filters, currency, out);
+                }
+            }
+        }
+    }
+
+    pub fn render_string(&self, ctx: &Ctx, currency: &str) -> String {
+        let mut s = String::new();
+        self.render(ctx, currency, &mut s);
+        s
+    }
+
+    /// True when the template has no placeholder (it renders the same for everyone).
+    pub fn is_static(&self) -> bool {
+        self.parts.iter().all(|p| matches!(p, Part::Lit(_)))
+    }
+}
+
+fn parse_expr(inner: &str, scope: Scope) -> Result<Part, String> {
+    let mut pieces = split_pipes(inner).into_iter();
+    let path = pieces.next().unwrap_or_default();
+    let path = path.trim();
+    if path.is_empty() {
+        return Err("empty placeholder \"{{}}\"".into());
+    }
+    let fact = Fact::parse(path, scope)?;
+    let mut filters = Vec::new();
+    for f in pieces {
+        let f = f.trim();
+        let (name, arg) = match f.split_once(':') {
+            Some((n, a)) => (n.trim(), Some(a.trim())),
+            None => (f, None),
+        };
+        match (name, arg) {
+            ("default", Some(a)) => filters.push(Filter::Default(parse_arg(a)?)),
+            ("default", None) => {
+                return Err("the default filter needs a value: default: \"text\"".into())
+            }
+            ("money", None) => filters.push(Filter::Money),
+            ("money", Some(_)) => return Err("the money filter takes no argument".into()),
+            (other, _) => return Err(unknown("filter", other, FILTERS)),
+        }
+    }
+    Ok(Part::Expr { fact, filters })
+}
+
+/// Splits on `|` outside quotes.
+fn split_pipes(s: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut quote: Option<char> = None;
+    for c in s.chars() {
+        match (quote, c) {
+            (None, '|') => out.push(String::new()),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                out.last_mut().unwrap().push(c);
+            }
+            (Some(q), c) if c == q => {
+                quote = None;
+                out.last_mut().unwrap().push(c);
+            }
+            _ => out.last_mut().unwrap().push(c),
+        }
+    }
+    out
+}
+
+fn parse_arg(a: &str) -> Result<String, String> {
+    for q in ['"', '\''] {
+        if let Some(body) = a.strip_prefix(q) {
+            return body
+                .strip_suffix(q)
+                .map(str::to_string)
+                .ok_or_else(|| format!("unterminated string {a}"));
+        }
+    }
+    if a.parse::<f64>().is_ok() {
+        return Ok(a.to_string());
+    }
+    Err(format!(
+        "a filter value is a quoted string or a number, found {a}"
+    ))
+}
+
+fn render_value(v: Val, filters: &[Filter], currency: &str, out: &mut String) {
+    let mut text: Option<String> = None;
+    let mut val = v;
+    for f in filters {
+        match f {
+            Filter::Default(d) => {
+                if !val.exists() {
+                    val = Val::Str(std::borrow::Cow::Owned(d.clone()));
+                }
+            }
+            Filter::Money => {
+                if let Some(n) = val.as_num() {
+                    text = Some(money(n, currency));
+                    val = Val::Missing;
+                }
+            }
+        }
+    }
+    match text {
+        Some(t) => escape_into(&t, out),
+        None => write_val(&val, out),
+    }
+}
+
+fn write_val(v: &Val, out: &mut String) {
+    match v {
+        Val::Missing | Val::Obj(_) => {}
+        Val::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Val::Num(n) => out.push_str(&format_number(*n)),
+        Val::Str(s) => escape_into(s, out),
+        Val::List(l) => {
+            for (i, x) in l.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_val(x, out);
+            }
+        }
+    }
+}
+
+/// HTML-escapes `& < > " '`.
+pub fn escape_into(s: &str, out: &mut String) {
+    let mut last = 0;
+    for (i, c) in s.char_indices() {
+        let rep = match c {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '"' => "&quot;",
+            '\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&s[last..i]);
+        out.push_str(rep);
+        last = i + 1;
+    }
+    out.push_str(&s[last..]);
+}
+
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    escape_into(s, &mut out);
+    out
+}
+
+/// A price: `$1,049.00`, `€12.50`, `¥1,200`, or `1,049.00 SEK` for codes without a symbol.
+pub fn money(n: f64, currency: &str) -> String {
+    let (symbol, decimals) = match currency {
+        "USD" => ("$", 2),
+        "EUR" => ("€", 2),
+        "GBP" => ("£", 2),
+        "JPY" => ("¥", 0),
+        "CNY" => ("¥", 2),
+        "INR" => ("₹", 2),
+        "KRW" => ("₩", 0),
+        "CAD" => ("CA$", 2),
+        "AUD" => ("A$", 2),
+        "NZD" => ("NZ$", 2),
+        "MXN" => ("MX$", 2),
+        "BRL" => ("R$", 2),
+        _ => ("", 2),
+    };
+    let neg = n < 0.0;
+    let scale = 10f64.powi(decimals);
+    let cents = (n.abs() * scale).round() as u128;
+    let whole = cents / scale as u128;
+    let frac = cents % scale as u128;
+    let digits = whole.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if decimals > 0 {
+        grouped.push_str(&format!(".{:0width$}", frac, width = decimals as usize));
+    }
+    let sign = if neg { "-" } else { "" };
+    if symbol.is_empty() {
+        format!("{sign}{grouped} {currency}")
+    } else {
+        format!("{sign}{symbol}{grouped}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_the_five_characters() {
+        assert_eq!(
+            escape(r#"<a href="x">Tom & Jerry's</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;"
+        );
+        assert_eq!(escape("plain é"), "plain é");
+    }
+
+    #[test]
+    fn money_formats() {
+        assert_eq!(money(349.0, "USD"), "$349.00");
+        assert_eq!(money(1049.5, "USD"), "$1,049.50");
+        assert_eq!(money(1200.0, "JPY"), "¥1,200");
+        assert_eq!(money(-5.0, "EUR"), "-€5.00");
+        assert_eq!(money(1234567.891, "SEK"), "1,234,567.89 SEK");
+    }
+
+    #[test]
+    fn compile_errors() {
+        let s = Scope::DECISION;
+        assert!(
+            Template::compile("Hi {{profile.traits.first_name | default: \"you\"}}!", s).is_ok()
+        );
+        assert!(Template::compile("{{ request.region }}", s).is_ok());
+        assert!(Template::compile("no placeholders", s).unwrap().is_static());
+        assert!(Template::compile("{{profile.visits", s)
+            .unwrap_err()
+            .contains("unclosed"));
+        assert!(Template::compile("a }} b", s)
+            .unwrap_err()
+            .contains("without"));
+        assert!(Template::compile("{{}}", s).unwrap_err().contains("empty"));
+        assert!(Template::compile("{{profile.vists}}", s)
+            .unwrap_err()
+            .contains("did you mean"));
+        assert!(Template::compile("{{profile.visits | upper}}", s)
+            .unwrap_err()
+            .contains("unknown filter \"upper\""));
+        assert!(Template::compile("{{profile.visits | default}}", s)
+            .unwrap_err()
+            .contains("needs a value"));
+        assert!(Template::compile("{{item.name}}", s)
+            .unwrap_err()
+            .contains("item_template"));
+        assert!(Template::compile("{{item.name}}", Scope::ITEM).is_ok());
+        assert!(Template::compile("{{x | default: \"a|b\"}}", s)
+            .unwrap_err()
+            .contains("unknown fact"));
+    }
+
+    #[test]
+    fn default_and_list_rendering() {
+        let mut out = String::new();
+        render_value(
+            Val::Missing,
+            &[Filter::Default("explorer".into())],
+            "USD",
+            &mut out,
+        );
+        assert_eq!(out, "explorer");
+        out.clear();
+        render_value(Val::Num(349.0), &[Filter::Money], "USD", &mut out);
+        assert_eq!(out, "$349.00");
+        out.clear();
+        render_value(
+            Val::Missing,
+            &[Filter::Default("0".into()), Filter::Money],
+            "USD",
+            &mut out,
+        );
+        assert_eq!(out, "$0.00");
+        out.clear();
+        let list = Val::List(vec![Val::Str("a<b".into()), Val::Num(2.0)]);
+        render_value(list, &[], "USD", &mut out);
+        assert_eq!(out, "a&lt;b, 2");
+    }
+}
