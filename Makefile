@@ -1,0 +1,113 @@
+# Signpost: `make dev` starts the demo, `make test` runs every test. Both install what is
+# missing first, so they work on a fresh machine (see README).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# The wasm-bindgen CLI must match the crate pinned in Cargo.toml exactly.
+WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)
+WORKER_BUILD_VERSION := 0.8.7
+CARGO_BIN := $(HOME)/.cargo/bin
+NODE_BIN := $(CURDIR)/node_modules/.bin
+
+# Offline: wrangler must not phone home, worker-build must not download from GitHub, and the
+# npm binaryen's wasm-opt is used, never Debian's (it produces modules that fail to load).
+export WRANGLER_SEND_METRICS := false
+export WRANGLER_SEND_ERROR_REPORTS := false
+export WRANGLER_HIDE_BANNER := true
+export CLOUDFLARE_CF_FETCH_ENABLED := false
+export WASM_BINDGEN_BIN := $(CARGO_BIN)/wasm-bindgen
+export WASM_OPT_BIN := $(NODE_BIN)/wasm-opt
+export ESBUILD_BIN := $(NODE_BIN)/esbuild
+export CHROMEDRIVER := /usr/bin/chromedriver
+export CHROMIUM := /usr/bin/chromium
+
+WASM_TARGET := wasm32-unknown-unknown
+SDK_WASM := target/$(WASM_TARGET)/release/signpost_wasm.wasm
+SDK_OUT := sdk-js/dist
+
+.PHONY: help setup dev test bench worker sdk demo seed test-rust test-wasm test-node lint clean
+
+help:
+	@echo "make dev    build everything, seed local KV, serve the demo at http://127.0.0.1:8787"
+	@echo "make test   run every test suite (Rust, wasm in Node and Chromium, Worker in workerd)"
+	@echo "make bench  (reserved) benchmarks"
+
+## Installation (idempotent) ------------------------------------------------------------
+
+setup: .tools/rust .tools/npm .tools/chromium
+
+.tools/rust: Cargo.toml
+	@mkdir -p .tools
+	rustup target add $(WASM_TARGET)
+	@if ! $(CARGO_BIN)/wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $(WASM_BINDGEN_VERSION)"; then \
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); fi
+	@if ! $(CARGO_BIN)/worker-build --version 2>/dev/null | grep -q "$(WORKER_BUILD_VERSION)"; then \
+	  cargo install worker-build --version $(WORKER_BUILD_VERSION); fi
+	@touch $@
+
+.tools/npm: package.json package-lock.json
+	@mkdir -p .tools
+	npm ci --no-fund --no-audit
+	@touch $@
+
+.tools/chromium:
+	@mkdir -p .tools
+	@if [ ! -x $(CHROMIUM) ] || [ ! -x $(CHROMEDRIVER) ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; fi
+	@touch $@
+
+## Builds ---------------------------------------------------------------------------------
+
+# The Worker: Rust -> wasm -> worker/build/ (run by wrangler's [build] too).
+worker: .tools/rust .tools/npm
+	cd worker && $(CARGO_BIN)/worker-build --release
+
+# The demo store's pages (generated from the catalog) into demo-site/public.
+demo:
+	node demo-site/build.mjs
+
+# The browser SDK: the core in wasm plus the JS around it, copied into the demo's assets.
+sdk: .tools/rust .tools/npm demo
+	cargo build --release --target $(WASM_TARGET) -p signpost-wasm
+	$(WASM_BINDGEN_BIN) --target web --out-dir $(SDK_OUT) $(SDK_WASM)
+	$(WASM_OPT_BIN) -Oz --enable-bulk-memory --enable-nontrapping-float-to-int $(SDK_OUT)/signpost_wasm_bg.wasm -o $(SDK_OUT)/signpost_wasm_bg.wasm
+	cp sdk-js/src/*.js $(SDK_OUT)/
+	mkdir -p demo-site/public/sdk && cp $(SDK_OUT)/*.js $(SDK_OUT)/*.wasm demo-site/public/sdk/
+
+# Local KV gets the demo's config and catalog (wrangler's local state in .wrangler/state).
+seed: .tools/npm
+	node scripts/seed-kv.mjs
+
+dev: setup worker sdk seed
+	$(NODE_BIN)/wrangler dev --ip 127.0.0.1 --port 8787 --inspector-ip 127.0.0.1 --show-interactive-dev-session=false
+
+## Tests ----------------------------------------------------------------------------------
+
+test: setup lint test-rust test-wasm worker sdk test-node
+	@echo "all test suites passed"
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+test-rust:
+	cargo test --workspace
+
+# The same wasm-bindgen tests in Node, then in headless Chromium.
+test-wasm: .tools/rust .tools/chromium
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=$(CARGO_BIN)/wasm-bindgen-test-runner \
+	  cargo test --target $(WASM_TARGET) -p signpost-wasm
+	WASM_BINDGEN_USE_BROWSER=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=$(CARGO_BIN)/wasm-bindgen-test-runner \
+	  cargo test --target $(WASM_TARGET) -p signpost-wasm
+
+# The Worker in workerd (Miniflare) and the demo in Chromium.
+test-node: .tools/npm
+	node --test --test-concurrency=1 tests/node/
+
+bench:
+	@echo "make bench: reserved; the benchmarks land with issue 7" && exit 1
+
+clean:
+	rm -rf target worker/build $(SDK_OUT) demo-site/public .wrangler .tools
