@@ -461,39 +461,44 @@ impl Cond {
 
     /// The outcome and a sentence saying why, for explanations.
     pub fn explain(&self, ctx: &Ctx) -> (bool, String) {
+        self.explain_as(ctx, false)
+    }
+
+    /// Explains `self` (or its negation, pushed down to the leaves by De Morgan's laws so the
+    /// words stay direct: "needs none" rather than "not at least 1").
+    fn explain_as(&self, ctx: &Ctx, negate: bool) -> (bool, String) {
         match self {
-            Cond::All(cs) => {
-                let results: Vec<(bool, String)> = cs.iter().map(|c| c.explain(ctx)).collect();
-                match results.iter().find(|r| !r.0) {
-                    Some((_, why)) => (false, why.clone()),
-                    None => (true, join_reasons(results.iter().map(|r| r.1.as_str()))),
-                }
-            }
-            Cond::Any(cs) => {
-                let results: Vec<(bool, String)> = cs.iter().map(|c| c.explain(ctx)).collect();
-                match results.iter().find(|r| r.0) {
-                    Some((_, why)) => (true, why.clone()),
-                    None => (
-                        false,
-                        format!(
-                            "none of: {}",
-                            join_reasons(results.iter().map(|r| r.1.as_str()))
-                        ),
-                    ),
-                }
-            }
-            Cond::Not(c) => {
-                let (r, why) = c.explain(ctx);
-                if r {
-                    (false, format!("{why}, which must not be the case"))
+            Cond::All(cs) | Cond::Any(cs) => {
+                // Under negation, all becomes any and any becomes all.
+                let conjunction = matches!(self, Cond::All(_)) != negate;
+                let results: Vec<(bool, String)> =
+                    cs.iter().map(|c| c.explain_as(ctx, negate)).collect();
+                if conjunction {
+                    match results.iter().find(|r| !r.0) {
+                        Some((_, why)) => (false, why.clone()),
+                        None => (true, join_reasons(results.iter().map(|r| r.1.as_str()))),
+                    }
                 } else {
-                    (true, why)
+                    match results.iter().find(|r| r.0) {
+                        Some((_, why)) => (true, why.clone()),
+                        None => (
+                            false,
+                            format!(
+                                "none of: {}",
+                                join_reasons(results.iter().map(|r| r.1.as_str()))
+                            ),
+                        ),
+                    }
                 }
             }
+            Cond::Not(c) => c.explain_as(ctx, !negate),
             Cond::Segment(i, name) => {
-                let (r, why) = ctx.config.segments[*i].cond.explain(ctx);
-                let verdict = if r { "matches" } else { "does not match" };
-                (r, format!("segment {name} {verdict} ({why})"))
+                let (matched, why) = ctx.config.segments[*i].cond.explain(ctx);
+                let verdict = if matched { "matches" } else { "does not match" };
+                (
+                    matched != negate,
+                    format!("segment {name} {verdict} ({why})"),
+                )
             }
             Cond::Test {
                 fact,
@@ -501,15 +506,16 @@ impl Cond {
                 op,
                 rhs,
             } => {
-                let r = self.eval(ctx);
+                let r = self.eval(ctx) != negate;
                 let a = ctx.get(fact);
+                let not = if negate { "not " } else { "" };
                 let want = match rhs {
-                    Rhs::None if *op == Op::Exists => "to be set".to_string(),
-                    Rhs::None => op.words().to_string(),
-                    Rhs::Lit(Val::Bool(false)) if *op == Op::Exists => "to be unset".to_string(),
-                    Rhs::Lit(b) => format!("{} {}", op.words(), b.describe()),
+                    Rhs::None if *op == Op::Exists => format!("{not}to be set"),
+                    Rhs::None => format!("{not}{}", op.words()),
+                    Rhs::Lit(Val::Bool(false)) if *op == Op::Exists => format!("{not}to be unset"),
+                    Rhs::Lit(b) => format!("{not}{} {}", op.words(), b.describe()),
                     Rhs::From(f, name) => {
-                        format!("{} {name} ({})", op.words(), ctx.get(f).describe())
+                        format!("{not}{} {name} ({})", op.words(), ctx.get(f).describe())
                     }
                 };
                 (r, format!("{path} is {} (needs {want})", a.describe()))
@@ -520,17 +526,20 @@ impl Cond {
                 min,
                 max,
             } => {
-                let r = self.eval(ctx);
+                let r = self.eval(ctx) != negate;
                 let n = ctx.profile.event_count(kind, *within, ctx.now);
                 let span = match within {
                     Some(w) => format!(" in the last {}", format_duration(*w)),
                     None => String::new(),
                 };
-                let need = match (min, max) {
-                    (0, Some(0)) => "none".to_string(),
-                    (lo, Some(hi)) if *lo > 0 => format!("{lo} to {hi}"),
-                    (_, Some(hi)) => format!("at most {hi}"),
-                    (lo, None) => format!("at least {lo}"),
+                let need = match (negate, min, max) {
+                    (false, 0, Some(0)) | (true, 1, None) => "none".to_string(),
+                    (false, lo, Some(hi)) if *lo > 0 => format!("{lo} to {hi}"),
+                    (false, _, Some(hi)) => format!("at most {hi}"),
+                    (false, lo, None) => format!("at least {lo}"),
+                    (true, lo, None) => format!("fewer than {lo}"),
+                    (true, 0, Some(hi)) => format!("more than {hi}"),
+                    (true, lo, Some(hi)) => format!("fewer than {lo} or more than {hi}"),
                 };
                 (r, format!("{n} {kind} event(s){span} (needs {need})"))
             }
@@ -624,6 +633,38 @@ mod tests {
         assert!(e[0].contains("at least one"), "{e:?}");
         let e = errors(serde_json::json!({"event": "purchase", "min": 3, "max": 1}));
         assert!(e[0].contains("min (3) is above max (1)"), "{e:?}");
+    }
+
+    #[test]
+    fn explanations_push_negation_to_the_leaves() {
+        let cfg = crate::config::Config::parse(include_str!("../examples/config.json")).unwrap();
+        let cat = crate::catalog::Catalog::empty();
+        let p = crate::profile::Profile::new("x");
+        let ctx = Ctx::new(&cfg, &cat, &p, 0);
+        let mut ck = Checker::default();
+        let c = compile(
+            &mut ck,
+            &serde_json::json!({"not": {"event": "purchase", "within": "30d"}}),
+            "w",
+            Scope::DECISION,
+            &SegmentNames(None),
+        )
+        .unwrap();
+        assert_eq!(
+            c.explain(&ctx),
+            (
+                true,
+                "0 purchase event(s) in the last 30d (needs none)".to_string()
+            )
+        );
+        let c = compile(&mut ck, &serde_json::json!({"not": {"any": [{"fact": "profile.visits", "op": "gte", "value": 2}, {"event": "x"}]}}), "w", Scope::DECISION, &SegmentNames(None)).unwrap();
+        let (r, why) = c.explain(&ctx);
+        assert!(r);
+        assert_eq!(
+            why,
+            "profile.visits is 0 (needs not ≥ 2); 0 x event(s) (needs none)"
+        );
+        assert_eq!(c.eval(&ctx), r);
     }
 
     #[test]

@@ -1,26 +1,29 @@
 //! The visitor's long-lived state, stored in KV under `profile:<visitor id>`.
 //!
 //! # Size bound
-//! Every collection has a fixed limit and every string is truncated, so a profile never grows
-//! past [`MAX_PROFILE_BYTES`] serialized (checked by a property test), however long the visitor
-//! lives. A typical profile is 1 to 3 KB. When a list is full, what goes first is:
+//! Every collection has a fixed limit and every string is cut (by its JSON-escaped byte
+//! length), so a serialized profile never exceeds [`MAX_PROFILE_BYTES`] (96 KiB) however long
+//! the visitor lives; the worst case, every list full of maximum-length strings, measures about
+//! 70 KB (`tests/properties.rs`). A typical profile is 1 to 3 KB. When a list is full, what
+//! goes first is:
 //!
 //! | part | limit | dropped first |
 //! |---|---|---|
 //! | viewed products | 50 | least recently viewed |
 //! | purchased products | 50 | least recently purchased |
-//! | orders kept with their date (for `orders_365d`) | 50 | oldest (totals stay exact) |
-//! | cart lines | 50 | oldest line |
+//! | orders kept with their date (for `orders_365d`) | 50 | oldest (count and spend stay exact) |
+//! | cart lines | 30 | oldest line |
 //! | category affinities | 16 | weakest after decay |
-//! | event types counted | 48 | least recently seen type not used by the config |
+//! | event types counted | 32 | least recently seen type the config does not use |
 //! | timestamps per event type (for `within`) | 32 | oldest (totals stay exact) |
-//! | offers with impressions | 64 | least recently shown |
-//! | impression timestamps per offer (for caps) | 32 | oldest (lifetime counts stay exact) |
-//! | experiments exposed | 32 | oldest first exposure |
-//! | traits | 32 scalar values, 256 chars each | new traits are refused when full |
+//! | offers with impressions | 32 | least recently shown |
+//! | impression timestamps per offer (for rolling caps) | 16 | oldest (lifetime counts stay exact) |
+//! | experiments exposed | 16 | oldest first exposure |
+//! | traits | 32 scalar values of up to 256 bytes | new traits are refused when full |
 //! | event ids remembered (retry de-duplication) | 32 | oldest |
 //!
-//! Ids are cut at 128 characters, event names at 64.
+//! Ids are cut at 128 bytes, event names at 64. Consequences the config checker enforces: an
+//! event test with `within` counts at most 32 events, and a rolling cap allows at most 16.
 //!
 //! # Format versions
 //! The JSON carries `"v"`. Version 1 is this layout; version 0 is the walking skeleton's
@@ -34,18 +37,18 @@ use serde_json::{Map, Value};
 /// The profile format this build writes.
 pub const FORMAT_VERSION: u32 = 1;
 /// The most a serialized profile can weigh.
-pub const MAX_PROFILE_BYTES: usize = 64 * 1024;
+pub const MAX_PROFILE_BYTES: usize = 96 * 1024;
 
 pub const MAX_VIEWED: usize = 50;
 pub const MAX_PURCHASED: usize = 50;
 pub const MAX_ORDERS_KEPT: usize = 50;
-pub const MAX_CART_LINES: usize = 50;
+pub const MAX_CART_LINES: usize = 30;
 pub const MAX_AFFINITIES: usize = 16;
-pub const MAX_EVENT_TYPES: usize = 48;
+pub const MAX_EVENT_TYPES: usize = 32;
 pub const MAX_EVENT_TIMES: usize = 32;
-pub const MAX_OFFERS_TRACKED: usize = 64;
-pub const MAX_IMPRESSION_TIMES: usize = 32;
-pub const MAX_EXPOSURES: usize = 32;
+pub const MAX_OFFERS_TRACKED: usize = 32;
+pub const MAX_IMPRESSION_TIMES: usize = 16;
+pub const MAX_EXPOSURES: usize = 16;
 pub const MAX_TRAITS: usize = 32;
 pub const MAX_TRAIT_LEN: usize = 256;
 pub const MAX_SEEN_IDS: usize = 32;
@@ -258,12 +261,25 @@ impl<'de> Deserialize<'de> for Profile {
     }
 }
 
-/// Cuts a string to at most `max` characters.
+/// Cuts a string so that it takes at most `max` bytes inside a JSON string (escapes counted),
+/// replacing control characters with spaces. This is what makes the size bound hold for any
+/// input.
 pub(crate) fn clip(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => s[..i].to_string(),
-        None => s.to_string(),
+    let mut out = String::with_capacity(s.len().min(max));
+    let mut used = 0;
+    for c in s.chars() {
+        let c = if c.is_control() { ' ' } else { c };
+        let cost = match c {
+            '"' | '\\' => 2,
+            c => c.len_utf8(),
+        };
+        if used + cost > max {
+            break;
+        }
+        used += cost;
+        out.push(c);
     }
+    out
 }
 
 impl Default for Profile {
