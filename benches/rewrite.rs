@@ -1,7 +1,8 @@
 //! Throughput of the reference rewriter on the corpus pages, fed in 16 KiB chunks as a
 //! response body arrives. Criterion prints MB/s (`thrpt`) for each page and Plan:
 //!
-//! - `empty`: an empty Plan, no state (the pass-through cost of lol_html);
+//! - `empty`: an empty Plan, no state (copied without parsing);
+//! - `no-match`: one tag-qualified CSS offer that matches nothing (lol_html's own cost);
 //! - `typical`: three slots by name, one CSS offer on the page's headline, and the state;
 //! - `slots-10`: ten slots by name, none on the page (the cost of selectors alone);
 //! - `untagged` / `tagged`: the same CSS offers with and without a tag name in the selector.
@@ -79,6 +80,9 @@ fn bench(c: &mut Criterion) {
         let (tagged, untagged) = headline(&name);
 
         let empty = Plan::default();
+        let no_match = Plan {
+            slots: vec![css("h6.sp-none", "x")],
+        };
         let typical = Plan {
             slots: vec![
                 slot(
@@ -107,8 +111,9 @@ fn bench(c: &mut Criterion) {
 
         let mut group = c.benchmark_group(format!("rewrite/{name}"));
         group.throughput(Throughput::BytesDecimal(input.len() as u64));
-        let cases: [(&str, &Plan, RewriteOptions<'_>); 5] = [
+        let cases: [(&str, &Plan, RewriteOptions<'_>); 6] = [
             ("empty", &empty, RewriteOptions::new()),
+            ("no-match", &no_match, RewriteOptions::new()),
             (
                 "typical",
                 &typical,
