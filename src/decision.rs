@@ -57,6 +57,18 @@ impl Decision {
     }
 }
 
+/// How much an explanation says.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Detail {
+    /// Each offer's outcome with a short reason ("condition not met", "capped: ...").
+    /// Cheap enough for every request.
+    #[default]
+    Brief,
+    /// Also which facts made each condition and segment hold or fail, in sentences
+    /// (the explain endpoint, the CLI, failing journeys).
+    Full,
+}
+
 pub fn decide(
     cfg: &Config,
     catalog: &Catalog,
@@ -64,7 +76,9 @@ pub fn decide(
     req: &RequestFacts,
     signals: &Map<String, Value>,
     now: Millis,
+    detail: Detail,
 ) -> Decision {
+    let full = detail == Detail::Full;
     let intent = cfg.intent.evaluate(&profile.intent, now);
     let holdout = cfg
         .holdout
@@ -78,9 +92,14 @@ pub fn decide(
     let mut seg_explain = Vec::with_capacity(cfg.segments.len());
     let mut segments = Vec::new();
     for (i, s) in cfg.segments.iter().enumerate() {
-        let (matched, why) = s.cond.explain(&ctx);
-        // Keep the memo consistent with the explanation's verdict.
-        ctx.segments[i].set(if matched { 2 } else { 1 });
+        let (matched, why) = if full {
+            let (m, why) = s.cond.explain(&ctx);
+            // Keep the memo consistent with the explanation's verdict.
+            ctx.segments[i].set(if m { 2 } else { 1 });
+            (m, why)
+        } else {
+            (ctx.segment(i), String::new())
+        };
         if matched {
             segments.push(s.name.clone());
         }
@@ -106,13 +125,14 @@ pub fn decide(
                 variant,
                 why,
             };
-            if let Err(why) = pre_check(o, &ctx) {
+            if let Err(why) = pre_check(o, &ctx, full) {
                 offer_explain[oi] = Some(ex(Outcome::NotEligible, None, why));
                 continue;
             }
-            let when_why = match &o.when {
-                Some(c) => c.explain(&ctx).1,
-                None => "no condition".to_string(),
+            let when_why = match (&o.when, full) {
+                (Some(c), true) => c.explain(&ctx).1,
+                (Some(_), false) => "its condition holds".to_string(),
+                (None, _) => "no condition".to_string(),
             };
             if let Some(w) = winner {
                 offer_explain[oi] = Some(ex(
@@ -201,7 +221,7 @@ pub fn decide(
 }
 
 /// Schedule, cap and condition.
-fn pre_check(o: &Offer, ctx: &Ctx) -> Result<(), String> {
+fn pre_check(o: &Offer, ctx: &Ctx, full: bool) -> Result<(), String> {
     if let Some(why) = o.schedule.check(ctx.now) {
         return Err(why);
     }
@@ -214,7 +234,11 @@ fn pre_check(o: &Offer, ctx: &Ctx) -> Result<(), String> {
     }
     if let Some(c) = &o.when {
         if !c.eval(ctx) {
-            return Err(format!("condition not met: {}", c.explain(ctx).1));
+            return Err(if full {
+                format!("condition not met: {}", c.explain(ctx).1)
+            } else {
+                "condition not met".to_string()
+            });
         }
     }
     Ok(())
@@ -269,11 +293,12 @@ fn render(o: &Offer, ctx: &Ctx, cfg: &Config, catalog: &Catalog) -> Result<Rende
             let mut html = String::new();
             let mut ids = Vec::with_capacity(items.len());
             for item in items {
-                let mut ictx = Ctx::new(cfg, catalog, ctx.profile, ctx.now);
-                ictx.request = ctx.request;
-                ictx.signals = ctx.signals;
-                ictx.intent = ctx.intent;
-                ictx.item = Some(item);
+                // Item templates cannot test segments, so no memo is needed.
+                let ictx = Ctx {
+                    item: Some(item),
+                    segments: Vec::new(),
+                    ..*ctx
+                };
                 tmpl.render(&ictx, currency, &mut html);
                 ids.push(item.id.clone());
             }

@@ -4,7 +4,7 @@
 use crate::catalog::Catalog;
 use crate::config::check::Issues;
 use crate::config::Config;
-use crate::decision::decide;
+use crate::decision::{decide, Detail};
 use crate::events::{page_view, Event};
 use crate::record::record;
 use crate::request::RequestFacts;
@@ -129,6 +129,18 @@ impl Engine {
         signals: &Signals,
         now: Millis,
     ) -> Decision {
+        self.on_request_with(profile, req, signals, now, Detail::Brief)
+    }
+
+    /// [`Engine::on_request`] with a chosen level of explanation.
+    pub fn on_request_with(
+        &self,
+        profile: &mut Profile,
+        req: &RequestInfo,
+        signals: &Signals,
+        now: Millis,
+        detail: Detail,
+    ) -> Decision {
         let consent = self.consent(req);
         if !consent.granted() {
             return Decision::unpersonalized(&profile.id, now, consent.as_str());
@@ -137,7 +149,15 @@ impl Engine {
         for e in self.request_events(&facts) {
             record(&self.config, &self.catalog, profile, &e, now, Some(&facts));
         }
-        let d = decide(&self.config, &self.catalog, profile, &facts, signals, now);
+        let d = decide(
+            &self.config,
+            &self.catalog,
+            profile,
+            &facts,
+            signals,
+            now,
+            detail,
+        );
         self.record_served(profile, &d, now);
         d
     }
@@ -166,7 +186,8 @@ impl Engine {
         record(&self.config, &self.catalog, profile, event, t, None);
     }
 
-    /// Decides without recording anything (pure).
+    /// Decides without recording anything (pure). The explanation is brief: each offer's
+    /// outcome and a short reason; [`Engine::explain`] also says which facts decided.
     pub fn decide(
         &self,
         profile: &Profile,
@@ -174,12 +195,42 @@ impl Engine {
         signals: &Signals,
         now: Millis,
     ) -> Decision {
+        self.decide_with(profile, req, signals, now, Detail::Brief)
+    }
+
+    /// Decides with the full explanation (for `GET /__signpost/explain` and the CLI). Pure.
+    pub fn explain(
+        &self,
+        profile: &Profile,
+        req: &RequestInfo,
+        signals: &Signals,
+        now: Millis,
+    ) -> Decision {
+        self.decide_with(profile, req, signals, now, Detail::Full)
+    }
+
+    pub fn decide_with(
+        &self,
+        profile: &Profile,
+        req: &RequestInfo,
+        signals: &Signals,
+        now: Millis,
+        detail: Detail,
+    ) -> Decision {
         let consent = self.consent(req);
         if !consent.granted() {
             return Decision::unpersonalized(&profile.id, now, consent.as_str());
         }
         let facts = self.request_facts(req, now);
-        decide(&self.config, &self.catalog, profile, &facts, signals, now)
+        decide(
+            &self.config,
+            &self.catalog,
+            profile,
+            &facts,
+            signals,
+            now,
+            detail,
+        )
     }
 
     /// Applies a business signal (`POST /__signpost/signals`): replaces the named signal's data.

@@ -2,7 +2,7 @@
 //! event from the page, or a business signal). The runner keeps the visitor's profile between
 //! steps the way the Worker does, through its serialized form, so persistence is tested too.
 
-use crate::decision::Decision;
+use crate::decision::{Decision, Detail};
 use crate::engine::{Engine, Signals};
 use crate::events::Event;
 use crate::facts::format_number;
@@ -248,11 +248,16 @@ pub fn run_journey(engine: &Engine, journey: &Journey) -> JourneyReport {
             Engine::apply_signal(&mut signals, &sig.name, sig.data.clone());
         } else if let Some(r) = &step.request {
             let req = request_info(r);
+            let before = profile.clone();
             let d = engine.on_request(&mut profile, &req, &signals, at);
             if let Some(expect) = &step.expect {
                 report.checked += 1;
                 let problems = check(expect, &d);
                 if !problems.is_empty() {
+                    // Replay the step with the full explanation of which facts decided.
+                    let mut replay = before;
+                    let full =
+                        engine.on_request_with(&mut replay, &req, &signals, at, Detail::Full);
                     report.failures.push(StepFailure {
                         step: i,
                         at: step.at.clone(),
@@ -260,7 +265,7 @@ pub fn run_journey(engine: &Engine, journey: &Journey) -> JourneyReport {
                         problems,
                         expected: serde_json::to_string(expect).unwrap_or_default(),
                         actual: summary(&d),
-                        explanation: d.explanation.to_text(),
+                        explanation: full.explanation.to_text(),
                     });
                 }
             }

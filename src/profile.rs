@@ -323,11 +323,17 @@ impl Profile {
 
     /// Reads any format version this build knows.
     pub fn from_json(s: &str) -> Result<Profile, ProfileError> {
-        let v: Value = serde_json::from_str(s).map_err(|e| ProfileError::Json(e.to_string()))?;
-        Profile::from_value(v)
+        Profile::from_bytes(s.as_bytes())
     }
 
     pub fn from_bytes(b: &[u8]) -> Result<Profile, ProfileError> {
+        // Fast path: the current format, read directly without an intermediate tree.
+        let mut de = serde_json::Deserializer::from_slice(b);
+        if let Ok(p) = Profile::deserialize(&mut de) {
+            if p.version == FORMAT_VERSION && de.end().is_ok() {
+                return Ok(p);
+            }
+        }
         let v: Value = serde_json::from_slice(b).map_err(|e| ProfileError::Json(e.to_string()))?;
         Profile::from_value(v)
     }

@@ -221,3 +221,52 @@ fn a_full_profile_fits_the_bound() {
     assert!(size <= MAX_PROFILE_BYTES, "{size} bytes");
     println!("worst-case profile: {size} bytes");
 }
+
+/// The level of explanation never changes the decision itself.
+#[test]
+fn explanation_detail_does_not_change_the_plan() {
+    let e = engine();
+    let urls = [
+        "/",
+        "/compare",
+        "/products/tent-summit-2p",
+        "/checkout",
+        "/?utm_source=email&utm_campaign=spring-sale",
+    ];
+    for seed in 1..=100u64 {
+        let mut rng = Rng(seed * 31);
+        let mut p = Profile::new(format!("detail-{seed}"));
+        let mut t = T0;
+        for _ in 0..rng.below(30) {
+            t += (rng.below(2 * 3600) as i64) * SECOND;
+            e.record_event(&mut p, &random_event(&mut rng), t);
+        }
+        let mut signals = Signals::new();
+        if rng.below(2) == 0 {
+            signals.insert(
+                "restock".into(),
+                serde_json::json!({"product_ids": [rng.pick(PRODUCTS)]}),
+            );
+        }
+        let req = RequestInfo {
+            region: Some("CO".into()),
+            ..RequestInfo::new(*rng.pick(&urls))
+        };
+        let brief = e.decide(&p, &req, &signals, t);
+        let full = e.explain(&p, &req, &signals, t);
+        let strip = |d: &signpost::Decision| {
+            let mut plan = d.plan.clone();
+            plan.slots.iter_mut().for_each(|s| s.why.clear());
+            (plan, d.tier.clone(), d.segments.clone(), d.holdout)
+        };
+        assert_eq!(strip(&brief), strip(&full), "seed {seed}");
+        let outcomes = |d: &signpost::Decision| {
+            d.explanation
+                .offers
+                .iter()
+                .map(|o| (o.id.clone(), o.outcome))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(outcomes(&brief), outcomes(&full), "seed {seed}");
+    }
+}

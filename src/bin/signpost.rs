@@ -286,7 +286,7 @@ fn simulate(args: &[String]) -> Result<(), Fail> {
         country: a.one("country").map(str::to_string),
         region: a.one("region").map(str::to_string),
     };
-    let d = e.on_request(&mut profile, &req, &signals, now);
+    let d = e.on_request_with(&mut profile, &req, &signals, now, signpost::Detail::Full);
     if let Some(p) = a.one("save-profile") {
         std::fs::write(p, profile.to_json())
             .map_err(|m| Fail(format!("cannot write {p}: {m}"), 2))?;
