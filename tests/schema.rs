@@ -142,9 +142,12 @@ fn the_example_is_valid() {
     assert!(engine_accepts(&example));
 }
 
+/// A change that breaks the example config.
+type Patch = Box<dyn Fn(&mut Value)>;
+
 #[test]
 fn schema_and_engine_reject_the_same_broken_configs() {
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    let cases: Vec<(&str, Patch)> = vec![
         (
             "unknown top-level field",
             Box::new(|c| c["surprise"] = json!(1)),
