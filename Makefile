@@ -80,7 +80,8 @@ sdk: .tools/rust .tools/npm demo
 seed: .tools/npm
 	node scripts/seed-kv.mjs
 
-dev: setup worker sdk seed
+# wrangler builds the Worker itself (wrangler.toml [build]) and rebuilds it on change.
+dev: setup sdk seed
 	$(NODE_BIN)/wrangler dev --ip 127.0.0.1 --port 8787 --inspector-ip 127.0.0.1 --show-interactive-dev-session=false
 
 ## Tests ----------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ export const exampleConfig = () => read("examples/config.json");
 export const exampleCatalog = () => read("examples/catalog.json");
 
 /** A Miniflare running the Worker; `kv` is the SIGNPOST namespace. */
-export async function startWorker({ bindings = {}, seed = true } = {}) {
+export async function startWorker({ bindings = {}, seed = true, port } = {}) {
   if (!existsSync(join(workerDir, "index.js"))) {
     throw new Error("worker/build/index.js is missing: run `make worker` first");
   }
@@ -35,15 +35,16 @@ export async function startWorker({ bindings = {}, seed = true } = {}) {
       assetConfig: { html_handling: "auto-trailing-slash", not_found_handling: "404-page" },
     },
     cf: false,
+    ...(port === undefined ? {} : { host: "127.0.0.1", port }),
   });
-  await mf.ready;
+  const url = await mf.ready;
   const kv = await mf.getKVNamespace("SIGNPOST");
   if (seed) {
     await kv.put("config:1", exampleConfig());
     await kv.put("config:current", "1");
     await kv.put("catalog", exampleCatalog());
   }
-  return { mf, kv };
+  return { mf, kv, url };
 }
 
 /** The `sp_vid` value a response sets, if any. */
@@ -62,4 +63,20 @@ export async function loadCore() {
   const core = await import(join(dist, "signpost_wasm.js"));
   core.initSync({ module: readFileSync(join(dist, "signpost_wasm_bg.wasm")) });
   return core;
+}
+
+/** Debian's Chromium, headless, driven by playwright-core (no browser download). */
+export async function launchChromium() {
+  const { chromium } = await import("playwright-core");
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
 }
