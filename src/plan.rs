@@ -81,6 +81,25 @@ fn css_string_escape(s: &str) -> String {
     out
 }
 
+/// A value as attribute text, for an HTML rewriter whose `setAttribute` escapes only `"`
+/// (lol_html, the runtime's HTMLRewriter): `&` becomes `&amp;` and `"` becomes `&quot;`, so
+/// every host writes the same bytes.
+pub fn attribute_text(value: &str) -> std::borrow::Cow<'_, str> {
+    if !value.contains(['&', '"']) {
+        return std::borrow::Cow::Borrowed(value);
+    }
+    std::borrow::Cow::Owned(value.replace('&', "&amp;").replace('"', "&quot;"))
+}
+
+/// The element that carries a decision to the browser SDK:
+/// `<script type="application/json" id="signpost-state">` with the JSON made script-safe.
+pub fn state_script(json: &str) -> String {
+    format!(
+        r#"<script type="application/json" id="signpost-state">{}</script>"#,
+        script_safe_json(json)
+    )
+}
+
 /// Serialises a value as JSON that is safe inside `<script type="application/json">`:
 /// `<`, `>`, `&` and the JS line separators are escaped so no markup can close the element.
 pub fn script_safe_json(json: &str) -> String {
@@ -119,6 +138,15 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(s.selector(), "main > h1");
+    }
+
+    #[test]
+    fn attribute_text_escapes_ampersand_and_quote() {
+        assert_eq!(attribute_text("a&b\"c"), "a&amp;b&quot;c");
+        assert!(matches!(
+            attribute_text("plain"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]

@@ -75,7 +75,9 @@ use lol_html::{
     Settings,
 };
 
-use crate::plan::{script_safe_json, Plan, SlotPlan};
+#[cfg(doc)]
+use crate::plan::script_safe_json;
+use crate::plan::{Plan, SlotPlan};
 
 /// The attribute naming the offer shown in a rewritten element.
 pub const OFFER_ATTR: &str = "data-sp-offer";
@@ -271,21 +273,10 @@ pub fn check_selector(selector: &str) -> Result<(), SelectorError> {
     selector.parse::<Selector>().map(drop)
 }
 
-/// Escapes an attribute value so the DOM reads back exactly `value`: `&` as `&amp;` and `"` as
-/// `&quot;`. Borrowed when there is nothing to escape, which is the usual case for ids.
+/// Escapes an attribute value so the DOM reads back exactly `value` (see
+/// [`crate::plan::attribute_text`], which every host uses).
 pub fn escape_attribute_value(value: &str) -> Cow<'_, str> {
-    if !value.contains(['&', '"']) {
-        return Cow::Borrowed(value);
-    }
-    let mut out = String::with_capacity(value.len() + 8);
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
-    }
-    Cow::Owned(out)
+    crate::plan::attribute_text(value)
 }
 
 /// True when applying `plan` with `options` cannot change a byte.
@@ -295,14 +286,7 @@ fn is_identity(plan: &Plan, options: RewriteOptions<'_>) -> bool {
 
 /// The `<script>` element carrying the decision state.
 fn state_script(json: &str) -> String {
-    let safe = script_safe_json(json);
-    let mut script = String::with_capacity(safe.len() + 64);
-    script.push_str(r#"<script type="application/json" id=""#);
-    script.push_str(STATE_SCRIPT_ID);
-    script.push_str(r#"">"#);
-    script.push_str(&safe);
-    script.push_str("</script>");
-    script
+    crate::plan::state_script(json)
 }
 
 /// lol_html settings for `plan`: one element handler per Plan entry, in Plan order, then the
