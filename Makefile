@@ -24,7 +24,8 @@ export CHROMEDRIVER := /usr/bin/chromedriver
 export CHROMIUM := /usr/bin/chromium
 
 WASM_TARGET := wasm32-unknown-unknown
-SDK_WASM := target/$(WASM_TARGET)/release/signpost_wasm.wasm
+# Honour a CARGO_TARGET_DIR set by the caller (shared build caches).
+SDK_WASM := $(or $(CARGO_TARGET_DIR),target)/$(WASM_TARGET)/release/signpost_wasm.wasm
 SDK_OUT := sdk-js/dist
 
 .PHONY: help setup dev test bench worker sdk demo seed test-rust test-wasm test-node lint clean
