@@ -70,6 +70,12 @@ pub enum EventError {
     BadType { index: usize, message: String },
     #[error("events[{0}]: larger than {MAX_EVENT_BYTES} bytes")]
     TooLarge(usize),
+    #[error("events[{index}].{key}: {message}")]
+    BadProp {
+        index: usize,
+        key: String,
+        message: String,
+    },
 }
 
 impl Event {
@@ -175,6 +181,60 @@ pub fn validate_batch(events: &[Event]) -> Result<(), EventError> {
         }
     }
     Ok(())
+}
+
+/// Most bytes of one string value in an event from the page.
+pub const MAX_PROP_STRING_BYTES: usize = 512;
+/// Most characters of an event type name sent by the page.
+pub const MAX_PAGE_EVENT_NAME: usize = 40;
+
+/// The stricter rules for a batch posted by the page (`POST /__signpost/events`): those of
+/// [`validate_batch`], type names of 1 to 40 of `a-z 0-9 _`, and every string value (at any
+/// depth) at most [`MAX_PROP_STRING_BYTES`] bytes.
+pub fn validate_page_batch(events: &[Event]) -> Result<(), EventError> {
+    validate_batch(events)?;
+    for (index, e) in events.iter().enumerate() {
+        let ok = (1..=MAX_PAGE_EVENT_NAME).contains(&e.kind.len())
+            && e.kind
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !ok {
+            let message = format!(
+                "\"{}\" is not an event type: use 1 to {MAX_PAGE_EVENT_NAME} of a-z, 0-9 and _",
+                e.kind
+            );
+            return Err(EventError::BadType { index, message });
+        }
+        if e.id
+            .as_ref()
+            .is_some_and(|id| id.len() > crate::profile::MAX_ID_LEN)
+        {
+            return Err(EventError::BadProp {
+                index,
+                key: "id".into(),
+                message: format!("longer than {} bytes", crate::profile::MAX_ID_LEN),
+            });
+        }
+        for (key, v) in &e.props {
+            if longest_string(v) > MAX_PROP_STRING_BYTES {
+                return Err(EventError::BadProp {
+                    index,
+                    key: key.clone(),
+                    message: format!("a string longer than {MAX_PROP_STRING_BYTES} bytes"),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn longest_string(v: &Value) -> usize {
+    match v {
+        Value::String(s) => s.len(),
+        Value::Array(a) => a.iter().map(longest_string).max().unwrap_or(0),
+        Value::Object(o) => o.values().map(longest_string).max().unwrap_or(0),
+        _ => 0,
+    }
 }
 
 /// Event names: 1 to 64 of letters, digits, `_ - . :`.
@@ -572,6 +632,23 @@ mod tests {
         );
         let big = Event::new("x").with("blob", "a".repeat(MAX_EVENT_BYTES));
         assert_eq!(validate_batch(&[big]), Err(EventError::TooLarge(0)));
+    }
+
+    #[test]
+    fn page_batches_are_stricter() {
+        assert!(validate_page_batch(&[Event::new("add_to_cart").with("q", "x")]).is_ok());
+        for bad in ["Add", "a-b", "a.b", "", &"x".repeat(41)] {
+            assert!(matches!(
+                validate_page_batch(&[Event::new(bad)]),
+                Err(EventError::BadType { index: 0, .. })
+            ));
+        }
+        let long = Event::new("search").with("q", "a".repeat(MAX_PROP_STRING_BYTES + 1));
+        let err = validate_page_batch(&[Event::new("x"), long]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "events[1].q: a string longer than 512 bytes"
+        );
     }
 
     #[test]

@@ -40,6 +40,7 @@ pub mod record;
 pub mod request;
 #[cfg(feature = "html")]
 pub mod rewrite;
+pub mod session;
 pub mod template;
 pub mod time;
 pub mod timezone;
@@ -54,4 +55,5 @@ pub use explain::Explanation;
 pub use plan::{Plan, SlotPlan};
 pub use profile::Profile;
 pub use request::RequestInfo;
+pub use session::SessionState;
 pub use time::Millis;

@@ -80,6 +80,10 @@ pub struct Profile {
     pub created: Millis,
     #[serde(rename = "u", default)]
     pub updated: Millis,
+    /// The host's write revision: when the profile was last stored (`session` replays only
+    /// what came after it). 0 for a profile never stored.
+    #[serde(rename = "r", default, skip_serializing_if = "is_zero")]
+    pub rev: Millis,
     /// Sessions so far (a session ends after 30 minutes without a request or event).
     #[serde(rename = "vis", default)]
     pub visits: u32,
@@ -282,6 +286,10 @@ pub(crate) fn clip(s: &str, max: usize) -> String {
     out
 }
 
+fn is_zero(n: &Millis) -> bool {
+    *n == 0
+}
+
 impl Default for Profile {
     fn default() -> Self {
         Profile::new("")
@@ -295,6 +303,7 @@ impl Profile {
             id: clip(&id.into(), MAX_ID_LEN),
             created: 0,
             updated: 0,
+            rev: 0,
             visits: 0,
             page_views: 0,
             session: Session::default(),

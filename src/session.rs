@@ -1,0 +1,464 @@
+//! The fresh session state a host carries in the signed `sp_s` cookie between profile writes.
+//!
+//! Workers KV allows one write per key per second and reads can lag a write by up to a minute,
+//! so the Worker writes a profile at most once per visitor per [`WRITE_INTERVAL`]. Everything
+//! recorded since the stored profile (`Profile::rev`) travels in the cookie as a log: the
+//! request's own events, the page's events, impressions and exposures, each stamped with the
+//! host time it was recorded at. On the next request the host reads the stored profile and
+//! [`SessionState::sync`] drops what the store already holds (`seq <= rev`) and replays the rest,
+//! so the visitor's latest events count even when KV has not been written or read back yet.
+//!
+//! Wire format: `base64url(json) "." base64url(HMAC-SHA256(secret, "sp_s.1." base64url(json)))`.
+//! A cookie that is tampered with, signed with another secret, issued for another visitor,
+//! older than [`STATE_MAX_AGE`], larger than [`MAX_COOKIE_VALUE`] or of another version is
+//! ignored as if absent.
+
+use crate::decision::Decision;
+use crate::engine::{Engine, Signals};
+use crate::events::Event;
+use crate::profile::Profile;
+use crate::record::record;
+use crate::request::RequestInfo;
+use crate::time::{Millis, DAY};
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+/// The layout version inside the cookie.
+pub const STATE_VERSION: u32 = 1;
+/// A profile is written at most this often per visitor.
+pub const WRITE_INTERVAL: Millis = 10_000;
+/// Never two writes of one key within a second (KV answers 429).
+pub const MIN_WRITE_GAP: Millis = 1_000;
+/// Most bytes of the cookie value; with name and attributes it stays under the 4 KB a browser
+/// keeps per cookie.
+pub const MAX_COOKIE_VALUE: usize = 3_500;
+/// A log larger than this makes a write due early (after [`MIN_WRITE_GAP`]).
+const EARLY_WRITE_BYTES: usize = MAX_COOKIE_VALUE / 2;
+/// Older states are ignored (the cookie's Max-Age too).
+pub const STATE_MAX_AGE: Millis = 30 * DAY;
+
+/// What the cookie carries.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SessionState {
+    #[serde(rename = "v")]
+    pub version: u32,
+    /// The visitor this state belongs to (`sp_vid`): a state is never applied to another.
+    #[serde(rename = "vid")]
+    pub visitor: String,
+    /// When it was issued (ms).
+    #[serde(rename = "iat")]
+    pub issued: Millis,
+    /// When the host last wrote the profile (ms), for the write throttle.
+    #[serde(rename = "w", default)]
+    pub written: Millis,
+    /// What was recorded since the stored profile, oldest first.
+    #[serde(default)]
+    pub log: Vec<Entry>,
+}
+
+/// One recorded thing and the host time it was recorded at (its sequence).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    #[serde(rename = "n")]
+    pub seq: Millis,
+    #[serde(flatten)]
+    pub what: Logged,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "k")]
+pub enum Logged {
+    /// An event, with its effective time in `at`.
+    #[serde(rename = "e")]
+    Event { e: Event },
+    #[serde(rename = "i")]
+    Impression { o: String },
+    #[serde(rename = "x")]
+    Exposure { x: String, v: String },
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+impl SessionState {
+    pub fn new(visitor: &str, now: Millis) -> SessionState {
+        SessionState {
+            version: STATE_VERSION,
+            visitor: visitor.to_string(),
+            issued: now,
+            written: 0,
+            log: Vec::new(),
+        }
+    }
+
+    /// Reads a cookie value; `None` for anything not issued by us for this visitor, recently.
+    pub fn decode(cookie: &str, secret: &[u8], visitor: &str, now: Millis) -> Option<SessionState> {
+        if cookie.len() > MAX_COOKIE_VALUE || secret.is_empty() {
+            return None;
+        }
+        let (payload, sig) = cookie.split_once('.')?;
+        let sig = b64_decode(sig)?;
+        mac(secret, payload).verify_slice(&sig).ok()?;
+        let state: SessionState = serde_json::from_slice(&b64_decode(payload)?).ok()?;
+        let fresh = state.issued <= now + MINUTE_SKEW && now - state.issued <= STATE_MAX_AGE;
+        (state.version == STATE_VERSION && state.visitor == visitor && fresh).then_some(state)
+    }
+
+    /// The signed cookie value, issued at `now`. When the log does not fit, entries the store
+    /// already has (recorded before the last write) go first, then the oldest.
+    pub fn encode(&mut self, secret: &[u8], now: Millis) -> String {
+        self.issued = now;
+        loop {
+            let json = serde_json::to_string(self).expect("a session state always serializes");
+            let payload = b64_encode(json.as_bytes());
+            let sig = b64_encode(&mac(secret, &payload).finalize().into_bytes());
+            let value = format!("{payload}.{sig}");
+            if value.len() <= MAX_COOKIE_VALUE || self.log.is_empty() {
+                return value;
+            }
+            let written = self.written;
+            let i = self.log.iter().position(|e| e.seq <= written).unwrap_or(0);
+            self.log.remove(i);
+        }
+    }
+
+    /// Brings a stored profile up to date: drops the entries the store already holds and
+    /// replays the others, in order, onto `profile`.
+    pub fn sync(&mut self, engine: &Engine, profile: &mut Profile) {
+        let rev = profile.rev;
+        self.log.retain(|e| e.seq > rev);
+        for entry in &self.log {
+            match &entry.what {
+                Logged::Event { e } => {
+                    let t = e.at.unwrap_or(entry.seq);
+                    record(engine.config(), engine.catalog(), profile, e, t, None);
+                }
+                Logged::Impression { o } => profile.record_impression(o, entry.seq),
+                Logged::Exposure { x, v } => profile.record_exposure(x, v, entry.seq),
+            }
+        }
+    }
+
+    /// [`Engine::on_request`], logging what it records.
+    pub fn on_request(
+        &mut self,
+        engine: &Engine,
+        profile: &mut Profile,
+        req: &RequestInfo,
+        signals: &Signals,
+        now: Millis,
+    ) -> Decision {
+        let consent = engine.consent(req);
+        if !consent.granted() {
+            return Decision::unpersonalized(&profile.id, now, consent.as_str());
+        }
+        let facts = engine.request_facts(req, now);
+        for mut e in engine.request_events(&facts) {
+            record(
+                engine.config(),
+                engine.catalog(),
+                profile,
+                &e,
+                now,
+                Some(&facts),
+            );
+            if e.kind == "page_view" {
+                // Replay derives path, query and utm from the url again.
+                for k in ["path", "query", "utm"] {
+                    e.props.remove(k);
+                }
+            }
+            e.at = Some(now);
+            self.push(now, Logged::Event { e });
+        }
+        let d = engine.decide(profile, req, signals, now);
+        self.served(engine, profile, &d, now);
+        d
+    }
+
+    /// Counts what a served decision showed (impressions, exposures), logging it.
+    pub fn served(&mut self, engine: &Engine, profile: &mut Profile, d: &Decision, now: Millis) {
+        engine.record_served(profile, d, now);
+        for o in &d.impressions {
+            self.push(now, Logged::Impression { o: o.clone() });
+        }
+        for x in &d.exposures {
+            let (x, v) = (x.experiment.clone(), x.variant.clone());
+            self.push(now, Logged::Exposure { x, v });
+        }
+    }
+
+    /// [`Engine::record_events`], logging the events recorded (retries already seen are not).
+    /// Returns how many were new.
+    pub fn record_events(
+        &mut self,
+        engine: &Engine,
+        profile: &mut Profile,
+        events: &[Event],
+        now: Millis,
+    ) -> usize {
+        let mut new = 0;
+        for e in events {
+            if e.id
+                .as_ref()
+                .is_some_and(|id| profile.seen_ids.contains(id))
+            {
+                continue;
+            }
+            engine.record_event(profile, e, now);
+            let mut e = e.clone();
+            e.at = Some(e.at.map_or(now, |at| at.min(now)));
+            self.push(now, Logged::Event { e });
+            new += 1;
+        }
+        new
+    }
+
+    fn push(&mut self, now: Millis, what: Logged) {
+        self.log.push(Entry { seq: now, what });
+    }
+
+    /// Whether the host should write the profile now: something new since the last write,
+    /// and the write interval passed (or the log grows large and a second passed).
+    pub fn write_due(&self, profile: &Profile, now: Millis) -> bool {
+        let last = self.written.max(profile.rev);
+        if !self.log.iter().any(|e| e.seq > last) {
+            return false;
+        }
+        let gap = now - last;
+        gap >= WRITE_INTERVAL || (gap >= MIN_WRITE_GAP && self.log_bytes() > EARLY_WRITE_BYTES)
+    }
+
+    /// Marks the profile as stored at `now` (call before serializing it for the store).
+    pub fn mark_written(&mut self, profile: &mut Profile, now: Millis) {
+        profile.rev = now;
+        self.written = now;
+    }
+
+    fn log_bytes(&self) -> usize {
+        // Base64 makes it 4/3 larger in the cookie.
+        serde_json::to_string(&self.log).map_or(usize::MAX, |s| s.len() * 4 / 3)
+    }
+}
+
+/// Tolerated clock difference between hosts for `iat`.
+const MINUTE_SKEW: Millis = 60_000;
+
+fn mac(secret: &[u8], payload: &str) -> HmacSha256 {
+    let mut m = HmacSha256::new_from_slice(secret).expect("HMAC takes a key of any length");
+    m.update(b"sp_s.1.");
+    m.update(payload.as_bytes());
+    m
+}
+
+/// Compares two byte strings in time independent of where they differ (bearer tokens).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The decision as the browser SDK reads it, in `<script id="signpost-state">` and in the
+/// events endpoint's answer: `{"v":1,"plan","tier","score","segments","holdout","config_version"}`.
+pub fn client_state(d: &Decision, config_version: &str) -> serde_json::Value {
+    serde_json::json!({
+        "v": 1,
+        "plan": d.plan,
+        "tier": d.tier,
+        "score": (d.score * 1000.0).round() / 1000.0,
+        "segments": d.segments,
+        "holdout": d.holdout,
+        "config_version": config_version,
+    })
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// Base64url without padding.
+pub fn b64_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (*b as u32) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+pub fn b64_decode(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    for chunk in s.as_bytes().chunks(4) {
+        let mut n = 0u32;
+        for (i, c) in chunk.iter().enumerate() {
+            let v = B64.iter().position(|b| b == c)? as u32;
+            n |= v << (18 - 6 * i);
+        }
+        for i in 0..chunk.len() - 1 {
+            out.push((n >> (16 - 8 * i)) as u8);
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &[u8] = b"test-secret";
+    const T0: Millis = 1_795_194_000_000;
+
+    fn engine() -> Engine {
+        Engine::new(
+            include_str!("../examples/config.json"),
+            Some(include_str!("../examples/catalog.json")),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn base64url_round_trips() {
+        for n in 0..40 {
+            let bytes: Vec<u8> = (0..n).map(|i| (i * 37 + 11) as u8).collect();
+            let s = b64_encode(&bytes);
+            assert!(!s.contains(['+', '/', '=']));
+            assert_eq!(b64_decode(&s).unwrap(), bytes);
+        }
+        assert_eq!(b64_encode(b"foobar"), "Zm9vYmFy");
+        assert_eq!(b64_encode(b"fo"), "Zm8");
+        assert!(b64_decode("Zm9v!").is_none());
+    }
+
+    #[test]
+    fn a_signed_state_reads_back_and_a_tampered_one_does_not() {
+        let mut s = SessionState::new("v1", T0);
+        s.push(T0, Logged::Impression { o: "hero-x".into() });
+        let cookie = s.encode(SECRET, T0);
+        assert_eq!(SessionState::decode(&cookie, SECRET, "v1", T0 + 5), Some(s));
+        // Another secret, another visitor, a changed byte, too old, too large: ignored.
+        assert!(SessionState::decode(&cookie, b"other", "v1", T0).is_none());
+        assert!(SessionState::decode(&cookie, SECRET, "v2", T0).is_none());
+        let mut bytes = cookie.clone().into_bytes();
+        bytes[3] = if bytes[3] == b'A' { b'B' } else { b'A' };
+        let tampered = String::from_utf8(bytes).unwrap();
+        assert!(SessionState::decode(&tampered, SECRET, "v1", T0).is_none());
+        assert!(SessionState::decode(&cookie, SECRET, "v1", T0 + STATE_MAX_AGE + 1).is_none());
+        let huge = format!("{cookie}{}", "A".repeat(MAX_COOKIE_VALUE));
+        assert!(SessionState::decode(&huge, SECRET, "v1", T0).is_none());
+        assert!(SessionState::decode("garbage", SECRET, "v1", T0).is_none());
+        assert!(SessionState::decode(&cookie, b"", "v1", T0).is_none());
+    }
+
+    #[test]
+    fn replaying_the_log_gives_the_profile_recorded_directly() {
+        let engine = engine();
+        let signals = Signals::new();
+        // Direct: every request and event recorded into one profile.
+        let mut direct = Profile::new("funnel-000");
+        // Via the cookie: the stored profile is written once, then only the log carries state.
+        let mut stored = Profile::new("funnel-000");
+        let mut state = SessionState::new("funnel-000", T0);
+        let steps: &[(&str, Millis)] = &[
+            ("/products/tent-summit-2p", 0),
+            ("/products/tent-basecamp-4p", 2_000),
+            ("/compare", 4_000),
+        ];
+        for (url, dt) in steps {
+            let req = RequestInfo::new(*url);
+            let d1 = engine.on_request(&mut direct, &req, &signals, T0 + dt);
+            let cookie = state.encode(SECRET, T0 + dt);
+            state = SessionState::decode(&cookie, SECRET, "funnel-000", T0 + dt).unwrap();
+            let mut p = stored.clone();
+            state.sync(&engine, &mut p);
+            let d2 = state.on_request(&engine, &mut p, &req, &signals, T0 + dt);
+            assert_eq!(d1.plan, d2.plan, "{url}");
+            assert_eq!(d1.tier, d2.tier, "{url}");
+            if state.write_due(&p, T0 + dt) {
+                state.mark_written(&mut p, T0 + dt);
+                stored = p;
+            }
+        }
+        let cart = Event::new("add_to_cart")
+            .with("product_id", "tent-basecamp-4p")
+            .with("price", 529);
+        let mut cart = cart;
+        cart.id = Some("e-1".into());
+        engine.record_events(&mut direct, std::slice::from_ref(&cart), T0 + 5_000);
+        let mut p = stored.clone();
+        state.sync(&engine, &mut p);
+        // A retry of the same event id is not recorded twice.
+        let batch = [cart.clone(), cart];
+        assert_eq!(state.record_events(&engine, &mut p, &batch, T0 + 5_000), 1);
+        let req = RequestInfo::new("/products/tent-basecamp-4p");
+        let d1 = engine.on_request(&mut direct, &req, &signals, T0 + 6_000);
+        let mut p = stored.clone();
+        state.sync(&engine, &mut p);
+        let d2 = state.on_request(&engine, &mut p, &req, &signals, T0 + 6_000);
+        assert_eq!(d1.tier, "ready_to_buy");
+        assert_eq!((d1.plan, d1.tier), (d2.plan, d2.tier));
+        let mut a = direct.clone();
+        let mut b = p.clone();
+        a.rev = 0;
+        b.rev = 0;
+        assert_eq!(a.to_json(), b.to_json());
+    }
+
+    #[test]
+    fn writes_are_throttled_and_sync_drops_what_the_store_has() {
+        let engine = engine();
+        let mut p = Profile::new("v");
+        let mut s = SessionState::new("v", T0);
+        s.on_request(&engine, &mut p, &RequestInfo::new("/"), &Signals::new(), T0);
+        assert!(s.write_due(&p, T0), "a first visit is written");
+        s.mark_written(&mut p, T0);
+        assert!(!s.write_due(&p, T0 + 3_000), "nothing new");
+        s.on_request(
+            &engine,
+            &mut p,
+            &RequestInfo::new("/"),
+            &Signals::new(),
+            T0 + 3_000,
+        );
+        assert!(!s.write_due(&p, T0 + 3_000), "within 10 s");
+        assert!(s.write_due(&p, T0 + WRITE_INTERVAL));
+        // A stored profile at rev T0 already has the first request: only the second replays.
+        let mut stored = Profile::new("v");
+        s.log.retain(|e| e.seq > T0 - 1);
+        stored.rev = T0;
+        stored.page_views = 1;
+        s.sync(&engine, &mut stored);
+        assert_eq!(stored.page_views, 2);
+        assert!(s.log.iter().all(|e| e.seq > T0));
+    }
+
+    #[test]
+    fn an_overlong_log_is_cut_to_fit_the_cookie_oldest_written_first() {
+        let mut s = SessionState::new("v", T0);
+        for i in 0..200 {
+            let e = Event::new("search").with("q", format!("query number {i}"));
+            s.push(T0 + i, Logged::Event { e });
+        }
+        s.written = T0 + 10;
+        let cookie = s.encode(SECRET, T0 + 300);
+        assert!(cookie.len() <= MAX_COOKIE_VALUE);
+        assert!(
+            s.log.first().unwrap().seq > T0 + 10,
+            "written entries dropped first"
+        );
+        assert_eq!(s.log.last().unwrap().seq, T0 + 199);
+    }
+
+    #[test]
+    fn constant_time_compare() {
+        assert!(constant_time_eq(b"token", b"token"));
+        assert!(!constant_time_eq(b"token", b"tokem"));
+        assert!(!constant_time_eq(b"token", b"token2"));
+    }
+}
