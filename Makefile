@@ -25,7 +25,7 @@ export CHROMIUM := /usr/bin/chromium
 
 WASM_TARGET := wasm32-unknown-unknown
 # Honour a CARGO_TARGET_DIR set by the caller (shared build caches).
-SDK_WASM := $(or $(CARGO_TARGET_DIR),target)/$(WASM_TARGET)/release/signpost_wasm.wasm
+SDK_WASM := $(or $(CARGO_TARGET_DIR),target)/$(WASM_TARGET)/sdk/signpost_wasm.wasm
 SDK_OUT := sdk-js/dist
 
 .PHONY: help setup dev test bench worker sdk demo seed test-rust test-wasm test-node lint clean
@@ -69,13 +69,13 @@ worker: .tools/rust .tools/npm
 demo:
 	node demo-site/build.mjs
 
-# The browser SDK: the core in wasm plus the JS around it, copied into the demo's assets.
+# The browser SDK: the core in wasm (cargo profile `sdk`: sized, not fast) plus the JS around
+# it (minified), copied into the demo's assets; prints the size report.
 sdk: .tools/rust .tools/npm demo
-	cargo build --release --target $(WASM_TARGET) -p signpost-wasm
+	cargo build --profile sdk --target $(WASM_TARGET) -p signpost-wasm
 	$(WASM_BINDGEN_BIN) --target web --out-dir $(SDK_OUT) $(SDK_WASM)
 	$(WASM_OPT_BIN) -Oz --enable-bulk-memory --enable-nontrapping-float-to-int $(SDK_OUT)/signpost_wasm_bg.wasm -o $(SDK_OUT)/signpost_wasm_bg.wasm
-	cp sdk-js/src/*.js $(SDK_OUT)/
-	mkdir -p demo-site/public/sdk && cp $(SDK_OUT)/*.js $(SDK_OUT)/*.wasm demo-site/public/sdk/
+	node sdk-js/build.mjs
 
 # Local KV gets the demo's config and catalog (wrangler's local state in .wrangler/state).
 seed: .tools/npm

@@ -203,7 +203,7 @@ ${body}
 ${footer()}
 <div class="toast" role="status" aria-live="polite" hidden></div>
 <script src="/js/store.js" defer></script>
-<script type="module" src="/sdk/signpost.js"></script>
+<script type="module" src="/sdk/auto.js"></script>
 </body>
 </html>
 `;

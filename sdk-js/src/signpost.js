@@ -1,14 +1,43 @@
-// Signpost browser SDK, start-up part: the only code that runs before first paint. It reads
-// the decision the edge injected (#signpost-state) and changes nothing visible, because the
-// edge already rendered it. The wasm core loads lazily, after the page is idle.
+// Signpost browser SDK, start-up part: the only code that runs before first paint. It reads the
+// decision the edge injected (#signpost-state) and changes nothing visible (the edge already
+// rendered it), queues and sends events, and tracks navigations, clicks and offer impressions.
+// The wasm core and the DOM applier load lazily (./runtime.js), after the page is idle or at the
+// first event. No side effect on import: call init() (./auto.js does, for a plain script tag).
 
-let state = null;
-let core = null;
+const DEFAULTS = {
+  endpoint: "/__signpost", // the Worker's endpoints; null: send nothing (client-only pages)
+  configUrl: null, // where the public config is (default: <endpoint>/config)
+  flushMs: 1000, // batch window
+  retries: 6, // attempts of a failed batch before it is dropped (with backoff)
+  autoTrack: true,
+  personalize: true, // decide in the page after events (wasm), and client-only mode
+  hideMs: 100, // client-only mode: the longest slots stay hidden
+  consentCookie: "sp_consent",
+};
+const MAX_BATCH = 50; // events per request (the endpoint's limit)
+const MAX_BODY = 32 * 1024; // bytes per request (the endpoint's limit)
+const MAX_EVENT = 4096; // bytes of one event's JSON (the core's limit)
+const NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+const PASSIVE = "offer_impression"; // recorded, but no new decision for it
+
+let opts = null;
+let state; // the edge's decision, null when none (undefined: not read yet)
+let queue = []; // events not acknowledged yet, in order
+let sending = null; // ids in flight
+let timer = 0;
+let failures = 0;
+let granted = true;
+let runtime = null; // Promise of the lazily loaded runtime
+let current = null; // the last decision { source, plan, tier, score, segments, holdout }
+const handlers = new Map();
+
+const doc = () => (typeof document === "undefined" ? null : document);
+const url = () => location.pathname + location.search;
 
 /** The decision the edge made for this page, or null on a page not behind the Worker. */
 export function edgeState() {
-  if (state === null) {
-    const el = typeof document !== "undefined" && document.getElementById("signpost-state");
+  if (state === undefined) {
+    const el = doc() && document.getElementById("signpost-state");
     try {
       state = el ? JSON.parse(el.textContent) : null;
     } catch {
@@ -18,25 +47,301 @@ export function edgeState() {
   return state;
 }
 
-/** Loads the wasm core once; resolves to the bindings module. */
-export function loadCore() {
-  core ??= import("./signpost_wasm.js").then(async (m) => {
-    await m.default();
-    return m;
-  });
-  return core;
+/** Starts the SDK once; later calls return at once. */
+export function init(options = {}) {
+  if (opts) return;
+  opts = { ...DEFAULTS, ...options };
+  const d = doc();
+  if (!d) return;
+  granted = readConsent();
+  const s = edgeState();
+  if (s && s.plan) {
+    current = { source: "edge", plan: s.plan, tier: s.tier ?? s.visitor_tier ?? "", score: s.score ?? 0,
+      segments: s.segments ?? [], holdout: !!s.holdout };
+  } else if (opts.personalize && d.querySelector("[data-sp-slot]")) {
+    clientOnly(d);
+  }
+  if (opts.autoTrack) autoTrack(d);
+  addEventListener("pagehide", beacon);
+  d.addEventListener("visibilitychange", () => d.visibilityState === "hidden" && beacon());
+  if (opts.personalize && granted && d.querySelector("[data-sp-slot],[data-sp-offer]")) {
+    (globalThis.requestIdleCallback ?? setTimeout)(() => load().catch(() => {}));
+  }
+  d.documentElement.setAttribute("data-signpost", s ? "edge" : "page");
 }
 
-/** Starts the SDK: reads the edge state now, loads the core when the page is idle. */
-export function init() {
-  edgeState();
-  const later = globalThis.requestIdleCallback ?? ((fn) => setTimeout(fn, 1));
-  later(() =>
-    loadCore().then(
-      (m) => document.documentElement.setAttribute("data-signpost", `ready ${m.version()}`),
-      () => document.documentElement.setAttribute("data-signpost", "unavailable"),
-    ),
+/** Records an event; returns its id, or null when it was dropped (no consent, bad name). */
+export function track(type, props = {}) {
+  init();
+  if (!granted || !NAME.test(type)) return null;
+  const event = { ...props, type, id: newId(), at: Date.now() };
+  if (JSON.stringify(event).length > MAX_EVENT) return null;
+  if (opts.endpoint) {
+    queue.push(event);
+    schedule(queue.length >= MAX_BATCH ? 0 : opts.flushMs);
+  }
+  if (opts.personalize && type !== PASSIVE) {
+    load().then((rt) => rt.onEvent(event), () => {});
+  }
+  return event.id;
+}
+
+/** Tells Signpost who the visitor is: traits become profile.traits.*. */
+export function identify(traits) {
+  return track("identify", { traits });
+}
+
+/** Decides in the page now (loads the core if needed), applies the Plan and returns it. */
+export function decide() {
+  init();
+  return load().then((rt) => rt.decideNow());
+}
+
+/** Subscribes to "decision" (and "consent", "error"); returns the unsubscribe function.
+ *  A "decision" handler also gets the current decision at once, if there is one. */
+export function on(type, fn) {
+  if (!handlers.has(type)) handlers.set(type, new Set());
+  handlers.get(type).add(fn);
+  if (type === "decision" && current) queueMicrotask(() => fn(current));
+  return () => handlers.get(type).delete(fn);
+}
+
+/** Grants or withdraws consent: without it nothing is queued or sent, and pending events are
+ *  dropped. Remembered in the consent cookie the edge reads. */
+export function consent(value) {
+  init();
+  granted = !!value;
+  if (doc()) {
+    document.cookie = `${opts.consentCookie}=${granted ? "granted" : "denied"}; path=/; max-age=31536000; samesite=lax`;
+  }
+  if (!granted) {
+    queue = [];
+    clearTimeout(timer);
+    timer = 0;
+  }
+  emit("consent", granted);
+}
+
+/** Erases the visitor's data at the edge (DELETE <endpoint>/profile). */
+export function forget() {
+  init();
+  queue = [];
+  return fetch(`${opts.endpoint}/profile`, { method: "DELETE", credentials: "same-origin" }).then((r) => r.ok);
+}
+
+/** The last decision applied or received, or null. */
+export function decision() {
+  return current;
+}
+
+/** Sends queued events now; resolves when the request is done. */
+export function flush() {
+  clearTimeout(timer);
+  timer = 0;
+  if (sending || !queue.length || !granted || !opts.endpoint) return Promise.resolve();
+  const batch = take();
+  sending = new Set(batch.map((e) => e.id));
+  return fetch(`${opts.endpoint}/events`, {
+    method: "POST",
+    keepalive: true,
+    credentials: "same-origin",
+    headers: { "content-type": "application/json" },
+    body: body(batch),
+  })
+    .then(async (r) => {
+      if (r.status >= 500 || r.status === 408 || r.status === 429) throw new Error(`events: ${r.status}`);
+      queue = queue.filter((e) => !sending.has(e.id)); // accepted, refused (4xx) or no consent (204)
+      failures = 0;
+      if (r.status === 204) granted = false; // the edge says consent is off
+      if (r.status === 200) {
+        const d = await r.json();
+        if (d && d.plan) {
+          const dec = { source: "edge", plan: d.plan, tier: d.tier ?? "", score: d.score ?? 0,
+            segments: d.segments ?? [], holdout: !!d.holdout };
+          if (runtime) (await runtime).onEdgeDecision(dec);
+          else publish(dec);
+        }
+      } else if (r.status >= 400) {
+        emit("error", new Error(`events refused: ${r.status}`));
+      }
+    })
+    .catch((e) => {
+      // Kept in the queue with the same ids: the edge skips ids it has seen.
+      if (++failures > opts.retries) {
+        queue = queue.filter((x) => !sending.has(x.id));
+        failures = 0;
+      }
+      emit("error", e);
+      sending = null;
+      schedule(Math.min(30000, 500 * 2 ** failures));
+    })
+    .finally(() => {
+      sending = null;
+      if (queue.length && !timer) schedule(opts.flushMs);
+    });
+}
+
+// ---- internals (exported through the runtime's context only) ------------------------------
+
+function take() {
+  const batch = [];
+  let size = 40 + url().length;
+  for (const e of queue) {
+    const n = JSON.stringify(e).length + 1;
+    if (batch.length === MAX_BATCH || size + n > MAX_BODY) break;
+    batch.push(e);
+    size += n;
+  }
+  return batch;
+}
+
+const body = (events) => JSON.stringify({ url: url(), events });
+
+function schedule(ms) {
+  if (!timer) timer = setTimeout(flush, ms);
+}
+
+// The page is going away: hand what is left (not in flight) to the browser.
+function beacon() {
+  if (!granted || !opts.endpoint) return;
+  const rest = queue.filter((e) => !sending || !sending.has(e.id));
+  if (!rest.length) return;
+  const data = body(rest.slice(0, MAX_BATCH));
+  const sent = navigator.sendBeacon?.(`${opts.endpoint}/events`, new Blob([data], { type: "application/json" }));
+  if (sent) {
+    const ids = new Set(rest.slice(0, MAX_BATCH).map((e) => e.id));
+    queue = queue.filter((e) => !ids.has(e.id));
+  } else {
+    flush();
+  }
+}
+
+function newId() {
+  const b = new Uint8Array(12);
+  crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(36).padStart(2, "0")).join("").slice(0, 20);
+}
+
+function readConsent() {
+  if (opts.consent !== undefined) return !!opts.consent;
+  const m = document.cookie.match(new RegExp(`(?:^|;\\s*)${opts.consentCookie}=([^;]*)`));
+  if (m) return !/^(denied|0|false|no)$/i.test(m[1]);
+  return !navigator.globalPrivacyControl;
+}
+
+function emit(type, detail) {
+  for (const fn of handlers.get(type) ?? []) {
+    try {
+      fn(detail);
+    } catch (e) {
+      setTimeout(() => { throw e; }); // a handler's error must not stop the SDK
+    }
+  }
+}
+
+function publish(dec) {
+  current = dec;
+  emit("decision", dec);
+}
+
+function load() {
+  runtime ??= import("./runtime.js").then((m) =>
+    m.start({
+      options: opts,
+      state: edgeState(),
+      url,
+      granted: () => granted,
+      current: () => current,
+      publish,
+      emit,
+      observe,
+    }),
   );
+  return runtime;
 }
 
-if (typeof document !== "undefined") init();
+// Client-only mode: no edge decision. Slots stay hidden until the page's own decision is
+// applied, never longer than hideMs: after that the page's content shows as it is.
+function clientOnly(d) {
+  const style = d.createElement("style");
+  style.textContent = "[data-sp-slot]{visibility:hidden!important}";
+  d.head.append(style);
+  const show = () => style.remove();
+  setTimeout(show, opts.hideMs);
+  load().then((rt) => rt.clientOnly()).finally(show).catch(() => {});
+}
+
+// ---- auto-tracking ------------------------------------------------------------------------
+
+let seen = new WeakMap(); // offer element -> offer/variant it was counted for
+let io = null;
+
+function observe(root = document) {
+  if (!io) return;
+  for (const el of root.querySelectorAll("[data-sp-offer]")) io.observe(el);
+}
+
+function offerProps(el) {
+  const p = { offer: el.getAttribute("data-sp-offer") };
+  const v = el.getAttribute("data-sp-variant");
+  const s = el.getAttribute("data-sp-slot");
+  if (v) p.variant = v;
+  if (s) p.slot = s;
+  return p;
+}
+
+function dataProps(el) {
+  const p = {};
+  for (const [k, v] of Object.entries(el.dataset)) {
+    if (k.startsWith("sp")) continue;
+    p[k.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase())] = /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+  }
+  return p;
+}
+
+function autoTrack(d) {
+  d.addEventListener(
+    "click",
+    (e) => {
+      const t = e.target.closest?.("[data-sp-track]");
+      if (t) track(t.getAttribute("data-sp-track"), dataProps(t));
+      const o = e.target.closest?.("[data-sp-offer]");
+      if (o && e.target.closest("a,button,[role=button]")) track("offer_click", offerProps(o));
+    },
+    true,
+  );
+  let last = url();
+  const nav = () => {
+    const now = url();
+    if (now !== last) {
+      const referrer = location.origin + last;
+      last = now;
+      track("page_view", { url: now, path: location.pathname, referrer });
+    }
+  };
+  for (const m of ["pushState", "replaceState"]) {
+    const orig = history[m];
+    history[m] = function (...args) {
+      const r = orig.apply(this, args);
+      nav();
+      return r;
+    };
+  }
+  addEventListener("popstate", nav);
+  if (typeof IntersectionObserver === "function") {
+    io = new IntersectionObserver(
+      (entries) => {
+        for (const x of entries) {
+          if (!x.isIntersecting) continue;
+          const p = offerProps(x.target);
+          const key = p.offer + "/" + (p.variant ?? "");
+          if (seen.get(x.target) === key) continue;
+          seen.set(x.target, key);
+          track(PASSIVE, p);
+        }
+      },
+      { threshold: 0.5 },
+    );
+    observe(d);
+  }
+}

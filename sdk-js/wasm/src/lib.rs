@@ -1,43 +1,98 @@
-//! wasm-bindgen bindings of the Signpost core for the browser. Plain data crosses the
-//! boundary (JSON strings in, JSON strings out); errors become JS errors with the core's
-//! message.
+//! wasm-bindgen bindings of the Signpost core for the browser SDK.
+//!
+//! Plain data crosses the boundary: JSON text in, JSON text out, numbers for time. Nothing
+//! borrowed from wasm memory is handed to JS, so the JS side never holds a handle into a
+//! profile or decision. Every failure becomes a JS `Error` whose message is the core's own
+//! (`offers[3].when.all[1].op: unknown operator ...`, `profile: ...`, `events: ...`).
 
 use signpost::{Engine, Event, Profile, RequestInfo, Signals};
 use wasm_bindgen::prelude::*;
 
-/// A compiled config and catalog, ready to decide.
+/// A compiled config and catalog, ready to decide. Built once per config version.
 #[wasm_bindgen]
 pub struct SignpostEngine {
     engine: Engine,
 }
 
+fn err(context: &str, e: impl std::fmt::Display) -> JsError {
+    if context.is_empty() {
+        JsError::new(&e.to_string())
+    } else {
+        JsError::new(&format!("{context}: {e}"))
+    }
+}
+
+/// A profile from its JSON (any format version the core reads), or a new one for `visitor`
+/// when the text is empty.
+fn profile_of(visitor: &str, json: &str) -> Result<Profile, JsError> {
+    if json.trim().is_empty() {
+        return Ok(Profile::new(visitor));
+    }
+    Profile::from_json(json).map_err(|e| err("profile", e))
+}
+
+/// The request: the `RequestInfo` serde form (`{"url", "headers": [[name, value]], "country",
+/// "region"}`), or just a URL (path and query).
+fn request_of(request: &str) -> Result<RequestInfo, JsError> {
+    if request.trim_start().starts_with('{') {
+        serde_json::from_str(request).map_err(|e| err("request", e))
+    } else {
+        Ok(RequestInfo::new(request))
+    }
+}
+
+fn signals_of(signals: Option<String>) -> Result<Signals, JsError> {
+    match signals.as_deref().map(str::trim) {
+        None | Some("") => Ok(Signals::new()),
+        Some(s) => serde_json::from_str(s).map_err(|e| err("signals", e)),
+    }
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String, JsError> {
+    serde_json::to_string(v).map_err(|e| err("", e))
+}
+
+/// `ms` from JS as the core's milliseconds; a non-finite time is an error, not a silent 0.
+fn millis(now_ms: f64) -> Result<i64, JsError> {
+    if now_ms.is_finite() {
+        Ok(now_ms as i64)
+    } else {
+        Err(JsError::new("now: not a finite number of milliseconds"))
+    }
+}
+
 #[wasm_bindgen]
 impl SignpostEngine {
-    /// Compiles a config (and optional catalog), both as JSON text.
+    /// Compiles a config (and optional catalog), both as JSON text. Fails with every problem
+    /// the core found, each with its path.
     #[wasm_bindgen(constructor)]
     pub fn new(config: &str, catalog: Option<String>) -> Result<SignpostEngine, JsError> {
-        let engine =
-            Engine::new(config, catalog.as_deref()).map_err(|e| JsError::new(&e.to_string()))?;
+        let engine = Engine::new(config, catalog.as_deref()).map_err(|e| err("", e))?;
         Ok(SignpostEngine { engine })
     }
 
-    /// Decides for `url` (path and query) given a profile as JSON, at `now_ms` (ms since the
-    /// epoch). Returns the decision as JSON.
-    pub fn decide(&self, profile: &str, url: &str, now_ms: f64) -> Result<String, JsError> {
-        let profile: Profile =
-            serde_json::from_str(profile).map_err(|e| JsError::new(&format!("profile: {e}")))?;
-        let req = RequestInfo {
-            url: url.to_string(),
-            ..Default::default()
-        };
+    /// Decides (pure, records nothing) for `request` given a profile as JSON (empty: a new
+    /// visitor) and site-wide signals as JSON (optional), at `now_ms`. Returns the Decision
+    /// as JSON (`plan`, `personalized`, `tier`, `score`, `holdout`, `segments`, ...).
+    pub fn decide(
+        &self,
+        profile: &str,
+        request: &str,
+        signals: Option<String>,
+        now_ms: f64,
+    ) -> Result<String, JsError> {
+        let profile = profile_of("", profile)?;
+        let req = request_of(request)?;
+        let signals = signals_of(signals)?;
         let decision = self
             .engine
-            .decide(&profile, &req, &Signals::new(), now_ms as i64);
-        serde_json::to_string(&decision).map_err(|e| JsError::new(&e.to_string()))
+            .decide(&profile, &req, &signals, millis(now_ms)?);
+        to_json(&decision)
     }
 
     /// Records a batch of events (a JSON array in the SDK's wire shape) into a profile (JSON;
-    /// empty for a new visitor `visitor`) at `now_ms`, and returns the updated profile as JSON.
+    /// empty for a new visitor `visitor`) at `now_ms`; returns the updated profile as JSON.
+    /// Event ids already seen are skipped, as at the edge.
     pub fn record(
         &self,
         visitor: &str,
@@ -45,16 +100,36 @@ impl SignpostEngine {
         events: &str,
         now_ms: f64,
     ) -> Result<String, JsError> {
-        let mut profile: Profile = if profile.is_empty() {
-            Profile::new(visitor)
-        } else {
-            serde_json::from_str(profile).map_err(|e| JsError::new(&format!("profile: {e}")))?
-        };
-        let events: Vec<Event> =
-            serde_json::from_str(events).map_err(|e| JsError::new(&format!("events: {e}")))?;
+        let mut profile = profile_of(visitor, profile)?;
+        let events: Vec<Event> = serde_json::from_str(events).map_err(|e| err("events", e))?;
+        signpost::events::validate_batch(&events).map_err(|e| err("events", e))?;
         self.engine
-            .record_events(&mut profile, &events, now_ms as i64);
-        serde_json::to_string(&profile).map_err(|e| JsError::new(&e.to_string()))
+            .record_events(&mut profile, &events, millis(now_ms)?);
+        Ok(profile.to_json())
+    }
+
+    /// A page request decided in the page (client-only mode), as the edge does it: records the
+    /// request's `page_view` and `track` events, decides, counts what is served. Returns
+    /// `{"profile": <profile>, "decision": <decision>}` as JSON.
+    pub fn on_request(
+        &self,
+        visitor: &str,
+        profile: &str,
+        request: &str,
+        signals: Option<String>,
+        now_ms: f64,
+    ) -> Result<String, JsError> {
+        let mut profile = profile_of(visitor, profile)?;
+        let req = request_of(request)?;
+        let signals = signals_of(signals)?;
+        let decision = self
+            .engine
+            .on_request(&mut profile, &req, &signals, millis(now_ms)?);
+        Ok(format!(
+            r#"{{"profile":{},"decision":{}}}"#,
+            profile.to_json(),
+            to_json(&decision)?
+        ))
     }
 }
 

@@ -1,0 +1,90 @@
+// Types of the Signpost browser SDK (./signpost.js).
+
+/** One slot's winner, as the core's `SlotPlan` serializes. */
+export interface SlotPlan {
+  slot: string;
+  css?: string;
+  offer: string;
+  variant?: string;
+  /** Absent: the page's own content stays (a control variant). */
+  html?: string;
+  items?: string[];
+  why?: string;
+}
+
+/** What a page should show, slot by slot. */
+export interface Plan {
+  slots: SlotPlan[];
+}
+
+export interface Decision {
+  /** "edge": rendered or answered by the Worker; "local": decided in the page after an event;
+   *  "page": client-only mode (no Worker). */
+  source: "edge" | "local" | "page";
+  plan: Plan;
+  tier: string;
+  score: number;
+  segments: string[];
+  holdout: boolean;
+}
+
+/** The state the Worker injects as `<script type="application/json" id="signpost-state">`. */
+export interface EdgeState {
+  v?: number;
+  plan: Plan;
+  tier?: string;
+  score?: number;
+  segments?: string[];
+  holdout?: boolean;
+  config_version?: string;
+  [key: string]: unknown;
+}
+
+export interface InitOptions {
+  /** Base path of the Worker's endpoints (default "/__signpost"); null sends nothing. */
+  endpoint?: string | null;
+  /** URL of the public config `{version, config, catalog}` (default `<endpoint>/config`). */
+  configUrl?: string | null;
+  /** The config itself, `{config, catalog}`, instead of fetching it. */
+  config?: { config: unknown; catalog?: unknown } | null;
+  /** URL of signpost_wasm_bg.wasm (default: next to the SDK's files). */
+  wasmUrl?: string | URL;
+  /** Batch window in ms (default 1000). */
+  flushMs?: number;
+  /** Attempts of a failed batch before it is dropped (default 6). */
+  retries?: number;
+  /** Page views (history API), `data-sp-track` clicks, offer impressions and clicks (default true). */
+  autoTrack?: boolean;
+  /** Decide in the page after events, and client-only mode (default true). */
+  personalize?: boolean;
+  /** Client-only mode: longest time slots stay hidden, in ms (default 100). */
+  hideMs?: number;
+  /** Consent cookie name, as in the config's `consent.cookie` (default "sp_consent"). */
+  consentCookie?: string;
+  /** Initial consent; default: the consent cookie, else not when Global Privacy Control is on. */
+  consent?: boolean;
+}
+
+export type EventProps = Record<string, unknown>;
+
+export interface EventMap {
+  decision: Decision;
+  consent: boolean;
+  error: Error;
+}
+
+export function init(options?: InitOptions): void;
+/** Queues an event; returns its id, or null when dropped (no consent, invalid name, > 4 KB). */
+export function track(type: string, props?: EventProps): string | null;
+export function identify(traits: Record<string, unknown>): string | null;
+/** Decides in the page with the wasm core, applies the Plan, resolves to the decision. */
+export function decide(): Promise<Decision>;
+export function on<K extends keyof EventMap>(type: K, fn: (detail: EventMap[K]) => void): () => void;
+export function consent(granted: boolean): void;
+/** Erases the visitor's data at the edge; resolves to true when done. */
+export function forget(): Promise<boolean>;
+/** Sends queued events now. */
+export function flush(): Promise<void>;
+/** The last decision applied or received, or null. */
+export function decision(): Decision | null;
+export function edgeState(): EdgeState | null;
