@@ -3,7 +3,7 @@
 // After each event it records the event into its copy of the profile, decides with the same
 // core as the edge and applies the Plan to the DOM at once, in the same task.
 
-import initWasm, { SignpostEngine } from "./signpost_wasm.js";
+import initWasm, { SignpostEngine, version } from "./signpost_wasm.js";
 import { applyPlan, samePlan } from "./apply.js";
 
 const PROFILE_KEY = "signpost.profile"; // client-only mode keeps the profile in localStorage
@@ -15,7 +15,9 @@ export async function start(ctx) {
   const edge = !!(ctx.state && ctx.state.plan);
   const get = (u) => fetch(u, { credentials: "same-origin" });
   const [, config, profileText] = await Promise.all([
-    initWasm(options.wasmUrl ? { module_or_path: options.wasmUrl } : undefined),
+    initWasm(options.wasmUrl ? { module_or_path: options.wasmUrl } : undefined).then(() =>
+      document.documentElement.setAttribute("data-signpost", `ready ${version()}`),
+    ),
     options.config ?? get(options.configUrl ?? `${options.endpoint}/config`).then((r) => {
       if (!r.ok) throw new Error(`config: ${r.status}`);
       return r.json();
