@@ -1,0 +1,652 @@
+//! Publishing to Workers KV, the way the Worker expects it: a config is written once under an
+//! immutable key `config:<n>` and only then does the pointer `config:current` move to `n`, so
+//! the live site never sees a half-written version and any earlier version can be made live
+//! again. The catalog lives under `catalog`, business signals under `signals`.
+//!
+//! The logic is pure over a small [`Kv`] trait; the CLI implements it with `wrangler kv`, the
+//! tests with [`MemoryKv`]. Nothing is written unless what would go live is valid.
+
+use crate::catalog::Catalog;
+use crate::config::check::Issues;
+use crate::diff::{diff, summary, Change};
+use crate::engine::{Engine, EngineError, Signals};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The pointer to the live config version.
+pub const CURRENT: &str = "config:current";
+pub const CATALOG: &str = "catalog";
+pub const SIGNALS: &str = "signals";
+const PREFIX: &str = "config:";
+
+/// The key of config version `n`.
+pub fn version_key(n: u64) -> String {
+    format!("{PREFIX}{n}")
+}
+
+/// The key-value store (Workers KV, or a stand-in).
+pub trait Kv {
+    /// The value under `key`, or `None` when there is none.
+    fn get(&mut self, key: &str) -> Result<Option<String>, KvError>;
+    fn put(&mut self, key: &str, value: &str) -> Result<(), KvError>;
+    /// Every key that starts with `prefix`.
+    fn list(&mut self, prefix: &str) -> Result<Vec<String>, KvError>;
+}
+
+/// A store operation failed (the message says which and why).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KvError(pub String);
+
+impl fmt::Display for KvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Why nothing (or not everything) was published.
+#[derive(Debug)]
+pub enum PublishError {
+    /// What would go live is invalid; nothing was written. `what` names it: "config",
+    /// "catalog", "config:3", "the catalog in KV".
+    Invalid { what: String, issues: Issues },
+    /// The store failed. `live` says what is live afterwards.
+    Store { error: KvError, live: String },
+    /// A stored value is not what it should be (`config:current` not a number, ...).
+    Corrupt(String),
+    /// Nothing to do (rollback without an earlier version, version already live, ...).
+    Refused(String),
+}
+
+impl fmt::Display for PublishError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PublishError::Invalid { what, issues } => {
+                write!(f, "{what} is invalid; nothing was written")?;
+                for i in &issues.0 {
+                    write!(f, "\n  {i}")?;
+                }
+                Ok(())
+            }
+            PublishError::Store { error, live } => write!(f, "{error}\n{live}"),
+            PublishError::Corrupt(m) | PublishError::Refused(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for PublishError {}
+
+fn store(live: impl Into<String>) -> impl FnOnce(KvError) -> PublishError {
+    let live = live.into();
+    move |error| PublishError::Store { error, live }
+}
+
+/// The live version, from `config:current` (`None` when nothing was ever published).
+pub fn current_version(kv: &mut dyn Kv) -> Result<Option<u64>, PublishError> {
+    let raw = kv.get(CURRENT).map_err(store("nothing was changed"))?;
+    match raw {
+        None => Ok(None),
+        Some(s) => s.trim().parse::<u64>().map(Some).map_err(|_| {
+            PublishError::Corrupt(format!(
+                "{CURRENT} holds {:?}, not a version number",
+                s.trim()
+            ))
+        }),
+    }
+}
+
+/// Every stored version number, ascending.
+pub fn stored_versions(kv: &mut dyn Kv) -> Result<Vec<u64>, PublishError> {
+    let keys = kv.list(PREFIX).map_err(store("nothing was changed"))?;
+    let mut out: Vec<u64> = keys
+        .iter()
+        .filter_map(|k| k.strip_prefix(PREFIX)?.parse().ok())
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+fn invalid(what: impl Into<String>, e: EngineError) -> PublishError {
+    let what = what.into();
+    match e {
+        EngineError::Config(issues) => PublishError::Invalid { what, issues },
+        EngineError::Catalog(issues) => PublishError::Invalid {
+            what: if what == "config" {
+                "catalog".into()
+            } else {
+                format!("the catalog for {what}")
+            },
+            issues,
+        },
+    }
+}
+
+/// What a publish did.
+#[derive(Debug)]
+pub struct Published {
+    pub version: u64,
+    /// The version live before, if any.
+    pub previous: Option<u64>,
+    /// Changes from the previously live version to this one.
+    pub changes: Vec<Change>,
+    pub catalog_written: bool,
+}
+
+/// Publishes a config (and, when given, a catalog): validates both, writes the config under a
+/// new `config:<n>` (one above every stored version, never over an existing key), then the
+/// catalog, and only then moves `config:current` to `n`. Without a catalog, the one in KV is
+/// what the config will run with, so it is checked too.
+pub fn publish(
+    kv: &mut dyn Kv,
+    config_json: &str,
+    catalog_json: Option<&str>,
+) -> Result<Published, PublishError> {
+    Engine::new(config_json, catalog_json).map_err(|e| invalid("config", e))?;
+    if catalog_json.is_none() {
+        if let Some(c) = kv.get(CATALOG).map_err(store("nothing was changed"))? {
+            Catalog::parse(&c).map_err(|issues| PublishError::Invalid {
+                what: "the catalog in KV (publish a valid one with --catalog)".into(),
+                issues,
+            })?;
+        }
+    }
+    let previous = current_version(kv)?;
+    let versions = stored_versions(kv)?;
+    let next = versions
+        .last()
+        .copied()
+        .max(previous)
+        .unwrap_or(0)
+        .checked_add(1)
+        .ok_or_else(|| PublishError::Corrupt("version numbers exhausted".into()))?;
+    let key = version_key(next);
+    let unchanged = match previous {
+        Some(p) => format!("nothing went live: version {p} is still live"),
+        None => "nothing went live".into(),
+    };
+    // Versions are immutable: refuse rather than overwrite (a listing can lag behind).
+    if kv.get(&key).map_err(store(unchanged.clone()))?.is_some() {
+        return Err(PublishError::Refused(format!(
+            "{key} already exists; versions are never overwritten (try again)"
+        )));
+    }
+    let changes = match previous {
+        Some(p) => {
+            let old = kv
+                .get(&version_key(p))
+                .map_err(store(unchanged.clone()))?
+                .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+                .unwrap_or(Value::Null);
+            let new: Value = serde_json::from_str(config_json).unwrap_or(Value::Null);
+            diff(&old, &new)
+        }
+        None => Vec::new(),
+    };
+    kv.put(&key, config_json)
+        .map_err(store(unchanged.clone()))?;
+    if let Some(c) = catalog_json {
+        kv.put(CATALOG, c).map_err(store(format!(
+            "{key} was written but the catalog was not; {unchanged}"
+        )))?;
+    }
+    kv.put(CURRENT, &next.to_string())
+        .map_err(store(format!("{key} was written; {unchanged}")))?;
+    Ok(Published {
+        version: next,
+        previous,
+        changes,
+        catalog_written: catalog_json.is_some(),
+    })
+}
+
+/// What a rollback did.
+#[derive(Debug)]
+pub struct RolledBack {
+    pub from: u64,
+    pub to: u64,
+    /// Changes from the version that was live to the one that is live now.
+    pub changes: Vec<Change>,
+}
+
+/// Moves `config:current` back to `to`, or to the newest stored version below the live one,
+/// after checking that version is valid (with the catalog in KV).
+pub fn rollback(kv: &mut dyn Kv, to: Option<u64>) -> Result<RolledBack, PublishError> {
+    let Some(from) = current_version(kv)? else {
+        return Err(PublishError::Refused(
+            "nothing is published yet (config:current is missing)".into(),
+        ));
+    };
+    let versions = stored_versions(kv)?;
+    let target = match to {
+        Some(n) => n,
+        None => versions
+            .iter()
+            .rev()
+            .copied()
+            .find(|v| *v < from)
+            .ok_or_else(|| {
+                PublishError::Refused(format!(
+                    "no version before {from} to roll back to; version {from} stays live"
+                ))
+            })?,
+    };
+    if target == from {
+        return Err(PublishError::Refused(format!(
+            "version {target} is already live"
+        )));
+    }
+    let unchanged = format!("nothing was changed: version {from} is still live");
+    let key = version_key(target);
+    let Some(json) = kv.get(&key).map_err(store(unchanged.clone()))? else {
+        return Err(PublishError::Refused(format!(
+            "{key} does not exist (stored versions: {}); version {from} stays live",
+            list(&versions)
+        )));
+    };
+    let catalog = kv.get(CATALOG).map_err(store(unchanged.clone()))?;
+    Engine::new(&json, catalog.as_deref()).map_err(|e| invalid(key.clone(), e))?;
+    let old = kv
+        .get(&version_key(from))
+        .map_err(store(unchanged.clone()))?
+        .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+        .unwrap_or(Value::Null);
+    let new: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
+    kv.put(CURRENT, &target.to_string())
+        .map_err(store(unchanged))?;
+    Ok(RolledBack {
+        from,
+        to: target,
+        changes: diff(&old, &new),
+    })
+}
+
+fn list(v: &[u64]) -> String {
+    if v.is_empty() {
+        return "none".into();
+    }
+    v.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+}
+
+/// One stored version, for `signpost versions`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Version {
+    pub number: u64,
+    pub live: bool,
+    /// One line: what changed from the version before it.
+    pub summary: String,
+}
+
+/// Every stored version, oldest first, the live one marked, each with a one-line summary of
+/// its changes against the version before.
+pub fn versions(kv: &mut dyn Kv) -> Result<Vec<Version>, PublishError> {
+    let live = current_version(kv)?;
+    let mut numbers = stored_versions(kv)?;
+    if let Some(l) = live {
+        if !numbers.contains(&l) {
+            numbers.push(l);
+            numbers.sort_unstable();
+        }
+    }
+    let mut out = Vec::new();
+    let mut prev: Option<(u64, Value)> = None;
+    for n in numbers {
+        let raw = kv
+            .get(&version_key(n))
+            .map_err(store("nothing was changed"))?;
+        let value = raw.as_deref().map(serde_json::from_str::<Value>);
+        let summary = match (&value, &prev) {
+            (None, _) => "missing (not stored, or not visible yet)".to_string(),
+            (Some(Err(_)), _) => "not valid JSON".to_string(),
+            (Some(Ok(_)), None) => "first version".to_string(),
+            (Some(Ok(v)), Some((p, old))) => format!("since {p}: {}", summary(&diff(old, v))),
+        };
+        if let Some(Ok(v)) = value {
+            prev = Some((n, v));
+        }
+        out.push(Version {
+            number: n,
+            live: live == Some(n),
+            summary,
+        });
+    }
+    Ok(out)
+}
+
+/// Publishes a catalog on its own: validated, then written to `catalog` (the live config
+/// version does not change).
+pub fn publish_catalog(kv: &mut dyn Kv, catalog_json: &str) -> Result<Catalog, PublishError> {
+    let catalog = Catalog::parse(catalog_json).map_err(|issues| PublishError::Invalid {
+        what: "catalog".into(),
+        issues,
+    })?;
+    kv.put(CATALOG, catalog_json)
+        .map_err(store("the catalog in KV was not changed"))?;
+    Ok(catalog)
+}
+
+/// Sets one business signal (`null` data removes it), merged into the others in `signals`
+/// the way the Worker's `POST /__signpost/signals` does. Returns every signal now stored.
+pub fn set_signal(kv: &mut dyn Kv, name: &str, data: Value) -> Result<Signals, PublishError> {
+    if name.is_empty() || name.len() > 64 {
+        return Err(PublishError::Refused(
+            "a signal name has 1 to 64 characters".into(),
+        ));
+    }
+    let mut signals: Signals = match kv.get(SIGNALS).map_err(store("signals were not changed"))? {
+        None => Signals::new(),
+        Some(s) => match serde_json::from_str::<Value>(&s) {
+            Ok(Value::Object(m)) => m,
+            _ => {
+                return Err(PublishError::Corrupt(format!(
+                    "{SIGNALS} in KV is not a JSON object; nothing was changed"
+                )))
+            }
+        },
+    };
+    Engine::apply_signal(&mut signals, name, data);
+    let body = Value::Object(signals.clone()).to_string();
+    kv.put(SIGNALS, &body)
+        .map_err(store("signals were not changed"))?;
+    Ok(signals)
+}
+
+/// An in-memory [`Kv`] for tests and dry runs; `fail_puts` names keys whose writes fail.
+#[derive(Clone, Debug, Default)]
+pub struct MemoryKv {
+    pub data: BTreeMap<String, String>,
+    pub fail_puts: Vec<String>,
+    /// Every successful write, in order.
+    pub writes: Vec<String>,
+}
+
+impl Kv for MemoryKv {
+    fn get(&mut self, key: &str) -> Result<Option<String>, KvError> {
+        Ok(self.data.get(key).cloned())
+    }
+
+    fn put(&mut self, key: &str, value: &str) -> Result<(), KvError> {
+        if self.fail_puts.iter().any(|k| k == key) {
+            return Err(KvError(format!("writing {key} failed")));
+        }
+        self.writes.push(key.to_string());
+        self.data.insert(key.to_string(), value.to_string());
+        Ok(())
+    }
+
+    fn list(&mut self, prefix: &str) -> Result<Vec<String>, KvError> {
+        Ok(self
+            .data
+            .keys()
+            .filter(|k| k.starts_with(prefix))
+            .cloned()
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const CONFIG: &str = include_str!("../examples/config.json");
+    const CATALOG_JSON: &str = include_str!("../examples/catalog.json");
+
+    fn changed_priority(p: i64) -> String {
+        let mut v: Value = serde_json::from_str(CONFIG).unwrap();
+        v["offers"][3]["priority"] = p.into();
+        v.to_string()
+    }
+
+    fn broken() -> String {
+        let mut v: Value = serde_json::from_str(CONFIG).unwrap();
+        v["offers"][3]["when"] = json!({"fact": "request.path", "op": "equals", "value": "/"});
+        v.to_string()
+    }
+
+    #[test]
+    fn first_publish_writes_version_then_pointer() {
+        let mut kv = MemoryKv::default();
+        let p = publish(&mut kv, CONFIG, Some(CATALOG_JSON)).unwrap();
+        assert_eq!((p.version, p.previous), (1, None));
+        assert!(p.catalog_written);
+        assert_eq!(kv.writes, ["config:1", "catalog", "config:current"]);
+        assert_eq!(kv.data["config:current"], "1");
+        assert_eq!(kv.data["config:1"], CONFIG);
+    }
+
+    #[test]
+    fn next_publish_reports_changes_and_keeps_the_old_version() {
+        let mut kv = MemoryKv::default();
+        publish(&mut kv, CONFIG, Some(CATALOG_JSON)).unwrap();
+        let p = publish(&mut kv, &changed_priority(95), None).unwrap();
+        assert_eq!((p.version, p.previous), (2, Some(1)));
+        assert_eq!(
+            p.changes.iter().map(Change::to_string).collect::<Vec<_>>(),
+            ["offer \"cart-reminder\": priority 80 → 95"]
+        );
+        assert_eq!(kv.data["config:1"], CONFIG);
+        assert_eq!(kv.data["config:current"], "2");
+    }
+
+    #[test]
+    fn an_invalid_config_writes_nothing() {
+        let mut kv = MemoryKv::default();
+        publish(&mut kv, CONFIG, None).unwrap();
+        let before = kv.data.clone();
+        let e = publish(&mut kv, &broken(), None).unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with("config is invalid; nothing was written"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("offers[3].when.op: unknown operator \"equals\""),
+            "{msg}"
+        );
+        assert_eq!(kv.data, before);
+        // An invalid catalog alongside a valid config: nothing either.
+        let e = publish(&mut kv, CONFIG, Some("{\"products\": 3}")).unwrap_err();
+        assert!(e.to_string().starts_with("catalog is invalid"), "{e}");
+        assert_eq!(kv.data, before);
+        assert!(matches!(
+            publish(&mut kv, "{", None),
+            Err(PublishError::Invalid { .. })
+        ));
+        assert_eq!(kv.data, before);
+    }
+
+    #[test]
+    fn an_invalid_catalog_in_kv_blocks_a_config_publish() {
+        let mut kv = MemoryKv::default();
+        kv.data
+            .insert(CATALOG.into(), "{\"products\": [{}]}".into());
+        let e = publish(&mut kv, CONFIG, None).unwrap_err();
+        assert!(e.to_string().starts_with("the catalog in KV"), "{e}");
+        assert!(kv.writes.is_empty());
+    }
+
+    #[test]
+    fn a_failed_pointer_move_leaves_the_old_version_live() {
+        let mut kv = MemoryKv::default();
+        publish(&mut kv, CONFIG, None).unwrap();
+        kv.fail_puts.push(CURRENT.into());
+        let e = publish(&mut kv, &changed_priority(95), None).unwrap_err();
+        assert!(matches!(e, PublishError::Store { .. }));
+        assert!(
+            e.to_string()
+                .contains("nothing went live: version 1 is still live"),
+            "{e}"
+        );
+        assert_eq!(kv.data["config:current"], "1");
+        // The written version is kept, and the next publish does not reuse its number.
+        assert!(kv.data.contains_key("config:2"));
+        kv.fail_puts.clear();
+        let p = publish(&mut kv, &changed_priority(96), None).unwrap();
+        assert_eq!(p.version, 3);
+        assert_eq!(kv.data["config:2"], changed_priority(95));
+    }
+
+    #[test]
+    fn a_failed_version_write_moves_nothing() {
+        let mut kv = MemoryKv::default();
+        publish(&mut kv, CONFIG, None).unwrap();
+        kv.fail_puts.push("config:2".into());
+        assert!(publish(&mut kv, &changed_priority(95), None).is_err());
+        assert_eq!(kv.data["config:current"], "1");
+        assert!(!kv.data.contains_key("config:2"));
+    }
+
+    #[test]
+    fn versions_are_never_overwritten() {
+        let mut kv = MemoryKv::default();
+        for p in [80, 81, 82] {
+            publish(&mut kv, &changed_priority(p), None).unwrap();
+        }
+        rollback(&mut kv, Some(1)).unwrap();
+        // Live is 1, but 2 and 3 exist: the next version is 4.
+        let p = publish(&mut kv, &changed_priority(83), None).unwrap();
+        assert_eq!(p.version, 4);
+        assert_eq!(kv.data["config:3"], changed_priority(82));
+        // Each key was written once.
+        for k in ["config:1", "config:2", "config:3", "config:4"] {
+            assert_eq!(kv.writes.iter().filter(|w| *w == k).count(), 1, "{k}");
+        }
+    }
+
+    /// A store whose listing lags behind (KV is eventually consistent).
+    struct LaggingList(MemoryKv);
+
+    impl Kv for LaggingList {
+        fn get(&mut self, key: &str) -> Result<Option<String>, KvError> {
+            self.0.get(key)
+        }
+        fn put(&mut self, key: &str, value: &str) -> Result<(), KvError> {
+            self.0.put(key, value)
+        }
+        fn list(&mut self, _prefix: &str) -> Result<Vec<String>, KvError> {
+            Ok(vec![])
+        }
+    }
+
+    #[test]
+    fn a_lagging_listing_cannot_cause_an_overwrite() {
+        let mut inner = MemoryKv::default();
+        publish(&mut inner, CONFIG, None).unwrap();
+        publish(&mut inner, &changed_priority(90), None).unwrap();
+        inner.data.insert(CURRENT.into(), "1".into());
+        let mut kv = LaggingList(inner);
+        let e = publish(&mut kv, &changed_priority(91), None).unwrap_err();
+        assert!(e.to_string().contains("config:2 already exists"), "{e}");
+        assert_eq!(kv.0.data["config:2"], changed_priority(90));
+        assert_eq!(kv.0.data[CURRENT], "1");
+    }
+
+    #[test]
+    fn rollback_to_previous_and_to_a_given_version() {
+        let mut kv = MemoryKv::default();
+        publish(&mut kv, CONFIG, Some(CATALOG_JSON)).unwrap();
+        publish(&mut kv, &changed_priority(95), None).unwrap();
+        publish(&mut kv, &changed_priority(96), None).unwrap();
+        let r = rollback(&mut kv, None).unwrap();
+        assert_eq!((r.from, r.to), (3, 2));
+        assert_eq!(
+            r.changes[0].to_string(),
+            "offer \"cart-reminder\": priority 96 → 95"
+        );
+        assert_eq!(kv.data[CURRENT], "2");
+        let r = rollback(&mut kv, None).unwrap();
+        assert_eq!(r.to, 1);
+        let e = rollback(&mut kv, None).unwrap_err();
+        assert!(e.to_string().starts_with("no version before 1"), "{e}");
+        let r = rollback(&mut kv, Some(3)).unwrap();
+        assert_eq!((r.from, r.to), (1, 3));
+        assert!(rollback(&mut kv, Some(3))
+            .unwrap_err()
+            .to_string()
+            .contains("already live"));
+        let e = rollback(&mut kv, Some(9)).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("config:9 does not exist (stored versions: 1, 2, 3)"),
+            "{e}"
+        );
+        assert_eq!(kv.data[CURRENT], "3");
+    }
+
+    #[test]
+    fn rollback_refuses_an_invalid_version() {
+        let mut kv = MemoryKv::default();
+        kv.data.insert("config:1".into(), broken());
+        publish(&mut kv, CONFIG, None).unwrap();
+        assert_eq!(kv.data[CURRENT], "2");
+        let e = rollback(&mut kv, None).unwrap_err();
+        assert!(e.to_string().starts_with("config:1 is invalid"), "{e}");
+        assert!(e.to_string().contains("offers[3].when.op"), "{e}");
+        assert_eq!(kv.data[CURRENT], "2");
+        assert!(rollback(&mut MemoryKv::default(), None).is_err());
+    }
+
+    #[test]
+    fn a_corrupt_pointer_is_reported() {
+        let mut kv = MemoryKv::default();
+        kv.data.insert(CURRENT.into(), "latest".into());
+        let e = publish(&mut kv, CONFIG, None).unwrap_err();
+        assert!(e.to_string().contains("not a version number"), "{e}");
+        assert!(kv.writes.is_empty());
+    }
+
+    #[test]
+    fn versions_mark_the_live_one_and_summarize() {
+        let mut kv = MemoryKv::default();
+        publish(&mut kv, CONFIG, None).unwrap();
+        publish(&mut kv, &changed_priority(95), None).unwrap();
+        rollback(&mut kv, None).unwrap();
+        let v = versions(&mut kv).unwrap();
+        assert_eq!(
+            v,
+            [
+                Version {
+                    number: 1,
+                    live: true,
+                    summary: "first version".into()
+                },
+                Version {
+                    number: 2,
+                    live: false,
+                    summary: "since 1: offer \"cart-reminder\": priority 80 → 95".into()
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn catalog_and_signals() {
+        let mut kv = MemoryKv::default();
+        assert!(publish_catalog(&mut kv, "{\"products\": 1}").is_err());
+        assert!(kv.writes.is_empty());
+        let c = publish_catalog(&mut kv, CATALOG_JSON).unwrap();
+        assert!(!c.products.is_empty());
+        assert_eq!(kv.data[CATALOG], CATALOG_JSON);
+
+        set_signal(
+            &mut kv,
+            "restock",
+            json!({"product_ids": ["tent-ultralight-1p"]}),
+        )
+        .unwrap();
+        let s = set_signal(&mut kv, "weather_advisory", json!({"active": true})).unwrap();
+        assert_eq!(s.len(), 2);
+        let stored: Value = serde_json::from_str(&kv.data[SIGNALS]).unwrap();
+        assert_eq!(stored["restock"]["product_ids"][0], "tent-ultralight-1p");
+        // null removes one signal and keeps the others.
+        set_signal(&mut kv, "restock", Value::Null).unwrap();
+        let stored: Value = serde_json::from_str(&kv.data[SIGNALS]).unwrap();
+        assert_eq!(stored, json!({"weather_advisory": {"active": true}}));
+        assert!(set_signal(&mut kv, "", json!(1)).is_err());
+        kv.data.insert(SIGNALS.into(), "[1]".into());
+        let writes = kv.writes.len();
+        assert!(set_signal(&mut kv, "x", json!(1)).is_err());
+        assert_eq!(kv.writes.len(), writes);
+    }
+}
