@@ -2,15 +2,28 @@
 //!
 //! ```text
 //! signpost validate <config.json> [--catalog <catalog.json>]
+//! signpost diff <before.json> <after.json>
+//! signpost publish <config.json> [--catalog <catalog.json>] [KV target]
+//! signpost publish-catalog <catalog.json> [KV target]
+//! signpost signal <name> <json> [KV target]
+//! signpost versions [KV target]
+//! signpost rollback [--to <n>] [KV target]
 //! signpost journeys <journeys.json> [--config <config.json>] [--catalog <catalog.json>]
 //! signpost simulate --config <config.json> [--catalog <catalog.json>] --url <url>
 //!                   [--at <time>] [--visitor <id>] [--event <json>]... [--events <file>]
 //!                   [--profile <file>] [--save-profile <file>] [--signals <file>]
 //!                   [--header <name: value>]... [--country <CC>] [--region <code>] [--text]
 //! ```
-//! Exit codes: 0 success, 1 invalid config or failing journey, 2 usage or I/O error.
+//! KV target: `--local` (the default: wrangler's local KV, as `make dev` uses), optionally with
+//! `--persist-to <dir>`; `--remote` (the namespace in wrangler.toml) or `--env <name>` (that
+//! wrangler environment, remote). KV is reached through `node_modules/.bin/wrangler kv`, run
+//! from the directory holding wrangler.toml.
+//!
+//! Exit codes: 0 success, 1 invalid config, failing journey or refused publish, 2 usage, I/O
+//! or KV error.
 
 use signpost::journeys::{run, JourneyFile};
+use signpost::publish::{self, Kv, KvError, PublishError};
 use signpost::time::parse_timestamp;
 use signpost::{Engine, EngineError, Event, Profile, RequestInfo, Signals};
 use std::path::{Path, PathBuf};
@@ -18,11 +31,22 @@ use std::process::ExitCode;
 
 const USAGE: &str = "usage:
   signpost validate <config.json> [--catalog <catalog.json>]
+  signpost diff <before.json> <after.json>
+  signpost publish <config.json> [--catalog <catalog.json>] [TARGET]
+  signpost publish-catalog <catalog.json> [TARGET]
+  signpost signal <name> <json data, or null to remove> [TARGET]
+  signpost versions [TARGET]
+  signpost rollback [--to <version>] [TARGET]
   signpost journeys <journeys.json> [--config <config.json>] [--catalog <catalog.json>]
   signpost simulate --config <config.json> [--catalog <catalog.json>] --url <url>
                     [--at <RFC 3339 time>] [--visitor <id>] [--event <json>]... [--events <file>]
                     [--profile <file>] [--save-profile <file>] [--signals <file>]
-                    [--header '<name>: <value>']... [--country <CC>] [--region <code>] [--text]";
+                    [--header '<name>: <value>']... [--country <CC>] [--region <code>] [--text]
+
+TARGET (the Workers KV namespace bound as SIGNPOST, through wrangler):
+  --local [--persist-to <dir>]   wrangler's local KV, as `make dev` uses (the default)
+  --remote                       the namespace in wrangler.toml
+  --env <name>                   that wrangler environment's namespace (remote)";
 
 /// A problem that ends the command: message and exit code.
 struct Fail(String, u8);
@@ -37,6 +61,12 @@ fn main() -> ExitCode {
         Some("validate") => validate(&args[1..]),
         Some("journeys") => journeys(&args[1..]),
         Some("simulate") => simulate(&args[1..]),
+        Some("diff") => diff(&args[1..]),
+        Some("publish") => publish_config(&args[1..]),
+        Some("publish-catalog") => publish_catalog(&args[1..]),
+        Some("signal") => signal(&args[1..]),
+        Some("versions") => versions(&args[1..]),
+        Some("rollback") => rollback(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -297,5 +327,381 @@ fn simulate(args: &[String]) -> Result<(), Fail> {
         let json = serde_json::to_string_pretty(&d).map_err(|m| Fail(m.to_string(), 2))?;
         println!("{json}");
     }
+    Ok(())
+}
+
+fn read_json(path: &str) -> Result<serde_json::Value, Fail> {
+    let text = read(Path::new(path))?;
+    serde_json::from_str(&text).map_err(|e| Fail(format!("{path}: not valid JSON: {e}"), 2))
+}
+
+fn diff(args: &[String]) -> Result<(), Fail> {
+    let a = Args::parse(args, &[], &[])?;
+    let [before, after] = a.positional.as_slice() else {
+        return Err(usage("diff takes two config files: <before> <after>"));
+    };
+    let changes = signpost::diff::diff(&read_json(before)?, &read_json(after)?);
+    if changes.is_empty() {
+        println!("no changes");
+    }
+    for c in changes {
+        println!("{c}");
+    }
+    Ok(())
+}
+
+/// Where the KV namespace is: wrangler's local copy, or the remote namespace.
+#[derive(Debug)]
+enum Target {
+    Local { persist_to: Option<PathBuf> },
+    Remote { env: Option<String> },
+}
+
+const TARGET_FLAGS: &[&str] = &["env", "persist-to"];
+const TARGET_SWITCHES: &[&str] = &["local", "remote"];
+
+impl Target {
+    fn from_args(a: &Args) -> Result<Target, Fail> {
+        let env = a.one("env").map(str::to_string);
+        let persist = a.one("persist-to");
+        if a.has("local") && (a.has("remote") || env.is_some()) {
+            return Err(usage("--local cannot go with --remote or --env"));
+        }
+        if persist.is_some() && (a.has("remote") || env.is_some()) {
+            return Err(usage("--persist-to is for --local"));
+        }
+        if a.has("remote") || env.is_some() {
+            return Ok(Target::Remote { env });
+        }
+        let persist_to = match persist {
+            Some(p) => {
+                let p = PathBuf::from(p);
+                Some(if p.is_absolute() {
+                    p
+                } else {
+                    std::env::current_dir()
+                        .map_err(|e| Fail(format!("no current directory: {e}"), 2))?
+                        .join(p)
+                })
+            }
+            None => None,
+        };
+        Ok(Target::Local { persist_to })
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Target::Local { persist_to: None } => "local KV (wrangler's .wrangler/state)".into(),
+            Target::Local {
+                persist_to: Some(p),
+            } => format!("local KV in {}", p.display()),
+            Target::Remote { env: None } => "remote KV (the namespace in wrangler.toml)".into(),
+            Target::Remote { env: Some(e) } => format!("remote KV of environment \"{e}\""),
+        }
+    }
+
+    fn flags(&self) -> Vec<String> {
+        match self {
+            Target::Local { persist_to } => {
+                let mut v = vec!["--local".to_string()];
+                if let Some(p) = persist_to {
+                    v.push("--persist-to".into());
+                    v.push(p.to_string_lossy().into_owned());
+                }
+                v
+            }
+            Target::Remote { env } => {
+                let mut v = vec!["--remote".to_string()];
+                if let Some(e) = env {
+                    v.push("--env".into());
+                    v.push(e.clone());
+                }
+                v
+            }
+        }
+    }
+}
+
+/// Workers KV through `wrangler kv key get/put/list --binding SIGNPOST`, run from the project
+/// root (the directory holding wrangler.toml) with wrangler's telemetry and banner off.
+struct WranglerKv {
+    root: PathBuf,
+    wrangler: PathBuf,
+    target: Target,
+    scratch: PathBuf,
+    written: usize,
+}
+
+/// What `wrangler kv key get` prints (exit 0) when a key has no value.
+const NOT_FOUND: &str = "Value not found";
+
+impl WranglerKv {
+    fn new(target: Target) -> Result<WranglerKv, Fail> {
+        let cwd =
+            std::env::current_dir().map_err(|e| Fail(format!("no current directory: {e}"), 2))?;
+        let root = cwd
+            .ancestors()
+            .find(|d| d.join("wrangler.toml").is_file())
+            .ok_or_else(|| {
+                Fail(
+                    format!(
+                        "no wrangler.toml in {} or above: run signpost from the project",
+                        cwd.display()
+                    ),
+                    2,
+                )
+            })?
+            .to_path_buf();
+        let wrangler = root.join("node_modules/.bin/wrangler");
+        if !wrangler.exists() {
+            return Err(Fail(
+                format!(
+                    "{} is missing: run `npm install` (or `make dev`) first",
+                    wrangler.display()
+                ),
+                2,
+            ));
+        }
+        let scratch = std::env::temp_dir().join(format!("signpost-kv-{}", std::process::id()));
+        Ok(WranglerKv {
+            root,
+            wrangler,
+            target,
+            scratch,
+            written: 0,
+        })
+    }
+
+    fn run(&self, args: &[&str]) -> Result<String, KvError> {
+        let mut cmd = std::process::Command::new(&self.wrangler);
+        cmd.current_dir(&self.root)
+            .arg("kv")
+            .args(args)
+            .args(["--binding", "SIGNPOST"])
+            .args(self.target.flags())
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+            .env("WRANGLER_HIDE_BANNER", "true")
+            .env("WRANGLER_SEND_ERROR_REPORTS", "false")
+            .stdin(std::process::Stdio::null());
+        let out = cmd
+            .output()
+            .map_err(|e| KvError(format!("cannot run {}: {e}", self.wrangler.display())))?;
+        if !out.status.success() {
+            let err = String::from_utf8_lossy(&out.stderr);
+            let detail = err
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            return Err(KvError(format!(
+                "wrangler kv {} failed ({}): {detail}",
+                args.join(" "),
+                out.status
+            )));
+        }
+        String::from_utf8(out.stdout)
+            .map_err(|_| KvError(format!("wrangler kv {}: output is not UTF-8", args[0])))
+    }
+}
+
+impl Kv for WranglerKv {
+    fn get(&mut self, key: &str) -> Result<Option<String>, KvError> {
+        let out = self.run(&["key", "get", key, "--text"])?;
+        // wrangler prints the value and a newline, or this sentence when there is none.
+        let value = out.strip_suffix('\n').unwrap_or(&out);
+        if value == NOT_FOUND {
+            return Ok(None);
+        }
+        Ok(Some(value.to_string()))
+    }
+
+    fn put(&mut self, key: &str, value: &str) -> Result<(), KvError> {
+        std::fs::create_dir_all(&self.scratch)
+            .map_err(|e| KvError(format!("cannot create {}: {e}", self.scratch.display())))?;
+        self.written += 1;
+        let file = self.scratch.join(format!("value-{}", self.written));
+        std::fs::write(&file, value)
+            .map_err(|e| KvError(format!("cannot write {}: {e}", file.display())))?;
+        let path = file.to_string_lossy().into_owned();
+        let result = self.run(&["key", "put", key, "--path", &path]).map(|_| ());
+        let _ = std::fs::remove_file(&file);
+        result
+    }
+
+    fn list(&mut self, prefix: &str) -> Result<Vec<String>, KvError> {
+        let out = self.run(&["key", "list", "--prefix", prefix])?;
+        let json = out.find('[').map_or("", |i| &out[i..]);
+        let keys: Vec<serde_json::Value> = serde_json::from_str(json)
+            .map_err(|e| KvError(format!("wrangler kv key list: unexpected output ({e})")))?;
+        Ok(keys
+            .iter()
+            .filter_map(|k| k.get("name")?.as_str().map(str::to_string))
+            .collect())
+    }
+}
+
+impl Drop for WranglerKv {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.scratch);
+    }
+}
+
+fn kv_for(a: &Args) -> Result<WranglerKv, Fail> {
+    let target = Target::from_args(a)?;
+    let kv = WranglerKv::new(target)?;
+    println!("target: {}", kv.target.describe());
+    Ok(kv)
+}
+
+fn published(e: PublishError) -> Fail {
+    let code = match e {
+        PublishError::Invalid { .. } | PublishError::Refused(_) => 1,
+        PublishError::Store { .. } | PublishError::Corrupt(_) => 2,
+    };
+    Fail(e.to_string(), code)
+}
+
+fn print_changes(changes: &[signpost::diff::Change]) {
+    if changes.is_empty() {
+        println!("  no changes");
+    }
+    for c in changes {
+        println!("  {c}");
+    }
+}
+
+fn publish_config(args: &[String]) -> Result<(), Fail> {
+    let a = Args::parse(args, &["catalog", "env", "persist-to"], TARGET_SWITCHES)?;
+    let [config] = a.positional.as_slice() else {
+        return Err(usage("publish takes one config file"));
+    };
+    let json = read(Path::new(config))?;
+    let catalog = a.one("catalog").map(|c| read(Path::new(c))).transpose()?;
+    // Validate before touching KV: an invalid config never reaches wrangler.
+    if let Err(e) = Engine::new(&json, catalog.as_deref()) {
+        let (what, path) = match &e {
+            EngineError::Config(_) => ("config", config.as_str()),
+            EngineError::Catalog(_) => ("catalog", a.one("catalog").unwrap_or(config)),
+        };
+        let mut msg = format!("{path}: invalid {what}; nothing was published");
+        for issue in &e.issues().0 {
+            msg.push_str(&format!("\n  {issue}"));
+        }
+        return Err(Fail(msg, 1));
+    }
+    let mut kv = kv_for(&a)?;
+    let p = publish::publish(&mut kv, &json, catalog.as_deref()).map_err(published)?;
+    if p.catalog_written {
+        println!("wrote catalog");
+    }
+    match p.previous {
+        Some(prev) => {
+            println!(
+                "published config:{} and moved config:current {prev} → {}",
+                p.version, p.version
+            );
+            println!("changes since version {prev}:");
+            print_changes(&p.changes);
+        }
+        None => println!(
+            "published config:{} and pointed config:current at it (first version)",
+            p.version
+        ),
+    }
+    println!("live within about a minute (KV propagation and the Worker's 30 s config cache)");
+    Ok(())
+}
+
+fn publish_catalog(args: &[String]) -> Result<(), Fail> {
+    let a = Args::parse(args, TARGET_FLAGS, TARGET_SWITCHES)?;
+    let [catalog] = a.positional.as_slice() else {
+        return Err(usage("publish-catalog takes one catalog file"));
+    };
+    let json = read(Path::new(catalog))?;
+    if let Err(issues) = signpost::catalog::Catalog::parse(&json) {
+        let mut msg = format!("{catalog}: invalid catalog; nothing was published");
+        for issue in &issues.0 {
+            msg.push_str(&format!("\n  {issue}"));
+        }
+        return Err(Fail(msg, 1));
+    }
+    let mut kv = kv_for(&a)?;
+    let c = publish::publish_catalog(&mut kv, &json).map_err(published)?;
+    println!(
+        "published catalog ({} products, currency {})",
+        c.products.len(),
+        c.currency
+    );
+    for w in &c.warnings {
+        println!("  warning: {w}");
+    }
+    Ok(())
+}
+
+fn signal(args: &[String]) -> Result<(), Fail> {
+    let a = Args::parse(args, TARGET_FLAGS, TARGET_SWITCHES)?;
+    let [name, data] = a.positional.as_slice() else {
+        return Err(usage(
+            "signal takes a name and its JSON data (null removes it)",
+        ));
+    };
+    let data: serde_json::Value = serde_json::from_str(data)
+        .map_err(|e| usage(format!("signal data is not valid JSON: {e}")))?;
+    let removing = data.is_null();
+    let mut kv = kv_for(&a)?;
+    let all = publish::set_signal(&mut kv, name, data).map_err(published)?;
+    let names: Vec<&str> = all.keys().map(String::as_str).collect();
+    println!(
+        "{} signal \"{name}\"; signals now: {}",
+        if removing { "removed" } else { "set" },
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        }
+    );
+    Ok(())
+}
+
+fn versions(args: &[String]) -> Result<(), Fail> {
+    let a = Args::parse(args, TARGET_FLAGS, TARGET_SWITCHES)?;
+    if let Some(p) = a.positional.first() {
+        return Err(usage(format!("unexpected argument \"{p}\"")));
+    }
+    let mut kv = kv_for(&a)?;
+    let list = publish::versions(&mut kv).map_err(published)?;
+    if list.is_empty() {
+        println!("no versions published");
+    }
+    for v in list {
+        println!(
+            "{} {:>4}  {}",
+            if v.live { "*" } else { " " },
+            v.number,
+            v.summary
+        );
+    }
+    Ok(())
+}
+
+fn rollback(args: &[String]) -> Result<(), Fail> {
+    let a = Args::parse(args, &["to", "env", "persist-to"], TARGET_SWITCHES)?;
+    if let Some(p) = a.positional.first() {
+        return Err(usage(format!("unexpected argument \"{p}\"")));
+    }
+    let to = a
+        .one("to")
+        .map(|t| {
+            t.parse::<u64>()
+                .map_err(|_| usage(format!("--to {t}: expected a version number")))
+        })
+        .transpose()?;
+    let mut kv = kv_for(&a)?;
+    let r = publish::rollback(&mut kv, to).map_err(published)?;
+    println!("moved config:current {} → {}", r.from, r.to);
+    println!("changes from version {} to {}:", r.from, r.to);
+    print_changes(&r.changes);
     Ok(())
 }
