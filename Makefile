@@ -74,7 +74,7 @@ demo:
 sdk: .tools/rust .tools/npm demo
 	cargo build --profile sdk --target $(WASM_TARGET) -p signpost-wasm
 	$(WASM_BINDGEN_BIN) --target web --out-dir $(SDK_OUT) $(SDK_WASM)
-	$(WASM_OPT_BIN) -Oz --enable-bulk-memory --enable-nontrapping-float-to-int $(SDK_OUT)/signpost_wasm_bg.wasm -o $(SDK_OUT)/signpost_wasm_bg.wasm
+	$(WASM_OPT_BIN) -Oz --converge --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int $(SDK_OUT)/signpost_wasm_bg.wasm -o $(SDK_OUT)/signpost_wasm_bg.wasm
 	node sdk-js/build.mjs
 
 # Local KV gets the demo's config and catalog (wrangler's local state in .wrangler/state).

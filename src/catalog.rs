@@ -43,7 +43,8 @@ impl Catalog {
 
     /// Parses and checks a catalog, reporting every problem with its path.
     pub fn parse(json: &str) -> Result<Catalog, Issues> {
-        let v: Value = serde_json::from_str(json).map_err(|e| {
+        // from_slice, as the profile and the SDK bindings: one JSON reader in the wasm, not two.
+        let v: Value = serde_json::from_slice(json.as_bytes()).map_err(|e| {
             Issues(vec![Issue {
                 path: String::new(),
                 message: format!("not valid JSON: {e}"),
@@ -102,7 +103,7 @@ impl Catalog {
         let products = &cat.products;
         for list in cat.by_category.values_mut() {
             // Stable sort keeps catalog order among equally popular products.
-            list.sort_by(|a, b| products[*b].popularity.total_cmp(&products[*a].popularity));
+            crate::profile::sort_desc_stable(list, &|i| products[i].popularity);
         }
         Ok(cat)
     }

@@ -191,7 +191,8 @@ pub fn decide(
             }
         }
     }
-    winners.sort_by_key(|(i, _)| *i);
+    // Offer indices are unique (one winner per slot), so no ties: the unstable sort is exact.
+    winners.sort_unstable_by_key(|(i, _)| *i);
     let plan = Plan {
         slots: winners.into_iter().map(|(_, s)| s).collect(),
     };

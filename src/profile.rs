@@ -265,6 +265,24 @@ impl<'de> Deserialize<'de> for Profile {
     }
 }
 
+/// Sorts indices by `key`, highest first; equal keys keep their order. The crate's only stable
+/// sort: every `sort_by` closure is its own copy of the standard library's stable sort (about
+/// 3 KB of wasm each), so the callers whose tie order matters share this one, `dyn` key and all.
+pub(crate) fn sort_desc_stable(indices: &mut [usize], key: &dyn Fn(usize) -> f64) {
+    indices.sort_by(|&a, &b| key(b).total_cmp(&key(a)));
+}
+
+/// A decoding error's message without serde_json's ` at line L column C`: the message says
+/// what is wrong with the profile's layout, as it did when it was decoded from a tree.
+fn without_position(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    let position = format!(" at line {} column {}", e.line(), e.column());
+    match message.strip_suffix(&position) {
+        Some(m) if e.line() != 0 => m.to_string(),
+        _ => message,
+    }
+}
+
 /// Cuts a string so that it takes at most `max` bytes inside a JSON string (escapes counted),
 /// replacing control characters with spaces. This is what makes the size bound hold for any
 /// input.
@@ -336,31 +354,44 @@ impl Profile {
     }
 
     pub fn from_bytes(b: &[u8]) -> Result<Profile, ProfileError> {
-        // Fast path: the current format, read directly without an intermediate tree.
+        // One decoder for the current format, straight from the bytes. The tree is only built
+        // to find the version of a profile that did not decode as the current one; a second,
+        // tree-based decoder of every profile type would double their code in the browser wasm.
         let mut de = serde_json::Deserializer::from_slice(b);
-        if let Ok(p) = Profile::deserialize(&mut de) {
-            if p.version == FORMAT_VERSION && de.end().is_ok() {
-                return Ok(p);
-            }
-        }
+        let direct = Profile::deserialize(&mut de).and_then(|p| de.end().map(|()| p));
+        let error = match direct {
+            Ok(p) if p.version == FORMAT_VERSION => return Ok(p),
+            Ok(_) => None,
+            Err(e) => Some(e),
+        };
         let v: Value = serde_json::from_slice(b).map_err(|e| ProfileError::Json(e.to_string()))?;
-        Profile::from_value(v)
+        match Profile::version_of(&v)? {
+            0 => Ok(Profile::from_v0(&v)),
+            // Valid JSON (the tree parsed), so the typed decoder's error is about the layout.
+            version @ 1 => Err(ProfileError::Malformed {
+                version,
+                message: error.map_or_else(String::new, |e| without_position(&e)),
+            }),
+            n => Err(ProfileError::TooNew(n)),
+        }
     }
 
-    fn from_value(v: Value) -> Result<Profile, ProfileError> {
-        let version = match v.get("v") {
-            None => 0,
+    fn version_of(v: &Value) -> Result<u64, ProfileError> {
+        match v.get("v") {
+            None => Ok(0),
             Some(n) => n.as_u64().ok_or_else(|| ProfileError::Malformed {
                 version: 0,
                 message: "\"v\" is not a version number".into(),
-            })?,
-        };
-        match version {
-            0 => Ok(Profile::from_v0(&v)),
-            1 => Profile::deserialize(v).map_err(|e| ProfileError::Malformed {
-                version,
-                message: e.to_string(),
             }),
+        }
+    }
+
+    /// A profile already parsed into a tree (the `Deserialize` impl): the current format goes
+    /// through the same typed decoder as [`Profile::from_bytes`].
+    fn from_value(v: Value) -> Result<Profile, ProfileError> {
+        match Profile::version_of(&v)? {
+            0 => Ok(Profile::from_v0(&v)),
+            1 => Profile::from_bytes(v.to_string().as_bytes()),
             n => Err(ProfileError::TooNew(n)),
         }
     }
@@ -411,7 +442,7 @@ impl Profile {
 
     /// Categories by affinity decayed to `now`, strongest first.
     pub fn top_categories(&self, half_life: Millis, now: Millis) -> Vec<(&str, f64)> {
-        let mut v: Vec<(&str, f64)> = self
+        let v: Vec<(&str, f64)> = self
             .affinity
             .iter()
             .map(|a| {
@@ -422,8 +453,10 @@ impl Profile {
             })
             .filter(|(_, s)| *s > 0.0)
             .collect();
-        v.sort_by(|a, b| b.1.total_cmp(&a.1));
-        v
+        // Stable (equal scores keep their order), through the crate's one stable sort.
+        let mut order: Vec<usize> = (0..v.len()).collect();
+        sort_desc_stable(&mut order, &|i| v[i].1);
+        order.into_iter().map(|i| v[i]).collect()
     }
 
     /// The session's most viewed category (ties: the first seen).

@@ -45,7 +45,8 @@ const OFFER: &[&str] = &[
 ];
 
 pub fn compile(json: &str) -> Result<Config, Issues> {
-    let v: Value = serde_json::from_str(json).map_err(|e| {
+    // from_slice, as the profile and the SDK bindings: one JSON reader in the wasm, not two.
+    let v: Value = serde_json::from_slice(json.as_bytes()).map_err(|e| {
         Issues(vec![Issue {
             path: String::new(),
             message: format!("not valid JSON: {e}"),
@@ -163,7 +164,8 @@ fn compile_value(ck: &mut Checker, v: &Value) -> Option<Config> {
     }
     referenced_events.extend(track.iter().map(|t| t.event.clone()));
     referenced_events.extend(experiments.iter().filter_map(|e| e.goal.clone()));
-    referenced_events.sort();
+    // Equal names are interchangeable, so the smaller unstable sort gives the same list.
+    referenced_events.sort_unstable();
     referenced_events.dedup();
     Some(Config {
         version: CONFIG_VERSION,
@@ -963,8 +965,7 @@ fn group_slots(offers: &[Offer]) -> Vec<SlotGroup> {
     }
     for g in &mut groups {
         // Stable: equal priorities stay in file order.
-        g.offers
-            .sort_by(|a, b| offers[*b].priority.total_cmp(&offers[*a].priority));
+        crate::profile::sort_desc_stable(&mut g.offers, &|i| offers[i].priority);
     }
     groups
 }

@@ -5,6 +5,10 @@
 //! profile or decision. Every failure becomes a JS `Error` whose message is the core's own
 //! (`offers[3].when.all[1].op: unknown operator ...`, `profile: ...`, `events: ...`).
 
+//!
+//! All JSON is read with `serde_json::from_slice`, as the core does: `from_str` would be a
+//! second copy of the whole JSON reader in the wasm (it is generic over its input).
+
 use signpost::{Engine, Event, Profile, RequestInfo, Signals};
 use wasm_bindgen::prelude::*;
 
@@ -35,7 +39,7 @@ fn profile_of(visitor: &str, json: &str) -> Result<Profile, JsError> {
 /// "region"}`), or just a URL (path and query).
 fn request_of(request: &str) -> Result<RequestInfo, JsError> {
     if request.trim_start().starts_with('{') {
-        serde_json::from_str(request).map_err(|e| err("request", e))
+        serde_json::from_slice(request.as_bytes()).map_err(|e| err("request", e))
     } else {
         Ok(RequestInfo::new(request))
     }
@@ -44,7 +48,7 @@ fn request_of(request: &str) -> Result<RequestInfo, JsError> {
 fn signals_of(signals: Option<String>) -> Result<Signals, JsError> {
     match signals.as_deref().map(str::trim) {
         None | Some("") => Ok(Signals::new()),
-        Some(s) => serde_json::from_str(s).map_err(|e| err("signals", e)),
+        Some(s) => serde_json::from_slice(s.as_bytes()).map_err(|e| err("signals", e)),
     }
 }
 
@@ -101,7 +105,8 @@ impl SignpostEngine {
         now_ms: f64,
     ) -> Result<String, JsError> {
         let mut profile = profile_of(visitor, profile)?;
-        let events: Vec<Event> = serde_json::from_str(events).map_err(|e| err("events", e))?;
+        let events: Vec<Event> =
+            serde_json::from_slice(events.as_bytes()).map_err(|e| err("events", e))?;
         signpost::events::validate_batch(&events).map_err(|e| err("events", e))?;
         self.engine
             .record_events(&mut profile, &events, millis(now_ms)?);
