@@ -22,7 +22,7 @@ use crate::request::RequestInfo;
 use crate::time::{Millis, DAY};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 
 /// The layout version inside the cookie.
 pub const STATE_VERSION: u32 = 1;
@@ -33,8 +33,9 @@ pub const MIN_WRITE_GAP: Millis = 1_000;
 /// Most bytes of the cookie value; with name and attributes it stays under the 4 KB a browser
 /// keeps per cookie.
 pub const MAX_COOKIE_VALUE: usize = 3_500;
-/// A log larger than this makes a write due early (after [`MIN_WRITE_GAP`]).
-const EARLY_WRITE_BYTES: usize = MAX_COOKIE_VALUE / 2;
+/// A log larger than this makes a write due early (after [`MIN_WRITE_GAP`]), before the cookie
+/// has to drop entries.
+const EARLY_WRITE_BYTES: usize = MAX_COOKIE_VALUE * 3 / 4;
 /// Older states are ignored (the cookie's Max-Age too).
 pub const STATE_MAX_AGE: Millis = 30 * DAY;
 
@@ -168,7 +169,8 @@ impl SessionState {
                     e.props.remove(k);
                 }
             }
-            e.at = Some(now);
+            // Its time is the entry's own (`at` omitted keeps the cookie small).
+            e.at = None;
             self.push(now, Logged::Event { e });
         }
         let d = engine.decide(profile, req, signals, now);
@@ -207,7 +209,7 @@ impl SessionState {
             }
             engine.record_event(profile, e, now);
             let mut e = e.clone();
-            e.at = Some(e.at.map_or(now, |at| at.min(now)));
+            e.at = e.at.filter(|at| *at < now);
             self.push(now, Logged::Event { e });
             new += 1;
         }
@@ -251,12 +253,15 @@ fn mac(secret: &[u8], payload: &str) -> HmacSha256 {
     m
 }
 
-/// Compares two byte strings in time independent of where they differ (bearer tokens).
+/// Compares two secrets (bearer tokens) in time independent of their contents: their SHA-256
+/// digests are compared without an early exit, so neither where they differ nor the expected
+/// length shows in the timing.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    let (x, y) = (Sha256::digest(a), Sha256::digest(b));
+    x.iter()
+        .zip(y.iter())
+        .fold(0u8, |acc, (p, q)| acc | (p ^ q))
+        == 0
 }
 
 /// The decision as the browser SDK reads it, in `<script id="signpost-state">` and in the

@@ -7,44 +7,192 @@ import { fileURLToPath } from "node:url";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const workerDir = join(root, "worker/build");
+const entry = join(root, "worker/entry.mjs");
 
 export const read = (p) => readFileSync(join(root, p), "utf8");
 export const exampleConfig = () => read("examples/config.json");
 export const exampleCatalog = () => read("examples/catalog.json");
 
-/** A Miniflare running the Worker; `kv` is the SIGNPOST namespace. */
-export async function startWorker({ bindings = {}, seed = true, port } = {}) {
+/** Secrets the tests run the Worker with (never in wrangler.toml). */
+export const SECRET = "test-session-secret";
+export const ADMIN_TOKEN = "test-admin-token";
+
+// A KV namespace in front of the real local one that counts operations and can be made to
+// throw or hang: a wrapped binding (a plain object in the Worker's isolate) that reports each
+// operation over RPC to a control worker, which the test drives over fetch.
+const KV_WRAPPER = `
+class KvNamespace {
+  constructor(env) { this.env = env; }
+  async op(kind, key) {
+    const mode = await this.env.CTL.op(kind, key);
+    if (mode === "throw") throw new Error("KV unavailable (test)");
+    if (mode === "hang") await new Promise((r) => setTimeout(r, 3000));
+  }
+  async get(key, opts) { await this.op("get", key); return this.env.KV.get(key, opts); }
+  async getWithMetadata(key, opts) { await this.op("get", key); return this.env.KV.getWithMetadata(key, opts); }
+  async put(key, value, opts) { await this.op("put", key); return this.env.KV.put(key, value, opts); }
+  async delete(key) { await this.op("delete", key); return this.env.KV.delete(key); }
+  async list(opts) { await this.op("list", ""); return this.env.KV.list(opts); }
+}
+export default function (env) { return new KvNamespace(env); }
+`;
+const KV_CONTROL = `
+import { WorkerEntrypoint } from "cloudflare:workers";
+let mode = "ok";
+let ops = [];
+export default class extends WorkerEntrypoint {
+  op(kind, key) { ops.push(kind + " " + key); return mode; }
+  async fetch(req) {
+    const url = new URL(req.url);
+    if (url.pathname === "/mode") { mode = url.searchParams.get("m"); return new Response(mode); }
+    if (url.pathname === "/ops") { const out = ops; ops = []; return Response.json(out); }
+    return new Response("not found", { status: 404 });
+  }
+}
+`;
+
+/**
+ * A Miniflare running the Worker; `kv` is the SIGNPOST namespace. With `kvControl`, SIGNPOST
+ * goes through the counting wrapper: `kvOps()` returns (and clears) the operations seen,
+ * `kvMode("ok" | "throw" | "hang")` changes how it answers.
+ */
+export async function startWorker({ bindings = {}, seed = true, port, kvControl = false, outbound } = {}) {
   if (!existsSync(join(workerDir, "index.js"))) {
     throw new Error("worker/build/index.js is missing: run `make worker` first");
   }
-  const mf = new Miniflare({
+  const signpost = {
+    name: "signpost",
     modules: true,
-    modulesRoot: workerDir,
-    scriptPath: join(workerDir, "index.js"),
+    modulesRoot: join(root, "worker"),
+    scriptPath: entry,
     modulesRules: [
-      { type: "ESModule", include: ["**/*.js"] },
+      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
       { type: "CompiledWasm", include: ["**/*.wasm"] },
     ],
     compatibilityDate: "2026-04-01",
-    kvNamespaces: ["SIGNPOST"],
-    bindings: { ORIGIN: "", ...bindings },
+    // Like a deployment: a session secret is set (tests may override it).
+    bindings: { ORIGIN: "", SIGNPOST_SECRET: SECRET, ...bindings },
     assets: {
       directory: join(root, "demo-site/public"),
       binding: "ASSETS",
       routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true },
       assetConfig: { html_handling: "auto-trailing-slash", not_found_handling: "404-page" },
     },
+  };
+  // The origin behind ORIGIN, when a test plays it: a function from Request to Response.
+  if (outbound) signpost.outboundService = outbound;
+  const workers = [signpost];
+  if (kvControl) {
+    signpost.wrappedBindings = { SIGNPOST: "kvwrap" };
+    workers.push(
+      {
+        name: "kvwrap",
+        modules: [{ type: "ESModule", path: "kvwrap.mjs", contents: KV_WRAPPER }],
+        kvNamespaces: { KV: "signpost-kv" },
+        serviceBindings: { CTL: "kvctl" },
+      },
+      {
+        name: "kvctl",
+        modules: [{ type: "ESModule", path: "kvctl.mjs", contents: KV_CONTROL }],
+        compatibilityDate: "2026-04-01",
+      },
+    );
+  } else {
+    signpost.kvNamespaces = ["SIGNPOST"];
+  }
+  const mf = new Miniflare({
+    workers,
     cf: false,
     ...(port === undefined ? {} : { host: "127.0.0.1", port }),
   });
   const url = await mf.ready;
-  const kv = await mf.getKVNamespace("SIGNPOST");
+  const kv = kvControl ? await mf.getKVNamespace("KV", "kvwrap") : await mf.getKVNamespace("SIGNPOST");
   if (seed) {
     await kv.put("config:1", exampleConfig());
     await kv.put("config:current", "1");
     await kv.put("catalog", exampleCatalog());
   }
-  return { mf, kv, url };
+  const control = async (path) => (await mf.getWorker("kvctl")).fetch(`http://kvctl${path}`);
+  const kvOps = async () => (kvControl ? (await control("/ops")).json() : null);
+  const kvMode = async (m) => {
+    if (kvControl) await (await control(`/mode?m=${m}`)).text();
+  };
+  if (kvControl) await kvOps();
+  return { mf, kv, url, kvOps, kvMode };
+}
+
+/** A cookie's value in a response's `Set-Cookie` headers (`""` when it is expired). */
+export function setCookie(response, name) {
+  for (const c of response.headers.getSetCookie()) {
+    const m = new RegExp(`^${name}=([^;]*)`).exec(c);
+    if (m) return m[1];
+  }
+  return null;
+}
+
+/** The decision injected into a page for the SDK, or null. */
+export function pageState(html) {
+  const m = /<script type="application\/json" id="signpost-state">(.*?)<\/script>/s.exec(html);
+  return m ? JSON.parse(m[1]) : null;
+}
+
+/**
+ * A visitor with a cookie jar (sp_vid, sp_s) and a clock, talking to the Worker as a browser
+ * would. `now` (ms) is sent as the test clock when set.
+ */
+export class Visitor {
+  constructor(mf, { vid = null, now = null, https = false } = {}) {
+    this.mf = mf;
+    this.jar = new Map();
+    if (vid) this.jar.set("sp_vid", vid);
+    this.now = now;
+    this.base = https ? "https://localhost" : "http://localhost";
+  }
+  cookieHeader(extra) {
+    const parts = [...this.jar].map(([k, v]) => `${k}=${v}`);
+    if (extra) parts.push(extra);
+    return parts.join("; ");
+  }
+  keep(res) {
+    for (const c of res.headers.getSetCookie()) {
+      const m = /^([^=]+)=([^;]*)/.exec(c);
+      if (!m) continue;
+      if (m[2] === "" || /Max-Age=0/.test(c)) this.jar.delete(m[1]);
+      else this.jar.set(m[1], m[2]);
+    }
+    return res;
+  }
+  async fetch(path, { headers = {}, ...init } = {}) {
+    const h = { ...headers };
+    const cookie = this.cookieHeader(h.cookie);
+    delete h.cookie;
+    if (cookie) h.cookie = cookie;
+    if (this.now !== null) h["x-signpost-test-now"] = String(this.now);
+    return this.keep(await this.mf.dispatchFetch(this.base + path, { ...init, headers: h }));
+  }
+  /** A page: status, headers, body, and the injected state. */
+  async page(path, init) {
+    const res = await this.fetch(path, init);
+    const html = await res.text();
+    return { res, html, state: pageState(html), signpost: res.headers.get("x-signpost") };
+  }
+  /** Posts events as the SDK does. */
+  async events(url, events, { headers = {} } = {}) {
+    return this.fetch("/__signpost/events", {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify({ url, events }),
+    });
+  }
+}
+
+/** Polls until `fn` gives a truthy value (or `ms` pass); returns it or null. */
+export async function waitFor(fn, ms = 3000) {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
+    const v = await fn();
+    if (v) return v;
+  }
+  return null;
 }
 
 /** The `sp_vid` value a response sets, if any. */

@@ -4,6 +4,8 @@
 pub const VISITOR: &str = "sp_vid";
 /// Consent cookie: `denied` turns personalization and storage off.
 pub const CONSENT: &str = "sp_consent";
+/// Signed session state (see `signpost::session`).
+pub const SESSION: &str = "sp_s";
 
 /// A visitor id lives a year from the last visit.
 const VISITOR_MAX_AGE_S: u32 = 365 * 24 * 3600;
@@ -31,6 +33,31 @@ pub fn visitor_cookie(id: &str, https: bool) -> String {
         "{VISITOR}={id}; Path=/; Max-Age={VISITOR_MAX_AGE_S}; SameSite=Lax; HttpOnly{}",
         if https { "; Secure" } else { "" }
     )
+}
+
+/// `Set-Cookie` for the signed session state; it lives as long as the state is accepted.
+pub fn session_cookie(value: &str, https: bool) -> String {
+    let max_age = signpost::session::STATE_MAX_AGE / 1000;
+    format!(
+        "{SESSION}={value}; Path=/; Max-Age={max_age}; SameSite=Lax; HttpOnly{}",
+        if https { "; Secure" } else { "" }
+    )
+}
+
+/// `Set-Cookie` that makes the browser drop cookie `name`.
+pub fn expired(name: &str, https: bool) -> String {
+    format!(
+        "{name}=; Path=/; Max-Age=0; SameSite=Lax; HttpOnly{}",
+        if https { "; Secure" } else { "" }
+    )
+}
+
+/// Test journeys use readable visitor ids (`funnel-000`), allowed only with test hooks on.
+pub fn valid_test_visitor_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 #[cfg(test)]

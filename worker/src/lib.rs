@@ -2,6 +2,7 @@
 //! lives in the `signpost` crate; this crate reads KV and cookies, calls the core, and streams
 //! the origin's page through the runtime's HTMLRewriter.
 
+mod api;
 mod cookies;
 mod html_rewriter;
 mod origin;
@@ -12,34 +13,55 @@ use worker::{event, Context, Env, Method, Request, Response, Result};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<web_sys::Response> {
+    // If the Worker throws anyway (a wasm trap aborts the instance: the shim of worker-build
+    // re-creates it on the next request, losing the isolate's config cache), the runtime sends
+    // the request on to the origin instead of answering an error.
+    ctx.pass_through_on_exception();
     let path = req.path();
     if let Some(endpoint) = path.strip_prefix("/__signpost/") {
-        return endpoints(endpoint, req, &env).await;
+        return api::handle(endpoint, req, &env, &ctx).await;
     }
-    if req.method() != Method::Get {
-        return page::pass_through(&env, &req, page::Bypass("method")).await;
+    // Only a plain GET is personalized: HEAD, other methods and Range requests go as they came.
+    let why = match req.method() {
+        Method::Get if req.headers().has("range")? => Some("range"),
+        // A file that is not a page (/css/store.css): no KV read for it.
+        Method::Get if is_asset_path(&path) => Some("not-html"),
+        Method::Get => None,
+        _ => Some("method"),
+    };
+    if let Some(why) = why {
+        return or_unreachable(page::pass_through(&env, &req, page::Bypass(why)).await);
     }
     match page::serve(req.clone()?, &env, &ctx).await {
         Ok(response) => Ok(response),
         // Fail open: whatever went wrong, the visitor gets the origin's page.
         Err(e) => {
             worker::console_error!("signpost: bypass after error: {e}");
-            page::pass_through(&env, &req, page::Bypass("error")).await
+            or_unreachable(page::pass_through(&env, &req, page::Bypass("error")).await)
         }
     }
 }
 
-async fn endpoints(endpoint: &str, req: Request, env: &Env) -> Result<web_sys::Response> {
-    let response = match endpoint {
-        "test/rewrite" if test_hooks(env) && req.method() == Method::Post => {
-            return rewrite_for_test(req).await;
+/// A path whose last segment has an extension other than `.html`/`.htm`.
+fn is_asset_path(path: &str) -> bool {
+    let last = path.rsplit('/').next().unwrap_or("");
+    match last.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => {
+            !(ext.eq_ignore_ascii_case("html") || ext.eq_ignore_ascii_case("htm"))
         }
-        "health" => Response::from_json(
-            &serde_json::json!({ "ok": true, "version": env!("CARGO_PKG_VERSION") }),
-        )?,
-        _ => Response::error("not found", 404)?,
-    };
-    Ok(response.into())
+        _ => false,
+    }
+}
+
+/// The origin itself could not be reached: a plain 502 saying so.
+fn or_unreachable(r: Result<web_sys::Response>) -> Result<web_sys::Response> {
+    r.or_else(|e| {
+        worker::console_error!("signpost: origin unreachable: {e}");
+        let mut res = Response::error("origin unreachable", 502)?;
+        res.headers_mut()
+            .set("x-signpost", "bypass; reason=origin")?;
+        Ok(res.into())
+    })
 }
 
 /// Test-only hooks, on when the `SIGNPOST_TEST_HOOKS` variable is `1` (never in wrangler.toml).
@@ -48,24 +70,10 @@ fn test_hooks(env: &Env) -> bool {
         .is_ok_and(|v| v.to_string() == "1")
 }
 
-#[derive(serde::Deserialize)]
-struct RewriteCase {
-    html: String,
-    plan: signpost::Plan,
-    state: Option<String>,
-}
-
-/// Applies a Plan to a page with the runtime's HTMLRewriter, so the shared rewrite fixtures
-/// can check the Worker gives the same bytes as the core's reference rewriter.
-async fn rewrite_for_test(mut req: Request) -> Result<web_sys::Response> {
-    let case: RewriteCase = req.json().await?;
-    let init = web_sys::ResponseInit::new();
-    let headers = web_sys::Headers::new().map_err(page::js_err)?;
-    headers
-        .set("content-type", "text/html; charset=utf-8")
-        .map_err(page::js_err)?;
-    init.set_headers(&headers);
-    let page = web_sys::Response::new_with_opt_str_and_init(Some(&case.html), &init)
-        .map_err(page::js_err)?;
-    html_rewriter::apply(page, &case.plan, case.state.as_deref()).map_err(page::js_err)
+/// A text variable or secret; `None` when unset.
+fn text_binding(env: &Env, name: &str) -> Option<String> {
+    env.secret(name)
+        .or_else(|_| env.var(name))
+        .ok()
+        .map(|v| v.to_string())
 }

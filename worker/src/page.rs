@@ -1,57 +1,166 @@
 //! An HTML page request: identify, decide, fetch the origin, rewrite while streaming.
 
 use crate::{cookies, html_rewriter, origin, store};
-use signpost::{Decision, RequestInfo};
+use signpost::session::{client_state, SessionState};
+use signpost::{Profile, RequestInfo};
 use wasm_bindgen::JsValue;
 use worker::{Context, Env, Request, Result};
 
 /// Why a page was passed through unchanged.
 pub struct Bypass(pub &'static str);
 
+/// What every Signpost request needs to know about itself.
+pub struct Visit {
+    /// Now, in ms (the test clock when test hooks are on).
+    pub now: i64,
+    pub started: f64,
+    pub https: bool,
+    pub test_hooks: bool,
+    pub cookies: String,
+    /// Signs `sp_s`: the `SIGNPOST_SECRET` secret, or without one a random key of this isolate
+    /// (its cookies then only hold within the isolate; KV still carries the profile).
+    pub secret: String,
+}
+
+thread_local! {
+    static ISOLATE_SECRET: String = {
+        worker::console_warn!("signpost: SIGNPOST_SECRET is not set; sp_s is signed with a per-isolate key");
+        format!("{}{}", crypto_random_uuid(), crypto_random_uuid())
+    };
+}
+
+impl Visit {
+    pub fn new(req: &Request, env: &Env) -> Result<Visit> {
+        let started = js_sys::Date::now();
+        let test_hooks = crate::test_hooks(env);
+        let test_now = if test_hooks {
+            req.headers()
+                .get("x-signpost-test-now")?
+                .and_then(|v| v.parse::<i64>().ok())
+        } else {
+            None
+        };
+        Ok(Visit {
+            now: test_now.unwrap_or(started as i64),
+            started,
+            https: req.url()?.scheme() == "https",
+            test_hooks,
+            cookies: req.headers().get("cookie")?.unwrap_or_default(),
+            secret: crate::text_binding(env, "SIGNPOST_SECRET")
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| ISOLATE_SECRET.with(Clone::clone)),
+        })
+    }
+
+    /// `Sec-GPC: 1` or a denied consent cookie: no profile, no cookies, page untouched.
+    pub fn opted_out(&self, req: &Request) -> Result<Option<Bypass>> {
+        if req.headers().get("sec-gpc")?.as_deref().map(str::trim) == Some("1") {
+            return Ok(Some(Bypass("gpc")));
+        }
+        if cookies::get(&self.cookies, cookies::CONSENT) == Some("denied") {
+            return Ok(Some(Bypass("consent")));
+        }
+        Ok(None)
+    }
+
+    /// The visitor id in the cookie, if it is one we issue.
+    pub fn known_visitor(&self) -> Option<String> {
+        cookies::get(&self.cookies, cookies::VISITOR)
+            .filter(|id| {
+                cookies::valid_visitor_id(id)
+                    || (self.test_hooks && cookies::valid_test_visitor_id(id))
+            })
+            .map(str::to_string)
+    }
+
+    /// The visitor's id, and whether it is new (to be set as a cookie).
+    pub fn visitor(&self) -> (String, bool) {
+        match self.known_visitor() {
+            Some(id) => (id, false),
+            None => (new_visitor_id(), true),
+        }
+    }
+
+    /// The session state in `sp_s` when it is valid for this visitor; otherwise a fresh one.
+    pub fn session(&self, visitor: &str) -> SessionState {
+        cookies::get(&self.cookies, cookies::SESSION)
+            .and_then(|raw| SessionState::decode(raw, self.secret.as_bytes(), visitor, self.now))
+            .unwrap_or_else(|| SessionState::new(visitor, self.now))
+    }
+
+    /// After recording: when the profile is due for a write, marks it and returns its body;
+    /// and returns the `Set-Cookie` values (new visitor id, session state).
+    pub fn finish(
+        &self,
+        state: &mut SessionState,
+        profile: &mut Profile,
+        visitor: &str,
+        new_visitor: bool,
+    ) -> (Option<String>, Vec<String>) {
+        let body = state.write_due(profile, self.now).then(|| {
+            state.mark_written(profile, self.now);
+            profile.to_json()
+        });
+        let mut set = Vec::new();
+        if new_visitor {
+            set.push(cookies::visitor_cookie(visitor, self.https));
+        }
+        let value = state.encode(self.secret.as_bytes(), self.now);
+        set.push(cookies::session_cookie(&value, self.https));
+        (body, set)
+    }
+}
+
 /// Serves a page, personalized when consent, config and KV allow; otherwise the origin's
 /// response unchanged but for `x-signpost: bypass; reason=...`.
 pub async fn serve(req: Request, env: &Env, ctx: &Context) -> Result<web_sys::Response> {
-    let started = js_sys::Date::now();
-    let cookie_header = req.headers().get("cookie")?.unwrap_or_default();
-    if let Some(reason) = opted_out(&req, &cookie_header)? {
+    let visit = Visit::new(&req, env)?;
+    if let Some(reason) = visit.opted_out(&req)? {
         return pass_through(env, &req, reason).await;
     }
     let kv = match env.kv("SIGNPOST") {
         Ok(kv) => kv,
         Err(_) => return pass_through(env, &req, Bypass("no-kv")).await,
     };
-    let (engine, signals) = match store::engine(&kv, started).await {
-        Ok(loaded) => loaded,
+    let live = match store::live(&kv, visit.now as f64).await {
+        Ok(live) => live,
         Err(e) => {
             worker::console_warn!("signpost: bypass: {e}");
             return pass_through(env, &req, Bypass(e.reason())).await;
         }
     };
-    let existing =
-        cookies::get(&cookie_header, cookies::VISITOR).filter(|id| cookies::valid_visitor_id(id));
-    let visitor = match existing {
-        Some(id) => id.to_string(),
-        None => new_visitor_id(),
-    };
+    let (visitor, new_visitor) = visit.visitor();
     // The origin fetch and the profile read run concurrently.
-    let (profile, response) =
+    let (stored, response) =
         futures_util::future::join(store::load_profile(&kv, &visitor), origin::fetch(env, &req))
             .await;
     let response = response?;
-    let mut profile = match profile {
+    if !is_rewritable_html(&response) {
+        return mark(response, Bypass("not-html"));
+    }
+    let stored = match stored {
         Ok(p) => p,
         Err(e) => {
             worker::console_warn!("signpost: bypass: {e}");
             return mark(response, Bypass(e.reason()));
         }
     };
-    if !is_rewritable_html(&response) {
-        return mark(response, Bypass("not-html"));
+    if visit.test_hooks && req.headers().get("x-signpost-test-panic")?.is_some() {
+        panic!("test hook: a panic while deciding");
     }
-    let info = request_info(&req)?;
-    let decision = engine.on_request(&mut profile, &info, &signals, started as i64);
-    let elapsed = js_sys::Date::now() - started;
+    let engine = &live.engine;
+    let mut profile = stored.unwrap_or_else(|| Profile::new(&visitor));
+    let mut state = visit.session(&visitor);
+    state.sync(engine, &mut profile);
+    let info = request_info_for(&req, None, visit.test_hooks)?;
+    let decision = state.on_request(engine, &mut profile, &info, &live.signals, visit.now);
+    if !decision.personalized {
+        return mark(response, Bypass("consent"));
+    }
+    let (write, set_cookies) = visit.finish(&mut state, &mut profile, &visitor, new_visitor);
+    let elapsed = js_sys::Date::now() - visit.started;
 
+    let response = editable(response)?;
     let headers = response.headers();
     set(&headers, "x-signpost", &personalized_header(&decision))?;
     set(&headers, "cache-control", "private, no-store")?;
@@ -61,33 +170,21 @@ pub async fn serve(req: Request, env: &Env, ctx: &Context) -> Result<web_sys::Re
         &format!("signpost;dur={elapsed:.2}"),
     )?;
     headers.delete("content-length").map_err(js_err)?;
-    if existing.is_none() {
-        let https = req.url()?.scheme() == "https";
-        headers
-            .append("set-cookie", &cookies::visitor_cookie(&visitor, https))
-            .map_err(js_err)?;
+    headers.delete("etag").map_err(js_err)?;
+    for c in set_cookies {
+        headers.append("set-cookie", &c).map_err(js_err)?;
     }
-    let state =
-        serde_json::json!({ "visitor_tier": decision.tier, "plan": decision.plan }).to_string();
-    let rewritten = html_rewriter::apply(response, &decision.plan, Some(&state)).map_err(js_err)?;
-
-    ctx.wait_until(async move {
-        if let Err(e) = store::save_profile(&kv, &visitor, &profile).await {
-            worker::console_warn!("signpost: profile not saved: {e}");
-        }
-    });
+    let state_json = client_state(&decision, &live.version).to_string();
+    let rewritten =
+        html_rewriter::apply(response, &decision.plan, Some(&state_json)).map_err(js_err)?;
+    if let Some(body) = write {
+        ctx.wait_until(async move {
+            if let Err(e) = store::save_profile(&kv, &visitor, body).await {
+                worker::console_warn!("signpost: profile not saved: {e}");
+            }
+        });
+    }
     Ok(rewritten)
-}
-
-/// `Sec-GPC: 1` or a denied consent cookie: no profile, no cookies, page untouched.
-fn opted_out(req: &Request, cookie_header: &str) -> Result<Option<Bypass>> {
-    if req.headers().get("sec-gpc")?.as_deref() == Some("1") {
-        return Ok(Some(Bypass("gpc")));
-    }
-    if cookies::get(cookie_header, cookies::CONSENT) == Some("denied") {
-        return Ok(Some(Bypass("consent")));
-    }
-    Ok(None)
 }
 
 /// The origin's response, untouched but for the bypass header.
@@ -102,21 +199,21 @@ pub fn mark(response: web_sys::Response, why: Bypass) -> Result<web_sys::Respons
     if response.headers().set("x-signpost", &value).is_ok() {
         return Ok(response);
     }
-    let copy = web_sys::Response::new_with_opt_readable_stream_and_init(
-        response.body().as_ref(),
-        &response_init(&response),
-    )
-    .map_err(js_err)?;
+    let copy = editable(response)?;
     set(&copy.headers(), "x-signpost", &value)?;
     Ok(copy)
 }
 
-fn response_init(r: &web_sys::Response) -> web_sys::ResponseInit {
+/// The same response (status, headers, streamed body) with headers we may change: a fetched
+/// response's are immutable.
+fn editable(r: web_sys::Response) -> Result<web_sys::Response> {
     let init = web_sys::ResponseInit::new();
     init.set_status(r.status());
     init.set_status_text(&r.status_text());
-    init.set_headers(&r.headers());
-    init
+    let headers = web_sys::Headers::new_with_headers(&r.headers()).map_err(js_err)?;
+    init.set_headers(&headers);
+    web_sys::Response::new_with_opt_readable_stream_and_init(r.body().as_ref(), &init)
+        .map_err(js_err)
 }
 
 /// Only a complete `200 text/html` page is rewritten; everything else passes through.
@@ -134,7 +231,7 @@ fn is_rewritable_html(r: &web_sys::Response) -> bool {
     r.status() == 200 && html && r.body().is_some()
 }
 
-fn personalized_header(d: &Decision) -> String {
+fn personalized_header(d: &signpost::Decision) -> String {
     let slots: Vec<String> = d
         .plan
         .slots
@@ -144,26 +241,38 @@ fn personalized_header(d: &Decision) -> String {
             None => format!("{}={}", s.slot, s.offer),
         })
         .collect();
-    format!("personalized; slots={}", slots.join(","))
+    let holdout = if d.holdout { "; holdout" } else { "" };
+    format!("personalized; slots={}{holdout}", slots.join(","))
 }
 
-fn request_info(req: &Request) -> Result<RequestInfo> {
-    let url = req.url()?;
+/// The request as the core sees it; `url` overrides the request's own path and query.
+/// With test hooks on, `x-signpost-test-country` and `-region` override `request.cf` (Miniflare
+/// has a fixed one).
+pub fn request_info_for(req: &Request, url: Option<&str>, test_hooks: bool) -> Result<RequestInfo> {
+    let own = req.url()?;
     let mut headers = Vec::new();
     for (k, v) in req.headers().entries() {
-        if k != "cookie" {
+        if !k.starts_with("x-signpost-test") {
             headers.push((k, v));
         }
     }
     let cf = req.cf();
+    let test = |name: &str| -> Option<String> {
+        test_hooks
+            .then(|| req.headers().get(name).ok().flatten())
+            .flatten()
+    };
     Ok(RequestInfo {
-        url: match url.query() {
-            Some(q) => format!("{}?{}", url.path(), q),
-            None => url.path().to_string(),
+        url: match url {
+            Some(u) => u.to_string(),
+            None => match own.query() {
+                Some(q) => format!("{}?{}", own.path(), q),
+                None => own.path().to_string(),
+            },
         },
         headers,
-        country: cf.and_then(|c| c.country()),
-        region: cf.and_then(|c| c.region_code()),
+        country: test("x-signpost-test-country").or_else(|| cf.and_then(|c| c.country())),
+        region: test("x-signpost-test-region").or_else(|| cf.and_then(|c| c.region_code())),
     })
 }
 
@@ -178,7 +287,7 @@ extern "C" {
     fn crypto_random_uuid() -> String;
 }
 
-fn set(headers: &web_sys::Headers, name: &str, value: &str) -> Result<()> {
+pub fn set(headers: &web_sys::Headers, name: &str, value: &str) -> Result<()> {
     headers.set(name, value).map_err(js_err)
 }
 

@@ -2,22 +2,33 @@
 //!
 //! Keys: `config:current` holds the live version `n`, `config:<n>` the config JSON,
 //! `catalog` the catalog, `signals` the business signals, `profile:<visitor id>` a profile.
+//! Every read runs against a time budget: a slow KV must not hold the page.
 
+use futures_util::future::{select, Either};
 use signpost::{Engine, Profile, Signals};
 use std::cell::RefCell;
+use std::future::Future;
 use std::rc::Rc;
+use std::time::Duration;
 use worker::kv::KvStore;
+use worker::Delay;
 
 /// How long an isolate trusts its cached config before asking KV again.
 const CONFIG_TTL_MS: f64 = 30_000.0;
-/// Profiles expire after this long without a visit.
+/// Budget of the config reads (pointer, config, catalog, signals), when the cache is stale.
+const CONFIG_BUDGET_MS: u64 = 150;
+/// Budget of the profile read, which runs concurrently with the origin fetch.
+const PROFILE_BUDGET_MS: u64 = 100;
+/// Profiles expire after this long without a write.
 pub const PROFILE_TTL_S: u64 = 90 * 24 * 3600;
 
 #[derive(Debug)]
 pub enum StoreError {
     Kv(String),
+    Timeout,
     NoConfig,
     InvalidConfig(String),
+    ProfileTooNew,
 }
 
 impl StoreError {
@@ -25,8 +36,10 @@ impl StoreError {
     pub fn reason(&self) -> &'static str {
         match self {
             StoreError::Kv(_) => "kv",
+            StoreError::Timeout => "kv-timeout",
             StoreError::NoConfig => "no-config",
             StoreError::InvalidConfig(_) => "invalid-config",
+            StoreError::ProfileTooNew => "profile-version",
         }
     }
 }
@@ -35,8 +48,10 @@ impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StoreError::Kv(e) => write!(f, "KV: {e}"),
+            StoreError::Timeout => write!(f, "KV did not answer in time"),
             StoreError::NoConfig => write!(f, "no config published (config:current is missing)"),
             StoreError::InvalidConfig(e) => write!(f, "invalid config: {e}"),
+            StoreError::ProfileTooNew => write!(f, "stored profile is of a newer format"),
         }
     }
 }
@@ -45,10 +60,42 @@ fn kv_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Kv(e.to_string())
 }
 
+/// `fut`, or [`StoreError::Timeout`] after `ms`.
+async fn within<T>(
+    ms: u64,
+    fut: impl Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    let fut = std::pin::pin!(fut);
+    let timer = Delay::from(Duration::from_millis(ms));
+    match select(fut, timer).await {
+        Either::Left((r, _)) => r,
+        Either::Right(_) => Err(StoreError::Timeout),
+    }
+}
+
+/// A compiled config version and what the config endpoint publishes of it.
+pub struct Live {
+    pub version: String,
+    pub engine: Rc<Engine>,
+    pub config_json: Rc<str>,
+    pub catalog_json: Option<Rc<str>>,
+    pub signals: Rc<Signals>,
+}
+
+impl Clone for Live {
+    fn clone(&self) -> Self {
+        Live {
+            version: self.version.clone(),
+            engine: self.engine.clone(),
+            config_json: self.config_json.clone(),
+            catalog_json: self.catalog_json.clone(),
+            signals: self.signals.clone(),
+        }
+    }
+}
+
 struct Cached {
-    version: String,
-    engine: Rc<Engine>,
-    signals: Rc<Signals>,
+    live: Live,
     checked_at: f64,
 }
 
@@ -57,61 +104,79 @@ thread_local! {
 }
 
 /// The live engine and signals, from the isolate's cache when fresh. A new config version that
-/// fails to compile is ignored and the last good one kept.
-pub async fn engine(kv: &KvStore, now: f64) -> Result<(Rc<Engine>, Rc<Signals>), StoreError> {
+/// fails to compile (or a pointer to a missing one) is ignored and the last good one kept.
+pub async fn live(kv: &KvStore, now: f64) -> Result<Live, StoreError> {
     let fresh = CACHE.with_borrow(|c| {
         c.as_ref()
-            .filter(|c| now - c.checked_at < CONFIG_TTL_MS)
-            .map(|c| (c.engine.clone(), c.signals.clone()))
+            // A clock that went back (test clock, skew) counts as stale too.
+            .filter(|c| (0.0..CONFIG_TTL_MS).contains(&(now - c.checked_at)))
+            .map(|c| c.live.clone())
     });
     if let Some(hit) = fresh {
         return Ok(hit);
     }
-    let version = kv.get("config:current").text().await.map_err(kv_err)?;
-    let signals = Rc::new(load_signals(kv).await?);
+    within(CONFIG_BUDGET_MS, refresh(kv, now)).await
+}
+
+async fn refresh(kv: &KvStore, now: f64) -> Result<Live, StoreError> {
+    // The pointer and the signals are independent: read them together.
+    let (version, signals) =
+        futures_util::future::join(kv.get("config:current").text(), load_signals(kv)).await;
+    let version = version.map_err(kv_err)?;
+    let signals = Rc::new(signals?);
     let Some(version) = version.map(|v| v.trim().to_string()) else {
         return last_good(now, signals).ok_or(StoreError::NoConfig);
     };
     let known = CACHE.with_borrow(|c| {
         c.as_ref()
-            .filter(|c| c.version == version)
-            .map(|c| c.engine.clone())
+            .filter(|c| c.live.version == version)
+            .map(|c| c.live.clone())
     });
-    let engine = match known {
-        Some(engine) => engine,
-        None => match compile(kv, &version).await {
-            Ok(engine) => Rc::new(engine),
-            Err(e) => return last_good(now, signals).ok_or(e),
+    let live = match known {
+        Some(mut live) => {
+            live.signals = signals;
+            live
+        }
+        None => match compile(kv, &version, signals.clone()).await {
+            Ok(live) => live,
+            Err(e) => {
+                worker::console_warn!("signpost: config {version} not used: {e}");
+                return last_good(now, signals).ok_or(e);
+            }
         },
     };
     CACHE.set(Some(Cached {
-        version,
-        engine: engine.clone(),
-        signals: signals.clone(),
+        live: live.clone(),
         checked_at: now,
     }));
-    Ok((engine, signals))
+    Ok(live)
 }
 
 /// The previous good engine with fresh signals, re-armed for another TTL.
-fn last_good(now: f64, signals: Rc<Signals>) -> Option<(Rc<Engine>, Rc<Signals>)> {
+fn last_good(now: f64, signals: Rc<Signals>) -> Option<Live> {
     CACHE.with_borrow_mut(|c| {
         let c = c.as_mut()?;
         c.checked_at = now;
-        c.signals = signals.clone();
-        Some((c.engine.clone(), signals))
+        c.live.signals = signals;
+        Some(c.live.clone())
     })
 }
 
-async fn compile(kv: &KvStore, version: &str) -> Result<Engine, StoreError> {
-    let config = kv
-        .get(&format!("config:{version}"))
-        .text()
-        .await
-        .map_err(kv_err)?
-        .ok_or(StoreError::NoConfig)?;
-    let catalog = kv.get("catalog").text().await.map_err(kv_err)?;
-    Engine::new(&config, catalog.as_deref()).map_err(|e| StoreError::InvalidConfig(e.to_string()))
+async fn compile(kv: &KvStore, version: &str, signals: Rc<Signals>) -> Result<Live, StoreError> {
+    let key = format!("config:{version}");
+    let (config, catalog) =
+        futures_util::future::join(kv.get(&key).text(), kv.get("catalog").text()).await;
+    let config = config.map_err(kv_err)?.ok_or(StoreError::NoConfig)?;
+    let catalog = catalog.map_err(kv_err)?;
+    let engine = Engine::new(&config, catalog.as_deref())
+        .map_err(|e| StoreError::InvalidConfig(e.to_string()))?;
+    Ok(Live {
+        version: version.to_string(),
+        engine: Rc::new(engine),
+        config_json: config.into(),
+        catalog_json: catalog.map(Into::into),
+        signals,
+    })
 }
 
 async fn load_signals(kv: &KvStore) -> Result<Signals, StoreError> {
@@ -122,29 +187,63 @@ async fn load_signals(kv: &KvStore) -> Result<Signals, StoreError> {
         .unwrap_or_default())
 }
 
-/// The visitor's profile; a missing or unreadable one starts afresh.
-pub async fn load_profile(kv: &KvStore, visitor: &str) -> Result<Profile, StoreError> {
-    let raw = kv
-        .get(&format!("profile:{visitor}"))
-        .text()
+/// Replaces the signals in the isolate's cache, so a signal posted here applies at once.
+pub fn set_cached_signals(signals: Signals) {
+    CACHE.with_borrow_mut(|c| {
+        if let Some(c) = c.as_mut() {
+            c.live.signals = Rc::new(signals);
+        }
+    });
+}
+
+/// Signals read from KV now (for an update), not from the cache.
+pub async fn signals_now(kv: &KvStore) -> Result<Signals, StoreError> {
+    within(CONFIG_BUDGET_MS, load_signals(kv)).await
+}
+
+pub async fn save_signals(kv: &KvStore, signals: &Signals) -> Result<(), StoreError> {
+    let body = serde_json::to_string(signals).map_err(kv_err)?;
+    kv.put("signals", body)
+        .map_err(kv_err)?
+        .execute()
         .await
-        .map_err(kv_err)?;
-    Ok(raw
-        .and_then(|s| serde_json::from_str::<Profile>(&s).ok())
-        .unwrap_or_else(|| Profile::new(visitor)))
+        .map_err(kv_err)
+}
+
+/// The visitor's stored profile, `None` when there is none. A corrupt one counts as none (it
+/// will be replaced); one of a newer format is an error, so it is never overwritten.
+pub async fn load_profile(kv: &KvStore, visitor: &str) -> Result<Option<Profile>, StoreError> {
+    let key = format!("profile:{visitor}");
+    let raw = within(PROFILE_BUDGET_MS, async {
+        kv.get(&key).text().await.map_err(kv_err)
+    })
+    .await?;
+    let Some(raw) = raw else { return Ok(None) };
+    match Profile::from_json(&raw) {
+        Ok(p) => Ok(Some(p)),
+        Err(signpost::profile::ProfileError::TooNew(_)) => Err(StoreError::ProfileTooNew),
+        Err(e) => {
+            worker::console_warn!("signpost: corrupt profile of {visitor} ignored: {e}");
+            Ok(None)
+        }
+    }
 }
 
 /// Writes the profile back with its idle expiry.
-pub async fn save_profile(
-    kv: &KvStore,
-    visitor: &str,
-    profile: &Profile,
-) -> Result<(), StoreError> {
-    let body = serde_json::to_string(profile).map_err(|e| StoreError::Kv(e.to_string()))?;
+pub async fn save_profile(kv: &KvStore, visitor: &str, body: String) -> Result<(), StoreError> {
     kv.put(&format!("profile:{visitor}"), body)
         .map_err(kv_err)?
         .expiration_ttl(PROFILE_TTL_S)
         .execute()
         .await
         .map_err(kv_err)
+}
+
+pub async fn delete_profile(kv: &KvStore, visitor: &str) -> Result<(), StoreError> {
+    within(CONFIG_BUDGET_MS, async {
+        kv.delete(&format!("profile:{visitor}"))
+            .await
+            .map_err(kv_err)
+    })
+    .await
 }

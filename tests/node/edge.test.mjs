@@ -1,0 +1,420 @@
+// The edge Worker in workerd: the session cookie and the profile write throttle, the events
+// endpoint's contract, KV operations per request (counted by a wrapper around KV), the
+// acceptance checks of issue 4, and failing open when KV throws or hangs, the config breaks,
+// a profile is corrupt or the core panics.
+import { test, before, after, describe } from "node:test";
+import assert from "node:assert/strict";
+import { startWorker, Visitor, setCookie, waitFor, SECRET, ADMIN_TOKEN } from "./harness.mjs";
+
+const T0 = Date.parse("2026-11-20T17:00:00Z");
+const S = 1000;
+const HOOKS = { SIGNPOST_TEST_HOOKS: "1", SIGNPOST_SECRET: SECRET, SIGNPOST_ADMIN_TOKEN: ADMIN_TOKEN };
+
+let w; // { mf, kv, kvOps, kvMode }
+let clock = T0;
+before(async () => {
+  w = await startWorker({ bindings: HOOKS, kvControl: true });
+});
+after(async () => w?.mf.dispose());
+
+/** A new visitor whose clock starts well after every earlier test's (config cache included). */
+function visitor(opts = {}) {
+  clock += 3600 * S;
+  return new Visitor(w.mf, { now: clock, ...opts });
+}
+const stored = async (vid) => JSON.parse((await w.kv.get(`profile:${vid}`)) ?? "null");
+const settle = () => new Promise((r) => setTimeout(r, 150));
+
+describe("acceptance", () => {
+  test("three tents and the compare page: comparing hero; add_to_cart posted: ready-to-buy banner", async () => {
+    const v = visitor();
+    // 1.5 s apart: all within the 10 s write interval after the first page view.
+    for (const p of ["/products/tent-summit-2p", "/products/tent-basecamp-4p", "/products/tent-ultralight-1p"]) {
+      const page = await v.page(p);
+      assert.match(page.signpost, /^personalized; slots=/);
+      v.now += 1.5 * S;
+    }
+    const compare = await v.page("/compare");
+    assert.match(compare.signpost, /^personalized; slots=.*hero=compare-help/);
+    assert.equal(compare.state.tier, "comparing");
+    assert.match(compare.html, /data-sp-slot="hero"[^>]*data-sp-offer="compare-help"/);
+    v.now += 1.5 * S;
+
+    const res = await v.events("/compare", [
+      { type: "add_to_cart", id: "evt-1", at: v.now, product_id: "tent-basecamp-4p", quantity: 1, price: 529 },
+    ]);
+    assert.equal(res.status, 200);
+    const answer = await res.json();
+    assert.equal(answer.tier, "ready_to_buy");
+    assert.ok(answer.plan.slots.some((s) => s.slot === "banner" && s.offer === "ready-free-shipping"));
+    v.now += 1.5 * S;
+
+    const next = await v.page("/products/tent-basecamp-4p");
+    assert.match(next.signpost, /banner=ready-free-shipping/);
+    assert.equal(next.state.tier, "ready_to_buy");
+    assert.match(next.html, /data-sp-offer="ready-free-shipping"/);
+    // All of this within 10 s of the first write: KV still has only the first page view; the
+    // rest travelled in the signed sp_s cookie.
+    await settle();
+    const kvProfile = await stored(v.jar.get("sp_vid"));
+    assert.equal(kvProfile.pv, 1);
+    assert.equal(kvProfile.cart, undefined, "the cart is not in KV yet");
+  });
+
+  test("config overwritten by invalid JSON: pages keep the last good personalization", async () => {
+    const v = visitor();
+    await v.page("/");
+    const before = await v.page("/about");
+    assert.match(before.signpost, /^personalized/);
+    try {
+      await w.kv.put("config:2", "{ this is not JSON");
+      await w.kv.put("config:current", "2");
+      v.now += 31 * S; // past the isolate's 30 s cache: the Worker reads the pointer again
+      for (const path of ["/", "/compare", "/about"]) {
+        const page = await v.page(path);
+        assert.equal(page.res.status, 200);
+        assert.match(page.signpost, /^personalized/, path);
+        assert.equal(page.state.config_version, "1", path);
+      }
+      const cfg = await (await v.fetch("/__signpost/config")).json();
+      assert.equal(cfg.version, "1");
+      // The config itself, overwritten in place: the compiled version is kept too.
+      await w.kv.put("config:current", "1");
+      await w.kv.put("config:1", "[]");
+      v.now += 31 * S;
+      const page = await v.page("/");
+      assert.match(page.signpost, /^personalized/);
+    } finally {
+      await w.kv.put("config:1", (await import("./harness.mjs")).exampleConfig());
+      await w.kv.put("config:current", "1");
+    }
+  });
+
+  test("KV unavailable: pages come through unpersonalized with x-signpost: bypass", async () => {
+    const v = visitor({ vid: "0123456789abcdef0123456789abcdef" });
+    const plain = await (await w.mf.dispatchFetch("http://localhost/", { headers: { "sec-gpc": "1" } })).text();
+    await w.kvMode("throw");
+    try {
+      for (const skew of [0, 31 * S]) {
+        // Cached config (only the profile read fails), then a stale cache (the config read fails).
+        v.now += skew;
+        const page = await v.page("/");
+        assert.equal(page.res.status, 200);
+        assert.equal(page.signpost, "bypass; reason=kv");
+        assert.equal(page.state, null);
+        assert.equal(page.html, plain, "the origin's page as it is");
+        assert.equal(page.res.headers.getSetCookie().length, 0);
+      }
+    } finally {
+      await w.kvMode("ok");
+    }
+  });
+});
+
+describe("session cookie sp_s and the profile write throttle", () => {
+  test("sp_vid and sp_s: HttpOnly, SameSite=Lax, Secure over https", async () => {
+    const v = visitor({ https: true });
+    const { res } = await v.page("/");
+    const all = res.headers.getSetCookie();
+    const vid = all.find((c) => c.startsWith("sp_vid="));
+    const s = all.find((c) => c.startsWith("sp_s="));
+    assert.match(vid, /^sp_vid=[0-9a-f]{32}; Path=\/; Max-Age=\d+; SameSite=Lax; HttpOnly; Secure$/);
+    assert.match(s, /^sp_s=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+; Path=\/; Max-Age=\d+; SameSite=Lax; HttpOnly; Secure$/);
+    assert.ok(s.length < 4096);
+    const plain = visitor();
+    const r2 = (await plain.page("/")).res;
+    assert.ok(r2.headers.getSetCookie().every((c) => !c.includes("Secure")));
+  });
+
+  test("a tampered, foreign, expired or oversize sp_s is ignored", async () => {
+    const v = visitor();
+    for (const p of ["/products/tent-summit-2p", "/products/tent-basecamp-4p", "/products/tent-ultralight-1p"]) {
+      await v.page(p);
+      v.now += 2 * S;
+    }
+    const good = v.jar.get("sp_s");
+    assert.equal((await v.page("/compare")).state.tier, "comparing");
+    await settle();
+    const tierWith = async (cookie, skew = 0) => {
+      const other = new Visitor(w.mf, { vid: v.jar.get("sp_vid"), now: v.now + skew });
+      if (cookie !== null) other.jar.set("sp_s", cookie);
+      return (await other.page("/about")).state.tier;
+    };
+    // KV holds only the first page view (written once), so without the log the visitor is
+    // back to browsing.
+    assert.equal(await tierWith(good), "comparing");
+    const [payload, sig] = good.split(".");
+    const flipped = payload.slice(0, 10) + (payload[10] === "A" ? "B" : "A") + payload.slice(11);
+    assert.equal(await tierWith(`${flipped}.${sig}`), "browsing");
+    assert.equal(await tierWith(`${payload}.${sig.slice(0, -2)}xx`), "browsing");
+    assert.equal(await tierWith(good + "A".repeat(4000)), "browsing");
+    assert.equal(await tierWith(good, 31 * 24 * 3600 * S), "browsing");
+    // Another visitor's valid cookie does not apply.
+    const other = new Visitor(w.mf, { now: v.now });
+    other.jar.set("sp_s", good);
+    const page = await other.page("/compare");
+    assert.equal(page.state.tier, "browsing");
+  });
+
+  test("the profile is written at most once per 10 s, after the response, with a TTL", async () => {
+    const v = visitor();
+    await v.page("/");
+    const vid = v.jar.get("sp_vid");
+    await settle();
+    assert.equal((await stored(vid)).pv, 1);
+    for (let i = 1; i <= 4; i++) {
+      v.now += 2 * S;
+      await v.page("/about");
+    }
+    await settle();
+    assert.equal((await stored(vid)).pv, 1, "no write within 10 s");
+    v.now += 3 * S; // 11 s after the first write
+    const page = await v.page("/");
+    await settle();
+    assert.equal((await stored(vid)).pv, 6, "the sixth view is written with the four before it");
+    assert.equal((await stored(vid)).r, v.now);
+    assert.match(page.signpost, /^personalized/);
+    const keys = await w.kv.list({ prefix: `profile:${vid}` });
+    assert.ok(keys.keys[0].expiration > Date.now() / 1000 + 80 * 86400, "expires after ~90 days");
+  });
+
+  test("KV operations per request: one read when warm, one write when due, none on assets", async () => {
+    const warm = visitor();
+    await warm.page("/about"); // the isolate has compiled config 1
+    await settle();
+    await w.kvOps();
+    // A new visitor after the 30 s cache: the pointer and signals are read again (config 1 is
+    // not recompiled), the profile read, and the new profile written.
+    const v = new Visitor(w.mf, { now: warm.now + 31 * S });
+    await v.page("/");
+    await settle();
+    const first = v.jar.get("sp_vid");
+    assert.deepEqual((await w.kvOps()).sort(), ["get config:current", "get signals", `get profile:${first}`, `put profile:${first}`].sort());
+    const vid = v.jar.get("sp_vid");
+    v.now += 2 * S;
+    await v.page("/about");
+    await settle();
+    assert.deepEqual(await w.kvOps(), [`get profile:${vid}`], "warm, write not due");
+    v.now += 10 * S;
+    await v.page("/about");
+    await settle();
+    assert.deepEqual(await w.kvOps(), [`get profile:${vid}`, `put profile:${vid}`], "write due");
+    v.now += 1 * S;
+    await v.events("/about", [{ type: "search", id: "s1", q: "tent" }]);
+    await settle();
+    assert.deepEqual(await w.kvOps(), [`get profile:${vid}`], "events within 10 s: no write");
+    v.now += 40 * S; // config cache stale: pointer and signals read again, no recompile
+    await v.page("/about");
+    await settle();
+    assert.deepEqual((await w.kvOps()).sort(), ["get config:current", "get signals", `get profile:${vid}`, `put profile:${vid}`].sort());
+    await (await v.fetch("/css/store.css")).text();
+    await settle();
+    assert.deepEqual(await w.kvOps(), [], "an asset touches no KV");
+  });
+});
+
+describe("POST /__signpost/events", () => {
+  const post = (v, body, headers = {}) =>
+    v.fetch("/__signpost/events", { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+
+  test("answers the plan for url, sets sp_vid and sp_s, ignores a retried event id", async () => {
+    const v = visitor();
+    const ev = { type: "add_to_cart", id: "retry-1", product_id: "tent-summit-2p", quantity: 1 };
+    const res = await v.events("/products/tent-summit-2p", [ev]);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("cache-control"), "private, no-store");
+    assert.match(setCookie(res, "sp_vid"), /^[0-9a-f]{32}$/);
+    assert.ok(setCookie(res, "sp_s"));
+    const body = await res.json();
+    for (const k of ["plan", "tier", "score", "segments", "holdout"]) assert.ok(k in body, k);
+    assert.ok(Array.isArray(body.plan.slots));
+    v.now += S;
+    assert.equal((await v.events("/", [ev])).status, 200);
+    const profile = await (await v.fetch("/__signpost/profile")).json();
+    assert.equal(profile.cart.l.length, 1);
+    assert.equal(profile.cart.l[0].q, 1, "the retry did not add a second one");
+  });
+
+  test("rejects what is wrong with a 4xx naming it", async () => {
+    const v = visitor();
+    const cases = [
+      ["not json", {}, 400, /not JSON/],
+      [JSON.stringify({ events: [] }), {}, 400, /^url/],
+      [JSON.stringify({ url: "/", events: {} }), {}, 400, /^events: expected an array/],
+      [JSON.stringify({ url: "/", events: [{ type: "Add To Cart" }] }), {}, 400, /^events\[0\]\.type/],
+      [JSON.stringify({ url: "/", events: [{ type: "ok" }, { id: "x" }] }), {}, 400, /^events\[1\]\.type/],
+      [JSON.stringify({ url: "/", events: Array(51).fill({ type: "x" }) }), {}, 400, /51 events/],
+      [JSON.stringify({ url: "/", events: [{ type: "search", q: "a".repeat(600) }] }), {}, 400, /events\[0\]\.q/],
+      [JSON.stringify({ url: "/", events: [{ type: "x", pad: "a".repeat(33 * 1024) }] }), {}, 413, /32768/],
+      [JSON.stringify({ url: "/", events: [] }), { "content-type": "text/plain" }, 415, /content-type/],
+      [JSON.stringify({ url: "/", events: [] }), { origin: "https://evil.example" }, 403, /cross-site/],
+    ];
+    for (const [body, headers, status, message] of cases) {
+      const res = await post(v, body, headers);
+      assert.equal(res.status, status, body.slice(0, 60));
+      assert.match((await res.json()).error, message);
+      assert.equal(res.headers.getSetCookie().length, 0);
+    }
+    const same = await post(v, JSON.stringify({ url: "/", events: [] }), { origin: "http://localhost" });
+    assert.equal(same.status, 200);
+  });
+
+  test("consent denied or GPC: 204, nothing stored, no cookies", async () => {
+    await settle();
+    await w.kvOps();
+    for (const headers of [{ "sec-gpc": "1" }, { cookie: "sp_consent=denied" }]) {
+      const v = visitor();
+      const res = await v.events("/", [{ type: "search", q: "x" }], { headers });
+      assert.equal(res.status, 204);
+      assert.equal(res.headers.getSetCookie().length, 0);
+    }
+    await settle();
+    assert.deepEqual((await w.kvOps()).filter((o) => o.startsWith("put")), []);
+  });
+});
+
+describe("other endpoints", () => {
+  test("GET /__signpost/config: version, config and catalog, cached 30 s", async () => {
+    const v = visitor();
+    const res = await v.fetch("/__signpost/config");
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("cache-control"), "public, max-age=30");
+    const body = await res.json();
+    assert.equal(body.version, "1");
+    const { exampleConfig, exampleCatalog } = await import("./harness.mjs");
+    assert.deepEqual(body.config, JSON.parse(exampleConfig()));
+    assert.deepEqual(body.catalog, JSON.parse(exampleCatalog()));
+  });
+
+  test("GET and DELETE /__signpost/profile", async () => {
+    const v = visitor();
+    assert.equal((await v.fetch("/__signpost/profile")).status, 204, "no visitor yet");
+    await v.page("/products/tent-summit-2p");
+    v.now += 2 * S;
+    await v.page("/products/tent-basecamp-4p"); // only in sp_s so far
+    const res = await v.fetch("/__signpost/profile");
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("cache-control"), "private, no-store");
+    const p = await res.json();
+    assert.equal(p.id, v.jar.get("sp_vid"));
+    assert.equal(p.pv, 2, "merged with the session state");
+    const gpc = await v.fetch("/__signpost/profile", { headers: { "sec-gpc": "1" } });
+    assert.equal(gpc.status, 204);
+
+    const vid = v.jar.get("sp_vid");
+    await settle();
+    const cross = await v.fetch("/__signpost/profile", { method: "DELETE", headers: { origin: "https://evil.example" } });
+    assert.equal(cross.status, 403);
+    const del = await v.fetch("/__signpost/profile", { method: "DELETE" });
+    assert.equal(del.status, 204);
+    assert.equal(setCookie(del, "sp_vid"), "");
+    assert.equal(setCookie(del, "sp_s"), "");
+    assert.equal(await w.kv.get(`profile:${vid}`), null);
+    assert.equal(v.jar.size, 0);
+  });
+
+  test("explain and signals need the admin token (401 otherwise)", async () => {
+    const v = visitor();
+    await v.page("/compare");
+    const vid = v.jar.get("sp_vid");
+    for (const auth of [undefined, "Bearer wrong", `Bearer ${ADMIN_TOKEN}x`, ADMIN_TOKEN]) {
+      const headers = auth ? { authorization: auth } : {};
+      assert.equal((await v.fetch(`/__signpost/explain?url=/compare`, { headers })).status, 401);
+      const s = await v.fetch("/__signpost/signals", { method: "POST", headers, body: "{}" });
+      assert.equal(s.status, 401);
+    }
+    const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const ex = await v.fetch(`/__signpost/explain?url=/compare&visitor=${vid}`, { headers: auth });
+    assert.equal(ex.status, 200);
+    const body = await ex.json();
+    assert.equal(body.visitor, vid);
+    assert.ok(body.decision.explanation);
+    assert.match(body.text, /hero/);
+    assert.equal((await v.fetch(`/__signpost/explain`, { headers: auth })).status, 400);
+    const bad = await v.fetch("/__signpost/signals", { method: "POST", headers: auth, body: JSON.stringify({ data: 1 }) });
+    assert.equal(bad.status, 400);
+    const ok = await v.fetch("/__signpost/signals", { method: "POST", headers: auth, body: JSON.stringify({ name: "flash_sale", data: { on: true } }) });
+    assert.equal(ok.status, 200);
+    assert.deepEqual(JSON.parse(await w.kv.get("signals")).flash_sale, { on: true });
+    await v.fetch("/__signpost/signals", { method: "POST", headers: auth, body: JSON.stringify({ name: "flash_sale", data: null }) });
+    assert.equal(JSON.parse(await w.kv.get("signals")).flash_sale, undefined);
+  });
+});
+
+describe("fail open", () => {
+  test("a hanging KV: the page comes within the budget, unpersonalized", async () => {
+    const v = visitor({ vid: "fedcba9876543210fedcba9876543210" });
+    await v.page("/"); // warm config cache
+    await w.kvMode("hang");
+    try {
+      const t = Date.now();
+      v.now += S;
+      const page = await v.page("/about");
+      assert.ok(Date.now() - t < 1500, `answered in ${Date.now() - t} ms`);
+      assert.equal(page.res.status, 200);
+      assert.equal(page.signpost, "bypass; reason=kv-timeout");
+      assert.equal(page.state, null);
+    } finally {
+      await w.kvMode("ok");
+    }
+  });
+
+  test("a corrupt profile is replaced, the page still personalized", async () => {
+    const vid = "00000000000000000000000000c0ffee";
+    await w.kv.put(`profile:${vid}`, '{"v":1,"id":');
+    const v = visitor({ vid });
+    const page = await v.page("/");
+    assert.equal(page.res.status, 200);
+    assert.match(page.signpost, /^personalized/);
+    await settle();
+    assert.equal((await stored(vid)).pv, 1);
+  });
+
+  test("a profile of a newer format is never overwritten", async () => {
+    const vid = "00000000000000000000000000000f00";
+    await w.kv.put(`profile:${vid}`, '{"v":99,"id":"x"}');
+    const v = visitor({ vid });
+    const page = await v.page("/");
+    assert.equal(page.signpost, "bypass; reason=profile-version");
+    await settle();
+    assert.equal(await w.kv.get(`profile:${vid}`), '{"v":99,"id":"x"}');
+  });
+
+  test("a panic in the core: no Signpost 5xx, and the next request is personalized again", async () => {
+    const v = visitor();
+    await v.page("/");
+    v.now += S;
+    const res = await v.fetch("/", { headers: { "x-signpost-test-panic": "1" } });
+    const body = await res.text();
+    assert.equal(res.status, 200, body.slice(0, 200));
+    assert.equal(res.headers.get("x-signpost"), "bypass; reason=panic");
+    assert.match(body, /data-sp-slot="hero"/);
+    assert.doesNotMatch(body, /signpost-state/);
+    v.now += S;
+    const next = await v.page("/about");
+    assert.equal(next.res.status, 200);
+    assert.match(next.signpost, /^personalized/);
+  });
+});
+
+describe("pass-through", () => {
+  test("HEAD, non-GET, Range and assets are untouched", async () => {
+    const v = visitor();
+    const head = await v.fetch("/", { method: "HEAD" });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get("x-signpost"), "bypass; reason=method");
+    assert.equal(head.headers.getSetCookie().length, 0);
+    const post = await v.fetch("/", { method: "POST", body: "x" });
+    assert.equal(post.headers.get("x-signpost"), "bypass; reason=method");
+    const range = await v.fetch("/", { headers: { range: "bytes=0-9" } });
+    assert.equal(range.headers.get("x-signpost"), "bypass; reason=range");
+    assert.doesNotMatch(await range.text(), /signpost-state/);
+    const css = await v.fetch("/css/store.css");
+    assert.equal(css.headers.get("x-signpost"), "bypass; reason=not-html");
+    assert.equal(css.headers.get("cache-control") === "private, no-store", false);
+    const missing = await v.fetch("/no-such-page");
+    assert.equal(missing.status, 404);
+    assert.equal(missing.headers.get("x-signpost"), "bypass; reason=not-html");
+    assert.doesNotMatch(await missing.text(), /signpost-state/);
+  });
+});

@@ -1,0 +1,379 @@
+//! The `/__signpost/*` endpoints: events from the page, the public config, the visitor's own
+//! profile, health, and the admin endpoints (explain, signals) behind a bearer token.
+
+use crate::page::{self, js_err, Visit};
+use crate::{cookies, html_rewriter, store};
+use serde_json::{json, Value};
+use signpost::events::{validate_page_batch, Event, MAX_BATCH_EVENTS};
+use signpost::session::{client_state, constant_time_eq};
+use signpost::{Engine, Profile};
+use worker::{Context, Env, Method, Request, Result};
+
+/// Largest events body accepted.
+const MAX_BODY_BYTES: usize = 32 * 1024;
+
+pub async fn handle(
+    endpoint: &str,
+    req: Request,
+    env: &Env,
+    ctx: &Context,
+) -> Result<web_sys::Response> {
+    let method = req.method();
+    match (endpoint, method) {
+        ("events", Method::Post) => events(req, env, ctx).await,
+        ("config", Method::Get) => config(env, &req).await,
+        ("profile", Method::Get) => profile(req, env).await,
+        ("profile", Method::Delete) => erase(req, env).await,
+        ("health", Method::Get) => json(
+            200,
+            &json!({ "ok": true, "version": env!("CARGO_PKG_VERSION") }),
+        ),
+        ("explain", Method::Get) => explain(req, env).await,
+        ("signals", Method::Post) => signals(req, env).await,
+        ("test/rewrite", Method::Post) if crate::test_hooks(env) => rewrite_for_test(req).await,
+        ("events" | "config" | "profile" | "health" | "explain" | "signals", _) => {
+            error(405, "method not allowed for this endpoint")
+        }
+        _ => error(404, "no such endpoint"),
+    }
+}
+
+/// `POST /__signpost/events`: `{"url": "/path?q", "events": [{"type", "id", "at", ...}]}`.
+/// Records the new events (ids already seen are skipped) and answers the decision for `url`.
+async fn events(mut req: Request, env: &Env, ctx: &Context) -> Result<web_sys::Response> {
+    if cross_site(&req)? {
+        return error(403, "cross-site request refused");
+    }
+    let content_type = req.headers().get("content-type")?.unwrap_or_default();
+    if !content_type
+        .to_ascii_lowercase()
+        .starts_with("application/json")
+    {
+        return error(415, "content-type must be application/json");
+    }
+    let visit = Visit::new(&req, env)?;
+    if visit.opted_out(&req)?.is_some() {
+        return empty(204);
+    }
+    let declared = req.headers().get("content-length")?;
+    if declared.and_then(|n| n.parse::<usize>().ok()) > Some(MAX_BODY_BYTES) {
+        return error(413, "body larger than 32768 bytes");
+    }
+    let body = req.bytes().await?;
+    if body.len() > MAX_BODY_BYTES {
+        return error(413, "body larger than 32768 bytes");
+    }
+    let (url, batch) = match parse_batch(&body) {
+        Ok(parsed) => parsed,
+        Err(message) => return error(400, &message),
+    };
+    let Ok(kv) = env.kv("SIGNPOST") else {
+        return unavailable("no KV binding");
+    };
+    let live = match store::live(&kv, visit.now as f64).await {
+        Ok(live) => live,
+        Err(e) => return unavailable(&e.to_string()),
+    };
+    let info = page::request_info_for(&req, Some(&url), visit.test_hooks)?;
+    if !live.engine.consent(&info).granted() {
+        return empty(204);
+    }
+    let (visitor, new_visitor) = visit.visitor();
+    let stored = match store::load_profile(&kv, &visitor).await {
+        Ok(p) => p,
+        Err(e) => return unavailable(&e.to_string()),
+    };
+    let engine = &live.engine;
+    let mut profile = stored.unwrap_or_else(|| Profile::new(&visitor));
+    let mut state = visit.session(&visitor);
+    state.sync(engine, &mut profile);
+    state.record_events(engine, &mut profile, &batch, visit.now);
+    let decision = engine.decide(&profile, &info, &live.signals, visit.now);
+    let (write, set_cookies) = visit.finish(&mut state, &mut profile, &visitor, new_visitor);
+    let response = json(200, &client_state(&decision, &live.version))?;
+    let headers = response.headers();
+    page::set(&headers, "cache-control", "private, no-store")?;
+    for c in set_cookies {
+        headers.append("set-cookie", &c).map_err(js_err)?;
+    }
+    if let Some(body) = write {
+        ctx.wait_until(async move {
+            if let Err(e) = store::save_profile(&kv, &visitor, body).await {
+                worker::console_warn!("signpost: profile not saved: {e}");
+            }
+        });
+    }
+    Ok(response)
+}
+
+/// The batch's `url` and events, or a message naming what is wrong.
+fn parse_batch(body: &[u8]) -> std::result::Result<(String, Vec<Event>), String> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| format!("body is not JSON: {e}"))?;
+    let url = match value.get("url") {
+        Some(Value::String(u)) if u.starts_with('/') && u.len() <= 2048 => u.clone(),
+        Some(_) => return Err("url: expected a path such as \"/products/x?q=1\"".into()),
+        None => return Err("url: missing".into()),
+    };
+    let list = match value.get("events") {
+        Some(Value::Array(list)) => list,
+        Some(_) => return Err("events: expected an array".into()),
+        None => return Err("events: missing".into()),
+    };
+    if list.len() > MAX_BATCH_EVENTS {
+        return Err(format!(
+            "events: {} events in one batch (at most {MAX_BATCH_EVENTS})",
+            list.len()
+        ));
+    }
+    let mut events = Vec::with_capacity(list.len());
+    for (i, v) in list.iter().enumerate() {
+        if !v.get("type").is_some_and(Value::is_string) {
+            return Err(format!("events[{i}].type: missing or not a string"));
+        }
+        let e: Event =
+            serde_json::from_value(v.clone()).map_err(|e| format!("events[{i}]: {e}"))?;
+        events.push(e);
+    }
+    validate_page_batch(&events).map_err(|e| e.to_string())?;
+    Ok((url, events))
+}
+
+/// `GET /__signpost/config`: what the browser needs to run the same core.
+async fn config(env: &Env, req: &Request) -> Result<web_sys::Response> {
+    let visit = Visit::new(req, env)?;
+    let Ok(kv) = env.kv("SIGNPOST") else {
+        return unavailable("no KV binding");
+    };
+    let live = match store::live(&kv, visit.now as f64).await {
+        Ok(live) => live,
+        Err(e) => return unavailable(&e.to_string()),
+    };
+    // The stored JSON compiled, so it is valid JSON: embedded as it is.
+    let body = format!(
+        r#"{{"version":{},"config":{},"catalog":{}}}"#,
+        Value::String(live.version.clone()),
+        live.config_json,
+        live.catalog_json.as_deref().unwrap_or("null")
+    );
+    let response = text(200, &body, "application/json")?;
+    page::set(&response.headers(), "cache-control", "public, max-age=30")?;
+    Ok(response)
+}
+
+/// `GET /__signpost/profile`: the visitor's own profile, with the session's latest events.
+async fn profile(req: Request, env: &Env) -> Result<web_sys::Response> {
+    let visit = Visit::new(&req, env)?;
+    let Some(visitor) = visit.known_visitor() else {
+        return empty(204);
+    };
+    if visit.opted_out(&req)?.is_some() {
+        return empty(204);
+    }
+    let Ok(kv) = env.kv("SIGNPOST") else {
+        return unavailable("no KV binding");
+    };
+    let stored = match store::load_profile(&kv, &visitor).await {
+        Ok(p) => p,
+        Err(e) => return unavailable(&e.to_string()),
+    };
+    let mut state = visit.session(&visitor);
+    if stored.is_none() && state.log.is_empty() {
+        return empty(204);
+    }
+    let mut profile = stored.unwrap_or_else(|| Profile::new(&visitor));
+    if let Ok(live) = store::live(&kv, visit.now as f64).await {
+        state.sync(&live.engine, &mut profile);
+    }
+    let response = text(200, &profile.to_json(), "application/json")?;
+    page::set(&response.headers(), "cache-control", "private, no-store")?;
+    Ok(response)
+}
+
+/// `DELETE /__signpost/profile`: the visitor erases their data; the cookies are expired.
+async fn erase(req: Request, env: &Env) -> Result<web_sys::Response> {
+    if cross_site(&req)? {
+        return error(403, "cross-site request refused");
+    }
+    let visit = Visit::new(&req, env)?;
+    if let Some(visitor) = visit.known_visitor() {
+        let Ok(kv) = env.kv("SIGNPOST") else {
+            return unavailable("no KV binding");
+        };
+        if let Err(e) = store::delete_profile(&kv, &visitor).await {
+            return unavailable(&e.to_string());
+        }
+    }
+    let response = empty(204)?;
+    let headers = response.headers();
+    for name in [cookies::VISITOR, cookies::SESSION] {
+        headers
+            .append("set-cookie", &cookies::expired(name, visit.https))
+            .map_err(js_err)?;
+    }
+    page::set(&headers, "cache-control", "private, no-store")?;
+    Ok(response)
+}
+
+/// `GET /__signpost/explain?url=/x[&visitor=id]` (admin): the full explanation.
+async fn explain(req: Request, env: &Env) -> Result<web_sys::Response> {
+    if !authorized(&req, env)? {
+        return error(401, "a valid bearer token is required");
+    }
+    let visit = Visit::new(&req, env)?;
+    let url = req.url()?;
+    let param = |name: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    let Some(target) = param("url").filter(|u| u.starts_with('/')) else {
+        return error(400, "url: missing (a path such as /compare)");
+    };
+    let from_cookie = visit.known_visitor();
+    let Some(visitor) = param("visitor").or_else(|| from_cookie.clone()) else {
+        return error(400, "visitor: missing (no visitor cookie and no &visitor=)");
+    };
+    let Ok(kv) = env.kv("SIGNPOST") else {
+        return unavailable("no KV binding");
+    };
+    let live = match store::live(&kv, visit.now as f64).await {
+        Ok(live) => live,
+        Err(e) => return unavailable(&e.to_string()),
+    };
+    let stored = match store::load_profile(&kv, &visitor).await {
+        Ok(p) => p,
+        Err(e) => return unavailable(&e.to_string()),
+    };
+    let mut profile = stored.unwrap_or_else(|| Profile::new(&visitor));
+    if from_cookie.as_deref() == Some(visitor.as_str()) {
+        visit.session(&visitor).sync(&live.engine, &mut profile);
+    }
+    let info = page::request_info_for(&req, Some(&target), visit.test_hooks)?;
+    let d = live
+        .engine
+        .explain(&profile, &info, &live.signals, visit.now);
+    let text = d.explanation.to_text();
+    let response = json(
+        200,
+        &json!({
+            "visitor": visitor,
+            "url": target,
+            "config_version": live.version,
+            "decision": d,
+            "text": text,
+        }),
+    )?;
+    page::set(&response.headers(), "cache-control", "private, no-store")?;
+    Ok(response)
+}
+
+/// `POST /__signpost/signals` (admin): `{"name": "restock", "data": {...}}`; `null` removes.
+async fn signals(mut req: Request, env: &Env) -> Result<web_sys::Response> {
+    if !authorized(&req, env)? {
+        return error(401, "a valid bearer token is required");
+    }
+    let body = req.bytes().await?;
+    if body.len() > MAX_BODY_BYTES {
+        return error(413, "body larger than 32768 bytes");
+    }
+    let value: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => return error(400, &format!("body is not JSON: {e}")),
+    };
+    let name = match value.get("name").and_then(Value::as_str) {
+        Some(n) if !n.is_empty() && n.len() <= 64 => n.to_string(),
+        _ => return error(400, "name: expected a signal name of 1 to 64 characters"),
+    };
+    let Some(data) = value.get("data").cloned() else {
+        return error(400, "data: missing (null removes the signal)");
+    };
+    let Ok(kv) = env.kv("SIGNPOST") else {
+        return unavailable("no KV binding");
+    };
+    let mut all = match store::signals_now(&kv).await {
+        Ok(s) => s,
+        Err(e) => return unavailable(&e.to_string()),
+    };
+    Engine::apply_signal(&mut all, &name, data);
+    if let Err(e) = store::save_signals(&kv, &all).await {
+        return unavailable(&e.to_string());
+    }
+    let response = json(200, &json!({ "ok": true, "signals": all }))?;
+    // This isolate applies it at once; others within their 30 s config refresh.
+    store::set_cached_signals(all);
+    Ok(response)
+}
+
+/// `Authorization: Bearer <SIGNPOST_ADMIN_TOKEN>`, compared in constant time. With no token
+/// configured, nobody is authorized.
+fn authorized(req: &Request, env: &Env) -> Result<bool> {
+    let Some(token) = crate::text_binding(env, "SIGNPOST_ADMIN_TOKEN").filter(|t| !t.is_empty())
+    else {
+        return Ok(false);
+    };
+    let header = req.headers().get("authorization")?.unwrap_or_default();
+    let given = header.strip_prefix("Bearer ").unwrap_or("");
+    Ok(constant_time_eq(given.trim().as_bytes(), token.as_bytes()))
+}
+
+/// An `Origin` header that is present and not this request's own origin (or a browser saying
+/// the request is cross-site).
+fn cross_site(req: &Request) -> Result<bool> {
+    let url = req.url()?;
+    let own = url.origin().ascii_serialization();
+    let origin = req.headers().get("origin")?;
+    let site = req.headers().get("sec-fetch-site")?;
+    Ok(origin.is_some_and(|o| o != own) || site.as_deref() == Some("cross-site"))
+}
+
+fn text(status: u16, body: &str, content_type: &str) -> Result<web_sys::Response> {
+    let init = web_sys::ResponseInit::new();
+    init.set_status(status);
+    let headers = web_sys::Headers::new().map_err(js_err)?;
+    headers
+        .set("content-type", &format!("{content_type}; charset=utf-8"))
+        .map_err(js_err)?;
+    init.set_headers(&headers);
+    web_sys::Response::new_with_opt_str_and_init(Some(body), &init).map_err(js_err)
+}
+
+fn json(status: u16, value: &Value) -> Result<web_sys::Response> {
+    text(status, &value.to_string(), "application/json")
+}
+
+fn error(status: u16, message: &str) -> Result<web_sys::Response> {
+    let response = json(status, &json!({ "error": message }))?;
+    page::set(&response.headers(), "cache-control", "no-store")?;
+    Ok(response)
+}
+
+/// KV or config could not be read: the endpoint says so; pages meanwhile fail open.
+fn unavailable(why: &str) -> Result<web_sys::Response> {
+    worker::console_warn!("signpost: endpoint unavailable: {why}");
+    let response = error(503, &format!("storage unavailable: {why}"))?;
+    page::set(&response.headers(), "retry-after", "5")?;
+    page::set(&response.headers(), "x-signpost", "bypass; reason=kv")?;
+    Ok(response)
+}
+
+fn empty(status: u16) -> Result<web_sys::Response> {
+    let init = web_sys::ResponseInit::new();
+    init.set_status(status);
+    web_sys::Response::new_with_opt_str_and_init(None, &init).map_err(js_err)
+}
+
+#[derive(serde::Deserialize)]
+struct RewriteCase {
+    html: String,
+    plan: signpost::Plan,
+    state: Option<String>,
+}
+
+/// Applies a Plan to a page with the runtime's HTMLRewriter, so the shared rewrite fixtures
+/// can check the Worker gives the same bytes as the core's reference rewriter.
+async fn rewrite_for_test(mut req: Request) -> Result<web_sys::Response> {
+    let case: RewriteCase = req.json().await?;
+    let page = text(200, &case.html, "text/html")?;
+    html_rewriter::apply(page, &case.plan, case.state.as_deref()).map_err(js_err)
+}
