@@ -472,7 +472,24 @@ impl WranglerKv {
         })
     }
 
+    /// Runs a wrangler KV command, retried: wrangler's local mode starts a runtime per call and
+    /// sometimes fails on a busy machine; every operation here (get, list, put of one value)
+    /// is idempotent, so a retry is safe.
     fn run(&self, args: &[&str]) -> Result<String, KvError> {
+        let mut attempt = 1;
+        loop {
+            match self.run_once(args) {
+                Err(e) if attempt < 3 => {
+                    eprintln!("signpost: retrying after: {}", e.0);
+                    std::thread::sleep(std::time::Duration::from_millis(500 * attempt));
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    fn run_once(&self, args: &[&str]) -> Result<String, KvError> {
         let mut cmd = std::process::Command::new(&self.wrangler);
         cmd.current_dir(&self.root)
             .arg("kv")
