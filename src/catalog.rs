@@ -3,7 +3,7 @@
 //! Products may carry any extra field (item templates can show `{{item.brand}}`); the fields
 //! Signpost itself uses are type-checked.
 
-use crate::config::check::{index, join, Checker, Issue, Issues};
+use crate::config::check::{index, join, parse_json, Checker, Issue, Issues};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -43,13 +43,7 @@ impl Catalog {
 
     /// Parses and checks a catalog, reporting every problem with its path.
     pub fn parse(json: &str) -> Result<Catalog, Issues> {
-        // from_slice, as the profile and the SDK bindings: one JSON reader in the wasm, not two.
-        let v: Value = serde_json::from_slice(json.as_bytes()).map_err(|e| {
-            Issues(vec![Issue {
-                path: String::new(),
-                message: format!("not valid JSON: {e}"),
-            }])
-        })?;
+        let v = parse_json(json)?;
         let mut ck = Checker::default();
         let mut cat = Catalog::empty();
         if let Some(top) = ck.object(&v, "", KNOWN_TOP, &["products"]) {

@@ -156,19 +156,7 @@ pub fn diff(a: &Value, b: &Value) -> Vec<Change> {
         }
     }
     // Anything else at the top level (unknown to this version of the diff).
-    let known = [
-        "version",
-        "site",
-        "timezone",
-        "track",
-        "intent",
-        "segments",
-        "offers",
-        "experiments",
-        "holdout",
-        "consent",
-        "recommendations",
-    ];
+    let known = crate::config::TOP_LEVEL_FIELDS;
     if let (Some(m), Some(n)) = (a.as_object(), b.as_object()) {
         for k in keys(m, n) {
             if !known.contains(&k.as_str()) {

@@ -40,6 +40,17 @@ impl fmt::Display for Issues {
     }
 }
 
+/// Parses a JSON document, or reports it as one problem at the root. `from_slice`, as the
+/// profile and the SDK bindings use: one JSON reader in the wasm, not two.
+pub fn parse_json(json: &str) -> Result<Value, Issues> {
+    serde_json::from_slice(json.as_bytes()).map_err(|e| {
+        Issues(vec![Issue {
+            path: String::new(),
+            message: format!("not valid JSON: {e}"),
+        }])
+    })
+}
+
 /// `a.b`, or `b` at the root.
 pub fn join(path: &str, key: &str) -> String {
     let simple = !key.is_empty()

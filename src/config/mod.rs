@@ -16,6 +16,7 @@ use crate::timezone::Tz;
 use check::Issues;
 
 pub use parse::compile;
+pub(crate) use parse::TOP as TOP_LEVEL_FIELDS;
 
 /// The config format version this build reads.
 pub const CONFIG_VERSION: u64 = 1;

@@ -1,6 +1,6 @@
 //! From JSON to [`Config`]: every field checked, every name resolved.
 
-use super::check::{index, join, show, unknown, Checker, Issue, Issues};
+use super::check::{index, join, show, unknown, Checker, Issues};
 use super::{Config, Consent, Segment, CONFIG_VERSION};
 use crate::conditions::{compile as compile_cond, Cond, SegmentNames};
 use crate::events::{check_event_name, compile_track};
@@ -17,7 +17,8 @@ use crate::time::parse_timestamp;
 use crate::timezone::Tz;
 use serde_json::{Map, Value};
 
-const TOP: &[&str] = &[
+/// The config's top-level fields (the diff walks the same list).
+pub(crate) const TOP: &[&str] = &[
     "version",
     "site",
     "timezone",
@@ -45,13 +46,7 @@ const OFFER: &[&str] = &[
 ];
 
 pub fn compile(json: &str) -> Result<Config, Issues> {
-    // from_slice, as the profile and the SDK bindings: one JSON reader in the wasm, not two.
-    let v: Value = serde_json::from_slice(json.as_bytes()).map_err(|e| {
-        Issues(vec![Issue {
-            path: String::new(),
-            message: format!("not valid JSON: {e}"),
-        }])
-    })?;
+    let v = super::check::parse_json(json)?;
     let mut ck = Checker::default();
     let cfg = compile_value(&mut ck, &v);
     match cfg {
