@@ -33,7 +33,7 @@ SDK_OUT := sdk-js/dist
 help:
 	@echo "make dev    build everything, seed local KV, serve the demo at http://127.0.0.1:8787"
 	@echo "make test   run every test suite (Rust, wasm in Node and Chromium, Worker in workerd)"
-	@echo "make bench  (reserved) benchmarks"
+	@echo "make bench  benchmarks: the Worker against the alternatives, the core, sizes (one table)"
 
 ## Installation (idempotent) ------------------------------------------------------------
 
@@ -108,8 +108,24 @@ test-wasm: .tools/rust .tools/chromium
 test-node: .tools/npm
 	node --test --test-concurrency=1 tests/node/
 
-bench:
-	@echo "make bench: reserved; the benchmarks land with issue 7" && exit 1
+## Benchmarks (not part of `make test`) ------------------------------------------------------
+
+# Prints one table (and writes bench/out/results.md): the Worker against a pass-through and a
+# hand-written Worker in workerd, cold start, the core natively and in wasm, sizes, KV operations.
+# README's "Benchmarks" says how to read it. About 5 minutes once built.
+CRITERION := -- --warm-up-time 1 --measurement-time 3 --noplot
+
+bench: setup .tools/wrk worker sdk
+	cargo build --release --target $(WASM_TARGET) -p signpost-bench-wasm
+	cargo bench --bench decision $(CRITERION) '^decide '
+	cargo bench --bench rewrite $(CRITERION) '/typical$$'
+	node bench/run.mjs
+
+.tools/wrk:
+	@mkdir -p .tools
+	@if ! command -v wrk >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; fi
+	@touch $@
 
 clean:
 	rm -rf target worker/build $(SDK_OUT) demo-site/public .wrangler .tools

@@ -6,71 +6,10 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use signpost::testutil::Rng;
-use signpost::{Engine, Event, Profile, RequestInfo, Signals};
 
-const T0: i64 = 1_795_194_000_000; // 2026-11-20T17:00:00Z
-
-fn setup() -> (Engine, Profile, Signals, i64) {
-    let engine = Engine::new(
-        include_str!("../examples/config.json"),
-        Some(include_str!("../examples/catalog.json")),
-    )
-    .unwrap();
-    let products: Vec<String> = engine
-        .catalog()
-        .products
-        .iter()
-        .map(|p| p.id.clone())
-        .collect();
-    let mut rng = Rng(2026);
-    let mut profile = Profile::new("bench-visitor");
-    let mut t = T0 - 30 * 24 * 3_600_000;
-    for i in 0..200 {
-        t += (1 + rng.below(4 * 3600)) as i64 * 1000;
-        let p = rng.pick(&products).clone();
-        let e = match i % 10 {
-            0..=3 => Event::new("product_view").with("product_id", p),
-            4 => Event::new("add_to_cart")
-                .with("product_id", p)
-                .with("quantity", 1),
-            5 => Event::new("search").with("query", "tent"),
-            6 => Event::new("page_view").with("url", "/?utm_source=email"),
-            7 => Event::new("trip_planned"),
-            8 => Event::new("compare_view"),
-            _ if i == 199 => Event::new("purchase")
-                .with("items", vec![p])
-                .with("total", 349),
-            _ => Event::new("list_shared"),
-        };
-        engine.record_event(&mut profile, &e, t);
-    }
-    let mut signals = Signals::new();
-    signals.insert(
-        "restock".into(),
-        serde_json::json!({"product_ids": ["tent-ultralight-1p"]}),
-    );
-    signals.insert(
-        "weather_advisory".into(),
-        serde_json::json!({"active": true, "regions": ["WY"]}),
-    );
-    (engine, profile, signals, t + 60_000)
-}
-
-fn request() -> RequestInfo {
-    RequestInfo {
-        url: "/products/tent-summit-2p?utm_source=email&utm_campaign=spring-sale".into(),
-        headers: vec![
-            (
-                "user-agent".into(),
-                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148".into(),
-            ),
-            ("referer".into(), "https://mail.example/".into()),
-        ],
-        country: Some("US".into()),
-        region: Some("CO".into()),
-    }
-}
+mod common;
+use common::{decision_request as request, decision_setup as setup};
+use signpost::Profile;
 
 fn bench(c: &mut Criterion) {
     let (engine, profile, signals, now) = setup();

@@ -13,49 +13,11 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use signpost::plan::{Plan, SlotPlan};
-use signpost::rewrite::{RewriteOptions, Rewriter};
+use signpost::plan::Plan;
+use signpost::rewrite::RewriteOptions;
 
-const CHUNK: usize = 16 * 1024;
-
-fn slot(name: &str, html: Option<&str>) -> SlotPlan {
-    SlotPlan {
-        slot: name.into(),
-        offer: format!("{name}-offer"),
-        html: html.map(Into::into),
-        ..Default::default()
-    }
-}
-
-fn css(selector: &str, html: &str) -> SlotPlan {
-    SlotPlan {
-        slot: selector.into(),
-        css: Some(selector.into()),
-        offer: "css-offer".into(),
-        html: Some(html.into()),
-        ..Default::default()
-    }
-}
-
-/// The page's headline, as a tag-qualified selector and without the tag.
-fn headline(page: &str) -> (&'static str, &'static str) {
-    match page {
-        "cloudflare.com.html" => ("h1.header-h1", ".header-h1"),
-        "ecma402-spec.html" => ("h1.title", ".title"),
-        _ => ("h1.allcaps", ".allcaps"),
-    }
-}
-
-fn rewrite(input: &[u8], plan: &Plan, options: RewriteOptions<'_>) -> usize {
-    let mut written = 0usize;
-    let mut rewriter =
-        Rewriter::new(plan, options, |c: &[u8]| written += black_box(c).len()).expect("valid plan");
-    for chunk in input.chunks(CHUNK) {
-        rewriter.write(chunk).expect("rewrite");
-    }
-    rewriter.end().expect("end");
-    written
-}
+mod common;
+use common::{css, headline, rewrite, slot, state_json, typical_plan};
 
 fn bench(c: &mut Criterion) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
@@ -66,13 +28,7 @@ fn bench(c: &mut Criterion) {
         .collect();
     pages.sort();
 
-    let state = format!(
-        r#"{{"v":1,"tier":"engaged","slots":{{"hero":"spring-sale"}},"items":[{}]}}"#,
-        (0..40)
-            .map(|i| format!("\"sku-{i:04}\""))
-            .collect::<Vec<_>>()
-            .join(",")
-    );
+    let state = state_json();
 
     for path in pages {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -83,20 +39,7 @@ fn bench(c: &mut Criterion) {
         let no_match = Plan {
             slots: vec![css("h6.sp-none", "x")],
         };
-        let typical = Plan {
-            slots: vec![
-                slot(
-                    "hero",
-                    Some("<h2>Spring sale</h2><p>20% off everything</p>"),
-                ),
-                slot(
-                    "recs",
-                    Some("<ul><li>One</li><li>Two</li><li>Three</li></ul>"),
-                ),
-                slot("banner", None),
-                css(tagged, "Personalised headline"),
-            ],
-        };
+        let typical = typical_plan(&name);
         let ten = Plan {
             slots: (0..10)
                 .map(|i| slot(&format!("slot-{i}"), Some("x")))

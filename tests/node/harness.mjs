@@ -13,6 +13,13 @@ export const read = (p) => readFileSync(join(root, p), "utf8");
 export const exampleConfig = () => read("examples/config.json");
 export const exampleCatalog = () => read("examples/catalog.json");
 
+/** Publishes the example config (version 1) and catalog into a KV namespace. */
+export async function seedConfig(kv) {
+  await kv.put("config:1", exampleConfig());
+  await kv.put("config:current", "1");
+  await kv.put("catalog", exampleCatalog());
+}
+
 /** Secrets the tests run the Worker with (never in wrangler.toml). */
 export const SECRET = "test-session-secret";
 export const ADMIN_TOKEN = "test-admin-token";
@@ -52,11 +59,10 @@ export default class extends WorkerEntrypoint {
 `;
 
 /**
- * A Miniflare running the Worker; `kv` is the SIGNPOST namespace. With `kvControl`, SIGNPOST
- * goes through the counting wrapper: `kvOps()` returns (and clears) the operations seen,
- * `kvMode("ok" | "throw" | "hang")` changes how it answers.
+ * Miniflare's options for the built Worker (entry.mjs and worker/build), as `wrangler dev` runs
+ * it: a session secret set, the demo's assets behind it unless `assets` is false.
  */
-export async function startWorker({ bindings = {}, seed = true, port, kvControl = false, outbound } = {}) {
+export function signpostWorker({ bindings = {}, assets = true } = {}) {
   if (!existsSync(join(workerDir, "index.js"))) {
     throw new Error("worker/build/index.js is missing: run `make worker` first");
   }
@@ -72,13 +78,25 @@ export async function startWorker({ bindings = {}, seed = true, port, kvControl 
     compatibilityDate: "2026-04-01",
     // Like a deployment: a session secret is set (tests may override it).
     bindings: { ORIGIN: "", SIGNPOST_SECRET: SECRET, ...bindings },
-    assets: {
+  };
+  if (assets) {
+    signpost.assets = {
       directory: join(root, "demo-site/public"),
       binding: "ASSETS",
       routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true },
       assetConfig: { html_handling: "auto-trailing-slash", not_found_handling: "404-page" },
-    },
-  };
+    };
+  }
+  return signpost;
+}
+
+/**
+ * A Miniflare running the Worker; `kv` is the SIGNPOST namespace. With `kvControl`, SIGNPOST
+ * goes through the counting wrapper: `kvOps()` returns (and clears) the operations seen,
+ * `kvMode("ok" | "throw" | "hang")` changes how it answers.
+ */
+export async function startWorker({ bindings = {}, seed = true, port, kvControl = false, outbound } = {}) {
+  const signpost = signpostWorker({ bindings });
   // The origin behind ORIGIN, when a test plays it: a function from Request to Response.
   if (outbound) signpost.outboundService = outbound;
   const workers = [signpost];
@@ -107,11 +125,7 @@ export async function startWorker({ bindings = {}, seed = true, port, kvControl 
   });
   const url = await mf.ready;
   const kv = kvControl ? await mf.getKVNamespace("KV", "kvwrap") : await mf.getKVNamespace("SIGNPOST");
-  if (seed) {
-    await kv.put("config:1", exampleConfig());
-    await kv.put("config:current", "1");
-    await kv.put("catalog", exampleCatalog());
-  }
+  if (seed) await seedConfig(kv);
   const control = async (path) => (await mf.getWorker("kvctl")).fetch(`http://kvctl${path}`);
   const kvOps = async () => (kvControl ? (await control("/ops")).json() : null);
   const kvMode = async (m) => {

@@ -1,0 +1,513 @@
+// `make bench`: what personalization costs at the edge and in the browser, in one table.
+//
+// The Makefile builds the Worker, the SDK, the core's wasm workloads (bench/wasm) and runs the
+// native criterion benches first; this script measures the rest and prints the table:
+//   1. Worker throughput and latency: a pass-through Worker, a hand-written JS Worker and
+//      Signpost side by side in one workerd (Miniflare, each on its own direct socket), the same
+//      local origin, the same pages, interleaved rounds, driven by wrk;
+//   2. cold start: a fresh workerd, first response vs the next;
+//   3. the core: one decision and the reference rewrite, natively (criterion) and in wasm;
+//   4. sizes; 5. KV operations per request.
+// The table goes to stdout and bench/out/results.md (+ results.json).
+//
+// BENCH_QUICK=1 makes every run shorter (a smoke test of the script, not figures to quote).
+import { Miniflare } from "miniflare";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+import { root, seedConfig, signpostWorker, startWorker, Visitor, waitFor } from "../tests/node/harness.mjs";
+
+const QUICK = process.env.BENCH_QUICK === "1";
+const ROUNDS = QUICK ? 1 : 3;
+const LOAD_SECONDS = QUICK ? 1 : 4;
+const IDLE_SECONDS = QUICK ? 1 : 3;
+const CONNECTIONS = 8;
+const COLD_RUNS = QUICK ? 1 : 3;
+const TARGET = process.env.CARGO_TARGET_DIR || join(root, "target");
+const BENCH_WASM = join(TARGET, "wasm32-unknown-unknown/release/signpost_bench_wasm.wasm");
+const OUT = join(root, "bench/out");
+const COMPAT = "2026-04-01";
+const WORKERS = ["pass-through", "hand-written", "signpost"];
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const fmt = (x, digits = 2) => (x === null || x === undefined || Number.isNaN(x) ? "-" : x.toFixed(digits));
+const kb = (n) => (n / 1024).toFixed(1);
+
+// ---- The pages --------------------------------------------------------------------------
+
+/** The corpus page with three slots marked, as a site owner would mark them. */
+function corpusPage() {
+  let html = readFileSync(join(root, "tests/corpus/cloudflare.com.html"), "utf8");
+  const marks = [
+    ['<section class="tile tile--mini-banner hide-mobile">', "banner"],
+    ['<h1 class="header-h1">', "hero"],
+    ['<section class="tile tile--white tile--border tile--no-bottom-padding tile--card-blade">', "recommendations"],
+  ];
+  for (const [tag, slot] of marks) {
+    const at = html.indexOf(tag);
+    if (at < 0 || html.indexOf(tag, at + 1) >= 0) throw new Error(`corpus page: ${tag} is not unique`);
+    html = html.replace(tag, `${tag.slice(0, -1)} data-sp-slot="${slot}">`);
+  }
+  return html;
+}
+
+const PRODUCT = "tent-summit-2p";
+const PAGES = [
+  { name: "corpus (cloudflare.com, 3 slots)", path: "/cloudflare?utm_source=email&utm_campaign=spring-sale", file: "/cloudflare" },
+  { name: `demo product (${PRODUCT})`, path: `/products/${PRODUCT}`, file: `/products/${PRODUCT}` },
+];
+
+/** The local origin: the two pages from memory, as a static site would serve them. */
+async function startOrigin() {
+  const productFile = join(root, `demo-site/public/products/${PRODUCT}.html`);
+  if (!existsSync(productFile)) throw new Error(`${productFile} is missing: run \`make demo\``);
+  const bodies = new Map([
+    ["/cloudflare", Buffer.from(corpusPage())],
+    [`/products/${PRODUCT}`, readFileSync(productFile)],
+  ]);
+  const server = createServer((req, res) => {
+    const body = bodies.get(new URL(req.url, "http://origin").pathname);
+    if (!body) {
+      res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+      return;
+    }
+    res.writeHead(200, {
+      "content-type": "text/html; charset=utf-8",
+      "content-length": body.length,
+      "cache-control": "public, max-age=60",
+    });
+    res.end(body);
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return { server, url: `http://127.0.0.1:${server.address().port}`, sizes: new Map([...bodies].map(([k, v]) => [k, v.length])) };
+}
+
+async function freePort() {
+  const s = createServer();
+  await new Promise((r) => s.listen(0, "127.0.0.1", r));
+  const { port } = s.address();
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+// ---- The three Workers in one workerd ---------------------------------------------------
+
+function workerOptions(kind, origin, port) {
+  const socket = port ? { unsafeDirectSockets: [{ host: "127.0.0.1", port }] } : {};
+  if (kind === "signpost") {
+    return { ...signpostWorker({ bindings: { ORIGIN: origin }, assets: false }), kvNamespaces: ["SIGNPOST"], ...socket };
+  }
+  const script = kind === "pass-through" ? "passthrough.mjs" : "handwritten.mjs";
+  return {
+    name: kind,
+    modules: true,
+    scriptPath: join(root, "bench/workers", script),
+    compatibilityDate: COMPAT,
+    bindings: { ORIGIN: origin },
+    kvNamespaces: { KV: "SIGNPOST" },
+    ...socket,
+  };
+}
+
+/** Cookies from a response's Set-Cookie headers into a jar. */
+function keepCookies(jar, res) {
+  for (const c of res.headers.getSetCookie()) {
+    const m = /^([^=]+)=([^;]*)/.exec(c);
+    if (m) jar.set(m[1], m[2]);
+  }
+}
+const cookieHeader = (jar) => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
+
+/**
+ * A returning visitor comparing tents, the same for all three: Signpost learns it from a page
+ * view and events posted as the SDK would; the hand-written Worker gets the equivalent profile.
+ */
+async function returningVisitor(base, kv) {
+  const jar = new Map();
+  keepCookies(jar, await fetch(`${base}/products/${PRODUCT}`).then(async (r) => (await r.arrayBuffer(), r)));
+  const at = Date.now();
+  const events = [
+    { type: "product_view", id: "bench-1", at, product_id: "tent-ultralight-1p" },
+    { type: "compare_view", id: "bench-2", at: at + 1 },
+  ];
+  const res = await fetch(`${base}/__signpost/events`, {
+    method: "POST",
+    headers: { "content-type": "application/json", cookie: cookieHeader(jar) },
+    body: JSON.stringify({ url: "/compare", events }),
+  });
+  if (res.status !== 200) throw new Error(`events: ${res.status} ${await res.text()}`);
+  keepCookies(jar, res);
+  const vid = jar.get("sp_vid");
+  await kv.put(`hw:${vid}`, JSON.stringify({ visits: 2, cart: [], cart_idle_minutes: 0, tier: "comparing", top_category: "tents" }));
+  return cookieHeader(jar);
+}
+
+/** What a Worker did to a page: status, x-signpost, the offers in it. */
+async function check(url, cookie) {
+  const res = await fetch(url, { headers: { cookie } });
+  const body = await res.text();
+  const offers = [...body.matchAll(/data-sp-offer="([^"]*)"/g)].map((m) => m[1]);
+  return { status: res.status, bytes: Buffer.byteLength(body), signpost: res.headers.get("x-signpost"), offers };
+}
+
+// ---- wrk --------------------------------------------------------------------------------
+
+const WRK_REPORT = join(root, "bench/wrk-report.lua");
+
+function run(cmd, args) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (err += d));
+    p.on("error", reject);
+    p.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${err}`))));
+  });
+}
+
+async function wrk(url, cookie, { connections, seconds }) {
+  const out = await run("wrk", [
+    "-t1", `-c${connections}`, `-d${seconds}s`, "--timeout", "5s", "-H", `Cookie: ${cookie}`, "-s", WRK_REPORT, url,
+  ]);
+  const line = out.split("\n").find((l) => l.startsWith("WRK_JSON "));
+  if (!line) throw new Error(`wrk printed no report:\n${out}`);
+  const r = JSON.parse(line.slice(9));
+  if (r.errors > 0 || r.non2xx > 0) throw new Error(`wrk ${url}: ${r.errors} socket errors, ${r.non2xx} non-2xx`);
+  return { rps: r.requests / (r.duration_us / 1e6), p50: r.p50_us / 1000, p99: r.p99_us / 1000 };
+}
+
+async function throughput(origin) {
+  const ports = Object.fromEntries(await Promise.all(WORKERS.map(async (w) => [w, await freePort()])));
+  const mf = new Miniflare({ cf: false, workers: WORKERS.map((w) => workerOptions(w, origin.url, ports[w])) });
+  try {
+    await mf.ready;
+    const kv = await mf.getKVNamespace("SIGNPOST", "signpost");
+    await seedConfig(kv);
+    const base = (w) => `http://127.0.0.1:${ports[w]}`;
+    const cookie = await returningVisitor(base("signpost"), kv);
+    const seen = {};
+    for (const page of PAGES) {
+      seen[page.name] = {};
+      for (const w of WORKERS) {
+        const c = await check(base(w) + page.path, cookie);
+        if (c.status !== 200) throw new Error(`${w} ${page.path}: status ${c.status}`);
+        if (w === "signpost" && !c.signpost?.startsWith("personalized")) throw new Error(`signpost ${page.path}: ${c.signpost}`);
+        seen[page.name][w] = c;
+        await wrk(base(w) + page.path, cookie, { connections: CONNECTIONS, seconds: 1 }); // warm-up
+      }
+    }
+    const samples = {};
+    for (let round = 0; round < ROUNDS; round++) {
+      // Rotate the order each round so no Worker always runs first (or after the same one).
+      const order = WORKERS.map((_, i) => WORKERS[(i + round) % WORKERS.length]);
+      for (const page of PAGES) {
+        for (const w of order) {
+          const key = `${page.name}|${w}`;
+          samples[key] ??= { load: [], idle: [] };
+          samples[key].load.push(await wrk(base(w) + page.path, cookie, { connections: CONNECTIONS, seconds: LOAD_SECONDS }));
+          samples[key].idle.push(await wrk(base(w) + page.path, cookie, { connections: 1, seconds: IDLE_SECONDS }));
+        }
+      }
+      process.stderr.write(`bench: throughput round ${round + 1}/${ROUNDS} done\n`);
+    }
+    const results = {};
+    for (const page of PAGES) {
+      results[page.name] = {};
+      for (const w of WORKERS) {
+        const s = samples[`${page.name}|${w}`];
+        results[page.name][w] = {
+          rps: median(s.load.map((x) => x.rps)),
+          p50: median(s.load.map((x) => x.p50)),
+          p99: median(s.load.map((x) => x.p99)),
+          idleP50: median(s.idle.map((x) => x.p50)),
+          idleP99: median(s.idle.map((x) => x.p99)),
+          check: seen[page.name][w],
+        };
+      }
+    }
+    return results;
+  } finally {
+    await mf.dispose();
+  }
+}
+
+// ---- Cold start -------------------------------------------------------------------------
+
+/** A fresh workerd per run: time to ready, then to the first response, then a warm one. */
+async function coldStart(origin) {
+  const page = PAGES[0];
+  const runs = Object.fromEntries(WORKERS.map((w) => [w, { ready: [], first: [], warm: [] }]));
+  for (let i = 0; i < COLD_RUNS; i++) {
+    for (const w of WORKERS) {
+      const t0 = performance.now();
+      const mf = new Miniflare({ cf: false, workers: [workerOptions(w, origin.url)] });
+      try {
+        const url = await mf.ready;
+        const t1 = performance.now();
+        const kv = await mf.getKVNamespace(w === "signpost" ? "SIGNPOST" : "KV");
+        await seedConfig(kv);
+        const get = async () => {
+          const start = performance.now();
+          const res = await fetch(new URL(page.path, url));
+          await res.arrayBuffer();
+          if (w === "signpost" && !res.headers.get("x-signpost")?.startsWith("personalized")) {
+            throw new Error(`cold start: ${res.headers.get("x-signpost")}`);
+          }
+          return performance.now() - start;
+        };
+        runs[w].ready.push(t1 - t0);
+        runs[w].first.push(await get());
+        runs[w].warm.push(await get());
+      } finally {
+        await mf.dispose();
+      }
+    }
+  }
+  return Object.fromEntries(
+    WORKERS.map((w) => [w, { ready: median(runs[w].ready), first: median(runs[w].first), warm: median(runs[w].warm) }]),
+  );
+}
+
+// ---- The core in wasm, and natively (criterion's results) -------------------------------
+
+function timeBatches(fn, { batches = QUICK ? 3 : 7, minMs = QUICK ? 100 : 300 } = {}) {
+  let n = 1;
+  for (;;) {
+    const t = performance.now();
+    fn(n);
+    if (performance.now() - t >= minMs / 4) break;
+    n *= 2;
+  }
+  n *= 4;
+  const per = [];
+  for (let b = 0; b < batches; b++) {
+    const t = performance.now();
+    fn(n);
+    per.push((performance.now() - t) / n);
+  }
+  return median(per); // ms per run
+}
+
+async function wasmCore() {
+  if (!existsSync(BENCH_WASM)) throw new Error(`${BENCH_WASM} is missing: make bench builds it`);
+  const { instance } = await WebAssembly.instantiate(readFileSync(BENCH_WASM), {});
+  const core = instance.exports;
+  if (core.decide(1) === 0) throw new Error("wasm: the benchmark visitor got no offer");
+  const decideUs = timeBatches((n) => core.decide(n)) * 1000;
+  const rewrite = {};
+  const names = ["cloudflare.com.html", "ecma402-spec.html", "html-parsing-spec.html"];
+  names.forEach((name, i) => {
+    const bytes = core.page_len(i);
+    if (core.rewrite(i, 1) <= bytes) throw new Error(`wasm rewrite of ${name} wrote too little`);
+    const ms = timeBatches((n) => core.rewrite(i, n));
+    rewrite[name] = { bytes, mbps: bytes / 1e6 / (ms / 1000) };
+  });
+  return { decideUs, rewrite };
+}
+
+/** criterion's benchmark.json + estimates.json pairs, keyed `group/function`. */
+function criterionResults() {
+  const dir = join(TARGET, "criterion");
+  const found = {};
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name === "benchmark.json" && d.endsWith("/new")) {
+        const b = JSON.parse(readFileSync(p, "utf8"));
+        const est = JSON.parse(readFileSync(join(d, "estimates.json"), "utf8"));
+        found[b.full_id] = { ns: est.median.point_estimate, throughput: b.throughput };
+      }
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return found;
+}
+
+// ---- Sizes ------------------------------------------------------------------------------
+
+function sizes(files) {
+  const s = { raw: 0, gzip: 0, brotli: 0 };
+  for (const f of files) {
+    const bytes = readFileSync(join(root, f));
+    s.raw += bytes.length;
+    s.gzip += gzipSync(bytes, { level: 9 }).length;
+    s.brotli += brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+  }
+  return s;
+}
+
+function allSizes() {
+  const build = readdirSync(join(root, "worker/build"), { recursive: true })
+    .filter((f) => /\.(m?js|wasm)$/.test(f))
+    .map((f) => `worker/build/${f}`);
+  return [
+    ["Worker bundle (entry.mjs + worker/build)", sizes(["worker/entry.mjs", ...build]), 400 * 1024, "gzip"],
+    ["  of which the wasm", sizes(["worker/build/index_bg.wasm"]), null],
+    ["browser start-up JS (signpost.js)", sizes(["sdk-js/dist/signpost.js"]), 5 * 1024, "brotli"],
+    ["browser wasm (signpost_wasm_bg.wasm)", sizes(["sdk-js/dist/signpost_wasm_bg.wasm"]), 100 * 1024, "brotli"],
+  ];
+}
+
+// ---- KV operations per request ----------------------------------------------------------
+
+async function kvOperations() {
+  const { mf, kvOps } = await startWorker({ kvControl: true, bindings: { SIGNPOST_TEST_HOOKS: "1" } });
+  try {
+    const now = Date.now();
+    const settle = async () => {
+      await sleep(300); // the profile write runs after the response (waitUntil)
+      const ops = await kvOps();
+      return { reads: ops.filter((o) => o.startsWith("get ")).length, writes: ops.filter((o) => o.startsWith("put ")).length, ops };
+    };
+    // The isolate's config cache is warm (another visitor came first), as on a busy site.
+    await new Visitor(mf, { now }).page(`/products/${PRODUCT}`);
+    await settle();
+    const v = new Visitor(mf, { now });
+    const rows = [];
+    const page = async (label) => {
+      const p = await v.page(`/products/${PRODUCT}`);
+      if (!p.signpost?.startsWith("personalized")) throw new Error(`kv ops: ${label}: ${p.signpost}`);
+      rows.push([label, await settle()]);
+    };
+    // The test clock stays within the isolate's 30 s config cache, so the rows show what each
+    // request costs; the config pointer and signals are re-read once per 30 s per isolate.
+    const post = async (label, event) => {
+      const res = await v.events(`/products/${PRODUCT}`, [event]);
+      if (res.status !== 200) throw new Error(`kv ops: ${label}: ${res.status}`);
+      await res.arrayBuffer();
+      rows.push([label, await settle()]);
+    };
+    await page("first visit");
+    v.now = now + 5_000;
+    await page("returning visit, 5 s later (write throttled)");
+    v.now = now + 15_000;
+    await page("returning visit, 15 s later (write due)");
+    v.now += 1_000;
+    await post("event post, 1 s later", { type: "add_to_cart", id: "kv-1", at: v.now, product_id: PRODUCT, quantity: 1 });
+    v.now += 11_000;
+    await post("event post, 11 s later", { type: "remove_from_cart", id: "kv-2", at: v.now, product_id: PRODUCT });
+    return rows;
+  } finally {
+    await mf.dispose();
+  }
+}
+
+// ---- The table --------------------------------------------------------------------------
+
+function table(r) {
+  const L = [];
+  const row = (cells, widths) => L.push(cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join("  "));
+  L.push(`# Signpost benchmarks (${r.date})`);
+  L.push("");
+  L.push(`Machine: ${r.machine.cpus} x ${r.machine.model}; load average at start ${r.machine.load}. Node ${process.version}.`);
+  L.push(QUICK ? "BENCH_QUICK=1: short runs, figures indicative only." : "");
+  L.push("");
+  L.push(`## 1. Worker throughput and latency`);
+  L.push(`One workerd (Miniflare), each Worker on its own socket, one local origin; wrk, ${ROUNDS} interleaved rounds,`);
+  L.push(`median shown. Load: ${CONNECTIONS} connections x ${LOAD_SECONDS} s; idle: 1 connection x ${IDLE_SECONDS} s. A returning visitor.`);
+  L.push("```");
+  const w1 = [34, 13, 9, 8, 8, 9, 9, 40];
+  row(["page", "worker", "req/s", "p50 ms", "p99 ms", "idle p50", "idle p99", "what it did"], w1);
+  for (const [page, ws] of Object.entries(r.throughput)) {
+    for (const w of WORKERS) {
+      const x = ws[w];
+      const did = w === "signpost" ? x.check.signpost : x.check.offers.length ? `offers: ${x.check.offers.join(",")}` : "page untouched";
+      row([w === WORKERS[0] ? page : "", w, fmt(x.rps, 0), fmt(x.p50), fmt(x.p99), fmt(x.idleP50), fmt(x.idleP99), did], w1);
+    }
+  }
+  L.push("```");
+  for (const [page, ws] of Object.entries(r.throughput)) {
+    const s = ws.signpost;
+    L.push(
+      `- ${page}: Signpost/pass-through ${fmt(s.rps / ws["pass-through"].rps)}x, ` +
+        `Signpost/hand-written ${fmt(s.rps / ws["hand-written"].rps)}x (budget >= 0.95x); ` +
+        `added idle p50 over pass-through ${fmt(s.idleP50 - ws["pass-through"].idleP50, 3)} ms (budget < 0.5 ms), ` +
+        `hand-written's ${fmt(ws["hand-written"].idleP50 - ws["pass-through"].idleP50, 3)} ms`,
+    );
+  }
+  L.push("");
+  L.push(`## 2. Cold start (fresh workerd per run, median of ${COLD_RUNS}; corpus page)`);
+  L.push("```");
+  const w2 = [14, 16, 20, 16];
+  row(["worker", "start->ready ms", "first response ms", "next response ms"], w2);
+  for (const w of WORKERS) row([w, fmt(r.cold[w].ready, 0), fmt(r.cold[w].first, 1), fmt(r.cold[w].warm, 1)], w2);
+  L.push("```");
+  L.push("First response: the new isolate's first request, personalized for Signpost (config read from KV and compiled).");
+  L.push("");
+  L.push("## 3. The core");
+  L.push("```");
+  const w3 = [46, 12, 12, 16];
+  row(["workload", "native", "wasm", "budget"], w3);
+  const nd = r.native["decide (200-event profile)"];
+  row(["one decision (example config, 200 events), µs", fmt(nd && nd.ns / 1000, 1), fmt(r.wasm.decideUs, 1), "50 / 150"], w3);
+  for (const [page, x] of Object.entries(r.wasm.rewrite)) {
+    const n = r.native[`rewrite/${page}/typical`];
+    const nativeMbps = n ? x.bytes / 1e6 / (n.ns / 1e9) : null;
+    row([`rewrite ${page} (${kb(x.bytes)} KB), MB/s`, fmt(nativeMbps, 1), fmt(x.mbps, 1), ""], w3);
+  }
+  L.push("```");
+  L.push("Native: criterion's median (`cargo bench`); wasm: the same workload (bench/wasm, opt-level s like the Worker) under Node.");
+  L.push("Rewrite: lol_html, the core's reference rewriter (3 slots, 1 CSS offer, the state), 16 KiB chunks.");
+  L.push("");
+  L.push("## 4. Sizes (bytes; gzip -9, brotli 11)");
+  L.push("```");
+  const w4 = [42, 9, 9, 9, 18];
+  row(["artifact", "raw", "gzip", "brotli", "budget"], w4);
+  for (const [name, s, budget, measure] of r.sizes) {
+    const verdict = budget ? `${kb(budget)} KB ${measure} ${s[measure] < budget ? "ok" : "OVER"}` : "";
+    row([name, s.raw, s.gzip, s.brotli, verdict], w4);
+  }
+  L.push("```");
+  L.push("");
+  L.push("## 5. KV operations per request (warm isolate, demo product page)");
+L.push("Plus, per isolate every 30 s: `config:current` and `signals` (and `config:<n>`, `catalog` when the version changed).");
+  L.push("```");
+  const w5 = [46, 6, 7, 0];
+  row(["request", "reads", "writes", ""], w5);
+  for (const [label, x] of r.kv) row([label, x.reads, x.writes, `  ${x.ops.join(", ")}`], w5);
+  L.push("```");
+  return L.join("\n").replace(/\n\n\n+/g, "\n\n");
+}
+
+// ---- Main -------------------------------------------------------------------------------
+
+async function main() {
+  const started = Date.now();
+  const origin = await startOrigin();
+  const results = {
+    date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "?", load: loadavg().map((x) => x.toFixed(2)).join(" ") },
+  };
+  try {
+    process.stderr.write("bench: the core in wasm\n");
+    results.wasm = await wasmCore();
+    results.native = criterionResults();
+    results.sizes = allSizes();
+    process.stderr.write("bench: KV operations\n");
+    results.kv = await kvOperations();
+    process.stderr.write("bench: cold start\n");
+    results.cold = await coldStart(origin);
+    process.stderr.write("bench: throughput (wrk)\n");
+    results.throughput = await throughput(origin);
+  } finally {
+    origin.server.close();
+  }
+  const text = table(results);
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(join(OUT, "results.md"), text + "\n");
+  writeFileSync(join(OUT, "results.json"), JSON.stringify(results, null, 2) + "\n");
+  console.log(text);
+  console.log(`\n(written to bench/out/results.md and results.json; ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+}
+
+await main();

@@ -1,0 +1,92 @@
+//! The benchmark workloads of `benches/common` as wasm exports, timed by `bench/run.mjs`:
+//! one decision (example config, 200-event profile) and the reference rewrite of each corpus
+//! page. Each export runs its workload `n` times and returns a checksum, so nothing is
+//! optimised away; the clock is on the JS side.
+
+#[path = "../../../benches/common/mod.rs"]
+mod common;
+
+use signpost::rewrite::RewriteOptions;
+use signpost::{Engine, Profile, RequestInfo, Signals};
+use std::cell::OnceCell;
+
+/// The corpus pages, in the order `bench/run.mjs` names them.
+const PAGES: [(&str, &[u8]); 3] = [
+    (
+        "cloudflare.com.html",
+        include_bytes!("../../../tests/corpus/cloudflare.com.html"),
+    ),
+    (
+        "ecma402-spec.html",
+        include_bytes!("../../../tests/corpus/ecma402-spec.html"),
+    ),
+    (
+        "html-parsing-spec.html",
+        include_bytes!("../../../tests/corpus/html-parsing-spec.html"),
+    ),
+];
+
+struct Decision {
+    engine: Engine,
+    profile: Profile,
+    signals: Signals,
+    now: i64,
+    request: RequestInfo,
+}
+
+thread_local! {
+    static DECISION: OnceCell<Decision> = const { OnceCell::new() };
+}
+
+/// Runs one decision `n` times (the set-up, outside the timing, on the first call);
+/// returns the number of slots planned in total.
+#[no_mangle]
+pub extern "C" fn decide(n: u32) -> u32 {
+    DECISION.with(|cell| {
+        let d = cell.get_or_init(|| {
+            let (engine, profile, signals, now) = common::decision_setup();
+            Decision {
+                engine,
+                profile,
+                signals,
+                now,
+                request: common::decision_request(),
+            }
+        });
+        (0..n)
+            .map(|_| {
+                let out = d.engine.decide(
+                    std::hint::black_box(&d.profile),
+                    &d.request,
+                    &d.signals,
+                    d.now,
+                );
+                out.plan.slots.len() as u32
+            })
+            .sum()
+    })
+}
+
+/// The size in bytes of corpus page `page` (0..3).
+#[no_mangle]
+pub extern "C" fn page_len(page: u32) -> u32 {
+    PAGES[page as usize].1.len() as u32
+}
+
+/// Rewrites corpus page `page` with the typical Plan and state `n` times; returns the bytes
+/// written by the last run.
+#[no_mangle]
+pub extern "C" fn rewrite(page: u32, n: u32) -> u32 {
+    let (name, input) = PAGES[page as usize];
+    let plan = common::typical_plan(name);
+    let state = common::state_json();
+    let mut written = 0;
+    for _ in 0..n {
+        written = common::rewrite(
+            std::hint::black_box(input),
+            &plan,
+            RewriteOptions::new().with_state_json(&state),
+        );
+    }
+    written as u32
+}
