@@ -130,7 +130,7 @@ fn words(field: &str) -> String {
 }
 
 /// The differences from `a` (before) to `b` (after), in config order: settings, track, intent,
-/// segments, offers, experiments, holdout, consent, recommendations.
+/// segments, offers, experiments, holdout, consent, recommendations, profile.
 pub fn diff(a: &Value, b: &Value) -> Vec<Change> {
     let mut out = Vec::new();
     for key in ["version", "site", "timezone"] {
@@ -141,7 +141,7 @@ pub fn diff(a: &Value, b: &Value) -> Vec<Change> {
     segments(&mut out, a.get("segments"), b.get("segments"));
     offers(&mut out, a.get("offers"), b.get("offers"));
     experiments(&mut out, a.get("experiments"), b.get("experiments"));
-    for key in ["holdout", "consent", "recommendations"] {
+    for key in ["holdout", "consent", "recommendations", "profile"] {
         let (x, y) = (a.get(key), b.get(key));
         if x == y {
             continue;

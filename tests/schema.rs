@@ -290,6 +290,14 @@ fn schema_and_engine_reject_the_same_broken_configs() {
         ),
         ("version 2", Box::new(|c| c["version"] = json!(2))),
         (
+            "profile expiry as a number",
+            Box::new(|c| c["profile"] = json!({"expire_after": 90})),
+        ),
+        (
+            "unknown profile field",
+            Box::new(|c| c["profile"] = json!({"ttl": "90d"})),
+        ),
+        (
             "unknown experiment field",
             Box::new(|c| c["experiments"]["compare-hero-2026q4"]["traffic"] = json!(50)),
         ),
@@ -347,7 +355,8 @@ fn schema_lists_match_the_engine() {
         "recommendations": {"catalog": "catalog", "item_template": "{{item.name}}", "affinity_half_life": "7d"},
         "experiments": {"e": {"goal": "purchase", "salt": "e-1"}},
         "holdout": {"percent": 0.5, "salt": "h"},
-        "consent": {"cookie": "c", "default": "denied", "respect_gpc": false}
+        "consent": {"cookie": "c", "default": "denied", "respect_gpc": false},
+        "profile": {"expire_after": "30d"}
     });
     assert!(schema_accepts(&full));
     if let Err(e) = signpost::config::Config::parse(&full.to_string()) {

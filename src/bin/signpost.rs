@@ -9,6 +9,7 @@
 //! signpost versions [KV target]
 //! signpost rollback [--to <n>] [KV target]
 //! signpost journeys <journeys.json> [--config <config.json>] [--catalog <catalog.json>]
+//! signpost rewrite <page.html> (--plan <plan.json> | --state <state.json>)
 //! signpost simulate --config <config.json> [--catalog <catalog.json>] --url <url>
 //!                   [--at <time>] [--visitor <id>] [--event <json>]... [--events <file>]
 //!                   [--profile <file>] [--save-profile <file>] [--signals <file>]
@@ -38,6 +39,7 @@ const USAGE: &str = "usage:
   signpost versions [TARGET]
   signpost rollback [--to <version>] [TARGET]
   signpost journeys <journeys.json> [--config <config.json>] [--catalog <catalog.json>]
+  signpost rewrite <page.html> (--plan <plan.json> | --state <state.json>)
   signpost simulate --config <config.json> [--catalog <catalog.json>] --url <url>
                     [--at <RFC 3339 time>] [--visitor <id>] [--event <json>]... [--events <file>]
                     [--profile <file>] [--save-profile <file>] [--signals <file>]
@@ -61,6 +63,7 @@ fn main() -> ExitCode {
         Some("validate") => validate(&args[1..]),
         Some("journeys") => journeys(&args[1..]),
         Some("simulate") => simulate(&args[1..]),
+        Some("rewrite") => rewrite(&args[1..]),
         Some("diff") => diff(&args[1..]),
         Some("publish") => publish_config(&args[1..]),
         Some("publish-catalog") => publish_catalog(&args[1..]),
@@ -328,6 +331,64 @@ fn simulate(args: &[String]) -> Result<(), Fail> {
         println!("{json}");
     }
     Ok(())
+}
+
+/// Applies a Plan to a page with the core's reference rewriter (lol_html), streaming to stdout.
+/// `--state` takes the decision state a Worker injects (`{"plan": ..., ...}`): its plan is
+/// applied and the state itself injected, so the output is what the Worker serves.
+fn rewrite(args: &[String]) -> Result<(), Fail> {
+    use signpost::rewrite::{RewriteOptions, Rewriter};
+    use std::io::{Read, Write};
+    let a = Args::parse(args, &["plan", "state"], &[])?;
+    let [page] = a.positional.as_slice() else {
+        return Err(usage(
+            "rewrite takes one page: rewrite <page.html> --plan <plan.json>",
+        ));
+    };
+    let (plan_value, state) = match (a.one("plan"), a.one("state")) {
+        (Some(p), None) => (read_json(p)?, None),
+        (None, Some(s)) => {
+            let text = read(Path::new(s))?;
+            let value: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| Fail(format!("{s}: not valid JSON: {e}"), 2))?;
+            let plan = value
+                .get("plan")
+                .cloned()
+                .ok_or_else(|| Fail(format!("{s}: a state needs a \"plan\""), 2))?;
+            (plan, Some(text))
+        }
+        _ => return Err(usage("rewrite needs exactly one of --plan and --state")),
+    };
+    let plan: signpost::Plan =
+        serde_json::from_value(plan_value).map_err(|e| Fail(format!("not a plan: {e}"), 2))?;
+    let mut input =
+        std::fs::File::open(page).map_err(|e| Fail(format!("cannot read {page}: {e}"), 2))?;
+    let mut stdout = std::io::stdout().lock();
+    let mut failed = None;
+    let options = RewriteOptions::new().with_state_json_opt(state.as_deref().map(str::trim));
+    let mut rewriter = Rewriter::new(&plan, options, |chunk: &[u8]| {
+        if let Err(e) = stdout.write_all(chunk) {
+            failed.get_or_insert(e);
+        }
+    })
+    .map_err(|e| Fail(e.to_string(), 1))?;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = input
+            .read(&mut buf)
+            .map_err(|e| Fail(format!("cannot read {page}: {e}"), 2))?;
+        if n == 0 {
+            break;
+        }
+        rewriter
+            .write(&buf[..n])
+            .map_err(|e| Fail(e.to_string(), 1))?;
+    }
+    rewriter.end().map_err(|e| Fail(e.to_string(), 1))?;
+    match failed {
+        Some(e) => Err(Fail(format!("cannot write the page: {e}"), 2)),
+        None => Ok(()),
+    }
 }
 
 fn read_json(path: &str) -> Result<serde_json::Value, Fail> {

@@ -12,6 +12,7 @@ use crate::experiments::{Experiment, Holdout};
 use crate::intent::IntentModel;
 use crate::offers::{Offer, SlotGroup};
 use crate::recommend::RecSettings;
+use crate::time::{Millis, DAY, MINUTE};
 use crate::timezone::Tz;
 use check::Issues;
 
@@ -20,6 +21,11 @@ pub(crate) use parse::TOP as TOP_LEVEL_FIELDS;
 
 /// The config format version this build reads.
 pub const CONFIG_VERSION: u64 = 1;
+
+/// Profiles expire after 90 days without a visit unless the config says otherwise.
+pub const DEFAULT_PROFILE_EXPIRY: Millis = 90 * DAY;
+pub(crate) const MIN_PROFILE_EXPIRY: Millis = MINUTE;
+pub(crate) const MAX_PROFILE_EXPIRY: Millis = 730 * DAY;
 
 /// A compiled config: every name resolved, every condition and template compiled.
 #[derive(Clone, Debug)]
@@ -37,6 +43,8 @@ pub struct Config {
     pub experiments: Vec<Experiment>,
     pub holdout: Option<Holdout>,
     pub consent: Consent,
+    /// How long a stored profile lives without a write (`profile.expire_after`).
+    pub profile_expiry: Millis,
     /// Event types the config refers to (kept longest in a full profile).
     pub referenced_events: Vec<String>,
 }

@@ -13,7 +13,7 @@ use crate::recommend::{
     Exclusions, RecSettings, RecSpec, Strategy, EXCLUSIONS, MAX_COUNT, STRATEGIES,
 };
 use crate::template::Template;
-use crate::time::parse_timestamp;
+use crate::time::{parse_timestamp, Millis};
 use crate::timezone::Tz;
 use serde_json::{Map, Value};
 
@@ -30,6 +30,7 @@ pub(crate) const TOP: &[&str] = &[
     "experiments",
     "holdout",
     "consent",
+    "profile",
 ];
 const OFFER: &[&str] = &[
     "id",
@@ -142,6 +143,10 @@ fn compile_value(ck: &mut Checker, v: &Value) -> Option<Config> {
         .get("consent")
         .map(|c| compile_consent(ck, c))
         .unwrap_or_default();
+    let profile_expiry = top
+        .get("profile")
+        .and_then(|p| compile_profile(ck, p))
+        .unwrap_or(super::DEFAULT_PROFILE_EXPIRY);
     if !ck.issues.is_empty() {
         return None;
     }
@@ -175,6 +180,7 @@ fn compile_value(ck: &mut Checker, v: &Value) -> Option<Config> {
         experiments,
         holdout,
         consent,
+        profile_expiry,
         referenced_events,
     })
 }
@@ -495,6 +501,23 @@ fn compile_holdout(ck: &mut Checker, v: &Value) -> Option<Holdout> {
         percent: percent?,
         salt: salt.to_string(),
     })
+}
+
+/// `profile.expire_after`: how long a profile lives without a write (KV's `expirationTtl`).
+fn compile_profile(ck: &mut Checker, v: &Value) -> Option<Millis> {
+    let m = ck.object(v, "profile", &["expire_after"], &[])?;
+    let d = m
+        .get("expire_after")
+        .and_then(|d| ck.duration(d, "profile.expire_after"))?;
+    // KV refuses a TTL under 60 s; two years is long past any honest use of a journey.
+    if !(super::MIN_PROFILE_EXPIRY..=super::MAX_PROFILE_EXPIRY).contains(&d) {
+        ck.err(
+            "profile.expire_after",
+            "must be between 1 minute and 730 days (\"1m\" .. \"730d\")",
+        );
+        return None;
+    }
+    Some(d)
 }
 
 fn compile_consent(ck: &mut Checker, v: &Value) -> Consent {
@@ -997,6 +1020,26 @@ mod tests {
             banner[..3],
             ["storm-safety", "winter-preview-expired", "gold-welcome"]
         );
+    }
+
+    #[test]
+    fn profile_expiry_defaults_to_90_days_and_is_bounded() {
+        use crate::time::{DAY, MINUTE};
+        assert_eq!(compile(EXAMPLE).unwrap().profile_expiry, 90 * DAY);
+        let with = |d: &str| {
+            let mut v: Value = serde_json::from_str(EXAMPLE).unwrap();
+            v["profile"] = serde_json::json!({ "expire_after": d });
+            compile(&v.to_string()).map(|c| c.profile_expiry)
+        };
+        assert_eq!(with("30d").unwrap(), 30 * DAY);
+        assert_eq!(with("1m").unwrap(), MINUTE);
+        for bad in ["30s", "731d"] {
+            let e = with(bad).unwrap_err().to_string();
+            assert!(
+                e.starts_with("profile.expire_after: must be between"),
+                "{e}"
+            );
+        }
     }
 
     #[test]

@@ -418,3 +418,25 @@ describe("pass-through", () => {
     assert.doesNotMatch(await missing.text(), /signpost-state/);
   });
 });
+
+describe("profile expiry", () => {
+  test("a profile expires after the config's profile.expire_after (from its last write)", async () => {
+    const config = JSON.parse(await w.kv.get("config:1"));
+    config.profile = { expire_after: "2d" };
+    await w.kv.put("config:7", JSON.stringify(config));
+    await w.kv.put("config:current", "7");
+    try {
+      const v = visitor(); // an hour later: the isolate reads the pointer again
+      const page = await v.page("/");
+      assert.match(page.signpost, /^personalized/);
+      assert.equal(page.state.config_version, "7");
+      await settle();
+      const vid = v.jar.get("sp_vid");
+      const { keys } = await w.kv.list({ prefix: `profile:${vid}` });
+      const expected = Date.now() / 1000 + 2 * 86400;
+      assert.ok(Math.abs(keys[0].expiration - expected) < 120, `expires in 2 days: ${keys[0].expiration} vs ${expected}`);
+    } finally {
+      await w.kv.put("config:current", "1");
+    }
+  });
+});

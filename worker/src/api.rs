@@ -97,8 +97,9 @@ async fn events(mut req: Request, env: &Env, ctx: &Context) -> Result<web_sys::R
         headers.append("set-cookie", &c).map_err(js_err)?;
     }
     if let Some(body) = write {
+        let ttl_s = store::profile_ttl_s(&live.engine);
         ctx.wait_until(async move {
-            if let Err(e) = store::save_profile(&kv, &visitor, body).await {
+            if let Err(e) = store::save_profile(&kv, &visitor, body, ttl_s).await {
                 worker::console_warn!("signpost: profile not saved: {e}");
             }
         });

@@ -178,8 +178,9 @@ pub async fn serve(req: Request, env: &Env, ctx: &Context) -> Result<web_sys::Re
     let rewritten =
         html_rewriter::apply(response, &decision.plan, Some(&state_json)).map_err(js_err)?;
     if let Some(body) = write {
+        let ttl_s = store::profile_ttl_s(&live.engine);
         ctx.wait_until(async move {
-            if let Err(e) = store::save_profile(&kv, &visitor, body).await {
+            if let Err(e) = store::save_profile(&kv, &visitor, body, ttl_s).await {
                 worker::console_warn!("signpost: profile not saved: {e}");
             }
         });

@@ -19,8 +19,6 @@ const CONFIG_TTL_MS: f64 = 30_000.0;
 const CONFIG_BUDGET_MS: u64 = 150;
 /// Budget of the profile read, which runs concurrently with the origin fetch.
 const PROFILE_BUDGET_MS: u64 = 100;
-/// Profiles expire after this long without a write.
-pub const PROFILE_TTL_S: u64 = 90 * 24 * 3600;
 
 #[derive(Debug)]
 pub enum StoreError {
@@ -229,11 +227,22 @@ pub async fn load_profile(kv: &KvStore, visitor: &str) -> Result<Option<Profile>
     }
 }
 
-/// Writes the profile back with its idle expiry.
-pub async fn save_profile(kv: &KvStore, visitor: &str, body: String) -> Result<(), StoreError> {
+/// The profile's idle expiry in seconds, from the config's `profile.expire_after`.
+pub fn profile_ttl_s(engine: &Engine) -> u64 {
+    // The config bounds it to 1 minute .. 730 days, inside what KV accepts (at least 60 s).
+    (engine.config().profile_expiry / 1000).max(60) as u64
+}
+
+/// Writes the profile back; it expires `ttl_s` seconds after this write.
+pub async fn save_profile(
+    kv: &KvStore,
+    visitor: &str,
+    body: String,
+    ttl_s: u64,
+) -> Result<(), StoreError> {
     kv.put(&format!("profile:{visitor}"), body)
         .map_err(kv_err)?
-        .expiration_ttl(PROFILE_TTL_S)
+        .expiration_ttl(ttl_s)
         .execute()
         .await
         .map_err(kv_err)
