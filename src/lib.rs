@@ -43,6 +43,7 @@ pub mod request;
 #[cfg(feature = "html")]
 pub mod rewrite;
 pub mod session;
+pub mod stats;
 pub mod template;
 pub mod time;
 pub mod timezone;
