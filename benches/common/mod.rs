@@ -136,9 +136,10 @@ pub fn typical_plan(page: &str) -> Plan {
 /// Rewrites `input` in [`CHUNK`]s as a response body arrives; returns the bytes written.
 pub fn rewrite(input: &[u8], plan: &Plan, options: RewriteOptions<'_>) -> usize {
     let mut written = 0usize;
-    let mut rewriter =
-        Rewriter::new(plan, options, |c: &[u8]| written += std::hint::black_box(c).len())
-            .expect("valid plan");
+    let mut rewriter = Rewriter::new(plan, options, |c: &[u8]| {
+        written += std::hint::black_box(c).len()
+    })
+    .expect("valid plan");
     for chunk in input.chunks(CHUNK) {
         rewriter.write(chunk).expect("rewrite");
     }
