@@ -31,6 +31,8 @@ pub struct Experiment {
 pub struct Holdout {
     pub percent: f64,
     pub salt: String,
+    /// The event whose rate compares personalized visitors with the holdout (`goal`).
+    pub goal: Option<String>,
 }
 
 impl Holdout {
@@ -120,6 +122,7 @@ mod tests {
         let h = Holdout {
             percent: 5.0,
             salt: "global-holdout-2026".into(),
+            goal: None,
         };
         assert!(!h.contains("first-visit-000"));
         let inside = (0..10_000)

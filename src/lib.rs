@@ -33,12 +33,14 @@ pub mod explain;
 pub mod facts;
 pub mod intent;
 pub mod journeys;
+pub mod measure;
 pub mod offers;
 pub mod plan;
 pub mod profile;
 pub mod publish;
 pub mod recommend;
 pub mod record;
+pub mod report;
 pub mod request;
 #[cfg(feature = "html")]
 pub mod rewrite;

@@ -17,6 +17,8 @@ pub struct Offer {
     pub schedule: Schedule,
     pub cap: Option<Cap>,
     pub body: Body,
+    /// The event that counts as this offer's conversion (`goal`), if any.
+    pub goal: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -294,6 +294,14 @@ fn schema_and_engine_reject_the_same_broken_configs() {
             Box::new(|c| c["profile"] = json!({"expire_after": 90})),
         ),
         (
+            "attribution window as a number",
+            Box::new(|c| c["attribution"] = json!({"window": 7})),
+        ),
+        (
+            "offer goal not a string",
+            Box::new(|c| c["offers"][0]["goal"] = json!(5)),
+        ),
+        (
             "unknown profile field",
             Box::new(|c| c["profile"] = json!({"ttl": "90d"})),
         ),
@@ -350,13 +358,14 @@ fn schema_lists_match_the_engine() {
             {"id": "a", "selector": "main h1", "priority": 1, "when": {"not": {"segment": "s"}},
              "schedule": {"start": "2026-01-01T00:00:00Z", "end": "2027-01-01"}, "cap": {"max": 2, "per": "session"}, "content": "x"},
             {"id": "b", "slot": "s", "experiment": "e", "variants": [{"id": "v", "weight": 1, "content": "y"}, {"id": "c", "weight": 1, "control": true}]},
-            {"id": "c", "slot": "r", "recommend": {"strategy": "affinity", "count": 2, "exclude": ["viewed"]}}
+            {"id": "c", "slot": "r", "goal": "add_to_cart", "recommend": {"strategy": "affinity", "count": 2, "exclude": ["viewed"]}}
         ],
         "recommendations": {"catalog": "catalog", "item_template": "{{item.name}}", "affinity_half_life": "7d"},
         "experiments": {"e": {"goal": "purchase", "salt": "e-1"}},
-        "holdout": {"percent": 0.5, "salt": "h"},
+        "holdout": {"percent": 0.5, "salt": "h", "goal": "purchase"},
         "consent": {"cookie": "c", "default": "denied", "respect_gpc": false},
-        "profile": {"expire_after": "30d"}
+        "profile": {"expire_after": "30d"},
+        "attribution": {"window": "3d"}
     });
     assert!(schema_accepts(&full));
     if let Err(e) = signpost::config::Config::parse(&full.to_string()) {

@@ -22,6 +22,9 @@ pub(crate) use parse::TOP as TOP_LEVEL_FIELDS;
 /// The config format version this build reads.
 pub const CONFIG_VERSION: u64 = 1;
 
+/// A conversion counts for what the visitor saw in the 7 days before it, unless the config
+/// says otherwise.
+pub const DEFAULT_ATTRIBUTION_WINDOW: Millis = 7 * DAY;
 /// Profiles expire after 90 days without a visit unless the config says otherwise.
 pub const DEFAULT_PROFILE_EXPIRY: Millis = 90 * DAY;
 pub(crate) const MIN_PROFILE_EXPIRY: Millis = MINUTE;
@@ -45,6 +48,8 @@ pub struct Config {
     pub consent: Consent,
     /// How long a stored profile lives without a write (`profile.expire_after`).
     pub profile_expiry: Millis,
+    /// How long after an exposure a conversion still counts for it (`attribution.window`).
+    pub attribution_window: Millis,
     /// Event types the config refers to (kept longest in a full profile).
     pub referenced_events: Vec<String>,
 }

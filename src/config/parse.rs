@@ -31,6 +31,7 @@ pub(crate) const TOP: &[&str] = &[
     "holdout",
     "consent",
     "profile",
+    "attribution",
 ];
 const OFFER: &[&str] = &[
     "id",
@@ -44,6 +45,7 @@ const OFFER: &[&str] = &[
     "experiment",
     "variants",
     "recommend",
+    "goal",
 ];
 
 pub fn compile(json: &str) -> Result<Config, Issues> {
@@ -143,6 +145,10 @@ fn compile_value(ck: &mut Checker, v: &Value) -> Option<Config> {
         .get("consent")
         .map(|c| compile_consent(ck, c))
         .unwrap_or_default();
+    let attribution_window = top
+        .get("attribution")
+        .and_then(|a| compile_attribution(ck, a))
+        .unwrap_or(super::DEFAULT_ATTRIBUTION_WINDOW);
     let profile_expiry = top
         .get("profile")
         .and_then(|p| compile_profile(ck, p))
@@ -164,6 +170,8 @@ fn compile_value(ck: &mut Checker, v: &Value) -> Option<Config> {
     }
     referenced_events.extend(track.iter().map(|t| t.event.clone()));
     referenced_events.extend(experiments.iter().filter_map(|e| e.goal.clone()));
+    referenced_events.extend(offers.iter().filter_map(|o| o.goal.clone()));
+    referenced_events.extend(holdout.as_ref().and_then(|h| h.goal.clone()));
     // Equal names are interchangeable, so the smaller unstable sort gives the same list.
     referenced_events.sort_unstable();
     referenced_events.dedup();
@@ -181,6 +189,7 @@ fn compile_value(ck: &mut Checker, v: &Value) -> Option<Config> {
         holdout,
         consent,
         profile_expiry,
+        attribution_window,
         referenced_events,
     })
 }
@@ -488,7 +497,12 @@ fn compile_recs(ck: &mut Checker, v: &Value) -> RecSettings {
 }
 
 fn compile_holdout(ck: &mut Checker, v: &Value) -> Option<Holdout> {
-    let m = ck.object(v, "holdout", &["percent", "salt"], &["percent", "salt"])?;
+    let m = ck.object(
+        v,
+        "holdout",
+        &["percent", "salt", "goal"],
+        &["percent", "salt"],
+    )?;
     let percent = m
         .get("percent")
         .and_then(|p| ck.number(p, "holdout.percent"));
@@ -496,11 +510,28 @@ fn compile_holdout(ck: &mut Checker, v: &Value) -> Option<Holdout> {
         ck.err("holdout.percent", "must be between 0 and 100");
         return None;
     }
+    let goal = m
+        .get("goal")
+        .and_then(|g| event_name(ck, g, "holdout.goal"));
     let salt = m.get("salt").and_then(|s| ck.string(s, "holdout.salt"))?;
     Some(Holdout {
         percent: percent?,
         salt: salt.to_string(),
+        goal,
     })
+}
+
+/// `attribution.window`: how long after an exposure a goal still counts for it.
+fn compile_attribution(ck: &mut Checker, v: &Value) -> Option<Millis> {
+    let m = ck.object(v, "attribution", &["window"], &[])?;
+    let w = m
+        .get("window")
+        .and_then(|w| ck.duration(w, "attribution.window"))?;
+    if w <= 0 {
+        ck.err("attribution.window", "must be longer than zero");
+        return None;
+    }
+    Some(w)
 }
 
 /// `profile.expire_after`: how long a profile lives without a write (KV's `expirationTtl`).
@@ -623,6 +654,9 @@ fn compile_offers(
             .get("cap")
             .and_then(|c| compile_cap(ck, c, &join(&path, "cap")));
         let body = compile_body(ck, m, &path, experiments);
+        let goal = m
+            .get("goal")
+            .and_then(|g| event_name(ck, g, &join(&path, "goal")));
         if ck.issues.len() == before {
             if let (Some(id), Some(target), Some(priority), Some(body)) =
                 (id, target, priority, body)
@@ -636,6 +670,7 @@ fn compile_offers(
                     schedule,
                     cap,
                     body,
+                    goal,
                 });
             }
         }

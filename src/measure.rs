@@ -1,0 +1,187 @@
+//! Measurement: what a served decision and a visitor's events add to the site's counts, and
+//! the tally that adds them up once per visitor.
+//!
+//! Attribution (documented for marketers in docs/marketers.md):
+//! - An offer rendered into a served page is one impression; the visitors who saw it, clicked
+//!   it (`offer_click`) and converted are each counted once per visitor.
+//! - A conversion is the goal event of an experiment (`experiments.<id>.goal`), of an offer
+//!   (`offers[i].goal`) or of the holdout comparison (`holdout.goal`, default `purchase`).
+//! - It counts for an experiment's variant when the visitor's first exposure to the experiment
+//!   came within the attribution window (`attribution.window`, default 7 days) before it, as
+//!   experiment tools measure a conversion window; for an offer when the visitor's most recent
+//!   impression of it came within the window; for the holdout comparison always (the arm is
+//!   fixed by the visitor id). Each once per visitor and goal.
+//!
+//! Counting is split in two so hosts stay thin: [`served`] and [`converted`] say what to count
+//! (pure functions of config, profile and what happened), and [`Tally`] adds counts up,
+//! remembering per visitor what was counted once, so a retried batch, a reload or a second tab
+//! never counts twice. The Worker keeps a `Tally` in a Durable Object per site.
+
+use crate::config::Config;
+use crate::decision::Decision;
+use crate::events::Event;
+use crate::profile::Profile;
+use crate::time::Millis;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The goal of the holdout comparison when the config names none.
+pub const DEFAULT_HOLDOUT_GOAL: &str = "purchase";
+
+/// One thing to count for one visitor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Count {
+    /// The counter: `offer/<id>/impressions|visitors|clicks|conversions`,
+    /// `exp/<experiment>/<variant>/visitors|conversions`, `holdout/in|out/visitors|conversions`.
+    pub key: String,
+    /// Counted at most once per visitor (otherwise every time).
+    pub once: bool,
+}
+
+impl Count {
+    fn once(key: String) -> Count {
+        Count { key, once: true }
+    }
+}
+
+/// The holdout arm of a visitor: `in` (sees no personalization) or `out`.
+fn arm(holdout: bool) -> &'static str {
+    if holdout {
+        "in"
+    } else {
+        "out"
+    }
+}
+
+/// What a page served with `decision` counts: impressions and reach of each rendered offer,
+/// experiment exposures (control included), and the visitor's holdout arm.
+pub fn served(config: &Config, decision: &Decision) -> Vec<Count> {
+    if !decision.personalized {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for offer in &decision.impressions {
+        out.push(Count {
+            key: format!("offer/{offer}/impressions"),
+            once: false,
+        });
+        out.push(Count::once(format!("offer/{offer}/visitors")));
+    }
+    for e in &decision.exposures {
+        out.push(Count::once(format!(
+            "exp/{}/{}/visitors",
+            e.experiment, e.variant
+        )));
+    }
+    if config.holdout.is_some() {
+        out.push(Count::once(format!(
+            "holdout/{}/visitors",
+            arm(decision.holdout)
+        )));
+    }
+    out
+}
+
+/// What `event` counts for a visitor whose profile holds their exposures so far: a click on
+/// an offer, or conversions under the attribution rule above.
+pub fn converted(config: &Config, profile: &Profile, event: &Event, now: Millis) -> Vec<Count> {
+    let mut out = Vec::new();
+    let kind = event.kind.as_str();
+    if kind == "offer_click" {
+        if let Some(offer) = event.props.get("offer").and_then(|o| o.as_str()) {
+            if config.offer(offer).is_some() {
+                out.push(Count::once(format!("offer/{offer}/clicks")));
+            }
+        }
+    }
+    let since = now.saturating_sub(config.attribution_window);
+    for x in &config.experiments {
+        if x.goal.as_deref() != Some(kind) {
+            continue;
+        }
+        if let Some(e) = profile
+            .exposures
+            .iter()
+            .find(|e| e.experiment == x.id && (since..=now).contains(&e.at))
+        {
+            out.push(Count::once(format!(
+                "exp/{}/{}/conversions",
+                x.id, e.variant
+            )));
+        }
+    }
+    for o in &config.offers {
+        if o.goal.as_deref() != Some(kind) {
+            continue;
+        }
+        let seen = profile
+            .impressions
+            .iter()
+            .find(|i| i.offer == o.id)
+            .and_then(|i| i.recent.last())
+            .is_some_and(|t| (since..=now).contains(t));
+        if seen {
+            out.push(Count::once(format!("offer/{}/conversions", o.id)));
+        }
+    }
+    if let Some(h) = &config.holdout {
+        if h.goal.as_deref().unwrap_or(DEFAULT_HOLDOUT_GOAL) == kind {
+            out.push(Count::once(format!(
+                "holdout/{}/conversions",
+                arm(h.contains(&profile.id))
+            )));
+        }
+    }
+    out
+}
+
+/// Counters, and per visitor the once-only counts already made.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Tally {
+    pub counts: BTreeMap<String, u64>,
+    /// `<visitor> <key>` for every once-only count made.
+    pub counted: BTreeSet<String>,
+}
+
+/// What [`Tally::add`] changed, for a host that persists the tally entry by entry.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Changes {
+    /// Counters with their new values.
+    pub counts: Vec<(String, u64)>,
+    /// Markers newly recorded in `counted`.
+    pub counted: Vec<String>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty() && self.counted.is_empty()
+    }
+}
+
+impl Tally {
+    /// Adds a visitor's counts; once-only counts this visitor already made are skipped.
+    pub fn add(&mut self, visitor: &str, counts: &[Count]) -> Changes {
+        let mut changes = Changes::default();
+        for c in counts {
+            if c.once {
+                let marker = format!("{visitor} {}", c.key);
+                if self.counted.contains(&marker) {
+                    continue;
+                }
+                self.counted.insert(marker.clone());
+                changes.counted.push(marker);
+            }
+            let n = self.counts.entry(c.key.clone()).or_insert(0);
+            *n += 1;
+            match changes.counts.iter_mut().find(|(k, _)| *k == c.key) {
+                Some(entry) => entry.1 = *n,
+                None => changes.counts.push((c.key.clone(), *n)),
+            }
+        }
+        changes
+    }
+
+    pub fn get(&self, key: &str) -> u64 {
+        self.counts.get(key).copied().unwrap_or(0)
+    }
+}
