@@ -19,8 +19,10 @@
 
 use crate::config::Config;
 use crate::decision::Decision;
+use crate::engine::Engine;
 use crate::events::Event;
 use crate::profile::Profile;
+use crate::request::RequestInfo;
 use crate::time::Millis;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -133,6 +135,51 @@ pub fn converted(config: &Config, profile: &Profile, event: &Event, now: Millis)
         }
     }
     out
+}
+
+/// Everything a served page counts: [`served`], plus conversions by the request's own events
+/// (a page view, or an event a `track` rule derives, can be a goal). Call it after the request
+/// was recorded into `profile`.
+pub fn for_page(
+    engine: &Engine,
+    profile: &Profile,
+    req: &RequestInfo,
+    decision: &Decision,
+    now: Millis,
+) -> Vec<Count> {
+    let mut out = served(engine.config(), decision);
+    if decision.personalized {
+        let facts = engine.request_facts(req, now);
+        for e in engine.request_events(&facts) {
+            out.extend(converted(engine.config(), profile, &e, now));
+        }
+    }
+    out
+}
+
+/// Everything a batch of page events counts (after it was recorded into `profile`).
+pub fn for_events(engine: &Engine, profile: &Profile, events: &[Event], now: Millis) -> Vec<Count> {
+    events
+        .iter()
+        .flat_map(|e| {
+            converted(
+                engine.config(),
+                profile,
+                e,
+                e.at.map_or(now, |t| t.min(now)),
+            )
+        })
+        .collect()
+}
+
+/// How a tally names a visitor: the first 12 bytes of SHA-256 of their id, in hex. Enough to
+/// count each visitor once; the stored counts hold no visitor id.
+pub fn visitor_token(visitor: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(visitor.as_bytes())[..12]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Counters, and per visitor the once-only counts already made.
