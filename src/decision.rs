@@ -57,6 +57,40 @@ impl Decision {
     }
 }
 
+/// A visitor described rather than observed (the editor's preview): the tier and the segments
+/// to decide as, whatever the profile's events say. `None` keeps what the profile gives.
+#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Described {
+    pub tier: Option<String>,
+    pub segments: Option<Vec<String>>,
+}
+
+impl Described {
+    /// Names that the config does not define, as a message naming them.
+    pub fn check(&self, cfg: &Config) -> Result<(), String> {
+        if let Some(t) = &self.tier {
+            if !t.is_empty() && !cfg.intent.tiers.iter().any(|x| &x.name == t) {
+                let known: Vec<&str> = cfg.intent.tiers.iter().map(|x| x.name.as_str()).collect();
+                return Err(format!(
+                    "tier: unknown tier {t:?} (the config has {})",
+                    known.join(", ")
+                ));
+            }
+        }
+        for name in self.segments.iter().flatten() {
+            if !cfg.segments.iter().any(|s| &s.name == name) {
+                let known: Vec<&str> = cfg.segments.iter().map(|s| s.name.as_str()).collect();
+                return Err(format!(
+                    "segments: unknown segment {name:?} (the config has {})",
+                    known.join(", ")
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// How much an explanation says.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Detail {
@@ -77,9 +111,20 @@ pub fn decide(
     signals: &Map<String, Value>,
     now: Millis,
     detail: Detail,
+    described: Option<&Described>,
 ) -> Decision {
     let full = detail == Detail::Full;
-    let intent = cfg.intent.evaluate(&profile.intent, now);
+    let mut intent = cfg.intent.evaluate(&profile.intent, now);
+    if let Some(t) = described.and_then(|d| d.tier.as_deref()) {
+        // The tier as described, with a score that reaches it (conditions on the score agree).
+        intent.tier = cfg.intent.tiers.iter().position(|x| x.name == t);
+        intent.tier_name = intent.tier.map(|i| cfg.intent.tiers[i].name.clone());
+        intent.held_by_hysteresis = false;
+        if let Some(i) = intent.tier {
+            intent.score = intent.score.max(cfg.intent.tiers[i].min_score);
+        }
+    }
+    let forced = described.and_then(|d| d.segments.as_ref());
     let holdout = cfg
         .holdout
         .as_ref()
@@ -92,7 +137,16 @@ pub fn decide(
     let mut seg_explain = Vec::with_capacity(cfg.segments.len());
     let mut segments = Vec::new();
     for (i, s) in cfg.segments.iter().enumerate() {
-        let (matched, why) = if full {
+        let (matched, why) = if let Some(list) = forced {
+            let m = list.contains(&s.name);
+            ctx.segments[i].set(if m { 2 } else { 1 });
+            let why = if m {
+                "described as in it"
+            } else {
+                "described as not in it"
+            };
+            (m, why.to_string())
+        } else if full {
             let (m, why) = s.cond.explain(&ctx);
             // Keep the memo consistent with the explanation's verdict.
             ctx.segments[i].set(if m { 2 } else { 1 });

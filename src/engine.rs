@@ -4,7 +4,7 @@
 use crate::catalog::Catalog;
 use crate::config::check::Issues;
 use crate::config::Config;
-use crate::decision::{decide, Detail};
+use crate::decision::{decide, Described, Detail};
 use crate::events::{page_view, Event};
 use crate::record::record;
 use crate::request::RequestFacts;
@@ -157,6 +157,7 @@ impl Engine {
             signals,
             now,
             detail,
+            None,
         );
         self.record_served(profile, &d, now);
         d
@@ -230,7 +231,45 @@ impl Engine {
             signals,
             now,
             detail,
+            None,
         )
+    }
+
+    /// The editor's preview: the full decision for a visitor described by a tier and segments
+    /// (either may be left to the profile), after the request's own events are recorded into a
+    /// copy of the profile, as the page would record them. Pure; consent is taken as given.
+    /// Fails when the description names a tier or segment the config does not have.
+    pub fn preview(
+        &self,
+        profile: &Profile,
+        req: &RequestInfo,
+        signals: &Signals,
+        now: Millis,
+        described: &Described,
+    ) -> Result<Decision, String> {
+        described.check(&self.config)?;
+        let mut profile = profile.clone();
+        let facts = self.request_facts(req, now);
+        for e in self.request_events(&facts) {
+            record(
+                &self.config,
+                &self.catalog,
+                &mut profile,
+                &e,
+                now,
+                Some(&facts),
+            );
+        }
+        Ok(decide(
+            &self.config,
+            &self.catalog,
+            &profile,
+            &facts,
+            signals,
+            now,
+            Detail::Full,
+            Some(described),
+        ))
     }
 
     /// Applies a business signal (`POST /__signpost/signals`): replaces the named signal's data.

@@ -53,7 +53,7 @@ pub mod timezone;
 #[doc(hidden)]
 pub mod testutil;
 
-pub use decision::{Decision, Detail, ExposureRecord};
+pub use decision::{Decision, Described, Detail, ExposureRecord};
 pub use engine::{ConsentState, Engine, EngineError, Signals};
 pub use events::Event;
 pub use explain::Explanation;
