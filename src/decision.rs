@@ -103,6 +103,8 @@ pub enum Detail {
     Full,
 }
 
+// Everything a decision reads, passed as it is rather than bundled for one call site.
+#[allow(clippy::too_many_arguments)]
 pub fn decide(
     cfg: &Config,
     catalog: &Catalog,
