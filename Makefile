@@ -27,8 +27,10 @@ WASM_TARGET := wasm32-unknown-unknown
 # Honour a CARGO_TARGET_DIR set by the caller (shared build caches).
 SDK_WASM := $(or $(CARGO_TARGET_DIR),target)/$(WASM_TARGET)/sdk/signpost_wasm.wasm
 SDK_OUT := sdk-js/dist
+EDITOR_WASM := $(or $(CARGO_TARGET_DIR),target)/$(WASM_TARGET)/editor/signpost_wasm.wasm
+EDITOR_OUT := $(SDK_OUT)/editor
 
-.PHONY: help setup dev test bench worker sdk demo seed test-rust test-wasm test-node lint clean
+.PHONY: help setup dev test bench worker editor sdk demo seed test-rust test-wasm test-node lint clean
 
 help:
 	@echo "make dev    build everything, seed local KV, serve the demo at http://127.0.0.1:8787"
@@ -71,24 +73,41 @@ worker: .tools/rust .tools/npm
 	cd worker && $(CARGO_BIN)/worker-build --release
 	$(WASM_OPT_BIN) $(WORKER_WASM_FEATURES) --strip-debug --strip-producers $(WORKER_WASM) -o $(WORKER_WASM)
 
+# The config editor's validation: signpost-wasm with feature `editor` (the visitor SDK's build
+# stays without it), loaded by the editor page (/__signpost/admin) from /sdk/editor/, next to
+# the SDK on the site, so it adds nothing to the Worker's bundle.
+editor: .tools/rust .tools/npm
+	cargo build --profile editor --target $(WASM_TARGET) -p signpost-wasm --features editor
+	$(WASM_BINDGEN_BIN) --target web --no-typescript --out-dir $(EDITOR_OUT) --out-name editor $(EDITOR_WASM)
+	$(WASM_OPT_BIN) -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int $(EDITOR_OUT)/editor_bg.wasm -o $(EDITOR_OUT)/editor_bg.wasm
+
 # The demo store's pages (generated from the catalog) into demo-site/public.
 demo:
 	node demo-site/build.mjs
 
 # The browser SDK: the core in wasm (cargo profile `sdk`: sized, not fast) plus the JS around
-# it (minified), copied into the demo's assets; prints the size report.
-sdk: .tools/rust .tools/npm demo
+# it (minified), copied into the demo's assets; prints the size report. The editor's wasm goes
+# to the demo's /sdk/editor/.
+sdk: .tools/rust .tools/npm demo editor
 	cargo build --profile sdk --target $(WASM_TARGET) -p signpost-wasm
 	$(WASM_BINDGEN_BIN) --target web --out-dir $(SDK_OUT) $(SDK_WASM)
 	$(WASM_OPT_BIN) -Oz --converge --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int $(SDK_OUT)/signpost_wasm_bg.wasm -o $(SDK_OUT)/signpost_wasm_bg.wasm
 	node sdk-js/build.mjs
+	mkdir -p demo-site/public/sdk/editor && cp $(EDITOR_OUT)/editor.js $(EDITOR_OUT)/editor_bg.wasm demo-site/public/sdk/editor/
 
 # Local KV gets the demo's config and catalog (wrangler's local state in .wrangler/state).
 seed: .tools/npm
 	node scripts/seed-kv.mjs
 
+# Local secrets for wrangler dev (it reads .dev.vars): a random session key and admin token,
+# made once and kept (git-ignored).
+.dev.vars:
+	@node -e 'const r = () => require("crypto").randomBytes(24).toString("hex"); require("fs").writeFileSync(".dev.vars", `SIGNPOST_SECRET=$${r()}\nSIGNPOST_ADMIN_TOKEN=$${r()}\n`, { mode: 0o600 })'
+	@echo "made .dev.vars (SIGNPOST_SECRET, SIGNPOST_ADMIN_TOKEN)"
+
 # wrangler builds the Worker itself (wrangler.toml [build]) and rebuilds it on change.
-dev: setup sdk seed
+dev: setup sdk seed .dev.vars
+	@echo "editor: http://127.0.0.1:8787/__signpost/admin  admin token: SIGNPOST_ADMIN_TOKEN in $(CURDIR)/.dev.vars"
 	$(NODE_BIN)/wrangler dev --ip 127.0.0.1 --port 8787 --inspector-ip 127.0.0.1 --show-interactive-dev-session=false
 
 ## Tests ----------------------------------------------------------------------------------

@@ -5,6 +5,26 @@
 // marked `x-signpost: bypass; reason=panic`. (`pass_through_on_exception`, set by the Worker,
 // does the same on a route in front of a real origin; the demo's assets have no origin behind.)
 import Signpost from "./build/index.js";
+// The config editor's page (`/__signpost/admin`, a Text module bundled with the Worker, so a
+// deployment without the demo's assets has it too). It does nothing without the admin token:
+// every API call it makes (`/__signpost/admin/...`, in Rust) needs it. Its wasm (the core's
+// validation, `make editor`) comes from the site's /sdk/editor/, next to the SDK.
+import adminPage from "./admin/index.html";
+
+function adminFile(request) {
+  if (request.method !== "GET" && request.method !== "HEAD") return null;
+  if (new URL(request.url).pathname !== "/__signpost/admin") return null;
+  return new Response(request.method === "HEAD" ? null : adminPage, {
+    headers: {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-store",
+      "x-content-type-options": "nosniff",
+      "x-frame-options": "DENY",
+      "referrer-policy": "no-referrer",
+      "content-security-policy": "frame-ancestors 'none'",
+    },
+  });
+}
 
 // A trap inside an async task does not reject the handler's promise: it surfaces as an
 // uncaught error event, and the request would wait forever. Every request in flight waits on
@@ -16,6 +36,8 @@ addEventListener("error", (event) => {
 
 export default {
   async fetch(request, env, ctx) {
+    const admin = adminFile(request);
+    if (admin) return admin;
     // GET and HEAD have no body to lose; other requests keep a copy for the fallback.
     const spare = request.method === "GET" || request.method === "HEAD" ? request : request.clone();
     let fail;

@@ -74,6 +74,8 @@ export function signpostWorker({ bindings = {}, assets = true } = {}) {
     modulesRules: [
       { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
       { type: "CompiledWasm", include: ["**/*.wasm"] },
+      // As wrangler's default rule: the editor's page as text.
+      { type: "Text", include: ["**/*.html"] },
     ],
     compatibilityDate: "2026-04-01",
     // Like a deployment: a session secret is set (tests may override it).

@@ -1,5 +1,6 @@
 //! The `/__signpost/*` endpoints: events from the page, the public config, the visitor's own
-//! profile, health, and the admin endpoints (explain, signals) behind a bearer token.
+//! profile, health, and the admin endpoints (explain, signals; the editor's in `admin`) behind a
+//! bearer token.
 
 use crate::page::{self, js_err, Visit};
 use crate::{cookies, html_rewriter, store};
@@ -18,6 +19,9 @@ pub async fn handle(
     env: &Env,
     ctx: &Context,
 ) -> Result<web_sys::Response> {
+    if let Some(path) = endpoint.strip_prefix("admin/") {
+        return crate::admin::handle(path, req, env).await;
+    }
     let method = req.method();
     match (endpoint, method) {
         ("events", Method::Post) => events(req, env, ctx).await,
@@ -308,7 +312,7 @@ async fn signals(mut req: Request, env: &Env) -> Result<web_sys::Response> {
 
 /// `Authorization: Bearer <SIGNPOST_ADMIN_TOKEN>`, compared in constant time. With no token
 /// configured, nobody is authorized.
-fn authorized(req: &Request, env: &Env) -> Result<bool> {
+pub(crate) fn authorized(req: &Request, env: &Env) -> Result<bool> {
     let Some(token) = crate::text_binding(env, "SIGNPOST_ADMIN_TOKEN").filter(|t| !t.is_empty())
     else {
         return Ok(false);
@@ -339,18 +343,18 @@ fn text(status: u16, body: &str, content_type: &str) -> Result<web_sys::Response
     web_sys::Response::new_with_opt_str_and_init(Some(body), &init).map_err(js_err)
 }
 
-fn json(status: u16, value: &Value) -> Result<web_sys::Response> {
+pub(crate) fn json(status: u16, value: &Value) -> Result<web_sys::Response> {
     text(status, &value.to_string(), "application/json")
 }
 
-fn error(status: u16, message: &str) -> Result<web_sys::Response> {
+pub(crate) fn error(status: u16, message: &str) -> Result<web_sys::Response> {
     let response = json(status, &json!({ "error": message }))?;
     page::set(&response.headers(), "cache-control", "no-store")?;
     Ok(response)
 }
 
 /// KV or config could not be read: the endpoint says so; pages meanwhile fail open.
-fn unavailable(why: &str) -> Result<web_sys::Response> {
+pub(crate) fn unavailable(why: &str) -> Result<web_sys::Response> {
     worker::console_warn!("signpost: endpoint unavailable: {why}");
     let response = error(503, &format!("storage unavailable: {why}"))?;
     page::set(&response.headers(), "retry-after", "5")?;

@@ -2,6 +2,7 @@
 //! lives in the `signpost` crate; this crate reads KV and cookies, calls the core, and streams
 //! the origin's page through the runtime's HTMLRewriter.
 
+mod admin;
 mod api;
 mod cookies;
 mod html_rewriter;

@@ -185,6 +185,16 @@ async fn load_signals(kv: &KvStore) -> Result<Signals, StoreError> {
         .unwrap_or_default())
 }
 
+/// Makes the next request re-read `config:current` (after a publish or rollback here), so this
+/// isolate serves the new live version at once.
+pub fn invalidate() {
+    CACHE.with_borrow_mut(|c| {
+        if let Some(c) = c.as_mut() {
+            c.checked_at = f64::NEG_INFINITY;
+        }
+    });
+}
+
 /// Replaces the signals in the isolate's cache, so a signal posted here applies at once.
 pub fn set_cached_signals(signals: Signals) {
     CACHE.with_borrow_mut(|c| {

@@ -143,3 +143,46 @@ impl SignpostEngine {
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
+
+/// The editor's checks (feature `editor`, not in the visitor SDK's build).
+#[cfg(feature = "editor")]
+mod editor {
+    use signpost::config::check::Issues;
+    use signpost::{Engine, EngineError};
+    use wasm_bindgen::prelude::*;
+
+    fn issues(list: &Issues, source: &str) -> Vec<serde_json::Value> {
+        list.0
+            .iter()
+            .map(|i| serde_json::json!({ "source": source, "path": i.path, "message": i.message }))
+            .collect()
+    }
+
+    /// Validates a config (with the catalog, when given, as publishing would): JSON
+    /// `{"ok": bool, "issues": [{"source": "config"|"catalog", "path", "message"}]}`; every
+    /// problem at once, each with the path the core names (`offers[3].when.all[1].op`).
+    #[wasm_bindgen]
+    pub fn validate(config: &str, catalog: Option<String>) -> String {
+        let found = match Engine::new(config, catalog.as_deref()) {
+            Ok(_) => Vec::new(),
+            Err(EngineError::Config(i)) => issues(&i, "config"),
+            Err(EngineError::Catalog(i)) => issues(&i, "catalog"),
+        };
+        serde_json::json!({ "ok": found.is_empty(), "issues": found }).to_string()
+    }
+
+    /// What changed from config `old` to `new`, one sentence each in a marketer's words (JSON
+    /// array of strings; empty when either is not JSON).
+    #[wasm_bindgen]
+    pub fn changes(old: &str, new: &str) -> String {
+        let parse = |s: &str| serde_json::from_slice::<serde_json::Value>(s.as_bytes()).ok();
+        let list: Vec<String> = match (parse(old), parse(new)) {
+            (Some(a), Some(b)) => signpost::diff::diff(&a, &b)
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            _ => Vec::new(),
+        };
+        serde_json::Value::from(list).to_string()
+    }
+}
