@@ -679,5 +679,6 @@ mkdirSync(join(OUT, 'css'), { recursive: true });
 mkdirSync(join(OUT, 'js'), { recursive: true });
 copyFileSync(join(HERE, 'src', 'store.css'), join(OUT, 'css', 'store.css'));
 copyFileSync(join(HERE, 'src', 'store.js'), join(OUT, 'js', 'store.js'));
+copyFileSync(join(HERE, 'src', 'journey.js'), join(OUT, 'js', 'journey.js'));
 
 console.log(`demo-site: wrote ${products.length} products in ${categoryIds.length} categories to ${OUT}`);

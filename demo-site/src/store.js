@@ -269,11 +269,48 @@
     if (empty) empty.hidden = shown !== 0;
   }
 
+  // The journey panel (a demo feature, off by default): the "Journey" button or ?sp-panel
+  // (?sp-panel=0 turns it off) loads /js/journey.js, which is no part of the SDK.
+  var PANEL = 'signpost.panel';
+  var panel = null;
+  function panelWanted() {
+    var m = /[?&]sp-panel(?:=([^&]*))?/.exec(location.search);
+    try {
+      if (m) localStorage.setItem(PANEL, m[1] === '0' ? '0' : '1');
+      return localStorage.getItem(PANEL) === '1';
+    } catch (e) { return !!m && m[1] !== '0'; }
+  }
+  function setPanel(on) {
+    try { localStorage.setItem(PANEL, on ? '1' : '0'); } catch (e) { /* private mode: this page only */ }
+    var btn = $('[data-sp-panel-toggle]');
+    if (btn) { btn.setAttribute('aria-pressed', String(on)); btn.hidden = on; }
+    if (on) {
+      panel = panel || import('/js/journey.js');
+      panel.then(function (m) { m.open(); }).catch(function () { /* the store works without it */ });
+    } else if (panel) {
+      panel.then(function (m) { m.close(); });
+    }
+  }
+  function initPanel() {
+    var btn = document.createElement('button');
+    btn.type = 'button';
+    btn.className = 'journey-toggle';
+    btn.setAttribute('data-sp-panel-toggle', '');
+    btn.setAttribute('aria-pressed', 'false');
+    btn.title = 'Watch Signpost personalize this store as you browse';
+    btn.textContent = 'Journey';
+    btn.addEventListener('click', function () { setPanel(true); });
+    document.body.appendChild(btn);
+    window.addEventListener('sp-panel', function (ev) { setPanel(!!ev.detail); });
+    if (panelWanted()) setPanel(true);
+  }
+
   function init() {
     showCount();
     initCart();
     initCheckout();
     initSearch();
+    initPanel();
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
   else init();
