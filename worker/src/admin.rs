@@ -124,8 +124,30 @@ async fn replay(kv: &KvStore, mem: &MemoryKv) -> std::result::Result<(), String>
             .map_err(|e| format!("writing {key} failed: {e}"))?;
     }
     // This isolate serves the new version at once; others within their 30 s refresh.
-    store::invalidate();
+    if !mem.writes.is_empty() {
+        store::invalidate();
+    }
     Ok(())
+}
+
+/// Runs a `signpost::publish` operation over the keys loaded from KV, then writes to KV what it
+/// wrote: its result, or the response saying why not.
+async fn run<T>(
+    kv: &KvStore,
+    op: impl FnOnce(&mut MemoryKv) -> std::result::Result<T, PublishError>,
+) -> Result<std::result::Result<T, web_sys::Response>> {
+    let mut mem = match snapshot(kv).await {
+        Ok(m) => m,
+        Err(e) => return Ok(Err(unavailable(&e)?)),
+    };
+    let out = match op(&mut mem) {
+        Ok(v) => v,
+        Err(e) => return Ok(Err(refused(e)?)),
+    };
+    if let Err(e) = replay(kv, &mem).await {
+        return Ok(Err(unavailable(&e)?));
+    }
+    Ok(Ok(out))
 }
 
 fn refused(e: PublishError) -> Result<web_sys::Response> {
@@ -145,16 +167,11 @@ fn refused(e: PublishError) -> Result<web_sys::Response> {
 
 /// `GET admin/versions`: `{"current": n, "versions": [{"version", "live", "summary"}]}`.
 async fn versions(kv: &KvStore) -> Result<web_sys::Response> {
-    let mut mem = match snapshot(kv).await {
-        Ok(m) => m,
-        Err(e) => return unavailable(&e),
-    };
-    let current = match publish::current_version(&mut mem) {
-        Ok(c) => c,
-        Err(e) => return refused(e),
-    };
-    match publish::versions(&mut mem) {
-        Ok(list) => json(
+    let listed = run(kv, |mem| {
+        Ok((publish::current_version(mem)?, publish::versions(mem)?))
+    });
+    match listed.await? {
+        Ok((current, list)) => json(
             200,
             &json!({
                 "current": current,
@@ -163,7 +180,7 @@ async fn versions(kv: &KvStore) -> Result<web_sys::Response> {
                 })).collect::<Vec<_>>(),
             }),
         ),
-        Err(e) => refused(e),
+        Err(response) => Ok(response),
     }
 }
 
@@ -342,17 +359,10 @@ async fn render(
 /// `POST admin/publish` (body: the config): validated with the catalog in KV, then written as
 /// `config:<n>` and made live. 400 with every problem, and nothing written, when invalid.
 async fn publish_config(kv: &KvStore, config: &str) -> Result<web_sys::Response> {
-    let mut mem = match snapshot(kv).await {
-        Ok(m) => m,
-        Err(e) => return unavailable(&e),
-    };
-    let p = match publish::publish(&mut mem, config, None) {
+    let p = match run(kv, |mem| publish::publish(mem, config, None)).await? {
         Ok(p) => p,
-        Err(e) => return refused(e),
+        Err(response) => return Ok(response),
     };
-    if let Err(e) = replay(kv, &mem).await {
-        return unavailable(&e);
-    }
     json(
         200,
         &json!({
@@ -380,17 +390,10 @@ async fn rollback(req: &mut Request, kv: &KvStore) -> Result<web_sys::Response> 
             Err(e) => return error(400, &format!("body is not JSON: {e}")),
         }
     };
-    let mut mem = match snapshot(kv).await {
-        Ok(m) => m,
-        Err(e) => return unavailable(&e),
-    };
-    let r = match publish::rollback(&mut mem, to) {
+    let r = match run(kv, |mem| publish::rollback(mem, to)).await? {
         Ok(r) => r,
-        Err(e) => return refused(e),
+        Err(response) => return Ok(response),
     };
-    if let Err(e) = replay(kv, &mem).await {
-        return unavailable(&e);
-    }
     json(
         200,
         &json!({
