@@ -10,7 +10,8 @@
 //   4. sizes; 5. KV operations per request.
 // The table goes to stdout and bench/out/results.md (+ results.json).
 //
-// BENCH_QUICK=1 makes every run shorter (a smoke test of the script, not figures to quote).
+// BENCH_QUICK=1 makes every run shorter (a smoke test of the script, not figures to quote);
+// BENCH_ONLY picks parts (see below).
 import { Miniflare } from "miniflare";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -21,6 +22,8 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { root, seedConfig, signpostWorker, startWorker, Visitor, waitFor } from "../tests/node/harness.mjs";
 
 const QUICK = process.env.BENCH_QUICK === "1";
+// BENCH_ONLY=core,sizes,kv,cold,worker runs only those parts (while working on one).
+const ONLY = process.env.BENCH_ONLY?.split(",");
 const ROUNDS = QUICK ? 1 : 3;
 const LOAD_SECONDS = QUICK ? 1 : 4;
 const IDLE_SECONDS = QUICK ? 1 : 3;
@@ -279,22 +282,27 @@ async function coldStart(origin) {
 
 // ---- The core in wasm, and natively (criterion's results) -------------------------------
 
-function timeBatches(fn, { batches = QUICK ? 3 : 7, minMs = QUICK ? 100 : 300 } = {}) {
+/**
+ * Median ms per run of `fn(n)` (which runs the workload n times). Warms up with many short
+ * calls first: V8 runs wasm in its baseline tier until a function is hot, and a long call never
+ * leaves the tier it started in.
+ */
+function timeBatches(fn, { batches = QUICK ? 5 : 15, batchMs = 25, warmMs = QUICK ? 200 : 500 } = {}) {
+  for (const end = performance.now() + warmMs; performance.now() < end; ) fn(1);
   let n = 1;
   for (;;) {
     const t = performance.now();
     fn(n);
-    if (performance.now() - t >= minMs / 4) break;
+    if (performance.now() - t >= batchMs) break;
     n *= 2;
   }
-  n *= 4;
   const per = [];
   for (let b = 0; b < batches; b++) {
     const t = performance.now();
     fn(n);
     per.push((performance.now() - t) / n);
   }
-  return median(per); // ms per run
+  return median(per);
 }
 
 async function wasmCore() {
@@ -412,6 +420,15 @@ function table(r) {
   L.push(`Machine: ${r.machine.cpus} x ${r.machine.model}; load average at start ${r.machine.load}. Node ${process.version}.`);
   L.push(QUICK ? "BENCH_QUICK=1: short runs, figures indicative only." : "");
   L.push("");
+  if (r.throughput) workerTable(r, L, row);
+  if (r.cold) coldTable(r, L, row);
+  if (r.wasm) coreTable(r, L, row);
+  if (r.sizes) sizesTable(r, L, row);
+  if (r.kv) kvTable(r, L, row);
+  return L.join("\n").replace(/\n\n\n+/g, "\n\n");
+}
+
+function workerTable(r, L, row) {
   L.push(`## 1. Worker throughput and latency`);
   L.push(`One workerd (Miniflare), each Worker on its own socket, one local origin; wrk, ${ROUNDS} interleaved rounds,`);
   L.push(`median shown. Load: ${CONNECTIONS} connections x ${LOAD_SECONDS} s; idle: 1 connection x ${IDLE_SECONDS} s. A returning visitor.`);
@@ -436,6 +453,9 @@ function table(r) {
     );
   }
   L.push("");
+}
+
+function coldTable(r, L, row) {
   L.push(`## 2. Cold start (fresh workerd per run, median of ${COLD_RUNS}; corpus page)`);
   L.push("```");
   const w2 = [14, 16, 20, 16];
@@ -444,6 +464,9 @@ function table(r) {
   L.push("```");
   L.push("First response: the new isolate's first request, personalized for Signpost (config read from KV and compiled).");
   L.push("");
+}
+
+function coreTable(r, L, row) {
   L.push("## 3. The core");
   L.push("```");
   const w3 = [46, 12, 12, 16];
@@ -459,6 +482,9 @@ function table(r) {
   L.push("Native: criterion's median (`cargo bench`); wasm: the same workload (bench/wasm, opt-level s like the Worker) under Node.");
   L.push("Rewrite: lol_html, the core's reference rewriter (3 slots, 1 CSS offer, the state), 16 KiB chunks.");
   L.push("");
+}
+
+function sizesTable(r, L, row) {
   L.push("## 4. Sizes (bytes; gzip -9, brotli 11)");
   L.push("```");
   const w4 = [42, 9, 9, 9, 18];
@@ -469,14 +495,16 @@ function table(r) {
   }
   L.push("```");
   L.push("");
+}
+
+function kvTable(r, L, row) {
   L.push("## 5. KV operations per request (warm isolate, demo product page)");
-L.push("Plus, per isolate every 30 s: `config:current` and `signals` (and `config:<n>`, `catalog` when the version changed).");
+  L.push("Plus, per isolate every 30 s: `config:current` and `signals` (and `config:<n>`, `catalog` when the version changed).");
   L.push("```");
   const w5 = [46, 6, 7, 0];
   row(["request", "reads", "writes", ""], w5);
   for (const [label, x] of r.kv) row([label, x.reads, x.writes, `  ${x.ops.join(", ")}`], w5);
   L.push("```");
-  return L.join("\n").replace(/\n\n\n+/g, "\n\n");
 }
 
 // ---- Main -------------------------------------------------------------------------------
@@ -488,17 +516,19 @@ async function main() {
     date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "?", load: loadavg().map((x) => x.toFixed(2)).join(" ") },
   };
+  const steps = [
+    ["core", "the core in wasm", async () => ((results.wasm = await wasmCore()), (results.native = criterionResults()))],
+    ["sizes", "sizes", async () => (results.sizes = allSizes())],
+    ["kv", "KV operations", async () => (results.kv = await kvOperations())],
+    ["cold", "cold start", async () => (results.cold = await coldStart(origin))],
+    ["worker", "throughput (wrk)", async () => (results.throughput = await throughput(origin))],
+  ];
   try {
-    process.stderr.write("bench: the core in wasm\n");
-    results.wasm = await wasmCore();
-    results.native = criterionResults();
-    results.sizes = allSizes();
-    process.stderr.write("bench: KV operations\n");
-    results.kv = await kvOperations();
-    process.stderr.write("bench: cold start\n");
-    results.cold = await coldStart(origin);
-    process.stderr.write("bench: throughput (wrk)\n");
-    results.throughput = await throughput(origin);
+    for (const [key, label, step] of steps) {
+      if (ONLY && !ONLY.includes(key)) continue;
+      process.stderr.write(`bench: ${label}\n`);
+      await step();
+    }
   } finally {
     origin.server.close();
   }
