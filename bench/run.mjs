@@ -18,6 +18,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { createServer } from "node:http";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { root, seedConfig, signpostWorker, startWorker, Visitor, waitFor } from "../tests/node/harness.mjs";
 
@@ -27,13 +28,13 @@ const ONLY = process.env.BENCH_ONLY?.split(",");
 const ROUNDS = QUICK ? 1 : 3;
 const LOAD_SECONDS = QUICK ? 1 : 4;
 const IDLE_SECONDS = QUICK ? 1 : 3;
-const CONNECTIONS = 8;
+export const CONNECTIONS = 8;
 const COLD_RUNS = QUICK ? 1 : 3;
 const TARGET = process.env.CARGO_TARGET_DIR || join(root, "target");
 const BENCH_WASM = join(TARGET, "wasm32-unknown-unknown/release/signpost_bench_wasm.wasm");
 const OUT = join(root, "bench/out");
 const COMPAT = "2026-04-01";
-const WORKERS = ["pass-through", "hand-written", "signpost"];
+export const WORKERS = ["pass-through", "hand-written", "signpost"];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => {
@@ -63,13 +64,13 @@ function corpusPage() {
 }
 
 const PRODUCT = "tent-summit-2p";
-const PAGES = [
+export const PAGES = [
   { name: "corpus (cloudflare.com, 3 slots)", path: "/cloudflare?utm_source=email&utm_campaign=spring-sale", file: "/cloudflare" },
   { name: `demo product (${PRODUCT})`, path: `/products/${PRODUCT}`, file: `/products/${PRODUCT}` },
 ];
 
 /** The local origin: the two pages from memory, as a static site would serve them. */
-async function startOrigin() {
+export async function startOrigin() {
   const productFile = join(root, `demo-site/public/products/${PRODUCT}.html`);
   if (!existsSync(productFile)) throw new Error(`${productFile} is missing: run \`make demo\``);
   const bodies = new Map([
@@ -103,7 +104,7 @@ async function freePort() {
 
 // ---- The three Workers in one workerd ---------------------------------------------------
 
-function workerOptions(kind, origin, port) {
+export function workerOptions(kind, origin, port) {
   const socket = port ? { unsafeDirectSockets: [{ host: "127.0.0.1", port }] } : {};
   if (kind === "signpost") {
     return { ...signpostWorker({ bindings: { ORIGIN: origin }, assets: false }), kvNamespaces: ["SIGNPOST"], ...socket };
@@ -133,7 +134,7 @@ const cookieHeader = (jar) => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
  * A returning visitor comparing tents, the same for all three: Signpost learns it from a page
  * view and events posted as the SDK would; the hand-written Worker gets the equivalent profile.
  */
-async function returningVisitor(base, kv) {
+export async function returningVisitor(base, kv) {
   const jar = new Map();
   keepCookies(jar, await fetch(`${base}/products/${PRODUCT}`).then(async (r) => (await r.arrayBuffer(), r)));
   const at = Date.now();
@@ -177,15 +178,53 @@ function run(cmd, args) {
   });
 }
 
-async function wrk(url, cookie, { connections, seconds }) {
+/** workerd processes started by this process (Miniflare's children). */
+function workerdPids() {
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        return stat.includes("(workerd)") && Number(fields[1]) === process.pid;
+      } catch {
+        return false;
+      }
+    });
+}
+
+/** CPU time (user + system, ms) the given processes have used so far. */
+function cpuMs(pids) {
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      total += (Number(fields[11]) + Number(fields[12])) * tick;
+    } catch {
+      // the process ended
+    }
+  }
+  return total;
+}
+
+/**
+ * wrk against `url`: req/s, p50 and p99 in ms, and the workerd CPU time per request (ms), which
+ * unlike wall-clock figures holds up on a machine other processes are loading.
+ */
+export async function wrk(url, cookie, { connections, seconds, headers = [] }) {
+  const pids = workerdPids();
+  const cpuBefore = cpuMs(pids);
   const out = await run("wrk", [
-    "-t1", `-c${connections}`, `-d${seconds}s`, "--timeout", "5s", "-H", `Cookie: ${cookie}`, "-s", WRK_REPORT, url,
+    "-t1", `-c${connections}`, `-d${seconds}s`, "--timeout", "5s", "-H", `Cookie: ${cookie}`, ...headers.flatMap((h) => ["-H", h]), "-s", WRK_REPORT, url,
   ]);
   const line = out.split("\n").find((l) => l.startsWith("WRK_JSON "));
   if (!line) throw new Error(`wrk printed no report:\n${out}`);
   const r = JSON.parse(line.slice(9));
   if (r.errors > 0 || r.non2xx > 0) throw new Error(`wrk ${url}: ${r.errors} socket errors, ${r.non2xx} non-2xx`);
-  return { rps: r.requests / (r.duration_us / 1e6), p50: r.p50_us / 1000, p99: r.p99_us / 1000 };
+  const cpu = (cpuMs(pids) - cpuBefore) / r.requests;
+  return { rps: r.requests / (r.duration_us / 1e6), p50: r.p50_us / 1000, p99: r.p99_us / 1000, cpu };
 }
 
 async function throughput(origin) {
@@ -229,6 +268,7 @@ async function throughput(origin) {
         const s = samples[`${page.name}|${w}`];
         results[page.name][w] = {
           rps: median(s.load.map((x) => x.rps)),
+          cpu: median(s.load.map((x) => x.cpu)),
           p50: median(s.load.map((x) => x.p50)),
           p99: median(s.load.map((x) => x.p99)),
           idleP50: median(s.idle.map((x) => x.p50)),
@@ -432,14 +472,15 @@ function workerTable(r, L, row) {
   L.push(`## 1. Worker throughput and latency`);
   L.push(`One workerd (Miniflare), each Worker on its own socket, one local origin; wrk, ${ROUNDS} interleaved rounds,`);
   L.push(`median shown. Load: ${CONNECTIONS} connections x ${LOAD_SECONDS} s; idle: 1 connection x ${IDLE_SECONDS} s. A returning visitor.`);
+  L.push("CPU ms: workerd's CPU time per request under load (user + system, all of workerd: Worker, HTMLRewriter, local KV).");
   L.push("```");
-  const w1 = [34, 13, 9, 8, 8, 9, 9, 40];
-  row(["page", "worker", "req/s", "p50 ms", "p99 ms", "idle p50", "idle p99", "what it did"], w1);
+  const w1 = [34, 13, 7, 8, 8, 8, 9, 9, 40];
+  row(["page", "worker", "req/s", "CPU ms", "p50 ms", "p99 ms", "idle p50", "idle p99", "what it did"], w1);
   for (const [page, ws] of Object.entries(r.throughput)) {
     for (const w of WORKERS) {
       const x = ws[w];
       const did = w === "signpost" ? x.check.signpost : x.check.offers.length ? `offers: ${x.check.offers.join(",")}` : "page untouched";
-      row([w === WORKERS[0] ? page : "", w, fmt(x.rps, 0), fmt(x.p50), fmt(x.p99), fmt(x.idleP50), fmt(x.idleP99), did], w1);
+      row([w === WORKERS[0] ? page : "", w, fmt(x.rps, 0), fmt(x.cpu, 3), fmt(x.p50), fmt(x.p99), fmt(x.idleP50), fmt(x.idleP99), did], w1);
     }
   }
   L.push("```");
@@ -447,7 +488,8 @@ function workerTable(r, L, row) {
     const s = ws.signpost;
     L.push(
       `- ${page}: Signpost/pass-through ${fmt(s.rps / ws["pass-through"].rps)}x, ` +
-        `Signpost/hand-written ${fmt(s.rps / ws["hand-written"].rps)}x (budget >= 0.95x); ` +
+        `Signpost/hand-written ${fmt(s.rps / ws["hand-written"].rps)}x (budget >= 0.95x), ` +
+        `by workerd CPU per request ${fmt(ws["hand-written"].cpu / s.cpu)}x; ` +
         `added idle p50 over pass-through ${fmt(s.idleP50 - ws["pass-through"].idleP50, 3)} ms (budget < 0.5 ms), ` +
         `hand-written's ${fmt(ws["hand-written"].idleP50 - ws["pass-through"].idleP50, 3)} ms`,
     );
@@ -540,4 +582,5 @@ async function main() {
   console.log(`\n(written to bench/out/results.md and results.json; ${((Date.now() - started) / 1000).toFixed(0)} s)`);
 }
 
-await main();
+// Run as a script (`node bench/run.mjs`); bench/profile.mjs imports the pieces.
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
