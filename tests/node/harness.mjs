@@ -1,6 +1,8 @@
 // Starts the built Worker in workerd through Miniflare, with local KV and the demo's assets,
 // as `wrangler dev` would, so tests can seed KV and call dispatchFetch.
 import { Miniflare } from "miniflare";
+import http from "node:http";
+import { once } from "node:events";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,6 +36,9 @@ class KvNamespace {
     const mode = await this.env.CTL.op(kind, key);
     if (mode === "throw") throw new Error("KV unavailable (test)");
     if (mode === "hang") await new Promise((r) => setTimeout(r, 3000));
+    // What the runtime throws when a key is written more than once a second, or KV fails.
+    if (mode === "429") throw new Error("KV PUT failed: 429 Too Many Requests");
+    if (mode === "500") throw new Error("KV PUT failed: 500 Internal Server Error");
   }
   async get(key, opts) { await this.op("get", key); return this.env.KV.get(key, opts); }
   async getWithMetadata(key, opts) { await this.op("get", key); return this.env.KV.getWithMetadata(key, opts); }
@@ -47,8 +52,17 @@ const KV_CONTROL = `
 import { WorkerEntrypoint } from "cloudflare:workers";
 let mode = "ok";
 let ops = [];
+// "throw" (every operation), or "put=429,get=hang" (per kind of operation).
+const modeFor = (kind) => {
+  if (!mode.includes("=")) return mode;
+  for (const part of mode.split(",")) {
+    const [k, m] = part.split("=");
+    if (k === kind) return m;
+  }
+  return "ok";
+};
 export default class extends WorkerEntrypoint {
-  op(kind, key) { ops.push(kind + " " + key); return mode; }
+  op(kind, key) { ops.push(kind + " " + key); return modeFor(kind); }
   async fetch(req) {
     const url = new URL(req.url);
     if (url.pathname === "/mode") { mode = url.searchParams.get("m"); return new Response(mode); }
@@ -95,9 +109,11 @@ export function signpostWorker({ bindings = {}, assets = true } = {}) {
 /**
  * A Miniflare running the Worker; `kv` is the SIGNPOST namespace. With `kvControl`, SIGNPOST
  * goes through the counting wrapper: `kvOps()` returns (and clears) the operations seen,
- * `kvMode("ok" | "throw" | "hang")` changes how it answers.
+ * `kvMode("ok" | "throw" | "hang" | "429" | "500")` changes how it answers, for every
+ * operation or per kind (`"put=429"`, `"get=hang,put=500"`). `onLog(line)` gets the runtime's
+ * console output.
  */
-export async function startWorker({ bindings = {}, seed = true, port, kvControl = false, outbound } = {}) {
+export async function startWorker({ bindings = {}, seed = true, port, kvControl = false, outbound, onLog } = {}) {
   const signpost = signpostWorker({ bindings });
   // The origin behind ORIGIN, when a test plays it: a function from Request to Response.
   if (outbound) signpost.outboundService = outbound;
@@ -120,9 +136,16 @@ export async function startWorker({ bindings = {}, seed = true, port, kvControl 
   } else {
     signpost.kvNamespaces = ["SIGNPOST"];
   }
+  // The runtime's stdout and stderr (the Worker's console), line by line, when a test reads them.
+  const stdio = onLog && {
+    handleRuntimeStdio(out, err) {
+      for (const stream of [out, err]) stream.on("data", (d) => String(d).split("\n").filter(Boolean).forEach(onLog));
+    },
+  };
   const mf = new Miniflare({
     workers,
     cf: false,
+    ...stdio,
     ...(port === undefined ? {} : { host: "127.0.0.1", port }),
   });
   const url = await mf.ready;
@@ -131,10 +154,28 @@ export async function startWorker({ bindings = {}, seed = true, port, kvControl 
   const control = async (path) => (await mf.getWorker("kvctl")).fetch(`http://kvctl${path}`);
   const kvOps = async () => (kvControl ? (await control("/ops")).json() : null);
   const kvMode = async (m) => {
-    if (kvControl) await (await control(`/mode?m=${m}`)).text();
+    if (kvControl) await (await control(`/mode?m=${encodeURIComponent(m)}`)).text();
   };
   if (kvControl) await kvOps();
   return { mf, kv, url, kvOps, kvMode };
+}
+
+/**
+ * A real HTTP origin on a local port (Miniflare's outbound service re-labels compressed bodies
+ * and cannot reset a connection). `handler(request)` returns a Response, or a function that
+ * writes to Node's `res` itself. Returns `{ url, close }`.
+ */
+export async function startOrigin(handler) {
+  const server = http.createServer(async (req, res) => {
+    const r = await handler(new Request("http://origin" + req.url, { method: req.method, headers: req.headers }));
+    if (typeof r === "function") return r(res);
+    res.writeHead(r.status, Object.fromEntries(r.headers));
+    for await (const chunk of r.body ?? []) if (!res.write(chunk)) await once(res, "drain");
+    res.end();
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
 }
 
 /** A cookie's value in a response's `Set-Cookie` headers (`""` when it is expired). */

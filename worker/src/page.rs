@@ -135,8 +135,8 @@ pub async fn serve(req: Request, env: &Env, ctx: &Context) -> Result<web_sys::Re
         futures_util::future::join(store::load_profile(&kv, &visitor), origin::fetch(env, &req))
             .await;
     let response = response?;
-    if !is_rewritable_html(&response) {
-        return mark(response, Bypass("not-html"));
+    if let Some(why) = not_rewritable(&response) {
+        return mark(response, why);
     }
     let stored = match stored {
         Ok(p) => p,
@@ -160,7 +160,25 @@ pub async fn serve(req: Request, env: &Env, ctx: &Context) -> Result<web_sys::Re
     let (write, set_cookies) = visit.finish(&mut state, &mut profile, &visitor, new_visitor);
     let elapsed = js_sys::Date::now() - visit.started;
 
-    let response = editable(response)?;
+    // The runtime's rewriter refuses some pages before reading a byte (a charset that is not
+    // ASCII-compatible, or one it does not know): those pass through as they came.
+    // The same JS object (not `Response.clone()`, which would tee the body).
+    let source = Clone::clone(&response);
+    let state_json = client_state(&decision, &live.version).to_string();
+    let rewritten = match html_rewriter::apply(response, &decision.plan, Some(&state_json)) {
+        Ok(r) => r,
+        Err(e) => {
+            let e = format!("{e:?}");
+            worker::console_warn!("signpost: bypass: the rewriter refused the page: {e}");
+            let why = if e.contains("encoding") {
+                "charset"
+            } else {
+                "rewrite"
+            };
+            return mark(source, Bypass(why));
+        }
+    };
+    let response = editable(rewritten)?;
     let headers = response.headers();
     set(&headers, "x-signpost", &personalized_header(&decision))?;
     set(&headers, "cache-control", "private, no-store")?;
@@ -174,9 +192,6 @@ pub async fn serve(req: Request, env: &Env, ctx: &Context) -> Result<web_sys::Re
     for c in set_cookies {
         headers.append("set-cookie", &c).map_err(js_err)?;
     }
-    let state_json = client_state(&decision, &live.version).to_string();
-    let rewritten =
-        html_rewriter::apply(response, &decision.plan, Some(&state_json)).map_err(js_err)?;
     if let Some(body) = write {
         let ttl_s = store::profile_ttl_s(&live.engine);
         ctx.wait_until(async move {
@@ -185,7 +200,7 @@ pub async fn serve(req: Request, env: &Env, ctx: &Context) -> Result<web_sys::Re
             }
         });
     }
-    Ok(rewritten)
+    Ok(response)
 }
 
 /// The origin's response, untouched but for the bypass header.
@@ -218,7 +233,7 @@ fn editable(r: web_sys::Response) -> Result<web_sys::Response> {
 }
 
 /// Only a complete `200 text/html` page is rewritten; everything else passes through.
-fn is_rewritable_html(r: &web_sys::Response) -> bool {
+fn not_rewritable(r: &web_sys::Response) -> Option<Bypass> {
     let html = r
         .headers()
         .get("content-type")
@@ -229,7 +244,7 @@ fn is_rewritable_html(r: &web_sys::Response) -> bool {
                 .to_ascii_lowercase()
                 .starts_with("text/html")
         });
-    r.status() == 200 && html && r.body().is_some()
+    (r.status() != 200 || !html || r.body().is_none()).then_some(Bypass("not-html"))
 }
 
 fn personalized_header(d: &signpost::Decision) -> String {

@@ -19,6 +19,9 @@ const CONFIG_TTL_MS: f64 = 30_000.0;
 const CONFIG_BUDGET_MS: u64 = 150;
 /// Budget of the profile read, which runs concurrently with the origin fetch.
 const PROFILE_BUDGET_MS: u64 = 100;
+/// A config larger than this is refused unread: compiling it would take the request's CPU
+/// budget (the example is 7 KB; a thousand offers stay well under).
+pub const MAX_CONFIG_BYTES: usize = 1024 * 1024;
 
 #[derive(Debug)]
 pub enum StoreError {
@@ -27,6 +30,7 @@ pub enum StoreError {
     NoConfig,
     InvalidConfig(String),
     ProfileTooNew,
+    ProfileTooLarge(usize),
 }
 
 impl StoreError {
@@ -38,6 +42,7 @@ impl StoreError {
             StoreError::NoConfig => "no-config",
             StoreError::InvalidConfig(_) => "invalid-config",
             StoreError::ProfileTooNew => "profile-version",
+            StoreError::ProfileTooLarge(_) => "profile-size",
         }
     }
 }
@@ -50,6 +55,11 @@ impl std::fmt::Display for StoreError {
             StoreError::NoConfig => write!(f, "no config published (config:current is missing)"),
             StoreError::InvalidConfig(e) => write!(f, "invalid config: {e}"),
             StoreError::ProfileTooNew => write!(f, "stored profile is of a newer format"),
+            StoreError::ProfileTooLarge(n) => write!(
+                f,
+                "stored profile is {n} bytes, over the {} a profile can reach",
+                signpost::profile::MAX_PROFILE_BYTES
+            ),
         }
     }
 }
@@ -165,6 +175,12 @@ async fn compile(kv: &KvStore, version: &str, signals: Rc<Signals>) -> Result<Li
     let (config, catalog) =
         futures_util::future::join(kv.get(&key).text(), kv.get("catalog").text()).await;
     let config = config.map_err(kv_err)?.ok_or(StoreError::NoConfig)?;
+    if config.len() > MAX_CONFIG_BYTES {
+        return Err(StoreError::InvalidConfig(format!(
+            "{key} is {} bytes, over the {MAX_CONFIG_BYTES} a config may have",
+            config.len()
+        )));
+    }
     let catalog = catalog.map_err(kv_err)?;
     let engine = Engine::new(&config, catalog.as_deref())
         .map_err(|e| StoreError::InvalidConfig(e.to_string()))?;
@@ -219,7 +235,8 @@ pub async fn save_signals(kv: &KvStore, signals: &Signals) -> Result<(), StoreEr
 }
 
 /// The visitor's stored profile, `None` when there is none. A corrupt one counts as none (it
-/// will be replaced); one of a newer format is an error, so it is never overwritten.
+/// will be replaced); one of a newer format, or larger than any this engine writes, is an
+/// error, so it is never overwritten (nor parsed: that could take the request's CPU budget).
 pub async fn load_profile(kv: &KvStore, visitor: &str) -> Result<Option<Profile>, StoreError> {
     let key = format!("profile:{visitor}");
     let raw = within(PROFILE_BUDGET_MS, async {
@@ -227,11 +244,16 @@ pub async fn load_profile(kv: &KvStore, visitor: &str) -> Result<Option<Profile>
     })
     .await?;
     let Some(raw) = raw else { return Ok(None) };
+    if raw.len() > signpost::profile::MAX_PROFILE_BYTES {
+        return Err(StoreError::ProfileTooLarge(raw.len()));
+    }
     match Profile::from_json(&raw) {
         Ok(p) => Ok(Some(p)),
         Err(signpost::profile::ProfileError::TooNew(_)) => Err(StoreError::ProfileTooNew),
-        Err(e) => {
-            worker::console_warn!("signpost: corrupt profile of {visitor} ignored: {e}");
+        Err(_) => {
+            // Neither the visitor id nor the parser's message (it can quote stored values):
+            // no visitor data in logs.
+            worker::console_warn!("signpost: a corrupt profile was ignored");
             Ok(None)
         }
     }
