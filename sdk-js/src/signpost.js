@@ -110,9 +110,9 @@ export function on(type, fn) {
  *  dropped. Remembered in the consent cookie the edge reads. */
 export function consent(value) {
   init();
-  granted = !!value;
+  granted = !!value && !navigator.globalPrivacyControl; // GPC wins, as at the edge
   if (doc()) {
-    document.cookie = `${opts.consentCookie}=${granted ? "granted" : "denied"}; path=/; max-age=31536000; samesite=lax`;
+    document.cookie = `${opts.consentCookie}=${value ? "granted" : "denied"}; path=/; max-age=31536000; samesite=lax`;
   }
   if (!granted) {
     queue = [];
@@ -141,13 +141,18 @@ export function flush() {
   if (sending || !queue.length || !granted || !opts.endpoint) return Promise.resolve();
   const batch = take();
   sending = new Set(batch.map((e) => e.id));
-  return fetch(`${opts.endpoint}/events`, {
-    method: "POST",
-    keepalive: true,
-    credentials: "same-origin",
-    headers: { "content-type": "application/json" },
-    body: body(batch),
-  })
+  const post = () =>
+    fetch(`${opts.endpoint}/events`, {
+      method: "POST",
+      keepalive: true,
+      credentials: "same-origin",
+      headers: { "content-type": "application/json" },
+      body: body(batch),
+    });
+  // The tabs of a site share the sp_s cookie: two posts in flight at once would each be
+  // answered with a cookie holding only their own events, and the later would drop the other's.
+  // A Web Lock makes the tabs take turns, so each post carries the cookie the last one set.
+  return (navigator.locks ? navigator.locks.request("signpost-events", post) : post())
     .then(async (r) => {
       if (r.status >= 500 || r.status === 408 || r.status === 429) throw new Error(`events: ${r.status}`);
       queue = queue.filter((e) => !sending.has(e.id)); // accepted, refused (4xx) or no consent (204)
@@ -223,10 +228,11 @@ function newId() {
 }
 
 function readConsent() {
+  // Global Privacy Control wins over any cookie or option, as at the edge.
+  if (navigator.globalPrivacyControl) return false;
   if (opts.consent !== undefined) return !!opts.consent;
   const m = document.cookie.match(new RegExp(`(?:^|;\\s*)${opts.consentCookie}=([^;]*)`));
-  if (m) return !/^(denied|0|false|no)$/i.test(m[1]);
-  return !navigator.globalPrivacyControl;
+  return !(m && /^(denied|0|false|no)$/i.test(m[1]));
 }
 
 function emit(type, detail) {
