@@ -30,12 +30,14 @@ SDK_OUT := sdk-js/dist
 EDITOR_WASM := $(or $(CARGO_TARGET_DIR),target)/$(WASM_TARGET)/editor/signpost_wasm.wasm
 EDITOR_OUT := $(SDK_OUT)/editor
 
-.PHONY: help setup dev test bench worker editor sdk demo seed test-rust test-wasm test-node lint clean
+.PHONY: help setup dev test bench worker editor sdk demo seed test-rust test-wasm test-node lint clean fuzz load
 
 help:
 	@echo "make dev    build everything, seed local KV, serve the demo at http://127.0.0.1:8787"
 	@echo "make test   run every test suite (Rust, wasm in Node and Chromium, Worker in workerd)"
 	@echo "make bench  benchmarks: the Worker against the alternatives, the core, sizes (one table)"
+	@echo "make load   wrk at saturation against the Worker on workerd for LOAD_SECONDS (default 180): zero errors, memory flat"
+	@echo "make fuzz   run each fuzz target for FUZZ_SECONDS (default $(FUZZ_SECONDS)) with cargo-fuzz on nightly"
 
 ## Installation (idempotent) ------------------------------------------------------------
 
@@ -151,6 +153,37 @@ bench: setup .tools/wrk worker sdk
 	@if ! command -v wrk >/dev/null; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; fi
 	@touch $@
+
+## Load -----------------------------------------------------------------------------------
+
+# wrk against the built Worker on workerd (Miniflare, local KV, the demo store) at saturation:
+# fails on any error; prints throughput, latency and workerd's memory before, during and after.
+load: .tools/npm .tools/wrk demo
+	@test -f worker/build/index.js || $(MAKE) worker
+	node scripts/load.mjs
+
+## Fuzzing ---------------------------------------------------------------------------------
+
+# cargo-fuzz on nightly over the core: config, events body, sp_s cookie, rewriter. New inputs
+# go to fuzz/corpus/<target> (not committed), the committed seeds are read from
+# fuzz/seeds/<target>; a crash stops the run and leaves its input in fuzz/artifacts/<target>.
+FUZZ_SECONDS ?= 20
+FUZZ_TARGETS := config events cookie rewrite
+
+.tools/cargo-fuzz:
+	@mkdir -p .tools
+	rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+	@if ! cargo fuzz --version >/dev/null 2>&1; then cargo install cargo-fuzz; fi
+	@touch $@
+
+fuzz: .tools/cargo-fuzz
+	cd fuzz && mkdir -p artifacts && for t in $(FUZZ_TARGETS); do \
+	  mkdir -p corpus/$$t; \
+	  echo "== fuzz $$t for $(FUZZ_SECONDS) s (log: fuzz/artifacts/$$t.log)"; \
+	  cargo +nightly fuzz run --sanitizer none $$t corpus/$$t seeds/$$t -- -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=65536 -print_final_stats=1 > artifacts/$$t.log 2>&1 || { tail -n 40 artifacts/$$t.log; exit 1; }; \
+	  grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)' artifacts/$$t.log; \
+	done
 
 clean:
 	rm -rf target worker/build $(SDK_OUT) demo-site/public .wrangler .tools

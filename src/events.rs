@@ -228,6 +228,65 @@ pub fn validate_page_batch(events: &[Event]) -> Result<(), EventError> {
     Ok(())
 }
 
+/// Most bytes of the `url` of a batch from the page.
+pub const MAX_PAGE_URL_BYTES: usize = 2048;
+
+/// What is wrong with the body of `POST /__signpost/events`.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum BodyError {
+    #[error("body is not JSON: {0}")]
+    NotJson(String),
+    #[error("url: missing")]
+    NoUrl,
+    #[error("url: expected a path such as \"/products/x?q=1\"")]
+    BadUrl,
+    #[error("events: missing")]
+    NoEvents,
+    #[error("events: expected an array")]
+    NotAList,
+    #[error("events: {0} events in one batch (at most {MAX_BATCH_EVENTS})")]
+    TooMany(usize),
+    #[error("events[{0}].type: missing or not a string")]
+    NoType(usize),
+    #[error("events[{index}]: {message}")]
+    Event { index: usize, message: String },
+    #[error(transparent)]
+    Invalid(#[from] EventError),
+}
+
+/// Parses and checks the body the SDK posts: `{"url": "/path?q", "events": [...]}`, every
+/// event under [`validate_page_batch`]. The caller bounds the body's size first.
+pub fn parse_page_body(body: &[u8]) -> Result<(String, Vec<Event>), BodyError> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| BodyError::NotJson(e.to_string()))?;
+    let url = match value.get("url") {
+        Some(Value::String(u)) if u.starts_with('/') && u.len() <= MAX_PAGE_URL_BYTES => u.clone(),
+        Some(_) => return Err(BodyError::BadUrl),
+        None => return Err(BodyError::NoUrl),
+    };
+    let list = match value.get("events") {
+        Some(Value::Array(list)) => list,
+        Some(_) => return Err(BodyError::NotAList),
+        None => return Err(BodyError::NoEvents),
+    };
+    if list.len() > MAX_BATCH_EVENTS {
+        return Err(BodyError::TooMany(list.len()));
+    }
+    let mut events = Vec::with_capacity(list.len());
+    for (index, v) in list.iter().enumerate() {
+        if !v.get("type").is_some_and(Value::is_string) {
+            return Err(BodyError::NoType(index));
+        }
+        let e: Event = serde_json::from_value(v.clone()).map_err(|e| BodyError::Event {
+            index,
+            message: e.to_string(),
+        })?;
+        events.push(e);
+    }
+    validate_page_batch(&events)?;
+    Ok((url, events))
+}
+
 fn longest_string(v: &Value) -> usize {
     match v {
         Value::String(s) => s.len(),
@@ -658,5 +717,38 @@ mod tests {
         assert_eq!(e.props["path"], "/a");
         assert_eq!(e.props["utm"]["source"], "email");
         assert_eq!(e.props["query"]["q"], "1");
+    }
+
+    #[test]
+    fn page_body_errors_name_the_field() {
+        let err = |b: &str| parse_page_body(b.as_bytes()).unwrap_err().to_string();
+        assert!(err("nope").starts_with("body is not JSON"));
+        assert_eq!(err(r#"{"events": []}"#), "url: missing");
+        assert!(err(r#"{"url": "https://evil.example/", "events": []}"#)
+            .starts_with("url: expected a path"));
+        assert_eq!(
+            err(r#"{"url": "/", "events": {}}"#),
+            "events: expected an array"
+        );
+        assert_eq!(
+            err(r#"{"url": "/", "events": [1]}"#),
+            "events[0].type: missing or not a string"
+        );
+        assert!(
+            err(r#"{"url": "/", "events": [{"type": "x", "at": []}]}"#).starts_with("events[0]: ")
+        );
+        assert!(err(r#"{"url": "/", "events": [{"type": "Bad Name"}]}"#)
+            .starts_with("events[0].type: "));
+        // A JSON bomb: serde_json's recursion limit, not the stack, stops it.
+        let deep = format!(
+            r#"{{"url": "/", "events": {}{}}}"#,
+            "[".repeat(10_000),
+            "]".repeat(10_000)
+        );
+        assert!(err(&deep).starts_with("body is not JSON"));
+        let (url, events) =
+            parse_page_body(br#"{"url": "/a?b=1", "events": [{"type": "search", "q": "x"}]}"#)
+                .unwrap();
+        assert_eq!((url.as_str(), events.len()), ("/a?b=1", 1));
     }
 }

@@ -5,7 +5,7 @@
 use crate::page::{self, js_err, Visit};
 use crate::{cookies, html_rewriter, store};
 use serde_json::{json, Value};
-use signpost::events::{validate_page_batch, Event, MAX_BATCH_EVENTS};
+use signpost::events::parse_page_body;
 use signpost::session::{client_state, constant_time_eq};
 use signpost::{Engine, Profile};
 use worker::{Context, Env, Method, Request, Result};
@@ -67,9 +67,9 @@ async fn events(mut req: Request, env: &Env, ctx: &Context) -> Result<web_sys::R
     if body.len() > MAX_BODY_BYTES {
         return error(413, "body larger than 32768 bytes");
     }
-    let (url, batch) = match parse_batch(&body) {
+    let (url, batch) = match parse_page_body(&body) {
         Ok(parsed) => parsed,
-        Err(message) => return error(400, &message),
+        Err(e) => return error(400, &e.to_string()),
     };
     let Ok(kv) = env.kv("SIGNPOST") else {
         return unavailable("no KV binding");
@@ -109,39 +109,6 @@ async fn events(mut req: Request, env: &Env, ctx: &Context) -> Result<web_sys::R
         });
     }
     Ok(response)
-}
-
-/// The batch's `url` and events, or a message naming what is wrong.
-fn parse_batch(body: &[u8]) -> std::result::Result<(String, Vec<Event>), String> {
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| format!("body is not JSON: {e}"))?;
-    let url = match value.get("url") {
-        Some(Value::String(u)) if u.starts_with('/') && u.len() <= 2048 => u.clone(),
-        Some(_) => return Err("url: expected a path such as \"/products/x?q=1\"".into()),
-        None => return Err("url: missing".into()),
-    };
-    let list = match value.get("events") {
-        Some(Value::Array(list)) => list,
-        Some(_) => return Err("events: expected an array".into()),
-        None => return Err("events: missing".into()),
-    };
-    if list.len() > MAX_BATCH_EVENTS {
-        return Err(format!(
-            "events: {} events in one batch (at most {MAX_BATCH_EVENTS})",
-            list.len()
-        ));
-    }
-    let mut events = Vec::with_capacity(list.len());
-    for (i, v) in list.iter().enumerate() {
-        if !v.get("type").is_some_and(Value::is_string) {
-            return Err(format!("events[{i}].type: missing or not a string"));
-        }
-        let e: Event =
-            serde_json::from_value(v.clone()).map_err(|e| format!("events[{i}]: {e}"))?;
-        events.push(e);
-    }
-    validate_page_batch(&events).map_err(|e| e.to_string())?;
-    Ok((url, events))
 }
 
 /// `GET /__signpost/config`: what the browser needs to run the same core.

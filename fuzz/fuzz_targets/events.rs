@@ -1,0 +1,24 @@
+//! The events endpoint's body: parse and validate any bytes; a batch that passes is recorded
+//! onto a profile, which then decides, stays within its size bound and round-trips.
+#![no_main]
+
+mod common;
+
+use libfuzzer_sys::fuzz_target;
+use signpost::events::parse_page_body;
+use signpost::{Profile, SessionState};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok((url, events)) = parse_page_body(data) else {
+        return;
+    };
+    let engine = common::engine();
+    let mut profile = Profile::new("fuzz-visitor");
+    let mut state = SessionState::new("fuzz-visitor", common::NOW);
+    state.record_events(engine, &mut profile, &events, common::NOW);
+    // A retry of the same batch, as the SDK sends it.
+    state.record_events(engine, &mut profile, &events, common::NOW + 1);
+    common::decide_and_store(engine, &mut profile, &url);
+    let cookie = state.encode(b"fuzz-secret", common::NOW);
+    assert!(cookie.len() <= signpost::session::MAX_COOKIE_VALUE || state.log.len() <= 1);
+});
