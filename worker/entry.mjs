@@ -26,6 +26,9 @@ function adminFile(request) {
   });
 }
 
+// The measurement tally's Durable Object class (wrangler.toml binds it as SIGNPOST_TALLY).
+export { SiteTally } from "./build/index.js";
+
 // A trap inside an async task does not reject the handler's promise: it surfaces as an
 // uncaught error event, and the request would wait forever. Every request in flight waits on
 // this too (a trap kills the instance for all of them).

@@ -9,6 +9,7 @@
 //! signpost versions [KV target]
 //! signpost rollback [--to <n>] [KV target]
 //! signpost journeys <journeys.json> [--config <config.json>] [--catalog <catalog.json>]
+//! signpost report [--url <worker url>] [--json]
 //! signpost rewrite <page.html> (--plan <plan.json> | --state <state.json>)
 //! signpost simulate --config <config.json> [--catalog <catalog.json>] --url <url>
 //!                   [--at <time>] [--visitor <id>] [--event <json>]... [--events <file>]
@@ -39,6 +40,8 @@ const USAGE: &str = "usage:
   signpost versions [TARGET]
   signpost rollback [--to <version>] [TARGET]
   signpost journeys <journeys.json> [--config <config.json>] [--catalog <catalog.json>]
+  signpost report [--url <worker url, default http://127.0.0.1:8787>] [--json]
+                  (the admin token from SIGNPOST_ADMIN_TOKEN)
   signpost rewrite <page.html> (--plan <plan.json> | --state <state.json>)
   signpost simulate --config <config.json> [--catalog <catalog.json>] --url <url>
                     [--at <RFC 3339 time>] [--visitor <id>] [--event <json>]... [--events <file>]
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
         Some("journeys") => journeys(&args[1..]),
         Some("simulate") => simulate(&args[1..]),
         Some("rewrite") => rewrite(&args[1..]),
+        Some("report") => report(&args[1..]),
         Some("diff") => diff(&args[1..]),
         Some("publish") => publish_config(&args[1..]),
         Some("publish-catalog") => publish_catalog(&args[1..]),
@@ -330,6 +334,51 @@ fn simulate(args: &[String]) -> Result<(), Fail> {
         let json = serde_json::to_string_pretty(&d).map_err(|m| Fail(m.to_string(), 2))?;
         println!("{json}");
     }
+    Ok(())
+}
+
+/// Prints the measurement report of a running Worker (`GET /__signpost/report`), through
+/// curl. The token comes from the environment and reaches curl on stdin, never on a command
+/// line another user could read.
+fn report(args: &[String]) -> Result<(), Fail> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let a = Args::parse(args, &["url"], &["json"])?;
+    if let Some(extra) = a.positional.first() {
+        return Err(usage(format!("unexpected argument \"{extra}\"")));
+    }
+    let token = std::env::var("SIGNPOST_ADMIN_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            usage("report needs the admin token in SIGNPOST_ADMIN_TOKEN (make dev writes it to .dev.vars)")
+        })?;
+    let base = a.one("url").unwrap_or("http://127.0.0.1:8787");
+    let url = format!(
+        "{}/__signpost/report{}",
+        base.trim_end_matches('/'),
+        if a.has("json") { "" } else { "?format=text" }
+    );
+    let mut child = Command::new("curl")
+        .args(["-sS", "--fail-with-body", "-H", "@-", &url])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Fail(format!("cannot run curl: {e}"), 2))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        writeln!(stdin, "Authorization: Bearer {token}")
+            .map_err(|e| Fail(format!("cannot talk to curl: {e}"), 2))?;
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| Fail(format!("curl failed: {e}"), 2))?;
+    let body = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        return Err(Fail(format!("{url}: {}{}", err.trim(), body.trim()), 2));
+    }
+    print!("{body}");
     Ok(())
 }
 

@@ -94,6 +94,8 @@ export function signpostWorker({ bindings = {}, assets = true } = {}) {
     compatibilityDate: "2026-04-01",
     // Like a deployment: a session secret is set (tests may override it).
     bindings: { ORIGIN: "", SIGNPOST_SECRET: SECRET, ...bindings },
+    // The measurement tally, as wrangler.toml binds it.
+    durableObjects: { SIGNPOST_TALLY: "SiteTally" },
   };
   if (assets) {
     signpost.assets = {
@@ -106,6 +108,22 @@ export function signpostWorker({ bindings = {}, assets = true } = {}) {
   return signpost;
 }
 
+// A Workers Analytics Engine dataset that keeps the data points written, for tests to read
+// (GET http://aecap/points on the "aecap" worker).
+const AE_WRAPPER = `
+export default function (env) {
+  return { writeDataPoint(point) { env.CAP.record(JSON.parse(JSON.stringify(point))); } };
+}
+`;
+const AE_CAPTURE = `
+import { WorkerEntrypoint } from "cloudflare:workers";
+const points = [];
+export default class extends WorkerEntrypoint {
+  record(point) { points.push(point); }
+  async fetch() { return Response.json(points); }
+}
+`;
+
 /**
  * A Miniflare running the Worker; `kv` is the SIGNPOST namespace. With `kvControl`, SIGNPOST
  * goes through the counting wrapper: `kvOps()` returns (and clears) the operations seen,
@@ -113,7 +131,7 @@ export function signpostWorker({ bindings = {}, assets = true } = {}) {
  * operation or per kind (`"put=429"`, `"get=hang,put=500"`). `onLog(line)` gets the runtime's
  * console output.
  */
-export async function startWorker({ bindings = {}, seed = true, port, kvControl = false, outbound, onLog } = {}) {
+export async function startWorker({ bindings = {}, seed = true, port, kvControl = false, outbound, onLog, doPersist, analytics = false } = {}) {
   const signpost = signpostWorker({ bindings });
   // The origin behind ORIGIN, when a test plays it: a function from Request to Response.
   if (outbound) signpost.outboundService = outbound;
@@ -142,11 +160,28 @@ export async function startWorker({ bindings = {}, seed = true, port, kvControl 
       for (const stream of [out, err]) stream.on("data", (d) => String(d).split("\n").filter(Boolean).forEach(onLog));
     },
   };
+  if (analytics) {
+    signpost.wrappedBindings = { ...signpost.wrappedBindings, SIGNPOST_ANALYTICS: "aewrap" };
+    workers.push(
+      {
+        name: "aewrap",
+        modules: [{ type: "ESModule", path: "aewrap.mjs", contents: AE_WRAPPER }],
+        serviceBindings: { CAP: "aecap" },
+      },
+      {
+        name: "aecap",
+        modules: [{ type: "ESModule", path: "aecap.mjs", contents: AE_CAPTURE }],
+        compatibilityDate: "2026-04-01",
+      },
+    );
+  }
   const mf = new Miniflare({
     workers,
     cf: false,
     ...stdio,
     ...(port === undefined ? {} : { host: "127.0.0.1", port }),
+    // Durable Object storage on disk (a directory), for tests that inspect what is stored.
+    ...(doPersist ? { durableObjectsPersist: doPersist } : {}),
   });
   const url = await mf.ready;
   const kv = kvControl ? await mf.getKVNamespace("KV", "kvwrap") : await mf.getKVNamespace("SIGNPOST");

@@ -34,8 +34,9 @@ pub async fn handle(
         ),
         ("explain", Method::Get) => explain(req, env).await,
         ("signals", Method::Post) => signals(req, env).await,
+        ("report", Method::Get) => report(req, env).await,
         ("test/rewrite", Method::Post) if crate::test_hooks(env) => rewrite_for_test(req).await,
-        ("events" | "config" | "profile" | "health" | "explain" | "signals", _) => {
+        ("events" | "config" | "profile" | "health" | "explain" | "signals" | "report", _) => {
             error(405, "method not allowed for this endpoint")
         }
         _ => error(404, "no such endpoint"),
@@ -100,14 +101,8 @@ async fn events(mut req: Request, env: &Env, ctx: &Context) -> Result<web_sys::R
     for c in set_cookies {
         headers.append("set-cookie", &c).map_err(js_err)?;
     }
-    if let Some(body) = write {
-        let ttl_s = store::profile_ttl_s(&live.engine);
-        ctx.wait_until(async move {
-            if let Err(e) = store::save_profile(&kv, &visitor, body, ttl_s).await {
-                worker::console_warn!("signpost: profile not saved: {e}");
-            }
-        });
-    }
+    let counts = signpost::measure::for_events(engine, &profile, &batch, visit.now);
+    page::after_response(ctx, env, kv, &live, visitor, write, counts);
     Ok(response)
 }
 
@@ -274,6 +269,43 @@ async fn signals(mut req: Request, env: &Env) -> Result<web_sys::Response> {
     let response = json(200, &json!({ "ok": true, "signals": all }))?;
     // This isolate applies it at once; others within their 30 s config refresh.
     store::set_cached_signals(all);
+    Ok(response)
+}
+
+/// `GET /__signpost/report[?format=text]` (admin): offers, experiments and the holdout, from
+/// the site's tally and the live config.
+async fn report(req: Request, env: &Env) -> Result<web_sys::Response> {
+    if !authorized(&req, env)? {
+        return error(401, "a valid bearer token is required");
+    }
+    let visit = Visit::new(&req, env)?;
+    let Ok(kv) = env.kv("SIGNPOST") else {
+        return unavailable("no KV binding");
+    };
+    let live = match store::live(&kv, visit.now as f64).await {
+        Ok(live) => live,
+        Err(e) => return unavailable(&e.to_string()),
+    };
+    let Some(counts) = crate::tally::counts(env).await? else {
+        return error(
+            404,
+            "measurement is off: bind a Durable Object as SIGNPOST_TALLY (see wrangler.toml)",
+        );
+    };
+    let report = signpost::report::build(live.engine.config(), &counts);
+    let text_wanted = req
+        .url()?
+        .query_pairs()
+        .any(|(k, v)| k == "format" && v == "text");
+    let response = if text_wanted {
+        text(200, &report.to_text(), "text/plain")?
+    } else {
+        json(
+            200,
+            &json!({ "config_version": live.version, "report": report }),
+        )?
+    };
+    page::set(&response.headers(), "cache-control", "no-store")?;
     Ok(response)
 }
 

@@ -9,6 +9,9 @@ mod html_rewriter;
 mod origin;
 mod page;
 mod store;
+mod tally;
+
+pub use tally::SiteTally;
 
 use worker::{event, Context, Env, Method, Request, Response, Result};
 

@@ -192,15 +192,35 @@ pub async fn serve(req: Request, env: &Env, ctx: &Context) -> Result<web_sys::Re
     for c in set_cookies {
         headers.append("set-cookie", &c).map_err(js_err)?;
     }
-    if let Some(body) = write {
-        let ttl_s = store::profile_ttl_s(&live.engine);
-        ctx.wait_until(async move {
+    let counts = signpost::measure::for_page(engine, &profile, &info, &decision, visit.now);
+    after_response(ctx, env, kv, &live, visitor, write, counts);
+    Ok(response)
+}
+
+/// Off the response path (`waitUntil`): the profile write when due, and the request's counts
+/// to the site's tally.
+pub fn after_response(
+    ctx: &Context,
+    env: &Env,
+    kv: worker::kv::KvStore,
+    live: &store::Live,
+    visitor: String,
+    write: Option<String>,
+    counts: Vec<signpost::measure::Count>,
+) {
+    if write.is_none() && counts.is_empty() {
+        return;
+    }
+    let ttl_s = store::profile_ttl_s(&live.engine);
+    let env = env.clone();
+    ctx.wait_until(async move {
+        if let Some(body) = write {
             if let Err(e) = store::save_profile(&kv, &visitor, body, ttl_s).await {
                 worker::console_warn!("signpost: profile not saved: {e}");
             }
-        });
-    }
-    Ok(response)
+        }
+        crate::tally::send(&env, &visitor, counts).await;
+    });
 }
 
 /// The origin's response, untouched but for the bypass header.
