@@ -7,12 +7,17 @@ import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startWorker } from "../tests/node/harness.mjs";
+import { Miniflare } from "miniflare";
+import { startWorker, signpostWorker } from "../tests/node/harness.mjs";
 
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 180);
 const WARMUP = Number(process.env.LOAD_WARMUP ?? 20);
 const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 8);
 const PORT = Number(process.env.LOAD_PORT ?? 8797);
+// Baselines to compare memory with: LOAD_GPC=1 sends Sec-GPC: 1 (Signpost passes every page
+// through untouched); LOAD_BASELINE=1 runs a plain JS Worker serving the same assets instead.
+const BASELINE = process.env.LOAD_BASELINE === "1";
+const GPC = process.env.LOAD_GPC === "1" || BASELINE;
 
 /** Resident memory (MB) of the workerd process Miniflare runs (a child of this one). */
 function workerdRssMb() {
@@ -40,11 +45,11 @@ function init(args) math.randomseed(os.time() * 100 + id) end
 function request()
   local vid = string.format("%032x", math.random(1, 200))
   local path = paths[math.random(#paths)]
-  return wrk.format("GET", path, { ["Cookie"] = "sp_vid=" .. vid })
+  return wrk.format("GET", path, { ["Cookie"] = "sp_vid=" .. vid${GPC ? ', ["Sec-GPC"] = "1"' : ""} })
 end
 function response(status, headers, body)
   local sp = headers["x-signpost"] or headers["X-Signpost"] or ""
-  if status ~= 200 or sp:sub(1, 12) ~= "personalized" then
+  if status ~= 200 or ${BASELINE ? "false" : `sp:sub(1, ${GPC ? 6 : 12}) ~= "${GPC ? "bypass" : "personalized"}"`} then
     bad = bad + 1
     if bad <= 3 then io.stderr:write("unexpected: " .. status .. " " .. sp .. "\\n") end
   end
@@ -67,7 +72,18 @@ function wrk(seconds, script) {
   });
 }
 
-const w = await startWorker({ port: PORT, bindings: { SIGNPOST_SECRET: "load-test-secret" } });
+async function baseline() {
+  const { scriptPath, modulesRoot, modulesRules, ...worker } = signpostWorker();
+  const mf = new Miniflare({
+    workers: [{ ...worker, script: "export default { fetch: (request, env) => env.ASSETS.fetch(request) };" }],
+    cf: false,
+    host: "127.0.0.1",
+    port: PORT,
+  });
+  await mf.ready;
+  return { mf };
+}
+const w = BASELINE ? await baseline() : await startWorker({ port: PORT, bindings: { SIGNPOST_SECRET: "load-test-secret" } });
 const dir = mkdtempSync(join(tmpdir(), "signpost-load-"));
 const script = join(dir, "load.lua");
 writeFileSync(script, LUA);
