@@ -141,6 +141,22 @@ impl Engine {
         now: Millis,
         detail: Detail,
     ) -> Decision {
+        let d = self.on_request_unserved(profile, req, signals, now, detail);
+        self.record_served(profile, &d, now);
+        d
+    }
+
+    /// [`Engine::on_request_with`] for a host that may not show the decision (the browser
+    /// when the page was already revealed): records the request's events and decides, but
+    /// counts nothing served; [`Engine::record_served`] does that if it is shown.
+    pub fn on_request_unserved(
+        &self,
+        profile: &mut Profile,
+        req: &RequestInfo,
+        signals: &Signals,
+        now: Millis,
+        detail: Detail,
+    ) -> Decision {
         let consent = self.consent(req);
         if !consent.granted() {
             return Decision::unpersonalized(&profile.id, now, consent.as_str());
@@ -149,7 +165,7 @@ impl Engine {
         for e in self.request_events(&facts) {
             record(&self.config, &self.catalog, profile, &e, now, Some(&facts));
         }
-        let d = decide(
+        decide(
             &self.config,
             &self.catalog,
             profile,
@@ -158,9 +174,7 @@ impl Engine {
             now,
             detail,
             None,
-        );
-        self.record_served(profile, &d, now);
-        d
+        )
     }
 
     /// Counts a served decision: one impression per filled slot, and experiment exposures.

@@ -124,12 +124,14 @@ class Runtime {
     }
   }
 
-  /** Client-only mode: this page view is recorded and decided here, as the edge would. */
-  clientOnly() {
-    const out = JSON.parse(this.engine.on_request(this.visitor, this.profile, this.request(), undefined, Date.now()));
+  /** Client-only mode: this page view is recorded and decided here, as the edge would. With
+   *  `apply` false (the slots were already revealed) the decision is not shown, so nothing is
+   *  counted as served. */
+  clientOnly(apply) {
+    const out = JSON.parse(this.engine.on_request(this.visitor, this.profile, this.request(), undefined, Date.now(), apply));
     this.profile = JSON.stringify(out.profile);
     this.save();
-    this.show(out.decision, "page");
+    if (apply) this.show(out.decision, "page");
     return out.decision;
   }
 }

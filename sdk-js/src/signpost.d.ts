@@ -57,7 +57,11 @@ export interface InitOptions {
   autoTrack?: boolean;
   /** Decide in the page after events, and client-only mode (default true). */
   personalize?: boolean;
-  /** Client-only mode: longest time slots stay hidden, in ms (default 100). */
+  /** Client-only mode (a page not behind the Worker): the longest time slots stay hidden while
+   *  the page decides, in ms (default 100). Once they are revealed with the page's own content,
+   *  a decision that arrives later is not applied (content never changes under the visitor's
+   *  eyes; the page view is still recorded, with no impression); the next navigation or event
+   *  decides again and applies. */
   hideMs?: number;
   /** Consent cookie name, as in the config's `consent.cookie` (default "sp_consent"). */
   consentCookie?: string;

@@ -267,14 +267,20 @@ function load() {
 }
 
 // Client-only mode: no edge decision. Slots stay hidden until the page's own decision is
-// applied, never longer than hideMs: after that the page's content shows as it is.
+// applied, never longer than hideMs: after that the page's content shows as it is, and a
+// decision that comes later is not applied (content must not change under the visitor's eyes):
+// the page view is still recorded, and the next navigation or event decides and applies.
 function clientOnly(d) {
   const style = d.createElement("style");
   style.textContent = "[data-sp-slot]{visibility:hidden!important}";
   d.head.append(style);
-  const show = () => style.remove();
+  let shown = false;
+  const show = () => {
+    shown = true;
+    style.remove();
+  };
   setTimeout(show, opts.hideMs);
-  load().then((rt) => rt.clientOnly()).finally(show).catch(() => {});
+  load().then((rt) => rt.clientOnly(!shown)).finally(show).catch(() => {});
 }
 
 // ---- auto-tracking ------------------------------------------------------------------------

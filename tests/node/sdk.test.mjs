@@ -278,3 +278,63 @@ test("client-only mode never hides a slot for more than 100 ms", async () => {
   assert.ok(["hidden", "visible"].includes(hidden));
   await close();
 });
+
+test("client-only mode: a decision later than the cap is not applied; the next navigation applies it", async () => {
+  let configCalls = 0;
+  const { p, close } = await open({
+    pages: { "/landing": page(STORE) },
+    path: "/landing?name=Ada",
+    api: ({ path }) =>
+      path === "/__signpost/config"
+        ? { status: 200, json: clientConfig(), delay: ++configCalls === 1 ? 400 : 0 }
+        : { status: 404 },
+  });
+  // The runtime decided (the wasm is up and the page view is stored) after the slots showed.
+  await p.waitForFunction(() => /^ready /.test(document.documentElement.dataset.signpost ?? "") && localStorage.getItem("signpost.profile"));
+  await p.waitForTimeout(100);
+  assert.equal(await p.textContent("[data-sp-slot=banner]"), "Free returns", "the page's content stays");
+  assert.equal(await p.getAttribute("[data-sp-slot=banner]", "data-sp-offer"), null);
+  assert.equal(await p.evaluate(() => window.sp.decision()), null, "no decision was applied");
+  const profile = JSON.parse(await p.evaluate(() => localStorage.getItem("signpost.profile")));
+  assert.equal(profile.pv, 1, "the page view is recorded");
+  assert.equal(profile.im, undefined, "nothing shown, no impression counted");
+  // The next page load decides in time (a cap this busy test machine always meets) and applies.
+  await p.addInitScript(() => (window.SP_OPTIONS = { hideMs: 5000 }));
+  await p.reload();
+  await p.waitForSelector("[data-sp-slot=banner][data-sp-offer=welcome-page]", { timeout: 5000 });
+  assert.equal(await p.textContent("[data-sp-slot=banner]"), "Welcome, Ada!");
+  const after = JSON.parse(await p.evaluate(() => localStorage.getItem("signpost.profile")));
+  assert.equal(after.pv, 2);
+  assert.equal(after.im?.[0]?.o, "welcome-page");
+  await close();
+});
+
+test("a local decision that no longer fills a slot restores the page's own content", async () => {
+  const config = {
+    version: "1",
+    config: {
+      version: 1,
+      offers: [{ id: "cart-nudge", slot: "banner", when: { fact: "profile.cart.items", op: "gt", value: 0 },
+        content: "<b>{{profile.cart.items}}</b> in your cart" }],
+    },
+    catalog: JSON.parse(exampleCatalog()),
+  };
+  const { p, errors, close } = await open({
+    pages: { "/": page(STORE, EDGE) },
+    options: { flushMs: 60_000 },
+    api: ({ path }) => (path === "/__signpost/config" ? { status: 200, json: config } : { status: 204 }),
+  });
+  await p.evaluate(() => window.sp.decide());
+  await p.click("button");
+  await p.waitForSelector("[data-sp-slot=banner][data-sp-offer=cart-nudge]", { timeout: 2000 });
+  assert.equal(await p.innerHTML("[data-sp-slot=banner]"), "<b>1</b> in your cart");
+  await p.evaluate(() => window.sp.track("remove_from_cart", { product_id: "tent-basecamp-4p" }));
+  await p.waitForSelector("[data-sp-slot=banner]:not([data-sp-offer])", { timeout: 2000 });
+  assert.equal(await p.innerHTML("[data-sp-slot=banner]"), "Free returns");
+  assert.deepEqual((await p.evaluate(() => window.sp.decision())).plan, { slots: [] });
+  // And filled again by the next add to cart.
+  await p.click("button");
+  await p.waitForSelector("[data-sp-slot=banner][data-sp-offer=cart-nudge]", { timeout: 2000 });
+  assert.deepEqual(errors, []);
+  await close();
+});

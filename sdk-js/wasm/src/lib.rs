@@ -9,7 +9,7 @@
 //! All JSON is read with `serde_json::from_slice`, as the core does: `from_str` would be a
 //! second copy of the whole JSON reader in the wasm (it is generic over its input).
 
-use signpost::{Engine, Event, Profile, RequestInfo, Signals};
+use signpost::{Detail, Engine, Event, Profile, RequestInfo, Signals};
 use wasm_bindgen::prelude::*;
 
 /// A compiled config and catalog, ready to decide. Built once per config version.
@@ -114,7 +114,8 @@ impl SignpostEngine {
     }
 
     /// A page request decided in the page (client-only mode), as the edge does it: records the
-    /// request's `page_view` and `track` events, decides, counts what is served. Returns
+    /// request's `page_view` and `track` events, decides, counts what is served. With `served`
+    /// false (the page will not show this decision) nothing is counted as served. Returns
     /// `{"profile": <profile>, "decision": <decision>}` as JSON.
     pub fn on_request(
         &self,
@@ -123,13 +124,18 @@ impl SignpostEngine {
         request: &str,
         signals: Option<String>,
         now_ms: f64,
+        served: Option<bool>,
     ) -> Result<String, JsError> {
         let mut profile = profile_of(visitor, profile)?;
         let req = request_of(request)?;
         let signals = signals_of(signals)?;
-        let decision = self
-            .engine
-            .on_request(&mut profile, &req, &signals, millis(now_ms)?);
+        let now = millis(now_ms)?;
+        let decision =
+            self.engine
+                .on_request_unserved(&mut profile, &req, &signals, now, Detail::Brief);
+        if served != Some(false) {
+            self.engine.record_served(&mut profile, &decision, now);
+        }
         Ok(format!(
             r#"{{"profile":{},"decision":{}}}"#,
             profile.to_json(),

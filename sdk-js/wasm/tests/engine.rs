@@ -91,8 +91,15 @@ fn funnel_reaches_ready_to_buy_after_add_to_cart() {
     let mut last = Value::Null;
     for (i, url) in pages.iter().enumerate() {
         let out = parse(
-            &e.on_request("funnel-000", &profile, url, None, NOW + i as f64 * MIN)
-                .unwrap(),
+            &e.on_request(
+                "funnel-000",
+                &profile,
+                url,
+                None,
+                NOW + i as f64 * MIN,
+                None,
+            )
+            .unwrap(),
         );
         profile = out["profile"].to_string();
         last = out["decision"].clone();
@@ -121,7 +128,49 @@ fn funnel_reaches_ready_to_buy_after_add_to_cart() {
 fn consent_cookie_in_the_request_stops_personalization() {
     let e = engine();
     let req = json!({"url": "/compare", "headers": [["cookie", "sp_consent=denied"]]}).to_string();
-    let out = parse(&e.on_request("v", "", &req, None, NOW).unwrap());
+    let out = parse(&e.on_request("v", "", &req, None, NOW, None).unwrap());
     assert_eq!(out["decision"]["personalized"], json!(false));
     assert_eq!(out["profile"]["pv"], json!(0));
+}
+
+#[wasm_bindgen_test]
+fn a_request_not_served_records_the_page_view_but_no_impression() {
+    let e = engine();
+    let mut profile = String::new();
+    for (i, url) in ["/products/tent-summit-2p", "/products/tent-basecamp-4p"]
+        .iter()
+        .enumerate()
+    {
+        let out = parse(
+            &e.on_request("v", &profile, url, None, NOW + i as f64 * MIN, None)
+                .unwrap(),
+        );
+        profile = out["profile"].to_string();
+    }
+    let at = NOW + 2.0 * MIN;
+    let shown = parse(
+        &e.on_request("v", &profile, "/compare", None, at, None)
+            .unwrap(),
+    );
+    let hidden = parse(
+        &e.on_request("v", &profile, "/compare", None, at, Some(false))
+            .unwrap(),
+    );
+    assert_eq!(
+        slot(&shown["decision"], "hero").as_deref(),
+        Some("compare-help")
+    );
+    assert_eq!(shown["decision"]["plan"], hidden["decision"]["plan"]);
+    assert_eq!(
+        hidden["profile"]["pv"],
+        json!(3),
+        "the page view is recorded"
+    );
+    let offers = |p: &Value| -> Vec<Value> {
+        p["im"]
+            .as_array()
+            .map_or(vec![], |a| a.iter().map(|i| i["o"].clone()).collect())
+    };
+    assert!(offers(&shown["profile"]).contains(&json!("compare-help")));
+    assert!(!offers(&hidden["profile"]).contains(&json!("compare-help")));
 }
