@@ -30,35 +30,71 @@ pub const MAX_EVENT_BYTES: usize = 4096;
 /// One event, in the SDK's wire shape: `{"type": "add_to_cart", "product_id": "x", ...}`.
 /// `at` (ms since the epoch, or an RFC 3339 string) defaults to the time of recording; `id`
 /// lets a retried batch be recognised.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Event {
     #[serde(rename = "type")]
     pub kind: String,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "de_at"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub at: Option<Millis>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     #[serde(flatten)]
     pub props: Map<String, Value>,
 }
 
-fn de_at<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Millis>, D::Error> {
-    match Option::<Value>::deserialize(d)? {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n
-            .as_f64()
-            .map(|f| Some(f as Millis))
-            .ok_or_else(|| serde::de::Error::custom("\"at\" is not a time")),
-        Some(Value::String(s)) => parse_timestamp(&s, None)
-            .map(Some)
-            .map_err(serde::de::Error::custom),
-        Some(_) => Err(serde::de::Error::custom(
-            "\"at\" must be milliseconds since the epoch or an RFC 3339 time",
-        )),
+impl Event {
+    /// An event from its JSON tree: `type` a string, `id` a string or null, `at` milliseconds
+    /// or an RFC 3339 time (or null), every other field a prop. Read by hand rather than
+    /// derived: serde's `flatten` buffers every event through a second deserializer, which
+    /// weighed several KB in the browser's wasm.
+    pub fn from_value(v: Value) -> Result<Event, String> {
+        let Value::Object(mut props) = v else {
+            return Err("an event is a JSON object".into());
+        };
+        let kind = match props.remove("type") {
+            Some(Value::String(s)) => s,
+            Some(_) => return Err("\"type\" must be a string".into()),
+            None => return Err("missing field `type`".into()),
+        };
+        let id = match props.remove("id") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s),
+            Some(_) => return Err("\"id\" must be a string".into()),
+        };
+        let at = match props.remove("at") {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(n)) => Some(n.as_f64().ok_or("\"at\" is not a time")? as Millis),
+            Some(Value::String(s)) => Some(parse_timestamp(&s, None)?),
+            Some(_) => {
+                return Err(
+                    "\"at\" must be milliseconds since the epoch or an RFC 3339 time".into(),
+                )
+            }
+        };
+        Ok(Event {
+            kind,
+            at,
+            id,
+            props,
+        })
+    }
+
+    /// A batch: a JSON array of events, or what is wrong with it (`events[1]: ...`).
+    pub fn batch_from_json(json: &[u8]) -> Result<Vec<Event>, String> {
+        match serde_json::from_slice(json).map_err(|e| format!("events: {e}"))? {
+            Value::Array(a) => a
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| Event::from_value(v).map_err(|e| format!("events[{i}]: {e}")))
+                .collect(),
+            _ => Err("events: expected a JSON array of events".into()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Event::from_value(Value::deserialize(d)?).map_err(serde::de::Error::custom)
     }
 }
 

@@ -37,6 +37,7 @@ pub mod measure;
 pub mod offers;
 pub mod plan;
 pub mod profile;
+mod profile_json;
 pub mod publish;
 pub mod recommend;
 pub mod record;

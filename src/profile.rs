@@ -69,7 +69,7 @@ pub enum ProfileError {
 }
 
 /// A visitor's long-lived state. See the module docs for its size bound and versions.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(remote = "Self")]
 pub struct Profile {
     #[serde(rename = "v")]
@@ -119,7 +119,7 @@ pub struct Profile {
 }
 
 /// The current session. Intent is not reset by a new session, only decayed.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Session {
     #[serde(rename = "b", default)]
     pub started: Millis,
@@ -142,7 +142,7 @@ pub struct Session {
 }
 
 /// Intent accumulators, one per signal id, and the tier last shown (for hysteresis).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IntentState {
     #[serde(rename = "a", default, skip_serializing_if = "Vec::is_empty")]
     pub accs: Vec<Acc>,
@@ -151,7 +151,7 @@ pub struct IntentState {
 }
 
 /// One signal's accumulator: `value` as of `at` (decays from there).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Acc {
     #[serde(rename = "k")]
     pub signal: String,
@@ -160,7 +160,7 @@ pub struct Acc {
     pub at: Millis,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Cart {
     #[serde(rename = "l", default)]
     pub lines: Vec<CartLine>,
@@ -169,7 +169,7 @@ pub struct Cart {
     pub changed: Millis,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CartLine {
     #[serde(rename = "p")]
     pub product: String,
@@ -180,7 +180,7 @@ pub struct CartLine {
     pub price: Option<f64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Viewed {
     #[serde(rename = "p")]
     pub product: String,
@@ -189,14 +189,14 @@ pub struct Viewed {
     pub at: Millis,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Purchased {
     #[serde(rename = "p")]
     pub product: String,
     pub at: Millis,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Orders {
     #[serde(rename = "n", default)]
     pub count: u64,
@@ -209,7 +209,7 @@ pub struct Orders {
     pub recent: Vec<(Millis, f64)>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Affinity {
     #[serde(rename = "c")]
     pub category: String,
@@ -219,7 +219,7 @@ pub struct Affinity {
 }
 
 /// How often an event type happened: exact total, recent timestamps (most recent first).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventStat {
     #[serde(rename = "k")]
     pub kind: String,
@@ -230,7 +230,7 @@ pub struct EventStat {
 }
 
 /// An offer's impressions: lifetime count and recent timestamps (most recent first).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Impression {
     #[serde(rename = "o")]
     pub offer: String,
@@ -241,7 +241,7 @@ pub struct Impression {
 }
 
 /// The first exposure of the visitor to an experiment, and how many since.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Exposure {
     #[serde(rename = "x")]
     pub experiment: String,
@@ -270,17 +270,6 @@ impl<'de> Deserialize<'de> for Profile {
 /// 3 KB of wasm each), so the callers whose tie order matters share this one, `dyn` key and all.
 pub(crate) fn sort_desc_stable(indices: &mut [usize], key: &dyn Fn(usize) -> f64) {
     indices.sort_by(|&a, &b| key(b).total_cmp(&key(a)));
-}
-
-/// A decoding error's message without serde_json's ` at line L column C`: the message says
-/// what is wrong with the profile's layout, as it did when it was decoded from a tree.
-fn without_position(e: &serde_json::Error) -> String {
-    let message = e.to_string();
-    let position = format!(" at line {} column {}", e.line(), e.column());
-    match message.strip_suffix(&position) {
-        Some(m) if e.line() != 0 => m.to_string(),
-        _ => message,
-    }
 }
 
 /// Cuts a string so that it takes at most `max` bytes inside a JSON string (escapes counted),
@@ -354,26 +343,8 @@ impl Profile {
     }
 
     pub fn from_bytes(b: &[u8]) -> Result<Profile, ProfileError> {
-        // One decoder for the current format, straight from the bytes. The tree is only built
-        // to find the version of a profile that did not decode as the current one; a second,
-        // tree-based decoder of every profile type would double their code in the browser wasm.
-        let mut de = serde_json::Deserializer::from_slice(b);
-        let direct = Profile::deserialize(&mut de).and_then(|p| de.end().map(|()| p));
-        let error = match direct {
-            Ok(p) if p.version == FORMAT_VERSION => return Ok(p),
-            Ok(_) => None,
-            Err(e) => Some(e),
-        };
         let v: Value = serde_json::from_slice(b).map_err(|e| ProfileError::Json(e.to_string()))?;
-        match Profile::version_of(&v)? {
-            0 => Ok(Profile::from_v0(&v)),
-            // Valid JSON (the tree parsed), so the typed decoder's error is about the layout.
-            version @ 1 => Err(ProfileError::Malformed {
-                version,
-                message: error.map_or_else(String::new, |e| without_position(&e)),
-            }),
-            n => Err(ProfileError::TooNew(n)),
-        }
+        Profile::from_value(v)
     }
 
     fn version_of(v: &Value) -> Result<u64, ProfileError> {
@@ -386,12 +357,12 @@ impl Profile {
         }
     }
 
-    /// A profile already parsed into a tree (the `Deserialize` impl): the current format goes
-    /// through the same typed decoder as [`Profile::from_bytes`].
+    /// A profile already parsed into a tree, any format version this build reads.
     fn from_value(v: Value) -> Result<Profile, ProfileError> {
         match Profile::version_of(&v)? {
             0 => Ok(Profile::from_v0(&v)),
-            1 => Profile::from_bytes(v.to_string().as_bytes()),
+            version @ 1 => crate::profile_json::read_v1(&v)
+                .map_err(|message| ProfileError::Malformed { version, message }),
             n => Err(ProfileError::TooNew(n)),
         }
     }

@@ -20,6 +20,39 @@ pub struct RequestInfo {
 }
 
 impl RequestInfo {
+    /// The serde form (`{"url", "headers": [[name, value]], "country", "region"}`) read from
+    /// a tree by hand: the browser's wasm already has the tree reader, not this struct's.
+    pub fn from_value(v: &serde_json::Value) -> Result<RequestInfo, String> {
+        use serde_json::Value;
+        let text = |key: &str| match v.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(format!("\"{key}\" must be a string")),
+        };
+        let url = text("url")?.ok_or("missing field `url`")?;
+        let mut headers = Vec::new();
+        match v.get("headers") {
+            None => {}
+            Some(Value::Array(a)) => {
+                for h in a {
+                    match h.as_array().map(Vec::as_slice) {
+                        Some([Value::String(k), Value::String(v)]) => {
+                            headers.push((k.clone(), v.clone()))
+                        }
+                        _ => return Err("\"headers\" holds [name, value] pairs of strings".into()),
+                    }
+                }
+            }
+            Some(_) => return Err("\"headers\" must be an array".into()),
+        }
+        Ok(RequestInfo {
+            url,
+            headers,
+            country: text("country")?,
+            region: text("region")?,
+        })
+    }
+
     pub fn new(url: impl Into<String>) -> RequestInfo {
         RequestInfo {
             url: url.into(),

@@ -39,7 +39,8 @@ fn profile_of(visitor: &str, json: &str) -> Result<Profile, JsError> {
 /// "region"}`), or just a URL (path and query).
 fn request_of(request: &str) -> Result<RequestInfo, JsError> {
     if request.trim_start().starts_with('{') {
-        serde_json::from_slice(request.as_bytes()).map_err(|e| err("request", e))
+        let v = serde_json::from_slice(request.as_bytes()).map_err(|e| err("request", e))?;
+        RequestInfo::from_value(&v).map_err(|e| err("request", e))
     } else {
         Ok(RequestInfo::new(request))
     }
@@ -105,8 +106,7 @@ impl SignpostEngine {
         now_ms: f64,
     ) -> Result<String, JsError> {
         let mut profile = profile_of(visitor, profile)?;
-        let events: Vec<Event> =
-            serde_json::from_slice(events.as_bytes()).map_err(|e| err("events", e))?;
+        let events = Event::batch_from_json(events.as_bytes()).map_err(|e| err("", e))?;
         signpost::events::validate_batch(&events).map_err(|e| err("events", e))?;
         self.engine
             .record_events(&mut profile, &events, millis(now_ms)?);

@@ -1,0 +1,182 @@
+//! Reading the profile's v1 JSON layout from a parsed tree, by hand.
+//!
+//! serde's derived `Deserialize` for the profile's thirteen structs was the largest part of the
+//! browser's wasm (about 45 KB before compression: one copy of the JSON state machine per
+//! struct and field type). The tree is parsed anyway (the config reader needs it), so this walks
+//! it with the rules the derive had: fields with a default may be missing, the others may not,
+//! `null` is only an absent `Option`, integers must be whole and in range, unknown fields are
+//! ignored (a newer build's additions). Errors name the field's path.
+
+use crate::profile::*;
+use serde_json::{Map, Value};
+
+type Res<T> = Result<T, String>;
+
+/// A value of the layout read from JSON at `path` (for messages).
+trait Read: Sized {
+    fn read(v: &Value, path: &str) -> Res<Self>;
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn wrong<T>(path: &str, expected: &str, v: &Value) -> Res<T> {
+    Err(format!("`{path}`: expected {expected}, found {}", kind(v)))
+}
+
+fn at(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn object<'a>(v: &'a Value, path: &str) -> Res<&'a Map<String, Value>> {
+    match v {
+        Value::Object(m) => Ok(m),
+        _ => wrong(path, "an object", v),
+    }
+}
+
+/// A field that must be there.
+fn req<T: Read>(m: &Map<String, Value>, key: &str, path: &str) -> Res<T> {
+    match m.get(key) {
+        Some(v) => T::read(v, &at(path, key)),
+        None => Err(format!("missing field `{}`", at(path, key))),
+    }
+}
+
+/// A field that takes its default when missing.
+fn opt<T: Read + Default>(m: &Map<String, Value>, key: &str, path: &str) -> Res<T> {
+    match m.get(key) {
+        Some(v) => T::read(v, &at(path, key)),
+        None => Ok(T::default()),
+    }
+}
+
+impl Read for u64 {
+    fn read(v: &Value, path: &str) -> Res<u64> {
+        v.as_u64()
+            .map_or_else(|| wrong(path, "a whole number of 0 or more", v), Ok)
+    }
+}
+
+impl Read for u32 {
+    fn read(v: &Value, path: &str) -> Res<u32> {
+        match v.as_u64().map(u32::try_from) {
+            Some(Ok(n)) => Ok(n),
+            _ => wrong(path, "a whole number from 0 to 4294967295", v),
+        }
+    }
+}
+
+impl Read for i64 {
+    fn read(v: &Value, path: &str) -> Res<i64> {
+        v.as_i64()
+            .map_or_else(|| wrong(path, "a whole number", v), Ok)
+    }
+}
+
+impl Read for f64 {
+    fn read(v: &Value, path: &str) -> Res<f64> {
+        v.as_f64().map_or_else(|| wrong(path, "a number", v), Ok)
+    }
+}
+
+impl Read for String {
+    fn read(v: &Value, path: &str) -> Res<String> {
+        match v {
+            Value::String(s) => Ok(s.clone()),
+            _ => wrong(path, "a string", v),
+        }
+    }
+}
+
+impl Read for Map<String, Value> {
+    fn read(v: &Value, path: &str) -> Res<Self> {
+        object(v, path).cloned()
+    }
+}
+
+impl<T: Read> Read for Option<T> {
+    fn read(v: &Value, path: &str) -> Res<Option<T>> {
+        match v {
+            Value::Null => Ok(None),
+            v => T::read(v, path).map(Some),
+        }
+    }
+}
+
+impl<T: Read> Read for Vec<T> {
+    fn read(v: &Value, path: &str) -> Res<Vec<T>> {
+        match v {
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .map(|(i, x)| T::read(x, &format!("{path}[{i}]")))
+                .collect(),
+            _ => wrong(path, "an array", v),
+        }
+    }
+}
+
+impl<A: Read, B: Read> Read for (A, B) {
+    fn read(v: &Value, path: &str) -> Res<(A, B)> {
+        match v {
+            Value::Array(a) if a.len() == 2 => Ok((
+                A::read(&a[0], &format!("{path}[0]"))?,
+                B::read(&a[1], &format!("{path}[1]"))?,
+            )),
+            _ => wrong(path, "an array of 2", v),
+        }
+    }
+}
+
+/// `impl Read` for a struct: each field as `name: req|opt "key"`.
+macro_rules! read_struct {
+    ($t:ty { $($field:ident: $how:ident $key:literal),* $(,)? }) => {
+        impl Read for $t {
+            fn read(v: &Value, path: &str) -> Res<Self> {
+                let m = object(v, path)?;
+                Ok(Self { $($field: $how(m, $key, path)?),* })
+            }
+        }
+    };
+}
+
+read_struct!(Session {
+    started: opt "b", last: opt "l", page_views: opt "pv", events: opt "e",
+    categories: opt "cat", landing_path: opt "lp", utm: opt "utm", referrer: opt "ref",
+});
+read_struct!(IntentState { accs: opt "a", tier: opt "t" });
+read_struct!(Acc { signal: req "k", value: req "x", at: req "at" });
+read_struct!(Cart { lines: opt "l", changed: opt "at" });
+read_struct!(CartLine { product: req "p", quantity: req "q", price: opt "pr" });
+read_struct!(Viewed { product: req "p", count: req "n", at: req "at" });
+read_struct!(Purchased { product: req "p", at: req "at" });
+read_struct!(Orders { count: opt "n", spend: opt "sp", last: opt "l", recent: opt "r" });
+read_struct!(Affinity { category: req "c", score: req "x", at: req "at" });
+read_struct!(EventStat { kind: req "k", total: req "n", recent: opt "r" });
+read_struct!(Impression { offer: req "o", total: req "n", recent: opt "r" });
+read_struct!(Exposure { experiment: req "x", variant: req "var", at: req "at", count: req "n" });
+read_struct!(Profile {
+    version: req "v", id: req "id", created: opt "c", updated: opt "u", rev: opt "r",
+    visits: opt "vis", page_views: opt "pv", session: opt "s", intent: opt "i",
+    traits: opt "t", cart: opt "cart", viewed: opt "vw", purchased: opt "pu", orders: opt "o",
+    affinity: opt "af", events: opt "ev", impressions: opt "im", exposures: opt "ex",
+    seen_ids: opt "ids",
+});
+
+/// A v1 profile from its tree, or what is wrong with it.
+pub(crate) fn read_v1(v: &Value) -> Result<Profile, String> {
+    Profile::read(v, "")
+}
