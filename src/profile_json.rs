@@ -7,6 +7,7 @@
 //! `null` is only an absent `Option`, integers must be whole and in range, unknown fields are
 //! ignored (a newer build's additions). Errors name the field's path.
 
+use crate::config::check::type_name;
 use crate::profile::*;
 use serde_json::{Map, Value};
 
@@ -17,19 +18,11 @@ trait Read: Sized {
     fn read(v: &Value, path: &str) -> Res<Self>;
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 fn wrong<T>(path: &str, expected: &str, v: &Value) -> Res<T> {
-    Err(format!("`{path}`: expected {expected}, found {}", kind(v)))
+    Err(format!(
+        "`{path}`: expected {expected}, found {}",
+        type_name(v)
+    ))
 }
 
 fn at(path: &str, key: &str) -> String {
