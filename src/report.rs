@@ -9,18 +9,18 @@ use crate::config::Config;
 use crate::measure::DEFAULT_HOLDOUT_GOAL;
 use crate::offers::Body;
 use crate::stats::{self, Interval, SampleRatio};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub offers: Vec<OfferReport>,
     pub experiments: Vec<ExperimentReport>,
     pub holdout: Option<HoldoutReport>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OfferReport {
     pub offer: String,
     pub goal: Option<String>,
@@ -37,7 +37,7 @@ pub struct OfferReport {
 }
 
 /// A group of visitors and how many of them converted.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Arm {
     pub visitors: u64,
     pub conversions: u64,
@@ -64,7 +64,7 @@ impl Arm {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VariantReport {
     pub variant: String,
     pub control: bool,
@@ -78,7 +78,7 @@ pub struct VariantReport {
     pub prob_beats_control: Option<f64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ExperimentReport {
     pub experiment: String,
     pub goal: Option<String>,
@@ -88,7 +88,7 @@ pub struct ExperimentReport {
     pub warning: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HoldoutReport {
     pub goal: String,
     pub percent: f64,

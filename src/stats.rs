@@ -14,7 +14,7 @@ pub const Z95: f64 = 1.959_963_984_540_054;
 pub const SRM_P_THRESHOLD: f64 = 0.001;
 
 /// A closed interval.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Interval {
     pub low: f64,
     pub high: f64,
@@ -84,7 +84,7 @@ pub fn prob_beats(control: (u64, u64), variant: (u64, u64)) -> f64 {
 }
 
 /// The result of a sample-ratio check.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SampleRatio {
     pub chi_square: f64,
     pub p_value: f64,
@@ -128,7 +128,8 @@ pub fn chi_square_sf(x: f64, df: f64) -> f64 {
     upper_gamma_regularized(df / 2.0, x / 2.0)
 }
 
-/// ln Γ(x) for x > 0 (Lanczos, g = 7, nine coefficients: about 15 significant digits).
+/// ln Γ(x) for x >= 0.5, all the reports need (Lanczos, g = 7, nine coefficients: about 15
+/// significant digits). No reflection formula below 0.5: it would pull `sin` into every build.
 pub fn ln_gamma(x: f64) -> f64 {
     const G: f64 = 7.0;
     const C: [f64; 9] = [
@@ -142,11 +143,7 @@ pub fn ln_gamma(x: f64) -> f64 {
         9.984_369_578_019_572e-6,
         1.505_632_735_149_311_6e-7,
     ];
-    if x < 0.5 {
-        // Reflection: Γ(x) Γ(1 - x) = π / sin(πx).
-        let pi = std::f64::consts::PI;
-        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
-    }
+    debug_assert!(x >= 0.5, "ln_gamma is used for x >= 0.5 only");
     let x = x - 1.0;
     let mut a = C[0];
     let t = x + G + 0.5;

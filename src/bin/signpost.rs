@@ -354,11 +354,7 @@ fn report(args: &[String]) -> Result<(), Fail> {
             usage("report needs the admin token in SIGNPOST_ADMIN_TOKEN (make dev writes it to .dev.vars)")
         })?;
     let base = a.one("url").unwrap_or("http://127.0.0.1:8787");
-    let url = format!(
-        "{}/__signpost/report{}",
-        base.trim_end_matches('/'),
-        if a.has("json") { "" } else { "?format=text" }
-    );
+    let url = format!("{}/__signpost/report", base.trim_end_matches('/'));
     let mut child = Command::new("curl")
         .args(["-sS", "--fail-with-body", "-H", "@-", &url])
         .stdin(Stdio::piped())
@@ -378,7 +374,18 @@ fn report(args: &[String]) -> Result<(), Fail> {
         let err = String::from_utf8_lossy(&out.stderr);
         return Err(Fail(format!("{url}: {}{}", err.trim(), body.trim()), 2));
     }
-    print!("{body}");
+    if a.has("json") {
+        print!("{body}");
+        return Ok(());
+    }
+    // The Worker sends data; the text is made here, so the Worker's bundle carries no layout.
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        report: signpost::report::Report,
+    }
+    let answer: Answer =
+        serde_json::from_str(&body).map_err(|e| Fail(format!("{url}: not a report: {e}"), 2))?;
+    print!("{}", answer.report.to_text());
     Ok(())
 }
 

@@ -272,8 +272,8 @@ async fn signals(mut req: Request, env: &Env) -> Result<web_sys::Response> {
     Ok(response)
 }
 
-/// `GET /__signpost/report[?format=text]` (admin): offers, experiments and the holdout, from
-/// the site's tally and the live config.
+/// `GET /__signpost/report` (admin): offers, experiments and the holdout, from the site's
+/// tally and the live config, as JSON (`signpost report` prints it as text).
 async fn report(req: Request, env: &Env) -> Result<web_sys::Response> {
     if !authorized(&req, env)? {
         return error(401, "a valid bearer token is required");
@@ -293,18 +293,10 @@ async fn report(req: Request, env: &Env) -> Result<web_sys::Response> {
         );
     };
     let report = signpost::report::build(live.engine.config(), &counts);
-    let text_wanted = req
-        .url()?
-        .query_pairs()
-        .any(|(k, v)| k == "format" && v == "text");
-    let response = if text_wanted {
-        text(200, &report.to_text(), "text/plain")?
-    } else {
-        json(
-            200,
-            &json!({ "config_version": live.version, "report": report }),
-        )?
-    };
+    let response = json(
+        200,
+        &json!({ "config_version": live.version, "report": report }),
+    )?;
     page::set(&response.headers(), "cache-control", "no-store")?;
     Ok(response)
 }

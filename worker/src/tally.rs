@@ -29,7 +29,7 @@ struct Batch {
     counts: Vec<Count>,
 }
 
-#[durable_object]
+#[durable_object(fetch)]
 pub struct SiteTally {
     state: State,
     tally: RefCell<Option<Tally>>,
