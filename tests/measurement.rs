@@ -10,6 +10,7 @@
 
 use signpost::measure::{converted, served, Count, Tally};
 use signpost::report::{build, Report};
+use signpost::testutil::Rng;
 use signpost::{Engine, Event, Profile, RequestInfo, Signals};
 use std::collections::BTreeMap;
 
@@ -39,20 +40,9 @@ fn true_rate(variant: &str) -> f64 {
     }
 }
 
-/// splitmix64: small, fast, reproducible.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn chance(&mut self, p: f64) -> bool {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
-    }
+/// `true` with probability `p`.
+fn chance(rng: &mut Rng, p: f64) -> bool {
+    (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 <= p
 }
 
 fn seed() -> u64 {
@@ -86,7 +76,7 @@ fn simulate(n: usize, lose: impl Fn(&str, &mut Rng) -> bool) -> (Report, Tally, 
         // One to three page loads (reloads and a second tab count once).
         let mut arm = String::new();
         let mut counts: Vec<Count> = Vec::new();
-        for _ in 0..=(rng.next() % 3) {
+        for _ in 0..=(rng.below(3)) {
             let d = engine.on_request(&mut profile, &RequestInfo::new("/"), &Signals::new(), now);
             arm = match (d.holdout, d.exposures.first()) {
                 (true, _) => "holdout".into(),
@@ -101,7 +91,7 @@ fn simulate(n: usize, lose: impl Fn(&str, &mut Rng) -> bool) -> (Report, Tally, 
             *truth.visitors.entry(arm.clone()).or_default() += 1;
             tally.add(&visitor, &counts);
         }
-        if rng.chance(true_rate(&arm)) {
+        if chance(&mut rng, true_rate(&arm)) {
             let purchase = Event::new("purchase").with("order_id", format!("o-{i}"));
             engine.record_event(&mut profile, &purchase, now);
             let counts = converted(engine.config(), &profile, &purchase, now);
@@ -181,7 +171,7 @@ fn the_report_recovers_each_rate_and_counts_each_visitor_once() {
 #[test]
 fn a_skewed_split_is_flagged_as_a_sample_ratio_mismatch() {
     // A fifth of the "price" variant's visitors never reach the counts.
-    let (report, _, _) = simulate(10_000, |arm, rng| arm == "price" && rng.chance(0.2));
+    let (report, _, _) = simulate(10_000, |arm, rng| arm == "price" && chance(rng, 0.2));
     let x = &report.experiments[0];
     let s = x.sample_ratio.unwrap();
     assert!(s.mismatch, "{s:?}");
