@@ -58,7 +58,7 @@ const CSS = `
 .sp-journey h3{margin:0 0 8px;font-size:11px;text-transform:uppercase;letter-spacing:.7px;color:#8ea3b8;font-weight:600}
 .sp-journey .now{display:flex;align-items:baseline;gap:12px}
 .sp-journey .tier{font-size:20px;font-weight:700;color:#fff}
-.sp-journey .score{color:#8fd1b4;font-weight:600}
+.sp-journey .score{color:#8fd1b4;font-weight:600;white-space:nowrap}
 .sp-journey .src{margin-left:auto;color:#8ea3b8;font-size:12px}
 .sp-journey svg{display:block;width:100%;height:86px;margin-top:8px}
 .sp-journey .chips{display:flex;flex-wrap:wrap;gap:6px}
@@ -86,7 +86,8 @@ function chart(list, tiers) {
   const pts = list.slice(-20);
   if (pts.length === 0) return '';
   const w = 330, h = 86, pad = 6;
-  const top = Math.max(12, ...pts.map((p) => p.score), ...tiers.map((t) => t.min_score + 2));
+  // Headroom above the highest point, so the tier labels stay clear of the line.
+  const top = 1.25 * Math.max(10, ...pts.map((p) => p.score), ...tiers.map((t) => t.min_score));
   const x = (i) => pad + (pts.length === 1 ? (w - 2 * pad) / 2 : (i * (w - 2 * pad)) / (pts.length - 1));
   const y = (v) => h - pad - (Math.max(0, v) / top) * (h - 2 * pad);
   const lines = tiers
