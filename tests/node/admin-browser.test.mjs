@@ -65,6 +65,11 @@ test("visitor journey, publish in the editor, next page shows it, rollback resto
   await editor.click("#login-form button");
   await editor.waitForSelector("#verdict.ok");
   assert.match(await editor.textContent("#verdict-text"), /same as live version 1/);
+  // The results next to the config: the visitor above saw the compare hero's experiment.
+  await editor.waitForSelector("#results table");
+  const results = await editor.textContent("#results");
+  assert.match(results, /compare-hero-2026q4 \(goal: purchase\)/);
+  assert.match(results, /ready-free-shipping/);
 
   // A mistake is pointed at its line as it is typed.
   const text = await editor.inputValue("#config");
