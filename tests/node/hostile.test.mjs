@@ -247,9 +247,14 @@ describe("admin endpoints", () => {
     { authorization: ADMIN_TOKEN },
     { cookie: `token=${ADMIN_TOKEN}` },
   ];
+  // Every admin route checks the token before anything else, so unknown admin paths count too.
   const requests = [
     ["GET", "/__signpost/explain?url=/", null],
     ["POST", "/__signpost/signals", JSON.stringify({ name: "evil", data: 1 })],
+    ["GET", "/__signpost/report", null],
+    ["GET", "/__signpost/admin/versions", null],
+    ["POST", "/__signpost/admin/publish", JSON.stringify({ config: {} })],
+    ["POST", "/__signpost/admin/rollback", "{}"],
   ];
 
   test("without the right token: 401, and nothing changes", async () => {
