@@ -503,6 +503,10 @@ fn describe_offer(o: &Value) -> String {
     s
 }
 
+/// An offer field compared as a whole: its name, the aspect a change to it is, and how a
+/// marketer reads its value.
+type WholeField = (&'static str, Aspect, fn(Option<&Value>) -> String);
+
 fn offer_changes(out: &mut Vec<Change>, id: &str, a: &Value, b: &Value) {
     let subject = Subject::Offer(id.to_string());
     let push = |out: &mut Vec<Change>, aspect: Aspect, from: String, to: String| {
@@ -519,68 +523,36 @@ fn offer_changes(out: &mut Vec<Change>, id: &str, a: &Value, b: &Value) {
     if pa != pb {
         push(out, Aspect::Priority, short(pa), short(pb));
     }
-    if a.get("schedule") != b.get("schedule") {
-        push(
-            out,
-            Aspect::Schedule,
-            schedule(a.get("schedule")),
-            schedule(b.get("schedule")),
-        );
-    }
-    if a.get("when") != b.get("when") {
-        push(
-            out,
-            Aspect::Condition,
-            cond_opt(a.get("when")),
-            cond_opt(b.get("when")),
-        );
-    }
-    if a.get("cap") != b.get("cap") {
-        push(out, Aspect::Cap, cap(a.get("cap")), cap(b.get("cap")));
-    }
-    if a.get("content") != b.get("content") {
-        push(
-            out,
-            Aspect::Content,
-            quoted(a.get("content")),
-            quoted(b.get("content")),
-        );
-    }
-    if a.get("experiment") != b.get("experiment") {
-        push(
-            out,
-            Aspect::Experiment,
-            opt(a.get("experiment")),
-            opt(b.get("experiment")),
-        );
-    }
+    // Fields compared as a whole, each with its aspect and how a marketer reads its value, in
+    // the order changes are reported (`variants`, itemised, comes before `recommend`).
+    let fields: [WholeField; 6] = [
+        ("schedule", Aspect::Schedule, schedule),
+        ("when", Aspect::Condition, cond_opt),
+        ("cap", Aspect::Cap, cap),
+        ("content", Aspect::Content, quoted),
+        ("experiment", Aspect::Experiment, opt),
+        ("recommend", Aspect::Recommend, recommend),
+    ];
+    let compare = |out: &mut Vec<Change>, list: &[WholeField]| {
+        for (field, aspect, show) in list {
+            if a.get(field) != b.get(field) {
+                push(out, aspect.clone(), show(a.get(field)), show(b.get(field)));
+            }
+        }
+    };
+    compare(out, &fields[..5]);
     if a.get("variants") != b.get("variants") {
         variants(out, &subject, a.get("variants"), b.get("variants"));
     }
-    if a.get("recommend") != b.get("recommend") {
-        push(
-            out,
-            Aspect::Recommend,
-            recommend(a.get("recommend")),
-            recommend(b.get("recommend")),
-        );
-    }
-    let known = [
-        "id",
-        "slot",
-        "selector",
-        "priority",
-        "schedule",
-        "when",
-        "cap",
-        "content",
-        "experiment",
-        "variants",
-        "recommend",
-    ];
+    compare(out, &fields[5..]);
+    // Fields compared above (or part of the target); any other shows as a plain field change.
+    let known = |k: &str| {
+        ["id", "slot", "selector", "priority", "variants"].contains(&k)
+            || fields.iter().any(|(f, _, _)| *f == k)
+    };
     if let (Some(m), Some(n)) = (a.as_object(), b.as_object()) {
         for k in keys(m, n) {
-            if !known.contains(&k.as_str()) && m.get(&k) != n.get(&k) {
+            if !known(&k) && m.get(&k) != n.get(&k) {
                 push(
                     out,
                     Aspect::Field(k.clone()),
@@ -747,14 +719,7 @@ mod tests {
         diff(a, b).iter().map(Change::to_string).collect()
     }
 
-    fn offer_mut<'a>(v: &'a mut Value, id: &str) -> &'a mut Value {
-        v["offers"]
-            .as_array_mut()
-            .unwrap()
-            .iter_mut()
-            .find(|o| o["id"] == id)
-            .unwrap()
-    }
+    use crate::testutil::offer_mut;
 
     #[test]
     fn identical_configs_have_no_changes() {

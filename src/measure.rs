@@ -148,13 +148,33 @@ pub fn for_page(
     now: Millis,
 ) -> Vec<Count> {
     let mut out = served(engine.config(), decision);
-    if decision.personalized {
+    // The request's events were recorded already; derive them again only when one of them
+    // (a page view, or a `track` rule's event) can be a goal.
+    if decision.personalized && page_events_can_convert(engine.config()) {
         let facts = engine.request_facts(req, now);
         for e in engine.request_events(&facts) {
             out.extend(converted(engine.config(), profile, &e, now));
         }
     }
     out
+}
+
+fn page_events_can_convert(config: &Config) -> bool {
+    let holdout_goal = config
+        .holdout
+        .as_ref()
+        .map(|h| h.goal.as_deref().unwrap_or(DEFAULT_HOLDOUT_GOAL));
+    let goals = config
+        .experiments
+        .iter()
+        .filter_map(|x| x.goal.as_deref())
+        .chain(config.offers.iter().filter_map(|o| o.goal.as_deref()))
+        .chain(holdout_goal);
+    let page_events =
+        std::iter::once("page_view").chain(config.track.iter().map(|t| t.event.as_str()));
+    goals
+        .into_iter()
+        .any(|g| page_events.clone().any(|e| e == g))
 }
 
 /// Everything a batch of page events counts (after it was recorded into `profile`).

@@ -1,4 +1,4 @@
-//! Deterministic randomness for property tests (no external crate).
+//! Helpers shared by tests: deterministic randomness (no external crate), config editing.
 
 /// xorshift64*: small, fast, reproducible from its seed.
 pub struct Rng(pub u64);
@@ -21,4 +21,14 @@ impl Rng {
     pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
         &xs[self.below(xs.len() as u64) as usize]
     }
+}
+
+/// The offer with `id` in a config's JSON, to change it in place.
+pub fn offer_mut<'a>(config: &'a mut serde_json::Value, id: &str) -> &'a mut serde_json::Value {
+    config["offers"]
+        .as_array_mut()
+        .expect("a config with offers")
+        .iter_mut()
+        .find(|o| o["id"] == id)
+        .unwrap_or_else(|| panic!("no offer \"{id}\""))
 }

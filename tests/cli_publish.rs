@@ -3,6 +3,7 @@
 //! directory (offline).
 
 use serde_json::{json, Value};
+use signpost::testutil::offer_mut;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -36,15 +37,6 @@ fn write(dir: &Path, name: &str, v: &Value) -> String {
     let p = dir.join(name);
     std::fs::write(&p, serde_json::to_string_pretty(v).unwrap()).unwrap();
     p.to_string_lossy().into_owned()
-}
-
-fn offer_mut<'a>(v: &'a mut Value, id: &str) -> &'a mut Value {
-    v["offers"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .find(|o| o["id"] == id)
-        .unwrap()
 }
 
 #[test]

@@ -231,3 +231,26 @@ fn clicks_and_offer_goals_count_once_per_visitor() {
     let newsletter = r.offers.iter().find(|o| o.offer == "newsletter").unwrap();
     assert_eq!((newsletter.visitors, newsletter.click_rate), (1, Some(1.0)));
 }
+
+#[test]
+fn a_page_whose_tracked_event_is_a_goal_converts() {
+    let config = r#"{
+      "version": 1,
+      "track": [{"path": "/thank-you", "event": "purchase"}],
+      "offers": [{"id": "hero", "slot": "hero", "goal": "purchase", "content": "Hi"}]
+    }"#;
+    let engine = Engine::new(config, None).unwrap();
+    let mut profile = Profile::new("buyer");
+    let t0: i64 = 1_795_000_000_000;
+    let home = RequestInfo::new("/");
+    let d = engine.on_request(&mut profile, &home, &Signals::new(), t0);
+    let counts = signpost::measure::for_page(&engine, &profile, &home, &d, t0);
+    assert!(counts.iter().all(|c| !c.key.ends_with("/conversions")));
+    let thanks = RequestInfo::new("/thank-you");
+    let d = engine.on_request(&mut profile, &thanks, &Signals::new(), t0 + 60_000);
+    let counts = signpost::measure::for_page(&engine, &profile, &thanks, &d, t0 + 60_000);
+    assert!(
+        counts.iter().any(|c| c.key == "offer/hero/conversions"),
+        "{counts:?}"
+    );
+}
