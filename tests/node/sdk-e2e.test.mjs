@@ -44,7 +44,7 @@ test("add to cart on the demo switches the banner in the page, as the edge then 
 
   const answer = page.waitForResponse((r) => r.url().endsWith("/__signpost/events") && r.request().method() === "POST");
   await page.click('[data-sp-track="add_to_cart"]');
-  await page.waitForSelector("[data-sp-slot=banner][data-sp-offer=ready-free-shipping]", { timeout: 2000 });
+  await page.waitForSelector("[data-sp-slot=banner][data-sp-offer=ready-free-shipping]", { timeout: 10_000 });
   const local = await page.evaluate(() => window.sp.decision());
   assert.equal(local.source, "local");
   assert.equal(local.tier, "ready_to_buy");
