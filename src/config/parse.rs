@@ -5,7 +5,7 @@ use super::{Config, Consent, Segment, CONFIG_VERSION};
 use crate::conditions::{compile as compile_cond, Cond, SegmentNames};
 use crate::events::{check_event_name, compile_track};
 use crate::experiments::{range_ends, Experiment, Holdout};
-use crate::facts::Scope;
+use crate::facts::{format_number, Scope};
 use crate::intent::{IntentModel, Signal, Tier};
 use crate::offers::{Body, Cap, CapWindow, Offer, Schedule, SlotGroup, Target, Variant};
 use crate::profile::MAX_IMPRESSION_TIMES;
@@ -399,7 +399,9 @@ fn compile_intent(ck: &mut Checker, v: &Value) -> IntentModel {
                         &join(&path, "min_score"),
                         format!(
                             "tiers go from lowest to highest: {} is not above {} (tier \"{}\")",
-                            min_score, prev.min_score, prev.name
+                            format_number(min_score),
+                            format_number(prev.min_score),
+                            prev.name
                         ),
                     );
                 } else {

@@ -49,7 +49,12 @@ fn request_of(request: &str) -> Result<RequestInfo, JsError> {
 fn signals_of(signals: Option<String>) -> Result<Signals, JsError> {
     match signals.as_deref().map(str::trim) {
         None | Some("") => Ok(Signals::new()),
-        Some(s) => serde_json::from_slice(s.as_bytes()).map_err(|e| err("signals", e)),
+        // Read as a `Value`: `Map`'s own reader would bring serde's type-error messages (and
+        // core's float formatting with them) into the wasm.
+        Some(s) => match serde_json::from_slice(s.as_bytes()).map_err(|e| err("signals", e))? {
+            serde_json::Value::Object(m) => Ok(m),
+            _ => Err(JsError::new("signals: expected a JSON object")),
+        },
     }
 }
 

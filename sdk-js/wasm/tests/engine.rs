@@ -67,6 +67,10 @@ fn bad_profile_events_and_time_are_js_errors() {
     let bad_name = r#"[{"type": "has space"}]"#;
     assert!(message(e.record("v", "", bad_name, NOW).err().unwrap()).contains("events[0].type"));
     assert!(message(e.decide("", "/", None, f64::NAN).err().unwrap()).starts_with("now"));
+    for bad in ["[1]", "{", "2.5"] {
+        let text = message(e.decide("", "/", Some(bad.into()), NOW).err().unwrap());
+        assert!(text.starts_with("signals"), "unexpected message: {text}");
+    }
 }
 
 #[wasm_bindgen_test]
