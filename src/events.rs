@@ -139,7 +139,7 @@ impl Event {
     pub fn num_prop(&self, key: &str) -> Option<f64> {
         match self.props.get(key)? {
             Value::Number(n) => n.as_f64(),
-            Value::String(s) => s.trim().parse().ok(),
+            Value::String(s) => crate::facts::parse_number(s.trim()),
             _ => None,
         }
     }

@@ -141,7 +141,7 @@ fn parse_arg(a: &str) -> Result<String, String> {
                 .ok_or_else(|| format!("unterminated string {a}"));
         }
     }
-    if a.parse::<f64>().is_ok() {
+    if crate::facts::parse_number(a).is_some() {
         return Ok(a.to_string());
     }
     Err(format!(

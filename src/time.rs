@@ -33,9 +33,8 @@ pub fn parse_duration(s: &str) -> Result<Millis, String> {
             ))
             }
         };
-        let n: f64 = num
-            .parse()
-            .map_err(|_| format!("invalid duration \"{s}\": a number must come before '{c}'"))?;
+        let n = crate::facts::parse_number(&num)
+            .ok_or_else(|| format!("invalid duration \"{s}\": a number must come before '{c}'"))?;
         total += (n * unit as f64).round() as Millis;
         num.clear();
     }
