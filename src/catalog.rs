@@ -3,6 +3,7 @@
 //! Products may carry any extra field (item templates can show `{{item.brand}}`); the fields
 //! Signpost itself uses are type-checked.
 
+use crate::config::check::msg;
 use crate::config::check::{index, join, parse_json, Checker, Issue, Issues};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -54,7 +55,7 @@ impl Catalog {
                     } else {
                         ck.err(
                             "currency",
-                            format!("expected an ISO 4217 code such as \"USD\", found \"{c}\""),
+                            msg!("expected an ISO 4217 code such as \"USD\", found \"{c}\""),
                         );
                     }
                 }
@@ -66,7 +67,7 @@ impl Catalog {
                         if cat.by_id.contains_key(&prod.id) {
                             ck.err(
                                 &join(&path, "id"),
-                                format!("duplicate product id \"{}\"", prod.id),
+                                msg!("duplicate product id \"{}\"", prod.id),
                             );
                             continue;
                         }
@@ -84,7 +85,7 @@ impl Catalog {
                 if !cat.by_id.contains_key(c) {
                     cat.warnings.push(Issue {
                         path: index(&join(&index("products", i), "complements"), j),
-                        message: format!("no product has id \"{c}\"; it is skipped"),
+                        message: msg!("no product has id \"{c}\"; it is skipped"),
                     });
                 }
             }

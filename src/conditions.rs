@@ -2,6 +2,7 @@
 //! the config into a tree that evaluates without parsing or string lookups, and explained in
 //! words when a marketer asks why.
 
+use crate::config::check::msg;
 use crate::config::check::{index, join, show, type_name, unknown, Checker};
 use crate::events::check_event_name;
 use crate::facts::{format_number, Ctx, Fact, Scope, Val};
@@ -118,7 +119,7 @@ pub fn compile(
     let Value::Object(m) = v else {
         ck.err(
             path,
-            format!("expected a condition object, found {}", type_name(v)),
+            msg!("expected a condition object, found {}", type_name(v)),
         );
         return None;
     };
@@ -160,7 +161,7 @@ pub fn compile(
         many => {
             ck.err(
                 path,
-                format!(
+                msg!(
                     "a condition has exactly one of all, any, not, segment, fact or event; found {} (wrap them in \"all\")",
                     many.join(" and ")
                 ),
@@ -312,7 +313,7 @@ fn check_value(ck: &mut Checker, op: Op, v: &Value, path: &str) {
         };
         ck.err(
             path,
-            format!("expected {want} for this operator, found {}{hint}", show(v)),
+            msg!("expected {want} for this operator, found {}{hint}", show(v)),
         );
     }
 }
@@ -339,7 +340,7 @@ fn compile_event(ck: &mut Checker, m: &serde_json::Map<String, Value>, path: &st
     let max = m.get("max").and_then(|v| ck.count(v, &join(path, "max")));
     if let (Some(lo), Some(hi)) = (min, max) {
         if lo > hi {
-            ck.err(path, format!("min ({lo}) is above max ({hi})"));
+            ck.err(path, msg!("min ({lo}) is above max ({hi})"));
         }
     }
     if m.contains_key("within") {
@@ -347,7 +348,7 @@ fn compile_event(ck: &mut Checker, m: &serde_json::Map<String, Value>, path: &st
             if n.is_some_and(|n| n > MAX_EVENT_TIMES as u64) {
                 ck.err(
                     &join(path, k),
-                    format!("with \"within\", counts up to {MAX_EVENT_TIMES} are kept per event type; use a smaller {k}"),
+                    msg!("with \"within\", counts up to {MAX_EVENT_TIMES} are kept per event type; use a smaller {k}"),
                 );
             }
         }

@@ -1,6 +1,7 @@
 //! Events: the SDK's wire shape, the edge's own events (`page_view`, `track` rules), and the
 //! limits a host enforces on a batch from the page.
 
+use crate::config::check::msg;
 use crate::config::check::{join, Checker};
 use crate::facts::{Fact, Scope};
 use crate::request::{decode, RequestFacts};
@@ -448,17 +449,17 @@ enum Seg {
 impl PathPattern {
     pub fn parse(p: &str) -> Result<PathPattern, String> {
         if !p.starts_with('/') {
-            return Err(format!("a path pattern starts with '/', found \"{p}\""));
+            return Err(msg!("a path pattern starts with '/', found \"{p}\""));
         }
         let (body, wildcard) = match p.strip_suffix('*') {
             Some(b) => (b, true),
             None => (p, false),
         };
         if body.contains('*') {
-            return Err(format!("'*' may only end a pattern, found \"{p}\""));
+            return Err(msg!("'*' may only end a pattern, found \"{p}\""));
         }
         if body.contains(['?', '#']) {
-            return Err(format!(
+            return Err(msg!(
                 "a path pattern matches the path only, without '?' or '#': \"{p}\""
             ));
         }
@@ -471,14 +472,14 @@ impl PathPattern {
                 continue;
             }
             if s.is_empty() {
-                return Err(format!("empty segment in path pattern \"{p}\""));
+                return Err(msg!("empty segment in path pattern \"{p}\""));
             }
             if let Some(name) = s.strip_prefix(':') {
                 if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                    return Err(format!("invalid capture \"{s}\" in \"{p}\" (write :name)"));
+                    return Err(msg!("invalid capture \"{s}\" in \"{p}\" (write :name)"));
                 }
                 if wildcard && i + 1 == n {
-                    return Err(format!("a capture cannot be followed by '*' in \"{p}\""));
+                    return Err(msg!("a capture cannot be followed by '*' in \"{p}\""));
                 }
                 segments.push(Seg::Capture(name.to_string()));
             } else {
@@ -607,7 +608,7 @@ pub fn compile_track(ck: &mut Checker, v: &Value, path: &str) -> Vec<TrackRule> 
                             };
                             match Fact::parse(&full, Scope::REQUEST_ONLY) {
                                 Ok(f) => props.push((k.clone(), PropSource::Request(f))),
-                                Err(e) => ck.err(&ppath, format!("{e} (a prop names a request fact such as \"query.q\", or a capture such as \":id\")")),
+                                Err(e) => ck.err(&ppath, msg!("{e} (a prop names a request fact such as \"query.q\", or a capture such as \":id\")")),
                             }
                         }
                     }

@@ -3,6 +3,7 @@
 //! once, with the config, into [`Fact`]; evaluation reads them from a [`Ctx`].
 
 use crate::catalog::{Catalog, Product};
+use crate::config::check::msg;
 use crate::config::check::unknown;
 use crate::config::Config;
 use crate::events::Event;
@@ -184,7 +185,7 @@ impl Fact {
     pub fn parse(path: &str, scope: Scope) -> Result<Fact, String> {
         let parts: Vec<&str> = path.split('.').collect();
         if parts.iter().any(|p| p.is_empty()) {
-            return Err(format!("invalid fact \"{path}\": empty name between dots"));
+            return Err(msg!("invalid fact \"{path}\": empty name between dots"));
         }
         let roots: Vec<&str> = [
             ("request", scope.request),
@@ -208,7 +209,7 @@ impl Fact {
                 "item" => "only in recommendations.item_template",
                 _ => "not here",
             };
-            return Err(format!(
+            return Err(msg!(
                 "fact \"{path}\" is available {where_}; here you can use {}",
                 roots
                     .iter()
@@ -277,7 +278,7 @@ impl Fact {
             "signals" if !tail.is_empty() => Fact::Signal(rest(tail)),
             "event" if !tail.is_empty() => Fact::Event(rest(tail)),
             "item" if !tail.is_empty() => Fact::Item(rest(tail)),
-            _ => return Err(format!("fact \"{path}\" needs a name after \"{root}.\"")),
+            _ => return Err(msg!("fact \"{path}\" needs a name after \"{root}.\"")),
         };
         Ok(fact)
     }

@@ -1,6 +1,7 @@
 //! Templates: `{{path}}` placeholders with `default` and `money` filters. Placeholders always
 //! render HTML-escaped; the marketer's markup around them is kept as written.
 
+use crate::config::check::msg;
 use crate::config::check::unknown;
 use crate::facts::{format_number, Ctx, Fact, Scope, Val};
 
@@ -37,10 +38,10 @@ impl Template {
             let after = &rest[open + 2..];
             let close = after
                 .find("}}")
-                .ok_or_else(|| format!("unclosed \"{{{{\" at character {}", offset + open))?;
+                .ok_or_else(|| msg!("unclosed \"{{{{\" at character {}", offset + open))?;
             let inner = &after[..close];
             if inner.contains("{{") {
-                return Err(format!("unclosed \"{{{{\" at character {}", offset + open));
+                return Err(msg!("unclosed \"{{{{\" at character {}", offset + open));
             }
             parts.push(parse_expr(inner, scope)?);
             let consumed = open + 2 + close + 2;
@@ -48,7 +49,7 @@ impl Template {
             rest = &rest[consumed..];
         }
         if let Some(i) = rest.find("}}") {
-            return Err(format!(
+            return Err(msg!(
                 "\"}}}}\" without \"{{{{\" at character {}",
                 offset + i
             ));
@@ -138,13 +139,13 @@ fn parse_arg(a: &str) -> Result<String, String> {
             return body
                 .strip_suffix(q)
                 .map(str::to_string)
-                .ok_or_else(|| format!("unterminated string {a}"));
+                .ok_or_else(|| msg!("unterminated string {a}"));
         }
     }
     if crate::facts::parse_number(a).is_some() {
         return Ok(a.to_string());
     }
-    Err(format!(
+    Err(msg!(
         "a filter value is a quoted string or a number, found {a}"
     ))
 }

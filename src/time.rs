@@ -1,5 +1,7 @@
 //! Instants, calendar dates and durations, without a clock: every function takes its time.
 
+use crate::config::check::msg;
+
 /// Milliseconds since the Unix epoch, as the hosts' clocks give it.
 pub type Millis = i64;
 
@@ -28,23 +30,23 @@ pub fn parse_duration(s: &str) -> Result<Millis, String> {
             'd' => DAY,
             'w' => 7 * DAY,
             _ => {
-                return Err(format!(
+                return Err(msg!(
                 "invalid duration \"{s}\": unknown unit '{c}'; use s, m, h, d or w (e.g. \"30m\")"
             ))
             }
         };
         let n = crate::facts::parse_number(&num)
-            .ok_or_else(|| format!("invalid duration \"{s}\": a number must come before '{c}'"))?;
+            .ok_or_else(|| msg!("invalid duration \"{s}\": a number must come before '{c}'"))?;
         total += (n * unit as f64).round() as Millis;
         num.clear();
     }
     if !num.is_empty() {
-        return Err(format!(
+        return Err(msg!(
             "invalid duration \"{s}\": missing unit after {num} (s, m, h, d or w)"
         ));
     }
     if total <= 0 {
-        return Err(format!("invalid duration \"{s}\": must be more than zero"));
+        return Err(msg!("invalid duration \"{s}\": must be more than zero"));
     }
     Ok(total)
 }

@@ -3,6 +3,7 @@
 use super::check::{index, join, show, unknown, Checker, Issues};
 use super::{Config, Consent, Segment, CONFIG_VERSION};
 use crate::conditions::{compile as compile_cond, Cond, SegmentNames};
+use crate::config::check::msg;
 use crate::events::{check_event_name, compile_track};
 use crate::experiments::{range_ends, Experiment, Holdout};
 use crate::facts::{format_number, Scope};
@@ -65,7 +66,7 @@ fn compile_value(ck: &mut Checker, v: &Value) -> Option<Config> {
             Some(CONFIG_VERSION) => {}
             _ => ck.err(
                 "version",
-                format!(
+                msg!(
                     "unsupported config version {}; this engine reads version {CONFIG_VERSION}",
                     show(ver)
                 ),
@@ -81,8 +82,8 @@ fn compile_value(ck: &mut Checker, v: &Value) -> Option<Config> {
         Some(t) => match ck.string(t, "timezone") {
             Some(name) => Tz::lookup(name).unwrap_or_else(|| {
                 let hints = Tz::suggest(name);
-                let hint = if hints.is_empty() { String::new() } else { format!(" (did you mean {}?)", hints.join(", ")) };
-                ck.err("timezone", format!("unknown IANA timezone \"{name}\"{hint}; e.g. \"America/Denver\", \"Europe/Paris\", \"UTC\""));
+                let hint = if hints.is_empty() { String::new() } else { msg!(" (did you mean {}?)", hints.join(", ")) };
+                ck.err("timezone", msg!("unknown IANA timezone \"{name}\"{hint}; e.g. \"America/Denver\", \"Europe/Paris\", \"UTC\""));
                 Tz::utc()
             }),
             None => Tz::utc(),
@@ -209,7 +210,7 @@ fn check_name(name: &str) -> Result<(), String> {
         return Err("a name must not be empty".into());
     }
     if name.chars().count() > crate::profile::MAX_ID_LEN {
-        return Err(format!(
+        return Err(msg!(
             "names are at most {} characters",
             crate::profile::MAX_ID_LEN
         ));
@@ -218,7 +219,7 @@ fn check_name(name: &str) -> Result<(), String> {
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':')))
     {
-        Some(c) => Err(format!(
+        Some(c) => Err(msg!(
             "invalid character {c:?} in \"{name}\" (use letters, digits, _ - . :)"
         )),
         None => Ok(()),
@@ -290,7 +291,7 @@ fn check_cycles(ck: &mut Checker, segments: &[Segment]) {
                 let names: Vec<&str> = cycle.iter().map(|i| segments[*i].name.as_str()).collect();
                 ck.err(
                     &join("segments", names[0]),
-                    format!(
+                    msg!(
                         "segments refer to each other in a loop: {}",
                         names.join(" -> ")
                     ),
@@ -342,7 +343,7 @@ fn compile_intent(ck: &mut Checker, v: &Value) -> IntentModel {
             let id = id_field(ck, sm, "id", &path);
             if let Some(id) = &id {
                 if model.signals.iter().any(|s| &s.id == id) {
-                    ck.err(&join(&path, "id"), format!("duplicate signal id \"{id}\""));
+                    ck.err(&join(&path, "id"), msg!("duplicate signal id \"{id}\""));
                 }
             }
             let event = sm
@@ -393,11 +394,11 @@ fn compile_intent(ck: &mut Checker, v: &Value) -> IntentModel {
                 .and_then(|x| ck.number(x, &join(&path, "min_score")));
             if let (Some(name), Some(min_score)) = (name, min) {
                 if model.tiers.iter().any(|t| t.name == name) {
-                    ck.err(&join(&path, "name"), format!("duplicate tier \"{name}\""));
+                    ck.err(&join(&path, "name"), msg!("duplicate tier \"{name}\""));
                 } else if let Some(prev) = model.tiers.last().filter(|p| p.min_score >= min_score) {
                     ck.err(
                         &join(&path, "min_score"),
-                        format!(
+                        msg!(
                             "tiers go from lowest to highest: {} is not above {} (tier \"{}\")",
                             format_number(min_score),
                             format_number(prev.min_score),
@@ -606,7 +607,7 @@ fn compile_offers(
             if let Some((_, prev)) = seen.iter().find(|(s, _)| s == id) {
                 ck.err(
                     &join(&path, "id"),
-                    format!("duplicate offer id \"{id}\" (also offers[{prev}])"),
+                    msg!("duplicate offer id \"{id}\" (also offers[{prev}])"),
                 );
             }
             seen.push((id.clone(), i));
@@ -747,7 +748,7 @@ fn compile_body(
                 let id = id_field(ck, vm, "id", &p);
                 if let Some(id) = &id {
                     if variants.iter().any(|x| &x.id == id) {
-                        ck.err(&join(&p, "id"), format!("duplicate variant id \"{id}\""));
+                        ck.err(&join(&p, "id"), msg!("duplicate variant id \"{id}\""));
                     }
                 }
                 let weight = vm
@@ -813,7 +814,7 @@ fn compile_body(
         many => {
             ck.err(
                 path,
-                format!(
+                msg!(
                     "an offer has one of \"content\", \"variants\" or \"recommend\"; found {}",
                     many.join(" and ")
                 ),
@@ -843,7 +844,7 @@ fn compile_recommend(ck: &mut Checker, v: &Value, path: &str) -> Option<RecSpec>
             match ck.count(c, &cp) {
                 Some(n) if (1..=MAX_COUNT).contains(&n) => n,
                 Some(n) => {
-                    ck.err(&cp, format!("must be between 1 and {MAX_COUNT}, found {n}"));
+                    ck.err(&cp, msg!("must be between 1 and {MAX_COUNT}, found {n}"));
                     0
                 }
                 None => 0,
@@ -932,7 +933,7 @@ fn compile_cap(ck: &mut Checker, v: &Value, path: &str) -> Option<Cap> {
             d => match crate::time::parse_duration(d) {
                 Ok(w) => Some(CapWindow::Rolling(w)),
                 Err(e) => {
-                    ck.err(&pp, format!("{e}; or \"session\", \"lifetime\""));
+                    ck.err(&pp, msg!("{e}; or \"session\", \"lifetime\""));
                     None
                 }
             },
@@ -942,9 +943,7 @@ fn compile_cap(ck: &mut Checker, v: &Value, path: &str) -> Option<Cap> {
     {
         ck.err(
             &mp,
-            format!(
-                "at most {MAX_IMPRESSION_TIMES} for a window (impression times kept per offer)"
-            ),
+            msg!("at most {MAX_IMPRESSION_TIMES} for a window (impression times kept per offer)"),
         );
         return None;
     }
@@ -973,30 +972,30 @@ pub fn check_selector(s: &str) -> Result<(), String> {
             (None, ']') => depth_sq -= 1,
             (None, '(') => depth_par += 1,
             (None, ')') => depth_par -= 1,
-            (None, '{' | '}' | ';') => return Err(format!("invalid selector \"{s}\": '{c}' is not allowed")),
+            (None, '{' | '}' | ';') => return Err(msg!("invalid selector \"{s}\": '{c}' is not allowed")),
             (None, '+' | '~') if depth_sq == 0 && depth_par == 0 => {
-                return Err(format!("invalid selector \"{s}\": the '{c}' combinator is not supported by HTML rewriters (use descendant or '>')"))
+                return Err(msg!("invalid selector \"{s}\": the '{c}' combinator is not supported by HTML rewriters (use descendant or '>')"))
             }
             _ => {}
         }
         if depth_sq < 0 || depth_par < 0 {
-            return Err(format!("invalid selector \"{s}\": unbalanced brackets"));
+            return Err(msg!("invalid selector \"{s}\": unbalanced brackets"));
         }
     }
     if quote.is_some() || depth_sq != 0 || depth_par != 0 {
-        return Err(format!(
+        return Err(msg!(
             "invalid selector \"{s}\": unbalanced brackets or quotes"
         ));
     }
     if t.contains("::") {
-        return Err(format!(
+        return Err(msg!(
             "invalid selector \"{s}\": pseudo-elements cannot be rewritten"
         ));
     }
     #[cfg(feature = "html")]
     {
         if let Err(e) = t.parse::<lol_html::Selector>() {
-            return Err(format!("invalid selector \"{s}\": {e}"));
+            return Err(msg!("invalid selector \"{s}\": {e}"));
         }
     }
     Ok(())
