@@ -206,13 +206,18 @@ impl RequestFacts {
 /// Splits a URL or path into (host, path, query), dropping any fragment.
 pub fn split_url(url: &str) -> (Option<&str>, &str, &str) {
     let url = url.split('#').next().unwrap_or("");
-    let (host, rest) = match url.find("://") {
-        Some(i) => {
-            let after = &url[i + 3..];
+    // Absolute only when a scheme comes first: `/login?next=https://x` is a path.
+    let (host, rest) = match url.split_once("://") {
+        Some((scheme, after))
+            if !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')) =>
+        {
             let end = after.find(['/', '?']).unwrap_or(after.len());
             (Some(&after[..end]), &after[end..])
         }
-        None => (None, url),
+        _ => (None, url),
     };
     match rest.split_once('?') {
         Some((p, q)) => (host, p, q),
@@ -253,6 +258,19 @@ pub fn decode(s: &str, plus_is_space: bool) -> String {
 mod tests {
     use super::*;
     use crate::time::parse_timestamp;
+
+    #[test]
+    fn a_url_in_the_query_does_not_make_the_path_absolute() {
+        assert_eq!(
+            split_url("/login?next=https://example.com/a"),
+            (None, "/login", "next=https://example.com/a")
+        );
+        assert_eq!(
+            split_url("https://shop.example/a?b=c#d"),
+            (Some("shop.example"), "/a", "b=c")
+        );
+        assert_eq!(split_url("//x://y"), (None, "//x://y", ""));
+    }
 
     #[test]
     fn parses_paths_queries_and_utm() {

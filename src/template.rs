@@ -1,9 +1,13 @@
 //! Templates: `{{path}}` placeholders with `default` and `money` filters. Placeholders always
-//! render HTML-escaped; the marketer's markup around them is kept as written.
+//! render HTML-escaped; the marketer's markup around them is kept as written. Where escaping
+//! is not enough (code, a URL's start), see [`context`].
+
+mod context;
 
 use crate::config::check::msg;
 use crate::config::check::unknown;
 use crate::facts::{format_number, Ctx, Fact, Scope, Val};
+use context::{safe_url_start, Scanner, Slot};
 
 #[derive(Clone, Debug)]
 pub struct Template {
@@ -13,7 +17,11 @@ pub struct Template {
 #[derive(Clone, Debug)]
 enum Part {
     Lit(String),
-    Expr { fact: Fact, filters: Vec<Filter> },
+    Expr {
+        fact: Fact,
+        filters: Vec<Filter>,
+        slot: Slot,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -31,8 +39,10 @@ impl Template {
         let mut parts = Vec::new();
         let mut rest = src;
         let mut offset = 0;
+        let mut markup = Scanner::default();
         while let Some(open) = rest.find("{{") {
             if open > 0 {
+                markup.feed(&rest[..open]);
                 parts.push(Part::Lit(rest[..open].to_string()));
             }
             let after = &rest[open + 2..];
@@ -43,7 +53,15 @@ impl Template {
             if inner.contains("{{") {
                 return Err(msg!("unclosed \"{{{{\" at character {}", offset + open));
             }
-            parts.push(parse_expr(inner, scope)?);
+            let slot = markup
+                .placeholder()
+                .map_err(|e| format!("{e} (at character {})", offset + open))?;
+            let (fact, filters) = parse_expr(inner, scope)?;
+            parts.push(Part::Expr {
+                fact,
+                filters,
+                slot,
+            });
             let consumed = open + 2 + close + 2;
             offset += consumed;
             rest = &rest[consumed..];
@@ -61,14 +79,49 @@ impl Template {
     }
 
     pub fn render(&self, ctx: &Ctx, currency: &str, out: &mut String) {
-        for p in &self.parts {
-            match p {
+        let mut i = 0;
+        while i < self.parts.len() {
+            match &self.parts[i] {
                 Part::Lit(s) => out.push_str(s),
-                Part::Expr { fact, filters } => {
-                    let v = ctx.get(fact);
-                    render_value(v, filters, currency, out);
+                Part::Expr {
+                    fact,
+                    filters,
+                    slot: Slot::Text,
+                } => render_value(ctx.get(fact), filters, currency, true, out),
+                Part::Expr {
+                    slot: Slot::UrlStart,
+                    ..
+                } => {
+                    // The placeholders that start the URL, checked as one value (`{{a}}{{b}}`
+                    // must not spell `javascript:` between them); an unsafe one becomes "#".
+                    let run = self.parts[i..]
+                        .iter()
+                        .take_while(|p| {
+                            matches!(
+                                p,
+                                Part::Expr {
+                                    slot: Slot::UrlStart,
+                                    ..
+                                }
+                            )
+                        })
+                        .count();
+                    let mut url = String::new();
+                    for p in &self.parts[i..i + run] {
+                        if let Part::Expr { fact, filters, .. } = p {
+                            render_value(ctx.get(fact), filters, currency, false, &mut url);
+                        }
+                    }
+                    if safe_url_start(&url) {
+                        escape_into(&url, out);
+                    } else {
+                        out.push('#');
+                    }
+                    i += run;
+                    continue;
                 }
             }
+            i += 1;
         }
     }
 
@@ -84,7 +137,7 @@ impl Template {
     }
 }
 
-fn parse_expr(inner: &str, scope: Scope) -> Result<Part, String> {
+fn parse_expr(inner: &str, scope: Scope) -> Result<(Fact, Vec<Filter>), String> {
     let mut pieces = split_pipes(inner).into_iter();
     let path = pieces.next().unwrap_or_default();
     let path = path.trim();
@@ -109,7 +162,7 @@ fn parse_expr(inner: &str, scope: Scope) -> Result<Part, String> {
             (other, _) => return Err(unknown("filter", other, FILTERS)),
         }
     }
-    Ok(Part::Expr { fact, filters })
+    Ok((fact, filters))
 }
 
 /// Splits on `|` outside quotes.
@@ -150,7 +203,8 @@ fn parse_arg(a: &str) -> Result<String, String> {
     ))
 }
 
-fn render_value(v: Val, filters: &[Filter], currency: &str, out: &mut String) {
+/// Writes a placeholder's value, HTML-escaped when `escape`.
+fn render_value(v: Val, filters: &[Filter], currency: &str, escape: bool, out: &mut String) {
     let mut text: Option<String> = None;
     let mut val = v;
     for f in filters {
@@ -169,25 +223,33 @@ fn render_value(v: Val, filters: &[Filter], currency: &str, out: &mut String) {
         }
     }
     match text {
-        Some(t) => escape_into(&t, out),
-        None => write_val(&val, out),
+        Some(t) => write_text(&t, escape, out),
+        None => write_val(&val, escape, out),
     }
 }
 
-fn write_val(v: &Val, out: &mut String) {
+fn write_val(v: &Val, escape: bool, out: &mut String) {
     match v {
         Val::Missing | Val::Obj(_) => {}
         Val::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Val::Num(n) => out.push_str(&format_number(*n)),
-        Val::Str(s) => escape_into(s, out),
+        Val::Str(s) => write_text(s, escape, out),
         Val::List(l) => {
             for (i, x) in l.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_val(x, out);
+                write_val(x, escape, out);
             }
         }
+    }
+}
+
+fn write_text(s: &str, escape: bool, out: &mut String) {
+    if escape {
+        escape_into(s, out);
+    } else {
+        out.push_str(s);
     }
 }
 
@@ -319,23 +381,25 @@ mod tests {
             Val::Missing,
             &[Filter::Default("explorer".into())],
             "USD",
+            true,
             &mut out,
         );
         assert_eq!(out, "explorer");
         out.clear();
-        render_value(Val::Num(349.0), &[Filter::Money], "USD", &mut out);
+        render_value(Val::Num(349.0), &[Filter::Money], "USD", true, &mut out);
         assert_eq!(out, "$349.00");
         out.clear();
         render_value(
             Val::Missing,
             &[Filter::Default("0".into()), Filter::Money],
             "USD",
+            true,
             &mut out,
         );
         assert_eq!(out, "$0.00");
         out.clear();
         let list = Val::List(vec![Val::Str("a<b".into()), Val::Num(2.0)]);
-        render_value(list, &[], "USD", &mut out);
+        render_value(list, &[], "USD", true, &mut out);
         assert_eq!(out, "a&lt;b, 2");
     }
 }
