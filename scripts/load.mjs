@@ -1,19 +1,34 @@
 // `make load`: the built Worker on workerd (Miniflare, local KV, the demo store), driven at
 // saturation by wrk for LOAD_SECONDS (default 180) with a pool of returning visitors over the
-// store's pages. Prints throughput and latency, fails on any socket error, non-2xx answer or
-// page that was not personalized, and reports workerd's memory: after a warm-up, during the run
-// and after it, so growth per request shows.
+// store's pages. Prints throughput and latency, and fails on any socket error, non-2xx answer,
+// page that was not personalized, or error the runtime logged.
+//
+// Memory, after the warm-up and after the run (once the load has stopped and V8 has collected):
+// - the Worker's JS heap in use (V8's inspector): what requests left behind in the isolate;
+// - the Rust heap's bytes in use (the Worker's counting allocator, through a test hook).
+//   Closures handed to the runtime's HTMLRewriter are freed when V8 collects them, so this is
+//   read after a collection;
+// - for reference, the wasm memory's size (the Rust heap's high-water mark: it never shrinks,
+//   and it climbs for a while as collections come later or sooner) and workerd's resident
+//   memory (it grows with requests even for a plain JS Worker, LOAD_BASELINE=1 shows it, from
+//   the runtime's own caches and allocator).
+// The run fails when either heap in use grew by more than LEAK_LIMIT_BYTES.
 import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import { startWorker, signpostWorker } from "../tests/node/harness.mjs";
+import { heapAfterGc, inspect } from "./inspector.mjs";
 
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 180);
 const WARMUP = Number(process.env.LOAD_WARMUP ?? 20);
 const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 8);
 const PORT = Number(process.env.LOAD_PORT ?? 8797);
+const INSPECTOR_PORT = PORT + 1;
+// Growth allowed after the warm-up: V8 keeps some compiled code and caches, and requests in
+// flight or queued counts hold a little; a leak of even 100 bytes a request is 2 MB a run.
+const LEAK_LIMIT_BYTES = Number(process.env.LEAK_LIMIT_BYTES ?? 1024 * 1024);
 // Baselines to compare memory with: LOAD_GPC=1 sends Sec-GPC: 1 (Signpost passes every page
 // through untouched); LOAD_BASELINE=1 runs a plain JS Worker serving the same assets instead.
 const BASELINE = process.env.LOAD_BASELINE === "1";
@@ -68,7 +83,11 @@ function wrk(seconds, script) {
     let out = "";
     p.stdout.on("data", (d) => (out += d));
     p.on("error", reject);
-    p.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`wrk exited ${code}`))));
+    p.on("close", (code) => {
+      wrkStops.push(Date.now());
+      if (code === 0) resolve(out);
+      else reject(new Error(`wrk exited ${code}`));
+    });
   });
 }
 
@@ -79,42 +98,94 @@ async function baseline() {
     cf: false,
     host: "127.0.0.1",
     port: PORT,
+    inspectorPort: INSPECTOR_PORT,
   });
   await mf.ready;
   return { mf };
 }
-const w = BASELINE ? await baseline() : await startWorker({ port: PORT, bindings: { SIGNPOST_SECRET: "load-test-secret" } });
+// Every line the runtime prints; errors among them fail the run (a request that broke mid-body
+// shows in wrk only as a socket error, in the log with its cause). When wrk stops, it closes
+// its connections with requests in flight, and workerd logs the reset: those are not errors.
+const logged = [];
+const wrkStops = [];
+const onLog = (line) => {
+  if (/error|panic|uncaught|exception/i.test(line)) logged.push({ at: Date.now(), line });
+};
+const runtimeErrors = () =>
+  logged
+    .filter(({ at, line }) => !(/disconnected: .*Connection reset by peer/.test(line) && wrkStops.some((t) => Math.abs(at - t) < 2000)))
+    .map(({ line }) => line);
+const w = BASELINE
+  ? await baseline()
+  : await startWorker({
+      port: PORT,
+      inspectorPort: INSPECTOR_PORT,
+      onLog,
+      bindings: { SIGNPOST_SECRET: "load-test-secret", SIGNPOST_TEST_HOOKS: "1" },
+    });
+const inspector = await inspect(INSPECTOR_PORT, "signpost");
+const mb = (bytes) => (bytes / 1024 / 1024).toFixed(2);
+
+const NO_WASM = { heap_in_use_bytes: 0, wasm_memory_bytes: 0 };
+const wasmMemory = async () =>
+  BASELINE ? NO_WASM : (await fetch(`http://127.0.0.1:${PORT}/__signpost/test/memory`)).json();
+
+/** What the isolate holds once the load has stopped and the last waitUntil work is done. */
+async function memory() {
+  await new Promise((r) => setTimeout(r, 3000));
+  const heap = await heapAfterGc(inspector);
+  // Finalizers (the closures' destructors) run after the collection, on the isolate's next turns.
+  await wasmMemory();
+  await new Promise((r) => setTimeout(r, 500));
+  const wasm = await wasmMemory();
+  return { heap, rust: wasm.heap_in_use_bytes, wasm: wasm.wasm_memory_bytes, rss: workerdRssMb() };
+}
+
 const dir = mkdtempSync(join(tmpdir(), "signpost-load-"));
 const script = join(dir, "load.lua");
 writeFileSync(script, LUA);
 let failed = false;
 try {
-  const start = workerdRssMb();
-  console.log(`workerd at start: ${start.toFixed(1)} MB; warm-up ${WARMUP} s, then ${SECONDS} s with ${CONNECTIONS} connections`);
+  console.log(`workerd at start: ${workerdRssMb().toFixed(1)} MB; warm-up ${WARMUP} s, then ${SECONDS} s with ${CONNECTIONS} connections`);
   const warm = await wrk(WARMUP, script);
-  const afterWarm = workerdRssMb();
-  console.log(`after warm-up: ${afterWarm.toFixed(1)} MB (${/Requests\/sec:\s+\S+/.exec(warm)?.[0]})`);
-  // Memory sampled every 10 s during the run.
+  const before = await memory();
+  console.log(`after warm-up (${/Requests\/sec:\s+\S+/.exec(warm)?.[0]})`);
+  // Sampled every 10 s during the run.
   const samples = [];
-  const sampler = setInterval(() => samples.push(workerdRssMb()), 10_000);
+  const sampler = setInterval(async () => samples.push({ rss: workerdRssMb(), wasm: (await wasmMemory()).wasm_memory_bytes }), 10_000);
   const main = await wrk(SECONDS, script);
   clearInterval(sampler);
-  await new Promise((r) => setTimeout(r, 3000));
-  const end = workerdRssMb();
+  const after = await memory();
   console.log(main.trimEnd());
   const requests = Number(/(\d+) requests in/.exec(main)?.[1] ?? 0);
   const bad = Number(/not personalized or not 200: (\d+)/.exec(main)?.[1] ?? 1) + Number(/Non-2xx or 3xx responses: (\d+)/.exec(main)?.[1] ?? 0);
   const socket = /Socket errors: (.*)/.exec(main)?.[1] ?? "none";
-  console.log(`workerd memory (MB): after warm-up ${afterWarm.toFixed(1)}; during ${samples.map((s) => s.toFixed(0)).join(" ")}; after ${end.toFixed(1)}`);
-  const perRequest = ((end - afterWarm) * 1024 * 1024) / Math.max(1, requests);
-  console.log(`growth after warm-up: ${(end - afterWarm).toFixed(1)} MB over ${requests} requests (${perRequest.toFixed(1)} bytes per request)`);
-  console.log(`errors: ${bad} bad answers, socket errors: ${socket}`);
-  if (bad > 0 || socket !== "none" || requests === 0) failed = true;
+  const row = (what, a, b) => {
+    const grew = b - a;
+    console.log(`  ${what.padEnd(28)} ${mb(a).padStart(9)} ${mb(b).padStart(9)} ${mb(grew).padStart(9)} ${(grew / Math.max(1, requests)).toFixed(1).padStart(10)}`);
+    return grew;
+  };
+  console.log(`memory over ${requests} requests (MB):  after warm-up     after     growth  bytes/req`);
+  const heapGrew = row("Worker JS heap in use", before.heap, after.heap);
+  const rustGrew = BASELINE ? 0 : row("Worker Rust heap in use", before.rust, after.rust);
+  if (!BASELINE) row("Worker wasm memory size", before.wasm, after.wasm);
+  row("workerd resident (all)", before.rss * 1048576, after.rss * 1048576);
+  console.log(`  workerd resident during the run (MB): ${samples.map((s) => s.rss.toFixed(0)).join(" ")}`);
+  if (!BASELINE) console.log(`  wasm memory size during the run (MB): ${samples.map((s) => mb(s.wasm)).join(" ")}`);
+  const errors = runtimeErrors();
+  console.log(`errors: ${bad} bad answers, socket errors: ${socket}, runtime errors logged: ${errors.length}`);
+  for (const line of errors.slice(0, 10)) console.log(`  runtime: ${line}`);
+  if (bad > 0 || socket !== "none" || requests === 0 || errors.length > 0) failed = true;
+  if (heapGrew > LEAK_LIMIT_BYTES || rustGrew > LEAK_LIMIT_BYTES) {
+    console.log(`a heap grew by more than ${mb(LEAK_LIMIT_BYTES)} MB after the warm-up`);
+    failed = true;
+  }
 } finally {
+  inspector.close();
   await w.mf.dispose();
 }
 if (failed) {
   console.error("load: FAILED");
   process.exit(1);
 }
-console.log("load: zero errors");
+console.log("load: zero errors, memory flat");

@@ -131,7 +131,7 @@ export default class extends WorkerEntrypoint {
  * operation or per kind (`"put=429"`, `"get=hang,put=500"`). `onLog(line)` gets the runtime's
  * console output.
  */
-export async function startWorker({ bindings = {}, seed = true, port, kvControl = false, outbound, onLog, doPersist, analytics = false } = {}) {
+export async function startWorker({ bindings = {}, seed = true, port, kvControl = false, outbound, onLog, doPersist, analytics = false, inspectorPort } = {}) {
   const signpost = signpostWorker({ bindings });
   // The origin behind ORIGIN, when a test plays it: a function from Request to Response.
   if (outbound) signpost.outboundService = outbound;
@@ -182,6 +182,8 @@ export async function startWorker({ bindings = {}, seed = true, port, kvControl 
     ...(port === undefined ? {} : { host: "127.0.0.1", port }),
     // Durable Object storage on disk (a directory), for tests that inspect what is stored.
     ...(doPersist ? { durableObjectsPersist: doPersist } : {}),
+    // V8's inspector, for scripts that read the isolate's heap (scripts/load.mjs).
+    ...(inspectorPort ? { inspectorPort } : {}),
   });
   const url = await mf.ready;
   const kv = kvControl ? await mf.getKVNamespace("KV", "kvwrap") : await mf.getKVNamespace("SIGNPOST");

@@ -36,6 +36,7 @@ pub async fn handle(
         ("signals", Method::Post) => signals(req, env).await,
         ("report", Method::Get) => report(req, env).await,
         ("test/rewrite", Method::Post) if crate::test_hooks(env) => rewrite_for_test(req).await,
+        ("test/memory", Method::Get) if crate::test_hooks(env) => memory_for_test(),
         ("events" | "config" | "profile" | "health" | "explain" | "signals" | "report", _) => {
             error(405, "method not allowed for this endpoint")
         }
@@ -372,4 +373,19 @@ async fn rewrite_for_test(mut req: Request) -> Result<web_sys::Response> {
     let case: RewriteCase = req.json().await?;
     let page = text(200, &case.html, "text/html")?;
     html_rewriter::apply(page, &case.plan, case.state.as_deref()).map_err(js_err)
+}
+
+/// The Rust heap's bytes in use, and the size of this instance's wasm memory (which only
+/// grows: the heap's high-water mark), for the load run's leak check.
+fn memory_for_test() -> Result<web_sys::Response> {
+    use wasm_bindgen::JsCast;
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    let bytes = memory
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length();
+    json(
+        200,
+        &json!({ "heap_in_use_bytes": crate::alloc::in_use(), "wasm_memory_bytes": bytes }),
+    )
 }

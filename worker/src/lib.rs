@@ -3,6 +3,7 @@
 //! the origin's page through the runtime's HTMLRewriter.
 
 mod admin;
+mod alloc;
 mod api;
 mod cookies;
 mod html_rewriter;
