@@ -85,7 +85,12 @@ async fn events(mut req: Request, env: &Env, ctx: &Context) -> Result<web_sys::R
         return empty(204);
     }
     let (visitor, new_visitor) = visit.visitor();
-    let stored = match store::load_profile(&kv, &visitor).await {
+    // A new visitor (an id just drawn) has no stored profile: no read.
+    let stored = match new_visitor {
+        true => Ok(None),
+        false => store::load_profile(&kv, &visitor).await,
+    };
+    let stored = match stored {
         Ok(p) => p,
         Err(e) => return unavailable(&e.to_string()),
     };

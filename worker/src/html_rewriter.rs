@@ -85,6 +85,8 @@ pub fn apply(
         return Ok(response);
     }
     let mut rewriter = HtmlRewriter::new();
+    // One options object for every handler (the runtime only reads it).
+    let html_opts = as_html();
     for slot in &plan.slots {
         let offer = attribute_text(&slot.offer).into_owned();
         let variant = slot
@@ -92,7 +94,7 @@ pub fn apply(
             .as_deref()
             .map(|v| attribute_text(v).into_owned());
         let html = slot.html.clone();
-        let opts = as_html();
+        let opts = html_opts.clone();
         rewriter = rewriter.on(
             &slot.selector(),
             &handlers("element", move |el| {
@@ -107,7 +109,7 @@ pub fn apply(
         )?;
     }
     if let Some(state) = state_json {
-        rewriter = inject_state(rewriter, state_script(state))?;
+        rewriter = inject_state(rewriter, state_script(state), html_opts)?;
     }
     rewriter.transform(response)
 }
@@ -119,11 +121,15 @@ const DONE: u8 = 2;
 
 /// The script goes before the first body's end tag, or at the end of the document when the
 /// page omits `</body>`; a page without `<body>` gets none.
-fn inject_state(rewriter: HtmlRewriter, script: String) -> Result<HtmlRewriter, JsValue> {
+fn inject_state(
+    rewriter: HtmlRewriter,
+    script: String,
+    opts: JsValue,
+) -> Result<HtmlRewriter, JsValue> {
     let script: Rc<str> = script.into();
     let body = Rc::new(Cell::new(NOT_SEEN));
 
-    let (on_body, body_script) = (body.clone(), script.clone());
+    let (on_body, body_script, body_opts) = (body.clone(), script.clone(), opts.clone());
     let rewriter = rewriter.on(
         "body",
         &handlers("element", move |el| {
@@ -131,14 +137,13 @@ fn inject_state(rewriter: HtmlRewriter, script: String) -> Result<HtmlRewriter, 
                 return;
             }
             on_body.set(OPEN);
-            let (on_end, script, opts) = (on_body.clone(), body_script.clone(), as_html());
+            let (on_end, script, opts) = (on_body.clone(), body_script.clone(), body_opts.clone());
             el.on_end_tag(&callback(move |end| {
                 on_end.set(DONE);
                 end.before(&script, &opts);
             }));
         }),
     )?;
-    let opts = as_html();
     rewriter.on_document(&handlers("end", move |end| {
         if body.get() == OPEN {
             body.set(DONE);

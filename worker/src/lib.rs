@@ -22,7 +22,8 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<web_sys::Response
     // re-creates it on the next request, losing the isolate's config cache), the runtime sends
     // the request on to the origin instead of answering an error.
     ctx.pass_through_on_exception();
-    let path = req.path();
+    let url = req.url()?;
+    let path = url.path().to_string();
     if let Some(endpoint) = path.strip_prefix("/__signpost/") {
         return api::handle(endpoint, req, &env, &ctx).await;
     }
@@ -37,7 +38,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<web_sys::Response
     if let Some(why) = why {
         return or_unreachable(page::pass_through(&env, &req, page::Bypass(why)).await);
     }
-    match page::serve(req.clone()?, &env, &ctx).await {
+    match page::serve(&req, url, &env, &ctx).await {
         Ok(response) => Ok(response),
         // Fail open: whatever went wrong, the visitor gets the origin's page.
         Err(e) => {

@@ -4,13 +4,15 @@ use crate::{cookies, html_rewriter, origin, store};
 use signpost::session::{client_state, SessionState};
 use signpost::{Profile, RequestInfo};
 use wasm_bindgen::JsValue;
-use worker::{Context, Env, Request, Result};
+use worker::{Context, Env, Request, Result, Url};
 
 /// Why a page was passed through unchanged.
 pub struct Bypass(pub &'static str);
 
 /// What every Signpost request needs to know about itself.
 pub struct Visit {
+    /// The request's URL, parsed once.
+    pub url: Url,
     /// Now, in ms (the test clock when test hooks are on).
     pub now: i64,
     pub started: f64,
@@ -31,6 +33,11 @@ thread_local! {
 
 impl Visit {
     pub fn new(req: &Request, env: &Env) -> Result<Visit> {
+        Visit::at(req, req.url()?, env)
+    }
+
+    /// [`Visit::new`] for a request whose URL the caller parsed already.
+    pub fn at(req: &Request, url: Url, env: &Env) -> Result<Visit> {
         let started = js_sys::Date::now();
         let test_hooks = crate::test_hooks(env);
         let test_now = if test_hooks {
@@ -43,7 +50,8 @@ impl Visit {
         Ok(Visit {
             now: test_now.unwrap_or(started as i64),
             started,
-            https: req.url()?.scheme() == "https",
+            https: url.scheme() == "https",
+            url,
             test_hooks,
             cookies: req.headers().get("cookie")?.unwrap_or_default(),
             secret: crate::text_binding(env, "SIGNPOST_SECRET")
@@ -53,6 +61,11 @@ impl Visit {
     }
 
     /// `Sec-GPC: 1` or a denied consent cookie: no profile, no cookies, page untouched.
+    /// The path and query, as the core sees a page's URL.
+    pub fn path_and_query(&self) -> String {
+        path_and_query(&self.url)
+    }
+
     pub fn opted_out(&self, req: &Request) -> Result<Option<Bypass>> {
         if req.headers().get("sec-gpc")?.as_deref().map(str::trim) == Some("1") {
             return Ok(Some(Bypass("gpc")));
@@ -113,27 +126,34 @@ impl Visit {
 
 /// Serves a page, personalized when consent, config and KV allow; otherwise the origin's
 /// response unchanged but for `x-signpost: bypass; reason=...`.
-pub async fn serve(req: Request, env: &Env, ctx: &Context) -> Result<web_sys::Response> {
-    let visit = Visit::new(&req, env)?;
-    if let Some(reason) = visit.opted_out(&req)? {
-        return pass_through(env, &req, reason).await;
+pub async fn serve(req: &Request, url: Url, env: &Env, ctx: &Context) -> Result<web_sys::Response> {
+    let visit = Visit::at(req, url, env)?;
+    if let Some(reason) = visit.opted_out(req)? {
+        return pass_through(env, req, reason).await;
     }
     let kv = match env.kv("SIGNPOST") {
         Ok(kv) => kv,
-        Err(_) => return pass_through(env, &req, Bypass("no-kv")).await,
+        Err(_) => return pass_through(env, req, Bypass("no-kv")).await,
     };
     let live = match store::live(&kv, visit.now as f64).await {
         Ok(live) => live,
         Err(e) => {
             worker::console_warn!("signpost: bypass: {e}");
-            return pass_through(env, &req, Bypass(e.reason())).await;
+            return pass_through(env, req, Bypass(e.reason())).await;
         }
     };
     let (visitor, new_visitor) = visit.visitor();
-    // The origin fetch and the profile read run concurrently.
+    // The origin fetch and the profile read run concurrently. A new visitor (an id just drawn)
+    // has no stored profile: no read.
+    let load = async {
+        if new_visitor {
+            Ok(None)
+        } else {
+            store::load_profile(&kv, &visitor).await
+        }
+    };
     let (stored, response) =
-        futures_util::future::join(store::load_profile(&kv, &visitor), origin::fetch(env, &req))
-            .await;
+        futures_util::future::join(load, origin::fetch_at(env, req, visit.url.clone())).await;
     let response = response?;
     if let Some(why) = not_rewritable(&response) {
         return mark(response, why);
@@ -152,7 +172,7 @@ pub async fn serve(req: Request, env: &Env, ctx: &Context) -> Result<web_sys::Re
     let mut profile = stored.unwrap_or_else(|| Profile::new(&visitor));
     let mut state = visit.session(&visitor);
     state.sync(engine, &mut profile);
-    let info = request_info_for(&req, None, visit.test_hooks)?;
+    let info = request_info_for(req, Some(&visit.path_and_query()), visit.test_hooks)?;
     let decision = state.on_request(engine, &mut profile, &info, &live.signals, visit.now);
     if !decision.personalized {
         return mark(response, Bypass("consent"));
@@ -178,7 +198,12 @@ pub async fn serve(req: Request, env: &Env, ctx: &Context) -> Result<web_sys::Re
             return mark(source, Bypass(why));
         }
     };
-    let response = editable(rewritten)?;
+    // The rewriter's response has headers we may change; copy it only if a runtime's has not.
+    let response = if rewritten.headers().set("x-signpost", "").is_ok() {
+        rewritten
+    } else {
+        editable(rewritten)?
+    };
     let headers = response.headers();
     set(&headers, "x-signpost", &personalized_header(&decision))?;
     set(&headers, "cache-control", "private, no-store")?;
@@ -198,7 +223,7 @@ pub async fn serve(req: Request, env: &Env, ctx: &Context) -> Result<web_sys::Re
 }
 
 /// Off the response path (`waitUntil`): the profile write when due, and the request's counts
-/// to the site's tally.
+/// to the site's tally (queued now; sent from here when this request is the one to send them).
 pub fn after_response(
     ctx: &Context,
     env: &Env,
@@ -208,7 +233,8 @@ pub fn after_response(
     write: Option<String>,
     counts: Vec<signpost::measure::Count>,
 ) {
-    if write.is_none() && counts.is_empty() {
+    let flush = crate::tally::queue(env, &visitor, counts);
+    if write.is_none() && flush.is_none() {
         return;
     }
     let ttl_s = store::profile_ttl_s(&live.engine);
@@ -219,7 +245,9 @@ pub fn after_response(
                 worker::console_warn!("signpost: profile not saved: {e}");
             }
         }
-        crate::tally::send(&env, &visitor, counts).await;
+        if let Some(when) = flush {
+            crate::tally::send(&env, when).await;
+        }
     });
 }
 
@@ -285,7 +313,6 @@ fn personalized_header(d: &signpost::Decision) -> String {
 /// With test hooks on, `x-signpost-test-country` and `-region` override `request.cf` (Miniflare
 /// has a fixed one).
 pub fn request_info_for(req: &Request, url: Option<&str>, test_hooks: bool) -> Result<RequestInfo> {
-    let own = req.url()?;
     let mut headers = Vec::new();
     for (k, v) in req.headers().entries() {
         if !k.starts_with("x-signpost-test") {
@@ -301,15 +328,19 @@ pub fn request_info_for(req: &Request, url: Option<&str>, test_hooks: bool) -> R
     Ok(RequestInfo {
         url: match url {
             Some(u) => u.to_string(),
-            None => match own.query() {
-                Some(q) => format!("{}?{}", own.path(), q),
-                None => own.path().to_string(),
-            },
+            None => path_and_query(&req.url()?),
         },
         headers,
         country: test("x-signpost-test-country").or_else(|| cf.and_then(|c| c.country())),
         region: test("x-signpost-test-region").or_else(|| cf.and_then(|c| c.region_code())),
     })
+}
+
+fn path_and_query(url: &Url) -> String {
+    match url.query() {
+        Some(q) => format!("{}?{}", url.path(), q),
+        None => url.path().to_string(),
+    }
 }
 
 /// A fresh, unguessable visitor id: a random UUID from the runtime's CSPRNG, without dashes.

@@ -167,33 +167,50 @@ impl SiteTally {
     }
 }
 
-/// Queues one visitor's counts for the site's tally (call it inside `waitUntil`): the call
-/// that queues the first count waits [`FLUSH_AFTER_MS`] and sends everything queued by then.
-/// Without the binding, or with nothing to count, it does nothing.
-pub async fn send(env: &Env, visitor: &str, counts: Vec<Count>) {
+/// What a caller of [`queue`] must run in `waitUntil` to get its counts sent.
+pub enum Flush {
+    /// Wait [`FLUSH_AFTER_MS`], then send everything queued by then.
+    Later,
+    /// Send now (the queue is full, or the flush that was due got lost).
+    Now,
+}
+
+/// Queues one visitor's counts for the site's tally, without waiting for anything. The call
+/// that queues the first count gets [`Flush::Later`] to run in its `waitUntil`; later ones
+/// only add to the queue (`None`). Without the binding, or with nothing to count, it does
+/// nothing.
+pub fn queue(env: &Env, visitor: &str, counts: Vec<Count>) -> Option<Flush> {
     if counts.is_empty() {
-        return;
+        return None;
     }
     let token = signpost::measure::visitor_token(visitor);
     if let Ok(dataset) = env.analytics_engine(ANALYTICS_BINDING) {
         write_data_points(&dataset, &token, &counts);
     }
     if env.durable_object(BINDING).is_err() {
-        return;
+        return None;
     }
     let now = js_sys::Date::now();
-    let (first, full, lost) = QUEUE.with_borrow_mut(|q| {
+    QUEUE.with_borrow_mut(|q| {
         let first = q.batches.is_empty();
         if first {
             q.due = now + FLUSH_AFTER_MS;
         }
         q.push(token, counts);
-        (first, q.len >= MAX_QUEUED_COUNTS, now > q.due + FLUSH_LOST_MS)
-    });
-    if first {
+        if first {
+            Some(Flush::Later)
+        } else if q.len >= MAX_QUEUED_COUNTS || now > q.due + FLUSH_LOST_MS {
+            Some(Flush::Now)
+        } else {
+            None
+        }
+    })
+}
+
+/// Runs what [`queue`] asked for (inside `waitUntil`).
+pub async fn send(env: &Env, when: Flush) {
+    if let Flush::Later = when {
         worker::Delay::from(Duration::from_millis(FLUSH_AFTER_MS as u64)).await;
-    } else if !(full || lost) {
-        return;
     }
     flush(env).await;
 }
