@@ -94,7 +94,7 @@ export async function startOrigin() {
   return { server, url: `http://127.0.0.1:${server.address().port}`, sizes: new Map([...bodies].map(([k, v]) => [k, v.length])) };
 }
 
-async function freePort() {
+export async function freePort() {
   const s = createServer();
   await new Promise((r) => s.listen(0, "127.0.0.1", r));
   const { port } = s.address();

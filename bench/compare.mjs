@@ -1,0 +1,146 @@
+// Signpost builds side by side with the hand-written and pass-through Workers in one workerd, on
+// one page, for ablation experiments (disable a piece, rebuild, compare):
+//
+//   node bench/compare.mjs cpu [page index] [rounds] name=dir ...
+//     workerd CPU ms per request under wrk (8 connections), interleaved rounds, medians, and
+//     the idle p50 over pass-through (1 connection);
+//   node bench/compare.mjs callgrind [page index] [requests] name=dir ...
+//     instructions per request (valgrind's callgrind on workerd), which hold on a loaded
+//     machine where times do not. Each Worker is warmed up first and a Signpost build counted
+//     three times: V8 tiers its wasm up over hundreds of requests, so the last count is the one
+//     to compare. Slow (about 0.3 s per request); the dumps go to bench/out/callgrind/.
+//
+// `dir` holds a copy of a build of worker/ (entry.mjs, build/, admin/), e.g.
+//   mkdir -p bench/out/v/a && cp -r worker/entry.mjs worker/build worker/admin bench/out/v/a/
+// `name=dir:nodo` drops the SIGNPOST_TALLY binding (measurement off).
+import { Miniflare } from "miniflare";
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { root, seedConfig, signpostWorker } from "../tests/node/harness.mjs";
+import { CONNECTIONS, freePort, PAGES, returningVisitor, startOrigin, workerOptions, wrk } from "./run.mjs";
+
+const [mode, pageIndex = "0", n = mode === "cpu" ? "3" : "20", ...specs] = process.argv.slice(2);
+if (!["cpu", "callgrind"].includes(mode) || specs.length === 0) {
+  console.error("usage: node bench/compare.mjs cpu|callgrind [page index] [rounds|requests] name=dir[:nodo] ...");
+  process.exit(2);
+}
+const page = PAGES[Number(pageIndex)];
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+if (mode === "callgrind") {
+  // workerd under callgrind, instrumentation off until each counted window.
+  const dir = join(root, "bench/out/callgrind");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const wrapper = join(dir, "workerd");
+  const workerd = join(root, "node_modules/@cloudflare/workerd-linux-64/bin/workerd");
+  writeFileSync(
+    wrapper,
+    `#!/bin/sh\nexec valgrind --tool=callgrind --instr-atstart=no --smc-check=all-non-file --callgrind-out-file=${dir}/cg.%p.out ${workerd} "$@"\n`,
+  );
+  chmodSync(wrapper, 0o755);
+  process.env.MINIFLARE_WORKERD_PATH = wrapper;
+}
+
+const origin = await startOrigin();
+const variants = [{ name: "hand-written" }, { name: "pass-through" }];
+for (const spec of specs) {
+  const [name, rest] = spec.split("=");
+  const [dir, flag] = rest.split(":");
+  variants.push({ name, dir: resolve(dir), nodo: flag === "nodo" });
+}
+const workers = [];
+for (const v of variants) {
+  v.port = await freePort();
+  if (!v.dir) {
+    workers.push(workerOptions(v.name, origin.url, v.port));
+    continue;
+  }
+  const o = { ...signpostWorker({ bindings: { ORIGIN: origin.url }, assets: false }), name: v.name };
+  o.modulesRoot = v.dir;
+  o.scriptPath = join(v.dir, "entry.mjs");
+  if (v.nodo) delete o.durableObjects;
+  workers.push({ ...o, kvNamespaces: ["SIGNPOST"], unsafeDirectSockets: [{ host: "127.0.0.1", port: v.port }] });
+}
+const mf = new Miniflare({ cf: false, workers });
+try {
+  await mf.ready;
+  const kv = await mf.getKVNamespace("SIGNPOST", variants[2].name);
+  await seedConfig(kv);
+  const base = (v) => `http://127.0.0.1:${v.port}`;
+  const cookie = await returningVisitor(base(variants[2]), kv);
+  const get = async (v) => {
+    const res = await fetch(base(v) + page.path, { headers: { cookie } });
+    await res.arrayBuffer();
+    return res;
+  };
+  for (const v of variants) {
+    const res = await get(v);
+    console.log(`${v.name}: ${res.status} ${res.headers.get("x-signpost") ?? ""}`);
+  }
+  console.log(`page: ${page.name}`);
+  if (mode === "cpu") await cpu(variants, base, cookie);
+  else await callgrind(variants, get);
+} finally {
+  await mf.dispose();
+  origin.server.close();
+}
+
+async function cpu(variants, base, cookie) {
+  for (const v of variants) await wrk(base(v) + page.path, cookie, { connections: CONNECTIONS, seconds: 1 });
+  const res = Object.fromEntries(variants.map((v) => [v.name, { cpu: [], rps: [], idle: [] }]));
+  for (let round = 0; round < Number(n); round++) {
+    const order = variants.map((_, i) => variants[(i + round) % variants.length]);
+    for (const v of order) {
+      const load = await wrk(base(v) + page.path, cookie, { connections: CONNECTIONS, seconds: 3 });
+      const idle = await wrk(base(v) + page.path, cookie, { connections: 1, seconds: 2 });
+      res[v.name].cpu.push(load.cpu);
+      res[v.name].rps.push(load.rps);
+      res[v.name].idle.push(idle.p50);
+    }
+  }
+  const hw = res["hand-written"];
+  const pt = res["pass-through"];
+  for (const v of variants) {
+    const x = res[v.name];
+    console.log(
+      `${v.name.padEnd(16)} ${median(x.cpu).toFixed(2)} ms CPU/req (hand-written/this ${(median(hw.cpu) / median(x.cpu)).toFixed(2)})` +
+        `  ${median(x.rps).toFixed(0).padStart(5)} req/s (${(median(x.rps) / median(hw.rps)).toFixed(2)}x hand-written)` +
+        `  idle p50 +${(median(x.idle) - median(pt.idle)).toFixed(2)} ms over pass-through`,
+    );
+  }
+}
+
+async function callgrind(variants, get) {
+  const ctl = (...args) => execFileSync("callgrind_control", args, { encoding: "utf8" });
+  // Warm-up, uncounted (valgrind runs JIT code slowly too, so tier-up takes many requests).
+  for (const v of variants) for (let i = 0; i < (v.dir ? 300 : 60); i++) await get(v);
+  const signpost = variants.filter((v) => v.dir);
+  const windows = [...variants, ...signpost, ...signpost];
+  for (const v of windows) {
+    ctl("-z");
+    ctl("-i", "on");
+    for (let i = 0; i < Number(n); i++) await get(v);
+    await new Promise((r) => setTimeout(r, 700)); // the waitUntil work (a tally flush)
+    ctl("-i", "off");
+    ctl("-d", v.name);
+  }
+  // Totals from the dumps (cg.<pid>.out.<k>), in the order they were written.
+  const dir = join(root, "bench/out/callgrind");
+  const totals = readdirSync(dir)
+    .filter((f) => /\.out\.\d+$/.test(f))
+    .sort((a, b) => Number(a.split(".").pop()) - Number(b.split(".").pop()))
+    .map((f) => {
+      const text = readFileSync(join(dir, f), "utf8");
+      return { name: /^desc: Trigger: dump (\S+)/m.exec(text)[1], ir: Number(/^totals: (\d+)/m.exec(text)[1]) / Number(n) };
+    });
+  const last = {};
+  for (const t of totals) last[t.name] = t.ir;
+  for (const v of variants) {
+    const all = totals.filter((t) => t.name === v.name).map((t) => (t.ir / 1e6).toFixed(2));
+    console.log(
+      `${v.name.padEnd(16)} ${(last[v.name] / 1e6).toFixed(2)} M instructions/req (hand-written/this ${(last["hand-written"] / last[v.name]).toFixed(2)}; windows ${all.join(", ")})`,
+    );
+  }
+}
