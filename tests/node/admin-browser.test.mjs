@@ -32,6 +32,9 @@ test("visitor journey, publish in the editor, next page shows it, rollback resto
   await page.waitForSelector(".sp-journey [data-sp-panel-tier]");
   for (const path of ["/category/tents", "/products/tent-summit-2p", "/products/tent-basecamp-4p", "/compare"]) {
     await page.goto(at(path));
+    // The panel loads after the page (a dynamic import) and records the step when it opens:
+    // the next page waits for it.
+    await page.waitForSelector(".sp-journey [data-sp-panel-tier]");
   }
   const panel = page.locator(".sp-journey");
   await panel.waitFor();
@@ -110,6 +113,8 @@ test("visitor journey, publish in the editor, next page shows it, rollback resto
   await editor.click("#rollback");
   await editor.waitForSelector("#toast:text('Version 1 is live again')");
   assert.equal(await kv.get("config:current"), "1");
+  // The editor shows the toast, then fetches the live config into the text area.
+  await editor.waitForFunction((old) => document.querySelector("#config").value.includes(old), OLD, { timeout: 10000 });
   assert.equal(await editor.inputValue("#config").then((t) => t.includes(OLD)), true, "the editor shows the live version");
   await page.goto(at("/category/tents"));
   assert.equal(await banner(page).textContent(), OLD);
