@@ -247,11 +247,13 @@ pub fn decide(
             }
         }
     }
-    // Offer indices are unique (one winner per slot), so no ties: the unstable sort is exact.
-    winners.sort_unstable_by_key(|(i, _)| *i);
-    let plan = Plan {
-        slots: winners.into_iter().map(|(_, s)| s).collect(),
-    };
+    // In offer order. Offer indices are unique (one winner per slot), so picking by index
+    // gives the sorted order without a sort routine in the wasm (a handful of slots).
+    let mut slots = Vec::with_capacity(winners.len());
+    while let Some(k) = (0..winners.len()).min_by_key(|&k| winners[k].0) {
+        slots.push(winners.swap_remove(k).1);
+    }
+    let plan = Plan { slots };
     let impressions = plan.slots.iter().map(|s| s.offer.clone()).collect();
     let tier = intent.tier_name.clone().unwrap_or_default();
     let score = intent.score;

@@ -173,9 +173,16 @@ fn compile_value(ck: &mut Checker, v: &Value) -> Option<Config> {
     referenced_events.extend(experiments.iter().filter_map(|e| e.goal.clone()));
     referenced_events.extend(offers.iter().filter_map(|o| o.goal.clone()));
     referenced_events.extend(holdout.as_ref().and_then(|h| h.goal.clone()));
-    // Equal names are interchangeable, so the smaller unstable sort gives the same list.
-    referenced_events.sort_unstable();
-    referenced_events.dedup();
+    // Each name once, in order of first mention (only membership is asked): no sort, whose
+    // code the browser's wasm would carry for this alone.
+    let mut seen = 0;
+    for i in 0..referenced_events.len() {
+        if !referenced_events[..seen].contains(&referenced_events[i]) {
+            referenced_events.swap(seen, i);
+            seen += 1;
+        }
+    }
+    referenced_events.truncate(seen);
     Some(Config {
         version: CONFIG_VERSION,
         site,
