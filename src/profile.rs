@@ -358,7 +358,10 @@ impl Profile {
 
     /// Compact JSON for KV.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("a profile always serializes")
+        // Not `expect`: its Debug form of the error would bring Debug formatting of strings
+        // (and its Unicode tables) into the browser's wasm.
+        serde_json::to_string(self)
+            .unwrap_or_else(|e| unreachable!("a profile always serializes: {e}"))
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {

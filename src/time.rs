@@ -138,7 +138,9 @@ pub fn parse_timestamp(
         if part.is_empty() || !part.iter().all(u8::is_ascii_digit) {
             return Err(bad());
         }
-        Ok(std::str::from_utf8(part).unwrap().parse::<i64>().unwrap())
+        // At most a few ASCII digits: no overflow, and no parse error whose Debug form the
+        // wasm would carry.
+        Ok(part.iter().fold(0, |n, d| n * 10 + i64::from(d - b'0')))
     };
     let (y, mo, d) = (num(0..4)?, num(5..7)? as u32, num(8..10)? as u32);
     if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) {
