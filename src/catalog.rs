@@ -6,16 +6,16 @@
 use crate::config::check::msg;
 use crate::config::check::{index, join, parse_json, Checker, Issue, Issues};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, Default)]
 pub struct Catalog {
     /// ISO 4217 code for the `money` filter.
     pub currency: String,
     pub products: Vec<Product>,
-    by_id: HashMap<String, usize>,
+    by_id: BTreeMap<String, usize>,
     /// Product indexes per category, most popular first (ties: catalog order).
-    by_category: HashMap<String, Vec<usize>>,
+    by_category: BTreeMap<String, Vec<usize>>,
     /// Non-fatal findings, e.g. a complement that names no product.
     pub warnings: Vec<Issue>,
 }
