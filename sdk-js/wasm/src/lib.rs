@@ -12,6 +12,13 @@
 use signpost::{Detail, Engine, Event, Profile, RequestInfo, Signals};
 use wasm_bindgen::prelude::*;
 
+#[cfg(target_arch = "wasm32")]
+mod alloc;
+
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOC: alloc::ClassAlloc = alloc::ClassAlloc::new();
+
 /// A compiled config and catalog, ready to decide. Built once per config version.
 #[wasm_bindgen]
 pub struct SignpostEngine {
