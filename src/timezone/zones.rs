@@ -99,603 +99,605 @@ pub(super) static RULES: &[&str] = &[
     "WITA-8",
 ];
 
-/// Zone name -> index into `RULES`, sorted by name for binary search.
-pub(super) static ZONES: &[(&str, u16)] = &[
-    ("Africa/Abidjan", 67),
-    ("Africa/Accra", 67),
-    ("Africa/Addis_Ababa", 58),
-    ("Africa/Algiers", 51),
-    ("Africa/Asmara", 58),
-    ("Africa/Asmera", 58),
-    ("Africa/Bamako", 67),
-    ("Africa/Bangui", 89),
-    ("Africa/Banjul", 67),
-    ("Africa/Bissau", 67),
-    ("Africa/Blantyre", 50),
-    ("Africa/Brazzaville", 89),
-    ("Africa/Bujumbura", 50),
-    ("Africa/Cairo", 64),
-    ("Africa/Casablanca", 1),
-    ("Africa/Ceuta", 52),
-    ("Africa/Conakry", 67),
-    ("Africa/Dakar", 67),
-    ("Africa/Dar_es_Salaam", 58),
-    ("Africa/Djibouti", 58),
-    ("Africa/Douala", 89),
-    ("Africa/El_Aaiun", 1),
-    ("Africa/Freetown", 67),
-    ("Africa/Gaborone", 50),
-    ("Africa/Harare", 50),
-    ("Africa/Johannesburg", 86),
-    ("Africa/Juba", 50),
-    ("Africa/Kampala", 58),
-    ("Africa/Khartoum", 50),
-    ("Africa/Kigali", 50),
-    ("Africa/Kinshasa", 89),
-    ("Africa/Lagos", 89),
-    ("Africa/Libreville", 89),
-    ("Africa/Lome", 67),
-    ("Africa/Luanda", 89),
-    ("Africa/Lubumbashi", 50),
-    ("Africa/Lusaka", 50),
-    ("Africa/Malabo", 89),
-    ("Africa/Maputo", 50),
-    ("Africa/Maseru", 86),
-    ("Africa/Mbabane", 86),
-    ("Africa/Mogadishu", 58),
-    ("Africa/Monrovia", 67),
-    ("Africa/Nairobi", 58),
-    ("Africa/Ndjamena", 89),
-    ("Africa/Niamey", 89),
-    ("Africa/Nouakchott", 67),
-    ("Africa/Ouagadougou", 67),
-    ("Africa/Porto-Novo", 89),
-    ("Africa/Sao_Tome", 67),
-    ("Africa/Timbuktu", 67),
-    ("Africa/Tripoli", 59),
-    ("Africa/Tunis", 51),
-    ("Africa/Windhoek", 50),
-    ("America/Adak", 71),
-    ("America/Anchorage", 46),
-    ("America/Anguilla", 47),
-    ("America/Antigua", 47),
-    ("America/Araguaina", 28),
-    ("America/Argentina/Buenos_Aires", 28),
-    ("America/Argentina/Catamarca", 28),
-    ("America/Argentina/ComodRivadavia", 28),
-    ("America/Argentina/Cordoba", 28),
-    ("America/Argentina/Jujuy", 28),
-    ("America/Argentina/La_Rioja", 28),
-    ("America/Argentina/Mendoza", 28),
-    ("America/Argentina/Rio_Gallegos", 28),
-    ("America/Argentina/Salta", 28),
-    ("America/Argentina/San_Juan", 28),
-    ("America/Argentina/San_Luis", 28),
-    ("America/Argentina/Tucuman", 28),
-    ("America/Argentina/Ushuaia", 28),
-    ("America/Aruba", 47),
-    ("America/Asuncion", 28),
-    ("America/Atikokan", 65),
-    ("America/Atka", 71),
-    ("America/Bahia", 28),
-    ("America/Bahia_Banderas", 55),
-    ("America/Barbados", 47),
-    ("America/Belem", 28),
-    ("America/Belize", 55),
-    ("America/Blanc-Sablon", 47),
-    ("America/Boa_Vista", 30),
-    ("America/Bogota", 32),
-    ("America/Boise", 80),
-    ("America/Buenos_Aires", 28),
-    ("America/Cambridge_Bay", 80),
-    ("America/Campo_Grande", 30),
-    ("America/Cancun", 65),
-    ("America/Caracas", 30),
-    ("America/Catamarca", 28),
-    ("America/Cayenne", 28),
-    ("America/Cayman", 65),
-    ("America/Chicago", 56),
-    ("America/Chihuahua", 55),
-    ("America/Ciudad_Juarez", 80),
-    ("America/Coral_Harbour", 65),
-    ("America/Cordoba", 28),
-    ("America/Costa_Rica", 55),
-    ("America/Coyhaique", 28),
-    ("America/Creston", 79),
-    ("America/Cuiaba", 30),
-    ("America/Curacao", 47),
-    ("America/Danmarkshavn", 67),
-    ("America/Dawson", 79),
-    ("America/Dawson_Creek", 79),
-    ("America/Denver", 80),
-    ("America/Detroit", 66),
-    ("America/Dominica", 47),
-    ("America/Edmonton", 80),
-    ("America/Eirunepe", 32),
-    ("America/El_Salvador", 55),
-    ("America/Ensenada", 85),
-    ("America/Fort_Nelson", 79),
-    ("America/Fort_Wayne", 66),
-    ("America/Fortaleza", 28),
-    ("America/Glace_Bay", 48),
-    ("America/Godthab", 27),
-    ("America/Goose_Bay", 48),
-    ("America/Grand_Turk", 66),
-    ("America/Grenada", 47),
-    ("America/Guadeloupe", 47),
-    ("America/Guatemala", 55),
-    ("America/Guayaquil", 32),
-    ("America/Guyana", 30),
-    ("America/Halifax", 48),
-    ("America/Havana", 54),
-    ("America/Hermosillo", 79),
-    ("America/Indiana/Indianapolis", 66),
-    ("America/Indiana/Knox", 56),
-    ("America/Indiana/Marengo", 66),
-    ("America/Indiana/Petersburg", 66),
-    ("America/Indiana/Tell_City", 56),
-    ("America/Indiana/Vevay", 66),
-    ("America/Indiana/Vincennes", 66),
-    ("America/Indiana/Winamac", 66),
-    ("America/Indianapolis", 66),
-    ("America/Inuvik", 80),
-    ("America/Iqaluit", 66),
-    ("America/Jamaica", 65),
-    ("America/Jujuy", 28),
-    ("America/Juneau", 46),
-    ("America/Kentucky/Louisville", 66),
-    ("America/Kentucky/Monticello", 66),
-    ("America/Knox_IN", 56),
-    ("America/Kralendijk", 47),
-    ("America/La_Paz", 30),
-    ("America/Lima", 32),
-    ("America/Los_Angeles", 85),
-    ("America/Louisville", 66),
-    ("America/Lower_Princes", 47),
-    ("America/Maceio", 28),
-    ("America/Managua", 55),
-    ("America/Manaus", 30),
-    ("America/Marigot", 47),
-    ("America/Martinique", 47),
-    ("America/Matamoros", 56),
-    ("America/Mazatlan", 79),
-    ("America/Mendoza", 28),
-    ("America/Menominee", 56),
-    ("America/Merida", 55),
-    ("America/Metlakatla", 46),
-    ("America/Mexico_City", 55),
-    ("America/Miquelon", 29),
-    ("America/Moncton", 48),
-    ("America/Monterrey", 55),
-    ("America/Montevideo", 28),
-    ("America/Montreal", 66),
-    ("America/Montserrat", 47),
-    ("America/Nassau", 66),
-    ("America/New_York", 66),
-    ("America/Nipigon", 66),
-    ("America/Nome", 46),
-    ("America/Noronha", 26),
-    ("America/North_Dakota/Beulah", 56),
-    ("America/North_Dakota/Center", 56),
-    ("America/North_Dakota/New_Salem", 56),
-    ("America/Nuuk", 27),
-    ("America/Ojinaga", 56),
-    ("America/Panama", 65),
-    ("America/Pangnirtung", 66),
-    ("America/Paramaribo", 28),
-    ("America/Phoenix", 79),
-    ("America/Port-au-Prince", 66),
-    ("America/Port_of_Spain", 47),
-    ("America/Porto_Acre", 32),
-    ("America/Porto_Velho", 30),
-    ("America/Puerto_Rico", 47),
-    ("America/Punta_Arenas", 28),
-    ("America/Rainy_River", 56),
-    ("America/Rankin_Inlet", 56),
-    ("America/Recife", 28),
-    ("America/Regina", 55),
-    ("America/Resolute", 56),
-    ("America/Rio_Branco", 32),
-    ("America/Rosario", 28),
-    ("America/Santa_Isabel", 85),
-    ("America/Santarem", 28),
-    ("America/Santiago", 31),
-    ("America/Santo_Domingo", 47),
-    ("America/Sao_Paulo", 28),
-    ("America/Scoresbysund", 27),
-    ("America/Shiprock", 80),
-    ("America/Sitka", 46),
-    ("America/St_Barthelemy", 47),
-    ("America/St_Johns", 81),
-    ("America/St_Kitts", 47),
-    ("America/St_Lucia", 47),
-    ("America/St_Thomas", 47),
-    ("America/St_Vincent", 47),
-    ("America/Swift_Current", 55),
-    ("America/Tegucigalpa", 55),
-    ("America/Thule", 48),
-    ("America/Thunder_Bay", 66),
-    ("America/Tijuana", 85),
-    ("America/Toronto", 66),
-    ("America/Tortola", 47),
-    ("America/Vancouver", 85),
-    ("America/Virgin", 47),
-    ("America/Whitehorse", 79),
-    ("America/Winnipeg", 56),
-    ("America/Yakutat", 46),
-    ("America/Yellowknife", 80),
-    ("Antarctica/Casey", 14),
-    ("Antarctica/Davis", 12),
-    ("Antarctica/DumontDUrville", 17),
-    ("Antarctica/Macquarie", 45),
-    ("Antarctica/Mawson", 9),
-    ("Antarctica/McMurdo", 82),
-    ("Antarctica/Palmer", 28),
-    ("Antarctica/Rothera", 28),
-    ("Antarctica/South_Pole", 82),
-    ("Antarctica/Syowa", 4),
-    ("Antarctica/Troll", 0),
-    ("Antarctica/Vostok", 9),
-    ("Arctic/Longyearbyen", 52),
-    ("Asia/Aden", 4),
-    ("Asia/Almaty", 9),
-    ("Asia/Amman", 4),
-    ("Asia/Anadyr", 21),
-    ("Asia/Aqtau", 9),
-    ("Asia/Aqtobe", 9),
-    ("Asia/Ashgabat", 9),
-    ("Asia/Ashkhabad", 9),
-    ("Asia/Atyrau", 9),
-    ("Asia/Baghdad", 4),
-    ("Asia/Bahrain", 4),
-    ("Asia/Baku", 6),
-    ("Asia/Bangkok", 12),
-    ("Asia/Barnaul", 12),
-    ("Asia/Beirut", 62),
-    ("Asia/Bishkek", 11),
-    ("Asia/Brunei", 14),
-    ("Asia/Calcutta", 74),
-    ("Asia/Chita", 15),
-    ("Asia/Choibalsan", 14),
-    ("Asia/Chongqing", 53),
-    ("Asia/Chungking", 53),
-    ("Asia/Colombo", 7),
-    ("Asia/Dacca", 11),
-    ("Asia/Damascus", 4),
-    ("Asia/Dhaka", 11),
-    ("Asia/Dili", 15),
-    ("Asia/Dubai", 6),
-    ("Asia/Dushanbe", 9),
-    ("Asia/Famagusta", 63),
-    ("Asia/Gaza", 60),
-    ("Asia/Harbin", 53),
-    ("Asia/Hebron", 60),
-    ("Asia/Ho_Chi_Minh", 12),
-    ("Asia/Hong_Kong", 69),
-    ("Asia/Hovd", 12),
-    ("Asia/Irkutsk", 14),
-    ("Asia/Istanbul", 4),
-    ("Asia/Jakarta", 91),
-    ("Asia/Jayapura", 92),
-    ("Asia/Jerusalem", 73),
-    ("Asia/Kabul", 5),
-    ("Asia/Kamchatka", 21),
-    ("Asia/Karachi", 83),
-    ("Asia/Kashgar", 11),
-    ("Asia/Kathmandu", 8),
-    ("Asia/Katmandu", 8),
-    ("Asia/Khandyga", 15),
-    ("Asia/Kolkata", 74),
-    ("Asia/Krasnoyarsk", 12),
-    ("Asia/Kuala_Lumpur", 14),
-    ("Asia/Kuching", 14),
-    ("Asia/Kuwait", 4),
-    ("Asia/Macao", 53),
-    ("Asia/Macau", 53),
-    ("Asia/Magadan", 18),
-    ("Asia/Makassar", 93),
-    ("Asia/Manila", 84),
-    ("Asia/Muscat", 6),
-    ("Asia/Nicosia", 63),
-    ("Asia/Novokuznetsk", 12),
-    ("Asia/Novosibirsk", 12),
-    ("Asia/Omsk", 11),
-    ("Asia/Oral", 9),
-    ("Asia/Phnom_Penh", 12),
-    ("Asia/Pontianak", 91),
-    ("Asia/Pyongyang", 76),
-    ("Asia/Qatar", 4),
-    ("Asia/Qostanay", 9),
-    ("Asia/Qyzylorda", 9),
-    ("Asia/Rangoon", 10),
-    ("Asia/Riyadh", 4),
-    ("Asia/Saigon", 12),
-    ("Asia/Sakhalin", 18),
-    ("Asia/Samarkand", 9),
-    ("Asia/Seoul", 76),
-    ("Asia/Shanghai", 53),
-    ("Asia/Singapore", 14),
-    ("Asia/Srednekolymsk", 18),
-    ("Asia/Taipei", 53),
-    ("Asia/Tashkent", 9),
-    ("Asia/Tbilisi", 6),
-    ("Asia/Tehran", 3),
-    ("Asia/Tel_Aviv", 73),
-    ("Asia/Thimbu", 11),
-    ("Asia/Thimphu", 11),
-    ("Asia/Tokyo", 75),
-    ("Asia/Tomsk", 12),
-    ("Asia/Ujung_Pandang", 93),
-    ("Asia/Ulaanbaatar", 14),
-    ("Asia/Ulan_Bator", 14),
-    ("Asia/Urumqi", 11),
-    ("Asia/Ust-Nera", 17),
-    ("Asia/Vientiane", 12),
-    ("Asia/Vladivostok", 17),
-    ("Asia/Yakutsk", 15),
-    ("Asia/Yangon", 10),
-    ("Asia/Yekaterinburg", 9),
-    ("Asia/Yerevan", 6),
-    ("Atlantic/Azores", 25),
-    ("Atlantic/Bermuda", 48),
-    ("Atlantic/Canary", 90),
-    ("Atlantic/Cape_Verde", 24),
-    ("Atlantic/Faeroe", 90),
-    ("Atlantic/Faroe", 90),
-    ("Atlantic/Jan_Mayen", 52),
-    ("Atlantic/Madeira", 90),
-    ("Atlantic/Reykjavik", 67),
-    ("Atlantic/South_Georgia", 26),
-    ("Atlantic/St_Helena", 67),
-    ("Atlantic/Stanley", 28),
-    ("Australia/ACT", 45),
-    ("Australia/Adelaide", 43),
-    ("Australia/Brisbane", 44),
-    ("Australia/Broken_Hill", 43),
-    ("Australia/Canberra", 45),
-    ("Australia/Currie", 45),
-    ("Australia/Darwin", 42),
-    ("Australia/Eucla", 13),
-    ("Australia/Hobart", 45),
-    ("Australia/LHI", 16),
-    ("Australia/Lindeman", 44),
-    ("Australia/Lord_Howe", 16),
-    ("Australia/Melbourne", 45),
-    ("Australia/NSW", 45),
-    ("Australia/North", 42),
-    ("Australia/Perth", 49),
-    ("Australia/Queensland", 44),
-    ("Australia/South", 43),
-    ("Australia/Sydney", 45),
-    ("Australia/Tasmania", 45),
-    ("Australia/Victoria", 45),
-    ("Australia/West", 49),
-    ("Australia/Yancowinna", 43),
-    ("Brazil/Acre", 32),
-    ("Brazil/DeNoronha", 26),
-    ("Brazil/East", 28),
-    ("Brazil/West", 30),
-    ("CET", 52),
-    ("CST6CDT", 56),
-    ("Canada/Atlantic", 48),
-    ("Canada/Central", 56),
-    ("Canada/Eastern", 66),
-    ("Canada/Mountain", 80),
-    ("Canada/Newfoundland", 81),
-    ("Canada/Pacific", 85),
-    ("Canada/Saskatchewan", 55),
-    ("Canada/Yukon", 79),
-    ("Chile/Continental", 31),
-    ("Chile/EasterIsland", 34),
-    ("Cuba", 54),
-    ("EET", 63),
-    ("EST", 65),
-    ("EST5EDT", 66),
-    ("Egypt", 64),
-    ("Eire", 72),
-    ("Etc/GMT", 67),
-    ("Etc/GMT+0", 67),
-    ("Etc/GMT+1", 24),
-    ("Etc/GMT+10", 39),
-    ("Etc/GMT+11", 40),
-    ("Etc/GMT+12", 41),
-    ("Etc/GMT+2", 26),
-    ("Etc/GMT+3", 28),
-    ("Etc/GMT+4", 30),
-    ("Etc/GMT+5", 32),
-    ("Etc/GMT+6", 33),
-    ("Etc/GMT+7", 35),
-    ("Etc/GMT+8", 36),
-    ("Etc/GMT+9", 38),
-    ("Etc/GMT-0", 67),
-    ("Etc/GMT-1", 1),
-    ("Etc/GMT-10", 17),
-    ("Etc/GMT-11", 18),
-    ("Etc/GMT-12", 21),
-    ("Etc/GMT-13", 22),
-    ("Etc/GMT-14", 23),
-    ("Etc/GMT-2", 2),
-    ("Etc/GMT-3", 4),
-    ("Etc/GMT-4", 6),
-    ("Etc/GMT-5", 9),
-    ("Etc/GMT-6", 11),
-    ("Etc/GMT-7", 12),
-    ("Etc/GMT-8", 14),
-    ("Etc/GMT-9", 15),
-    ("Etc/GMT0", 67),
-    ("Etc/Greenwich", 67),
-    ("Etc/UCT", 88),
-    ("Etc/UTC", 88),
-    ("Etc/Universal", 88),
-    ("Etc/Zulu", 88),
-    ("Europe/Amsterdam", 52),
-    ("Europe/Andorra", 52),
-    ("Europe/Astrakhan", 6),
-    ("Europe/Athens", 63),
-    ("Europe/Belfast", 68),
-    ("Europe/Belgrade", 52),
-    ("Europe/Berlin", 52),
-    ("Europe/Bratislava", 52),
-    ("Europe/Brussels", 52),
-    ("Europe/Bucharest", 63),
-    ("Europe/Budapest", 52),
-    ("Europe/Busingen", 52),
-    ("Europe/Chisinau", 61),
-    ("Europe/Copenhagen", 52),
-    ("Europe/Dublin", 72),
-    ("Europe/Gibraltar", 52),
-    ("Europe/Guernsey", 68),
-    ("Europe/Helsinki", 63),
-    ("Europe/Isle_of_Man", 68),
-    ("Europe/Istanbul", 4),
-    ("Europe/Jersey", 68),
-    ("Europe/Kaliningrad", 59),
-    ("Europe/Kiev", 63),
-    ("Europe/Kirov", 78),
-    ("Europe/Kyiv", 63),
-    ("Europe/Lisbon", 90),
-    ("Europe/Ljubljana", 52),
-    ("Europe/London", 68),
-    ("Europe/Luxembourg", 52),
-    ("Europe/Madrid", 52),
-    ("Europe/Malta", 52),
-    ("Europe/Mariehamn", 63),
-    ("Europe/Minsk", 4),
-    ("Europe/Monaco", 52),
-    ("Europe/Moscow", 78),
-    ("Europe/Nicosia", 63),
-    ("Europe/Oslo", 52),
-    ("Europe/Paris", 52),
-    ("Europe/Podgorica", 52),
-    ("Europe/Prague", 52),
-    ("Europe/Riga", 63),
-    ("Europe/Rome", 52),
-    ("Europe/Samara", 6),
-    ("Europe/San_Marino", 52),
-    ("Europe/Sarajevo", 52),
-    ("Europe/Saratov", 6),
-    ("Europe/Simferopol", 78),
-    ("Europe/Skopje", 52),
-    ("Europe/Sofia", 63),
-    ("Europe/Stockholm", 52),
-    ("Europe/Tallinn", 63),
-    ("Europe/Tirane", 52),
-    ("Europe/Tiraspol", 61),
-    ("Europe/Ulyanovsk", 6),
-    ("Europe/Uzhgorod", 63),
-    ("Europe/Vaduz", 52),
-    ("Europe/Vatican", 52),
-    ("Europe/Vienna", 52),
-    ("Europe/Vilnius", 63),
-    ("Europe/Volgograd", 78),
-    ("Europe/Warsaw", 52),
-    ("Europe/Zagreb", 52),
-    ("Europe/Zaporozhye", 63),
-    ("Europe/Zurich", 52),
-    ("GB", 68),
-    ("GB-Eire", 68),
-    ("GMT", 67),
-    ("GMT+0", 67),
-    ("GMT-0", 67),
-    ("GMT0", 67),
-    ("Greenwich", 67),
-    ("HST", 70),
-    ("Hongkong", 69),
-    ("Iceland", 67),
-    ("Indian/Antananarivo", 58),
-    ("Indian/Chagos", 11),
-    ("Indian/Christmas", 12),
-    ("Indian/Cocos", 10),
-    ("Indian/Comoro", 58),
-    ("Indian/Kerguelen", 9),
-    ("Indian/Mahe", 6),
-    ("Indian/Maldives", 9),
-    ("Indian/Mauritius", 6),
-    ("Indian/Mayotte", 58),
-    ("Indian/Reunion", 6),
-    ("Iran", 3),
-    ("Israel", 73),
-    ("Jamaica", 65),
-    ("Japan", 75),
-    ("Kwajalein", 21),
-    ("Libya", 59),
-    ("MET", 77),
-    ("MST", 79),
-    ("MST7MDT", 80),
-    ("Mexico/BajaNorte", 85),
-    ("Mexico/BajaSur", 79),
-    ("Mexico/General", 55),
-    ("NZ", 82),
-    ("NZ-CHAT", 20),
-    ("Navajo", 80),
-    ("PRC", 53),
-    ("PST8PDT", 85),
-    ("Pacific/Apia", 22),
-    ("Pacific/Auckland", 82),
-    ("Pacific/Bougainville", 18),
-    ("Pacific/Chatham", 20),
-    ("Pacific/Chuuk", 17),
-    ("Pacific/Easter", 34),
-    ("Pacific/Efate", 18),
-    ("Pacific/Enderbury", 22),
-    ("Pacific/Fakaofo", 22),
-    ("Pacific/Fiji", 21),
-    ("Pacific/Funafuti", 21),
-    ("Pacific/Galapagos", 33),
-    ("Pacific/Gambier", 38),
-    ("Pacific/Guadalcanal", 18),
-    ("Pacific/Guam", 57),
-    ("Pacific/Honolulu", 70),
-    ("Pacific/Johnston", 70),
-    ("Pacific/Kanton", 22),
-    ("Pacific/Kiritimati", 23),
-    ("Pacific/Kosrae", 18),
-    ("Pacific/Kwajalein", 21),
-    ("Pacific/Majuro", 21),
-    ("Pacific/Marquesas", 37),
-    ("Pacific/Midway", 87),
-    ("Pacific/Nauru", 21),
-    ("Pacific/Niue", 40),
-    ("Pacific/Norfolk", 19),
-    ("Pacific/Noumea", 18),
-    ("Pacific/Pago_Pago", 87),
-    ("Pacific/Palau", 15),
-    ("Pacific/Pitcairn", 36),
-    ("Pacific/Pohnpei", 18),
-    ("Pacific/Ponape", 18),
-    ("Pacific/Port_Moresby", 17),
-    ("Pacific/Rarotonga", 39),
-    ("Pacific/Saipan", 57),
-    ("Pacific/Samoa", 87),
-    ("Pacific/Tahiti", 39),
-    ("Pacific/Tarawa", 21),
-    ("Pacific/Tongatapu", 22),
-    ("Pacific/Truk", 17),
-    ("Pacific/Wake", 21),
-    ("Pacific/Wallis", 21),
-    ("Pacific/Yap", 17),
-    ("Poland", 52),
-    ("Portugal", 90),
-    ("ROC", 53),
-    ("ROK", 76),
-    ("Singapore", 14),
-    ("Turkey", 4),
-    ("UCT", 88),
-    ("US/Alaska", 46),
-    ("US/Aleutian", 71),
-    ("US/Arizona", 79),
-    ("US/Central", 56),
-    ("US/East-Indiana", 66),
-    ("US/Eastern", 66),
-    ("US/Hawaii", 70),
-    ("US/Indiana-Starke", 56),
-    ("US/Michigan", 66),
-    ("US/Mountain", 80),
-    ("US/Pacific", 85),
-    ("US/Samoa", 87),
-    ("UTC", 88),
-    ("Universal", 88),
-    ("W-SU", 78),
-    ("WET", 90),
-    ("Zulu", 88),
-];
+/// One line per zone, sorted by name: the IANA name, a space, the index of its rule in
+/// `RULES`. One string rather than a table of (name, index) pairs, whose pointers and padding
+/// took 7 KB of the wasm.
+pub(super) static ZONES: &str = "\
+Africa/Abidjan 67\n\
+Africa/Accra 67\n\
+Africa/Addis_Ababa 58\n\
+Africa/Algiers 51\n\
+Africa/Asmara 58\n\
+Africa/Asmera 58\n\
+Africa/Bamako 67\n\
+Africa/Bangui 89\n\
+Africa/Banjul 67\n\
+Africa/Bissau 67\n\
+Africa/Blantyre 50\n\
+Africa/Brazzaville 89\n\
+Africa/Bujumbura 50\n\
+Africa/Cairo 64\n\
+Africa/Casablanca 1\n\
+Africa/Ceuta 52\n\
+Africa/Conakry 67\n\
+Africa/Dakar 67\n\
+Africa/Dar_es_Salaam 58\n\
+Africa/Djibouti 58\n\
+Africa/Douala 89\n\
+Africa/El_Aaiun 1\n\
+Africa/Freetown 67\n\
+Africa/Gaborone 50\n\
+Africa/Harare 50\n\
+Africa/Johannesburg 86\n\
+Africa/Juba 50\n\
+Africa/Kampala 58\n\
+Africa/Khartoum 50\n\
+Africa/Kigali 50\n\
+Africa/Kinshasa 89\n\
+Africa/Lagos 89\n\
+Africa/Libreville 89\n\
+Africa/Lome 67\n\
+Africa/Luanda 89\n\
+Africa/Lubumbashi 50\n\
+Africa/Lusaka 50\n\
+Africa/Malabo 89\n\
+Africa/Maputo 50\n\
+Africa/Maseru 86\n\
+Africa/Mbabane 86\n\
+Africa/Mogadishu 58\n\
+Africa/Monrovia 67\n\
+Africa/Nairobi 58\n\
+Africa/Ndjamena 89\n\
+Africa/Niamey 89\n\
+Africa/Nouakchott 67\n\
+Africa/Ouagadougou 67\n\
+Africa/Porto-Novo 89\n\
+Africa/Sao_Tome 67\n\
+Africa/Timbuktu 67\n\
+Africa/Tripoli 59\n\
+Africa/Tunis 51\n\
+Africa/Windhoek 50\n\
+America/Adak 71\n\
+America/Anchorage 46\n\
+America/Anguilla 47\n\
+America/Antigua 47\n\
+America/Araguaina 28\n\
+America/Argentina/Buenos_Aires 28\n\
+America/Argentina/Catamarca 28\n\
+America/Argentina/ComodRivadavia 28\n\
+America/Argentina/Cordoba 28\n\
+America/Argentina/Jujuy 28\n\
+America/Argentina/La_Rioja 28\n\
+America/Argentina/Mendoza 28\n\
+America/Argentina/Rio_Gallegos 28\n\
+America/Argentina/Salta 28\n\
+America/Argentina/San_Juan 28\n\
+America/Argentina/San_Luis 28\n\
+America/Argentina/Tucuman 28\n\
+America/Argentina/Ushuaia 28\n\
+America/Aruba 47\n\
+America/Asuncion 28\n\
+America/Atikokan 65\n\
+America/Atka 71\n\
+America/Bahia 28\n\
+America/Bahia_Banderas 55\n\
+America/Barbados 47\n\
+America/Belem 28\n\
+America/Belize 55\n\
+America/Blanc-Sablon 47\n\
+America/Boa_Vista 30\n\
+America/Bogota 32\n\
+America/Boise 80\n\
+America/Buenos_Aires 28\n\
+America/Cambridge_Bay 80\n\
+America/Campo_Grande 30\n\
+America/Cancun 65\n\
+America/Caracas 30\n\
+America/Catamarca 28\n\
+America/Cayenne 28\n\
+America/Cayman 65\n\
+America/Chicago 56\n\
+America/Chihuahua 55\n\
+America/Ciudad_Juarez 80\n\
+America/Coral_Harbour 65\n\
+America/Cordoba 28\n\
+America/Costa_Rica 55\n\
+America/Coyhaique 28\n\
+America/Creston 79\n\
+America/Cuiaba 30\n\
+America/Curacao 47\n\
+America/Danmarkshavn 67\n\
+America/Dawson 79\n\
+America/Dawson_Creek 79\n\
+America/Denver 80\n\
+America/Detroit 66\n\
+America/Dominica 47\n\
+America/Edmonton 80\n\
+America/Eirunepe 32\n\
+America/El_Salvador 55\n\
+America/Ensenada 85\n\
+America/Fort_Nelson 79\n\
+America/Fort_Wayne 66\n\
+America/Fortaleza 28\n\
+America/Glace_Bay 48\n\
+America/Godthab 27\n\
+America/Goose_Bay 48\n\
+America/Grand_Turk 66\n\
+America/Grenada 47\n\
+America/Guadeloupe 47\n\
+America/Guatemala 55\n\
+America/Guayaquil 32\n\
+America/Guyana 30\n\
+America/Halifax 48\n\
+America/Havana 54\n\
+America/Hermosillo 79\n\
+America/Indiana/Indianapolis 66\n\
+America/Indiana/Knox 56\n\
+America/Indiana/Marengo 66\n\
+America/Indiana/Petersburg 66\n\
+America/Indiana/Tell_City 56\n\
+America/Indiana/Vevay 66\n\
+America/Indiana/Vincennes 66\n\
+America/Indiana/Winamac 66\n\
+America/Indianapolis 66\n\
+America/Inuvik 80\n\
+America/Iqaluit 66\n\
+America/Jamaica 65\n\
+America/Jujuy 28\n\
+America/Juneau 46\n\
+America/Kentucky/Louisville 66\n\
+America/Kentucky/Monticello 66\n\
+America/Knox_IN 56\n\
+America/Kralendijk 47\n\
+America/La_Paz 30\n\
+America/Lima 32\n\
+America/Los_Angeles 85\n\
+America/Louisville 66\n\
+America/Lower_Princes 47\n\
+America/Maceio 28\n\
+America/Managua 55\n\
+America/Manaus 30\n\
+America/Marigot 47\n\
+America/Martinique 47\n\
+America/Matamoros 56\n\
+America/Mazatlan 79\n\
+America/Mendoza 28\n\
+America/Menominee 56\n\
+America/Merida 55\n\
+America/Metlakatla 46\n\
+America/Mexico_City 55\n\
+America/Miquelon 29\n\
+America/Moncton 48\n\
+America/Monterrey 55\n\
+America/Montevideo 28\n\
+America/Montreal 66\n\
+America/Montserrat 47\n\
+America/Nassau 66\n\
+America/New_York 66\n\
+America/Nipigon 66\n\
+America/Nome 46\n\
+America/Noronha 26\n\
+America/North_Dakota/Beulah 56\n\
+America/North_Dakota/Center 56\n\
+America/North_Dakota/New_Salem 56\n\
+America/Nuuk 27\n\
+America/Ojinaga 56\n\
+America/Panama 65\n\
+America/Pangnirtung 66\n\
+America/Paramaribo 28\n\
+America/Phoenix 79\n\
+America/Port-au-Prince 66\n\
+America/Port_of_Spain 47\n\
+America/Porto_Acre 32\n\
+America/Porto_Velho 30\n\
+America/Puerto_Rico 47\n\
+America/Punta_Arenas 28\n\
+America/Rainy_River 56\n\
+America/Rankin_Inlet 56\n\
+America/Recife 28\n\
+America/Regina 55\n\
+America/Resolute 56\n\
+America/Rio_Branco 32\n\
+America/Rosario 28\n\
+America/Santa_Isabel 85\n\
+America/Santarem 28\n\
+America/Santiago 31\n\
+America/Santo_Domingo 47\n\
+America/Sao_Paulo 28\n\
+America/Scoresbysund 27\n\
+America/Shiprock 80\n\
+America/Sitka 46\n\
+America/St_Barthelemy 47\n\
+America/St_Johns 81\n\
+America/St_Kitts 47\n\
+America/St_Lucia 47\n\
+America/St_Thomas 47\n\
+America/St_Vincent 47\n\
+America/Swift_Current 55\n\
+America/Tegucigalpa 55\n\
+America/Thule 48\n\
+America/Thunder_Bay 66\n\
+America/Tijuana 85\n\
+America/Toronto 66\n\
+America/Tortola 47\n\
+America/Vancouver 85\n\
+America/Virgin 47\n\
+America/Whitehorse 79\n\
+America/Winnipeg 56\n\
+America/Yakutat 46\n\
+America/Yellowknife 80\n\
+Antarctica/Casey 14\n\
+Antarctica/Davis 12\n\
+Antarctica/DumontDUrville 17\n\
+Antarctica/Macquarie 45\n\
+Antarctica/Mawson 9\n\
+Antarctica/McMurdo 82\n\
+Antarctica/Palmer 28\n\
+Antarctica/Rothera 28\n\
+Antarctica/South_Pole 82\n\
+Antarctica/Syowa 4\n\
+Antarctica/Troll 0\n\
+Antarctica/Vostok 9\n\
+Arctic/Longyearbyen 52\n\
+Asia/Aden 4\n\
+Asia/Almaty 9\n\
+Asia/Amman 4\n\
+Asia/Anadyr 21\n\
+Asia/Aqtau 9\n\
+Asia/Aqtobe 9\n\
+Asia/Ashgabat 9\n\
+Asia/Ashkhabad 9\n\
+Asia/Atyrau 9\n\
+Asia/Baghdad 4\n\
+Asia/Bahrain 4\n\
+Asia/Baku 6\n\
+Asia/Bangkok 12\n\
+Asia/Barnaul 12\n\
+Asia/Beirut 62\n\
+Asia/Bishkek 11\n\
+Asia/Brunei 14\n\
+Asia/Calcutta 74\n\
+Asia/Chita 15\n\
+Asia/Choibalsan 14\n\
+Asia/Chongqing 53\n\
+Asia/Chungking 53\n\
+Asia/Colombo 7\n\
+Asia/Dacca 11\n\
+Asia/Damascus 4\n\
+Asia/Dhaka 11\n\
+Asia/Dili 15\n\
+Asia/Dubai 6\n\
+Asia/Dushanbe 9\n\
+Asia/Famagusta 63\n\
+Asia/Gaza 60\n\
+Asia/Harbin 53\n\
+Asia/Hebron 60\n\
+Asia/Ho_Chi_Minh 12\n\
+Asia/Hong_Kong 69\n\
+Asia/Hovd 12\n\
+Asia/Irkutsk 14\n\
+Asia/Istanbul 4\n\
+Asia/Jakarta 91\n\
+Asia/Jayapura 92\n\
+Asia/Jerusalem 73\n\
+Asia/Kabul 5\n\
+Asia/Kamchatka 21\n\
+Asia/Karachi 83\n\
+Asia/Kashgar 11\n\
+Asia/Kathmandu 8\n\
+Asia/Katmandu 8\n\
+Asia/Khandyga 15\n\
+Asia/Kolkata 74\n\
+Asia/Krasnoyarsk 12\n\
+Asia/Kuala_Lumpur 14\n\
+Asia/Kuching 14\n\
+Asia/Kuwait 4\n\
+Asia/Macao 53\n\
+Asia/Macau 53\n\
+Asia/Magadan 18\n\
+Asia/Makassar 93\n\
+Asia/Manila 84\n\
+Asia/Muscat 6\n\
+Asia/Nicosia 63\n\
+Asia/Novokuznetsk 12\n\
+Asia/Novosibirsk 12\n\
+Asia/Omsk 11\n\
+Asia/Oral 9\n\
+Asia/Phnom_Penh 12\n\
+Asia/Pontianak 91\n\
+Asia/Pyongyang 76\n\
+Asia/Qatar 4\n\
+Asia/Qostanay 9\n\
+Asia/Qyzylorda 9\n\
+Asia/Rangoon 10\n\
+Asia/Riyadh 4\n\
+Asia/Saigon 12\n\
+Asia/Sakhalin 18\n\
+Asia/Samarkand 9\n\
+Asia/Seoul 76\n\
+Asia/Shanghai 53\n\
+Asia/Singapore 14\n\
+Asia/Srednekolymsk 18\n\
+Asia/Taipei 53\n\
+Asia/Tashkent 9\n\
+Asia/Tbilisi 6\n\
+Asia/Tehran 3\n\
+Asia/Tel_Aviv 73\n\
+Asia/Thimbu 11\n\
+Asia/Thimphu 11\n\
+Asia/Tokyo 75\n\
+Asia/Tomsk 12\n\
+Asia/Ujung_Pandang 93\n\
+Asia/Ulaanbaatar 14\n\
+Asia/Ulan_Bator 14\n\
+Asia/Urumqi 11\n\
+Asia/Ust-Nera 17\n\
+Asia/Vientiane 12\n\
+Asia/Vladivostok 17\n\
+Asia/Yakutsk 15\n\
+Asia/Yangon 10\n\
+Asia/Yekaterinburg 9\n\
+Asia/Yerevan 6\n\
+Atlantic/Azores 25\n\
+Atlantic/Bermuda 48\n\
+Atlantic/Canary 90\n\
+Atlantic/Cape_Verde 24\n\
+Atlantic/Faeroe 90\n\
+Atlantic/Faroe 90\n\
+Atlantic/Jan_Mayen 52\n\
+Atlantic/Madeira 90\n\
+Atlantic/Reykjavik 67\n\
+Atlantic/South_Georgia 26\n\
+Atlantic/St_Helena 67\n\
+Atlantic/Stanley 28\n\
+Australia/ACT 45\n\
+Australia/Adelaide 43\n\
+Australia/Brisbane 44\n\
+Australia/Broken_Hill 43\n\
+Australia/Canberra 45\n\
+Australia/Currie 45\n\
+Australia/Darwin 42\n\
+Australia/Eucla 13\n\
+Australia/Hobart 45\n\
+Australia/LHI 16\n\
+Australia/Lindeman 44\n\
+Australia/Lord_Howe 16\n\
+Australia/Melbourne 45\n\
+Australia/NSW 45\n\
+Australia/North 42\n\
+Australia/Perth 49\n\
+Australia/Queensland 44\n\
+Australia/South 43\n\
+Australia/Sydney 45\n\
+Australia/Tasmania 45\n\
+Australia/Victoria 45\n\
+Australia/West 49\n\
+Australia/Yancowinna 43\n\
+Brazil/Acre 32\n\
+Brazil/DeNoronha 26\n\
+Brazil/East 28\n\
+Brazil/West 30\n\
+CET 52\n\
+CST6CDT 56\n\
+Canada/Atlantic 48\n\
+Canada/Central 56\n\
+Canada/Eastern 66\n\
+Canada/Mountain 80\n\
+Canada/Newfoundland 81\n\
+Canada/Pacific 85\n\
+Canada/Saskatchewan 55\n\
+Canada/Yukon 79\n\
+Chile/Continental 31\n\
+Chile/EasterIsland 34\n\
+Cuba 54\n\
+EET 63\n\
+EST 65\n\
+EST5EDT 66\n\
+Egypt 64\n\
+Eire 72\n\
+Etc/GMT 67\n\
+Etc/GMT+0 67\n\
+Etc/GMT+1 24\n\
+Etc/GMT+10 39\n\
+Etc/GMT+11 40\n\
+Etc/GMT+12 41\n\
+Etc/GMT+2 26\n\
+Etc/GMT+3 28\n\
+Etc/GMT+4 30\n\
+Etc/GMT+5 32\n\
+Etc/GMT+6 33\n\
+Etc/GMT+7 35\n\
+Etc/GMT+8 36\n\
+Etc/GMT+9 38\n\
+Etc/GMT-0 67\n\
+Etc/GMT-1 1\n\
+Etc/GMT-10 17\n\
+Etc/GMT-11 18\n\
+Etc/GMT-12 21\n\
+Etc/GMT-13 22\n\
+Etc/GMT-14 23\n\
+Etc/GMT-2 2\n\
+Etc/GMT-3 4\n\
+Etc/GMT-4 6\n\
+Etc/GMT-5 9\n\
+Etc/GMT-6 11\n\
+Etc/GMT-7 12\n\
+Etc/GMT-8 14\n\
+Etc/GMT-9 15\n\
+Etc/GMT0 67\n\
+Etc/Greenwich 67\n\
+Etc/UCT 88\n\
+Etc/UTC 88\n\
+Etc/Universal 88\n\
+Etc/Zulu 88\n\
+Europe/Amsterdam 52\n\
+Europe/Andorra 52\n\
+Europe/Astrakhan 6\n\
+Europe/Athens 63\n\
+Europe/Belfast 68\n\
+Europe/Belgrade 52\n\
+Europe/Berlin 52\n\
+Europe/Bratislava 52\n\
+Europe/Brussels 52\n\
+Europe/Bucharest 63\n\
+Europe/Budapest 52\n\
+Europe/Busingen 52\n\
+Europe/Chisinau 61\n\
+Europe/Copenhagen 52\n\
+Europe/Dublin 72\n\
+Europe/Gibraltar 52\n\
+Europe/Guernsey 68\n\
+Europe/Helsinki 63\n\
+Europe/Isle_of_Man 68\n\
+Europe/Istanbul 4\n\
+Europe/Jersey 68\n\
+Europe/Kaliningrad 59\n\
+Europe/Kiev 63\n\
+Europe/Kirov 78\n\
+Europe/Kyiv 63\n\
+Europe/Lisbon 90\n\
+Europe/Ljubljana 52\n\
+Europe/London 68\n\
+Europe/Luxembourg 52\n\
+Europe/Madrid 52\n\
+Europe/Malta 52\n\
+Europe/Mariehamn 63\n\
+Europe/Minsk 4\n\
+Europe/Monaco 52\n\
+Europe/Moscow 78\n\
+Europe/Nicosia 63\n\
+Europe/Oslo 52\n\
+Europe/Paris 52\n\
+Europe/Podgorica 52\n\
+Europe/Prague 52\n\
+Europe/Riga 63\n\
+Europe/Rome 52\n\
+Europe/Samara 6\n\
+Europe/San_Marino 52\n\
+Europe/Sarajevo 52\n\
+Europe/Saratov 6\n\
+Europe/Simferopol 78\n\
+Europe/Skopje 52\n\
+Europe/Sofia 63\n\
+Europe/Stockholm 52\n\
+Europe/Tallinn 63\n\
+Europe/Tirane 52\n\
+Europe/Tiraspol 61\n\
+Europe/Ulyanovsk 6\n\
+Europe/Uzhgorod 63\n\
+Europe/Vaduz 52\n\
+Europe/Vatican 52\n\
+Europe/Vienna 52\n\
+Europe/Vilnius 63\n\
+Europe/Volgograd 78\n\
+Europe/Warsaw 52\n\
+Europe/Zagreb 52\n\
+Europe/Zaporozhye 63\n\
+Europe/Zurich 52\n\
+GB 68\n\
+GB-Eire 68\n\
+GMT 67\n\
+GMT+0 67\n\
+GMT-0 67\n\
+GMT0 67\n\
+Greenwich 67\n\
+HST 70\n\
+Hongkong 69\n\
+Iceland 67\n\
+Indian/Antananarivo 58\n\
+Indian/Chagos 11\n\
+Indian/Christmas 12\n\
+Indian/Cocos 10\n\
+Indian/Comoro 58\n\
+Indian/Kerguelen 9\n\
+Indian/Mahe 6\n\
+Indian/Maldives 9\n\
+Indian/Mauritius 6\n\
+Indian/Mayotte 58\n\
+Indian/Reunion 6\n\
+Iran 3\n\
+Israel 73\n\
+Jamaica 65\n\
+Japan 75\n\
+Kwajalein 21\n\
+Libya 59\n\
+MET 77\n\
+MST 79\n\
+MST7MDT 80\n\
+Mexico/BajaNorte 85\n\
+Mexico/BajaSur 79\n\
+Mexico/General 55\n\
+NZ 82\n\
+NZ-CHAT 20\n\
+Navajo 80\n\
+PRC 53\n\
+PST8PDT 85\n\
+Pacific/Apia 22\n\
+Pacific/Auckland 82\n\
+Pacific/Bougainville 18\n\
+Pacific/Chatham 20\n\
+Pacific/Chuuk 17\n\
+Pacific/Easter 34\n\
+Pacific/Efate 18\n\
+Pacific/Enderbury 22\n\
+Pacific/Fakaofo 22\n\
+Pacific/Fiji 21\n\
+Pacific/Funafuti 21\n\
+Pacific/Galapagos 33\n\
+Pacific/Gambier 38\n\
+Pacific/Guadalcanal 18\n\
+Pacific/Guam 57\n\
+Pacific/Honolulu 70\n\
+Pacific/Johnston 70\n\
+Pacific/Kanton 22\n\
+Pacific/Kiritimati 23\n\
+Pacific/Kosrae 18\n\
+Pacific/Kwajalein 21\n\
+Pacific/Majuro 21\n\
+Pacific/Marquesas 37\n\
+Pacific/Midway 87\n\
+Pacific/Nauru 21\n\
+Pacific/Niue 40\n\
+Pacific/Norfolk 19\n\
+Pacific/Noumea 18\n\
+Pacific/Pago_Pago 87\n\
+Pacific/Palau 15\n\
+Pacific/Pitcairn 36\n\
+Pacific/Pohnpei 18\n\
+Pacific/Ponape 18\n\
+Pacific/Port_Moresby 17\n\
+Pacific/Rarotonga 39\n\
+Pacific/Saipan 57\n\
+Pacific/Samoa 87\n\
+Pacific/Tahiti 39\n\
+Pacific/Tarawa 21\n\
+Pacific/Tongatapu 22\n\
+Pacific/Truk 17\n\
+Pacific/Wake 21\n\
+Pacific/Wallis 21\n\
+Pacific/Yap 17\n\
+Poland 52\n\
+Portugal 90\n\
+ROC 53\n\
+ROK 76\n\
+Singapore 14\n\
+Turkey 4\n\
+UCT 88\n\
+US/Alaska 46\n\
+US/Aleutian 71\n\
+US/Arizona 79\n\
+US/Central 56\n\
+US/East-Indiana 66\n\
+US/Eastern 66\n\
+US/Hawaii 70\n\
+US/Indiana-Starke 56\n\
+US/Michigan 66\n\
+US/Mountain 80\n\
+US/Pacific 85\n\
+US/Samoa 87\n\
+UTC 88\n\
+Universal 88\n\
+W-SU 78\n\
+WET 90\n\
+Zulu 88\n\
+";
