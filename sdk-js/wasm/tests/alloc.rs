@@ -27,7 +27,10 @@ fn blocks_are_aligned_disjoint_and_keep_their_contents() {
                 unsafe {
                     let p = alloc(layout);
                     assert!(!p.is_null());
-                    assert!((p as usize).is_multiple_of(align), "size {size} align {align}");
+                    assert!(
+                        (p as usize).is_multiple_of(align),
+                        "size {size} align {align}"
+                    );
                     fill(p, size, tag);
                     live.push((p, layout, tag));
                 }
