@@ -468,19 +468,27 @@ fn fixed_2(n: f64) -> String {
     if exp >= 0 {
         return format!("{sign}{}.00", whole_digits(mant, exp as u32));
     }
-    // Hundredths: mant * 100 / 2^k, rounded half to even (mant * 100 < 2^60).
+    // Hundredths: mant * 100 / 2^k, rounded half to even (mant * 100 < 2^60: u64 is exact,
+    // and no u128 formatting in the wasm).
     let k = (-exp) as u32;
     let hundredths = if k >= 64 {
         0 // below 2^60 / 2^64 of a hundredth: under a half
     } else {
-        let x = mant as u128 * 100;
-        let (q, r, half) = (x >> k, x & ((1 << k) - 1), 1u128 << (k - 1));
-        q + u128::from(r > half || (r == half && q & 1 == 1))
+        let x = mant * 100;
+        let (q, r, half) = (x >> k, x & ((1 << k) - 1), 1u64 << (k - 1));
+        q + u64::from(r > half || (r == half && q & 1 == 1))
     };
     format!("{sign}{}.{:02}", hundredths / 100, hundredths % 100)
 }
 
 /// The decimal digits of `mant * 2^exp` (any f64 magnitude), in base-10^9 limbs.
+/// The digits of a whole number held in an f64 of at least 2^53 (exactly, not rounded).
+pub(crate) fn integer_text(x: f64) -> String {
+    let bits = x.to_bits();
+    let mant = (bits & ((1 << 52) - 1)) | (1 << 52);
+    whole_digits(mant, ((bits >> 52) & 0x7ff) as u32 - 1075)
+}
+
 fn whole_digits(mant: u64, exp: u32) -> String {
     const BASE: u64 = 1_000_000_000;
     let mut limbs = vec![mant % BASE, mant / BASE % BASE, mant / BASE / BASE];

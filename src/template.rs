@@ -297,10 +297,24 @@ pub fn money(n: f64, currency: &str) -> String {
     };
     let neg = n < 0.0;
     let scale = 10f64.powi(decimals);
-    let cents = (n.abs() * scale).round() as u128;
-    let whole = cents / scale as u128;
-    let frac = cents % scale as u128;
-    let digits = whole.to_string();
+    let cents = (n.abs() * scale).round();
+    // In u64 (NaN reads as 0); past 2^64 cents the exact digits of the whole number, saturated
+    // at u128::MAX as the u128 arithmetic this replaces (whose formatting the wasm need not carry).
+    let (digits, frac) = if cents.is_nan() || cents < 18_446_744_073_709_551_616.0 {
+        let (cents, scale) = (cents as u64, scale as u64);
+        ((cents / scale).to_string(), cents % scale)
+    } else {
+        let all = if cents >= 340_282_366_920_938_463_463_374_607_431_768_211_456.0 {
+            "340282366920938463463374607431768211455".to_string() // u128::MAX
+        } else {
+            crate::facts::integer_text(cents)
+        };
+        let (whole, frac) = all.split_at(all.len() - decimals as usize);
+        (
+            whole.to_string(),
+            frac.bytes().fold(0, |n, d| n * 10 + u64::from(d - b'0')),
+        )
+    };
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
@@ -322,6 +336,47 @@ pub fn money(n: f64, currency: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn money_matches_its_u128_form() {
+        // The u128 arithmetic money() used before, as the reference for every magnitude.
+        fn reference(n: f64, decimals: i32) -> (String, u128) {
+            let scale = 10f64.powi(decimals);
+            let cents = (n.abs() * scale).round() as u128;
+            ((cents / scale as u128).to_string(), cents % scale as u128)
+        }
+        let mut samples = vec![
+            0.0,
+            0.004,
+            0.005,
+            19.99,
+            1049.0,
+            -12.5,
+            f64::NAN,
+            f64::INFINITY,
+        ];
+        let mut x: u64 = 99;
+        for i in 0..3000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            samples.push(f64::from_bits(x >> 1) % 1e42);
+            samples.push(10f64.powi(i % 45) * (1.0 + (x >> 40) as f64 / 1e7));
+        }
+        for n in samples {
+            for (currency, decimals) in [("USD", 2), ("JPY", 0)] {
+                let (whole, frac) = reference(n, decimals);
+                let got = money(n, currency);
+                let digits: String = got.chars().filter(char::is_ascii_digit).collect();
+                let want = if decimals > 0 {
+                    format!("{whole}{frac:02}")
+                } else {
+                    whole
+                };
+                assert_eq!(digits, want, "{n:e} {currency}: {got}");
+            }
+        }
+    }
 
     #[test]
     fn escapes_the_five_characters() {
