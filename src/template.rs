@@ -55,7 +55,7 @@ impl Template {
             }
             let slot = markup
                 .placeholder()
-                .map_err(|e| format!("{e} (at character {})", offset + open))?;
+                .map_err(|e| msg!("{e} (at character {})", offset + open))?;
             let (fact, filters) = parse_expr(inner, scope)?;
             parts.push(Part::Expr {
                 fact,

@@ -84,7 +84,8 @@ pub fn join(path: &str, key: &str) -> String {
     match (path.is_empty(), simple) {
         (true, true) => key.to_string(),
         (false, true) => format!("{path}.{key}"),
-        (_, false) => format!("{path}[{}]", Value::String(key.to_string())),
+        // The key as a JSON string, by the serializer the wasm has anyway (not Value's Display).
+        (_, false) => format!("{path}[{}]", serde_json::to_string(key).unwrap_or_default()),
     }
 }
 

@@ -5,6 +5,8 @@
 //! (`href="javascript:..."`). The first two are refused when the config is checked; a value
 //! that starts a URL is checked when it renders.
 
+use crate::config::check::msg;
+
 /// How a placeholder renders where it stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Slot {
@@ -75,18 +77,18 @@ impl Scanner {
     pub fn placeholder(&mut self) -> Result<Slot, String> {
         match &mut self.state {
             State::Text | State::Comment => Ok(Slot::Text),
-            State::RawText(tag) => Err(format!(
+            State::RawText(tag) => Err(msg!(
                 "a placeholder inside <{tag}> would run the visitor's value as code"
             )),
             State::BeforeValue(name)
             | State::Value {
                 name, quote: None, ..
-            } => Err(format!(
+            } => Err(msg!(
                 "put the {name} attribute's value in quotes around a placeholder ({name}=\"...\")"
             )),
             State::Value { name, at_start, .. } => {
                 if name.starts_with("on") || name == "srcdoc" {
-                    return Err(format!(
+                    return Err(msg!(
                         "a placeholder inside the {name} attribute would run the visitor's value as code"
                     ));
                 }
