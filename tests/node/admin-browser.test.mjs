@@ -4,7 +4,7 @@
 // visitor's next page shows it; a rollback restores the old one.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, launchChromium, ADMIN_TOKEN } from "./harness.mjs";
+import { startWorker, launchChromium, ADMIN_TOKEN, newVisitorId } from "./harness.mjs";
 
 let mf, url, kv, browser;
 before(async () => {
@@ -23,6 +23,8 @@ const banner = (page) => page.locator("[data-sp-slot=banner]");
 
 test("visitor journey, publish in the editor, next page shows it, rollback restores it", async () => {
   const visitor = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // A visitor outside the holdout (whose pages have no slots filled).
+  await visitor.addCookies([{ name: "sp_vid", value: await newVisitorId(), url: String(url) }]);
   const errors = [];
   let page = await visitor.newPage();
   page.on("pageerror", (e) => errors.push(e.message));

@@ -4,7 +4,7 @@
 // as a described visitor.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, Visitor, ADMIN_TOKEN, exampleConfig } from "./harness.mjs";
+import { startWorker, Visitor, ADMIN_TOKEN, exampleConfig, newVisitorId } from "./harness.mjs";
 
 let mf, kv;
 before(async () => {
@@ -115,7 +115,7 @@ test("publish makes a new version live for the next page; rollback restores the 
   assert.equal(await kv.get("config:current"), "2");
   assert.equal(await kv.get("config:2"), changed, "stored as sent");
 
-  const visitor = new Visitor(mf);
+  const visitor = new Visitor(mf, { vid: await newVisitorId() });
   const about = await visitor.page("/about");
   assert.match(about.html, /data-sp-offer="ready-free-shipping"[^>]*>Free overnight shipping on tents today\./);
   assert.equal(about.state.config_version, "2");

@@ -3,6 +3,7 @@
 import { Miniflare } from "miniflare";
 import http from "node:http";
 import { once } from "node:events";
+import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -230,6 +231,20 @@ export function pageState(html) {
   return m ? JSON.parse(m[1]) : null;
 }
 
+let holdoutEngine = null;
+/**
+ * A random visitor id outside the example config's 5% holdout: a test that expects slots
+ * filled must not fail one run in twenty because its visitor drew the holdout.
+ */
+export async function newVisitorId() {
+  holdoutEngine ??= loadCore().then((core) => new core.SignpostEngine(exampleConfig(), exampleCatalog()));
+  const engine = await holdoutEngine;
+  for (;;) {
+    const id = randomBytes(16).toString("hex");
+    if (!JSON.parse(engine.on_request(id, "", "/", undefined, Date.now())).decision.holdout) return id;
+  }
+}
+
 /**
  * A visitor with a cookie jar (sp_vid, sp_s) and a clock, talking to the Worker as a browser
  * would. `now` (ms) is sent as the test clock when set.
@@ -258,6 +273,8 @@ export class Visitor {
   }
   async fetch(path, { headers = {}, ...init } = {}) {
     const h = { ...headers };
+    // A new visitor's id, drawn here outside the holdout (the Worker takes it with test hooks).
+    if (!this.jar.has("sp_vid")) h["x-signpost-test-new-visitor"] = await newVisitorId();
     const cookie = this.cookieHeader(h.cookie);
     delete h.cookie;
     if (cookie) h.cookie = cookie;

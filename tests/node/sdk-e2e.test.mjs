@@ -5,7 +5,7 @@
 // from the edge must show the same.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, launchChromium } from "./harness.mjs";
+import { startWorker, launchChromium, newVisitorId } from "./harness.mjs";
 
 let mf, url, browser, endpoints;
 before(async () => {
@@ -27,6 +27,8 @@ const rendered = (plan) => (plan?.slots ?? []).map(({ why, ...rest }) => rest);
 test("add to cart on the demo switches the banner in the page, as the edge then shows it", async (t) => {
   if (!endpoints) return t.skip("the Worker has no /__signpost/config yet");
   const page = await browser.newPage();
+  // A visitor outside the holdout (whose pages have no slots filled).
+  await page.context().addCookies([{ name: "sp_vid", value: await newVisitorId(), url: String(url) }]);
   for (const path of ["/", "/products/tent-summit-2p", "/products/tent-basecamp-4p", "/compare"]) {
     await page.goto(new URL(path, url).href);
   }

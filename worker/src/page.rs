@@ -18,6 +18,9 @@ pub struct Visit {
     pub started: f64,
     pub https: bool,
     pub test_hooks: bool,
+    /// With test hooks, the id a new visitor gets (`x-signpost-test-new-visitor`), so a test
+    /// can keep its visitors out of the holdout.
+    pub test_new_visitor: Option<String>,
     pub cookies: String,
     /// Signs `sp_s`: the `SIGNPOST_SECRET` secret, or without one a random key of this isolate
     /// (its cookies then only hold within the isolate; KV still carries the profile).
@@ -40,19 +43,23 @@ impl Visit {
     pub fn at(req: &Request, url: Url, env: &Env) -> Result<Visit> {
         let started = js_sys::Date::now();
         let test_hooks = crate::test_hooks(env);
-        let test_now = if test_hooks {
-            req.headers()
-                .get("x-signpost-test-now")?
-                .and_then(|v| v.parse::<i64>().ok())
-        } else {
-            None
+        let test_header = |name: &str| -> Result<Option<String>> {
+            Ok(if test_hooks {
+                req.headers().get(name)?
+            } else {
+                None
+            })
         };
+        let test_now = test_header("x-signpost-test-now")?.and_then(|v| v.parse::<i64>().ok());
+        let test_new_visitor =
+            test_header("x-signpost-test-new-visitor")?.filter(|id| cookies::valid_visitor_id(id));
         Ok(Visit {
             now: test_now.unwrap_or(started as i64),
             started,
             https: url.scheme() == "https",
             url,
             test_hooks,
+            test_new_visitor,
             cookies: req.headers().get("cookie")?.unwrap_or_default(),
             secret: crate::text_binding(env, "SIGNPOST_SECRET")
                 .filter(|s| !s.is_empty())
@@ -60,12 +67,12 @@ impl Visit {
         })
     }
 
-    /// `Sec-GPC: 1` or a denied consent cookie: no profile, no cookies, page untouched.
     /// The path and query, as the core sees a page's URL.
     pub fn path_and_query(&self) -> String {
         path_and_query(&self.url)
     }
 
+    /// `Sec-GPC: 1` or a denied consent cookie: no profile, no cookies, page untouched.
     pub fn opted_out(&self, req: &Request) -> Result<Option<Bypass>> {
         if req.headers().get("sec-gpc")?.as_deref().map(str::trim) == Some("1") {
             return Ok(Some(Bypass("gpc")));
@@ -90,7 +97,10 @@ impl Visit {
     pub fn visitor(&self) -> (String, bool) {
         match self.known_visitor() {
             Some(id) => (id, false),
-            None => (new_visitor_id(), true),
+            None => (
+                self.test_new_visitor.clone().unwrap_or_else(new_visitor_id),
+                true,
+            ),
         }
     }
 
