@@ -9,8 +9,8 @@
 import { Miniflare } from "miniflare";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import WebSocket from "ws";
 import { root, seedConfig } from "../tests/node/harness.mjs";
+import { inspect } from "../scripts/inspector.mjs";
 import { CONNECTIONS, PAGES, returningVisitor, startOrigin, workerOptions, wrk } from "./run.mjs";
 
 const [kind = "signpost", pageIndex = "0", seconds = "5"] = process.argv.slice(2);
@@ -31,29 +31,14 @@ try {
   const url = `http://127.0.0.1:${socketPort}${page.path}`;
   await wrk(url, cookie, { connections: CONNECTIONS, seconds: 2 });
 
-  const targets = await (await fetch(`http://127.0.0.1:${inspectorPort}/json/list`)).json();
-  const target = targets.find((t) => t.title?.includes(kind) || t.id?.includes(kind)) ?? targets[0];
-  const ws = new WebSocket(target.webSocketDebuggerUrl ?? `ws://127.0.0.1:${inspectorPort}/${target.id}`);
-  await new Promise((r, j) => (ws.once("open", r), ws.once("error", j)));
-  let id = 0;
-  const pending = new Map();
-  ws.on("message", (m) => {
-    const msg = JSON.parse(m);
-    if (pending.has(msg.id)) pending.get(msg.id)(msg), pending.delete(msg.id);
-  });
-  const send = (method, params = {}) =>
-    new Promise((r) => {
-      pending.set(++id, r);
-      ws.send(JSON.stringify({ id, method, params }));
-    });
-  await send("Profiler.enable");
-  await send("Profiler.setSamplingInterval", { interval: 100 });
-  await send("Profiler.start");
+  const inspector = await inspect(inspectorPort, kind);
+  await inspector.send("Profiler.enable");
+  await inspector.send("Profiler.setSamplingInterval", { interval: 100 });
+  await inspector.send("Profiler.start");
   const load = await wrk(url, cookie, { connections: CONNECTIONS, seconds: Number(seconds) });
-  const { result } = await send("Profiler.stop");
-  ws.close();
+  const { profile } = await inspector.send("Profiler.stop");
+  inspector.close();
 
-  const profile = result.profile;
   mkdirSync(join(root, "bench/out"), { recursive: true });
   writeFileSync(join(root, `bench/out/${kind}.cpuprofile`), JSON.stringify(profile));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
