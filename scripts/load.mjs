@@ -5,13 +5,10 @@
 //
 // Memory, after the warm-up and after the run (once the load has stopped and V8 has collected):
 // - the Worker's JS heap in use (V8's inspector): what requests left behind in the isolate;
-// - the Rust heap's bytes in use (the Worker's counting allocator, through a test hook).
-//   Closures handed to the runtime's HTMLRewriter are freed when V8 collects them, so this is
-//   read after a collection;
-// - for reference, the wasm memory's size (the Rust heap's high-water mark: it never shrinks,
-//   and it climbs for a while as collections come later or sooner) and workerd's resident
-//   memory (it grows with requests even for a plain JS Worker, LOAD_BASELINE=1 shows it, from
-//   the runtime's own caches and allocator).
+// - the Rust heap's bytes in use (the Worker's counting allocator, through a test hook);
+// - for reference, the wasm memory's size (the Rust heap's high-water mark: it never shrinks)
+//   and workerd's resident memory (it grows with requests even for a plain JS Worker,
+//   LOAD_BASELINE=1 shows it, from the runtime's own caches and allocator).
 // The run fails when either heap in use grew by more than LEAK_LIMIT_BYTES.
 import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
@@ -134,9 +131,6 @@ const wasmMemory = async () =>
 async function memory() {
   await new Promise((r) => setTimeout(r, 3000));
   const heap = await heapAfterGc(inspector);
-  // Finalizers (the closures' destructors) run after the collection, on the isolate's next turns.
-  await wasmMemory();
-  await new Promise((r) => setTimeout(r, 500));
   const wasm = await wasmMemory();
   return { heap, rust: wasm.heap_in_use_bytes, wasm: wasm.wasm_memory_bytes, rss: workerdRssMb() };
 }
