@@ -144,7 +144,7 @@ CRITERION := -- --warm-up-time 1 --measurement-time 3 --noplot
 
 bench: setup .tools/wrk worker sdk
 	cargo build --release --target $(WASM_TARGET) -p signpost-bench-wasm
-	cargo bench --bench decision $(CRITERION) '^decide '
+	cargo bench --bench decision $(CRITERION) '^(decide |page|profile from_bytes)'
 	cargo bench --bench rewrite $(CRITERION) '/typical$$'
 	node bench/run.mjs
 

@@ -10,8 +10,8 @@
 //     three times: V8 tiers its wasm up over hundreds of requests, so the last count is the one
 //     to compare. Slow (about 0.3 s per request); the dumps go to bench/out/callgrind/.
 //
-// `dir` holds a copy of a build of worker/ (entry.mjs, build/, admin/), e.g.
-//   mkdir -p bench/out/v/a && cp -r worker/entry.mjs worker/build worker/admin bench/out/v/a/
+// `dir` holds a copy of a build of worker/ (entry.mjs, js/, build/, admin/), e.g.
+//   mkdir -p bench/out/v/a && cp -r worker/entry.mjs worker/js worker/build worker/admin bench/out/v/a/
 // `name=dir:nodo` drops the SIGNPOST_TALLY binding (measurement off).
 import { Miniflare } from "miniflare";
 import { execFileSync } from "node:child_process";

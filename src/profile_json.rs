@@ -13,27 +13,38 @@ use serde_json::{Map, Value};
 
 type Res<T> = Result<T, String>;
 
-/// A value of the layout read from JSON at `path` (for messages).
-trait Read: Sized {
-    fn read(v: &Value, path: &str) -> Res<Self>;
+/// Where a value sits in the document. Made into text only for an error: reading a profile
+/// builds no strings for the paths it passes (the Worker reads one per page).
+enum Path<'a> {
+    Root,
+    Key(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, usize),
 }
 
-fn wrong<T>(path: &str, expected: &str, v: &Value) -> Res<T> {
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Root => Ok(()),
+            Path::Key(Path::Root, key) => f.write_str(key),
+            Path::Key(parent, key) => write!(f, "{parent}.{key}"),
+            Path::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
+/// A value of the layout read from JSON at `path` (for messages).
+trait Read: Sized {
+    fn read(v: &Value, path: &Path) -> Res<Self>;
+}
+
+fn wrong<T>(path: &Path, expected: &str, v: &Value) -> Res<T> {
     Err(format!(
         "`{path}`: expected {expected}, found {}",
         type_name(v)
     ))
 }
 
-fn at(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
-    }
-}
-
-fn object<'a>(v: &'a Value, path: &str) -> Res<&'a Map<String, Value>> {
+fn object<'a>(v: &'a Value, path: &Path) -> Res<&'a Map<String, Value>> {
     match v {
         Value::Object(m) => Ok(m),
         _ => wrong(path, "an object", v),
@@ -41,30 +52,31 @@ fn object<'a>(v: &'a Value, path: &str) -> Res<&'a Map<String, Value>> {
 }
 
 /// A field that must be there.
-fn req<T: Read>(m: &Map<String, Value>, key: &str, path: &str) -> Res<T> {
+fn req<T: Read>(m: &Map<String, Value>, key: &str, path: &Path) -> Res<T> {
+    let path = Path::Key(path, key);
     match m.get(key) {
-        Some(v) => T::read(v, &at(path, key)),
-        None => Err(format!("missing field `{}`", at(path, key))),
+        Some(v) => T::read(v, &path),
+        None => Err(format!("missing field `{path}`")),
     }
 }
 
 /// A field that takes its default when missing.
-fn opt<T: Read + Default>(m: &Map<String, Value>, key: &str, path: &str) -> Res<T> {
+fn opt<T: Read + Default>(m: &Map<String, Value>, key: &str, path: &Path) -> Res<T> {
     match m.get(key) {
-        Some(v) => T::read(v, &at(path, key)),
+        Some(v) => T::read(v, &Path::Key(path, key)),
         None => Ok(T::default()),
     }
 }
 
 impl Read for u64 {
-    fn read(v: &Value, path: &str) -> Res<u64> {
+    fn read(v: &Value, path: &Path) -> Res<u64> {
         v.as_u64()
             .map_or_else(|| wrong(path, "a whole number of 0 or more", v), Ok)
     }
 }
 
 impl Read for u32 {
-    fn read(v: &Value, path: &str) -> Res<u32> {
+    fn read(v: &Value, path: &Path) -> Res<u32> {
         match v.as_u64().map(u32::try_from) {
             Some(Ok(n)) => Ok(n),
             _ => wrong(path, "a whole number from 0 to 4294967295", v),
@@ -73,20 +85,20 @@ impl Read for u32 {
 }
 
 impl Read for i64 {
-    fn read(v: &Value, path: &str) -> Res<i64> {
+    fn read(v: &Value, path: &Path) -> Res<i64> {
         v.as_i64()
             .map_or_else(|| wrong(path, "a whole number", v), Ok)
     }
 }
 
 impl Read for f64 {
-    fn read(v: &Value, path: &str) -> Res<f64> {
+    fn read(v: &Value, path: &Path) -> Res<f64> {
         v.as_f64().map_or_else(|| wrong(path, "a number", v), Ok)
     }
 }
 
 impl Read for String {
-    fn read(v: &Value, path: &str) -> Res<String> {
+    fn read(v: &Value, path: &Path) -> Res<String> {
         match v {
             Value::String(s) => Ok(s.clone()),
             _ => wrong(path, "a string", v),
@@ -95,13 +107,13 @@ impl Read for String {
 }
 
 impl Read for Map<String, Value> {
-    fn read(v: &Value, path: &str) -> Res<Self> {
+    fn read(v: &Value, path: &Path) -> Res<Self> {
         object(v, path).cloned()
     }
 }
 
 impl<T: Read> Read for Option<T> {
-    fn read(v: &Value, path: &str) -> Res<Option<T>> {
+    fn read(v: &Value, path: &Path) -> Res<Option<T>> {
         match v {
             Value::Null => Ok(None),
             v => T::read(v, path).map(Some),
@@ -110,12 +122,12 @@ impl<T: Read> Read for Option<T> {
 }
 
 impl<T: Read> Read for Vec<T> {
-    fn read(v: &Value, path: &str) -> Res<Vec<T>> {
+    fn read(v: &Value, path: &Path) -> Res<Vec<T>> {
         match v {
             Value::Array(a) => a
                 .iter()
                 .enumerate()
-                .map(|(i, x)| T::read(x, &format!("{path}[{i}]")))
+                .map(|(i, x)| T::read(x, &Path::Index(path, i)))
                 .collect(),
             _ => wrong(path, "an array", v),
         }
@@ -123,11 +135,11 @@ impl<T: Read> Read for Vec<T> {
 }
 
 impl<A: Read, B: Read> Read for (A, B) {
-    fn read(v: &Value, path: &str) -> Res<(A, B)> {
+    fn read(v: &Value, path: &Path) -> Res<(A, B)> {
         match v {
             Value::Array(a) if a.len() == 2 => Ok((
-                A::read(&a[0], &format!("{path}[0]"))?,
-                B::read(&a[1], &format!("{path}[1]"))?,
+                A::read(&a[0], &Path::Index(path, 0))?,
+                B::read(&a[1], &Path::Index(path, 1))?,
             )),
             _ => wrong(path, "an array of 2", v),
         }
@@ -138,7 +150,7 @@ impl<A: Read, B: Read> Read for (A, B) {
 macro_rules! read_struct {
     ($t:ty { $($field:ident: $how:ident $key:literal),* $(,)? }) => {
         impl Read for $t {
-            fn read(v: &Value, path: &str) -> Res<Self> {
+            fn read(v: &Value, path: &Path) -> Res<Self> {
                 let m = object(v, path)?;
                 Ok(Self { $($field: $how(m, $key, path)?),* })
             }
@@ -171,5 +183,5 @@ read_struct!(Profile {
 
 /// A v1 profile from its tree, or what is wrong with it.
 pub(crate) fn read_v1(v: &Value) -> Result<Profile, String> {
-    Profile::read(v, "")
+    Profile::read(v, &Path::Root)
 }

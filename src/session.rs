@@ -266,16 +266,36 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// The decision as the browser SDK reads it, in `<script id="signpost-state">` and in the
 /// events endpoint's answer: `{"v":1,"plan","tier","score","segments","holdout","config_version"}`.
-pub fn client_state(d: &Decision, config_version: &str) -> serde_json::Value {
-    serde_json::json!({
-        "v": 1,
-        "plan": d.plan,
-        "tier": d.tier,
-        "score": (d.score * 1000.0).round() / 1000.0,
-        "segments": d.segments,
-        "holdout": d.holdout,
-        "config_version": config_version,
-    })
+pub fn client_state<'a>(d: &'a Decision, config_version: &'a str) -> ClientState<'a> {
+    ClientState {
+        config_version,
+        holdout: d.holdout,
+        plan: &d.plan,
+        score: (d.score * 1000.0).round() / 1000.0,
+        segments: &d.segments,
+        tier: &d.tier,
+        v: 1,
+    }
+}
+
+/// What [`client_state`] gives the page, serialised straight from the decision (no JSON tree
+/// in between: the Worker writes one per page). Fields in alphabetical order, as they were
+/// when this was a `serde_json::Value`.
+#[derive(Serialize)]
+pub struct ClientState<'a> {
+    config_version: &'a str,
+    holdout: bool,
+    plan: &'a crate::plan::Plan,
+    score: f64,
+    segments: &'a [String],
+    tier: &'a str,
+    v: u8,
+}
+
+impl ClientState<'_> {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a client state always serializes")
+    }
 }
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -295,6 +315,18 @@ pub fn b64_encode(bytes: &[u8]) -> String {
     out
 }
 
+const NOT_B64: u8 = 0xff;
+/// Each byte's value in [`B64`], or [`NOT_B64`]: a table, as every page decodes a cookie.
+const B64_VALUE: [u8; 256] = {
+    let mut table = [NOT_B64; 256];
+    let mut i = 0;
+    while i < 64 {
+        table[B64[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
 pub fn b64_decode(s: &str) -> Option<Vec<u8>> {
     if s.len() % 4 == 1 {
         return None;
@@ -303,8 +335,11 @@ pub fn b64_decode(s: &str) -> Option<Vec<u8>> {
     for chunk in s.as_bytes().chunks(4) {
         let mut n = 0u32;
         for (i, c) in chunk.iter().enumerate() {
-            let v = B64.iter().position(|b| b == c)? as u32;
-            n |= v << (18 - 6 * i);
+            let v = B64_VALUE[*c as usize];
+            if v == NOT_B64 {
+                return None;
+            }
+            n |= (v as u32) << (18 - 6 * i);
         }
         for i in 0..chunk.len() - 1 {
             out.push((n >> (16 - 8 * i)) as u8);

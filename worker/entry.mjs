@@ -1,8 +1,9 @@
-// The Worker's entry module: the Rust Worker built by worker-build (worker/build), and a last
-// line of defence around it. A panic in Rust aborts the wasm instance (release builds use
+// The Worker's entry module: pages go to worker/js/page.js (which calls into Rust for every
+// decision), `/__signpost/*` to the Rust Worker built by worker-build (worker/build). And a last
+// line of defence around both. A panic in Rust aborts the wasm instance (release builds use
 // panic = "abort"); worker-build's shim re-creates the instance on the next request, but the
 // request that trapped would end in a runtime 500. Here it gets the origin's response instead,
-// marked `x-signpost: bypass; reason=panic`. (`pass_through_on_exception`, set by the Worker,
+// marked `x-signpost: bypass; reason=panic`. (`passThroughOnException`, set here,
 // does the same on a route in front of a real origin; the demo's assets have no origin behind.)
 import Signpost from "./build/index.js";
 // The config editor's page (`/__signpost/admin`, a Text module bundled with the Worker, so a
@@ -10,10 +11,11 @@ import Signpost from "./build/index.js";
 // every API call it makes (`/__signpost/admin/...`, in Rust) needs it. Its wasm (the core's
 // validation, `make editor`) comes from the site's /sdk/editor/, next to the SDK.
 import adminPage from "./admin/index.html";
+import { bypass, fetchOrigin, servePage } from "./js/page.js";
 
-function adminFile(request) {
+function adminFile(request, url) {
   if (request.method !== "GET" && request.method !== "HEAD") return null;
-  if (new URL(request.url).pathname !== "/__signpost/admin") return null;
+  if (url.pathname !== "/__signpost/admin") return null;
   return new Response(request.method === "HEAD" ? null : adminPage, {
     headers: {
       "content-type": "text/html; charset=utf-8",
@@ -39,41 +41,26 @@ addEventListener("error", (event) => {
 
 export default {
   async fetch(request, env, ctx) {
-    const admin = adminFile(request);
+    const url = new URL(request.url);
+    const admin = adminFile(request, url);
     if (admin) return admin;
-    // GET and HEAD have no body to lose; other requests keep a copy for the fallback.
-    const spare = request.method === "GET" || request.method === "HEAD" ? request : request.clone();
+    // If this module throws anyway, the runtime sends the request on to the origin.
+    ctx.passThroughOnException?.();
+    const sp = new Signpost(ctx, env);
+    const api = url.pathname.startsWith("/__signpost/");
+    // GET and HEAD have no body to lose; an API request with one keeps a copy for the fallback.
+    const spare = !api || request.method === "GET" || request.method === "HEAD" ? request : request.clone();
     let fail;
     const trapped = new Promise((_, reject) => (fail = reject));
     inFlight.add(fail);
     try {
-      return await Promise.race([new Signpost(ctx, env).fetch(request), trapped]);
+      const answer = api ? sp.fetch(request) : servePage(sp, request, url, env, ctx);
+      return await Promise.race([answer, trapped]);
     } catch (e) {
       console.error("signpost: the Worker failed, passing the request through:", e);
-      return passThrough(spare, env);
+      return bypass(fetchOrigin(spare, url, env), "panic");
     } finally {
       inFlight.delete(fail);
     }
   },
 };
-
-async function passThrough(request, env) {
-  let response;
-  try {
-    if (env.ORIGIN) {
-      const url = new URL(request.url);
-      const origin = new URL(env.ORIGIN);
-      url.protocol = origin.protocol;
-      url.host = origin.host;
-      response = await fetch(new Request(url, request), { redirect: "manual" });
-    } else {
-      response = await env.ASSETS.fetch(request);
-    }
-  } catch (e) {
-    console.error("signpost: origin unreachable:", e);
-    return new Response("origin unreachable", { status: 502, headers: { "x-signpost": "bypass; reason=origin" } });
-  }
-  const copy = new Response(response.body, response);
-  copy.headers.set("x-signpost", "bypass; reason=panic");
-  return copy;
-}

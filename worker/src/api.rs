@@ -101,7 +101,8 @@ async fn events(mut req: Request, env: &Env, ctx: &Context) -> Result<web_sys::R
     state.record_events(engine, &mut profile, &batch, visit.now);
     let decision = engine.decide(&profile, &info, &live.signals, visit.now);
     let (write, set_cookies) = visit.finish(&mut state, &mut profile, &visitor, new_visitor);
-    let response = json(200, &client_state(&decision, &live.version))?;
+    let state = client_state(&decision, &live.version).to_json();
+    let response = text(200, &state, "application/json")?;
     let headers = response.headers();
     page::set(&headers, "cache-control", "private, no-store")?;
     for c in set_cookies {

@@ -14,7 +14,7 @@ mod tally;
 
 pub use tally::SiteTally;
 
-use worker::{event, Context, Env, Method, Request, Response, Result};
+use worker::{event, Context, Env, Request, Response, Result};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<web_sys::Response> {
@@ -27,36 +27,16 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<web_sys::Response
     if let Some(endpoint) = path.strip_prefix("/__signpost/") {
         return api::handle(endpoint, req, &env, &ctx).await;
     }
-    // Only a plain GET is personalized: HEAD, other methods and Range requests go as they came.
-    let why = match req.method() {
-        Method::Get if req.headers().has("range")? => Some("range"),
-        // A file that is not a page (/css/store.css): no KV read for it.
-        Method::Get if is_asset_path(&path) => Some("not-html"),
-        Method::Get => None,
-        _ => Some("method"),
-    };
-    if let Some(why) = why {
-        return or_unreachable(page::pass_through(&env, &req, page::Bypass(why)).await);
-    }
-    match page::serve(&req, url, &env, &ctx).await {
-        Ok(response) => Ok(response),
-        // Fail open: whatever went wrong, the visitor gets the origin's page.
-        Err(e) => {
-            worker::console_error!("signpost: bypass after error: {e}");
-            or_unreachable(page::pass_through(&env, &req, page::Bypass("error")).await)
-        }
-    }
-}
-
-/// A path whose last segment has an extension other than `.html`/`.htm`.
-fn is_asset_path(path: &str) -> bool {
-    let last = path.rsplit('/').next().unwrap_or("");
-    match last.rsplit_once('.') {
-        Some((stem, ext)) if !stem.is_empty() => {
-            !(ext.eq_ignore_ascii_case("html") || ext.eq_ignore_ascii_case("htm"))
-        }
-        _ => false,
-    }
+    // Pages are served by worker/js/page.js (through `page::page_start` and `page_decide`).
+    // One that reaches here came without entry.mjs: it goes through unchanged.
+    let why = page::bypass_before_reading(
+        req.method().as_ref(),
+        &path,
+        req.headers().has("range")?,
+        req.headers().get("sec-gpc")?.as_deref(),
+        &req.headers().get("cookie")?.unwrap_or_default(),
+    );
+    or_unreachable(page::pass_through(&env, &req, page::Bypass(why.unwrap_or("no-entry"))).await)
 }
 
 /// The origin itself could not be reached: a plain 502 saying so.

@@ -1,9 +1,14 @@
-//! An HTML page request: identify, decide, fetch the origin, rewrite while streaming.
+//! An HTML page request, the Rust half: who the visitor is, and the decision. worker/js/page.js
+//! is the other half (the origin fetch, KV, the HTMLRewriter); the API endpoints share `Visit`.
 
-use crate::{cookies, html_rewriter, origin, store};
+use crate::{cookies, origin, store};
+use serde::Serialize;
+use serde_json::json;
+use signpost::plan::{attribute_text, state_script};
 use signpost::session::{client_state, SessionState};
 use signpost::{Profile, RequestInfo};
-use wasm_bindgen::JsValue;
+use std::borrow::Cow;
+use wasm_bindgen::prelude::*;
 use worker::{Context, Env, Request, Result, Url};
 
 /// Why a page was passed through unchanged.
@@ -11,11 +16,8 @@ pub struct Bypass(pub &'static str);
 
 /// What every Signpost request needs to know about itself.
 pub struct Visit {
-    /// The request's URL, parsed once.
-    pub url: Url,
     /// Now, in ms (the test clock when test hooks are on).
     pub now: i64,
-    pub started: f64,
     pub https: bool,
     pub test_hooks: bool,
     /// With test hooks, the id a new visitor gets (`x-signpost-test-new-visitor`), so a test
@@ -36,12 +38,6 @@ thread_local! {
 
 impl Visit {
     pub fn new(req: &Request, env: &Env) -> Result<Visit> {
-        Visit::at(req, req.url()?, env)
-    }
-
-    /// [`Visit::new`] for a request whose URL the caller parsed already.
-    pub fn at(req: &Request, url: Url, env: &Env) -> Result<Visit> {
-        let started = js_sys::Date::now();
         let test_hooks = crate::test_hooks(env);
         let test_header = |name: &str| -> Result<Option<String>> {
             Ok(if test_hooks {
@@ -50,37 +46,51 @@ impl Visit {
                 None
             })
         };
-        let test_now = test_header("x-signpost-test-now")?.and_then(|v| v.parse::<i64>().ok());
-        let test_new_visitor =
-            test_header("x-signpost-test-new-visitor")?.filter(|id| cookies::valid_visitor_id(id));
-        Ok(Visit {
-            now: test_now.unwrap_or(started as i64),
-            started,
-            https: url.scheme() == "https",
-            url,
+        let now = test_header("x-signpost-test-now")?
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or_else(|| js_sys::Date::now() as i64);
+        let cookies = req.headers().get("cookie")?.unwrap_or_default();
+        let https = req.url()?.scheme() == "https";
+        let new_visitor = test_header("x-signpost-test-new-visitor")?;
+        let secret = crate::text_binding(env, "SIGNPOST_SECRET");
+        Ok(Visit::from_parts(
+            secret,
             test_hooks,
-            test_new_visitor,
-            cookies: req.headers().get("cookie")?.unwrap_or_default(),
-            secret: crate::text_binding(env, "SIGNPOST_SECRET")
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| ISOLATE_SECRET.with(Clone::clone)),
-        })
+            cookies,
+            https,
+            now,
+            new_visitor,
+        ))
     }
 
-    /// The path and query, as the core sees a page's URL.
-    pub fn path_and_query(&self) -> String {
-        path_and_query(&self.url)
+    /// A visit from what the caller read of the request and the environment (`secret`:
+    /// `SIGNPOST_SECRET`); `now` is the test clock's when test hooks allowed one.
+    /// `test_new_visitor` counts only with test hooks on.
+    pub fn from_parts(
+        secret: Option<String>,
+        test_hooks: bool,
+        cookies: String,
+        https: bool,
+        now: i64,
+        test_new_visitor: Option<String>,
+    ) -> Visit {
+        Visit {
+            now,
+            https,
+            test_hooks,
+            test_new_visitor: test_new_visitor
+                .filter(|id| test_hooks && cookies::valid_visitor_id(id)),
+            cookies,
+            secret: secret
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| ISOLATE_SECRET.with(Clone::clone)),
+        }
     }
 
     /// `Sec-GPC: 1` or a denied consent cookie: no profile, no cookies, page untouched.
     pub fn opted_out(&self, req: &Request) -> Result<Option<Bypass>> {
-        if req.headers().get("sec-gpc")?.as_deref().map(str::trim) == Some("1") {
-            return Ok(Some(Bypass("gpc")));
-        }
-        if cookies::get(&self.cookies, cookies::CONSENT) == Some("denied") {
-            return Ok(Some(Bypass("consent")));
-        }
-        Ok(None)
+        let gpc = req.headers().get("sec-gpc")?;
+        Ok(opted_out(gpc.as_deref(), &self.cookies).map(Bypass))
     }
 
     /// The visitor id in the cookie, if it is one we issue.
@@ -134,102 +144,221 @@ impl Visit {
     }
 }
 
-/// Serves a page, personalized when consent, config and KV allow; otherwise the origin's
-/// response unchanged but for `x-signpost: bypass; reason=...`.
-pub async fn serve(req: &Request, url: Url, env: &Env, ctx: &Context) -> Result<web_sys::Response> {
-    let visit = Visit::at(req, url, env)?;
-    if let Some(reason) = visit.opted_out(req)? {
-        return pass_through(env, req, reason).await;
+/// Why a page request is not personalized before anything is read: not a plain `GET` of a
+/// page (`HEAD`, other methods, `Range`, a file such as `/css/store.css`), `Sec-GPC: 1`, or a
+/// denied consent cookie.
+pub fn bypass_before_reading(
+    method: &str,
+    path: &str,
+    range: bool,
+    gpc: Option<&str>,
+    cookies: &str,
+) -> Option<&'static str> {
+    if method != "GET" {
+        return Some("method");
     }
-    let kv = match env.kv("SIGNPOST") {
-        Ok(kv) => kv,
-        Err(_) => return pass_through(env, req, Bypass("no-kv")).await,
+    if range {
+        return Some("range");
+    }
+    if is_asset_path(path) {
+        return Some("not-html");
+    }
+    opted_out(gpc, cookies)
+}
+
+/// `Sec-GPC: 1` (its value given) or a denied consent cookie.
+fn opted_out(gpc: Option<&str>, cookies: &str) -> Option<&'static str> {
+    if gpc.map(str::trim) == Some("1") {
+        return Some("gpc");
+    }
+    if cookies::get(cookies, cookies::CONSENT) == Some("denied") {
+        return Some("consent");
+    }
+    None
+}
+
+/// A path whose last segment has an extension other than `.html`/`.htm`.
+fn is_asset_path(path: &str) -> bool {
+    let last = path.rsplit('/').next().unwrap_or("");
+    match last.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => {
+            !(ext.eq_ignore_ascii_case("html") || ext.eq_ignore_ascii_case("htm"))
+        }
+        _ => false,
+    }
+}
+
+// The page path. worker/js/page.js drives the runtime (origin fetch, the profile's KV read,
+// HTMLRewriter) and calls these: `pageStart`, then `pageConfig` only when the isolate's config
+// is due for a check, then `pageDecide`. Each answers a small JSON text (one crossing, parsed
+// natively); none of them awaits anything but `pageConfig`.
+
+/// `pageStart`: `{"bypass": reason}`, or the visitor (`{"visitor", "new", "stale"}`; `stale`
+/// when the config must be checked first).
+#[wasm_bindgen(js_name = pageStart)]
+#[allow(clippy::too_many_arguments)]
+pub fn page_start(
+    secret: Option<String>,
+    test_hooks: bool,
+    method: &str,
+    path: &str,
+    range: bool,
+    gpc: Option<String>,
+    cookies: String,
+    now: f64,
+    test_new_visitor: Option<String>,
+) -> String {
+    if let Some(why) = bypass_before_reading(method, path, range, gpc.as_deref(), &cookies) {
+        return json!({ "bypass": why }).to_string();
+    }
+    let visit = Visit::from_parts(
+        secret,
+        test_hooks,
+        cookies,
+        false,
+        now as i64,
+        test_new_visitor,
+    );
+    let (visitor, new) = visit.visitor();
+    let stale = store::cached(now).is_none();
+    json!({ "visitor": visitor, "new": new, "stale": stale }).to_string()
+}
+
+/// `pageConfig`: loads or re-checks the config; `undefined` when it is ready, else the reason
+/// the page is passed through.
+#[wasm_bindgen(js_name = pageConfig, wasm_bindgen_futures = worker::wasm_bindgen_futures)]
+pub async fn page_config(env: Env, now: f64) -> Option<String> {
+    let Ok(kv) = env.kv("SIGNPOST") else {
+        return Some("no-kv".into());
     };
-    let live = match store::live(&kv, visit.now as f64).await {
-        Ok(live) => live,
+    match store::live(&kv, now).await {
+        Ok(_) => None,
         Err(e) => {
             worker::console_warn!("signpost: bypass: {e}");
-            return pass_through(env, req, Bypass(e.reason())).await;
+            Some(e.reason().into())
         }
-    };
-    let (visitor, new_visitor) = visit.visitor();
-    // The origin fetch and the profile read run concurrently. A new visitor (an id just drawn)
-    // has no stored profile: no read.
-    let load = async {
-        if new_visitor {
-            Ok(None)
-        } else {
-            store::load_profile(&kv, &visitor).await
-        }
-    };
-    let (stored, response) =
-        futures_util::future::join(load, origin::fetch_at(env, req, visit.url.clone())).await;
-    let response = response?;
-    if let Some(why) = not_rewritable(&response) {
-        return mark(response, why);
     }
-    let stored = match stored {
+}
+
+/// `pageDecide`: the decision for a page, from the stored profile's text (`undefined` for
+/// none). `headers` is the request's headers as `name\nvalue\n...` (test headers left out).
+/// Answers `{"bypass": reason}` or what page.js needs to rewrite and answer: `slots`
+/// (`[selector, offer, variant, html]`, the attribute values escaped), `state` (the script),
+/// `header` (`x-signpost`), `cookies`, `write` (the profile body when due, with `ttl` in s)
+/// and `flush` (`"later"`/`"now"`: call `tallySend` in `waitUntil`).
+#[wasm_bindgen(js_name = pageDecide)]
+#[allow(clippy::too_many_arguments)]
+pub fn page_decide(
+    env: Env,
+    secret: Option<String>,
+    test_hooks: bool,
+    cookies: String,
+    visitor: String,
+    new_visitor: bool,
+    now: f64,
+    https: bool,
+    url: String,
+    headers: &str,
+    country: Option<String>,
+    region: Option<String>,
+    stored: Option<String>,
+    test_panic: bool,
+) -> String {
+    let bypass = |why: &str| json!({ "bypass": why }).to_string();
+    let Some(live) = store::current() else {
+        return bypass("no-config");
+    };
+    let stored = match store::parse_profile(stored) {
         Ok(p) => p,
         Err(e) => {
             worker::console_warn!("signpost: bypass: {e}");
-            return mark(response, Bypass(e.reason()));
+            return bypass(e.reason());
         }
     };
-    if visit.test_hooks && req.headers().get("x-signpost-test-panic")?.is_some() {
+    let visit = Visit::from_parts(secret, test_hooks, cookies, https, now as i64, None);
+    if visit.test_hooks && test_panic {
         panic!("test hook: a panic while deciding");
     }
     let engine = &live.engine;
     let mut profile = stored.unwrap_or_else(|| Profile::new(&visitor));
     let mut state = visit.session(&visitor);
     state.sync(engine, &mut profile);
-    let info = request_info_for(req, Some(&visit.path_and_query()), visit.test_hooks)?;
+    let info = RequestInfo {
+        url,
+        headers: header_pairs(headers),
+        country,
+        region,
+    };
     let decision = state.on_request(engine, &mut profile, &info, &live.signals, visit.now);
     if !decision.personalized {
-        return mark(response, Bypass("consent"));
+        return bypass("consent");
     }
     let (write, set_cookies) = visit.finish(&mut state, &mut profile, &visitor, new_visitor);
-    let elapsed = js_sys::Date::now() - visit.started;
-
-    // The runtime's rewriter refuses some pages before reading a byte (a charset that is not
-    // ASCII-compatible, or one it does not know): those pass through as they came.
-    // The same JS object (not `Response.clone()`, which would tee the body).
-    let source = Clone::clone(&response);
-    let state_json = client_state(&decision, &live.version).to_string();
-    let rewritten = match html_rewriter::apply(response, &decision.plan, Some(&state_json)) {
-        Ok(r) => r,
-        Err(e) => {
-            let e = format!("{e:?}");
-            worker::console_warn!("signpost: bypass: the rewriter refused the page: {e}");
-            let why = if e.contains("encoding") {
-                "charset"
-            } else {
-                "rewrite"
-            };
-            return mark(source, Bypass(why));
-        }
-    };
-    // The rewriter's response has headers we may change; copy it only if a runtime's has not.
-    let response = if rewritten.headers().set("x-signpost", "").is_ok() {
-        rewritten
-    } else {
-        editable(rewritten)?
-    };
-    let headers = response.headers();
-    set(&headers, "x-signpost", &personalized_header(&decision))?;
-    set(&headers, "cache-control", "private, no-store")?;
-    set(
-        &headers,
-        "server-timing",
-        &format!("signpost;dur={elapsed:.2}"),
-    )?;
-    headers.delete("content-length").map_err(js_err)?;
-    headers.delete("etag").map_err(js_err)?;
-    for c in set_cookies {
-        headers.append("set-cookie", &c).map_err(js_err)?;
-    }
+    let slots: Vec<SlotOut> = decision
+        .plan
+        .slots
+        .iter()
+        .map(|s| {
+            (
+                s.selector(),
+                attribute_text(&s.offer),
+                s.variant.as_deref().map(attribute_text),
+                s.html.as_deref(),
+            )
+        })
+        .collect();
+    let state_json = client_state(&decision, &live.version).to_json();
     let counts = signpost::measure::for_page(engine, &profile, &info, &decision, visit.now);
-    after_response(ctx, env, kv, &live, visitor, write, counts);
-    Ok(response)
+    let flush = crate::tally::queue(&env, &visitor, counts).map(|f| match f {
+        crate::tally::Flush::Later => "later",
+        crate::tally::Flush::Now => "now",
+    });
+    let out = PageOut {
+        slots,
+        state: state_script(&state_json),
+        header: personalized_header(&decision),
+        cookies: set_cookies,
+        write,
+        ttl: store::profile_ttl_s(engine),
+        flush,
+    };
+    serde_json::to_string(&out).expect("a page's answer always serializes")
+}
+
+/// A slot for page.js: selector, offer and variant (escaped for an attribute), HTML.
+type SlotOut<'a> = (String, Cow<'a, str>, Option<Cow<'a, str>>, Option<&'a str>);
+
+/// `pageDecide`'s answer when the page is personalized.
+#[derive(Serialize)]
+struct PageOut<'a> {
+    slots: Vec<SlotOut<'a>>,
+    state: String,
+    header: String,
+    cookies: Vec<String>,
+    write: Option<String>,
+    ttl: u64,
+    flush: Option<&'static str>,
+}
+
+/// `name\nvalue\n...` into pairs (a header value cannot hold a line break).
+fn header_pairs(joined: &str) -> Vec<(String, String)> {
+    let mut parts = joined.split('\n');
+    let mut pairs = Vec::new();
+    while let (Some(k), Some(v)) = (parts.next(), parts.next()) {
+        pairs.push((k.to_string(), v.to_string()));
+    }
+    pairs
+}
+
+/// `tallySend`: what `pageDecide`'s `flush` asked for, inside `waitUntil`.
+#[wasm_bindgen(js_name = tallySend, wasm_bindgen_futures = worker::wasm_bindgen_futures)]
+pub async fn tally_send(env: Env, now: bool) {
+    let when = if now {
+        crate::tally::Flush::Now
+    } else {
+        crate::tally::Flush::Later
+    };
+    crate::tally::send(&env, when).await;
 }
 
 /// Off the response path (`waitUntil`): the profile write when due, and the request's counts
@@ -288,21 +417,6 @@ fn editable(r: web_sys::Response) -> Result<web_sys::Response> {
     init.set_headers(&headers);
     web_sys::Response::new_with_opt_readable_stream_and_init(r.body().as_ref(), &init)
         .map_err(js_err)
-}
-
-/// Only a complete `200 text/html` page is rewritten; everything else passes through.
-fn not_rewritable(r: &web_sys::Response) -> Option<Bypass> {
-    let html = r
-        .headers()
-        .get("content-type")
-        .ok()
-        .flatten()
-        .is_some_and(|ct| {
-            ct.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("text/html")
-        });
-    (r.status() != 200 || !html || r.body().is_none()).then_some(Bypass("not-html"))
 }
 
 fn personalized_header(d: &signpost::Decision) -> String {

@@ -111,6 +111,20 @@ thread_local! {
     static CACHE: RefCell<Option<Cached>> = const { RefCell::new(None) };
 }
 
+/// The isolate's config when it was checked within the last [`CONFIG_TTL_MS`].
+pub fn cached(now: f64) -> Option<Live> {
+    CACHE.with_borrow(|c| {
+        c.as_ref()
+            .filter(|c| (0.0..CONFIG_TTL_MS).contains(&(now - c.checked_at)))
+            .map(|c| c.live.clone())
+    })
+}
+
+/// The isolate's config, however long ago it was checked (the page path calls [`live`] first).
+pub fn current() -> Option<Live> {
+    CACHE.with_borrow(|c| c.as_ref().map(|c| c.live.clone()))
+}
+
 /// The live engine and signals, from the isolate's cache when fresh. A new config version that
 /// fails to compile (or a pointer to a missing one) is ignored and the last good one kept.
 pub async fn live(kv: &KvStore, now: f64) -> Result<Live, StoreError> {
@@ -243,6 +257,13 @@ pub async fn load_profile(kv: &KvStore, visitor: &str) -> Result<Option<Profile>
         kv.get(&key).text().await.map_err(kv_err)
     })
     .await?;
+    parse_profile(raw)
+}
+
+/// A stored profile's text (`None`: there is none) into the profile. A corrupt one is dropped
+/// (the visitor starts afresh); one too large or of a newer format is an error (the page is
+/// passed through and the stored profile kept for a Worker that can read it).
+pub fn parse_profile(raw: Option<String>) -> Result<Option<Profile>, StoreError> {
     let Some(raw) = raw else { return Ok(None) };
     if raw.len() > signpost::profile::MAX_PROFILE_BYTES {
         return Err(StoreError::ProfileTooLarge(raw.len()));
