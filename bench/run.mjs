@@ -512,7 +512,7 @@ function coldTable(r, L, row) {
 function coreTable(r, L, row) {
   L.push("## 3. The core");
   L.push("```");
-  const w3 = [46, 12, 12, 16];
+  const w3 = [72, 10, 10, 12];
   row(["workload", "native", "wasm", "budget"], w3);
   const nd = r.native["decide (200-event profile)"];
   row(["one decision (example config, 200 events), µs", fmt(nd && nd.ns / 1000, 1), fmt(r.wasm.decideUs, 1), "50 / 150"], w3);
@@ -541,7 +541,7 @@ function coreTable(r, L, row) {
 function sizesTable(r, L, row) {
   L.push("## 4. Sizes (bytes; gzip -9, brotli 11)");
   L.push("```");
-  const w4 = [42, 9, 9, 9, 18];
+  const w4 = [52, 9, 9, 9, 18];
   row(["artifact", "raw", "gzip", "brotli", "budget"], w4);
   for (const [name, s, budget, measure] of r.sizes) {
     const verdict = budget ? `${kb(budget)} KB ${measure} ${s[measure] < budget ? "ok" : "OVER"}` : "";
