@@ -14,12 +14,10 @@ extern "C" {
 /// Fetches the request from the origin: `ORIGIN` (scheme and host of the real site) when set,
 /// else the `ASSETS` binding that serves the demo store. Method, headers and body go as they
 /// came; redirects are returned to the visitor, not followed.
+/// Pages take the same way in worker/js/page.js (`fetchOrigin`); this one serves the endpoints'
+/// pass-through and the editor's preview.
 pub async fn fetch(env: &Env, req: &Request) -> Result<web_sys::Response> {
-    fetch_at(env, req, req.url()?).await
-}
-
-/// [`fetch`] for a request whose URL the caller parsed already.
-pub async fn fetch_at(env: &Env, req: &Request, mut url: Url) -> Result<web_sys::Response> {
+    let mut url = req.url()?;
     let origin = env.var("ORIGIN").map(|v| v.to_string()).unwrap_or_default();
     if origin.is_empty() {
         let response = env.assets("ASSETS")?.fetch_request(req.clone()?).await?;
