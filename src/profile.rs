@@ -70,6 +70,7 @@ pub enum ProfileError {
 
 /// A visitor's long-lived state. See the module docs for its size bound and versions.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "typed-profile", derive(Deserialize))]
 #[serde(remote = "Self")]
 pub struct Profile {
     #[serde(rename = "v")]
@@ -120,6 +121,7 @@ pub struct Profile {
 
 /// The current session. Intent is not reset by a new session, only decayed.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "typed-profile", derive(Deserialize))]
 pub struct Session {
     #[serde(rename = "b", default)]
     pub started: Millis,
@@ -143,6 +145,7 @@ pub struct Session {
 
 /// Intent accumulators, one per signal id, and the tier last shown (for hysteresis).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "typed-profile", derive(Deserialize))]
 pub struct IntentState {
     #[serde(rename = "a", default, skip_serializing_if = "Vec::is_empty")]
     pub accs: Vec<Acc>,
@@ -152,6 +155,7 @@ pub struct IntentState {
 
 /// One signal's accumulator: `value` as of `at` (decays from there).
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "typed-profile", derive(Deserialize))]
 pub struct Acc {
     #[serde(rename = "k")]
     pub signal: String,
@@ -161,6 +165,7 @@ pub struct Acc {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "typed-profile", derive(Deserialize))]
 pub struct Cart {
     #[serde(rename = "l", default)]
     pub lines: Vec<CartLine>,
@@ -170,6 +175,7 @@ pub struct Cart {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "typed-profile", derive(Deserialize))]
 pub struct CartLine {
     #[serde(rename = "p")]
     pub product: String,
@@ -181,6 +187,7 @@ pub struct CartLine {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "typed-profile", derive(Deserialize))]
 pub struct Viewed {
     #[serde(rename = "p")]
     pub product: String,
@@ -190,6 +197,7 @@ pub struct Viewed {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "typed-profile", derive(Deserialize))]
 pub struct Purchased {
     #[serde(rename = "p")]
     pub product: String,
@@ -197,6 +205,7 @@ pub struct Purchased {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "typed-profile", derive(Deserialize))]
 pub struct Orders {
     #[serde(rename = "n", default)]
     pub count: u64,
@@ -210,6 +219,7 @@ pub struct Orders {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "typed-profile", derive(Deserialize))]
 pub struct Affinity {
     #[serde(rename = "c")]
     pub category: String,
@@ -220,6 +230,7 @@ pub struct Affinity {
 
 /// How often an event type happened: exact total, recent timestamps (most recent first).
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "typed-profile", derive(Deserialize))]
 pub struct EventStat {
     #[serde(rename = "k")]
     pub kind: String,
@@ -231,6 +242,7 @@ pub struct EventStat {
 
 /// An offer's impressions: lifetime count and recent timestamps (most recent first).
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "typed-profile", derive(Deserialize))]
 pub struct Impression {
     #[serde(rename = "o")]
     pub offer: String,
@@ -242,6 +254,7 @@ pub struct Impression {
 
 /// The first exposure of the visitor to an experiment, and how many since.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "typed-profile", derive(Deserialize))]
 pub struct Exposure {
     #[serde(rename = "x")]
     pub experiment: String,
@@ -374,6 +387,29 @@ impl Profile {
     }
 
     pub fn from_bytes(b: &[u8]) -> Result<Profile, ProfileError> {
+        #[cfg(feature = "typed-profile")]
+        if let Some(p) = Profile::read_typed(b) {
+            return Ok(p);
+        }
+        Profile::read_tree(b)
+    }
+
+    /// The common case, a well-formed profile of this build's version, read straight into the
+    /// structs by serde's derive: several times faster than a tree, and the Worker reads a
+    /// profile on every page. Anything else (another version, a malformed profile, a
+    /// duplicate key) is left to [`Profile::read_tree`], which reads every version and names
+    /// what is wrong.
+    #[cfg(feature = "typed-profile")]
+    fn read_typed(b: &[u8]) -> Option<Profile> {
+        let mut de = serde_json::Deserializer::from_slice(b);
+        // The derive's own function (`remote = "Self"`), not the `Deserialize` impl below.
+        let p = Profile::deserialize(&mut de).ok()?;
+        de.end().ok()?;
+        (p.version == FORMAT_VERSION).then_some(p)
+    }
+
+    /// Any version, through a JSON tree and the hand-written reader (profile_json.rs).
+    fn read_tree(b: &[u8]) -> Result<Profile, ProfileError> {
         let v: Value = serde_json::from_slice(b).map_err(|e| ProfileError::Json(e.to_string()))?;
         Profile::from_value(v)
     }
@@ -895,6 +931,70 @@ mod tests {
         assert_eq!(p.session_top_category(), Some("tents"));
         assert_eq!(p.event_count("page_view", None, 6000), 3);
         assert_eq!(p.intent.tier.as_deref(), Some("browsing"));
+    }
+
+    /// The two readers agree: whatever the typed one reads, the tree reads the same, and it
+    /// leaves every case it does not read (other versions, malformed input) to the tree.
+    #[cfg(feature = "typed-profile")]
+    #[test]
+    fn the_typed_reader_reads_what_the_tree_reads_or_nothing() {
+        let frozen = r#"{"v":1,"id":"frozen","c":1000,"u":5000,"vis":2,"pv":3,
+            "s":{"b":4000,"l":5000,"pv":1,"e":2,"cat":[["tents",1]],"lp":"/","utm":[["source","email"]]},
+            "i":{"a":[{"k":"page","x":0.5,"at":5000}],"t":"browsing"},
+            "t":{"first_name":"Ada","n":2.5},"cart":{"l":[{"p":"tent","q":1,"pr":349.0}],"at":4500},
+            "vw":[{"p":"tent","n":2,"at":4500}],"pu":[{"p":"boot","at":3000}],
+            "o":{"n":1,"sp":179.0,"l":3000,"r":[[3000,179.0]]},"af":[{"c":"tents","x":2.0,"at":4500}],
+            "ev":[{"k":"page_view","n":3,"r":[5000,4000,1000]}],"im":[{"o":"hero","n":1,"r":[5000]}],
+            "ex":[{"x":"exp","var":"guide","at":5000,"n":1}],"ids":["e1"],"future":{"x":[1]}}"#;
+        let typed = Profile::read_typed(frozen.as_bytes()).expect("a v1 profile reads typed");
+        assert_eq!(typed, Profile::read_tree(frozen.as_bytes()).unwrap());
+        let mut rich = Profile::new("r");
+        rich.touch_session(1000, 30 * MINUTE);
+        rich.record_view("tent", 1000);
+        rich.cart_add("tent", 2, None, 1000);
+        rich.record_purchase(&["tent".into()], 20.0, 2000);
+        let json = rich.to_json();
+        assert_eq!(Profile::read_typed(json.as_bytes()), Some(rich));
+
+        let cases = [
+            // The tree's own: other versions and what is malformed.
+            (r#"{"id":"a","page_views":3}"#, "v0"),
+            (r#"{"v":0,"id":"a"}"#, "v0 named"),
+            (r#"{"v":2,"id":"a"}"#, "newer"),
+            (r#"{"v":1}"#, "no id"),
+            (r#"{"v":1,"id":"a","pv":-1}"#, "negative count"),
+            (r#"{"v":1,"id":"a","pv":1.5}"#, "fractional count"),
+            (r#"{"v":1,"id":"a","vis":4294967296}"#, "count out of range"),
+            (r#"{"v":1,"id":"a","c":null}"#, "null for a number"),
+            (
+                r#"{"v":1,"id":"a","vw":[{"p":"x","n":1}]}"#,
+                "an entry without its time",
+            ),
+            (
+                r#"{"v":1,"id":"a","s":{"cat":[["a",1,2]]}}"#,
+                "a pair of three",
+            ),
+            (r#"{"v":1,"id":"a","id":"b"}"#, "a duplicate key"),
+            (r#"{"v":1,"id":"a"} x"#, "trailing text"),
+            (
+                r#"{"v":1,"id":"a","o":{"l":null}}"#,
+                "null for an absent option",
+            ),
+            (r#"{"v":1,"id":"a","c":1e3}"#, "a time in float notation"),
+        ];
+        for (text, what) in cases {
+            let tree = Profile::read_tree(text.as_bytes());
+            // Where the typed reader declines, the tree's answer stands, whatever it is.
+            if let Some(p) = Profile::read_typed(text.as_bytes()) {
+                assert_eq!(Ok(p), tree.map_err(|e| e.to_string()), "{what}");
+            }
+        }
+        // And through the public entry point, the tree's answers (errors included) stand.
+        for (text, what) in cases {
+            let a = Profile::from_bytes(text.as_bytes()).map_err(|e| e.to_string());
+            let b = Profile::read_tree(text.as_bytes()).map_err(|e| e.to_string());
+            assert_eq!(a, b, "{what}");
+        }
     }
 
     #[test]

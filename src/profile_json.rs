@@ -3,7 +3,9 @@
 //! serde's derived `Deserialize` for the profile's thirteen structs was the largest part of the
 //! browser's wasm (about 45 KB before compression: one copy of the JSON state machine per
 //! struct and field type). The tree is parsed anyway (the config reader needs it), so this walks
-//! it with the rules the derive had: fields with a default may be missing, the others may not,
+//! it, in every build, for every version. (The Worker, which reads a profile on each page, also
+//! has the derive, feature `typed-profile`, for v1 profiles that are well formed, and falls back
+//! to this for the rest.) The rules are the derive's: fields with a default may be missing, the others may not,
 //! `null` is only an absent `Option`, integers must be whole and in range, unknown fields are
 //! ignored (a newer build's additions). Errors name the field's path.
 

@@ -33,8 +33,8 @@ pub const MIN_WRITE_GAP: Millis = 1_000;
 /// Most bytes of the cookie value; with name and attributes it stays under the 4 KB a browser
 /// keeps per cookie.
 pub const MAX_COOKIE_VALUE: usize = 3_500;
-/// A log larger than this makes a write due early (after [`MIN_WRITE_GAP`]), before the cookie
-/// has to drop entries.
+/// A cookie larger than this makes a write due early (after [`MIN_WRITE_GAP`]), before it has
+/// to drop entries.
 const EARLY_WRITE_BYTES: usize = MAX_COOKIE_VALUE * 3 / 4;
 /// Older states are ignored (the cookie's Max-Age too).
 pub const STATE_MAX_AGE: Millis = 30 * DAY;
@@ -220,26 +220,40 @@ impl SessionState {
         self.log.push(Entry { seq: now, what });
     }
 
+    /// After a request or events: the profile's body when a write is due (the profile is
+    /// marked stored at `now` first), and the signed cookie value. The state is serialised
+    /// once for both in the common case (no write), as the Worker does this on every page.
+    pub fn finish(
+        &mut self,
+        profile: &mut Profile,
+        secret: &[u8],
+        now: Millis,
+    ) -> (Option<String>, String) {
+        let cookie = self.encode(secret, now);
+        if !self.write_due(profile, now, cookie.len()) {
+            return (None, cookie);
+        }
+        self.mark_written(profile, now);
+        let body = profile.to_json();
+        (Some(body), self.encode(secret, now))
+    }
+
     /// Whether the host should write the profile now: something new since the last write,
-    /// and the write interval passed (or the log grows large and a second passed).
-    pub fn write_due(&self, profile: &Profile, now: Millis) -> bool {
+    /// and the write interval passed, or a second passed and the cookie (`cookie_len` bytes,
+    /// as [`SessionState::encode`] made it) is filling up.
+    pub fn write_due(&self, profile: &Profile, now: Millis, cookie_len: usize) -> bool {
         let last = self.written.max(profile.rev);
         if !self.log.iter().any(|e| e.seq > last) {
             return false;
         }
         let gap = now - last;
-        gap >= WRITE_INTERVAL || (gap >= MIN_WRITE_GAP && self.log_bytes() > EARLY_WRITE_BYTES)
+        gap >= WRITE_INTERVAL || (gap >= MIN_WRITE_GAP && cookie_len > EARLY_WRITE_BYTES)
     }
 
     /// Marks the profile as stored at `now` (call before serializing it for the store).
     pub fn mark_written(&mut self, profile: &mut Profile, now: Millis) {
         profile.rev = now;
         self.written = now;
-    }
-
-    fn log_bytes(&self) -> usize {
-        // Base64 makes it 4/3 larger in the cookie.
-        serde_json::to_string(&self.log).map_or(usize::MAX, |s| s.len() * 4 / 3)
     }
 }
 
@@ -420,8 +434,7 @@ mod tests {
             let d2 = state.on_request(&engine, &mut p, &req, &signals, T0 + dt);
             assert_eq!(d1.plan, d2.plan, "{url}");
             assert_eq!(d1.tier, d2.tier, "{url}");
-            if state.write_due(&p, T0 + dt) {
-                state.mark_written(&mut p, T0 + dt);
+            if state.finish(&mut p, SECRET, T0 + dt).0.is_some() {
                 stored = p;
             }
         }
@@ -455,19 +468,29 @@ mod tests {
         let engine = engine();
         let mut p = Profile::new("v");
         let mut s = SessionState::new("v", T0);
-        s.on_request(&engine, &mut p, &RequestInfo::new("/"), &Signals::new(), T0);
-        assert!(s.write_due(&p, T0), "a first visit is written");
-        s.mark_written(&mut p, T0);
-        assert!(!s.write_due(&p, T0 + 3_000), "nothing new");
-        s.on_request(
-            &engine,
-            &mut p,
-            &RequestInfo::new("/"),
-            &Signals::new(),
-            T0 + 3_000,
+        let home = RequestInfo::new("/");
+        s.on_request(&engine, &mut p, &home, &Signals::new(), T0);
+        let (body, cookie) = s.finish(&mut p, SECRET, T0);
+        let body = body.expect("a first visit is written");
+        assert_eq!(Profile::from_json(&body).unwrap().rev, T0);
+        let read = SessionState::decode(&cookie, SECRET, "v", T0).unwrap();
+        assert_eq!(
+            (read.written, p.rev),
+            (T0, T0),
+            "the cookie knows of the write"
         );
-        assert!(!s.write_due(&p, T0 + 3_000), "within 10 s");
-        assert!(s.write_due(&p, T0 + WRITE_INTERVAL));
+        assert!(!s.write_due(&p, T0 + 3_000, 0), "nothing new");
+        s.on_request(&engine, &mut p, &home, &Signals::new(), T0 + 3_000);
+        assert!(
+            s.finish(&mut p, SECRET, T0 + 3_000).0.is_none(),
+            "within 10 s"
+        );
+        assert!(s.write_due(&p, T0 + WRITE_INTERVAL, 0));
+        assert!(
+            s.write_due(&p, T0 + MIN_WRITE_GAP, EARLY_WRITE_BYTES + 1),
+            "a filling cookie is written after a second"
+        );
+        assert!(!s.write_due(&p, T0 + MIN_WRITE_GAP - 1, MAX_COOKIE_VALUE));
         // A stored profile at rev T0 already has the first request: only the second replays.
         let mut stored = Profile::new("v");
         s.log.retain(|e| e.seq > T0 - 1);

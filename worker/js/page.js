@@ -63,25 +63,27 @@ async function personalize(sp, request, url, env, ctx, origin, started) {
   if (notPage) return mark(response, notPage);
   if (stored.error) return mark(response, stored.error);
 
-  const decision = JSON.parse(
-    sp.pageDecide(
-      env,
-      secret,
-      hooks,
-      cookies,
-      start.visitor,
-      start.new,
-      now,
-      url.protocol === "https:",
-      url.pathname + url.search,
-      headerLines(headers),
-      test("x-signpost-test-country") ?? request.cf?.country,
-      test("x-signpost-test-region") ?? request.cf?.regionCode,
-      stored.text,
-      hooks && headers.has("x-signpost-test-panic"),
-    ),
+  const answer = sp.pageDecide(
+    env,
+    secret,
+    hooks,
+    cookies,
+    start.visitor,
+    start.new,
+    now,
+    url.protocol === "https:",
+    url.pathname + url.search,
+    headerLines(headers),
+    test("x-signpost-test-country") ?? request.cf?.country,
+    test("x-signpost-test-region") ?? request.cf?.regionCode,
+    stored.text,
+    hooks && headers.has("x-signpost-test-panic"),
   );
+  // `{bypass}`, or a JSON line and the state script after it (see page.rs).
+  const line = answer.indexOf("\n");
+  const decision = JSON.parse(line < 0 ? answer : answer.slice(0, line));
   if (decision.bypass) return mark(response, decision.bypass);
+  decision.state = answer.slice(line + 1);
   const elapsed = Date.now() - started;
 
   let page;

@@ -130,15 +130,11 @@ impl Visit {
         visitor: &str,
         new_visitor: bool,
     ) -> (Option<String>, Vec<String>) {
-        let body = state.write_due(profile, self.now).then(|| {
-            state.mark_written(profile, self.now);
-            profile.to_json()
-        });
+        let (body, value) = state.finish(profile, self.secret.as_bytes(), self.now);
         let mut set = Vec::new();
         if new_visitor {
             set.push(cookies::visitor_cookie(visitor, self.https));
         }
-        let value = state.encode(self.secret.as_bytes(), self.now);
         set.push(cookies::session_cookie(&value, self.https));
         (body, set)
     }
@@ -242,10 +238,12 @@ pub async fn page_config(env: Env, now: f64) -> Option<String> {
 
 /// `pageDecide`: the decision for a page, from the stored profile's text (`undefined` for
 /// none). `headers` is the request's headers as `name\nvalue\n...` (test headers left out).
-/// Answers `{"bypass": reason}` or what page.js needs to rewrite and answer: `slots`
-/// (`[selector, offer, variant, html]`, the attribute values escaped), `state` (the script),
-/// `header` (`x-signpost`), `cookies`, `write` (the profile body when due, with `ttl` in s)
-/// and `flush` (`"later"`/`"now"`: call `tallySend` in `waitUntil`).
+/// Answers `{"bypass": reason}`, or what page.js needs to rewrite and answer: a JSON line with
+/// `slots` (`[selector, offer, variant, html]`, the attribute values escaped), `header`
+/// (`x-signpost`), `cookies`, `write` (the profile body when due, with `ttl` in s) and `flush`
+/// (`"later"`/`"now"`: call `tallySend` in `waitUntil`), then a line break and the state
+/// script as it is. The script is the answer's largest part: as JSON it was escaped here and
+/// unescaped in JS again (JSON text has no raw line break, so the first one ends the line).
 #[wasm_bindgen(js_name = pageDecide)]
 #[allow(clippy::too_many_arguments)]
 pub fn page_decide(
@@ -315,24 +313,25 @@ pub fn page_decide(
     });
     let out = PageOut {
         slots,
-        state: state_script(&state_json),
         header: personalized_header(&decision),
         cookies: set_cookies,
         write,
         ttl: store::profile_ttl_s(engine),
         flush,
     };
-    serde_json::to_string(&out).expect("a page's answer always serializes")
+    let mut answer = serde_json::to_string(&out).expect("a page's answer always serializes");
+    answer.push('\n');
+    answer.push_str(&state_script(&state_json));
+    answer
 }
 
 /// A slot for page.js: selector, offer and variant (escaped for an attribute), HTML.
 type SlotOut<'a> = (String, Cow<'a, str>, Option<Cow<'a, str>>, Option<&'a str>);
 
-/// `pageDecide`'s answer when the page is personalized.
+/// `pageDecide`'s answer when the page is personalized (its first line; the state follows).
 #[derive(Serialize)]
 struct PageOut<'a> {
     slots: Vec<SlotOut<'a>>,
-    state: String,
     header: String,
     cookies: Vec<String>,
     write: Option<String>,

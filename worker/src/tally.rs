@@ -14,7 +14,7 @@
 
 use serde::{Deserialize, Serialize};
 use signpost::measure::{Count, Tally};
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use worker::{
@@ -52,6 +52,24 @@ struct Queue {
 
 thread_local! {
     static QUEUE: RefCell<Queue> = RefCell::new(Queue::default());
+    static BINDINGS: OnceCell<Bindings> = const { OnceCell::new() };
+}
+
+/// Which measurement bindings the Worker has, looked up once per isolate (its `env` does not
+/// change): each lookup crosses into JS and checks the object's type, which was a visible
+/// part of a page's CPU when done on every page.
+struct Bindings {
+    tally: bool,
+    analytics: Option<AnalyticsEngineDataset>,
+}
+
+fn bindings<R>(env: &Env, f: impl FnOnce(&Bindings) -> R) -> R {
+    BINDINGS.with(|b| {
+        f(b.get_or_init(|| Bindings {
+            tally: env.durable_object(BINDING).is_ok(),
+            analytics: env.analytics_engine(ANALYTICS_BINDING).ok(),
+        }))
+    })
 }
 
 impl Queue {
@@ -184,10 +202,13 @@ pub fn queue(env: &Env, visitor: &str, counts: Vec<Count>) -> Option<Flush> {
         return None;
     }
     let token = signpost::measure::visitor_token(visitor);
-    if let Ok(dataset) = env.analytics_engine(ANALYTICS_BINDING) {
-        write_data_points(&dataset, &token, &counts);
-    }
-    if env.durable_object(BINDING).is_err() {
+    let tally = bindings(env, |b| {
+        if let Some(dataset) = &b.analytics {
+            write_data_points(dataset, &token, &counts);
+        }
+        b.tally
+    });
+    if !tally {
         return None;
     }
     let now = js_sys::Date::now();
