@@ -104,23 +104,14 @@ pub fn state_script(json: &str) -> String {
 /// `<`, `>`, `&` and the JS line separators are escaped so no markup can close the element.
 pub fn script_safe_json(json: &str) -> String {
     let mut out = String::with_capacity(json.len() + 16);
-    // Copies the runs between the characters to escape whole: a char-by-char push was a
-    // visible part of a page's time in the Worker.
-    let mut run = 0;
-    for (i, c) in json.char_indices() {
-        let escaped = match c {
-            '<' => "\\u003c",
-            '>' => "\\u003e",
-            '&' => "\\u0026",
-            '\u{2028}' => "\\u2028",
-            '\u{2029}' => "\\u2029",
-            _ => continue,
-        };
-        out.push_str(&json[run..i]);
-        out.push_str(escaped);
-        run = i + c.len_utf8();
-    }
-    out.push_str(&json[run..]);
+    crate::template::replace_chars(json, &mut out, |c| match c {
+        '<' => Some("\\u003c"),
+        '>' => Some("\\u003e"),
+        '&' => Some("\\u0026"),
+        '\u{2028}' => Some("\\u2028"),
+        '\u{2029}' => Some("\\u2029"),
+        _ => None,
+    });
     out
 }
 
