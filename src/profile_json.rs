@@ -4,9 +4,9 @@
 //! browser's wasm (about 45 KB before compression: one copy of the JSON state machine per
 //! struct and field type). The tree is parsed anyway (the config reader needs it), so this walks
 //! it, in every build, for every version. (The Worker, which reads a profile on each page, also
-//! has the derive, feature `typed-profile`, for v1 profiles that are well formed, and falls back
-//! to this for the rest.) The rules are the derive's: fields with a default may be missing, the others may not,
-//! `null` is only an absent `Option`, integers must be whole and in range, unknown fields are
+//! has the derive, feature `typed-profile`, for well-formed v1 profiles, and falls back to this
+//! for the rest.) The rules are the derive's: fields with a default may be missing, the others
+//! may not, `null` is only an absent `Option`, integers must be whole and in range, unknown fields are
 //! ignored (a newer build's additions). Errors name the field's path.
 
 use crate::config::check::type_name;

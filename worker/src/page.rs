@@ -242,8 +242,8 @@ pub async fn page_config(env: Env, now: f64) -> Option<String> {
 /// `slots` (`[selector, offer, variant, html]`, the attribute values escaped), `header`
 /// (`x-signpost`), `cookies`, `write` (the profile body when due, with `ttl` in s) and `flush`
 /// (`"later"`/`"now"`: call `tallySend` in `waitUntil`), then a line break and the state
-/// script as it is. The script is the answer's largest part: as JSON it was escaped here and
-/// unescaped in JS again (JSON text has no raw line break, so the first one ends the line).
+/// script as it is: it is the answer's largest part, and this way it is neither escaped here
+/// nor unescaped in JS (JSON text has no raw line break, so the first one ends the line).
 #[wasm_bindgen(js_name = pageDecide)]
 #[allow(clippy::too_many_arguments)]
 pub fn page_decide(
