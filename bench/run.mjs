@@ -351,6 +351,8 @@ async function wasmCore() {
   const core = instance.exports;
   if (core.decide(1) === 0) throw new Error("wasm: the benchmark visitor got no offer");
   const decideUs = timeBatches((n) => core.decide(n)) * 1000;
+  if (core.page(1) === 0) throw new Error("wasm: the page work wrote no session cookie");
+  const pageUs = timeBatches((n) => core.page(n)) * 1000;
   const rewrite = {};
   const names = ["cloudflare.com.html", "ecma402-spec.html", "html-parsing-spec.html"];
   names.forEach((name, i) => {
@@ -359,7 +361,7 @@ async function wasmCore() {
     const ms = timeBatches((n) => core.rewrite(i, n));
     rewrite[name] = { bytes, mbps: bytes / 1e6 / (ms / 1000) };
   });
-  return { decideUs, rewrite };
+  return { decideUs, pageUs, rewrite };
 }
 
 /** criterion's benchmark.json + estimates.json pairs, keyed `group/function`. */
@@ -516,16 +518,16 @@ function coreTable(r, L, row) {
   row(["workload", "native", "wasm", "budget"], w3);
   const nd = r.native["decide (200-event profile)"];
   row(["one decision (example config, 200 events), µs", fmt(nd && nd.ns / 1000, 1), fmt(r.wasm.decideUs, 1), "50 / 150"], w3);
-  // The Worker's whole per-page core work (benches/decision.rs), natively only: its parts show
-  // where a page's time goes besides the decision.
-  for (const [id, what] of [
-    ["page (profile text + cookie + decide + cookie + state)", "a page's core work (profile text, cookie in and out, decide, state), µs"],
+  // The Worker's whole per-page core work (benches/common `page_work`), natively and in wasm;
+  // its parts, natively only, show where a page's time goes besides the decision.
+  for (const [id, what, wasmUs] of [
+    ["page (profile text + cookie + decide + cookie + state)", "a page's core work (profile text, cookie in and out, decide, state), µs", r.wasm.pageUs],
     ["page part: session cookie checked and read", "  of which: the session cookie checked and read, µs"],
     ["page part: session cookie written and signed", "  of which: the session cookie written and signed, µs"],
     ["profile from_bytes", "  of which: the stored profile read, µs"],
   ]) {
     const x = r.native[id];
-    row([what, fmt(x && x.ns / 1000, 1), "-", ""], w3);
+    row([what, fmt(x && x.ns / 1000, 1), wasmUs === undefined ? "-" : fmt(wasmUs, 1), ""], w3);
   }
   for (const [page, x] of Object.entries(r.wasm.rewrite)) {
     const n = r.native[`rewrite/${page}/typical`];

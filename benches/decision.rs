@@ -9,18 +9,9 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 
 mod common;
-use common::{decision_request as request, decision_setup as setup};
-use signpost::session::{client_state, SessionState};
+use common::{decision_request as request, decision_setup as setup, SECRET};
+use signpost::session::SessionState;
 use signpost::Profile;
-
-const SECRET: &[u8] = b"bench-secret";
-
-fn request_at(url: &str) -> signpost::RequestInfo {
-    signpost::RequestInfo {
-        url: url.into(),
-        ..request()
-    }
-}
 
 fn bench(c: &mut Criterion) {
     let (engine, profile, signals, now) = setup();
@@ -43,53 +34,18 @@ fn bench(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
-    // What the Worker's core does for a page (worker/src/page.rs `pageDecide`): read the stored
-    // profile's text, check and replay the session cookie, decide, sign the next cookie, write
-    // the page's state, count. The profile was stored 8 s ago with two pages since: no write
-    // is due, the common case.
-    let (stored, cookie) = {
-        let mut p = profile.clone();
-        let mut state = SessionState::new(&p.id, now - 8_000);
-        state.mark_written(&mut p, now - 8_000);
-        let stored = p.to_json();
-        state.on_request(
-            &engine,
-            &mut p,
-            &request_at("/compare"),
-            &signals,
-            now - 6_000,
-        );
-        state.on_request(
-            &engine,
-            &mut p,
-            &request_at("/products/tent-summit-2p"),
-            &signals,
-            now - 3_000,
-        );
-        (stored, state.encode(SECRET, now - 3_000))
-    };
+    // What the Worker's core does for a page (worker/src/page.rs `pageDecide`).
+    let page = common::page_setup();
     c.bench_function(
         "page (profile text + cookie + decide + cookie + state)",
-        |b| {
-            b.iter(|| {
-                let mut p = Profile::from_json(black_box(&stored)).unwrap();
-                let mut state =
-                    SessionState::decode(black_box(&cookie), SECRET, &p.id.clone(), now).unwrap();
-                state.sync(&engine, &mut p);
-                let d = state.on_request(&engine, &mut p, &req, &signals, now);
-                let (write, next) = state.finish(&mut p, SECRET, now);
-                assert!(write.is_none());
-                let page = client_state(&d, "v1").to_json();
-                let counts = signpost::measure::for_page(&engine, &p, &req, &d, now);
-                black_box((next, page, counts))
-            })
-        },
+        |b| b.iter(|| black_box(common::page_work(black_box(&page)))),
     );
     println!(
         "page: stored profile {} bytes, session cookie {} bytes",
-        stored.len(),
-        cookie.len()
+        page.stored.len(),
+        page.cookie.len()
     );
+    let cookie = page.cookie;
     let id = profile.id.clone();
     c.bench_function("page part: session cookie checked and read", |b| {
         b.iter(|| black_box(SessionState::decode(black_box(&cookie), SECRET, &id, now).unwrap()))

@@ -4,6 +4,7 @@
 
 use signpost::plan::{Plan, SlotPlan};
 use signpost::rewrite::{RewriteOptions, Rewriter};
+use signpost::session::{client_state, SessionState};
 use signpost::testutil::Rng;
 use signpost::{Engine, Event, Profile, RequestInfo, Signals};
 
@@ -71,6 +72,72 @@ pub fn decision_request() -> RequestInfo {
         country: Some("US".into()),
         region: Some("CO".into()),
     }
+}
+
+pub const SECRET: &[u8] = b"bench-secret";
+
+/// What the Worker's core gets for a page (worker/src/page.rs `pageDecide`): the decision's
+/// set-up, the stored profile's text and the session cookie.
+pub struct PageInput {
+    pub engine: Engine,
+    pub signals: Signals,
+    pub now: i64,
+    pub request: RequestInfo,
+    pub stored: String,
+    pub cookie: String,
+}
+
+/// The profile was stored 8 s ago with two pages since: no write is due, the common case.
+pub fn page_setup() -> PageInput {
+    let (engine, mut profile, signals, now) = decision_setup();
+    let at = |url: &str| RequestInfo {
+        url: url.into(),
+        ..decision_request()
+    };
+    let mut state = SessionState::new(&profile.id, now - 8_000);
+    state.mark_written(&mut profile, now - 8_000);
+    let stored = profile.to_json();
+    state.on_request(
+        &engine,
+        &mut profile,
+        &at("/compare"),
+        &signals,
+        now - 6_000,
+    );
+    let page = at("/products/tent-summit-2p");
+    state.on_request(&engine, &mut profile, &page, &signals, now - 3_000);
+    let cookie = state.encode(SECRET, now - 3_000);
+    PageInput {
+        engine,
+        signals,
+        now,
+        request: decision_request(),
+        stored,
+        cookie,
+    }
+}
+
+/// A page's core work: read the stored profile, check and replay the session cookie, decide,
+/// sign the next cookie, write the page's state, count. Returns the next cookie, the state
+/// and the number of counts.
+pub fn page_work(input: &PageInput) -> (String, String, usize) {
+    let PageInput {
+        engine,
+        signals,
+        now,
+        request,
+        ..
+    } = input;
+    let mut p = Profile::from_json(&input.stored).expect("the stored profile reads");
+    let mut state =
+        SessionState::decode(&input.cookie, SECRET, &p.id.clone(), *now).expect("a valid cookie");
+    state.sync(engine, &mut p);
+    let d = state.on_request(engine, &mut p, request, signals, *now);
+    let (write, next) = state.finish(&mut p, SECRET, *now);
+    assert!(write.is_none(), "no write is due");
+    let page = client_state(&d, "v1").to_json();
+    let counts = signpost::measure::for_page(engine, &p, request, &d, *now);
+    (next, page, counts.len())
 }
 
 /// Chunk size a response body arrives in.

@@ -1,6 +1,6 @@
 //! The benchmark workloads of `benches/common` as wasm exports, timed by `bench/run.mjs`:
-//! one decision (example config, 200-event profile) and the reference rewrite of each corpus
-//! page. Each export runs its workload `n` times and returns a checksum, so nothing is
+//! one decision (example config, 200-event profile), a page's core work in the Worker, and
+//! the reference rewrite of each corpus page. Each export runs its workload `n` times and returns a checksum, so nothing is
 //! optimised away; the clock is on the JS side.
 
 #[path = "../../../benches/common/mod.rs"]
@@ -36,6 +36,7 @@ struct Decision {
 
 thread_local! {
     static DECISION: OnceCell<Decision> = const { OnceCell::new() };
+    static PAGE: OnceCell<common::PageInput> = const { OnceCell::new() };
 }
 
 /// Runs one decision `n` times (the set-up, outside the timing, on the first call);
@@ -64,6 +65,20 @@ pub extern "C" fn decide(n: u32) -> u32 {
                 out.plan.slots.len() as u32
             })
             .sum()
+    })
+}
+
+/// Runs a page's core work (the Worker's `pageDecide` without its bindings) `n` times;
+/// returns the length of the last session cookie written.
+#[no_mangle]
+pub extern "C" fn page(n: u32) -> u32 {
+    PAGE.with(|cell| {
+        let input = cell.get_or_init(common::page_setup);
+        let mut cookie = 0;
+        for _ in 0..n {
+            cookie = common::page_work(std::hint::black_box(input)).0.len();
+        }
+        cookie as u32
     })
 }
 
