@@ -150,7 +150,9 @@ export async function returningVisitor(base, kv) {
   if (res.status !== 200) throw new Error(`events: ${res.status} ${await res.text()}`);
   keepCookies(jar, res);
   const vid = jar.get("sp_vid");
-  await kv.put(`hw:${vid}`, JSON.stringify({ visits: 2, cart: [], cart_idle_minutes: 0, tier: "comparing", top_category: "tents" }));
+  const viewed = ["tent-ultralight-1p", PRODUCT]; // newest first, as Signpost saw them
+  const profile = { visits: 2, cart: [], cart_idle_minutes: 0, tier: "comparing", top_category: "tents", viewed, days_since_purchase: null };
+  await kv.put(`hw:${vid}`, JSON.stringify(profile));
   return cookieHeader(jar);
 }
 

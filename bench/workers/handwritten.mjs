@@ -1,6 +1,8 @@
 // (b) What a user writes by hand instead of Signpost: read the visitor's profile from KV,
 // pick offers with if/else rules, rewrite the page with the runtime's HTMLRewriter.
-// The same three slots, the same kind of content, one KV read per page, like Signpost warm.
+// The same four rules as the example config's offers that the benchmark visitor can get (hero,
+// banner, recommendations, and the retargeting ad), the same kind of content, one KV read per
+// page, like Signpost warm.
 const PRODUCTS = {
   tents: [
     ["tent-summit-2p", "Summit 2P tent", 349],
@@ -12,6 +14,8 @@ const PRODUCTS = {
     ["pack-day-22", "Day 22 pack", 89],
   ],
 };
+
+const NAMES = new Map(Object.values(PRODUCTS).flat().map(([id, name, price]) => [id, [name, price]]));
 
 const escape = (s) =>
   String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
@@ -44,7 +48,11 @@ export default {
     ]);
     const type = origin.headers.get("content-type") ?? "";
     if (origin.status !== 200 || !type.startsWith("text/html")) return origin;
-    const p = profile ?? { visits: 1, cart: [], tier: "browsing", top_category: null };
+    const p = profile ?? { visits: 1, cart: [], tier: "browsing", top_category: null, viewed: [], days_since_purchase: null };
+    const item = (id) => {
+      const [name, price] = NAMES.get(id) ?? [id, 0];
+      return `<li><a href="/products/${escape(id)}">${escape(name)}</a> $${price}</li>`;
+    };
 
     let hero = null;
     if (p.cart.length > 0 && p.cart_idle_minutes >= 30) {
@@ -61,14 +69,21 @@ export default {
     let recs = null;
     const picks = PRODUCTS[p.top_category] ?? [];
     if (picks.length > 0) {
-      const items = picks.map(([id, name, price]) => `<li><a href="/products/${escape(id)}">${escape(name)}</a> $${price}</li>`);
-      recs = new Slot("for-you", `<h2>Picked for you</h2><ul>${items.join("")}</ul>`);
+      recs = new Slot("for-you", `<h2>Picked for you</h2><ul>${picks.map(([id]) => item(id)).join("")}</ul>`);
+    }
+    // Retargeting: what they looked at lately, unless they bought in the last 30 days.
+    let ad = null;
+    const recent = (p.viewed ?? []).slice(0, 2);
+    const boughtLately = p.days_since_purchase != null && p.days_since_purchase < 30;
+    if (recent.length > 0 && !boughtLately) {
+      ad = new Slot("retargeting-ad", `<ul>${recent.map(item).join("")}</ul>`);
     }
 
     let rewriter = new HTMLRewriter();
     if (hero) rewriter = rewriter.on('[data-sp-slot="hero"]', hero);
     if (banner) rewriter = rewriter.on('[data-sp-slot="banner"]', banner);
     if (recs) rewriter = rewriter.on('[data-sp-slot="recommendations"]', recs);
+    if (ad) rewriter = rewriter.on('[data-sp-slot="ad"]', ad);
     const response = new Response(origin.body, origin);
     response.headers.set("cache-control", "private, no-store");
     response.headers.delete("content-length");
