@@ -196,9 +196,11 @@ pub fn for_events(engine: &Engine, profile: &Profile, events: &[Event], now: Mil
 /// count each visitor once; the stored counts hold no visitor id.
 pub fn visitor_token(visitor: &str) -> String {
     use sha2::{Digest, Sha256};
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     Sha256::digest(visitor.as_bytes())[..12]
         .iter()
-        .map(|b| format!("{b:02x}"))
+        .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])
+        .map(char::from)
         .collect()
 }
 
@@ -228,18 +230,35 @@ impl Changes {
 impl Tally {
     /// Adds a visitor's counts; once-only counts this visitor already made are skipped.
     pub fn add(&mut self, visitor: &str, counts: &[Count]) -> Changes {
+        self.add_times(visitor, counts.iter().map(|c| (c, 1)))
+    }
+
+    /// Adds each of a visitor's counts `n` times (a host that queues counts sends each
+    /// distinct one once, with how often it was made); a once-only count still counts at most
+    /// once per visitor.
+    pub fn add_times<'a>(
+        &mut self,
+        visitor: &str,
+        counts: impl IntoIterator<Item = (&'a Count, u64)>,
+    ) -> Changes {
         let mut changes = Changes::default();
-        for c in counts {
-            if c.once {
+        for (c, times) in counts {
+            if times == 0 {
+                continue;
+            }
+            let times = if c.once {
                 let marker = format!("{visitor} {}", c.key);
                 if self.counted.contains(&marker) {
                     continue;
                 }
                 self.counted.insert(marker.clone());
                 changes.counted.push(marker);
-            }
+                1
+            } else {
+                times
+            };
             let n = self.counts.entry(c.key.clone()).or_insert(0);
-            *n += 1;
+            *n += times;
             match changes.counts.iter_mut().find(|(k, _)| *k == c.key) {
                 Some(entry) => entry.1 = *n,
                 None => changes.counts.push((c.key.clone(), *n)),
@@ -250,5 +269,14 @@ impl Tally {
 
     pub fn get(&self, key: &str) -> u64 {
         self.counts.get(key).copied().unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_visitor_token_is_the_first_12_bytes_of_sha256_in_hex() {
+        // SHA-256("abc") = ba7816bf 8f01cfea 414140de 5dae2223 ...
+        assert_eq!(super::visitor_token("abc"), "ba7816bf8f01cfea414140de");
     }
 }

@@ -254,3 +254,33 @@ fn a_page_whose_tracked_event_is_a_goal_converts() {
         "{counts:?}"
     );
 }
+
+#[test]
+fn counts_added_n_times_tally_as_n_adds() {
+    let engine = Engine::new(CONFIG, None).unwrap();
+    let mut profile = Profile::new("regular");
+    let t0: i64 = 1_795_000_000_000;
+    let d = engine.on_request(&mut profile, &RequestInfo::new("/"), &Signals::new(), t0);
+    let page = served(engine.config(), &d);
+    assert!(page.iter().any(|c| c.once) && page.iter().any(|c| !c.once));
+    let (mut one_by_one, mut at_once) = (Tally::default(), Tally::default());
+    for _ in 0..5 {
+        one_by_one.add("regular", &page);
+    }
+    let changes = at_once.add_times("regular", page.iter().map(|c| (c, 5)));
+    assert_eq!(at_once, one_by_one);
+    // Every counter it touched is reported with its new value, each marker once.
+    for (key, n) in &changes.counts {
+        assert_eq!(*n, at_once.get(key), "{key}");
+    }
+    assert_eq!(
+        changes.counted.len(),
+        page.iter().filter(|c| c.once).count()
+    );
+    // Zero times adds nothing, not even a once-only marker.
+    let mut none = Tally::default();
+    assert!(none
+        .add_times("regular", page.iter().map(|c| (c, 0)))
+        .is_empty());
+    assert_eq!(none, Tally::default());
+}

@@ -10,7 +10,9 @@
 //! The Worker does not call the object on every request: a Durable Object call costs more CPU
 //! than the rest of a page (measured: about 1.1 ms per request on the corpus page, a third of
 //! the Worker's work). Counts wait in the isolate for at most [`FLUSH_AFTER_MS`] and go in one
-//! call, sent from the `waitUntil` of the request that queued the first of them.
+//! call, sent from the `waitUntil` of the request that queued the first of them. The queue
+//! holds each visitor's distinct counts with how often each was made, so its size and the
+//! object's work follow the visitors, not the pages.
 
 use serde::{Deserialize, Serialize};
 use signpost::measure::{Count, Tally};
@@ -30,22 +32,24 @@ const ANALYTICS_BINDING: &str = "SIGNPOST_ANALYTICS";
 
 /// How long counts wait in the isolate before they go to the tally in one call.
 const FLUSH_AFTER_MS: f64 = 500.0;
-/// A queue this long goes at once (a busy isolate).
+/// A queue of this many distinct counts goes at once (an isolate with many visitors).
 const MAX_QUEUED_COUNTS: usize = 1_000;
 /// A flush this overdue was lost (its request's `waitUntil` ended early): the next count sends.
 const FLUSH_LOST_MS: f64 = 10_000.0;
 
-/// One visitor's counts (from one request or several queued ones).
+/// One visitor's counts from one request or several queued ones: each distinct count once,
+/// with how many times it was made.
 #[derive(Serialize, Deserialize)]
 struct Batch {
     visitor: String,
-    counts: Vec<Count>,
+    counts: Vec<(Count, u64)>,
 }
 
 /// Counts queued in this isolate, and when their flush is due.
 #[derive(Default)]
 struct Queue {
     batches: Vec<Batch>,
+    /// Distinct counts queued, over all batches.
     len: usize,
     due: f64,
 }
@@ -73,8 +77,9 @@ fn bindings<R>(env: &Env, f: impl FnOnce(&Bindings) -> R) -> R {
 }
 
 impl Queue {
-    /// Adds a visitor's counts; a once-only count already queued for them is not queued again
-    /// (the tally would skip it).
+    /// Adds a visitor's counts. A count already queued for them is made once more; a once-only
+    /// one stays at one (the tally would skip the rest). A visitor's batch holds a few distinct
+    /// counts however many pages they view, so the queue and the tally's request stay small.
     fn push(&mut self, visitor: String, counts: Vec<Count>) {
         let batch = match self.batches.iter().position(|b| b.visitor == visitor) {
             Some(i) => &mut self.batches[i],
@@ -87,11 +92,14 @@ impl Queue {
             }
         };
         for c in counts {
-            if c.once && batch.counts.contains(&c) {
-                continue;
+            match batch.counts.iter_mut().find(|(q, _)| *q == c) {
+                Some((_, n)) if !c.once => *n += 1,
+                Some(_) => {}
+                None => {
+                    batch.counts.push((c, 1));
+                    self.len += 1;
+                }
             }
-            batch.counts.push(c);
-            self.len += 1;
         }
     }
 
@@ -127,7 +135,8 @@ impl DurableObject for SiteTally {
                     let mut tally = self.tally.borrow_mut();
                     let tally = tally.get_or_insert_with(Tally::default);
                     for batch in &batches {
-                        let changes = tally.add(&batch.visitor, &batch.counts);
+                        let made = batch.counts.iter().map(|(c, n)| (c, *n));
+                        let changes = tally.add_times(&batch.visitor, made);
                         counts.extend(changes.counts);
                         counted.extend(changes.counted);
                     }
