@@ -39,10 +39,34 @@ const FLUSH_LOST_MS: f64 = 10_000.0;
 
 /// One visitor's counts from one request or several queued ones: each distinct count once,
 /// with how many times it was made.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct Batch {
     visitor: String,
     counts: Vec<(Count, u64)>,
+}
+
+/// A [`Batch`] as the object reads it: in the earlier format too (each count bare, made once),
+/// which isolates still running the previous version send during a deploy.
+#[derive(Deserialize)]
+struct Received {
+    visitor: String,
+    counts: Vec<ReceivedCount>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ReceivedCount {
+    Times(Count, u64),
+    Once(Count),
+}
+
+impl ReceivedCount {
+    fn made(&self) -> (&Count, u64) {
+        match self {
+            ReceivedCount::Times(c, n) => (c, *n),
+            ReceivedCount::Once(c) => (c, 1),
+        }
+    }
 }
 
 /// Counts queued in this isolate, and when their flush is due.
@@ -127,7 +151,7 @@ impl DurableObject for SiteTally {
         self.load().await?;
         match (req.method(), req.path().as_str()) {
             (Method::Post, "/add") => {
-                let batches: Vec<Batch> = req.json().await?;
+                let batches: Vec<Received> = req.json().await?;
                 // Counters keep their last value; markers are new ones only.
                 let mut counts = BTreeMap::new();
                 let mut counted = Vec::new();
@@ -135,7 +159,7 @@ impl DurableObject for SiteTally {
                     let mut tally = self.tally.borrow_mut();
                     let tally = tally.get_or_insert_with(Tally::default);
                     for batch in &batches {
-                        let made = batch.counts.iter().map(|(c, n)| (c, *n));
+                        let made = batch.counts.iter().map(ReceivedCount::made);
                         let changes = tally.add_times(&batch.visitor, made);
                         counts.extend(changes.counts);
                         counted.extend(changes.counted);
@@ -298,4 +322,52 @@ pub async fn counts(env: &Env) -> Result<Option<BTreeMap<String, u64>>> {
     let stub = namespace.get_by_name(OBJECT_NAME)?;
     let mut res = stub.fetch_with_str("https://tally/counts").await?;
     Ok(Some(res.json().await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_object_reads_batches_in_both_formats() {
+        let mut q = Queue::default();
+        let page = || {
+            vec![
+                Count {
+                    key: "offer/a/impressions".into(),
+                    once: false,
+                },
+                Count {
+                    key: "offer/a/visitors".into(),
+                    once: true,
+                },
+            ]
+        };
+        q.push("v1".into(), page());
+        q.push("v1".into(), page());
+        assert_eq!(q.len, 2, "two distinct counts");
+        let sent = serde_json::to_string(&q.take()).unwrap();
+        let read: Vec<Received> = serde_json::from_str(&sent).unwrap();
+        let made: Vec<(String, u64)> = read[0]
+            .counts
+            .iter()
+            .map(|r| r.made())
+            .map(|(c, n)| (c.key.clone(), n))
+            .collect();
+        assert_eq!(
+            made,
+            [
+                ("offer/a/impressions".to_string(), 2),
+                ("offer/a/visitors".to_string(), 1)
+            ]
+        );
+        // The earlier format: every count bare.
+        let earlier =
+            r#"[{"visitor":"v2","counts":[{"key":"k","once":false},{"key":"k","once":false}]}]"#;
+        let read: Vec<Received> = serde_json::from_str(earlier).unwrap();
+        let mut tally = Tally::default();
+        let made = read[0].counts.iter().map(ReceivedCount::made);
+        tally.add_times(&read[0].visitor, made);
+        assert_eq!(tally.get("k"), 2);
+    }
 }
