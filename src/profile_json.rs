@@ -6,8 +6,8 @@
 //! it, in every build, for every version. (The Worker, which reads a profile on each page, also
 //! has the derive, feature `typed-profile`, for well-formed v1 profiles, and falls back to this
 //! for the rest.) The rules are the derive's: fields with a default may be missing, the others
-//! may not, `null` is only an absent `Option`, integers must be whole and in range, unknown fields are
-//! ignored (a newer build's additions). Errors name the field's path.
+//! may not, `null` is only an absent `Option`, integers must be whole and in range, unknown
+//! fields are ignored (a newer build's additions). Errors name the field's path.
 
 use crate::config::check::type_name;
 use crate::profile::*;

@@ -1,7 +1,7 @@
 //! The benchmark workloads of `benches/common` as wasm exports, timed by `bench/run.mjs`:
 //! one decision (example config, 200-event profile), a page's core work in the Worker, and
-//! the reference rewrite of each corpus page. Each export runs its workload `n` times and returns a checksum, so nothing is
-//! optimised away; the clock is on the JS side.
+//! the reference rewrite of each corpus page. Each export runs its workload `n` times and
+//! returns a checksum, so nothing is optimised away; the clock is on the JS side.
 
 #[path = "../../../benches/common/mod.rs"]
 mod common;
