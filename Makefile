@@ -30,7 +30,7 @@ SDK_OUT := sdk-js/dist
 EDITOR_WASM := $(or $(CARGO_TARGET_DIR),target)/$(WASM_TARGET)/editor/signpost_wasm.wasm
 EDITOR_OUT := $(SDK_OUT)/editor
 
-.PHONY: help setup dev test bench worker editor sdk demo seed test-rust test-wasm test-node lint clean fuzz load
+.PHONY: help setup dev test bench worker worker-test editor sdk demo seed test-rust test-wasm test-node lint clean fuzz load
 
 help:
 	@echo "make dev    build everything, seed local KV, serve the demo at http://127.0.0.1:8787"
@@ -75,6 +75,13 @@ worker: .tools/rust .tools/npm
 	cd worker && $(CARGO_BIN)/worker-build --release
 	$(WASM_OPT_BIN) $(WORKER_WASM_FEATURES) --strip-debug --strip-producers $(WORKER_WASM) -o $(WORKER_WASM)
 
+# The Worker's test build: feature `test-hooks` (the test clock, chosen visitor ids, a panic on
+# demand, the /__signpost/test/* routes) into worker/build-test, loaded only by tests through
+# worker/test-entry.mjs. The production build above never has them.
+worker-test: .tools/rust .tools/npm
+	cd worker && $(CARGO_BIN)/worker-build --release --out-dir build-test --features test-hooks
+	$(WASM_OPT_BIN) $(WORKER_WASM_FEATURES) --strip-debug --strip-producers worker/build-test/index_bg.wasm -o worker/build-test/index_bg.wasm
+
 # The config editor's validation: signpost-wasm with feature `editor` (the visitor SDK's build
 # stays without it), loaded by the editor page (/__signpost/admin) from /sdk/editor/, next to
 # the SDK on the site, so it adds nothing to the Worker's bundle.
@@ -89,8 +96,9 @@ demo:
 
 # The browser SDK: the core in wasm (cargo profile `sdk`: sized, not fast) plus the JS around
 # it (minified), copied into the demo's assets; prints the size report. The editor's wasm goes
-# to the demo's /sdk/editor/.
+# to the demo's /sdk/editor/. The SDK's limits are generated from the core's (src/limits.rs).
 sdk: .tools/rust .tools/npm demo editor
+	cargo run -q --bin signpost -- limits --js > sdk-js/src/limits.js.new && mv sdk-js/src/limits.js.new sdk-js/src/limits.js
 	cargo build --profile sdk --target $(WASM_TARGET) -p signpost-wasm
 	$(WASM_BINDGEN_BIN) --target web --out-dir $(SDK_OUT) $(SDK_WASM)
 	$(WASM_OPT_BIN) -Oz --converge --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int $(SDK_OUT)/signpost_wasm_bg.wasm -o $(SDK_OUT)/signpost_wasm_bg.wasm
@@ -114,7 +122,7 @@ dev: setup sdk seed .dev.vars
 
 ## Tests ----------------------------------------------------------------------------------
 
-test: setup lint test-rust test-wasm worker sdk test-node
+test: setup lint test-rust test-wasm worker worker-test sdk test-node
 	@echo "all test suites passed"
 
 lint:
@@ -142,7 +150,7 @@ test-node: .tools/npm
 # README's "Benchmarks" says how to read it. About 5 minutes once built.
 CRITERION := -- --warm-up-time 1 --measurement-time 3 --noplot
 
-bench: setup .tools/wrk worker sdk
+bench: setup .tools/wrk worker worker-test sdk
 	cargo build --release --target $(WASM_TARGET) -p signpost-bench-wasm
 	cargo bench --bench decision $(CRITERION) '^(decide |page|profile from_bytes)'
 	cargo bench --bench rewrite $(CRITERION) '/typical$$'
@@ -160,6 +168,7 @@ bench: setup .tools/wrk worker sdk
 # fails on any error; prints throughput, latency and workerd's memory before, during and after.
 load: .tools/npm .tools/wrk demo
 	@test -f worker/build/index.js || $(MAKE) worker
+	@test -f worker/build-test/index.js || $(MAKE) worker-test
 	node scripts/load.mjs
 
 ## Fuzzing ---------------------------------------------------------------------------------
@@ -186,4 +195,4 @@ fuzz: .tools/cargo-fuzz
 	done
 
 clean:
-	rm -rf target worker/build $(SDK_OUT) demo-site/public .wrangler .tools
+	rm -rf target worker/build worker/build-test $(SDK_OUT) demo-site/public .wrangler .tools

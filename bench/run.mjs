@@ -404,7 +404,7 @@ function allSizes() {
     .filter((f) => /\.(m?js|wasm)$/.test(f))
     .map((f) => `worker/build/${f}`);
   return [
-    // js/handlers.js is in build/index.js already (wasm-bindgen's snippet, bundled there).
+    // js/origin.js and js/rewriter.js are in build/ already (wasm-bindgen's snippets).
     ["Worker bundle (entry.mjs, js/page.js, worker/build)", sizes(["worker/entry.mjs", "worker/js/page.js", ...build]), 400 * 1024, "gzip"],
     ["  of which the wasm", sizes(["worker/build/index_bg.wasm"]), null],
     ["browser start-up JS (signpost.js)", sizes(["sdk-js/dist/signpost.js"]), 5 * 1024, "brotli"],

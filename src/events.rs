@@ -23,11 +23,6 @@ pub const STANDARD_EVENTS: &[&str] = &[
     "identify",
 ];
 
-/// Most events a host should accept in one batch from the page.
-pub const MAX_BATCH_EVENTS: usize = 50;
-/// Most bytes of one event's JSON.
-pub const MAX_EVENT_BYTES: usize = 4096;
-
 /// One event, in the SDK's wire shape: `{"type": "add_to_cart", "product_id": "x", ...}`.
 /// `at` (ms since the epoch, or an RFC 3339 string) defaults to the time of recording; `id`
 /// lets a retried batch be recognised.
@@ -97,22 +92,6 @@ impl<'de> Deserialize<'de> for Event {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         Event::from_value(Value::deserialize(d)?).map_err(serde::de::Error::custom)
     }
-}
-
-#[derive(Debug, thiserror::Error, PartialEq)]
-pub enum EventError {
-    #[error("too many events in one batch: {0} (at most {MAX_BATCH_EVENTS})")]
-    TooMany(usize),
-    #[error("events[{index}].type: {message}")]
-    BadType { index: usize, message: String },
-    #[error("events[{0}]: larger than {MAX_EVENT_BYTES} bytes")]
-    TooLarge(usize),
-    #[error("events[{index}].{key}: {message}")]
-    BadProp {
-        index: usize,
-        key: String,
-        message: String,
-    },
 }
 
 impl Event {
@@ -201,157 +180,27 @@ impl Event {
     }
 }
 
-/// Checks a batch from the page before it is recorded.
-pub fn validate_batch(events: &[Event]) -> Result<(), EventError> {
-    if events.len() > MAX_BATCH_EVENTS {
-        return Err(EventError::TooMany(events.len()));
-    }
-    for (index, e) in events.iter().enumerate() {
-        if let Err(message) = check_event_name(&e.kind) {
-            return Err(EventError::BadType { index, message });
-        }
-        let size = serde_json::to_string(e)
-            .map(|s| s.len())
-            .unwrap_or(usize::MAX);
-        if size > MAX_EVENT_BYTES {
-            return Err(EventError::TooLarge(index));
-        }
-    }
-    Ok(())
-}
-
-/// Most bytes of one string value in an event from the page.
-pub const MAX_PROP_STRING_BYTES: usize = 512;
-/// Most characters of an event type name sent by the page.
-pub const MAX_PAGE_EVENT_NAME: usize = 40;
-
-/// The stricter rules for a batch posted by the page (`POST /__signpost/events`): those of
-/// [`validate_batch`], type names of 1 to 40 of `a-z 0-9 _`, and every string value (at any
-/// depth) at most [`MAX_PROP_STRING_BYTES`] bytes.
-pub fn validate_page_batch(events: &[Event]) -> Result<(), EventError> {
-    validate_batch(events)?;
-    for (index, e) in events.iter().enumerate() {
-        let ok = (1..=MAX_PAGE_EVENT_NAME).contains(&e.kind.len())
-            && e.kind
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-        if !ok {
-            let message = format!(
-                "\"{}\" is not an event type: use 1 to {MAX_PAGE_EVENT_NAME} of a-z, 0-9 and _",
-                e.kind
-            );
-            return Err(EventError::BadType { index, message });
-        }
-        if e.id
-            .as_ref()
-            .is_some_and(|id| id.len() > crate::profile::MAX_ID_LEN)
-        {
-            return Err(EventError::BadProp {
-                index,
-                key: "id".into(),
-                message: format!("longer than {} bytes", crate::profile::MAX_ID_LEN),
-            });
-        }
-        for (key, v) in &e.props {
-            if longest_string(v) > MAX_PROP_STRING_BYTES {
-                return Err(EventError::BadProp {
-                    index,
-                    key: key.clone(),
-                    message: format!("a string longer than {MAX_PROP_STRING_BYTES} bytes"),
-                });
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Most bytes of the `url` of a batch from the page.
-pub const MAX_PAGE_URL_BYTES: usize = 2048;
-
-/// What is wrong with the body of `POST /__signpost/events`.
-#[derive(Debug, thiserror::Error, PartialEq)]
-pub enum BodyError {
-    #[error("body is not JSON: {0}")]
-    NotJson(String),
-    #[error("url: missing")]
-    NoUrl,
-    #[error("url: expected a path such as \"/products/x?q=1\"")]
-    BadUrl,
-    #[error("events: missing")]
-    NoEvents,
-    #[error("events: expected an array")]
-    NotAList,
-    #[error("events: {0} events in one batch (at most {MAX_BATCH_EVENTS})")]
-    TooMany(usize),
-    #[error("events[{0}].type: missing or not a string")]
-    NoType(usize),
-    #[error("events[{index}]: {message}")]
-    Event { index: usize, message: String },
-    #[error(transparent)]
-    Invalid(#[from] EventError),
-}
-
-/// Parses and checks the body the SDK posts: `{"url": "/path?q", "events": [...]}`, every
-/// event under [`validate_page_batch`]. The caller bounds the body's size first.
-pub fn parse_page_body(body: &[u8]) -> Result<(String, Vec<Event>), BodyError> {
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| BodyError::NotJson(e.to_string()))?;
-    let url = match value.get("url") {
-        Some(Value::String(u)) if u.starts_with('/') && u.len() <= MAX_PAGE_URL_BYTES => u.clone(),
-        Some(_) => return Err(BodyError::BadUrl),
-        None => return Err(BodyError::NoUrl),
-    };
-    let list = match value.get("events") {
-        Some(Value::Array(list)) => list,
-        Some(_) => return Err(BodyError::NotAList),
-        None => return Err(BodyError::NoEvents),
-    };
-    if list.len() > MAX_BATCH_EVENTS {
-        return Err(BodyError::TooMany(list.len()));
-    }
-    let mut events = Vec::with_capacity(list.len());
-    for (index, v) in list.iter().enumerate() {
-        if !v.get("type").is_some_and(Value::is_string) {
-            return Err(BodyError::NoType(index));
-        }
-        let e: Event = serde_json::from_value(v.clone()).map_err(|e| BodyError::Event {
-            index,
-            message: e.to_string(),
-        })?;
-        events.push(e);
-    }
-    validate_page_batch(&events)?;
-    Ok((url, events))
-}
-
-fn longest_string(v: &Value) -> usize {
-    match v {
-        Value::String(s) => s.len(),
-        Value::Array(a) => a.iter().map(longest_string).max().unwrap_or(0),
-        Value::Object(o) => o.values().map(longest_string).max().unwrap_or(0),
-        _ => 0,
-    }
-}
-
-/// Event names: 1 to 64 of letters, digits, `_ - . :`.
+/// Event names: [`crate::limits::is_event_name`], or why not (the config's references to
+/// events and every batch from outside are held to it).
 pub fn check_event_name(name: &str) -> Result<(), String> {
+    use crate::limits::{EVENT_NAME_PUNCTUATION, MAX_EVENT_NAME_LEN};
     if name.is_empty() {
         return Err("an event name must not be empty".into());
     }
-    if name.len() > crate::profile::MAX_EVENT_NAME_LEN {
+    if name.len() > MAX_EVENT_NAME_LEN {
         return Err(format!(
-            "event name longer than {} characters",
-            crate::profile::MAX_EVENT_NAME_LEN
+            "event name longer than {MAX_EVENT_NAME_LEN} characters"
         ));
     }
     if let Some(c) = name
         .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':')))
+        .find(|c| !(c.is_ascii_alphanumeric() || EVENT_NAME_PUNCTUATION.contains(*c)))
     {
         return Err(format!(
             "invalid character {c:?} in event name \"{name}\" (use letters, digits, _ - . :)"
         ));
     }
+    debug_assert!(crate::limits::is_event_name(name));
     Ok(())
 }
 
@@ -717,75 +566,11 @@ mod tests {
     }
 
     #[test]
-    fn batch_limits() {
-        assert!(validate_batch(&[Event::new("trip_planned")]).is_ok());
-        let bad = validate_batch(&[Event::new("ok"), Event::new("no spaces")]).unwrap_err();
-        assert!(matches!(bad, EventError::BadType { index: 1, .. }));
-        let many = vec![Event::new("x"); MAX_BATCH_EVENTS + 1];
-        assert_eq!(
-            validate_batch(&many),
-            Err(EventError::TooMany(MAX_BATCH_EVENTS + 1))
-        );
-        let big = Event::new("x").with("blob", "a".repeat(MAX_EVENT_BYTES));
-        assert_eq!(validate_batch(&[big]), Err(EventError::TooLarge(0)));
-    }
-
-    #[test]
-    fn page_batches_are_stricter() {
-        assert!(validate_page_batch(&[Event::new("add_to_cart").with("q", "x")]).is_ok());
-        for bad in ["Add", "a-b", "a.b", "", &"x".repeat(41)] {
-            assert!(matches!(
-                validate_page_batch(&[Event::new(bad)]),
-                Err(EventError::BadType { index: 0, .. })
-            ));
-        }
-        let long = Event::new("search").with("q", "a".repeat(MAX_PROP_STRING_BYTES + 1));
-        let err = validate_page_batch(&[Event::new("x"), long]).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "events[1].q: a string longer than 512 bytes"
-        );
-    }
-
-    #[test]
     fn spa_page_views_get_utm() {
         let mut e = Event::new("page_view").with("url", "https://x.test/a?utm_source=email&q=1");
         complete_page_view(&mut e);
         assert_eq!(e.props["path"], "/a");
         assert_eq!(e.props["utm"]["source"], "email");
         assert_eq!(e.props["query"]["q"], "1");
-    }
-
-    #[test]
-    fn page_body_errors_name_the_field() {
-        let err = |b: &str| parse_page_body(b.as_bytes()).unwrap_err().to_string();
-        assert!(err("nope").starts_with("body is not JSON"));
-        assert_eq!(err(r#"{"events": []}"#), "url: missing");
-        assert!(err(r#"{"url": "https://evil.example/", "events": []}"#)
-            .starts_with("url: expected a path"));
-        assert_eq!(
-            err(r#"{"url": "/", "events": {}}"#),
-            "events: expected an array"
-        );
-        assert_eq!(
-            err(r#"{"url": "/", "events": [1]}"#),
-            "events[0].type: missing or not a string"
-        );
-        assert!(
-            err(r#"{"url": "/", "events": [{"type": "x", "at": []}]}"#).starts_with("events[0]: ")
-        );
-        assert!(err(r#"{"url": "/", "events": [{"type": "Bad Name"}]}"#)
-            .starts_with("events[0].type: "));
-        // A JSON bomb: serde_json's recursion limit, not the stack, stops it.
-        let deep = format!(
-            r#"{{"url": "/", "events": {}{}}}"#,
-            "[".repeat(10_000),
-            "]".repeat(10_000)
-        );
-        assert!(err(&deep).starts_with("body is not JSON"));
-        let (url, events) =
-            parse_page_body(br#"{"url": "/a?b=1", "events": [{"type": "search", "q": "x"}]}"#)
-                .unwrap();
-        assert_eq!((url.as_str(), events.len()), ("/a?b=1", 1));
     }
 }

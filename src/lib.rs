@@ -21,6 +21,7 @@
 //! [`conditions`] and [`facts`], [`offers`], [`experiments`], [`recommend`], [`template`],
 //! [`decision`] and [`explain`]; [`journeys`] runs acceptance journeys.
 
+pub mod batch;
 pub mod catalog;
 pub mod conditions;
 pub mod config;
@@ -33,6 +34,7 @@ pub mod explain;
 pub mod facts;
 pub mod intent;
 pub mod journeys;
+pub mod limits;
 pub mod measure;
 pub mod offers;
 pub mod plan;

@@ -13,6 +13,7 @@
 //! older than [`STATE_MAX_AGE`], larger than [`MAX_COOKIE_VALUE`] or of another version is
 //! ignored as if absent.
 
+use crate::batch::EventStatus;
 use crate::decision::Decision;
 use crate::engine::{Engine, Signals};
 use crate::events::Event;
@@ -191,29 +192,30 @@ impl SessionState {
     }
 
     /// [`Engine::record_events`], logging the events recorded (retries already seen are not).
-    /// Returns how many were new.
+    /// Returns, per event, whether it was recorded or a duplicate.
     pub fn record_events(
         &mut self,
         engine: &Engine,
         profile: &mut Profile,
         events: &[Event],
         now: Millis,
-    ) -> usize {
-        let mut new = 0;
+    ) -> Vec<EventStatus> {
+        let mut statuses = Vec::with_capacity(events.len());
         for e in events {
             if e.id
                 .as_ref()
                 .is_some_and(|id| profile.seen_ids.contains(id))
             {
+                statuses.push(EventStatus::Duplicate);
                 continue;
             }
             engine.record_event(profile, e, now);
             let mut e = e.clone();
             e.at = e.at.filter(|at| *at < now);
             self.push(now, Logged::Event { e });
-            new += 1;
+            statuses.push(EventStatus::Accepted);
         }
-        new
+        statuses
     }
 
     fn push(&mut self, now: Millis, what: Logged) {
@@ -448,7 +450,10 @@ mod tests {
         state.sync(&engine, &mut p);
         // A retry of the same event id is not recorded twice.
         let batch = [cart.clone(), cart];
-        assert_eq!(state.record_events(&engine, &mut p, &batch, T0 + 5_000), 1);
+        assert_eq!(
+            state.record_events(&engine, &mut p, &batch, T0 + 5_000),
+            [EventStatus::Accepted, EventStatus::Duplicate]
+        );
         let req = RequestInfo::new("/products/tent-basecamp-4p");
         let d1 = engine.on_request(&mut direct, &req, &signals, T0 + 6_000);
         let mut p = stored.clone();

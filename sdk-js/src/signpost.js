@@ -3,6 +3,9 @@
 // rendered it), queues and sends events, and tracks navigations, clicks and offer impressions.
 // The wasm core and the DOM applier load lazily (./runtime.js), after the page is idle or at the
 // first event. No side effect on import: call init() (./auto.js does, for a plain script tag).
+// The limits come from the core (./limits.js is generated from src/limits.rs and inlined by the
+// build), so an event this accepts is one the endpoint accepts.
+import { EVENT_NAME, MAX_BATCH_EVENTS as MAX_BATCH, MAX_EVENT_BYTES, MAX_EVENTS_BODY_BYTES } from "./limits.js";
 
 const DEFAULTS = {
   endpoint: "/__signpost", // the Worker's endpoints; null: send nothing (client-only pages)
@@ -14,10 +17,6 @@ const DEFAULTS = {
   hideMs: 100, // client-only mode: the longest slots stay hidden
   consentCookie: "sp_consent",
 };
-const MAX_BATCH = 50; // events per request (the endpoint's limit)
-const MAX_BODY = 32 * 1024; // bytes per request (the endpoint's limit)
-const MAX_EVENT = 4096; // bytes of one event's JSON (the core's limit)
-const NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
 const PASSIVE = "offer_impression"; // recorded, but no new decision for it
 
 let opts = null;
@@ -73,9 +72,12 @@ export function init(options = {}) {
 /** Records an event; returns its id, or null when it was dropped (no consent, bad name). */
 export function track(type, props = {}) {
   init();
-  if (!granted || !NAME.test(type)) return null;
+  if (!granted) return null;
   const event = { ...props, type, id: newId(), at: Date.now() };
-  if (JSON.stringify(event).length > MAX_EVENT) return null;
+  if (!EVENT_NAME.test(type) || bytes(JSON.stringify(event)) > MAX_EVENT_BYTES) {
+    console.warn(`signpost: event ${JSON.stringify(type)} dropped: a bad name or over ${MAX_EVENT_BYTES} bytes`);
+    return null;
+  }
   if (opts.endpoint) {
     queue.push(event);
     schedule(queue.length >= MAX_BATCH ? 0 : opts.flushMs);
@@ -160,6 +162,13 @@ export function flush() {
       if (r.status === 204) granted = false; // the edge says consent is off
       if (r.status === 200) {
         const d = await r.json();
+        // Each event is answered on its own: a refused one costs only itself.
+        for (const x of d?.results ?? []) {
+          if (x.status === "rejected") {
+            console.warn(`signpost: event refused: ${x.error}`);
+            emit("error", new Error(`event refused: ${x.error}`));
+          }
+        }
         if (d && d.plan) {
           const dec = { source: "edge", plan: d.plan, tier: d.tier ?? "", score: d.score ?? 0,
             segments: d.segments ?? [], holdout: !!d.holdout };
@@ -192,8 +201,8 @@ function take() {
   const batch = [];
   let size = 40 + url().length;
   for (const e of queue) {
-    const n = JSON.stringify(e).length + 1;
-    if (batch.length === MAX_BATCH || size + n > MAX_BODY) break;
+    const n = bytes(JSON.stringify(e)) + 1;
+    if (batch.length === MAX_BATCH || size + n > MAX_EVENTS_BODY_BYTES) break;
     batch.push(e);
     size += n;
   }
@@ -201,6 +210,8 @@ function take() {
 }
 
 const body = (events) => JSON.stringify({ url: url(), events });
+// The limits are in bytes of UTF-8, as the endpoint counts them.
+const bytes = (text) => new Blob([text]).size;
 
 function schedule(ms) {
   if (!timer) timer = setTimeout(flush, ms);

@@ -15,6 +15,7 @@
 //!                   [--at <time>] [--visitor <id>] [--event <json>]... [--events <file>]
 //!                   [--profile <file>] [--save-profile <file>] [--signals <file>]
 //!                   [--header <name: value>]... [--country <CC>] [--region <code>] [--text]
+//! signpost limits --js
 //! ```
 //! KV target: `--local` (the default: wrangler's local KV, as `make dev` uses), optionally with
 //! `--persist-to <dir>`; `--remote` (the namespace in wrangler.toml) or `--env <name>` (that
@@ -47,6 +48,7 @@ const USAGE: &str = "usage:
                     [--at <RFC 3339 time>] [--visitor <id>] [--event <json>]... [--events <file>]
                     [--profile <file>] [--save-profile <file>] [--signals <file>]
                     [--header '<name>: <value>']... [--country <CC>] [--region <code>] [--text]
+  signpost limits --js       the limits on events, as the SDK's sdk-js/src/limits.js
 
 TARGET (the Workers KV namespace bound as SIGNPOST, through wrangler):
   --local [--persist-to <dir>]   wrangler's local KV, as `make dev` uses (the default)
@@ -74,6 +76,10 @@ fn main() -> ExitCode {
         Some("signal") => signal(&args[1..]),
         Some("versions") => versions(&args[1..]),
         Some("rollback") => rollback(&args[1..]),
+        Some("limits") if args[1..] == ["--js"] => {
+            print!("{}", signpost::limits::js_module());
+            Ok(())
+        }
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())

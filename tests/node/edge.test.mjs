@@ -235,16 +235,13 @@ describe("POST /__signpost/events", () => {
     assert.equal(profile.cart.l[0].q, 1, "the retry did not add a second one");
   });
 
-  test("rejects what is wrong with a 4xx naming it", async () => {
+  test("rejects a body that is not a batch with a 4xx naming what is wrong", async () => {
     const v = visitor();
     const cases = [
       ["not json", {}, 400, /not JSON/],
       [JSON.stringify({ events: [] }), {}, 400, /^url/],
       [JSON.stringify({ url: "/", events: {} }), {}, 400, /^events: expected an array/],
-      [JSON.stringify({ url: "/", events: [{ type: "Add To Cart" }] }), {}, 400, /^events\[0\]\.type/],
-      [JSON.stringify({ url: "/", events: [{ type: "ok" }, { id: "x" }] }), {}, 400, /^events\[1\]\.type/],
       [JSON.stringify({ url: "/", events: Array(51).fill({ type: "x" }) }), {}, 400, /51 events/],
-      [JSON.stringify({ url: "/", events: [{ type: "search", q: "a".repeat(600) }] }), {}, 400, /events\[0\]\.q/],
       [JSON.stringify({ url: "/", events: [{ type: "x", pad: "a".repeat(33 * 1024) }] }), {}, 413, /32768/],
       [JSON.stringify({ url: "/", events: [] }), { "content-type": "text/plain" }, 415, /content-type/],
       [JSON.stringify({ url: "/", events: [] }), { origin: "https://evil.example" }, 403, /cross-site/],
@@ -257,6 +254,68 @@ describe("POST /__signpost/events", () => {
     }
     const same = await post(v, JSON.stringify({ url: "/", events: [] }), { origin: "http://localhost" });
     assert.equal(same.status, 200);
+  });
+
+  test("answers each event on its own: a refused event costs only itself", async () => {
+    const v = visitor();
+    const events = [
+      { type: "add_to_cart", id: "ok-1", product_id: "tent-summit-2p", quantity: 1 },
+      { type: "Add To Cart", id: "bad-name" },
+      { id: "no-type" },
+      { type: "search", id: "long-q", q: "a".repeat(600) },
+      { type: "newsletterSignup", id: "ok-2" },
+      { type: "add_to_cart", id: "ok-1", product_id: "tent-summit-2p", quantity: 1 },
+    ];
+    const res = await v.events("/", events);
+    assert.equal(res.status, 200);
+    const { results } = await res.json();
+    assert.deepEqual(
+      results.map((r) => [r.id, r.status]),
+      [
+        ["ok-1", "accepted"],
+        ["bad-name", "rejected"],
+        ["no-type", "rejected"],
+        ["long-q", "rejected"],
+        ["ok-2", "accepted"],
+        ["ok-1", "duplicate"],
+      ],
+    );
+    assert.match(results[1].error, /^events\[1\]\.type: invalid character ' '/);
+    assert.match(results[2].error, /^events\[2\]\.type: missing/);
+    assert.match(results[3].error, /^events\[3\]\.q: a string longer than 512 bytes/);
+    for (const i of [0, 4, 5]) assert.equal(results[i].error, undefined);
+    v.now += S;
+    const profile = await (await v.fetch("/__signpost/profile")).json();
+    assert.equal(profile.cart.l.length, 1, "the accepted add_to_cart is recorded once");
+  });
+
+  test("every event name the SDK accepts is accepted, and the names it refuses are refused", async () => {
+    // The SDK's own rule, as it ships (generated from the core's src/limits.rs).
+    const { EVENT_NAME, MAX_EVENT_NAME_LEN, MAX_BATCH_EVENTS } = await import("../../sdk-js/src/limits.js");
+    const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:-";
+    const names = [...chars, "add_to_cart", "newsletterSignup", "checkout.step:2-b", "x".repeat(MAX_EVENT_NAME_LEN)];
+    for (const n of names) assert.match(n, EVENT_NAME);
+    // Every other printable ASCII character, and one too many.
+    const refused = [" ", "!", '"', "#", "/", "@", "[", "~", "\u00e9", "x".repeat(MAX_EVENT_NAME_LEN + 1), ""];
+    for (const n of refused) assert.doesNotMatch(n, EVENT_NAME);
+    const v = visitor();
+    for (let i = 0; i < names.length; i += MAX_BATCH_EVENTS) {
+      const batch = names.slice(i, i + MAX_BATCH_EVENTS).map((type, j) => ({ type, id: `n-${i + j}` }));
+      const res = await v.events("/", batch);
+      assert.equal(res.status, 200);
+      const { results } = await res.json();
+      assert.deepEqual(
+        results.filter((r) => r.status !== "accepted"),
+        [],
+        "names the SDK accepts",
+      );
+    }
+    const res = await v.events("/", refused.map((type, j) => ({ type, id: `r-${j}` })));
+    const { results } = await res.json();
+    assert.deepEqual(
+      results.map((r) => r.status),
+      refused.map(() => "rejected"),
+    );
   });
 
   test("consent denied or GPC: 204, nothing stored, no cookies", async () => {

@@ -9,8 +9,12 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
-const workerDir = join(root, "worker/build");
-const entry = join(root, "worker/entry.mjs");
+// The production build (worker/build, entry.mjs) and the test build with the test hooks and
+// routes (worker/build-test, test-entry.mjs, `make worker-test`).
+const builds = {
+  production: { dir: join(root, "worker/build"), entry: join(root, "worker/entry.mjs"), make: "make worker" },
+  test: { dir: join(root, "worker/build-test"), entry: join(root, "worker/test-entry.mjs"), make: "make worker-test" },
+};
 
 export const read = (p) => readFileSync(join(root, p), "utf8");
 export const exampleConfig = () => read("examples/config.json");
@@ -74,18 +78,20 @@ export default class extends WorkerEntrypoint {
 `;
 
 /**
- * Miniflare's options for the built Worker (entry.mjs and worker/build), as `wrangler dev` runs
- * it: a session secret set, the demo's assets behind it unless `assets` is false.
+ * Miniflare's options for the built Worker, as `wrangler dev` runs it: a session secret set,
+ * the demo's assets behind it unless `assets` is false. The production build, or the test
+ * build when the bindings turn the test hooks on (`SIGNPOST_TEST_HOOKS: "1"`).
  */
 export function signpostWorker({ bindings = {}, assets = true } = {}) {
-  if (!existsSync(join(workerDir, "index.js"))) {
-    throw new Error("worker/build/index.js is missing: run `make worker` first");
+  const build = bindings.SIGNPOST_TEST_HOOKS === "1" ? builds.test : builds.production;
+  if (!existsSync(join(build.dir, "index.js"))) {
+    throw new Error(`${build.dir}/index.js is missing: run \`${build.make}\` first`);
   }
   const signpost = {
     name: "signpost",
     modules: true,
     modulesRoot: join(root, "worker"),
-    scriptPath: entry,
+    scriptPath: build.entry,
     modulesRules: [
       { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
       { type: "CompiledWasm", include: ["**/*.wasm"] },

@@ -66,3 +66,47 @@ test("add to cart on the demo switches the banner in the page, as the edge then 
   assert.deepEqual(banner(next.plan), banner(local.plan), "the next page load shows the same banner");
   await page.close();
 });
+
+test("events the SDK accepts all arrive; one the endpoint refuses costs only itself", async (t) => {
+  if (!endpoints) return t.skip("the Worker has no /__signpost/config yet");
+  const page = await browser.newPage();
+  const warnings = [];
+  page.on("console", (m) => m.type() === "warning" && warnings.push(m.text()));
+  const bad = [];
+  page.on("response", (r) => r.status() >= 400 && bad.push(`${r.status()} ${r.url()}`));
+  await page.context().addCookies([{ name: "sp_vid", value: await newVisitorId(), url: String(url) }]);
+  await page.goto(new URL("/products/tent-summit-2p", url).href);
+  const answer = page.waitForResponse((r) => r.url().endsWith("/__signpost/events") && r.request().method() === "POST");
+  const ids = await page.evaluate(async () => {
+    const sp = await import("/sdk/signpost.js");
+    const ids = [
+      sp.track("add_to_cart", { product_id: "tent-summit-2p", quantity: 1, price: 349 }),
+      sp.track("newsletterSignup"),
+      // Under the SDK's 4 KB per event, over the endpoint's 512 bytes per string.
+      sp.track("search", { q: "a".repeat(600) }),
+      sp.track("not a name"), // refused by the SDK itself, before sending
+    ];
+    await sp.flush();
+    return ids;
+  });
+  assert.equal(ids[3], null, "the SDK drops a name the endpoint would refuse");
+  const res = await answer;
+  assert.equal(res.status(), 200);
+  const { results } = await res.json();
+  const mine = results.filter((r) => ids.includes(r.id));
+  assert.deepEqual(
+    mine.map((r) => [r.id, r.status]),
+    [
+      [ids[0], "accepted"],
+      [ids[1], "accepted"],
+      [ids[2], "rejected"],
+    ],
+  );
+  assert.deepEqual(bad, [], "no request failed");
+  assert.ok(warnings.some((w) => /event refused: events\[\d+\]\.q: a string longer than 512 bytes/.test(w)), warnings.join("\n"));
+  assert.ok(warnings.some((w) => /event "not a name" dropped/.test(w)), warnings.join("\n"));
+  const profile = await page.evaluate(() => fetch("/__signpost/profile").then((r) => r.json()));
+  assert.equal(profile.cart.l.length, 1, "the add to cart arrived");
+  assert.ok(JSON.stringify(profile).includes("newsletterSignup"), "the custom event arrived");
+  await page.close();
+});

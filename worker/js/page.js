@@ -1,14 +1,41 @@
 // The page path, the JS half. It drives the runtime: the origin fetch, the profile's KV read,
 // the HTMLRewriter, the response's headers. Everything that decides is in Rust
-// (worker/src/page.rs), reached through synchronous calls that answer small JSON texts:
-// `pageStart` (who the visitor is, or why the page passes through), `pageConfig` (async, only
-// when the isolate's config is due for a check), `pageDecide` (the decision and what to
-// write). Awaiting here costs far less CPU than wasm-bindgen futures and per-header crossings
-// did when Rust drove the request (bench/RESULTS.md has the before and after).
-import { slotHandler, stateHandlers } from "./handlers.js";
+// (worker/src/page.rs), reached through synchronous calls that take one `PageRequest` and
+// answer a typed object: `pageStart` (who the visitor is, or why the page passes through),
+// `pageConfig` (async, only when the isolate's config is due for a check), `pageDecide` (the
+// decision and what to write). Awaiting here costs far less CPU than wasm-bindgen futures and
+// per-header crossings did when Rust drove the request (bench/RESULTS.md has the before and
+// after).
+import { fetchOrigin } from "./origin.js";
+import { rewrite } from "./rewriter.js";
 
-/** How long a page waits for the visitor's stored profile before it passes through. */
-const PROFILE_BUDGET_MS = 100;
+/**
+ * What Rust reads of a page request (worker/src/page.rs, `PageRequest`).
+ * @typedef {object} PageRequest
+ * @property {string} method
+ * @property {string} path
+ * @property {boolean} range a `Range` header is present
+ * @property {string | null} gpc `Sec-GPC`
+ * @property {string} cookies the `Cookie` header
+ * @property {number} now ms since the epoch (`pageStart` answers the one to use)
+ * @property {string | undefined} secret `SIGNPOST_SECRET`
+ * @property {boolean} testHooks `SIGNPOST_TEST_HOOKS` is "1"; the test-only fields below are
+ *   the `x-signpost-test-*` headers, forwarded then and used only by the test build of Rust
+ * @property {string | null} testNewVisitor
+ * @property {string | null} testNow
+ * Added for `pageDecide`:
+ * @property {string} [visitor]
+ * @property {boolean} [isNew]
+ * @property {boolean} [https]
+ * @property {string} [url] path and query
+ * @property {string} [headerLines] the headers as `name\nvalue\n...`, test headers left out
+ * @property {string} [country]
+ * @property {string} [region]
+ * @property {string | null} [testCountry]
+ * @property {string | null} [testRegion]
+ * @property {string} [stored] the stored profile's text
+ * @property {boolean} [testPanic]
+ */
 
 /**
  * Serves a page: personalized when consent, config and KV allow; otherwise the origin's
@@ -17,7 +44,7 @@ const PROFILE_BUDGET_MS = 100;
 export async function servePage(sp, request, url, env, ctx) {
   const started = Date.now();
   // Every outcome needs the origin's page: it is on its way while the rest happens.
-  const origin = fetchOrigin(request, url, env);
+  const origin = fetchOrigin(request, env, url);
   origin.catch(() => {}); // awaited below; this keeps an early return from leaving it unhandled
   try {
     return await personalize(sp, request, url, env, ctx, origin, started);
@@ -32,63 +59,56 @@ export async function servePage(sp, request, url, env, ctx) {
 async function personalize(sp, request, url, env, ctx, origin, started) {
   const headers = request.headers;
   const hooks = env.SIGNPOST_TEST_HOOKS === "1";
-  const secret = typeof env.SIGNPOST_SECRET === "string" ? env.SIGNPOST_SECRET : undefined;
   const test = (name) => (hooks ? headers.get(name) : null);
-  const testNow = Number(test("x-signpost-test-now") ?? NaN);
-  const now = Number.isSafeInteger(testNow) ? testNow : started;
-  const cookies = headers.get("cookie") ?? "";
-  const start = JSON.parse(
-    sp.pageStart(
-      secret,
-      hooks,
-      request.method,
-      url.pathname,
-      headers.has("range"),
-      headers.get("sec-gpc"),
-      cookies,
-      now,
-      test("x-signpost-test-new-visitor"),
-    ),
-  );
+  /** @type {PageRequest} */
+  const req = {
+    method: request.method,
+    path: url.pathname,
+    range: headers.has("range"),
+    gpc: headers.get("sec-gpc"),
+    cookies: headers.get("cookie") ?? "",
+    now: started,
+    secret: typeof env.SIGNPOST_SECRET === "string" ? env.SIGNPOST_SECRET : undefined,
+    testHooks: hooks,
+    testNewVisitor: test("x-signpost-test-new-visitor"),
+    testNow: test("x-signpost-test-now"),
+  };
+  const start = take(sp.pageStart(req));
   if (start.bypass) return bypass(origin, start.bypass);
+  req.now = start.now;
   const kv = env.SIGNPOST;
   if (!kv) return bypass(origin, "no-kv");
   if (start.stale) {
-    const why = await sp.pageConfig(env, now);
+    const why = await sp.pageConfig(env, req.now);
     if (why) return bypass(origin, why);
   }
   // A new visitor (an id just drawn) has no stored profile: no read.
-  const [stored, response] = await Promise.all([start.new ? {} : readProfile(kv, start.visitor), origin]);
+  const read = start.isNew ? {} : readProfile(kv, start.visitor, start.profileBudgetMs);
+  const [stored, response] = await Promise.all([read, origin]);
   const notPage = notRewritable(response);
   if (notPage) return mark(response, notPage);
   if (stored.error) return mark(response, stored.error);
 
-  const answer = sp.pageDecide(
-    env,
-    secret,
-    hooks,
-    cookies,
-    start.visitor,
-    start.new,
-    now,
-    url.protocol === "https:",
-    url.pathname + url.search,
-    headerLines(headers),
-    test("x-signpost-test-country") ?? request.cf?.country,
-    test("x-signpost-test-region") ?? request.cf?.regionCode,
-    stored.text,
-    hooks && headers.has("x-signpost-test-panic"),
-  );
-  // `{bypass}`, or a JSON line and the state script after it (see page.rs).
-  const line = answer.indexOf("\n");
-  const decision = JSON.parse(line < 0 ? answer : answer.slice(0, line));
+  Object.assign(req, {
+    visitor: start.visitor,
+    isNew: start.isNew,
+    https: url.protocol === "https:",
+    url: url.pathname + url.search,
+    headerLines: headerLines(headers),
+    country: request.cf?.country,
+    region: request.cf?.regionCode,
+    testCountry: test("x-signpost-test-country"),
+    testRegion: test("x-signpost-test-region"),
+    stored: stored.text,
+    testPanic: hooks && headers.has("x-signpost-test-panic"),
+  });
+  const decision = take(sp.pageDecide(env, req));
   if (decision.bypass) return mark(response, decision.bypass);
-  decision.state = answer.slice(line + 1);
   const elapsed = Date.now() - started;
 
   let page;
   try {
-    page = rewriter(decision).transform(response);
+    page = rewrite(response, decision.slots, decision.stateScript);
   } catch (e) {
     // The runtime refuses some pages before reading a byte (a charset that is not
     // ASCII-compatible, or one it does not know), and a selector it cannot parse: the page
@@ -103,30 +123,41 @@ async function personalize(sp, request, url, env, ctx, origin, started) {
   out.delete("content-length");
   out.delete("etag");
   for (const c of decision.cookies) out.append("set-cookie", c);
-  if (decision.write !== null || decision.flush !== null) {
+  if (decision.write != null || decision.flush != null) {
     ctx.waitUntil(afterPage(sp, env, kv, start.visitor, decision));
   }
   return page;
 }
 
-/** The HTMLRewriter for a decision: its slots, then the state script at the end of `<body>`. */
-function rewriter(decision) {
-  let r = new HTMLRewriter();
-  for (const [selector, offer, variant, html] of decision.slots) {
-    r = r.on(selector, slotHandler(offer, variant ?? undefined, html ?? undefined));
+/**
+ * A Rust answer's fields as a plain object, the Rust object freed at once: the answer is
+ * read once, and a page leaves nothing behind in wasm memory.
+ */
+function take(answer) {
+  const plain = {};
+  for (const k of ["bypass", "visitor", "isNew", "stale", "profileBudgetMs", "now", "header",
+    "cookies", "write", "ttl", "flush", "stateScript"]) {
+    if (k in answer) plain[k] = answer[k];
   }
-  const state = stateHandlers(decision.state);
-  return r.on("body", state.body).onDocument(state.document);
+  if ("slots" in answer) {
+    plain.slots = answer.slots.map((s) => {
+      const slot = { selector: s.selector, offer: s.offer, variant: s.variant, html: s.html };
+      s.free();
+      return slot;
+    });
+  }
+  answer.free();
+  return plain;
 }
 
 /** The stored profile's text (`{text}`, undefined for none) or why it could not be read. */
-async function readProfile(kv, visitor) {
+async function readProfile(kv, visitor, budgetMs) {
   let timer;
   const late = new Promise((resolve) => {
     timer = setTimeout(() => {
       console.warn("signpost: bypass: KV did not answer in time");
       resolve({ error: "kv-timeout" });
-    }, PROFILE_BUDGET_MS);
+    }, budgetMs);
   });
   const read = kv.get(`profile:${visitor}`).then(
     (text) => ({ text: text ?? undefined }),
@@ -144,14 +175,14 @@ async function readProfile(kv, visitor) {
 
 /** Off the response path: the profile write when due, and the tally's flush when asked. */
 async function afterPage(sp, env, kv, visitor, decision) {
-  if (decision.write !== null) {
+  if (decision.write != null) {
     try {
       await kv.put(`profile:${visitor}`, decision.write, { expirationTtl: decision.ttl });
     } catch (e) {
       console.warn(`signpost: profile not saved: KV: ${e}`);
     }
   }
-  if (decision.flush !== null) await sp.tallySend(env, decision.flush === "now");
+  if (decision.flush != null) await sp.tallySend(env, decision.flush === "now");
 }
 
 /** The request's headers as `name\nvalue\n...` (a value cannot hold a line break); the test
@@ -168,24 +199,6 @@ function headerLines(headers) {
 function notRewritable(response) {
   const type = (response.headers.get("content-type") ?? "").trimStart().toLowerCase();
   return response.status !== 200 || !type.startsWith("text/html") || !response.body ? "not-html" : null;
-}
-
-/**
- * The request sent on to the origin: `ORIGIN` (scheme and host of the real site) when set,
- * else the `ASSETS` binding that serves the demo store. Method, headers and body go as they
- * came; redirects are returned to the visitor, not followed.
- */
-export function fetchOrigin(request, url, env) {
-  if (!env.ORIGIN) return env.ASSETS.fetch(request);
-  const target = originBase(env.ORIGIN) + url.pathname + url.search;
-  return fetch(new Request(target, request), { redirect: "manual" });
-}
-
-let base = { of: null, is: null };
-/** `ORIGIN`'s scheme, host and port (parsed once per isolate). */
-function originBase(origin) {
-  if (base.of !== origin) base = { of: origin, is: new URL(origin).origin };
-  return base.is;
 }
 
 /** The origin's response marked `x-signpost: bypass; reason=<why>`, or a 502 saying the

@@ -296,7 +296,7 @@ async fn preview(req: &mut Request, env: &Env, kv: &KvStore) -> Result<web_sys::
                 Err(e) => return error(400, &format!("events[{i}]: {e}")),
             }
         }
-        if let Err(e) = signpost::events::validate_batch(&events) {
+        if let Err(e) = signpost::batch::validate_batch(&events) {
             return error(400, &format!("events: {e}"));
         }
         engine.record_events(&mut profile, &events, visit.now);

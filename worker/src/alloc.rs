@@ -46,6 +46,7 @@ unsafe impl GlobalAlloc for Counting {
 static ALLOCATOR: Counting = Counting;
 
 /// Bytes the Rust heap holds now.
+#[cfg(feature = "test-hooks")]
 pub fn in_use() -> usize {
     IN_USE.load(Relaxed)
 }

@@ -3,15 +3,13 @@
 //! bearer token.
 
 use crate::page::{self, js_err, Visit};
-use crate::{cookies, html_rewriter, store};
+use crate::{cookies, store};
 use serde_json::{json, Value};
-use signpost::events::parse_page_body;
+use signpost::batch::{parse_page_body, EventResult};
+use signpost::limits::MAX_EVENTS_BODY_BYTES;
 use signpost::session::{client_state, constant_time_eq};
 use signpost::{Engine, Profile};
 use worker::{Context, Env, Method, Request, Result};
-
-/// Largest events body accepted.
-const MAX_BODY_BYTES: usize = 32 * 1024;
 
 pub async fn handle(
     endpoint: &str,
@@ -35,7 +33,9 @@ pub async fn handle(
         ("explain", Method::Get) => explain(req, env).await,
         ("signals", Method::Post) => signals(req, env).await,
         ("report", Method::Get) => report(req, env).await,
+        #[cfg(feature = "test-hooks")]
         ("test/rewrite", Method::Post) if crate::test_hooks(env) => rewrite_for_test(req).await,
+        #[cfg(feature = "test-hooks")]
         ("test/memory", Method::Get) if crate::test_hooks(env) => memory_for_test(),
         ("events" | "config" | "profile" | "health" | "explain" | "signals" | "report", _) => {
             error(405, "method not allowed for this endpoint")
@@ -45,7 +45,9 @@ pub async fn handle(
 }
 
 /// `POST /__signpost/events`: `{"url": "/path?q", "events": [{"type", "id", "at", ...}]}`.
-/// Records the new events (ids already seen are skipped) and answers the decision for `url`.
+/// Records the new events (ids already seen are skipped) and answers the decision for `url`
+/// with `results`: one `{"id", "status", "error"?}` per event, in order, so that one refused
+/// event never costs the others. 400 only for a body that is not a batch at all.
 async fn events(mut req: Request, env: &Env, ctx: &Context) -> Result<web_sys::Response> {
     if cross_site(&req)? {
         return error(403, "cross-site request refused");
@@ -62,14 +64,15 @@ async fn events(mut req: Request, env: &Env, ctx: &Context) -> Result<web_sys::R
         return empty(204);
     }
     let declared = req.headers().get("content-length")?;
-    if declared.and_then(|n| n.parse::<usize>().ok()) > Some(MAX_BODY_BYTES) {
-        return error(413, "body larger than 32768 bytes");
+    let too_large = format!("body larger than {MAX_EVENTS_BODY_BYTES} bytes");
+    if declared.and_then(|n| n.parse::<usize>().ok()) > Some(MAX_EVENTS_BODY_BYTES) {
+        return error(413, &too_large);
     }
     let body = req.bytes().await?;
-    if body.len() > MAX_BODY_BYTES {
-        return error(413, "body larger than 32768 bytes");
+    if body.len() > MAX_EVENTS_BODY_BYTES {
+        return error(413, &too_large);
     }
-    let (url, batch) = match parse_page_body(&body) {
+    let mut batch = match parse_page_body(&body) {
         Ok(parsed) => parsed,
         Err(e) => return error(400, &e.to_string()),
     };
@@ -80,7 +83,7 @@ async fn events(mut req: Request, env: &Env, ctx: &Context) -> Result<web_sys::R
         Ok(live) => live,
         Err(e) => return unavailable(&e.to_string()),
     };
-    let info = page::request_info_for(&req, Some(&url), visit.test_hooks)?;
+    let info = page::request_info_for(&req, Some(&batch.url), visit.test_hooks)?;
     if !live.engine.consent(&info).granted() {
         return empty(204);
     }
@@ -98,19 +101,35 @@ async fn events(mut req: Request, env: &Env, ctx: &Context) -> Result<web_sys::R
     let mut profile = stored.unwrap_or_else(|| Profile::new(&visitor));
     let mut state = visit.session(&visitor);
     state.sync(engine, &mut profile);
-    state.record_events(engine, &mut profile, &batch, visit.now);
+    let events = batch.accepted();
+    let statuses = state.record_events(engine, &mut profile, &events, visit.now);
+    batch.mark_recorded(&statuses);
     let decision = engine.decide(&profile, &info, &live.signals, visit.now);
     let (write, set_cookies) = visit.finish(&mut state, &mut profile, &visitor, new_visitor);
-    let state = client_state(&decision, &live.version).to_json();
-    let response = text(200, &state, "application/json")?;
+    let answer = EventsAnswer {
+        state: client_state(&decision, &live.version),
+        results: &batch.results,
+    };
+    let answer =
+        serde_json::to_string(&answer).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    let response = text(200, &answer, "application/json")?;
     let headers = response.headers();
     page::set(&headers, "cache-control", "private, no-store")?;
     for c in set_cookies {
         headers.append("set-cookie", &c).map_err(js_err)?;
     }
-    let counts = signpost::measure::for_events(engine, &profile, &batch, visit.now);
+    let counts = signpost::measure::for_events(engine, &profile, &events, visit.now);
     page::after_response(ctx, env, kv, &live, visitor, write, counts);
     Ok(response)
+}
+
+/// The events endpoint's answer: the new decision (as in the page's state script) and what
+/// became of each event.
+#[derive(serde::Serialize)]
+struct EventsAnswer<'a> {
+    #[serde(flatten)]
+    state: signpost::session::ClientState<'a>,
+    results: &'a [EventResult],
 }
 
 /// `GET /__signpost/config`: what the browser needs to run the same core.
@@ -242,14 +261,20 @@ async fn explain(req: Request, env: &Env) -> Result<web_sys::Response> {
     Ok(response)
 }
 
+/// Largest signal body accepted.
+const MAX_SIGNAL_BODY_BYTES: usize = 32 * 1024;
+
 /// `POST /__signpost/signals` (admin): `{"name": "restock", "data": {...}}`; `null` removes.
 async fn signals(mut req: Request, env: &Env) -> Result<web_sys::Response> {
     if !authorized(&req, env)? {
         return error(401, "a valid bearer token is required");
     }
     let body = req.bytes().await?;
-    if body.len() > MAX_BODY_BYTES {
-        return error(413, "body larger than 32768 bytes");
+    if body.len() > MAX_SIGNAL_BODY_BYTES {
+        return error(
+            413,
+            &format!("body larger than {MAX_SIGNAL_BODY_BYTES} bytes"),
+        );
     }
     let value: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
@@ -366,6 +391,7 @@ fn empty(status: u16) -> Result<web_sys::Response> {
     web_sys::Response::new_with_opt_str_and_init(None, &init).map_err(js_err)
 }
 
+#[cfg(feature = "test-hooks")]
 #[derive(serde::Deserialize)]
 struct RewriteCase {
     html: String,
@@ -375,14 +401,16 @@ struct RewriteCase {
 
 /// Applies a Plan to a page with the runtime's HTMLRewriter, so the shared rewrite fixtures
 /// can check the Worker gives the same bytes as the core's reference rewriter.
+#[cfg(feature = "test-hooks")]
 async fn rewrite_for_test(mut req: Request) -> Result<web_sys::Response> {
     let case: RewriteCase = req.json().await?;
     let page = text(200, &case.html, "text/html")?;
-    html_rewriter::apply(page, &case.plan, case.state.as_deref()).map_err(js_err)
+    crate::html_rewriter::apply(page, &case.plan, case.state.as_deref()).map_err(js_err)
 }
 
 /// The Rust heap's bytes in use, and the size of this instance's wasm memory (which only
 /// grows: the heap's high-water mark), for the load run's leak check.
+#[cfg(feature = "test-hooks")]
 fn memory_for_test() -> Result<web_sys::Response> {
     use wasm_bindgen::JsCast;
     let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();

@@ -1,7 +1,7 @@
-//! A small binding to the runtime's `HTMLRewriter` (native lol_html inside workerd), driven by
-//! a [`Plan`]. workers-rs has none. The handlers are plain JS (`worker/js/handlers.js`) built
-//! once from the Plan's strings: the runtime streams the body natively and never calls into
-//! wasm while it does, and a finished page leaves nothing in wasm memory.
+//! The runtime's `HTMLRewriter` (native lol_html inside workerd), driven by a [`Plan`].
+//! workers-rs has no binding for it; the rewriter is built in one place, `rewrite` in
+//! worker/js/rewriter.js, which the page path calls from JS and this module from Rust. What
+//! both hand it is a list of [`Slot`]s.
 //!
 //! The rules are those of `signpost::plan` and the reference rewriter `signpost::rewrite`;
 //! `tests/fixtures/rewrite/cases.json` holds the cases both must pass.
@@ -9,47 +9,44 @@
 use signpost::plan::{attribute_text, state_script, Plan};
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_name = HTMLRewriter)]
-    type HtmlRewriter;
-
-    #[wasm_bindgen(constructor, js_class = "HTMLRewriter")]
-    fn new() -> HtmlRewriter;
-
-    #[wasm_bindgen(method, catch, js_class = "HTMLRewriter")]
-    fn on(
-        this: &HtmlRewriter,
-        selector: &str,
-        handlers: &js_sys::Object,
-    ) -> Result<HtmlRewriter, JsValue>;
-
-    #[wasm_bindgen(method, catch, js_class = "HTMLRewriter", js_name = onDocument)]
-    fn on_document(this: &HtmlRewriter, handlers: &js_sys::Object)
-        -> Result<HtmlRewriter, JsValue>;
-
-    #[wasm_bindgen(method, catch, js_class = "HTMLRewriter")]
-    fn transform(
-        this: &HtmlRewriter,
-        response: web_sys::Response,
-    ) -> Result<web_sys::Response, JsValue>;
+/// One slot to fill, as the rewriter takes it: where, which offer and variant (escaped for an
+/// attribute), and the HTML (none: the element keeps its content).
+#[wasm_bindgen(getter_with_clone)]
+#[derive(Clone)]
+pub struct Slot {
+    /// A CSS selector the runtime accepts.
+    pub selector: String,
+    /// `data-sp-offer`'s value.
+    pub offer: String,
+    /// `data-sp-variant`'s value.
+    pub variant: Option<String>,
+    /// The content.
+    pub html: Option<String>,
 }
 
-#[wasm_bindgen(module = "/js/handlers.js")]
+impl Slot {
+    /// The slots of a Plan.
+    pub fn of(plan: &Plan) -> Vec<Slot> {
+        plan.slots
+            .iter()
+            .map(|s| Slot {
+                selector: s.selector(),
+                offer: attribute_text(&s.offer).into_owned(),
+                variant: s.variant.as_deref().map(|v| attribute_text(v).into_owned()),
+                html: s.html.clone(),
+            })
+            .collect()
+    }
+}
+
+#[wasm_bindgen(module = "/js/rewriter.js")]
 extern "C" {
-    #[wasm_bindgen(js_name = slotHandler)]
-    fn slot_handler(offer: &str, variant: Option<String>, html: Option<String>) -> js_sys::Object;
-
-    type StateHandlers;
-
-    #[wasm_bindgen(js_name = stateHandlers)]
-    fn state_handlers(script: &str) -> StateHandlers;
-
-    #[wasm_bindgen(method, getter)]
-    fn body(this: &StateHandlers) -> js_sys::Object;
-
-    #[wasm_bindgen(method, getter)]
-    fn document(this: &StateHandlers) -> js_sys::Object;
+    #[wasm_bindgen(catch)]
+    fn rewrite(
+        response: web_sys::Response,
+        slots: Vec<Slot>,
+        state_script: Option<String>,
+    ) -> Result<web_sys::Response, JsValue>;
 }
 
 /// Streams `response` through the runtime's HTMLRewriter applying `plan`, and, when given,
@@ -60,25 +57,5 @@ pub fn apply(
     plan: &Plan,
     state_json: Option<&str>,
 ) -> Result<web_sys::Response, JsValue> {
-    if plan.is_empty() && state_json.is_none() {
-        return Ok(response);
-    }
-    let mut rewriter = HtmlRewriter::new();
-    for slot in &plan.slots {
-        let handler = slot_handler(
-            &attribute_text(&slot.offer),
-            slot.variant
-                .as_deref()
-                .map(|v| attribute_text(v).into_owned()),
-            slot.html.clone(),
-        );
-        rewriter = rewriter.on(&slot.selector(), &handler)?;
-    }
-    if let Some(state) = state_json {
-        let state = state_handlers(&state_script(state));
-        rewriter = rewriter
-            .on("body", &state.body())?
-            .on_document(&state.document())?;
-    }
-    rewriter.transform(response)
+    rewrite(response, Slot::of(plan), state_json.map(state_script))
 }

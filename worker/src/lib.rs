@@ -50,10 +50,13 @@ fn or_unreachable(r: Result<web_sys::Response>) -> Result<web_sys::Response> {
     })
 }
 
-/// Test-only hooks, on when the `SIGNPOST_TEST_HOOKS` variable is `1` (never in wrangler.toml).
+/// Test-only hooks: compiled in only with the `test-hooks` feature (the test build), and on
+/// when the `SIGNPOST_TEST_HOOKS` variable is `1` (never in wrangler.toml).
 fn test_hooks(env: &Env) -> bool {
-    env.var("SIGNPOST_TEST_HOOKS")
-        .is_ok_and(|v| v.to_string() == "1")
+    cfg!(feature = "test-hooks")
+        && env
+            .var("SIGNPOST_TEST_HOOKS")
+            .is_ok_and(|v| v.to_string() == "1")
 }
 
 /// A text variable or secret; `None` when unset.

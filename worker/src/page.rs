@@ -1,13 +1,11 @@
 //! An HTML page request, the Rust half: who the visitor is, and the decision. worker/js/page.js
 //! is the other half (the origin fetch, KV, the HTMLRewriter); the API endpoints share `Visit`.
 
+use crate::html_rewriter::Slot;
 use crate::{cookies, origin, store};
-use serde::Serialize;
-use serde_json::json;
-use signpost::plan::{attribute_text, state_script};
+use signpost::plan::state_script;
 use signpost::session::{client_state, SessionState};
 use signpost::{Profile, RequestInfo};
-use std::borrow::Cow;
 use wasm_bindgen::prelude::*;
 use worker::{Context, Env, Request, Result, Url};
 
@@ -74,6 +72,7 @@ impl Visit {
         now: i64,
         test_new_visitor: Option<String>,
     ) -> Visit {
+        let test_hooks = cfg!(feature = "test-hooks") && test_hooks;
         Visit {
             now,
             https,
@@ -185,39 +184,115 @@ fn is_asset_path(path: &str) -> bool {
 }
 
 // The page path. worker/js/page.js drives the runtime (origin fetch, the profile's KV read,
-// HTMLRewriter) and calls these: `pageStart`, then `pageConfig` only when the isolate's config
-// is due for a check, then `pageDecide`. Each answers a small JSON text (one crossing, parsed
-// natively); none of them awaits anything but `pageConfig`.
+// HTMLRewriter) and calls these with one `PageRequest`: `pageStart`, then `pageConfig` only
+// when the isolate's config is due for a check, then `pageDecide`. None of them awaits anything
+// but `pageConfig`.
 
-/// `pageStart`: `{"bypass": reason}`, or the visitor (`{"visitor", "new", "stale"}`; `stale`
-/// when the config must be checked first).
+#[wasm_bindgen]
+extern "C" {
+    /// A page request as page.js describes it: a plain JS object (its JSDoc type `PageRequest`
+    /// in worker/js/page.js), read field by field. `pageStart` reads the first group;
+    /// `pageDecide` the rest too, after page.js has added them.
+    pub type PageRequest;
+
+    #[wasm_bindgen(method, getter)]
+    fn method(this: &PageRequest) -> String;
+    #[wasm_bindgen(method, getter)]
+    fn path(this: &PageRequest) -> String;
+    #[wasm_bindgen(method, getter)]
+    fn range(this: &PageRequest) -> bool;
+    #[wasm_bindgen(method, getter)]
+    fn gpc(this: &PageRequest) -> Option<String>;
+    #[wasm_bindgen(method, getter)]
+    fn cookies(this: &PageRequest) -> String;
+    #[wasm_bindgen(method, getter)]
+    fn now(this: &PageRequest) -> f64;
+    #[wasm_bindgen(method, getter)]
+    fn secret(this: &PageRequest) -> Option<String>;
+    #[wasm_bindgen(method, getter, js_name = testHooks)]
+    fn test_hooks(this: &PageRequest) -> bool;
+    #[wasm_bindgen(method, getter, js_name = testNewVisitor)]
+    fn test_new_visitor(this: &PageRequest) -> Option<String>;
+    #[wasm_bindgen(method, getter, js_name = testNow)]
+    fn test_now(this: &PageRequest) -> Option<String>;
+
+    #[wasm_bindgen(method, getter)]
+    fn visitor(this: &PageRequest) -> String;
+    #[wasm_bindgen(method, getter, js_name = isNew)]
+    fn is_new(this: &PageRequest) -> bool;
+    #[wasm_bindgen(method, getter)]
+    fn https(this: &PageRequest) -> bool;
+    #[wasm_bindgen(method, getter)]
+    fn url(this: &PageRequest) -> String;
+    #[wasm_bindgen(method, getter, js_name = headerLines)]
+    fn header_lines(this: &PageRequest) -> String;
+    #[wasm_bindgen(method, getter)]
+    fn country(this: &PageRequest) -> Option<String>;
+    #[wasm_bindgen(method, getter)]
+    fn region(this: &PageRequest) -> Option<String>;
+    #[wasm_bindgen(method, getter, js_name = testCountry)]
+    fn test_country(this: &PageRequest) -> Option<String>;
+    #[wasm_bindgen(method, getter, js_name = testRegion)]
+    fn test_region(this: &PageRequest) -> Option<String>;
+    #[wasm_bindgen(method, getter)]
+    fn stored(this: &PageRequest) -> Option<String>;
+    #[wasm_bindgen(method, getter, js_name = testPanic)]
+    fn test_panic(this: &PageRequest) -> bool;
+}
+
+/// `pageStart`'s answer: why the page passes through, or who the visitor is.
+#[wasm_bindgen(getter_with_clone)]
+pub struct PageStart {
+    /// The bypass reason; the other fields are then empty.
+    pub bypass: Option<String>,
+    /// The visitor's id.
+    pub visitor: String,
+    /// A new visitor: an id just drawn, no stored profile to read.
+    #[wasm_bindgen(js_name = isNew)]
+    pub is_new: bool,
+    /// The isolate's config must be checked (`pageConfig`) before deciding.
+    pub stale: bool,
+    /// How long the profile's KV read may take before the page passes through.
+    #[wasm_bindgen(js_name = profileBudgetMs)]
+    pub profile_budget_ms: u32,
+    /// Now, in ms: the request's `now`, or the test clock's in the test build.
+    pub now: f64,
+}
+
+/// `pageStart`: who the visitor is, or why the page passes through before anything is read.
 #[wasm_bindgen(js_name = pageStart)]
-#[allow(clippy::too_many_arguments)]
-pub fn page_start(
-    secret: Option<String>,
-    test_hooks: bool,
-    method: &str,
-    path: &str,
-    range: bool,
-    gpc: Option<String>,
-    cookies: String,
-    now: f64,
-    test_new_visitor: Option<String>,
-) -> String {
-    if let Some(why) = bypass_before_reading(method, path, range, gpc.as_deref(), &cookies) {
-        return json!({ "bypass": why }).to_string();
+pub fn page_start(req: &PageRequest) -> PageStart {
+    let cookies = req.cookies();
+    let hooks = cfg!(feature = "test-hooks") && req.test_hooks();
+    let test_now = hooks.then(|| req.test_now()).flatten();
+    let now = test_now
+        .and_then(|t| t.parse::<i64>().ok())
+        .map_or(req.now(), |t| t as f64);
+    let mut out = PageStart {
+        bypass: None,
+        visitor: String::new(),
+        is_new: false,
+        stale: false,
+        profile_budget_ms: store::PROFILE_BUDGET_MS as u32,
+        now,
+    };
+    let (method, path, gpc) = (req.method(), req.path(), req.gpc());
+    if let Some(why) = bypass_before_reading(&method, &path, req.range(), gpc.as_deref(), &cookies)
+    {
+        out.bypass = Some(why.into());
+        return out;
     }
     let visit = Visit::from_parts(
-        secret,
-        test_hooks,
+        req.secret(),
+        req.test_hooks(),
         cookies,
         false,
         now as i64,
-        test_new_visitor,
+        req.test_new_visitor(),
     );
-    let (visitor, new) = visit.visitor();
-    let stale = store::cached(now).is_none();
-    json!({ "visitor": visitor, "new": new, "stale": stale }).to_string()
+    (out.visitor, out.is_new) = visit.visitor();
+    out.stale = store::cached(now).is_none();
+    out
 }
 
 /// `pageConfig`: loads or re-checks the config; `undefined` when it is ready, else the reason
@@ -236,107 +311,103 @@ pub async fn page_config(env: Env, now: f64) -> Option<String> {
     }
 }
 
-/// `pageDecide`: the decision for a page, from the stored profile's text (`undefined` for
-/// none). `headers` is the request's headers as `name\nvalue\n...` (test headers left out).
-/// Answers `{"bypass": reason}`, or what page.js needs to rewrite and answer: a JSON line with
-/// `slots` (`[selector, offer, variant, html]`, the attribute values escaped), `header`
-/// (`x-signpost`), `cookies`, `write` (the profile body when due, with `ttl` in s) and `flush`
-/// (`"later"`/`"now"`: call `tallySend` in `waitUntil`), then a line break and the state
-/// script as it is: it is the answer's largest part, and this way it is neither escaped here
-/// nor unescaped in JS (JSON text has no raw line break, so the first one ends the line).
+/// `pageDecide`'s answer: why the page passes through after all, or what page.js needs to
+/// rewrite and answer it.
+#[wasm_bindgen(getter_with_clone)]
+pub struct PageAnswer {
+    /// The bypass reason; the other fields are then empty.
+    pub bypass: Option<String>,
+    /// The slots to fill.
+    pub slots: Vec<Slot>,
+    /// `x-signpost`'s value.
+    pub header: String,
+    /// `Set-Cookie` values.
+    pub cookies: Vec<String>,
+    /// The profile's body when a write is due (in `waitUntil`), expiring after `ttl` s.
+    pub write: Option<String>,
+    /// The profile's idle expiry, in seconds.
+    pub ttl: u32,
+    /// `"later"` or `"now"`: call `tallySend` in `waitUntil`.
+    pub flush: Option<String>,
+    /// The state script, as it goes at the end of `<body>`.
+    #[wasm_bindgen(js_name = stateScript)]
+    pub state_script: String,
+}
+
+impl PageAnswer {
+    fn bypass(why: &str) -> PageAnswer {
+        PageAnswer {
+            bypass: Some(why.into()),
+            slots: Vec::new(),
+            header: String::new(),
+            cookies: Vec::new(),
+            write: None,
+            ttl: 0,
+            flush: None,
+            state_script: String::new(),
+        }
+    }
+}
+
+/// `pageDecide`: the decision for a page, from the stored profile's text (none: a new
+/// profile).
 #[wasm_bindgen(js_name = pageDecide)]
-#[allow(clippy::too_many_arguments)]
-pub fn page_decide(
-    env: Env,
-    secret: Option<String>,
-    test_hooks: bool,
-    cookies: String,
-    visitor: String,
-    new_visitor: bool,
-    now: f64,
-    https: bool,
-    url: String,
-    headers: &str,
-    country: Option<String>,
-    region: Option<String>,
-    stored: Option<String>,
-    test_panic: bool,
-) -> String {
-    let bypass = |why: &str| json!({ "bypass": why }).to_string();
+pub fn page_decide(env: Env, req: &PageRequest) -> PageAnswer {
     let Some(live) = store::current() else {
-        return bypass("no-config");
+        return PageAnswer::bypass("no-config");
     };
-    let stored = match store::parse_profile(stored) {
+    let stored = match store::parse_profile(req.stored()) {
         Ok(p) => p,
         Err(e) => {
             worker::console_warn!("signpost: bypass: {e}");
-            return bypass(e.reason());
+            return PageAnswer::bypass(e.reason());
         }
     };
-    let visit = Visit::from_parts(secret, test_hooks, cookies, https, now as i64, None);
-    if visit.test_hooks && test_panic {
+    let now = req.now() as i64;
+    let visit = Visit::from_parts(
+        req.secret(),
+        req.test_hooks(),
+        req.cookies(),
+        req.https(),
+        now,
+        None,
+    );
+    if visit.test_hooks && req.test_panic() {
         panic!("test hook: a panic while deciding");
     }
+    let (visitor, new_visitor) = (req.visitor(), req.is_new());
     let engine = &live.engine;
     let mut profile = stored.unwrap_or_else(|| Profile::new(&visitor));
     let mut state = visit.session(&visitor);
     state.sync(engine, &mut profile);
+    let test = |value: Option<String>| value.filter(|_| visit.test_hooks);
     let info = RequestInfo {
-        url,
-        headers: header_pairs(headers),
-        country,
-        region,
+        url: req.url(),
+        headers: header_pairs(&req.header_lines()),
+        country: test(req.test_country()).or_else(|| req.country()),
+        region: test(req.test_region()).or_else(|| req.region()),
     };
     let decision = state.on_request(engine, &mut profile, &info, &live.signals, visit.now);
     if !decision.personalized {
-        return bypass("consent");
+        return PageAnswer::bypass("consent");
     }
-    let (write, set_cookies) = visit.finish(&mut state, &mut profile, &visitor, new_visitor);
-    let slots: Vec<SlotOut> = decision
-        .plan
-        .slots
-        .iter()
-        .map(|s| {
-            (
-                s.selector(),
-                attribute_text(&s.offer),
-                s.variant.as_deref().map(attribute_text),
-                s.html.as_deref(),
-            )
-        })
-        .collect();
+    let (write, cookies) = visit.finish(&mut state, &mut profile, &visitor, new_visitor);
     let state_json = client_state(&decision, &live.version).to_json();
     let counts = signpost::measure::for_page(engine, &profile, &info, &decision, visit.now);
     let flush = crate::tally::queue(&env, &visitor, counts).map(|f| match f {
-        crate::tally::Flush::Later => "later",
-        crate::tally::Flush::Now => "now",
+        crate::tally::Flush::Later => "later".to_string(),
+        crate::tally::Flush::Now => "now".to_string(),
     });
-    let out = PageOut {
-        slots,
+    PageAnswer {
+        bypass: None,
+        slots: Slot::of(&decision.plan),
         header: personalized_header(&decision),
-        cookies: set_cookies,
+        cookies,
         write,
-        ttl: store::profile_ttl_s(engine),
+        ttl: store::profile_ttl_s(engine).min(u32::MAX as u64) as u32,
         flush,
-    };
-    let mut answer = serde_json::to_string(&out).expect("a page's answer always serializes");
-    answer.push('\n');
-    answer.push_str(&state_script(&state_json));
-    answer
-}
-
-/// A slot for page.js: selector, offer and variant (escaped for an attribute), HTML.
-type SlotOut<'a> = (String, Cow<'a, str>, Option<Cow<'a, str>>, Option<&'a str>);
-
-/// `pageDecide`'s answer when the page is personalized (its first line; the state follows).
-#[derive(Serialize)]
-struct PageOut<'a> {
-    slots: Vec<SlotOut<'a>>,
-    header: String,
-    cookies: Vec<String>,
-    write: Option<String>,
-    ttl: u64,
-    flush: Option<&'static str>,
+        state_script: state_script(&state_json),
+    }
 }
 
 /// `name\nvalue\n...` into pairs (a header value cannot hold a line break).

@@ -17,8 +17,9 @@ use worker::Delay;
 const CONFIG_TTL_MS: f64 = 30_000.0;
 /// Budget of the config reads (pointer, config, catalog, signals), when the cache is stale.
 const CONFIG_BUDGET_MS: u64 = 150;
-/// Budget of the profile read, which runs concurrently with the origin fetch.
-const PROFILE_BUDGET_MS: u64 = 100;
+/// Budget of the profile read, which runs concurrently with the origin fetch (page.js gets
+/// it from `pageStart`, so the page path and the endpoints share it).
+pub const PROFILE_BUDGET_MS: u64 = 100;
 /// A config larger than this is refused unread: compiling it would take the request's CPU
 /// budget (the example is 7 KB; a thousand offers stay well under).
 pub const MAX_CONFIG_BYTES: usize = 1024 * 1024;

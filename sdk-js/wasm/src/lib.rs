@@ -119,7 +119,7 @@ impl SignpostEngine {
     ) -> Result<String, JsError> {
         let mut profile = profile_of(visitor, profile)?;
         let events = Event::batch_from_json(events.as_bytes()).map_err(|e| err("", e))?;
-        signpost::events::validate_batch(&events).map_err(|e| err("events", e))?;
+        signpost::batch::validate_batch(&events).map_err(|e| err("events", e))?;
         self.engine
             .record_events(&mut profile, &events, millis(now_ms)?);
         Ok(profile.to_json())

@@ -1,0 +1,61 @@
+// The runtime's HTMLRewriter for a decision: the one place it is built, for pages
+// (./page.js) and for the Rust half (worker/src/html_rewriter.rs: the editor's preview, the
+// rewrite fixtures). The handlers are plain JS holding only the plan's strings: the runtime
+// streams the body natively and calls them without crossing into wasm, and a finished page
+// leaves nothing behind in wasm memory (Rust closures handed to the runtime would wait for V8's
+// collection to be freed). The rules are those of `signpost::plan` and the reference rewriter
+// `signpost::rewrite`; tests/fixtures/rewrite/cases.json holds the cases all must pass.
+const HTML = { html: true };
+
+/**
+ * Streams `response` through an HTMLRewriter that fills `slots` (each `{selector, offer,
+ * variant, html}`, offer and variant escaped for an attribute; variant and html may be
+ * undefined) and writes `stateScript`, when given, once at the end of the first `<body>`.
+ * Throws before any byte is sent when the runtime refuses a selector or the page's charset.
+ */
+export function rewrite(response, slots, stateScript) {
+  if (!slots.length && !stateScript) return response;
+  let r = new HTMLRewriter();
+  for (const s of slots) r = r.on(s.selector, slotHandler(s.offer, s.variant ?? undefined, s.html ?? undefined));
+  if (stateScript) {
+    const state = stateHandlers(stateScript);
+    r = r.on("body", state.body).onDocument(state.document);
+  }
+  return r.transform(response);
+}
+
+/** One slot: marks the element with its offer (and variant) and fills it when there is HTML. */
+function slotHandler(offer, variant, html) {
+  return {
+    element(el) {
+      el.setAttribute("data-sp-offer", offer);
+      if (variant !== undefined) el.setAttribute("data-sp-variant", variant);
+      if (html !== undefined) el.setInnerContent(html, HTML);
+    },
+  };
+}
+
+/** The decision state, written once: before the first body's end tag, or at the end of the
+ *  document when the page omits `</body>`; a page without `<body>` gets none. */
+function stateHandlers(script) {
+  let body = "not seen"; // then "open" (the script waits for </body>), then "done"
+  return {
+    body: {
+      element(el) {
+        if (body !== "not seen") return;
+        body = "open";
+        el.onEndTag((end) => {
+          body = "done";
+          end.before(script, HTML);
+        });
+      },
+    },
+    document: {
+      end(end) {
+        if (body !== "open") return;
+        body = "done";
+        end.append(script, HTML);
+      },
+    },
+  };
+}
