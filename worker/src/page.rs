@@ -3,6 +3,7 @@
 
 use crate::html_rewriter::Slot;
 use crate::{cookies, origin, store};
+use serde::Deserialize;
 use signpost::plan::state_script;
 use signpost::session::{client_state, SessionState};
 use signpost::{Profile, RequestInfo};
@@ -188,56 +189,45 @@ fn is_asset_path(path: &str) -> bool {
 // when the isolate's config is due for a check, then `pageDecide`. None of them awaits anything
 // but `pageConfig`.
 
-#[wasm_bindgen]
-extern "C" {
-    /// A page request as page.js describes it: a plain JS object (its JSDoc type `PageRequest`
-    /// in worker/js/page.js), read field by field. `pageStart` reads the first group;
-    /// `pageDecide` the rest too, after page.js has added them.
-    pub type PageRequest;
+/// A page request as page.js describes it (its JSDoc type `PageRequest` in worker/js/page.js):
+/// a plain JS object, read into this struct at each call. `pageStart` needs the first group;
+/// page.js adds the rest before `pageDecide`. The `test_*` fields count only in the test build.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PageRequest {
+    method: String,
+    path: String,
+    range: bool,
+    gpc: Option<String>,
+    cookies: String,
+    now: f64,
+    secret: Option<String>,
+    test_hooks: bool,
+    test_new_visitor: Option<String>,
+    test_now: Option<String>,
+    // Added for `pageDecide`.
+    visitor: String,
+    is_new: bool,
+    https: bool,
+    url: String,
+    header_lines: String,
+    country: Option<String>,
+    region: Option<String>,
+    test_country: Option<String>,
+    test_region: Option<String>,
+    stored: Option<String>,
+    test_panic: bool,
+}
 
-    #[wasm_bindgen(method, getter)]
-    fn method(this: &PageRequest) -> String;
-    #[wasm_bindgen(method, getter)]
-    fn path(this: &PageRequest) -> String;
-    #[wasm_bindgen(method, getter)]
-    fn range(this: &PageRequest) -> bool;
-    #[wasm_bindgen(method, getter)]
-    fn gpc(this: &PageRequest) -> Option<String>;
-    #[wasm_bindgen(method, getter)]
-    fn cookies(this: &PageRequest) -> String;
-    #[wasm_bindgen(method, getter)]
-    fn now(this: &PageRequest) -> f64;
-    #[wasm_bindgen(method, getter)]
-    fn secret(this: &PageRequest) -> Option<String>;
-    #[wasm_bindgen(method, getter, js_name = testHooks)]
-    fn test_hooks(this: &PageRequest) -> bool;
-    #[wasm_bindgen(method, getter, js_name = testNewVisitor)]
-    fn test_new_visitor(this: &PageRequest) -> Option<String>;
-    #[wasm_bindgen(method, getter, js_name = testNow)]
-    fn test_now(this: &PageRequest) -> Option<String>;
-
-    #[wasm_bindgen(method, getter)]
-    fn visitor(this: &PageRequest) -> String;
-    #[wasm_bindgen(method, getter, js_name = isNew)]
-    fn is_new(this: &PageRequest) -> bool;
-    #[wasm_bindgen(method, getter)]
-    fn https(this: &PageRequest) -> bool;
-    #[wasm_bindgen(method, getter)]
-    fn url(this: &PageRequest) -> String;
-    #[wasm_bindgen(method, getter, js_name = headerLines)]
-    fn header_lines(this: &PageRequest) -> String;
-    #[wasm_bindgen(method, getter)]
-    fn country(this: &PageRequest) -> Option<String>;
-    #[wasm_bindgen(method, getter)]
-    fn region(this: &PageRequest) -> Option<String>;
-    #[wasm_bindgen(method, getter, js_name = testCountry)]
-    fn test_country(this: &PageRequest) -> Option<String>;
-    #[wasm_bindgen(method, getter, js_name = testRegion)]
-    fn test_region(this: &PageRequest) -> Option<String>;
-    #[wasm_bindgen(method, getter)]
-    fn stored(this: &PageRequest) -> Option<String>;
-    #[wasm_bindgen(method, getter, js_name = testPanic)]
-    fn test_panic(this: &PageRequest) -> bool;
+impl PageRequest {
+    /// The request page.js sent, or why it could not be read (a bug in page.js: the page then
+    /// passes through).
+    fn read(js: JsValue) -> std::result::Result<PageRequest, String> {
+        serde_wasm_bindgen::from_value(js).map_err(|e| {
+            worker::console_error!("signpost: a page request Rust cannot read: {e}");
+            "error".to_string()
+        })
+    }
 }
 
 /// `pageStart`'s answer: why the page passes through, or who the visitor is.
@@ -261,37 +251,42 @@ pub struct PageStart {
 
 /// `pageStart`: who the visitor is, or why the page passes through before anything is read.
 #[wasm_bindgen(js_name = pageStart)]
-pub fn page_start(req: &PageRequest) -> PageStart {
-    let cookies = req.cookies();
-    let hooks = cfg!(feature = "test-hooks") && req.test_hooks();
-    let test_now = hooks.then(|| req.test_now()).flatten();
-    let now = test_now
-        .and_then(|t| t.parse::<i64>().ok())
-        .map_or(req.now(), |t| t as f64);
+pub fn page_start(req: JsValue) -> PageStart {
     let mut out = PageStart {
         bypass: None,
         visitor: String::new(),
         is_new: false,
         stale: false,
         profile_budget_ms: store::PROFILE_BUDGET_MS as u32,
-        now,
+        now: 0.0,
     };
-    let (method, path, gpc) = (req.method(), req.path(), req.gpc());
-    if let Some(why) = bypass_before_reading(&method, &path, req.range(), gpc.as_deref(), &cookies)
-    {
+    let req = match PageRequest::read(req) {
+        Ok(req) => req,
+        Err(why) => {
+            out.bypass = Some(why);
+            return out;
+        }
+    };
+    let hooks = cfg!(feature = "test-hooks") && req.test_hooks;
+    let test_now = req.test_now.filter(|_| hooks);
+    out.now = test_now
+        .and_then(|t| t.parse::<i64>().ok())
+        .map_or(req.now, |t| t as f64);
+    let gpc = req.gpc.as_deref();
+    if let Some(why) = bypass_before_reading(&req.method, &req.path, req.range, gpc, &req.cookies) {
         out.bypass = Some(why.into());
         return out;
     }
     let visit = Visit::from_parts(
-        req.secret(),
-        req.test_hooks(),
-        cookies,
+        req.secret,
+        req.test_hooks,
+        req.cookies,
         false,
-        now as i64,
-        req.test_new_visitor(),
+        out.now as i64,
+        req.test_new_visitor,
     );
     (out.visitor, out.is_new) = visit.visitor();
-    out.stale = store::cached(now).is_none();
+    out.stale = store::cached(out.now).is_none();
     out
 }
 
@@ -352,40 +347,37 @@ impl PageAnswer {
 /// `pageDecide`: the decision for a page, from the stored profile's text (none: a new
 /// profile).
 #[wasm_bindgen(js_name = pageDecide)]
-pub fn page_decide(env: Env, req: &PageRequest) -> PageAnswer {
+pub fn page_decide(env: Env, req: JsValue) -> PageAnswer {
+    let req = match PageRequest::read(req) {
+        Ok(req) => req,
+        Err(why) => return PageAnswer::bypass(&why),
+    };
     let Some(live) = store::current() else {
         return PageAnswer::bypass("no-config");
     };
-    let stored = match store::parse_profile(req.stored()) {
+    let stored = match store::parse_profile(req.stored) {
         Ok(p) => p,
         Err(e) => {
             worker::console_warn!("signpost: bypass: {e}");
             return PageAnswer::bypass(e.reason());
         }
     };
-    let now = req.now() as i64;
-    let visit = Visit::from_parts(
-        req.secret(),
-        req.test_hooks(),
-        req.cookies(),
-        req.https(),
-        now,
-        None,
-    );
-    if visit.test_hooks && req.test_panic() {
+    let (now, https) = (req.now as i64, req.https);
+    let visit = Visit::from_parts(req.secret, req.test_hooks, req.cookies, https, now, None);
+    if visit.test_hooks && req.test_panic {
         panic!("test hook: a panic while deciding");
     }
-    let (visitor, new_visitor) = (req.visitor(), req.is_new());
+    let (visitor, new_visitor) = (req.visitor, req.is_new);
     let engine = &live.engine;
     let mut profile = stored.unwrap_or_else(|| Profile::new(&visitor));
     let mut state = visit.session(&visitor);
     state.sync(engine, &mut profile);
     let test = |value: Option<String>| value.filter(|_| visit.test_hooks);
     let info = RequestInfo {
-        url: req.url(),
-        headers: header_pairs(&req.header_lines()),
-        country: test(req.test_country()).or_else(|| req.country()),
-        region: test(req.test_region()).or_else(|| req.region()),
+        url: req.url,
+        headers: header_pairs(&req.header_lines),
+        country: test(req.test_country).or(req.country),
+        region: test(req.test_region).or(req.region),
     };
     let decision = state.on_request(engine, &mut profile, &info, &live.signals, visit.now);
     if !decision.personalized {
