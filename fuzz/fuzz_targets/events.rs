@@ -1,17 +1,23 @@
-//! The events endpoint's body: parse and validate any bytes; a batch that passes is recorded
-//! onto a profile, which then decides, stays within its size bound and round-trips.
+//! The events endpoint's body: parse and check any bytes, one result per event; the events
+//! that pass are recorded onto a profile, which then decides, stays within its size bound and
+//! round-trips.
 #![no_main]
 
 mod common;
 
 use libfuzzer_sys::fuzz_target;
-use signpost::events::parse_page_body;
+use signpost::batch::parse_page_body;
 use signpost::{Profile, SessionState};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok((url, events)) = parse_page_body(data) else {
+    let Ok(batch) = parse_page_body(data) else {
         return;
     };
+    assert_eq!(
+        batch.results.len(),
+        batch.results.iter().filter(|r| r.error.is_some()).count() + batch.events.len()
+    );
+    let (url, events) = (batch.url.clone(), batch.accepted());
     let engine = common::engine();
     let mut profile = Profile::new("fuzz-visitor");
     let mut state = SessionState::new("fuzz-visitor", common::NOW);
