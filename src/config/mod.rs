@@ -5,7 +5,14 @@
 //! disable an offer.
 
 pub mod check;
+mod experiments;
+mod intent;
+mod names;
+mod offers;
 mod parse;
+mod recommend;
+mod segments;
+mod settings;
 
 use crate::events::TrackRule;
 use crate::experiments::{Experiment, Holdout};
