@@ -13,8 +13,8 @@ mod parse;
 mod recommend;
 mod segments;
 mod settings;
+pub mod track;
 
-use crate::events::TrackRule;
 use crate::experiments::{Experiment, Holdout};
 use crate::intent::IntentModel;
 use crate::offers::{Offer, SlotGroup};
@@ -22,6 +22,7 @@ use crate::recommend::RecSettings;
 use crate::time::{Millis, DAY, MINUTE};
 use crate::timezone::Tz;
 use check::Issues;
+use track::TrackRule;
 
 pub use parse::compile;
 pub(crate) use parse::TOP as TOP_LEVEL_FIELDS;
