@@ -2,8 +2,8 @@
 //! fast it fades.
 
 use super::check::{index, join, Checker};
+use super::conditions::{compile as compile_cond, SegmentNames};
 use super::names::{event_name, id_field};
-use crate::conditions::{compile as compile_cond, SegmentNames};
 use crate::config::check::msg;
 use crate::facts::{format_number, Scope};
 use crate::intent::{IntentModel, Signal, Tier};

@@ -5,6 +5,7 @@
 //! disable an offer.
 
 pub mod check;
+pub(crate) mod conditions;
 mod experiments;
 mod intent;
 mod names;

@@ -2,8 +2,8 @@
 //! (content, an experiment's variants, or recommendations).
 
 use super::check::{index, join, unknown, Checker};
+use super::conditions::{compile as compile_cond, SegmentNames};
 use super::names::{check_name, event_name, id_field};
-use crate::conditions::{compile as compile_cond, SegmentNames};
 use crate::config::check::msg;
 use crate::experiments::{range_ends, Experiment};
 use crate::facts::Scope;

@@ -3,9 +3,10 @@
 //! in the order their names resolve, and collects what the whole config refers to.
 
 use super::check::{index, join, show, Checker, Issues};
+use super::conditions::SegmentNames;
 use super::track::compile as compile_track;
 use super::{experiments, intent, offers, recommend, segments, settings, Config, CONFIG_VERSION};
-use crate::conditions::{Cond, SegmentNames};
+use crate::conditions::Cond;
 use crate::config::check::msg;
 use crate::offers::Body;
 use crate::timezone::Tz;

@@ -1,9 +1,10 @@
 //! `segments`: named conditions, which may refer to each other (but not in a loop).
 
 use super::check::{join, Checker};
+use super::conditions::{compile as compile_cond, SegmentNames};
 use super::names::check_name;
 use super::Segment;
-use crate::conditions::{compile as compile_cond, Cond, SegmentNames};
+use crate::conditions::Cond;
 use crate::config::check::msg;
 use crate::facts::Scope;
 use serde_json::Value;
