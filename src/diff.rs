@@ -10,6 +10,7 @@
 //! assert_eq!(changes[0].to_string(), "offer \"sale\": priority 10 → 95");
 //! ```
 
+use crate::config::grammar::TOP;
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -156,10 +157,9 @@ pub fn diff(a: &Value, b: &Value) -> Vec<Change> {
         }
     }
     // Anything else at the top level (unknown to this version of the diff).
-    let known = crate::config::TOP_LEVEL_FIELDS;
     if let (Some(m), Some(n)) = (a.as_object(), b.as_object()) {
         for k in keys(m, n) {
-            if !known.contains(&k.as_str()) {
+            if TOP.field(&k).is_none() {
                 setting(&mut out, &k, m.get(&k), n.get(&k));
             }
         }

@@ -1,5 +1,6 @@
 //! Walking untrusted JSON with a path, collecting every problem instead of stopping at the first.
 
+use super::grammar::Object;
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -160,26 +161,25 @@ impl Checker {
         });
     }
 
-    /// An object whose keys must be among `allowed` and include `required`.
+    /// An object whose keys are fields of `grammar`, with every field it requires.
     pub fn object<'v>(
         &mut self,
         v: &'v Value,
         path: &str,
-        allowed: &[&str],
-        required: &[&str],
+        grammar: &Object,
     ) -> Option<&'v Map<String, Value>> {
         let Value::Object(m) = v else {
             self.err(path, msg!("expected an object, found {}", type_name(v)));
             return None;
         };
         for k in m.keys() {
-            if !allowed.contains(&k.as_str()) {
-                self.err(&join(path, k), unknown("field", k, allowed));
+            if grammar.field(k).is_none() {
+                self.err(&join(path, k), unknown("field", k, &grammar.names()));
             }
         }
-        for r in required {
-            if !m.contains_key(*r) {
-                self.err(path, msg!("missing required field \"{r}\""));
+        for f in grammar.fields.iter().filter(|f| f.required) {
+            if !m.contains_key(f.name) {
+                self.err(path, msg!("missing required field \"{}\"", f.name));
             }
         }
         Some(m)

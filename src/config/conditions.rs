@@ -2,17 +2,16 @@
 //! tests), compiled into the [`Cond`] tree that `crate::conditions` evaluates and explains.
 
 use super::check::{index, join, show, type_name, unknown, Checker};
+use super::grammar::{Object, CONDITIONS};
+use super::names::event_name;
 use crate::conditions::{Cond, Op, Rhs, OPS};
 use crate::config::check::msg;
-use crate::events::check_event_name;
 use crate::facts::{Fact, Scope, Val};
 use crate::profile::MAX_EVENT_TIMES;
 use serde_json::Value;
 
 /// Segment names, so `{segment: x}` compiles to an index.
 pub struct SegmentNames<'a>(pub Option<&'a [String]>);
-
-const KINDS: &[&str] = &["all", "any", "not", "segment", "fact", "event"];
 
 /// Compiles a condition; problems go to `ck` with their paths.
 pub fn compile(
@@ -29,30 +28,16 @@ pub fn compile(
         );
         return None;
     };
-    let kinds: Vec<&str> = KINDS
+    // A condition's kind is the first field of its grammar, the one key it must have.
+    let kinds: Vec<&Object> = CONDITIONS
         .iter()
-        .copied()
-        .filter(|k| m.contains_key(*k))
+        .filter(|c| m.contains_key(c.fields[0].name))
         .collect();
-    let kind = match kinds.as_slice() {
-        [k] => *k,
+    let grammar = match kinds.as_slice() {
+        [c] => *c,
         [] => {
             // Report unknown keys so a typo ("fcat") is named, then the missing kind.
-            let all: Vec<&str> = [
-                "all",
-                "any",
-                "not",
-                "segment",
-                "fact",
-                "op",
-                "value",
-                "value_from",
-                "event",
-                "within",
-                "min",
-                "max",
-            ]
-            .to_vec();
+            let all: Vec<&str> = CONDITIONS.iter().flat_map(Object::names).collect();
             for k in m.keys() {
                 if !all.contains(&k.as_str()) {
                     ck.err(&join(path, k), unknown("field", k, &all));
@@ -65,19 +50,21 @@ pub fn compile(
             return None;
         }
         many => {
+            let names: Vec<&str> = many.iter().map(|c| c.fields[0].name).collect();
             ck.err(
                 path,
                 msg!(
                     "a condition has exactly one of all, any, not, segment, fact or event; found {} (wrap them in \"all\")",
-                    many.join(" and ")
+                    names.join(" and ")
                 ),
             );
             return None;
         }
     };
+    ck.object(v, path, grammar);
+    let kind = grammar.fields[0].name;
     match kind {
         "all" | "any" => {
-            ck.object(v, path, &[kind], &[]);
             let p = join(path, kind);
             let list = ck.array(&m[kind], &p)?;
             if list.is_empty() {
@@ -100,11 +87,9 @@ pub fn compile(
             })
         }
         "not" => {
-            ck.object(v, path, &["not"], &[]);
             compile(ck, &m["not"], &join(path, "not"), scope, segs).map(|c| Cond::Not(Box::new(c)))
         }
         "segment" => {
-            ck.object(v, path, &["segment"], &[]);
             let p = join(path, "segment");
             let name = ck.string(&m["segment"], &p)?;
             let Some(names) = segs.0 else {
@@ -131,12 +116,6 @@ fn compile_test(
     path: &str,
     scope: Scope,
 ) -> Option<Cond> {
-    ck.object(
-        &Value::Object(m.clone()),
-        path,
-        &["fact", "op", "value", "value_from"],
-        &["fact", "op"],
-    );
     let before = ck.issues.len();
     let fpath = join(path, "fact");
     let fact_name = ck.string(&m["fact"], &fpath);
@@ -225,20 +204,9 @@ fn check_value(ck: &mut Checker, op: Op, v: &Value, path: &str) {
 }
 
 fn compile_event(ck: &mut Checker, m: &serde_json::Map<String, Value>, path: &str) -> Option<Cond> {
-    ck.object(
-        &Value::Object(m.clone()),
-        path,
-        &["event", "within", "min", "max"],
-        &["event"],
-    );
     let before = ck.issues.len();
     let ep = join(path, "event");
-    let kind = ck.string(&m["event"], &ep).map(str::to_string);
-    if let Some(k) = &kind {
-        if let Err(e) = check_event_name(k) {
-            ck.err(&ep, e);
-        }
-    }
+    let kind = event_name(ck, &m["event"], &ep);
     let within = m
         .get("within")
         .and_then(|w| ck.duration(w, &join(path, "within")));

@@ -2,6 +2,7 @@
 //! personalization to measure it against.
 
 use super::check::{join, Checker};
+use super::grammar::{EXPERIMENT, HOLDOUT};
 use super::names::{check_name, event_name};
 use crate::experiments::{Experiment, Holdout};
 use serde_json::Value;
@@ -16,7 +17,7 @@ pub(super) fn compile(ck: &mut Checker, v: &Value) -> Vec<Experiment> {
         if let Err(msg) = check_name(id) {
             ck.err(&path, msg);
         }
-        let Some(em) = ck.object(e, &path, &["goal", "salt"], &[]) else {
+        let Some(em) = ck.object(e, &path, &EXPERIMENT) else {
             continue;
         };
         let goal = em
@@ -37,12 +38,7 @@ pub(super) fn compile(ck: &mut Checker, v: &Value) -> Vec<Experiment> {
 }
 
 pub(super) fn compile_holdout(ck: &mut Checker, v: &Value) -> Option<Holdout> {
-    let m = ck.object(
-        v,
-        "holdout",
-        &["percent", "salt", "goal"],
-        &["percent", "salt"],
-    )?;
+    let m = ck.object(v, "holdout", &HOLDOUT)?;
     let percent = m
         .get("percent")
         .and_then(|p| ck.number(p, "holdout.percent"));

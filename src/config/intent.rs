@@ -3,6 +3,7 @@
 
 use super::check::{index, join, Checker};
 use super::conditions::{compile as compile_cond, SegmentNames};
+use super::grammar::{INTENT, SIGNAL, TIER};
 use super::names::{event_name, id_field};
 use crate::config::check::msg;
 use crate::facts::{format_number, Scope};
@@ -11,12 +12,7 @@ use serde_json::Value;
 
 pub(super) fn compile(ck: &mut Checker, v: &Value) -> IntentModel {
     let mut model = IntentModel::default();
-    let Some(m) = ck.object(
-        v,
-        "intent",
-        &["half_life", "signals", "tiers", "hysteresis", "reset_on"],
-        &["half_life"],
-    ) else {
+    let Some(m) = ck.object(v, "intent", &INTENT) else {
         return model;
     };
     if let Some(h) = m
@@ -38,12 +34,7 @@ pub(super) fn compile(ck: &mut Checker, v: &Value) -> IntentModel {
         let where_names = SegmentNames(None);
         for (i, s) in list.iter().enumerate() {
             let path = index("intent.signals", i);
-            let Some(sm) = ck.object(
-                s,
-                &path,
-                &["id", "event", "where", "repeat", "score", "cap"],
-                &["id", "event", "score"],
-            ) else {
+            let Some(sm) = ck.object(s, &path, &SIGNAL) else {
                 continue;
             };
             let before = ck.issues.len();
@@ -91,8 +82,7 @@ pub(super) fn compile(ck: &mut Checker, v: &Value) -> IntentModel {
     if let Some(list) = m.get("tiers").and_then(|t| ck.array(t, "intent.tiers")) {
         for (i, t) in list.iter().enumerate() {
             let path = index("intent.tiers", i);
-            let Some(tm) = ck.object(t, &path, &["name", "min_score"], &["name", "min_score"])
-            else {
+            let Some(tm) = ck.object(t, &path, &TIER) else {
                 continue;
             };
             let name = id_field(ck, tm, "name", &path);

@@ -7,6 +7,7 @@
 pub mod check;
 pub(crate) mod conditions;
 mod experiments;
+pub mod grammar;
 mod intent;
 mod names;
 mod offers;
@@ -26,7 +27,6 @@ use check::Issues;
 use track::TrackRule;
 
 pub use parse::compile;
-pub(crate) use parse::TOP as TOP_LEVEL_FIELDS;
 
 /// The config format version this build reads.
 pub const CONFIG_VERSION: u64 = 1;

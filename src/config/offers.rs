@@ -3,6 +3,7 @@
 
 use super::check::{index, join, unknown, Checker};
 use super::conditions::{compile as compile_cond, SegmentNames};
+use super::grammar::{CAP, OFFER, SCHEDULE, VARIANT};
 use super::names::{check_name, event_name, id_field};
 use crate::config::check::msg;
 use crate::experiments::{range_ends, Experiment};
@@ -13,21 +14,6 @@ use crate::template::Template;
 use crate::time::parse_timestamp;
 use crate::timezone::Tz;
 use serde_json::{Map, Value};
-
-const OFFER: &[&str] = &[
-    "id",
-    "slot",
-    "selector",
-    "priority",
-    "when",
-    "schedule",
-    "cap",
-    "content",
-    "experiment",
-    "variants",
-    "recommend",
-    "goal",
-];
 
 pub(super) fn compile(
     ck: &mut Checker,
@@ -43,7 +29,7 @@ pub(super) fn compile(
     };
     for (i, o) in list.iter().enumerate() {
         let path = index("offers", i);
-        let Some(m) = ck.object(o, &path, OFFER, &["id"]) else {
+        let Some(m) = ck.object(o, &path, &OFFER) else {
             continue;
         };
         let before = ck.issues.len();
@@ -182,12 +168,7 @@ fn compile_body(
             let before = ck.issues.len();
             for (i, v) in list.iter().enumerate() {
                 let p = index(&vp, i);
-                let Some(vm) = ck.object(
-                    v,
-                    &p,
-                    &["id", "weight", "content", "control"],
-                    &["id", "weight"],
-                ) else {
+                let Some(vm) = ck.object(v, &p, &VARIANT) else {
                     continue;
                 };
                 let id = id_field(ck, vm, "id", &p);
@@ -272,7 +253,7 @@ fn compile_body(
 
 fn compile_schedule(ck: &mut Checker, v: &Value, path: &str, tz: &Tz) -> Schedule {
     let mut s = Schedule::default();
-    let Some(m) = ck.object(v, path, &["start", "end"], &[]) else {
+    let Some(m) = ck.object(v, path, &SCHEDULE) else {
         return s;
     };
     if m.is_empty() {
@@ -305,7 +286,7 @@ fn compile_schedule(ck: &mut Checker, v: &Value, path: &str, tz: &Tz) -> Schedul
 }
 
 fn compile_cap(ck: &mut Checker, v: &Value, path: &str) -> Option<Cap> {
-    let m = ck.object(v, path, &["max", "per"], &["max", "per"])?;
+    let m = ck.object(v, path, &CAP)?;
     let mp = join(path, "max");
     let max = m.get("max").and_then(|x| ck.count(x, &mp));
     if max == Some(0) {

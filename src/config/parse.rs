@@ -4,6 +4,7 @@
 
 use super::check::{index, join, show, Checker, Issues};
 use super::conditions::SegmentNames;
+use super::grammar::TOP;
 use super::track::compile as compile_track;
 use super::{experiments, intent, offers, recommend, segments, settings, Config, CONFIG_VERSION};
 use crate::conditions::Cond;
@@ -11,23 +12,6 @@ use crate::config::check::msg;
 use crate::offers::Body;
 use crate::timezone::Tz;
 use serde_json::Value;
-
-/// The config's top-level fields (the diff walks the same list).
-pub(crate) const TOP: &[&str] = &[
-    "version",
-    "site",
-    "timezone",
-    "track",
-    "intent",
-    "segments",
-    "offers",
-    "recommendations",
-    "experiments",
-    "holdout",
-    "consent",
-    "profile",
-    "attribution",
-];
 
 pub fn compile(json: &str) -> Result<Config, Issues> {
     let v = super::check::parse_json(json)?;
@@ -40,7 +24,7 @@ pub fn compile(json: &str) -> Result<Config, Issues> {
 }
 
 fn compile_value(ck: &mut Checker, v: &Value) -> Option<Config> {
-    let top = ck.object(v, "", TOP, &["version"])?;
+    let top = ck.object(v, "", &TOP)?;
     if let Some(ver) = top.get("version") {
         match ver.as_u64() {
             Some(CONFIG_VERSION) => {}

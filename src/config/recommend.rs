@@ -2,6 +2,7 @@
 //! products, how many, which left out).
 
 use super::check::{index, join, unknown, Checker};
+use super::grammar::{RECOMMEND, RECOMMENDATIONS};
 use crate::config::check::msg;
 use crate::facts::Scope;
 use crate::recommend::{
@@ -12,12 +13,7 @@ use serde_json::Value;
 
 pub(super) fn compile(ck: &mut Checker, v: &Value) -> RecSettings {
     let mut r = RecSettings::default();
-    let Some(m) = ck.object(
-        v,
-        "recommendations",
-        &["catalog", "item_template", "affinity_half_life"],
-        &[],
-    ) else {
+    let Some(m) = ck.object(v, "recommendations", &RECOMMENDATIONS) else {
         return r;
     };
     if let Some(c) = m
@@ -45,7 +41,7 @@ pub(super) fn compile(ck: &mut Checker, v: &Value) -> RecSettings {
 }
 
 pub(super) fn compile_spec(ck: &mut Checker, v: &Value, path: &str) -> Option<RecSpec> {
-    let m = ck.object(v, path, &["strategy", "count", "exclude"], &["strategy"])?;
+    let m = ck.object(v, path, &RECOMMEND)?;
     let before = ck.issues.len();
     let sp = join(path, "strategy");
     let strategy = m

@@ -1,13 +1,14 @@
 //! The small top-level sections: `consent`, `profile` and `attribution`.
 
 use super::check::{unknown, Checker};
+use super::grammar::{ATTRIBUTION, CONSENT, PROFILE};
 use super::Consent;
 use crate::time::Millis;
 use serde_json::Value;
 
 pub(super) fn consent(ck: &mut Checker, v: &Value) -> Consent {
     let mut c = Consent::default();
-    let Some(m) = ck.object(v, "consent", &["cookie", "default", "respect_gpc"], &[]) else {
+    let Some(m) = ck.object(v, "consent", &CONSENT) else {
         return c;
     };
     if let Some(name) = m.get("cookie").and_then(|x| ck.string(x, "consent.cookie")) {
@@ -37,7 +38,7 @@ pub(super) fn consent(ck: &mut Checker, v: &Value) -> Consent {
 
 /// `profile.expire_after`: how long a profile lives without a write (KV's `expirationTtl`).
 pub(super) fn profile(ck: &mut Checker, v: &Value) -> Option<Millis> {
-    let m = ck.object(v, "profile", &["expire_after"], &[])?;
+    let m = ck.object(v, "profile", &PROFILE)?;
     let d = m
         .get("expire_after")
         .and_then(|d| ck.duration(d, "profile.expire_after"))?;
@@ -54,7 +55,7 @@ pub(super) fn profile(ck: &mut Checker, v: &Value) -> Option<Millis> {
 
 /// `attribution.window`: how long after an exposure a goal still counts for it.
 pub(super) fn attribution(ck: &mut Checker, v: &Value) -> Option<Millis> {
-    let m = ck.object(v, "attribution", &["window"], &[])?;
+    let m = ck.object(v, "attribution", &ATTRIBUTION)?;
     let w = m
         .get("window")
         .and_then(|w| ck.duration(w, "attribution.window"))?;

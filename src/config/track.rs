@@ -2,8 +2,10 @@
 //! the edge, with props taken from the path's captures or the request.
 
 use super::check::{index, join, unknown, Checker};
+use super::grammar::TRACK_RULE;
+use super::names::event_name;
 use crate::config::check::msg;
-use crate::events::{check_event_name, Event};
+use crate::events::Event;
 use crate::facts::{Fact, Scope};
 use crate::request::{decode, RequestFacts};
 use serde_json::Value;
@@ -152,7 +154,7 @@ pub(super) fn compile(ck: &mut Checker, v: &Value, path: &str) -> Vec<TrackRule>
     };
     for (i, r) in list.iter().enumerate() {
         let path = index(path, i);
-        let Some(m) = ck.object(r, &path, &["path", "event", "props"], &["path", "event"]) else {
+        let Some(m) = ck.object(r, &path, &TRACK_RULE) else {
             continue;
         };
         let before = ck.issues.len();
@@ -166,13 +168,7 @@ pub(super) fn compile(ck: &mut Checker, v: &Value, path: &str) -> Vec<TrackRule>
             });
         let event = m
             .get("event")
-            .and_then(|e| ck.string(e, &join(&path, "event")))
-            .map(str::to_string);
-        if let Some(e) = &event {
-            if let Err(msg) = check_event_name(e) {
-                ck.err(&join(&path, "event"), msg);
-            }
-        }
+            .and_then(|e| event_name(ck, e, &join(&path, "event")));
         let mut props = Vec::new();
         if let Some(pm) = m
             .get("props")
