@@ -71,171 +71,110 @@ pub const fn opt(name: &'static str, shape: Shape) -> Field {
     }
 }
 
-use Shape::{Condition, Conditions, List, Names, Value};
+/// `object!(a, b!, c: Shape)`: an [`Object`] whose fields are optional unless marked `!`, and
+/// hold a [`Shape::Value`] unless a shape is given.
+macro_rules! object {
+    (@ [$($done:tt)*]) => { [$($done)*] };
+    (@ [$($done:tt)*] $f:ident ! : $s:expr $(, $($rest:tt)*)?) => {
+        object!(@ [$($done)* req(stringify!($f), $s),] $($($rest)*)?)
+    };
+    (@ [$($done:tt)*] $f:ident ! $(, $($rest:tt)*)?) => {
+        object!(@ [$($done)* req(stringify!($f), Value),] $($($rest)*)?)
+    };
+    (@ [$($done:tt)*] $f:ident : $s:expr $(, $($rest:tt)*)?) => {
+        object!(@ [$($done)* opt(stringify!($f), $s),] $($($rest)*)?)
+    };
+    (@ [$($done:tt)*] $f:ident $(, $($rest:tt)*)?) => {
+        object!(@ [$($done)* opt(stringify!($f), Value),] $($($rest)*)?)
+    };
+    ($($fields:tt)*) => {
+        Object { fields: &object!(@ [] $($fields)*) }
+    };
+}
+
+use Shape::{Condition, Conditions, List, Names, Object as Obj, Value};
 
 /// The config itself.
-pub const TOP: Object = Object {
-    fields: &[
-        req("version", Value),
-        opt("site", Value),
-        opt("timezone", Value),
-        opt("track", List(&TRACK_RULE, "path")),
-        opt("intent", Shape::Object(&INTENT)),
-        opt("segments", Names(&Condition)),
-        opt("offers", List(&OFFER, "id")),
-        opt("recommendations", Shape::Object(&RECOMMENDATIONS)),
-        opt("experiments", Names(&Shape::Object(&EXPERIMENT))),
-        opt("holdout", Shape::Object(&HOLDOUT)),
-        opt("consent", Shape::Object(&CONSENT)),
-        opt("profile", Shape::Object(&PROFILE)),
-        opt("attribution", Shape::Object(&ATTRIBUTION)),
-    ],
-};
+pub const TOP: Object = object!(
+    version!, site, timezone,
+    track: List(&TRACK_RULE, "path"),
+    intent: Obj(&INTENT),
+    segments: Names(&Condition),
+    offers: List(&OFFER, "id"),
+    recommendations: Obj(&RECOMMENDATIONS),
+    experiments: Names(&Obj(&EXPERIMENT)),
+    holdout: Obj(&HOLDOUT),
+    consent: Obj(&CONSENT),
+    profile: Obj(&PROFILE),
+    attribution: Obj(&ATTRIBUTION),
+);
 
 /// `track[]`: a path pattern that records an event at the edge.
-pub const TRACK_RULE: Object = Object {
-    fields: &[req("path", Value), req("event", Value), opt("props", Value)],
-};
+pub const TRACK_RULE: Object = object!(path!, event!, props);
 
-pub const INTENT: Object = Object {
-    fields: &[
-        req("half_life", Value),
-        opt("signals", List(&SIGNAL, "id")),
-        opt("tiers", List(&TIER, "name")),
-        opt("hysteresis", Value),
-        opt("reset_on", Value),
-    ],
-};
+/// `intent`: how actions score, and what the score means.
+pub const INTENT: Object = object!(
+    half_life!,
+    signals: List(&SIGNAL, "id"),
+    tiers: List(&TIER, "name"),
+    hysteresis,
+    reset_on,
+);
 
 /// `intent.signals[]`
-pub const SIGNAL: Object = Object {
-    fields: &[
-        req("id", Value),
-        req("event", Value),
-        opt("where", Condition),
-        opt("repeat", Value),
-        req("score", Value),
-        opt("cap", Value),
-    ],
-};
+pub const SIGNAL: Object = object!(id!, event!, where: Condition, repeat, score!, cap);
 
 /// `intent.tiers[]`
-pub const TIER: Object = Object {
-    fields: &[req("name", Value), req("min_score", Value)],
-};
+pub const TIER: Object = object!(name!, min_score!);
 
 /// `offers[]`
-pub const OFFER: Object = Object {
-    fields: &[
-        req("id", Value),
-        opt("slot", Value),
-        opt("selector", Value),
-        opt("priority", Value),
-        opt("when", Condition),
-        opt("schedule", Shape::Object(&SCHEDULE)),
-        opt("cap", Shape::Object(&CAP)),
-        opt("content", Value),
-        opt("experiment", Value),
-        opt("variants", List(&VARIANT, "id")),
-        opt("recommend", Shape::Object(&RECOMMEND)),
-        opt("goal", Value),
-    ],
-};
+pub const OFFER: Object = object!(
+    id!, slot, selector, priority,
+    when: Condition,
+    schedule: Obj(&SCHEDULE),
+    cap: Obj(&CAP),
+    content, experiment,
+    variants: List(&VARIANT, "id"),
+    recommend: Obj(&RECOMMEND),
+    goal,
+);
 
 /// `offers[].schedule`
-pub const SCHEDULE: Object = Object {
-    fields: &[opt("start", Value), opt("end", Value)],
-};
+pub const SCHEDULE: Object = object!(start, end);
 
 /// `offers[].cap`
-pub const CAP: Object = Object {
-    fields: &[req("max", Value), req("per", Value)],
-};
+pub const CAP: Object = object!(max!, per!);
 
 /// `offers[].variants[]`
-pub const VARIANT: Object = Object {
-    fields: &[
-        req("id", Value),
-        req("weight", Value),
-        opt("content", Value),
-        opt("control", Value),
-    ],
-};
+pub const VARIANT: Object = object!(id!, weight!, content, control);
 
-/// `offers[].recommend`
-pub const RECOMMEND: Object = Object {
-    fields: &[
-        req("strategy", Value),
-        opt("count", Value),
-        opt("exclude", Value),
-    ],
-};
+/// `offers[].recommend`: which products, how many, which left out.
+pub const RECOMMEND: Object = object!(strategy!, count, exclude);
 
-pub const RECOMMENDATIONS: Object = Object {
-    fields: &[
-        opt("catalog", Value),
-        opt("item_template", Value),
-        opt("affinity_half_life", Value),
-    ],
-};
+/// `recommendations`: the catalog, and how one item shows.
+pub const RECOMMENDATIONS: Object = object!(catalog, item_template, affinity_half_life);
 
-/// `experiments.<name>`
-pub const EXPERIMENT: Object = Object {
-    fields: &[opt("goal", Value), opt("salt", Value)],
-};
+/// `experiments.<name>`: an experiment's goal and bucketing salt.
+pub const EXPERIMENT: Object = object!(goal, salt);
 
-pub const HOLDOUT: Object = Object {
-    fields: &[
-        req("percent", Value),
-        req("salt", Value),
-        opt("goal", Value),
-    ],
-};
+/// `holdout`: visitors kept from personalization, to measure it.
+pub const HOLDOUT: Object = object!(percent!, salt!, goal);
 
-pub const CONSENT: Object = Object {
-    fields: &[
-        opt("cookie", Value),
-        opt("default", Value),
-        opt("respect_gpc", Value),
-    ],
-};
+/// `consent`: the cookie holding the visitor's choice, and the default without one.
+pub const CONSENT: Object = object!(cookie, default, respect_gpc);
 
-pub const PROFILE: Object = Object {
-    fields: &[opt("expire_after", Value)],
-};
+/// `profile`: how long a stored profile lives.
+pub const PROFILE: Object = object!(expire_after);
 
-pub const ATTRIBUTION: Object = Object {
-    fields: &[opt("window", Value)],
-};
+/// `attribution`: how long after an exposure a conversion counts for it.
+pub const ATTRIBUTION: Object = object!(window);
 
 /// The kinds of condition, each an object whose first field names the kind.
 pub const CONDITIONS: [Object; 6] = [
-    Object {
-        fields: &[req("all", Conditions)],
-    },
-    Object {
-        fields: &[req("any", Conditions)],
-    },
-    Object {
-        fields: &[req("not", Condition)],
-    },
-    Object {
-        fields: &[req("segment", Value)],
-    },
-    Object {
-        fields: &[
-            req("fact", Value),
-            req("op", Value),
-            opt("value", Value),
-            opt("value_from", Value),
-        ],
-    },
-    Object {
-        fields: &[
-            req("event", Value),
-            opt("within", Value),
-            opt("min", Value),
-            opt("max", Value),
-        ],
-    },
+    object!(all!: Conditions),
+    object!(any!: Conditions),
+    object!(not!: Condition),
+    object!(segment!),
+    object!(fact!, op!, value, value_from),
+    object!(event!, within, min, max),
 ];
