@@ -42,18 +42,29 @@ pub(crate) const MAX_PROFILE_EXPIRY: Millis = 730 * DAY;
 /// A compiled config: every name resolved, every condition and template compiled.
 #[derive(Clone, Debug)]
 pub struct Config {
+    /// The format version, [`CONFIG_VERSION`].
     pub version: u64,
+    /// The site's name, for the people who read the config.
     pub site: Option<String>,
+    /// The zone of `request.hour`, `request.weekday` and schedules without an offset.
     pub timezone: Tz,
+    /// Paths that record an event at the edge.
     pub track: Vec<TrackRule>,
+    /// How a visitor's actions score, and the tiers of the score.
     pub intent: IntentModel,
+    /// Named conditions, in the config's order (conditions refer to them by index).
     pub segments: Vec<Segment>,
+    /// Offers in file order, which breaks ties in priority.
     pub offers: Vec<Offer>,
     /// Slots in order of first appearance in `offers`.
     pub slots: Vec<SlotGroup>,
+    /// The catalog and how a recommended item shows.
     pub recommendations: RecSettings,
+    /// Experiments, by name.
     pub experiments: Vec<Experiment>,
+    /// The share of visitors kept from personalization, if any.
     pub holdout: Option<Holdout>,
+    /// Whose journeys may be kept.
     pub consent: Consent,
     /// How long a stored profile lives without a write (`profile.expire_after`).
     pub profile_expiry: Millis,
@@ -63,9 +74,12 @@ pub struct Config {
     pub referenced_events: Vec<String>,
 }
 
+/// A named condition of `segments`.
 #[derive(Clone, Debug)]
 pub struct Segment {
+    /// Its name in the config.
     pub name: String,
+    /// What a visitor must match to be in it.
     pub cond: crate::conditions::Cond,
 }
 
