@@ -1,7 +1,7 @@
 //! Conditions as the config writes them (`all`, `any`, `not`, `segment`, fact tests and event
 //! tests), compiled into the [`Cond`] tree that `crate::conditions` evaluates and explains.
 
-use super::check::{index, join, show, type_name, unknown, Checker};
+use super::check::{index, join, show, type_name, unknown, Checker, Fields};
 use super::grammar::{Object, CONDITIONS};
 use super::names::event_name;
 use crate::conditions::{Cond, Op, Rhs, OPS};
@@ -89,47 +89,18 @@ pub fn compile(
         "not" => {
             compile(ck, &m["not"], &join(path, "not"), scope, segs).map(|c| Cond::Not(Box::new(c)))
         }
-        "segment" => {
-            let p = join(path, "segment");
-            let name = ck.string(&m["segment"], &p)?;
-            let Some(names) = segs.0 else {
-                ck.err(&p, "segments cannot be used here (an intent signal's \"where\" sees only event.* and profile.*)");
-                return None;
-            };
-            match names.iter().position(|n| n == name) {
-                Some(i) => Some(Cond::Segment(i, name.to_string())),
-                None => {
-                    let names: Vec<&str> = names.iter().map(String::as_str).collect();
-                    ck.err(&p, unknown("segment", name, &names));
-                    None
-                }
-            }
-        }
+        "segment" => ck.field(m, path, "segment", |ck, s, p| segment(ck, s, p, segs)),
         "fact" => compile_test(ck, m, path, scope),
         _ => compile_event(ck, m, path),
     }
 }
 
-fn compile_test(
-    ck: &mut Checker,
-    m: &serde_json::Map<String, Value>,
-    path: &str,
-    scope: Scope,
-) -> Option<Cond> {
+fn compile_test(ck: &mut Checker, m: &Fields, path: &str, scope: Scope) -> Option<Cond> {
     let before = ck.issues.len();
-    let fpath = join(path, "fact");
-    let fact_name = ck.string(&m["fact"], &fpath);
-    let fact = fact_name.and_then(|f| Fact::parse(f, scope).map_err(|e| ck.err(&fpath, e)).ok());
-    let op_path = join(path, "op");
-    let op = m
-        .get("op")
-        .and_then(|o| ck.string(o, &op_path))
-        .and_then(|o| {
-            Op::parse(o).or_else(|| {
-                ck.err(&op_path, unknown("operator", o, OPS));
-                None
-            })
-        });
+    let fact = ck.field(m, path, "fact", |ck, f, p| fact_path(ck, f, p, scope));
+    let op = ck.field(m, path, "op", |ck, o, p| {
+        ck.one_of(o, p, "operator", OPS, Op::parse)
+    });
     let rhs = match (m.get("value"), m.get("value_from")) {
         (Some(_), Some(_)) => {
             ck.err(path, "give either \"value\" or \"value_from\", not both");
@@ -142,17 +113,8 @@ fn compile_test(
             }
             Some(Rhs::Lit(Val::literal(v)))
         }
-        (None, Some(f)) => {
-            let fp = join(path, "value_from");
-            ck.string(f, &fp)
-                .and_then(|name| match Fact::parse(name, scope) {
-                    Ok(fact) => Some(Rhs::From(fact, name.to_string())),
-                    Err(e) => {
-                        ck.err(&fp, e);
-                        None
-                    }
-                })
-        }
+        (None, Some(f)) => fact_path(ck, f, &join(path, "value_from"), scope)
+            .map(|(fact, name)| Rhs::From(fact, name.to_string())),
         (None, None) => {
             if op.is_some_and(|o| o != Op::Exists) {
                 ck.err(
@@ -166,12 +128,43 @@ fn compile_test(
     if ck.issues.len() > before {
         return None;
     }
+    let (fact, name) = fact?;
     Some(Cond::Test {
-        fact: fact?,
-        path: fact_name?.to_string(),
+        fact,
+        path: name.to_string(),
         op: op?,
         rhs: rhs?,
     })
+}
+
+/// A fact's path (`request.path`, `profile.visits`) that `scope` can see.
+fn fact_path<'v>(
+    ck: &mut Checker,
+    v: &'v Value,
+    path: &str,
+    scope: Scope,
+) -> Option<(Fact, &'v str)> {
+    let name = ck.string(v, path)?;
+    match Fact::parse(name, scope) {
+        Ok(fact) => Some((fact, name)),
+        Err(e) => {
+            ck.err(path, e);
+            None
+        }
+    }
+}
+
+/// `{segment: name}`: a segment of the config, where segments can be used.
+fn segment(ck: &mut Checker, v: &Value, path: &str, segs: &SegmentNames) -> Option<Cond> {
+    let name = ck.string(v, path)?;
+    let Some(names) = segs.0 else {
+        ck.err(path, "segments cannot be used here (an intent signal's \"where\" sees only event.* and profile.*)");
+        return None;
+    };
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let known = |n: &str| names.iter().position(|x| *x == n);
+    let i = ck.one_of(v, path, "segment", &names, known)?;
+    Some(Cond::Segment(i, name.to_string()))
 }
 
 fn check_value(ck: &mut Checker, op: Op, v: &Value, path: &str) {
@@ -203,15 +196,12 @@ fn check_value(ck: &mut Checker, op: Op, v: &Value, path: &str) {
     }
 }
 
-fn compile_event(ck: &mut Checker, m: &serde_json::Map<String, Value>, path: &str) -> Option<Cond> {
+fn compile_event(ck: &mut Checker, m: &Fields, path: &str) -> Option<Cond> {
     let before = ck.issues.len();
-    let ep = join(path, "event");
-    let kind = event_name(ck, &m["event"], &ep);
-    let within = m
-        .get("within")
-        .and_then(|w| ck.duration(w, &join(path, "within")));
-    let min = m.get("min").and_then(|v| ck.count(v, &join(path, "min")));
-    let max = m.get("max").and_then(|v| ck.count(v, &join(path, "max")));
+    let kind = ck.field(m, path, "event", event_name);
+    let within = ck.field(m, path, "within", Checker::duration);
+    let min = ck.field(m, path, "min", Checker::count);
+    let max = ck.field(m, path, "max", Checker::count);
     if let (Some(lo), Some(hi)) = (min, max) {
         if lo > hi {
             ck.err(path, msg!("min ({lo}) is above max ({hi})"));

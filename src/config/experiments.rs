@@ -20,17 +20,11 @@ pub(super) fn compile(ck: &mut Checker, v: &Value) -> Vec<Experiment> {
         let Some(em) = ck.object(e, &path, &EXPERIMENT) else {
             continue;
         };
-        let goal = em
-            .get("goal")
-            .and_then(|g| event_name(ck, g, &join(&path, "goal")));
-        let salt = em
-            .get("salt")
-            .and_then(|s| ck.string(s, &join(&path, "salt")))
-            .map(str::to_string)
-            .unwrap_or_else(|| id.clone());
+        let goal = ck.field(em, &path, "goal", event_name);
+        let salt = ck.field(em, &path, "salt", Checker::string);
         out.push(Experiment {
             id: id.clone(),
-            salt,
+            salt: salt.unwrap_or(id).to_string(),
             goal,
         });
     }
@@ -39,17 +33,13 @@ pub(super) fn compile(ck: &mut Checker, v: &Value) -> Vec<Experiment> {
 
 pub(super) fn compile_holdout(ck: &mut Checker, v: &Value) -> Option<Holdout> {
     let m = ck.object(v, "holdout", &HOLDOUT)?;
-    let percent = m
-        .get("percent")
-        .and_then(|p| ck.number(p, "holdout.percent"));
+    let percent = ck.field(m, "holdout", "percent", Checker::number);
     if percent.is_some_and(|p| !(0.0..=100.0).contains(&p)) {
         ck.err("holdout.percent", "must be between 0 and 100");
         return None;
     }
-    let goal = m
-        .get("goal")
-        .and_then(|g| event_name(ck, g, "holdout.goal"));
-    let salt = m.get("salt").and_then(|s| ck.string(s, "holdout.salt"))?;
+    let goal = ck.field(m, "holdout", "goal", event_name);
+    let salt = ck.field(m, "holdout", "salt", Checker::string)?;
     Some(Holdout {
         percent: percent?,
         salt: salt.to_string(),

@@ -1,10 +1,10 @@
 //! `offers`: what goes where (a slot or a CSS selector), when, how often, and what it shows
 //! (content, an experiment's variants, or recommendations).
 
-use super::check::{index, join, unknown, Checker};
+use super::check::{join, Checker, Fields};
 use super::conditions::{compile as compile_cond, SegmentNames};
 use super::grammar::{CAP, OFFER, SCHEDULE, VARIANT};
-use super::names::{check_name, event_name, id_field};
+use super::names::{checked, event_name, name, new_id};
 use crate::config::check::msg;
 use crate::experiments::{range_ends, Experiment};
 use crate::facts::Scope;
@@ -13,7 +13,7 @@ use crate::profile::MAX_IMPRESSION_TIMES;
 use crate::template::Template;
 use crate::time::parse_timestamp;
 use crate::timezone::Tz;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 pub(super) fn compile(
     ck: &mut Checker,
@@ -23,101 +23,71 @@ pub(super) fn compile(
     tz: &Tz,
 ) -> Vec<Offer> {
     let mut out: Vec<Offer> = Vec::new();
+    // Every id met so far, with its index, valid offer or not: a duplicate names the first.
     let mut seen: Vec<(String, usize)> = Vec::new();
-    let Some(list) = ck.array(v, "offers") else {
-        return out;
-    };
-    for (i, o) in list.iter().enumerate() {
-        let path = index("offers", i);
-        let Some(m) = ck.object(o, &path, &OFFER) else {
-            continue;
-        };
+    ck.each(v, "offers", &OFFER, |ck, i, path, m| {
         let before = ck.issues.len();
-        let id = id_field(ck, m, "id", &path);
+        let id = ck.field(m, path, "id", name);
         if let Some(id) = &id {
             if let Some((_, prev)) = seen.iter().find(|(s, _)| s == id) {
                 ck.err(
-                    &join(&path, "id"),
+                    &join(path, "id"),
                     msg!("duplicate offer id \"{id}\" (also offers[{prev}])"),
                 );
             }
             seen.push((id.clone(), i));
         }
-        let target = match (m.get("slot"), m.get("selector")) {
-            (Some(_), Some(_)) => {
-                ck.err(&path, "give either \"slot\" or \"selector\", not both");
-                None
-            }
-            (None, None) => {
-                ck.err(&path, "missing \"slot\" (or a CSS \"selector\")");
-                None
-            }
-            (Some(s), None) => {
-                let p = join(&path, "slot");
-                ck.string(s, &p).and_then(|s| match check_name(s) {
-                    Ok(()) => Some(Target::Slot(s.to_string())),
-                    Err(e) => {
-                        ck.err(&p, e);
-                        None
-                    }
-                })
-            }
-            (None, Some(s)) => {
-                let p = join(&path, "selector");
-                ck.string(s, &p).and_then(|s| match check_selector(s) {
-                    Ok(()) => Some(Target::Selector(s.trim().to_string())),
-                    Err(e) => {
-                        ck.err(&p, e);
-                        None
-                    }
-                })
-            }
-        };
+        let target = target(ck, m, path);
         let priority = match m.get("priority") {
-            Some(p) => ck.number(p, &join(&path, "priority")),
+            Some(p) => ck.number(p, &join(path, "priority")),
             None => Some(0.0),
         };
-        let when = m
-            .get("when")
-            .and_then(|w| compile_cond(ck, w, &join(&path, "when"), Scope::DECISION, names));
-        let schedule = m
-            .get("schedule")
-            .map(|s| compile_schedule(ck, s, &join(&path, "schedule"), tz))
-            .unwrap_or_default();
-        let cap = m
-            .get("cap")
-            .and_then(|c| compile_cap(ck, c, &join(&path, "cap")));
-        let body = compile_body(ck, m, &path, experiments);
-        let goal = m
-            .get("goal")
-            .and_then(|g| event_name(ck, g, &join(&path, "goal")));
-        if ck.issues.len() == before {
-            if let (Some(id), Some(target), Some(priority), Some(body)) =
-                (id, target, priority, body)
-            {
-                out.push(Offer {
-                    id,
-                    index: i,
-                    target,
-                    priority,
-                    when,
-                    schedule,
-                    cap,
-                    body,
-                    goal,
-                });
-            }
+        let when = ck.field(m, path, "when", |ck, w, p| {
+            compile_cond(ck, w, p, Scope::DECISION, names)
+        });
+        let schedule = ck.field(m, path, "schedule", |ck, s, p| schedule(ck, s, p, tz));
+        let cap = ck.field(m, path, "cap", cap);
+        let body = body(ck, m, path, experiments);
+        let goal = ck.field(m, path, "goal", event_name);
+        if ck.issues.len() > before {
+            return;
         }
-    }
+        if let (Some(id), Some(target), Some(priority), Some(body)) = (id, target, priority, body) {
+            out.push(Offer {
+                id,
+                index: i,
+                target,
+                priority,
+                when,
+                schedule: schedule.unwrap_or_default(),
+                cap,
+                body,
+                goal,
+            });
+        }
+    });
     out
 }
 
-fn compile_body(
-    ck: &mut Checker,
-    m: &Map<String, Value>,
-    path: &str,
-    experiments: &[Experiment],
-) -> Option<Body> {
+/// Where an offer goes: a `slot`, or a CSS `selector`.
+fn target(ck: &mut Checker, m: &Fields, path: &str) -> Option<Target> {
+    match (m.get("slot"), m.get("selector")) {
+        (Some(_), Some(_)) => {
+            ck.err(path, "give either \"slot\" or \"selector\", not both");
+            None
+        }
+        (None, None) => {
+            ck.err(path, "missing \"slot\" (or a CSS \"selector\")");
+            None
+        }
+        (Some(s), None) => name(ck, s, &join(path, "slot")).map(Target::Slot),
+        (None, Some(s)) => checked(ck, s, &join(path, "selector"), check_selector)
+            .map(|s| Target::Selector(s.trim().to_string())),
+    }
+}
+
+/// What an offer shows: its `content`, an experiment's `variants`, or recommendations.
+fn body(ck: &mut Checker, m: &Fields, path: &str, experiments: &[Experiment]) -> Option<Body> {
     let present: Vec<&str> = ["content", "variants", "recommend"]
         .into_iter()
         .filter(|k| m.contains_key(*k))
@@ -129,108 +99,15 @@ fn compile_body(
         );
     }
     match present.as_slice() {
-        ["content"] => {
-            let p = join(path, "content");
-            let s = ck.string(&m["content"], &p)?;
-            Template::compile(s, Scope::DECISION)
-                .map(Body::Content)
-                .map_err(|e| ck.err(&p, e))
-                .ok()
-        }
-        ["variants"] => {
-            let ep = join(path, "experiment");
-            let experiment = match m.get("experiment") {
-                None => {
-                    ck.err(
-                        path,
-                        "variants need an \"experiment\" (its salt decides who sees which variant)",
-                    );
-                    None
-                }
-                Some(e) => ck.string(e, &ep).and_then(|name| {
-                    match experiments.iter().position(|x| x.id == name) {
-                        Some(i) => Some(i),
-                        None => {
-                            let names: Vec<&str> =
-                                experiments.iter().map(|x| x.id.as_str()).collect();
-                            ck.err(&ep, unknown("experiment", name, &names));
-                            None
-                        }
-                    }
-                }),
-            };
-            let vp = join(path, "variants");
-            let list = ck.array(&m["variants"], &vp)?;
-            if list.is_empty() {
-                ck.err(&vp, "must list at least one variant");
-            }
-            let mut variants: Vec<Variant> = Vec::new();
-            let before = ck.issues.len();
-            for (i, v) in list.iter().enumerate() {
-                let p = index(&vp, i);
-                let Some(vm) = ck.object(v, &p, &VARIANT) else {
-                    continue;
-                };
-                let id = id_field(ck, vm, "id", &p);
-                if let Some(id) = &id {
-                    if variants.iter().any(|x| &x.id == id) {
-                        ck.err(&join(&p, "id"), msg!("duplicate variant id \"{id}\""));
-                    }
-                }
-                let weight = vm
-                    .get("weight")
-                    .and_then(|w| ck.number(w, &join(&p, "weight")));
-                if weight.is_some_and(|w| w <= 0.0) {
-                    ck.err(&join(&p, "weight"), "must be more than 0");
-                }
-                let control = vm
-                    .get("control")
-                    .and_then(|c| ck.boolean(c, &join(&p, "control")))
-                    .unwrap_or(false);
-                let content = match (control, vm.get("content")) {
-                    (true, Some(_)) => {
-                        ck.err(
-                            &join(&p, "content"),
-                            "a control variant keeps the page's own content; remove \"content\"",
-                        );
-                        None
-                    }
-                    (true, None) => None,
-                    (false, None) => {
-                        ck.err(&p, "missing \"content\" (or \"control\": true)");
-                        None
-                    }
-                    (false, Some(c)) => {
-                        let cp = join(&p, "content");
-                        ck.string(c, &cp).and_then(|s| {
-                            Template::compile(s, Scope::DECISION)
-                                .map_err(|e| ck.err(&cp, e))
-                                .ok()
-                        })
-                    }
-                };
-                if let (Some(id), Some(weight)) = (id, weight) {
-                    variants.push(Variant {
-                        id,
-                        weight,
-                        content,
-                    });
-                }
-            }
-            if ck.issues.len() > before || variants.is_empty() {
-                return None;
-            }
-            let ends = range_ends(&variants.iter().map(|v| v.weight).collect::<Vec<_>>());
-            Some(Body::Experiment {
-                experiment: experiment?,
-                variants,
-                ends,
+        ["content"] => ck
+            .field(m, path, "content", |ck, c, p| {
+                template(ck, c, p, Scope::DECISION)
             })
-        }
-        ["recommend"] => {
-            super::recommend::compile_spec(ck, &m["recommend"], &join(path, "recommend"))
-                .map(Body::Recommend)
-        }
+            .map(Body::Content),
+        ["variants"] => variants(ck, path, m.get("experiment"), &m["variants"], experiments),
+        ["recommend"] => ck
+            .field(m, path, "recommend", super::recommend::compile_spec)
+            .map(Body::Recommend),
         [] => {
             ck.err(
                 path,
@@ -251,44 +128,115 @@ fn compile_body(
     }
 }
 
-fn compile_schedule(ck: &mut Checker, v: &Value, path: &str, tz: &Tz) -> Schedule {
-    let mut s = Schedule::default();
-    let Some(m) = ck.object(v, path, &SCHEDULE) else {
-        return s;
+/// A template (an offer's content, an item's) that sees the facts of `scope`.
+pub(super) fn template(ck: &mut Checker, v: &Value, path: &str, scope: Scope) -> Option<Template> {
+    let s = ck.string(v, path)?;
+    Template::compile(s, scope)
+        .map_err(|e| ck.err(path, e))
+        .ok()
+}
+
+/// An offer's `variants`, in the `experiment` that buckets visitors between them.
+fn variants(
+    ck: &mut Checker,
+    path: &str,
+    experiment: Option<&Value>,
+    list: &Value,
+    experiments: &[Experiment],
+) -> Option<Body> {
+    let experiment = match experiment {
+        None => {
+            ck.err(
+                path,
+                "variants need an \"experiment\" (its salt decides who sees which variant)",
+            );
+            None
+        }
+        Some(e) => {
+            let ids: Vec<&str> = experiments.iter().map(|x| x.id.as_str()).collect();
+            let known = |name: &str| ids.iter().position(|id| *id == name);
+            ck.one_of(e, &join(path, "experiment"), "experiment", &ids, known)
+        }
     };
+    let vp = join(path, "variants");
+    if ck.array(list, &vp)?.is_empty() {
+        ck.err(&vp, "must list at least one variant");
+    }
+    let mut variants: Vec<Variant> = Vec::new();
+    let before = ck.issues.len();
+    ck.each(list, &vp, &VARIANT, |ck, _, p, vm| {
+        if let Some(v) = variant(ck, p, vm, &variants) {
+            variants.push(v);
+        }
+    });
+    if ck.issues.len() > before || variants.is_empty() {
+        return None;
+    }
+    let ends = range_ends(&variants.iter().map(|v| v.weight).collect::<Vec<_>>());
+    Some(Body::Experiment {
+        experiment: experiment?,
+        variants,
+        ends,
+    })
+}
+
+/// `variants[i]`: its id and weight, and its content unless it is the control.
+fn variant(ck: &mut Checker, path: &str, m: &Fields, before: &[Variant]) -> Option<Variant> {
+    let id = new_id(ck, m, path, "variant", before.iter().map(|v| v.id.as_str()));
+    let weight = ck.field(m, path, "weight", Checker::number);
+    if weight.is_some_and(|w| w <= 0.0) {
+        ck.err(&join(path, "weight"), "must be more than 0");
+    }
+    let control = ck.field(m, path, "control", Checker::boolean);
+    let content = match (control.unwrap_or(false), m.get("content")) {
+        (true, Some(_)) => {
+            ck.err(
+                &join(path, "content"),
+                "a control variant keeps the page's own content; remove \"content\"",
+            );
+            None
+        }
+        (true, None) => None,
+        (false, None) => {
+            ck.err(path, "missing \"content\" (or \"control\": true)");
+            None
+        }
+        (false, Some(c)) => template(ck, c, &join(path, "content"), Scope::DECISION),
+    };
+    Some(Variant {
+        id: id?,
+        weight: weight?,
+        content,
+    })
+}
+
+fn schedule(ck: &mut Checker, v: &Value, path: &str, tz: &Tz) -> Option<Schedule> {
+    let mut s = Schedule::default();
+    let m = ck.object(v, path, &SCHEDULE)?;
     if m.is_empty() {
         ck.err(path, "a schedule needs \"start\", \"end\" or both");
     }
     let offset = |t: i64| tz.offset_at(t);
-    for key in ["start", "end"] {
-        if let Some(x) = m.get(key) {
-            let p = join(path, key);
-            if let Some(text) = ck.string(x, &p) {
-                match parse_timestamp(text, Some(&offset)) {
-                    Ok(t) => {
-                        if key == "start" {
-                            s.start = Some(t)
-                        } else {
-                            s.end = Some(t)
-                        }
-                    }
-                    Err(e) => ck.err(&p, e),
-                }
-            }
-        }
-    }
+    let mut time = |key| {
+        let text = ck.field(m, path, key, Checker::string)?;
+        parse_timestamp(text, Some(&offset))
+            .map_err(|e| ck.err(&join(path, key), e))
+            .ok()
+    };
+    s.start = time("start");
+    s.end = time("end");
     if let (Some(a), Some(b)) = (s.start, s.end) {
         if a >= b {
             ck.err(&join(path, "end"), "the schedule ends before it starts");
         }
     }
-    s
+    Some(s)
 }
 
-fn compile_cap(ck: &mut Checker, v: &Value, path: &str) -> Option<Cap> {
+fn cap(ck: &mut Checker, v: &Value, path: &str) -> Option<Cap> {
     let m = ck.object(v, path, &CAP)?;
     let mp = join(path, "max");
-    let max = m.get("max").and_then(|x| ck.count(x, &mp));
+    let max = ck.field(m, path, "max", Checker::count);
     if max == Some(0) {
         ck.err(
             &mp,
@@ -296,21 +244,17 @@ fn compile_cap(ck: &mut Checker, v: &Value, path: &str) -> Option<Cap> {
         );
         return None;
     }
-    let pp = join(path, "per");
-    let per = m
-        .get("per")
-        .and_then(|x| ck.string(x, &pp))
-        .and_then(|s| match s {
-            "lifetime" => Some(CapWindow::Lifetime),
-            "session" => Some(CapWindow::Session),
-            d => match crate::time::parse_duration(d) {
-                Ok(w) => Some(CapWindow::Rolling(w)),
-                Err(e) => {
-                    ck.err(&pp, msg!("{e}; or \"session\", \"lifetime\""));
-                    None
-                }
-            },
-        });
+    let per = ck.field(m, path, "per", |ck, x, pp| match ck.string(x, pp)? {
+        "lifetime" => Some(CapWindow::Lifetime),
+        "session" => Some(CapWindow::Session),
+        d => match crate::time::parse_duration(d) {
+            Ok(w) => Some(CapWindow::Rolling(w)),
+            Err(e) => {
+                ck.err(pp, msg!("{e}; or \"session\", \"lifetime\""));
+                None
+            }
+        },
+    });
     if per.as_ref().is_some_and(|p| *p != CapWindow::Lifetime)
         && max.is_some_and(|m| m > MAX_IMPRESSION_TIMES as u64)
     {

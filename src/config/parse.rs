@@ -2,11 +2,12 @@
 //! (`intent.rs`, `offers.rs`, ...); this one reads the few top-level values, calls the sections
 //! in the order their names resolve, and collects what the whole config refers to.
 
-use super::check::{index, join, show, Checker, Issues};
+use super::check::{index, join, show, Checker, Fields, Issues};
 use super::conditions::SegmentNames;
 use super::grammar::TOP;
-use super::track::compile as compile_track;
-use super::{experiments, intent, offers, recommend, segments, settings, Config, CONFIG_VERSION};
+use super::{
+    experiments, intent, offers, recommend, segments, settings, track, Config, CONFIG_VERSION,
+};
 use crate::conditions::Cond;
 use crate::config::check::msg;
 use crate::offers::Body;
@@ -37,37 +38,22 @@ fn compile_value(ck: &mut Checker, v: &Value) -> Option<Config> {
             ),
         }
     }
-    let site = top
-        .get("site")
-        .and_then(|s| ck.string(s, "site"))
+    let site = ck
+        .field(top, "", "site", Checker::string)
         .map(str::to_string);
-    let timezone = top
-        .get("timezone")
-        .and_then(|t| timezone(ck, t))
+    let timezone = ck
+        .field(top, "", "timezone", timezone)
         .unwrap_or_else(Tz::utc);
-    let track = top
-        .get("track")
-        .map(|t| compile_track(ck, t, "track"))
-        .unwrap_or_default();
-    let intent = top
-        .get("intent")
-        .map(|i| intent::compile(ck, i))
-        .unwrap_or_default();
+    let track = section(ck, top, "track", |ck, t| track::compile(ck, t, "track"));
+    let intent = section(ck, top, "intent", intent::compile);
     // Segment names first, so segments and offers can refer to any of them.
-    let (seg_names, segments) = segments::compile(ck, top.get("segments"));
+    let (seg_names, segments) = section(ck, top, "segments", segments::compile);
     let names = SegmentNames(Some(&seg_names));
-    let experiments = top
-        .get("experiments")
-        .map(|e| experiments::compile(ck, e))
-        .unwrap_or_default();
-    let recommendations = top
-        .get("recommendations")
-        .map(|r| recommend::compile(ck, r))
-        .unwrap_or_default();
-    let offers = match top.get("offers") {
-        Some(o) => offers::compile(ck, o, &names, &experiments, &timezone),
-        None => Vec::new(),
-    };
+    let experiments = section(ck, top, "experiments", experiments::compile);
+    let recommendations = section(ck, top, "recommendations", recommend::compile);
+    let offers = section(ck, top, "offers", |ck, o| {
+        offers::compile(ck, o, &names, &experiments, &timezone)
+    });
     if recommendations.item_template.is_none() {
         for o in &offers {
             if matches!(o.body, Body::Recommend(_)) {
@@ -78,21 +64,10 @@ fn compile_value(ck: &mut Checker, v: &Value) -> Option<Config> {
             }
         }
     }
-    let holdout = top
-        .get("holdout")
-        .and_then(|h| experiments::compile_holdout(ck, h));
-    let consent = top
-        .get("consent")
-        .map(|c| settings::consent(ck, c))
-        .unwrap_or_default();
-    let attribution_window = top
-        .get("attribution")
-        .and_then(|a| settings::attribution(ck, a))
-        .unwrap_or(super::DEFAULT_ATTRIBUTION_WINDOW);
-    let profile_expiry = top
-        .get("profile")
-        .and_then(|p| settings::profile(ck, p))
-        .unwrap_or(super::DEFAULT_PROFILE_EXPIRY);
+    let holdout = section(ck, top, "holdout", experiments::compile_holdout);
+    let consent = section(ck, top, "consent", settings::consent);
+    let attribution = section(ck, top, "attribution", settings::attribution);
+    let profile = section(ck, top, "profile", settings::profile);
     if !ck.issues.is_empty() {
         return None;
     }
@@ -109,17 +84,27 @@ fn compile_value(ck: &mut Checker, v: &Value) -> Option<Config> {
         experiments,
         holdout,
         consent,
-        profile_expiry,
-        attribution_window,
+        profile_expiry: profile.unwrap_or(super::DEFAULT_PROFILE_EXPIRY),
+        attribution_window: attribution.unwrap_or(super::DEFAULT_ATTRIBUTION_WINDOW),
         referenced_events: Vec::new(),
     };
     cfg.referenced_events = referenced_events(&cfg);
     Some(cfg)
 }
 
+/// A top-level section compiled by `f`, or its default when the config leaves it out.
+fn section<T: Default>(
+    ck: &mut Checker,
+    top: &Fields,
+    name: &str,
+    f: impl FnOnce(&mut Checker, &Value) -> T,
+) -> T {
+    top.get(name).map(|v| f(ck, v)).unwrap_or_default()
+}
+
 /// `timezone`: an IANA name, or UTC (reported) when it names none.
-fn timezone(ck: &mut Checker, v: &Value) -> Option<Tz> {
-    let name = ck.string(v, "timezone")?;
+fn timezone(ck: &mut Checker, v: &Value, path: &str) -> Option<Tz> {
+    let name = ck.string(v, path)?;
     Some(Tz::lookup(name).unwrap_or_else(|| {
         let hints = Tz::suggest(name);
         let hint = if hints.is_empty() { String::new() } else { msg!(" (did you mean {}?)", hints.join(", ")) };

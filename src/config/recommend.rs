@@ -1,58 +1,42 @@
 //! `recommendations` (the catalog and how an item shows) and an offer's `recommend` (which
 //! products, how many, which left out).
 
-use super::check::{index, join, unknown, Checker};
+use super::check::{index, join, Checker};
 use super::grammar::{RECOMMEND, RECOMMENDATIONS};
+use super::offers::template;
 use crate::config::check::msg;
 use crate::facts::Scope;
 use crate::recommend::{
     Exclusions, RecSettings, RecSpec, Strategy, EXCLUSIONS, MAX_COUNT, STRATEGIES,
 };
-use crate::template::Template;
 use serde_json::Value;
 
+const AT: &str = "recommendations";
+
 pub(super) fn compile(ck: &mut Checker, v: &Value) -> RecSettings {
-    let mut r = RecSettings::default();
-    let Some(m) = ck.object(v, "recommendations", &RECOMMENDATIONS) else {
-        return r;
+    let defaults = RecSettings::default();
+    let Some(m) = ck.object(v, AT, &RECOMMENDATIONS) else {
+        return defaults;
     };
-    if let Some(c) = m
-        .get("catalog")
-        .and_then(|c| ck.string(c, "recommendations.catalog"))
-    {
-        r.catalog = c.to_string();
+    let catalog = ck.field(m, AT, "catalog", Checker::string);
+    let item_template = ck.field(m, AT, "item_template", |ck, t, p| {
+        template(ck, t, p, Scope::ITEM)
+    });
+    let half_life = ck.field(m, AT, "affinity_half_life", Checker::duration);
+    RecSettings {
+        catalog: catalog.map_or(defaults.catalog, str::to_string),
+        item_template,
+        affinity_half_life: half_life.unwrap_or(defaults.affinity_half_life),
     }
-    if let Some(t) = m
-        .get("item_template")
-        .and_then(|t| ck.string(t, "recommendations.item_template"))
-    {
-        match Template::compile(t, Scope::ITEM) {
-            Ok(t) => r.item_template = Some(t),
-            Err(e) => ck.err("recommendations.item_template", e),
-        }
-    }
-    if let Some(h) = m
-        .get("affinity_half_life")
-        .and_then(|h| ck.duration(h, "recommendations.affinity_half_life"))
-    {
-        r.affinity_half_life = h;
-    }
-    r
 }
 
+/// An offer's `recommend`.
 pub(super) fn compile_spec(ck: &mut Checker, v: &Value, path: &str) -> Option<RecSpec> {
     let m = ck.object(v, path, &RECOMMEND)?;
     let before = ck.issues.len();
-    let sp = join(path, "strategy");
-    let strategy = m
-        .get("strategy")
-        .and_then(|s| ck.string(s, &sp))
-        .and_then(|s| {
-            Strategy::parse(s).or_else(|| {
-                ck.err(&sp, unknown("strategy", s, STRATEGIES));
-                None
-            })
-        });
+    let strategy = ck.field(m, path, "strategy", |ck, s, p| {
+        ck.one_of(s, p, "strategy", STRATEGIES, Strategy::parse)
+    });
     let count = match m.get("count") {
         None => 4,
         Some(c) => {
@@ -68,20 +52,20 @@ pub(super) fn compile_spec(ck: &mut Checker, v: &Value, path: &str) -> Option<Re
         }
     };
     let mut exclude = Exclusions::default();
-    if let Some(list) = m
-        .get("exclude")
-        .and_then(|x| ck.array(x, &join(path, "exclude")))
+    let xp = join(path, "exclude");
+    for (i, x) in ck
+        .field(m, path, "exclude", Checker::array)
+        .into_iter()
+        .flatten()
+        .enumerate()
     {
-        for (i, x) in list.iter().enumerate() {
-            let xp = index(&join(path, "exclude"), i);
-            match ck.string(x, &xp) {
-                Some("purchased") => exclude.purchased = true,
-                Some("in_cart") => exclude.in_cart = true,
-                Some("out_of_stock") => exclude.out_of_stock = true,
-                Some("viewed") => exclude.viewed = true,
-                Some(other) => ck.err(&xp, unknown("exclusion", other, EXCLUSIONS)),
-                None => {}
-            }
+        let known = |s: &str| EXCLUSIONS.iter().copied().find(|e| *e == s);
+        match ck.one_of(x, &index(&xp, i), "exclusion", EXCLUSIONS, known) {
+            Some("purchased") => exclude.purchased = true,
+            Some("in_cart") => exclude.in_cart = true,
+            Some("out_of_stock") => exclude.out_of_stock = true,
+            Some("viewed") => exclude.viewed = true,
+            _ => {}
         }
     }
     if ck.issues.len() > before {

@@ -11,8 +11,8 @@ use serde_json::Value;
 
 /// `segments`: their names (so any condition can refer to any of them) and the segments that
 /// compiled.
-pub(super) fn compile(ck: &mut Checker, v: Option<&Value>) -> (Vec<String>, Vec<Segment>) {
-    let map = v.and_then(|s| ck.map(s, "segments"));
+pub(super) fn compile(ck: &mut Checker, v: &Value) -> (Vec<String>, Vec<Segment>) {
+    let map = ck.map(v, "segments");
     let names: Vec<String> = map.map(|m| m.keys().cloned().collect()).unwrap_or_default();
     let mut segments = Vec::new();
     if let Some(m) = map {

@@ -1,6 +1,6 @@
 //! The small top-level sections: `consent`, `profile` and `attribution`.
 
-use super::check::{unknown, Checker};
+use super::check::Checker;
 use super::grammar::{ATTRIBUTION, CONSENT, PROFILE};
 use super::Consent;
 use crate::time::Millis;
@@ -11,26 +11,20 @@ pub(super) fn consent(ck: &mut Checker, v: &Value) -> Consent {
     let Some(m) = ck.object(v, "consent", &CONSENT) else {
         return c;
     };
-    if let Some(name) = m.get("cookie").and_then(|x| ck.string(x, "consent.cookie")) {
+    if let Some(name) = ck.field(m, "consent", "cookie", Checker::string) {
         c.cookie = name.to_string();
     }
-    if let Some(d) = m
-        .get("default")
-        .and_then(|x| ck.string(x, "consent.default"))
-    {
-        match d {
-            "granted" => c.default_granted = true,
-            "denied" => c.default_granted = false,
-            other => ck.err(
-                "consent.default",
-                unknown("value", other, &["granted", "denied"]),
-            ),
-        }
+    let default = ck.field(m, "consent", "default", |ck, x, p| {
+        ck.one_of(x, p, "value", &["granted", "denied"], |d| match d {
+            "granted" => Some(true),
+            "denied" => Some(false),
+            _ => None,
+        })
+    });
+    if let Some(granted) = default {
+        c.default_granted = granted;
     }
-    if let Some(b) = m
-        .get("respect_gpc")
-        .and_then(|x| ck.boolean(x, "consent.respect_gpc"))
-    {
+    if let Some(b) = ck.field(m, "consent", "respect_gpc", Checker::boolean) {
         c.respect_gpc = b;
     }
     c
@@ -39,9 +33,7 @@ pub(super) fn consent(ck: &mut Checker, v: &Value) -> Consent {
 /// `profile.expire_after`: how long a profile lives without a write (KV's `expirationTtl`).
 pub(super) fn profile(ck: &mut Checker, v: &Value) -> Option<Millis> {
     let m = ck.object(v, "profile", &PROFILE)?;
-    let d = m
-        .get("expire_after")
-        .and_then(|d| ck.duration(d, "profile.expire_after"))?;
+    let d = ck.field(m, "profile", "expire_after", Checker::duration)?;
     // KV refuses a TTL under 60 s; two years is long past any honest use of a journey.
     if !(super::MIN_PROFILE_EXPIRY..=super::MAX_PROFILE_EXPIRY).contains(&d) {
         ck.err(
@@ -56,9 +48,7 @@ pub(super) fn profile(ck: &mut Checker, v: &Value) -> Option<Millis> {
 /// `attribution.window`: how long after an exposure a goal still counts for it.
 pub(super) fn attribution(ck: &mut Checker, v: &Value) -> Option<Millis> {
     let m = ck.object(v, "attribution", &ATTRIBUTION)?;
-    let w = m
-        .get("window")
-        .and_then(|w| ck.duration(w, "attribution.window"))?;
+    let w = ck.field(m, "attribution", "window", Checker::duration)?;
     if w <= 0 {
         ck.err("attribution.window", "must be longer than zero");
         return None;

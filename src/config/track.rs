@@ -1,7 +1,7 @@
 //! `track`: request path patterns (`/products/:product_id`, `/blog/*`) that record an event at
 //! the edge, with props taken from the path's captures or the request.
 
-use super::check::{index, join, unknown, Checker};
+use super::check::{join, unknown, Checker};
 use super::grammar::TRACK_RULE;
 use super::names::event_name;
 use crate::config::check::msg;
@@ -149,75 +149,68 @@ fn match_seg(seg: &Seg, part: &str, caps: &mut Vec<(String, String)>) -> Option<
 /// Compiles the `track` list.
 pub(super) fn compile(ck: &mut Checker, v: &Value, path: &str) -> Vec<TrackRule> {
     let mut rules = Vec::new();
-    let Some(list) = ck.array(v, path) else {
-        return rules;
-    };
-    for (i, r) in list.iter().enumerate() {
-        let path = index(path, i);
-        let Some(m) = ck.object(r, &path, &TRACK_RULE) else {
+    ck.each(v, path, &TRACK_RULE, |ck, _, path, m| {
+        let before = ck.issues.len();
+        let pattern = ck.field(m, path, "path", |ck, p, pp| {
+            PathPattern::parse(ck.string(p, pp)?)
+                .map_err(|e| ck.err(pp, e))
+                .ok()
+        });
+        let event = ck.field(m, path, "event", event_name);
+        let props = ck.field(m, path, "props", |ck, p, pp| {
+            props(ck, p, pp, pattern.as_ref())
+        });
+        if ck.issues.len() > before {
+            return;
+        }
+        if let (Some(pattern), Some(event)) = (pattern, event) {
+            rules.push(TrackRule {
+                pattern,
+                event,
+                props: props.unwrap_or_default(),
+            });
+        }
+    });
+    rules
+}
+
+/// A rule's `props`: each a `:capture` of its pattern, a request fact, or a literal value.
+fn props(
+    ck: &mut Checker,
+    v: &Value,
+    path: &str,
+    pattern: Option<&PathPattern>,
+) -> Option<Vec<(String, PropSource)>> {
+    let m = ck.map(v, path)?;
+    let mut props = Vec::new();
+    for (k, src) in m {
+        let ppath = join(path, k);
+        let Value::String(s) = src else {
+            props.push((k.clone(), PropSource::Literal(src.clone())));
             continue;
         };
-        let before = ck.issues.len();
-        let pattern = m
-            .get("path")
-            .and_then(|p| ck.string(p, &join(&path, "path")))
-            .and_then(|p| {
-                PathPattern::parse(p)
-                    .map_err(|e| ck.err(&join(&path, "path"), e))
-                    .ok()
-            });
-        let event = m
-            .get("event")
-            .and_then(|e| event_name(ck, e, &join(&path, "event")));
-        let mut props = Vec::new();
-        if let Some(pm) = m
-            .get("props")
-            .and_then(|p| ck.map(p, &join(&path, "props")))
-        {
-            for (k, src) in pm {
-                let ppath = join(&join(&path, "props"), k);
-                match src {
-                    Value::String(s) => {
-                        if let Some(name) = s.strip_prefix(':') {
-                            let known = pattern
-                                .as_ref()
-                                .is_some_and(|p| p.captures().any(|c| c == name));
-                            if known {
-                                props.push((k.clone(), PropSource::Capture(name.to_string())));
-                            } else if pattern.is_some() {
-                                let caps: Vec<&str> = pattern
-                                    .as_ref()
-                                    .map(|p| p.captures().collect())
-                                    .unwrap_or_default();
-                                ck.err(&ppath, unknown("capture", s, &caps));
-                            }
-                        } else {
-                            let full = if s.starts_with("request.") {
-                                s.clone()
-                            } else {
-                                format!("request.{s}")
-                            };
-                            match Fact::parse(&full, Scope::REQUEST_ONLY) {
-                                Ok(f) => props.push((k.clone(), PropSource::Request(f))),
-                                Err(e) => ck.err(&ppath, msg!("{e} (a prop names a request fact such as \"query.q\", or a capture such as \":id\")")),
-                            }
-                        }
-                    }
-                    other => props.push((k.clone(), PropSource::Literal(other.clone()))),
-                }
+        if let Some(name) = s.strip_prefix(':') {
+            // Without a pattern (it has its own problem) a capture cannot be checked.
+            let Some(pattern) = pattern else { continue };
+            if pattern.captures().any(|c| c == name) {
+                props.push((k.clone(), PropSource::Capture(name.to_string())));
+            } else {
+                let caps: Vec<&str> = pattern.captures().collect();
+                ck.err(&ppath, unknown("capture", s, &caps));
             }
+            continue;
         }
-        if ck.issues.len() == before {
-            if let (Some(pattern), Some(event)) = (pattern, event) {
-                rules.push(TrackRule {
-                    pattern,
-                    event,
-                    props,
-                });
-            }
+        let full = if s.starts_with("request.") {
+            s.clone()
+        } else {
+            format!("request.{s}")
+        };
+        match Fact::parse(&full, Scope::REQUEST_ONLY) {
+            Ok(f) => props.push((k.clone(), PropSource::Request(f))),
+            Err(e) => ck.err(&ppath, msg!("{e} (a prop names a request fact such as \"query.q\", or a capture such as \":id\")")),
         }
     }
-    rules
+    Some(props)
 }
 
 impl TrackRule {
