@@ -2,6 +2,10 @@
 //! 80 → 95", "schedule moved", "segment changed". Works on the JSON itself (both sides need not
 //! be valid), so `signpost diff` and `signpost versions` can compare any two versions.
 //!
+//! The sections, fields and list keys it walks come from the config's grammar table
+//! ([`crate::config::grammar`]); only the fields a marketer reads in words of their own (a
+//! schedule, a cap, a condition, an offer's target) are named here.
+//!
 //! ```
 //! use serde_json::json;
 //! let a = json!({"version": 1, "offers": [{"id": "sale", "slot": "banner", "priority": 10, "content": "Sale"}]});

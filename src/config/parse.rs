@@ -14,6 +14,7 @@ use crate::offers::Body;
 use crate::timezone::Tz;
 use serde_json::Value;
 
+/// Parses and compiles a config, or returns every problem found, each with its path.
 pub fn compile(json: &str) -> Result<Config, Issues> {
     let v = super::check::parse_json(json)?;
     let mut ck = Checker::default();
@@ -108,7 +109,7 @@ fn timezone(ck: &mut Checker, v: &Value, path: &str) -> Option<Tz> {
     Some(Tz::lookup(name).unwrap_or_else(|| {
         let hints = Tz::suggest(name);
         let hint = if hints.is_empty() { String::new() } else { msg!(" (did you mean {}?)", hints.join(", ")) };
-        ck.err("timezone", msg!("unknown IANA timezone \"{name}\"{hint}; e.g. \"America/Denver\", \"Europe/Paris\", \"UTC\""));
+        ck.err(path, msg!("unknown IANA timezone \"{name}\"{hint}; e.g. \"America/Denver\", \"Europe/Paris\", \"UTC\""));
         Tz::utc()
     }))
 }
