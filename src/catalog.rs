@@ -5,6 +5,7 @@
 
 use crate::config::check::msg;
 use crate::config::check::{index, join, parse_json, Checker, Issue, Issues};
+use crate::config::grammar::{opt, req, Object, Shape};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -32,7 +33,10 @@ pub struct Product {
     pub fields: Map<String, Value>,
 }
 
-const KNOWN_TOP: &[&str] = &["currency", "products"];
+/// A catalog's top level (products may carry any field; see `parse_product`).
+const TOP: Object = Object {
+    fields: &[opt("currency", Shape::Value), req("products", Shape::Value)],
+};
 
 impl Catalog {
     pub fn empty() -> Catalog {
@@ -47,7 +51,7 @@ impl Catalog {
         let v = parse_json(json)?;
         let mut ck = Checker::default();
         let mut cat = Catalog::empty();
-        if let Some(top) = ck.object(&v, "", KNOWN_TOP, &["products"]) {
+        if let Some(top) = ck.object(&v, "", &TOP) {
             if let Some(c) = top.get("currency") {
                 if let Some(c) = ck.string(c, "currency") {
                     if c.len() == 3 && c.chars().all(|c| c.is_ascii_uppercase()) {

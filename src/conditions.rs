@@ -1,14 +1,9 @@
-//! Conditions (`all`, `any`, `not`, `segment`, fact tests and event tests), compiled once from
-//! the config into a tree that evaluates without parsing or string lookups, and explained in
-//! words when a marketer asks why.
+//! Conditions (`all`, `any`, `not`, `segment`, fact tests and event tests): the tree the config
+//! compiles to (its grammar is in `config/conditions.rs`), evaluated without parsing or string
+//! lookups, and explained in words when a marketer asks why.
 
-use crate::config::check::msg;
-use crate::config::check::{index, join, show, type_name, unknown, Checker};
-use crate::events::check_event_name;
-use crate::facts::{format_number, Ctx, Fact, Scope, Val};
-use crate::profile::MAX_EVENT_TIMES;
+use crate::facts::{format_number, Ctx, Fact, Val};
 use crate::time::{format_duration, Millis};
-use serde_json::Value;
 
 #[derive(Clone, Debug)]
 pub enum Cond {
@@ -69,7 +64,7 @@ pub const OPS: &[&str] = &[
 ];
 
 impl Op {
-    fn parse(s: &str) -> Option<Op> {
+    pub(crate) fn parse(s: &str) -> Option<Op> {
         Some(match s {
             "eq" => Op::Eq,
             "ne" => Op::Ne,
@@ -101,269 +96,6 @@ impl Op {
             Op::Exists => "to be set",
         }
     }
-}
-
-/// Segment names, so `{segment: x}` compiles to an index.
-pub struct SegmentNames<'a>(pub Option<&'a [String]>);
-
-const KINDS: &[&str] = &["all", "any", "not", "segment", "fact", "event"];
-
-/// Compiles a condition; problems go to `ck` with their paths.
-pub fn compile(
-    ck: &mut Checker,
-    v: &Value,
-    path: &str,
-    scope: Scope,
-    segs: &SegmentNames,
-) -> Option<Cond> {
-    let Value::Object(m) = v else {
-        ck.err(
-            path,
-            msg!("expected a condition object, found {}", type_name(v)),
-        );
-        return None;
-    };
-    let kinds: Vec<&str> = KINDS
-        .iter()
-        .copied()
-        .filter(|k| m.contains_key(*k))
-        .collect();
-    let kind = match kinds.as_slice() {
-        [k] => *k,
-        [] => {
-            // Report unknown keys so a typo ("fcat") is named, then the missing kind.
-            let all: Vec<&str> = [
-                "all",
-                "any",
-                "not",
-                "segment",
-                "fact",
-                "op",
-                "value",
-                "value_from",
-                "event",
-                "within",
-                "min",
-                "max",
-            ]
-            .to_vec();
-            for k in m.keys() {
-                if !all.contains(&k.as_str()) {
-                    ck.err(&join(path, k), unknown("field", k, &all));
-                }
-            }
-            ck.err(
-                path,
-                "a condition needs one of all, any, not, segment, fact or event",
-            );
-            return None;
-        }
-        many => {
-            ck.err(
-                path,
-                msg!(
-                    "a condition has exactly one of all, any, not, segment, fact or event; found {} (wrap them in \"all\")",
-                    many.join(" and ")
-                ),
-            );
-            return None;
-        }
-    };
-    match kind {
-        "all" | "any" => {
-            ck.object(v, path, &[kind], &[]);
-            let p = join(path, kind);
-            let list = ck.array(&m[kind], &p)?;
-            if list.is_empty() {
-                ck.err(&p, "must list at least one condition");
-            }
-            let before = ck.issues.len();
-            let items: Vec<Option<Cond>> = list
-                .iter()
-                .enumerate()
-                .map(|(i, c)| compile(ck, c, &index(&p, i), scope, segs))
-                .collect();
-            if ck.issues.len() > before {
-                return None;
-            }
-            let items = items.into_iter().collect::<Option<Vec<_>>>()?;
-            Some(if kind == "all" {
-                Cond::All(items)
-            } else {
-                Cond::Any(items)
-            })
-        }
-        "not" => {
-            ck.object(v, path, &["not"], &[]);
-            compile(ck, &m["not"], &join(path, "not"), scope, segs).map(|c| Cond::Not(Box::new(c)))
-        }
-        "segment" => {
-            ck.object(v, path, &["segment"], &[]);
-            let p = join(path, "segment");
-            let name = ck.string(&m["segment"], &p)?;
-            let Some(names) = segs.0 else {
-                ck.err(&p, "segments cannot be used here (an intent signal's \"where\" sees only event.* and profile.*)");
-                return None;
-            };
-            match names.iter().position(|n| n == name) {
-                Some(i) => Some(Cond::Segment(i, name.to_string())),
-                None => {
-                    let names: Vec<&str> = names.iter().map(String::as_str).collect();
-                    ck.err(&p, unknown("segment", name, &names));
-                    None
-                }
-            }
-        }
-        "fact" => compile_test(ck, m, path, scope),
-        _ => compile_event(ck, m, path),
-    }
-}
-
-fn compile_test(
-    ck: &mut Checker,
-    m: &serde_json::Map<String, Value>,
-    path: &str,
-    scope: Scope,
-) -> Option<Cond> {
-    ck.object(
-        &Value::Object(m.clone()),
-        path,
-        &["fact", "op", "value", "value_from"],
-        &["fact", "op"],
-    );
-    let before = ck.issues.len();
-    let fpath = join(path, "fact");
-    let fact_name = ck.string(&m["fact"], &fpath);
-    let fact = fact_name.and_then(|f| Fact::parse(f, scope).map_err(|e| ck.err(&fpath, e)).ok());
-    let op_path = join(path, "op");
-    let op = m
-        .get("op")
-        .and_then(|o| ck.string(o, &op_path))
-        .and_then(|o| {
-            Op::parse(o).or_else(|| {
-                ck.err(&op_path, unknown("operator", o, OPS));
-                None
-            })
-        });
-    let rhs = match (m.get("value"), m.get("value_from")) {
-        (Some(_), Some(_)) => {
-            ck.err(path, "give either \"value\" or \"value_from\", not both");
-            None
-        }
-        (Some(v), None) => {
-            let vp = join(path, "value");
-            if let Some(op) = op {
-                check_value(ck, op, v, &vp);
-            }
-            Some(Rhs::Lit(Val::literal(v)))
-        }
-        (None, Some(f)) => {
-            let fp = join(path, "value_from");
-            ck.string(f, &fp)
-                .and_then(|name| match Fact::parse(name, scope) {
-                    Ok(fact) => Some(Rhs::From(fact, name.to_string())),
-                    Err(e) => {
-                        ck.err(&fp, e);
-                        None
-                    }
-                })
-        }
-        (None, None) => {
-            if op.is_some_and(|o| o != Op::Exists) {
-                ck.err(
-                    path,
-                    "missing \"value\" (or \"value_from\") to compare with",
-                );
-            }
-            Some(Rhs::None)
-        }
-    };
-    if ck.issues.len() > before {
-        return None;
-    }
-    Some(Cond::Test {
-        fact: fact?,
-        path: fact_name?.to_string(),
-        op: op?,
-        rhs: rhs?,
-    })
-}
-
-fn check_value(ck: &mut Checker, op: Op, v: &Value, path: &str) {
-    let ok = match op {
-        Op::Exists => v.is_boolean(),
-        Op::In | Op::Intersects => v.is_array(),
-        Op::Gt | Op::Gte | Op::Lt | Op::Lte => v.is_number() || v.is_string(),
-        Op::Eq | Op::Ne => v.is_number() || v.is_string() || v.is_boolean(),
-        Op::Contains => v.is_number() || v.is_string() || v.is_boolean(),
-        Op::StartsWith => v.is_string(),
-    };
-    if !ok {
-        let want = match op {
-            Op::Exists => "true or false",
-            Op::In | Op::Intersects => "an array",
-            Op::Gt | Op::Gte | Op::Lt | Op::Lte => "a number (or a string)",
-            Op::StartsWith => "a string",
-            _ => "a string, number or boolean",
-        };
-        let hint = if matches!(op, Op::Eq | Op::Ne) && v.is_array() {
-            " (to match any of a list, use \"in\")"
-        } else {
-            ""
-        };
-        ck.err(
-            path,
-            msg!("expected {want} for this operator, found {}{hint}", show(v)),
-        );
-    }
-}
-
-fn compile_event(ck: &mut Checker, m: &serde_json::Map<String, Value>, path: &str) -> Option<Cond> {
-    ck.object(
-        &Value::Object(m.clone()),
-        path,
-        &["event", "within", "min", "max"],
-        &["event"],
-    );
-    let before = ck.issues.len();
-    let ep = join(path, "event");
-    let kind = ck.string(&m["event"], &ep).map(str::to_string);
-    if let Some(k) = &kind {
-        if let Err(e) = check_event_name(k) {
-            ck.err(&ep, e);
-        }
-    }
-    let within = m
-        .get("within")
-        .and_then(|w| ck.duration(w, &join(path, "within")));
-    let min = m.get("min").and_then(|v| ck.count(v, &join(path, "min")));
-    let max = m.get("max").and_then(|v| ck.count(v, &join(path, "max")));
-    if let (Some(lo), Some(hi)) = (min, max) {
-        if lo > hi {
-            ck.err(path, msg!("min ({lo}) is above max ({hi})"));
-        }
-    }
-    if m.contains_key("within") {
-        for (k, n) in [("min", min), ("max", max)] {
-            if n.is_some_and(|n| n > MAX_EVENT_TIMES as u64) {
-                ck.err(
-                    &join(path, k),
-                    msg!("with \"within\", counts up to {MAX_EVENT_TIMES} are kept per event type; use a smaller {k}"),
-                );
-            }
-        }
-    }
-    if ck.issues.len() > before {
-        return None;
-    }
-    // `max` alone (e.g. "no purchase": max 0) must not inherit the default min of 1.
-    let min = min.unwrap_or(if max.is_some() { 0 } else { 1 });
-    Some(Cond::Event {
-        kind: kind?,
-        within,
-        min,
-        max,
-    })
 }
 
 // ---- evaluation ----------------------------------------------------------------------------
@@ -555,6 +287,9 @@ fn join_reasons<'s>(it: impl Iterator<Item = &'s str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::check::Checker;
+    use crate::config::conditions::{compile, SegmentNames};
+    use crate::facts::Scope;
     use std::borrow::Cow;
 
     fn s(x: &str) -> Val<'static> {
@@ -588,54 +323,6 @@ mod tests {
         assert!(apply(Op::Lt, &s("a"), &s("b")));
     }
 
-    fn errors(v: Value) -> Vec<String> {
-        let mut ck = Checker::default();
-        let names = vec!["returning".to_string()];
-        compile(
-            &mut ck,
-            &v,
-            "when",
-            Scope::DECISION,
-            &SegmentNames(Some(&names)),
-        );
-        ck.issues.iter().map(|i| i.to_string()).collect()
-    }
-
-    #[test]
-    fn compile_errors_name_the_path() {
-        let e = errors(
-            serde_json::json!({"all": [{"fact": "request.path", "op": "eq", "value": "/"},
-            {"fact": "request.path", "op": "equals", "value": "/"}]}),
-        );
-        assert_eq!(
-            e,
-            ["when.all[1].op: unknown operator \"equals\"; expected one of eq, ne, gt, gte, lt, lte, in, contains, starts_with, intersects, exists"]
-        );
-        let e = errors(serde_json::json!({"segment": "returnin"}));
-        assert!(
-            e[0].starts_with(
-                "when.segment: unknown segment \"returnin\" (did you mean \"returning\"?)"
-            ),
-            "{e:?}"
-        );
-        let e = errors(serde_json::json!({"fact": "request.region", "op": "in", "value": "CO"}));
-        assert!(e[0].starts_with("when.value: expected an array"), "{e:?}");
-        let e = errors(serde_json::json!({"fact": "request.path", "op": "eq"}));
-        assert!(e[0].contains("missing \"value\""), "{e:?}");
-        let e = errors(serde_json::json!({"event": "purchase", "within": "7 days"}));
-        assert!(e[0].starts_with("when.within: invalid duration"), "{e:?}");
-        let e = errors(
-            serde_json::json!({"fact": "request.path", "op": "eq", "value": "/", "vlaue": 1}),
-        );
-        assert!(e[0].starts_with("when.vlaue: unknown field"), "{e:?}");
-        let e = errors(serde_json::json!({"fact": "request.path", "segment": "returning"}));
-        assert!(e[0].contains("exactly one of"), "{e:?}");
-        let e = errors(serde_json::json!({"any": []}));
-        assert!(e[0].contains("at least one"), "{e:?}");
-        let e = errors(serde_json::json!({"event": "purchase", "min": 3, "max": 1}));
-        assert!(e[0].contains("min (3) is above max (1)"), "{e:?}");
-    }
-
     #[test]
     fn explanations_push_negation_to_the_leaves() {
         let cfg = crate::config::Config::parse(include_str!("../examples/config.json")).unwrap();
@@ -666,16 +353,5 @@ mod tests {
             "profile.visits is 0 (needs not ≥ 2); 0 x event(s) (needs none)"
         );
         assert_eq!(c.eval(&ctx), r);
-    }
-
-    #[test]
-    fn reports_all_errors_at_once() {
-        let e = errors(
-            serde_json::json!({"any": [{"fact": "x.y", "op": "eq", "value": 1}, {"fact": "request.path", "op": "bogus", "value": 1}, {"not": {"event": ""}}]}),
-        );
-        assert_eq!(e.len(), 3, "{e:?}");
-        assert!(e[0].starts_with("when.any[0].fact:"));
-        assert!(e[1].starts_with("when.any[1].op:"));
-        assert!(e[2].starts_with("when.any[2].not.event:"));
     }
 }

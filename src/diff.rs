@@ -2,6 +2,10 @@
 //! 80 → 95", "schedule moved", "segment changed". Works on the JSON itself (both sides need not
 //! be valid), so `signpost diff` and `signpost versions` can compare any two versions.
 //!
+//! The sections, fields and list keys it walks come from the config's grammar table
+//! ([`crate::config::grammar`]); only the fields a marketer reads in words of their own (a
+//! schedule, a cap, a condition, an offer's target) are named here.
+//!
 //! ```
 //! use serde_json::json;
 //! let a = json!({"version": 1, "offers": [{"id": "sale", "slot": "banner", "priority": 10, "content": "Sale"}]});
@@ -10,8 +14,12 @@
 //! assert_eq!(changes[0].to_string(), "offer \"sale\": priority 10 → 95");
 //! ```
 
+mod words;
+
+use crate::config::grammar::{Field, Object, Shape, INTENT, OFFER, TOP};
 use serde_json::{Map, Value};
-use std::fmt;
+pub use words::condition;
+use words::{cond_opt, describe_offer, offer_aspect, opt, quoted, short, target};
 
 /// What a change is about.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,86 +91,45 @@ impl Change {
     }
 }
 
-impl fmt::Display for Subject {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Subject::Offer(id) => write!(f, "offer \"{id}\""),
-            Subject::Segment(n) => write!(f, "segment \"{n}\""),
-            Subject::Experiment(n) => write!(f, "experiment \"{n}\""),
-            Subject::Tier(n) => write!(f, "tier \"{n}\""),
-            Subject::IntentSignal(n) => write!(f, "intent signal \"{n}\""),
-            Subject::Track(p) => write!(f, "tracked path \"{p}\""),
-            Subject::Offers => write!(f, "offers"),
-            Subject::Setting(n) => write!(f, "{n}"),
-        }
-    }
-}
-
-impl fmt::Display for Change {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = &self.subject;
-        match &self.kind {
-            Kind::Added(what) if what.is_empty() => write!(f, "{s} added"),
-            Kind::Added(what) => write!(f, "{s} added: {what}"),
-            Kind::Removed(what) if what.is_empty() => write!(f, "{s} removed"),
-            Kind::Removed(what) => write!(f, "{s} removed (was: {what})"),
-            Kind::Changed { aspect, from, to } => match aspect {
-                Aspect::Priority => write!(f, "{s}: priority {from} → {to}"),
-                Aspect::Schedule => write!(f, "{s}: schedule moved: {from} → {to}"),
-                Aspect::Content => write!(f, "{s}: content changed: {from} → {to}"),
-                Aspect::Variants => write!(f, "{s}: variants changed: {to}"),
-                Aspect::Weights => write!(f, "{s}: experiment weights {from} → {to}"),
-                Aspect::Condition => write!(f, "{s}: condition changed: {from} → {to}"),
-                Aspect::Cap => write!(f, "{s}: cap {from} → {to}"),
-                Aspect::Target => write!(f, "{s}: moved from {from} to {to}"),
-                Aspect::Recommend => write!(f, "{s}: recommendations {from} → {to}"),
-                Aspect::Experiment => write!(f, "{s}: experiment {from} → {to}"),
-                Aspect::Order => write!(f, "{s}: order changed ({to})"),
-                Aspect::Field(name) if name.is_empty() => write!(f, "{s}: {from} → {to}"),
-                Aspect::Field(name) => write!(f, "{s}: {} {from} → {to}", words(name)),
-            },
-        }
-    }
-}
-
-fn words(field: &str) -> String {
-    field.replace('_', " ")
-}
-
-/// The differences from `a` (before) to `b` (after), in config order: settings, track, intent,
-/// segments, offers, experiments, holdout, consent, recommendations, profile.
+/// The differences from `a` (before) to `b` (after), in the order of the config's grammar:
+/// version, site, timezone, track, intent, segments, offers, recommendations, experiments,
+/// holdout, consent, profile, attribution, then any field the grammar does not know.
 pub fn diff(a: &Value, b: &Value) -> Vec<Change> {
     let mut out = Vec::new();
-    for key in ["version", "site", "timezone"] {
-        setting(&mut out, key, a.get(key), b.get(key));
-    }
-    track(&mut out, a.get("track"), b.get("track"));
-    intent(&mut out, a.get("intent"), b.get("intent"));
-    segments(&mut out, a.get("segments"), b.get("segments"));
-    offers(&mut out, a.get("offers"), b.get("offers"));
-    experiments(&mut out, a.get("experiments"), b.get("experiments"));
-    for key in ["holdout", "consent", "recommendations", "profile"] {
-        let (x, y) = (a.get(key), b.get(key));
+    for f in TOP.fields {
+        let (x, y) = (a.get(f.name), b.get(f.name));
         if x == y {
             continue;
         }
-        match (x.and_then(Value::as_object), y.and_then(Value::as_object)) {
-            (Some(m), Some(n)) => {
-                for k in keys(m, n) {
-                    setting(&mut out, &format!("{key}.{k}"), m.get(&k), n.get(&k));
-                }
+        match f.name {
+            "track" => {
+                let changed = |out: &mut _, s, x: &_, y: &_| fields(out, s, x, y, &["path"]);
+                let sides = (Some(a), Some(b));
+                list(
+                    &mut out,
+                    (&TOP, "track"),
+                    sides,
+                    Subject::Track,
+                    words::track_rule,
+                    changed,
+                )
             }
-            _ => setting(&mut out, key, x, y),
+            "intent" => intent(&mut out, x, y),
+            "segments" => segments(&mut out, x, y),
+            "offers" => offers(&mut out, x, y),
+            "experiments" => experiments(&mut out, x, y),
+            name => match (x, y) {
+                // A section of settings, a line for each (`holdout.percent`).
+                (Some(x), Some(y)) if is_section(f) && x.is_object() && y.is_object() => {
+                    settings(&mut out, name, x, y, |_| true)
+                }
+                _ => setting(&mut out, name, x, y),
+            },
         }
     }
-    // Anything else at the top level (unknown to this version of the diff).
-    let known = crate::config::TOP_LEVEL_FIELDS;
-    if let (Some(m), Some(n)) = (a.as_object(), b.as_object()) {
-        for k in keys(m, n) {
-            if !known.contains(&k.as_str()) {
-                setting(&mut out, &k, m.get(&k), n.get(&k));
-            }
-        }
+    if a.is_object() && b.is_object() {
+        // Fields of a newer version, or typos, as plain settings.
+        settings(&mut out, "", a, b, |k| TOP.field(k).is_none());
     } else if a != b {
         setting(&mut out, "config", Some(a), Some(b));
     }
@@ -190,6 +157,15 @@ fn keys(a: &Map<String, Value>, b: &Map<String, Value>) -> Vec<String> {
     out
 }
 
+/// Keys of two values' objects (none for other values).
+fn keys_of(a: &Value, b: &Value) -> Vec<String> {
+    let empty = Map::new();
+    keys(
+        a.as_object().unwrap_or(&empty),
+        b.as_object().unwrap_or(&empty),
+    )
+}
+
 fn setting(out: &mut Vec<Change>, name: &str, a: Option<&Value>, b: Option<&Value>) {
     if a == b {
         return;
@@ -204,369 +180,262 @@ fn setting(out: &mut Vec<Change>, name: &str, a: Option<&Value>, b: Option<&Valu
             subject,
             kind: Kind::Removed(short(v)),
         },
-        _ => Change {
-            subject,
-            kind: Kind::Changed {
-                aspect: Aspect::Field(String::new()),
-                from: opt(a),
-                to: opt(b),
-            },
-        },
+        _ => Change::changed(subject, Aspect::Field(String::new()), opt(a), opt(b)),
     });
 }
 
-/// A value in a line: strings without quotes, everything else as compact JSON, cut to a
-/// readable length.
-fn short(v: &Value) -> String {
-    let s = match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    cut(&s, 80)
+fn is_section(f: &Field) -> bool {
+    matches!(f.shape, Shape::Object(_))
 }
 
-fn opt(v: Option<&Value>) -> String {
-    v.map_or_else(|| "(none)".into(), short)
-}
-
-fn quoted(v: Option<&Value>) -> String {
-    match v {
-        None => "(none)".into(),
-        Some(Value::String(s)) => format!("\"{}\"", cut(s, 60)),
-        Some(other) => cut(&other.to_string(), 60),
-    }
-}
-
-fn cut(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max - 1).collect();
-        t.push('…');
-        t
-    }
-}
-
-/// Entries of a list keyed by a field (`id`, `name`, `path`), in order; entries without the key
-/// are keyed by their position.
-fn keyed<'a>(list: Option<&'a Value>, key: &str) -> Vec<(String, &'a Value)> {
-    list.and_then(Value::as_array)
-        .map(|l| {
-            l.iter()
-                .enumerate()
-                .map(|(i, v)| {
-                    let k = v
-                        .get(key)
-                        .and_then(Value::as_str)
-                        .map_or_else(|| format!("#{i}"), str::to_string);
-                    (k, v)
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Added, removed and changed entries of two keyed lists; `changed` compares entries present
-/// on both sides.
-fn compare_lists(
+/// Each field of `a` and `b` that `show` names, as a setting under `prefix`.
+fn settings(
     out: &mut Vec<Change>,
-    a: &[(String, &Value)],
-    b: &[(String, &Value)],
-    subject: impl Fn(&str) -> Subject,
-    describe: impl Fn(&Value) -> String,
-    mut changed: impl FnMut(&mut Vec<Change>, &str, &Value, &Value),
+    prefix: &str,
+    a: &Value,
+    b: &Value,
+    show: impl Fn(&str) -> bool,
 ) {
-    for (k, v) in a {
-        if !b.iter().any(|(j, _)| j == k) {
-            out.push(Change {
-                subject: subject(k),
-                kind: Kind::Removed(describe(v)),
-            });
-        }
-    }
-    for (k, v) in b {
-        match a.iter().find(|(j, _)| j == k) {
-            None => out.push(Change {
-                subject: subject(k),
-                kind: Kind::Added(describe(v)),
-            }),
-            Some((_, old)) if *old != *v => changed(out, k, old, v),
-            Some(_) => {}
+    for k in keys_of(a, b) {
+        if show(&k) {
+            let name = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
+            setting(out, &name, a.get(&k), b.get(&k));
         }
     }
 }
 
-/// Entries of a JSON object (segments, experiments), in order.
-fn entries(v: Option<&Value>) -> Vec<(String, &Value)> {
+/// The entries of the list `grammar.<name>`, each keyed by the field the grammar names (`id`,
+/// `name`, `path`); entries without it are keyed by their position.
+fn keyed<'a>(grammar: &Object, name: &str, list: Option<&'a Value>) -> Vec<Entry<'a>> {
+    let key = match grammar.field(name).map(|f| &f.shape) {
+        Some(Shape::List(_, key)) => key,
+        _ => "id",
+    };
+    let list = list
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    list.iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let k = v.get(key).and_then(Value::as_str);
+            (k.map_or_else(|| format!("#{i}"), str::to_string), v)
+        })
+        .collect()
+}
+
+/// Entries of a JSON object of names (segments, experiments), in order.
+fn named(v: Option<&Value>) -> Vec<Entry<'_>> {
     v.and_then(Value::as_object)
         .map(|m| m.iter().map(|(k, v)| (k.clone(), v)).collect())
         .unwrap_or_default()
 }
 
-/// Every field of two objects that differs, as `Field` changes (with `skip` left out).
-fn fields(out: &mut Vec<Change>, subject: &Subject, a: &Value, b: &Value, skip: &[&str]) {
-    let empty = Map::new();
-    let m = a.as_object().unwrap_or(&empty);
-    let n = b.as_object().unwrap_or(&empty);
-    for k in keys(m, n) {
-        if skip.contains(&k.as_str()) || m.get(&k) == n.get(&k) {
-            continue;
+/// An entry of a list or of an object of names, with its key.
+type Entry<'a> = (String, &'a Value);
+
+/// Added, removed and changed entries of two keyed lists; `changed` compares entries present
+/// on both sides.
+fn compare_lists(
+    out: &mut Vec<Change>,
+    (a, b): (&[Entry], &[Entry]),
+    subject: impl Fn(String) -> Subject,
+    describe: impl Fn(&Value) -> String,
+    mut changed: impl FnMut(&mut Vec<Change>, Subject, &Value, &Value),
+) {
+    for (k, v) in a {
+        if !b.iter().any(|(j, _)| j == k) {
+            let kind = Kind::Removed(describe(v));
+            out.push(Change {
+                subject: subject(k.clone()),
+                kind,
+            });
         }
-        out.push(Change::changed(
-            subject.clone(),
-            Aspect::Field(k.clone()),
-            quoted(m.get(&k)),
-            quoted(n.get(&k)),
-        ));
+    }
+    for (k, v) in b {
+        match a.iter().find(|(j, _)| j == k) {
+            None => {
+                let kind = Kind::Added(describe(v));
+                out.push(Change {
+                    subject: subject(k.clone()),
+                    kind,
+                });
+            }
+            Some((_, old)) if *old != *v => changed(out, subject(k.clone()), old, v),
+            Some(_) => {}
+        }
     }
 }
 
-fn track(out: &mut Vec<Change>, a: Option<&Value>, b: Option<&Value>) {
-    let describe = |v: &Value| {
-        format!(
-            "records {}",
-            v.get("event").and_then(Value::as_str).unwrap_or("?")
-        )
-    };
-    compare_lists(
-        out,
-        &keyed(a, "path"),
-        &keyed(b, "path"),
-        |k| Subject::Track(k.to_string()),
-        describe,
-        |out, k, x, y| fields(out, &Subject::Track(k.to_string()), x, y, &["path"]),
-    );
+/// Every field of two objects that differs, as `Field` changes (with `skip` left out).
+fn fields(out: &mut Vec<Change>, subject: Subject, a: &Value, b: &Value, skip: &[&str]) {
+    for k in keys_of(a, b) {
+        if skip.contains(&k.as_str()) || a.get(&k) == b.get(&k) {
+            continue;
+        }
+        let (from, to) = (quoted(a.get(&k)), quoted(b.get(&k)));
+        out.push(Change::changed(subject.clone(), Aspect::Field(k), from, to));
+    }
+}
+
+/// The list `grammar.<name>` of `a` and of `b` (the objects holding it), entry by entry.
+fn list(
+    out: &mut Vec<Change>,
+    (grammar, name): (&Object, &str),
+    (a, b): (Option<&Value>, Option<&Value>),
+    subject: impl Fn(String) -> Subject,
+    describe: impl Fn(&Value) -> String,
+    changed: impl FnMut(&mut Vec<Change>, Subject, &Value, &Value),
+) {
+    let x = keyed(grammar, name, a.and_then(|a| a.get(name)));
+    let y = keyed(grammar, name, b.and_then(|b| b.get(name)));
+    compare_lists(out, (&x, &y), subject, describe, changed);
 }
 
 fn intent(out: &mut Vec<Change>, a: Option<&Value>, b: Option<&Value>) {
-    if a == b {
-        return;
-    }
     let (Some(x), Some(y)) = (a, b) else {
-        setting(out, "intent", a, b);
-        return;
+        return setting(out, "intent", a, b);
     };
-    for k in ["half_life", "hysteresis", "reset_on"] {
-        setting(out, &format!("intent.{k}"), x.get(k), y.get(k));
+    let values = INTENT
+        .fields
+        .iter()
+        .filter(|f| matches!(f.shape, Shape::Value));
+    for f in values {
+        let (p, q) = (x.get(f.name), y.get(f.name));
+        setting(out, &format!("intent.{}", f.name), p, q);
     }
-    let describe_tier = |v: &Value| format!("from score {}", opt(v.get("min_score")));
-    compare_lists(
+    let changed = |out: &mut _, s, p: &_, q: &_| fields(out, s, p, q, &["name"]);
+    list(
         out,
-        &keyed(x.get("tiers"), "name"),
-        &keyed(y.get("tiers"), "name"),
-        |k| Subject::Tier(k.to_string()),
-        describe_tier,
-        |out, k, p, q| fields(out, &Subject::Tier(k.to_string()), p, q, &["name"]),
+        (&INTENT, "tiers"),
+        (a, b),
+        Subject::Tier,
+        words::tier,
+        changed,
     );
-    let describe_signal = |v: &Value| {
-        let mut s = format!(
-            "{} scores {}",
-            v.get("event").and_then(Value::as_str).unwrap_or("?"),
-            opt(v.get("score"))
-        );
-        if let Some(c) = v.get("cap") {
-            s.push_str(&format!(" (up to {})", short(c)));
+    let changed = |out: &mut Vec<Change>, subject: Subject, p: &Value, q: &Value| {
+        fields(out, subject.clone(), p, q, &["id", "where"]);
+        if p.get("where") != q.get("where") {
+            let (from, to) = (cond_opt(p.get("where")), cond_opt(q.get("where")));
+            out.push(Change::changed(subject, Aspect::Condition, from, to));
         }
-        if v.get("repeat") == Some(&Value::Bool(true)) {
-            s.push_str(", repeat views only");
-        }
-        if let Some(w) = v.get("where") {
-            s.push_str(&format!(", where {}", condition(w)));
-        }
-        s
     };
-    compare_lists(
+    let signal = Subject::IntentSignal;
+    list(
         out,
-        &keyed(x.get("signals"), "id"),
-        &keyed(y.get("signals"), "id"),
-        |k| Subject::IntentSignal(k.to_string()),
-        describe_signal,
-        |out, k, p, q| {
-            let subject = Subject::IntentSignal(k.to_string());
-            fields(out, &subject, p, q, &["id", "where"]);
-            if p.get("where") != q.get("where") {
-                out.push(Change::changed(
-                    subject,
-                    Aspect::Condition,
-                    cond_opt(p.get("where")),
-                    cond_opt(q.get("where")),
-                ));
-            }
-        },
+        (&INTENT, "signals"),
+        (a, b),
+        signal,
+        words::signal,
+        changed,
     );
-    if let (Some(m), Some(n)) = (x.as_object(), y.as_object()) {
-        for k in keys(m, n) {
-            let known = ["half_life", "hysteresis", "reset_on", "tiers", "signals"];
-            if !known.contains(&k.as_str()) {
-                setting(out, &format!("intent.{k}"), m.get(&k), n.get(&k));
-            }
-        }
-    }
+    settings(out, "intent", x, y, |k| INTENT.field(k).is_none());
 }
 
 fn segments(out: &mut Vec<Change>, a: Option<&Value>, b: Option<&Value>) {
+    let changed = |out: &mut Vec<Change>, subject, x: &Value, y: &Value| {
+        out.push(Change::changed(
+            subject,
+            Aspect::Condition,
+            condition(x),
+            condition(y),
+        ))
+    };
     compare_lists(
         out,
-        &entries(a),
-        &entries(b),
-        |k| Subject::Segment(k.to_string()),
+        (&named(a), &named(b)),
+        Subject::Segment,
         condition,
-        |out, k, x, y| {
-            out.push(Change::changed(
-                Subject::Segment(k.to_string()),
-                Aspect::Condition,
-                condition(x),
-                condition(y),
-            ))
-        },
+        changed,
     );
 }
 
 fn experiments(out: &mut Vec<Change>, a: Option<&Value>, b: Option<&Value>) {
-    let describe = |v: &Value| {
-        let mut parts = Vec::new();
-        if let Some(g) = v.get("goal") {
-            parts.push(format!("goal {}", short(g)));
-        }
-        if let Some(s) = v.get("salt") {
-            parts.push(format!("salt {}", short(s)));
-        }
-        parts.join(", ")
-    };
+    let changed = |out: &mut _, s, x: &_, y: &_| fields(out, s, x, y, &[]);
     compare_lists(
         out,
-        &entries(a),
-        &entries(b),
-        |k| Subject::Experiment(k.to_string()),
-        describe,
-        |out, k, x, y| fields(out, &Subject::Experiment(k.to_string()), x, y, &[]),
+        (&named(a), &named(b)),
+        Subject::Experiment,
+        words::experiment,
+        changed,
     );
 }
 
 fn offers(out: &mut Vec<Change>, a: Option<&Value>, b: Option<&Value>) {
-    let (x, y) = (keyed(a, "id"), keyed(b, "id"));
-    compare_lists(
-        out,
-        &x,
-        &y,
-        |k| Subject::Offer(k.to_string()),
-        describe_offer,
-        offer_changes,
-    );
+    let (x, y) = (keyed(&TOP, "offers", a), keyed(&TOP, "offers", b));
+    compare_lists(out, (&x, &y), Subject::Offer, describe_offer, offer_changes);
     // File order decides ties between offers of equal priority in a slot.
-    let common_a: Vec<&str> = x
-        .iter()
-        .filter(|(k, _)| y.iter().any(|(j, _)| j == k))
-        .map(|(k, _)| k.as_str())
-        .collect();
-    let common_b: Vec<&str> = y
-        .iter()
-        .filter(|(k, _)| x.iter().any(|(j, _)| j == k))
-        .map(|(k, _)| k.as_str())
-        .collect();
+    let common = |l: &[Entry], other: &[Entry]| -> Vec<String> {
+        l.iter()
+            .filter(|(k, _)| other.iter().any(|(j, _)| j == k))
+            .map(|(k, _)| k.clone())
+            .collect()
+    };
+    let (common_a, common_b) = (common(&x, &y), common(&y, &x));
     if common_a != common_b {
         let moved: Vec<&str> = common_b
             .iter()
             .enumerate()
             .filter(|(i, k)| common_a.get(*i) != Some(*k))
-            .map(|(_, k)| *k)
+            .map(|(_, k)| k.as_str())
             .collect();
+        let now = format!(
+            "now {}; the first in the file wins a tie in priority",
+            moved.join(", ")
+        );
         out.push(Change::changed(
             Subject::Offers,
             Aspect::Order,
             common_a.join(", "),
-            format!(
-                "now {}; the first in the file wins a tie in priority",
-                moved.join(", ")
-            ),
+            now,
         ));
     }
 }
 
-fn target(o: &Value) -> String {
-    match (o.get("slot"), o.get("selector")) {
-        (Some(s), _) => format!("slot {}", short(s)),
-        (None, Some(s)) => format!("selector {}", short(s)),
-        (None, None) => "no slot".into(),
-    }
-}
-
-fn describe_offer(o: &Value) -> String {
-    let mut s = format!(
-        "{}, priority {}",
-        target(o),
-        o.get("priority").map_or_else(|| "0".into(), short)
-    );
-    if let Some(w) = o.get("when") {
-        s.push_str(&format!(", when {}", condition(w)));
-    }
-    s
-}
-
-/// An offer field compared as a whole: its name, the aspect a change to it is, and how a
-/// marketer reads its value.
-type WholeField = (&'static str, Aspect, fn(Option<&Value>) -> String);
-
-fn offer_changes(out: &mut Vec<Change>, id: &str, a: &Value, b: &Value) {
-    let subject = Subject::Offer(id.to_string());
-    let push = |out: &mut Vec<Change>, aspect: Aspect, from: String, to: String| {
+fn offer_changes(out: &mut Vec<Change>, subject: Subject, a: &Value, b: &Value) {
+    let zero = Value::from(0);
+    let push = |out: &mut Vec<Change>, aspect, from, to| {
         out.push(Change::changed(subject.clone(), aspect, from, to))
     };
-    let zero = Value::from(0);
-    if target(a) != target(b) {
-        push(out, Aspect::Target, target(a), target(b));
-    }
-    let (pa, pb) = (
-        a.get("priority").unwrap_or(&zero),
-        b.get("priority").unwrap_or(&zero),
-    );
-    if pa != pb {
-        push(out, Aspect::Priority, short(pa), short(pb));
-    }
-    // Fields compared as a whole, each with its aspect and how a marketer reads its value, in
-    // the order changes are reported (`variants`, itemised, comes before `recommend`).
-    let fields: [WholeField; 6] = [
-        ("schedule", Aspect::Schedule, schedule),
-        ("when", Aspect::Condition, cond_opt),
-        ("cap", Aspect::Cap, cap),
-        ("content", Aspect::Content, quoted),
-        ("experiment", Aspect::Experiment, opt),
-        ("recommend", Aspect::Recommend, recommend),
-    ];
-    let compare = |out: &mut Vec<Change>, list: &[WholeField]| {
-        for (field, aspect, show) in list {
-            if a.get(field) != b.get(field) {
-                push(out, aspect.clone(), show(a.get(field)), show(b.get(field)));
+    for f in OFFER.fields {
+        let (x, y) = (a.get(f.name), b.get(f.name));
+        match f.name {
+            // The key, and the second half of the target.
+            "id" | "selector" => {}
+            "slot" if target(a) != target(b) => push(out, Aspect::Target, target(a), target(b)),
+            "priority" => {
+                let (pa, pb) = (x.unwrap_or(&zero), y.unwrap_or(&zero));
+                if pa != pb {
+                    push(out, Aspect::Priority, short(pa), short(pb));
+                }
             }
+            "variants" if x != y => variants(out, &subject, x, y),
+            name if x != y && name != "slot" => {
+                let (aspect, show) = offer_aspect(name);
+                push(out, aspect, show(x), show(y));
+            }
+            _ => {}
         }
-    };
-    compare(out, &fields[..5]);
-    if a.get("variants") != b.get("variants") {
-        variants(out, &subject, a.get("variants"), b.get("variants"));
     }
-    compare(out, &fields[5..]);
-    // Fields compared above (or part of the target); any other shows as a plain field change.
-    let known = |k: &str| {
-        ["id", "slot", "selector", "priority", "variants"].contains(&k)
-            || fields.iter().any(|(f, _, _)| *f == k)
-    };
-    if let (Some(m), Some(n)) = (a.as_object(), b.as_object()) {
-        for k in keys(m, n) {
-            if !known(&k) && m.get(&k) != n.get(&k) {
-                push(
-                    out,
-                    Aspect::Field(k.clone()),
-                    quoted(m.get(&k)),
-                    quoted(n.get(&k)),
-                );
-            }
+    // Fields the grammar does not know show as plain field changes.
+    for k in keys_of(a, b) {
+        if OFFER.field(&k).is_none() && a.get(&k) != b.get(&k) {
+            push(
+                out,
+                Aspect::Field(k.clone()),
+                quoted(a.get(&k)),
+                quoted(b.get(&k)),
+            );
         }
     }
 }
 
 fn variants(out: &mut Vec<Change>, subject: &Subject, a: Option<&Value>, b: Option<&Value>) {
-    let (x, y) = (keyed(a, "id"), keyed(b, "id"));
-    let weights = |l: &[(String, &Value)]| -> String {
+    let (x, y) = (keyed(&OFFER, "variants", a), keyed(&OFFER, "variants", b));
+    let weights = |l: &[Entry]| -> String {
         if l.is_empty() {
             return "(none)".into();
         }
@@ -577,12 +446,7 @@ fn variants(out: &mut Vec<Change>, subject: &Subject, a: Option<&Value>, b: Opti
     };
     let (wa, wb) = (weights(&x), weights(&y));
     if wa != wb {
-        out.push(Change::changed(
-            subject.clone(),
-            Aspect::Weights,
-            wa,
-            wb.clone(),
-        ));
+        out.push(Change::changed(subject.clone(), Aspect::Weights, wa, wb));
     }
     // Content and control changes, per variant (added/removed show in the weights).
     let mut notes = Vec::new();
@@ -606,103 +470,13 @@ fn variants(out: &mut Vec<Change>, subject: &Subject, a: Option<&Value>, b: Opti
         }
     }
     if !notes.is_empty() {
+        let notes = notes.join("; ");
         out.push(Change::changed(
             subject.clone(),
             Aspect::Variants,
             String::new(),
-            notes.join("; "),
+            notes,
         ));
-    }
-}
-
-fn schedule(v: Option<&Value>) -> String {
-    let Some(s) = v else {
-        return "always on".into();
-    };
-    match (s.get("start"), s.get("end")) {
-        (Some(a), Some(b)) => format!("{} until {}", short(a), short(b)),
-        (Some(a), None) => format!("from {}", short(a)),
-        (None, Some(b)) => format!("until {}", short(b)),
-        (None, None) => "always on".into(),
-    }
-}
-
-fn cap(v: Option<&Value>) -> String {
-    let Some(c) = v else {
-        return "no cap".into();
-    };
-    let per = c.get("per").map(short).unwrap_or_default();
-    let per = match per.as_str() {
-        "lifetime" => "ever".to_string(),
-        "session" => "per session".to_string(),
-        d => format!("per {d}"),
-    };
-    format!("{} {per}", opt(c.get("max")))
-}
-
-fn recommend(v: Option<&Value>) -> String {
-    let Some(r) = v else {
-        return "(none)".into();
-    };
-    let mut s = format!(
-        "{}, {} items",
-        opt(r.get("strategy")),
-        r.get("count").map_or_else(|| "4".into(), short)
-    );
-    if let Some(x) = r.get("exclude").and_then(Value::as_array) {
-        if !x.is_empty() {
-            let names: Vec<String> = x.iter().map(short).collect();
-            s.push_str(&format!(", excluding {}", names.join(", ")));
-        }
-    }
-    s
-}
-
-fn cond_opt(v: Option<&Value>) -> String {
-    v.map_or_else(|| "always".into(), condition)
-}
-
-/// A condition in words: `segment cart_abandoner`, `profile.visits gte 2`,
-/// `all of (…, …)`, `not (…)`, `purchase within 7d`.
-pub fn condition(v: &Value) -> String {
-    let Some(m) = v.as_object() else {
-        return short(v);
-    };
-    let list = |k: &str| -> String {
-        m[k].as_array()
-            .map(|l| l.iter().map(condition).collect::<Vec<_>>().join(", "))
-            .unwrap_or_else(|| short(&m[k]))
-    };
-    if m.contains_key("all") {
-        format!("all of ({})", list("all"))
-    } else if m.contains_key("any") {
-        format!("any of ({})", list("any"))
-    } else if let Some(n) = m.get("not") {
-        format!("not ({})", condition(n))
-    } else if let Some(s) = m.get("segment") {
-        format!("segment {}", short(s))
-    } else if let Some(f) = m.get("fact") {
-        let op = m.get("op").map(short).unwrap_or_default();
-        let rhs = match (m.get("value"), m.get("value_from")) {
-            (Some(v), _) => format!(" {}", quoted(Some(v))),
-            (None, Some(from)) => format!(" {}", short(from)),
-            (None, None) => String::new(),
-        };
-        format!("{} {op}{rhs}", short(f))
-    } else if let Some(e) = m.get("event") {
-        let mut s = short(e);
-        match (m.get("min"), m.get("max")) {
-            (Some(a), Some(b)) => s.push_str(&format!(" {}–{} times", short(a), short(b))),
-            (Some(a), None) => s.push_str(&format!(" at least {} times", short(a))),
-            (None, Some(b)) => s.push_str(&format!(" at most {} times", short(b))),
-            (None, None) => {}
-        }
-        if let Some(w) = m.get("within") {
-            s.push_str(&format!(" within {}", short(w)));
-        }
-        s
-    } else {
-        short(v)
     }
 }
 
@@ -827,8 +601,9 @@ mod tests {
         b["intent"]["signals"][6]["score"] = 6.into();
         b["experiments"]["compare-hero-2026q4"]["salt"] = "compare-hero-v2".into();
         b["timezone"] = "Europe/Paris".into();
-        let l = lines(&a, &b);
-        let want = [
+        assert_eq!(
+            lines(&a, &b),
+            [
             "timezone: America/Denver → Europe/Paris",
             "intent.hysteresis: 1 → 2",
             "tier \"ready_to_buy\": min score 10 → 12",
@@ -839,8 +614,8 @@ mod tests {
             "segment \"weekend\" added: request.weekday in [\"saturday\",\"sunday\"]",
             "experiment \"compare-hero-2026q4\": salt \"compare-hero-2026q4\" → \"compare-hero-v2\"",
             "holdout.percent: 5 → 10",
-        ];
-        assert_eq!(l, want);
+            ]
+        );
     }
 
     #[test]
@@ -872,6 +647,34 @@ mod tests {
         let s = summary(&c);
         assert!(s.ends_with("; and 2 more"), "{s}");
         assert!(!s.contains('\n'));
+    }
+
+    #[test]
+    fn every_section_of_the_grammar_is_compared() {
+        let a = example();
+        let mut b = a.clone();
+        b["attribution"] = json!({"window": "3d"});
+        b["profile"] = json!({"expire_after": "30d"});
+        offer_mut(&mut b, "gold-welcome")["goal"] = "signup".into();
+        offer_mut(&mut b, "gold-welcome")["colour"] = "blue".into();
+        b["intent"]["decay"] = 1.into();
+        assert_eq!(
+            lines(&a, &b),
+            [
+                "intent.decay added: 1",
+                "offer \"gold-welcome\": goal (none) → \"signup\"",
+                "offer \"gold-welcome\": colour (none) → \"blue\"",
+                "profile added: {\"expire_after\":\"30d\"}",
+                "attribution added: {\"window\":\"3d\"}",
+            ]
+        );
+    }
+
+    #[test]
+    fn attribution_changes_are_reported() {
+        let a = json!({"version": 1, "attribution": {"window": "7d"}});
+        let b = json!({"version": 1, "attribution": {"window": "3d"}});
+        assert_eq!(lines(&a, &b), ["attribution.window: 7d → 3d"]);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Walking untrusted JSON with a path, collecting every problem instead of stopping at the first.
 
+use super::grammar::Object;
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -143,6 +144,9 @@ pub fn unknown(what: &str, got: &str, expected: &[&str]) -> String {
     msg
 }
 
+/// An object's fields, as the JSON holds them.
+pub type Fields = Map<String, Value>;
+
 #[derive(Default)]
 pub struct Checker {
     pub issues: Vec<Issue>,
@@ -160,33 +164,74 @@ impl Checker {
         });
     }
 
-    /// An object whose keys must be among `allowed` and include `required`.
-    pub fn object<'v>(
-        &mut self,
-        v: &'v Value,
-        path: &str,
-        allowed: &[&str],
-        required: &[&str],
-    ) -> Option<&'v Map<String, Value>> {
+    /// An object whose keys are fields of `grammar`, with every field it requires.
+    pub fn object<'v>(&mut self, v: &'v Value, path: &str, grammar: &Object) -> Option<&'v Fields> {
         let Value::Object(m) = v else {
             self.err(path, msg!("expected an object, found {}", type_name(v)));
             return None;
         };
         for k in m.keys() {
-            if !allowed.contains(&k.as_str()) {
-                self.err(&join(path, k), unknown("field", k, allowed));
+            if grammar.field(k).is_none() {
+                self.err(&join(path, k), unknown("field", k, &grammar.names()));
             }
         }
-        for r in required {
-            if !m.contains_key(*r) {
-                self.err(path, msg!("missing required field \"{r}\""));
+        for f in grammar.fields.iter().filter(|f| f.required) {
+            if !m.contains_key(f.name) {
+                self.err(path, msg!("missing required field \"{}\"", f.name));
             }
         }
         Some(m)
     }
 
+    /// The field `key` of `m`, if present, read by `read` (`Checker::string`, `Checker::number`,
+    /// ...) with its path.
+    pub fn field<'v, T>(
+        &mut self,
+        m: &'v Fields,
+        path: &str,
+        key: &str,
+        read: impl FnOnce(&mut Self, &'v Value, &str) -> Option<T>,
+    ) -> Option<T> {
+        let v = m.get(key)?;
+        read(self, v, &join(path, key))
+    }
+
+    /// A string naming one of `names`, as `parse` reads it; any other is an unknown `what`.
+    pub fn one_of<T>(
+        &mut self,
+        v: &Value,
+        path: &str,
+        what: &str,
+        names: &[&str],
+        parse: impl FnOnce(&str) -> Option<T>,
+    ) -> Option<T> {
+        let s = self.string(v, path)?;
+        let parsed = parse(s);
+        if parsed.is_none() {
+            self.err(path, unknown(what, s, names));
+        }
+        parsed
+    }
+
+    /// Calls `f` with each object of the list `v`, its index and its path, once the object is
+    /// checked against `grammar` (so problems come in document order).
+    pub fn each<'v>(
+        &mut self,
+        v: &'v Value,
+        path: &str,
+        grammar: &Object,
+        mut f: impl FnMut(&mut Self, usize, &str, &'v Fields),
+    ) {
+        for (i, item) in self.array(v, path).into_iter().flatten().enumerate() {
+            let p = index(path, i);
+            if let Some(m) = self.object(item, &p, grammar) {
+                f(self, i, &p, m);
+            }
+        }
+    }
+
     /// A map whose keys are free (names), each value checked by the caller.
-    pub fn map<'v>(&mut self, v: &'v Value, path: &str) -> Option<&'v Map<String, Value>> {
+    pub fn map<'v>(&mut self, v: &'v Value, path: &str) -> Option<&'v Fields> {
         match v {
             Value::Object(m) => Some(m),
             _ => {

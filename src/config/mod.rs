@@ -5,9 +5,18 @@
 //! disable an offer.
 
 pub mod check;
+pub(crate) mod conditions;
+mod experiments;
+pub mod grammar;
+mod intent;
+mod names;
+mod offers;
 mod parse;
+mod recommend;
+mod segments;
+mod settings;
+pub mod track;
 
-use crate::events::TrackRule;
 use crate::experiments::{Experiment, Holdout};
 use crate::intent::IntentModel;
 use crate::offers::{Offer, SlotGroup};
@@ -15,9 +24,9 @@ use crate::recommend::RecSettings;
 use crate::time::{Millis, DAY, MINUTE};
 use crate::timezone::Tz;
 use check::Issues;
+use track::TrackRule;
 
 pub use parse::compile;
-pub(crate) use parse::TOP as TOP_LEVEL_FIELDS;
 
 /// The config format version this build reads.
 pub const CONFIG_VERSION: u64 = 1;
@@ -33,18 +42,29 @@ pub(crate) const MAX_PROFILE_EXPIRY: Millis = 730 * DAY;
 /// A compiled config: every name resolved, every condition and template compiled.
 #[derive(Clone, Debug)]
 pub struct Config {
+    /// The format version, [`CONFIG_VERSION`].
     pub version: u64,
+    /// The site's name, for the people who read the config.
     pub site: Option<String>,
+    /// The zone of `request.hour`, `request.weekday` and schedules without an offset.
     pub timezone: Tz,
+    /// Paths that record an event at the edge.
     pub track: Vec<TrackRule>,
+    /// How a visitor's actions score, and the tiers of the score.
     pub intent: IntentModel,
+    /// Named conditions, in the config's order (conditions refer to them by index).
     pub segments: Vec<Segment>,
+    /// Offers in file order, which breaks ties in priority.
     pub offers: Vec<Offer>,
     /// Slots in order of first appearance in `offers`.
     pub slots: Vec<SlotGroup>,
+    /// The catalog and how a recommended item shows.
     pub recommendations: RecSettings,
+    /// Experiments, by name.
     pub experiments: Vec<Experiment>,
+    /// The share of visitors kept from personalization, if any.
     pub holdout: Option<Holdout>,
+    /// Whose journeys may be kept.
     pub consent: Consent,
     /// How long a stored profile lives without a write (`profile.expire_after`).
     pub profile_expiry: Millis,
@@ -54,9 +74,12 @@ pub struct Config {
     pub referenced_events: Vec<String>,
 }
 
+/// A named condition of `segments`.
 #[derive(Clone, Debug)]
 pub struct Segment {
+    /// Its name in the config.
     pub name: String,
+    /// What a visitor must match to be in it.
     pub cond: crate::conditions::Cond,
 }
 

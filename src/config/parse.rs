@@ -1,54 +1,20 @@
-//! From JSON to [`Config`]: every field checked, every name resolved.
+//! From JSON to [`Config`]: the top level. Each section's grammar is in its own file
+//! (`intent.rs`, `offers.rs`, ...); this one reads the few top-level values, calls the sections
+//! in the order their names resolve, and collects what the whole config refers to.
 
-use super::check::{index, join, show, unknown, Checker, Issues};
-use super::{Config, Consent, Segment, CONFIG_VERSION};
-use crate::conditions::{compile as compile_cond, Cond, SegmentNames};
-use crate::config::check::msg;
-use crate::events::{check_event_name, compile_track};
-use crate::experiments::{range_ends, Experiment, Holdout};
-use crate::facts::{format_number, Scope};
-use crate::intent::{IntentModel, Signal, Tier};
-use crate::offers::{Body, Cap, CapWindow, Offer, Schedule, SlotGroup, Target, Variant};
-use crate::profile::MAX_IMPRESSION_TIMES;
-use crate::recommend::{
-    Exclusions, RecSettings, RecSpec, Strategy, EXCLUSIONS, MAX_COUNT, STRATEGIES,
+use super::check::{index, join, show, Checker, Fields, Issues};
+use super::conditions::SegmentNames;
+use super::grammar::TOP;
+use super::{
+    experiments, intent, offers, recommend, segments, settings, track, Config, CONFIG_VERSION,
 };
-use crate::template::Template;
-use crate::time::{parse_timestamp, Millis};
+use crate::conditions::Cond;
+use crate::config::check::msg;
+use crate::offers::Body;
 use crate::timezone::Tz;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-/// The config's top-level fields (the diff walks the same list).
-pub(crate) const TOP: &[&str] = &[
-    "version",
-    "site",
-    "timezone",
-    "track",
-    "intent",
-    "segments",
-    "offers",
-    "recommendations",
-    "experiments",
-    "holdout",
-    "consent",
-    "profile",
-    "attribution",
-];
-const OFFER: &[&str] = &[
-    "id",
-    "slot",
-    "selector",
-    "priority",
-    "when",
-    "schedule",
-    "cap",
-    "content",
-    "experiment",
-    "variants",
-    "recommend",
-    "goal",
-];
-
+/// Parses and compiles a config, or returns every problem found, each with its path.
 pub fn compile(json: &str) -> Result<Config, Issues> {
     let v = super::check::parse_json(json)?;
     let mut ck = Checker::default();
@@ -60,7 +26,7 @@ pub fn compile(json: &str) -> Result<Config, Issues> {
 }
 
 fn compile_value(ck: &mut Checker, v: &Value) -> Option<Config> {
-    let top = ck.object(v, "", TOP, &["version"])?;
+    let top = ck.object(v, "", &TOP)?;
     if let Some(ver) = top.get("version") {
         match ver.as_u64() {
             Some(CONFIG_VERSION) => {}
@@ -73,64 +39,22 @@ fn compile_value(ck: &mut Checker, v: &Value) -> Option<Config> {
             ),
         }
     }
-    let site = top
-        .get("site")
-        .and_then(|s| ck.string(s, "site"))
+    let site = ck
+        .field(top, "", "site", Checker::string)
         .map(str::to_string);
-    let timezone = match top.get("timezone") {
-        None => Tz::utc(),
-        Some(t) => match ck.string(t, "timezone") {
-            Some(name) => Tz::lookup(name).unwrap_or_else(|| {
-                let hints = Tz::suggest(name);
-                let hint = if hints.is_empty() { String::new() } else { msg!(" (did you mean {}?)", hints.join(", ")) };
-                ck.err("timezone", msg!("unknown IANA timezone \"{name}\"{hint}; e.g. \"America/Denver\", \"Europe/Paris\", \"UTC\""));
-                Tz::utc()
-            }),
-            None => Tz::utc(),
-        },
-    };
-    let track = top
-        .get("track")
-        .map(|t| compile_track(ck, t, "track"))
-        .unwrap_or_default();
-    let intent = top
-        .get("intent")
-        .map(|i| compile_intent(ck, i))
-        .unwrap_or_default();
+    let timezone = ck
+        .field(top, "", "timezone", timezone)
+        .unwrap_or_else(Tz::utc);
+    let track = section(ck, top, "track", |ck, t| track::compile(ck, t, "track"));
+    let intent = section(ck, top, "intent", intent::compile);
     // Segment names first, so segments and offers can refer to any of them.
-    let seg_map = top.get("segments").and_then(|s| ck.map(s, "segments"));
-    let seg_names: Vec<String> = seg_map
-        .map(|m| m.keys().cloned().collect())
-        .unwrap_or_default();
+    let (seg_names, segments) = section(ck, top, "segments", segments::compile);
     let names = SegmentNames(Some(&seg_names));
-    let mut segments = Vec::new();
-    if let Some(m) = seg_map {
-        for (name, c) in m {
-            let path = join("segments", name);
-            if let Err(e) = check_name(name) {
-                ck.err(&path, e);
-            }
-            if let Some(cond) = compile_cond(ck, c, &path, Scope::DECISION, &names) {
-                segments.push(Segment {
-                    name: name.clone(),
-                    cond,
-                });
-            }
-        }
-        check_cycles(ck, &segments);
-    }
-    let experiments = top
-        .get("experiments")
-        .map(|e| compile_experiments(ck, e))
-        .unwrap_or_default();
-    let recommendations = top
-        .get("recommendations")
-        .map(|r| compile_recs(ck, r))
-        .unwrap_or_default();
-    let offers = match top.get("offers") {
-        Some(o) => compile_offers(ck, o, &names, &experiments, &timezone),
-        None => Vec::new(),
-    };
+    let experiments = section(ck, top, "experiments", experiments::compile);
+    let recommendations = section(ck, top, "recommendations", recommend::compile);
+    let offers = section(ck, top, "offers", |ck, o| {
+        offers::compile(ck, o, &names, &experiments, &timezone)
+    });
     if recommendations.item_template.is_none() {
         for o in &offers {
             if matches!(o.body, Body::Recommend(_)) {
@@ -141,65 +65,82 @@ fn compile_value(ck: &mut Checker, v: &Value) -> Option<Config> {
             }
         }
     }
-    let holdout = top.get("holdout").and_then(|h| compile_holdout(ck, h));
-    let consent = top
-        .get("consent")
-        .map(|c| compile_consent(ck, c))
-        .unwrap_or_default();
-    let attribution_window = top
-        .get("attribution")
-        .and_then(|a| compile_attribution(ck, a))
-        .unwrap_or(super::DEFAULT_ATTRIBUTION_WINDOW);
-    let profile_expiry = top
-        .get("profile")
-        .and_then(|p| compile_profile(ck, p))
-        .unwrap_or(super::DEFAULT_PROFILE_EXPIRY);
+    let holdout = section(ck, top, "holdout", experiments::compile_holdout);
+    let consent = section(ck, top, "consent", settings::consent);
+    let attribution = section(ck, top, "attribution", settings::attribution);
+    let profile = section(ck, top, "profile", settings::profile);
     if !ck.issues.is_empty() {
         return None;
     }
-    let slots = group_slots(&offers);
-    let mut referenced_events: Vec<String> =
-        intent.signals.iter().map(|s| s.event.clone()).collect();
-    referenced_events.extend(intent.reset_on.iter().cloned());
-    for s in &segments {
-        collect_events(&s.cond, &mut referenced_events);
-    }
-    for o in &offers {
-        if let Some(c) = &o.when {
-            collect_events(c, &mut referenced_events);
-        }
-    }
-    referenced_events.extend(track.iter().map(|t| t.event.clone()));
-    referenced_events.extend(experiments.iter().filter_map(|e| e.goal.clone()));
-    referenced_events.extend(offers.iter().filter_map(|o| o.goal.clone()));
-    referenced_events.extend(holdout.as_ref().and_then(|h| h.goal.clone()));
-    // Each name once, in order of first mention (only membership is asked): no sort, whose
-    // code the browser's wasm would carry for this alone.
-    let mut seen = 0;
-    for i in 0..referenced_events.len() {
-        if !referenced_events[..seen].contains(&referenced_events[i]) {
-            referenced_events.swap(seen, i);
-            seen += 1;
-        }
-    }
-    referenced_events.truncate(seen);
-    Some(Config {
+    let mut cfg = Config {
         version: CONFIG_VERSION,
         site,
         timezone,
         track,
         intent,
         segments,
+        slots: offers::group_slots(&offers),
         offers,
-        slots,
         recommendations,
         experiments,
         holdout,
         consent,
-        profile_expiry,
-        attribution_window,
-        referenced_events,
-    })
+        profile_expiry: profile.unwrap_or(super::DEFAULT_PROFILE_EXPIRY),
+        attribution_window: attribution.unwrap_or(super::DEFAULT_ATTRIBUTION_WINDOW),
+        referenced_events: Vec::new(),
+    };
+    cfg.referenced_events = referenced_events(&cfg);
+    Some(cfg)
+}
+
+/// A top-level section compiled by `f`, or its default when the config leaves it out.
+fn section<T: Default>(
+    ck: &mut Checker,
+    top: &Fields,
+    name: &str,
+    f: impl FnOnce(&mut Checker, &Value) -> T,
+) -> T {
+    top.get(name).map(|v| f(ck, v)).unwrap_or_default()
+}
+
+/// `timezone`: an IANA name, or UTC (reported) when it names none.
+fn timezone(ck: &mut Checker, v: &Value, path: &str) -> Option<Tz> {
+    let name = ck.string(v, path)?;
+    Some(Tz::lookup(name).unwrap_or_else(|| {
+        let hints = Tz::suggest(name);
+        let hint = if hints.is_empty() { String::new() } else { msg!(" (did you mean {}?)", hints.join(", ")) };
+        ck.err(path, msg!("unknown IANA timezone \"{name}\"{hint}; e.g. \"America/Denver\", \"Europe/Paris\", \"UTC\""));
+        Tz::utc()
+    }))
+}
+
+/// Event types the config refers to, each once, in order of first mention.
+fn referenced_events(c: &Config) -> Vec<String> {
+    let mut out: Vec<String> = c.intent.signals.iter().map(|s| s.event.clone()).collect();
+    out.extend(c.intent.reset_on.iter().cloned());
+    for s in &c.segments {
+        collect_events(&s.cond, &mut out);
+    }
+    for o in &c.offers {
+        if let Some(when) = &o.when {
+            collect_events(when, &mut out);
+        }
+    }
+    out.extend(c.track.iter().map(|t| t.event.clone()));
+    out.extend(c.experiments.iter().filter_map(|e| e.goal.clone()));
+    out.extend(c.offers.iter().filter_map(|o| o.goal.clone()));
+    out.extend(c.holdout.as_ref().and_then(|h| h.goal.clone()));
+    // Only membership is asked: no sort, whose code the browser's wasm would carry for this
+    // alone.
+    let mut seen = 0;
+    for i in 0..out.len() {
+        if !out[..seen].contains(&out[i]) {
+            out.swap(seen, i);
+            seen += 1;
+        }
+    }
+    out.truncate(seen);
+    out
 }
 
 fn collect_events(c: &Cond, out: &mut Vec<String>) {
@@ -209,826 +150,6 @@ fn collect_events(c: &Cond, out: &mut Vec<String>) {
         Cond::Event { kind, .. } => out.push(kind.clone()),
         _ => {}
     }
-}
-
-/// Ids and names: letters, digits, `_ - . :`, up to 128 characters.
-fn check_name(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err("a name must not be empty".into());
-    }
-    if name.chars().count() > crate::profile::MAX_ID_LEN {
-        return Err(msg!(
-            "names are at most {} characters",
-            crate::profile::MAX_ID_LEN
-        ));
-    }
-    match name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':')))
-    {
-        Some(c) => Err(msg!(
-            "invalid character {c:?} in \"{name}\" (use letters, digits, _ - . :)"
-        )),
-        None => Ok(()),
-    }
-}
-
-fn id_field(ck: &mut Checker, m: &Map<String, Value>, key: &str, path: &str) -> Option<String> {
-    let p = join(path, key);
-    let s = ck.string(m.get(key)?, &p)?;
-    match check_name(s) {
-        Ok(()) => Some(s.to_string()),
-        Err(e) => {
-            ck.err(&p, e);
-            None
-        }
-    }
-}
-
-fn check_cycles(ck: &mut Checker, segments: &[Segment]) {
-    fn refs(c: &Cond, out: &mut Vec<usize>) {
-        match c {
-            Cond::All(cs) | Cond::Any(cs) => cs.iter().for_each(|c| refs(c, out)),
-            Cond::Not(c) => refs(c, out),
-            Cond::Segment(i, _) => out.push(*i),
-            _ => {}
-        }
-    }
-    // Indexes refer to the name list, which equals the segment order when all compiled.
-    let n = segments.len();
-    let edges: Vec<Vec<usize>> = segments
-        .iter()
-        .map(|s| {
-            let mut v = Vec::new();
-            refs(&s.cond, &mut v);
-            v.retain(|i| *i < n);
-            v
-        })
-        .collect();
-    // 0 unvisited, 1 on the stack, 2 done.
-    fn visit(
-        i: usize,
-        edges: &[Vec<usize>],
-        state: &mut [u8],
-        stack: &mut Vec<usize>,
-    ) -> Option<Vec<usize>> {
-        state[i] = 1;
-        stack.push(i);
-        for &j in &edges[i] {
-            if state[j] == 1 {
-                let from = stack.iter().position(|x| *x == j).unwrap_or(0);
-                let mut cycle = stack[from..].to_vec();
-                cycle.push(j);
-                return Some(cycle);
-            }
-            if state[j] == 0 {
-                if let Some(c) = visit(j, edges, state, stack) {
-                    return Some(c);
-                }
-            }
-        }
-        stack.pop();
-        state[i] = 2;
-        None
-    }
-    let mut state = vec![0u8; n];
-    for i in 0..n {
-        if state[i] == 0 {
-            if let Some(cycle) = visit(i, &edges, &mut state, &mut Vec::new()) {
-                let names: Vec<&str> = cycle.iter().map(|i| segments[*i].name.as_str()).collect();
-                ck.err(
-                    &join("segments", names[0]),
-                    msg!(
-                        "segments refer to each other in a loop: {}",
-                        names.join(" -> ")
-                    ),
-                );
-                return;
-            }
-        }
-    }
-}
-
-fn compile_intent(ck: &mut Checker, v: &Value) -> IntentModel {
-    let mut model = IntentModel::default();
-    let Some(m) = ck.object(
-        v,
-        "intent",
-        &["half_life", "signals", "tiers", "hysteresis", "reset_on"],
-        &["half_life"],
-    ) else {
-        return model;
-    };
-    if let Some(h) = m
-        .get("half_life")
-        .and_then(|h| ck.duration(h, "intent.half_life"))
-    {
-        model.half_life = h;
-    }
-    if let Some(h) = m
-        .get("hysteresis")
-        .and_then(|h| ck.number(h, "intent.hysteresis"))
-    {
-        if h < 0.0 {
-            ck.err("intent.hysteresis", "must be 0 or more");
-        }
-        model.hysteresis = h;
-    }
-    if let Some(list) = m.get("signals").and_then(|s| ck.array(s, "intent.signals")) {
-        let where_names = SegmentNames(None);
-        for (i, s) in list.iter().enumerate() {
-            let path = index("intent.signals", i);
-            let Some(sm) = ck.object(
-                s,
-                &path,
-                &["id", "event", "where", "repeat", "score", "cap"],
-                &["id", "event", "score"],
-            ) else {
-                continue;
-            };
-            let before = ck.issues.len();
-            let id = id_field(ck, sm, "id", &path);
-            if let Some(id) = &id {
-                if model.signals.iter().any(|s| &s.id == id) {
-                    ck.err(&join(&path, "id"), msg!("duplicate signal id \"{id}\""));
-                }
-            }
-            let event = sm
-                .get("event")
-                .and_then(|e| event_name(ck, e, &join(&path, "event")));
-            let when = sm.get("where").and_then(|w| {
-                compile_cond(
-                    ck,
-                    w,
-                    &join(&path, "where"),
-                    Scope::SIGNAL_WHERE,
-                    &where_names,
-                )
-            });
-            let repeat = sm
-                .get("repeat")
-                .and_then(|r| ck.boolean(r, &join(&path, "repeat")));
-            let score = sm
-                .get("score")
-                .and_then(|x| ck.number(x, &join(&path, "score")));
-            let cap = sm
-                .get("cap")
-                .and_then(|x| ck.number(x, &join(&path, "cap")));
-            if ck.issues.len() == before {
-                if let (Some(id), Some(event), Some(score)) = (id, event, score) {
-                    model.signals.push(Signal {
-                        id,
-                        event,
-                        when,
-                        repeat,
-                        score,
-                        cap,
-                    });
-                }
-            }
-        }
-    }
-    if let Some(list) = m.get("tiers").and_then(|t| ck.array(t, "intent.tiers")) {
-        for (i, t) in list.iter().enumerate() {
-            let path = index("intent.tiers", i);
-            let Some(tm) = ck.object(t, &path, &["name", "min_score"], &["name", "min_score"])
-            else {
-                continue;
-            };
-            let name = id_field(ck, tm, "name", &path);
-            let min = tm
-                .get("min_score")
-                .and_then(|x| ck.number(x, &join(&path, "min_score")));
-            if let (Some(name), Some(min_score)) = (name, min) {
-                if model.tiers.iter().any(|t| t.name == name) {
-                    ck.err(&join(&path, "name"), msg!("duplicate tier \"{name}\""));
-                } else if let Some(prev) = model.tiers.last().filter(|p| p.min_score >= min_score) {
-                    ck.err(
-                        &join(&path, "min_score"),
-                        msg!(
-                            "tiers go from lowest to highest: {} is not above {} (tier \"{}\")",
-                            format_number(min_score),
-                            format_number(prev.min_score),
-                            prev.name
-                        ),
-                    );
-                } else {
-                    model.tiers.push(Tier { name, min_score });
-                }
-            }
-        }
-    }
-    if let Some(list) = m
-        .get("reset_on")
-        .and_then(|r| ck.array(r, "intent.reset_on"))
-    {
-        for (i, e) in list.iter().enumerate() {
-            if let Some(e) = event_name(ck, e, &index("intent.reset_on", i)) {
-                model.reset_on.push(e);
-            }
-        }
-    }
-    model
-}
-
-fn event_name(ck: &mut Checker, v: &Value, path: &str) -> Option<String> {
-    let s = ck.string(v, path)?;
-    match check_event_name(s) {
-        Ok(()) => Some(s.to_string()),
-        Err(e) => {
-            ck.err(path, e);
-            None
-        }
-    }
-}
-
-fn compile_experiments(ck: &mut Checker, v: &Value) -> Vec<Experiment> {
-    let mut out = Vec::new();
-    let Some(m) = ck.map(v, "experiments") else {
-        return out;
-    };
-    for (id, e) in m {
-        let path = join("experiments", id);
-        if let Err(msg) = check_name(id) {
-            ck.err(&path, msg);
-        }
-        let Some(em) = ck.object(e, &path, &["goal", "salt"], &[]) else {
-            continue;
-        };
-        let goal = em
-            .get("goal")
-            .and_then(|g| event_name(ck, g, &join(&path, "goal")));
-        let salt = em
-            .get("salt")
-            .and_then(|s| ck.string(s, &join(&path, "salt")))
-            .map(str::to_string)
-            .unwrap_or_else(|| id.clone());
-        out.push(Experiment {
-            id: id.clone(),
-            salt,
-            goal,
-        });
-    }
-    out
-}
-
-fn compile_recs(ck: &mut Checker, v: &Value) -> RecSettings {
-    let mut r = RecSettings::default();
-    let Some(m) = ck.object(
-        v,
-        "recommendations",
-        &["catalog", "item_template", "affinity_half_life"],
-        &[],
-    ) else {
-        return r;
-    };
-    if let Some(c) = m
-        .get("catalog")
-        .and_then(|c| ck.string(c, "recommendations.catalog"))
-    {
-        r.catalog = c.to_string();
-    }
-    if let Some(t) = m
-        .get("item_template")
-        .and_then(|t| ck.string(t, "recommendations.item_template"))
-    {
-        match Template::compile(t, Scope::ITEM) {
-            Ok(t) => r.item_template = Some(t),
-            Err(e) => ck.err("recommendations.item_template", e),
-        }
-    }
-    if let Some(h) = m
-        .get("affinity_half_life")
-        .and_then(|h| ck.duration(h, "recommendations.affinity_half_life"))
-    {
-        r.affinity_half_life = h;
-    }
-    r
-}
-
-fn compile_holdout(ck: &mut Checker, v: &Value) -> Option<Holdout> {
-    let m = ck.object(
-        v,
-        "holdout",
-        &["percent", "salt", "goal"],
-        &["percent", "salt"],
-    )?;
-    let percent = m
-        .get("percent")
-        .and_then(|p| ck.number(p, "holdout.percent"));
-    if percent.is_some_and(|p| !(0.0..=100.0).contains(&p)) {
-        ck.err("holdout.percent", "must be between 0 and 100");
-        return None;
-    }
-    let goal = m
-        .get("goal")
-        .and_then(|g| event_name(ck, g, "holdout.goal"));
-    let salt = m.get("salt").and_then(|s| ck.string(s, "holdout.salt"))?;
-    Some(Holdout {
-        percent: percent?,
-        salt: salt.to_string(),
-        goal,
-    })
-}
-
-/// `attribution.window`: how long after an exposure a goal still counts for it.
-fn compile_attribution(ck: &mut Checker, v: &Value) -> Option<Millis> {
-    let m = ck.object(v, "attribution", &["window"], &[])?;
-    let w = m
-        .get("window")
-        .and_then(|w| ck.duration(w, "attribution.window"))?;
-    if w <= 0 {
-        ck.err("attribution.window", "must be longer than zero");
-        return None;
-    }
-    Some(w)
-}
-
-/// `profile.expire_after`: how long a profile lives without a write (KV's `expirationTtl`).
-fn compile_profile(ck: &mut Checker, v: &Value) -> Option<Millis> {
-    let m = ck.object(v, "profile", &["expire_after"], &[])?;
-    let d = m
-        .get("expire_after")
-        .and_then(|d| ck.duration(d, "profile.expire_after"))?;
-    // KV refuses a TTL under 60 s; two years is long past any honest use of a journey.
-    if !(super::MIN_PROFILE_EXPIRY..=super::MAX_PROFILE_EXPIRY).contains(&d) {
-        ck.err(
-            "profile.expire_after",
-            "must be between 1 minute and 730 days (\"1m\" .. \"730d\")",
-        );
-        return None;
-    }
-    Some(d)
-}
-
-fn compile_consent(ck: &mut Checker, v: &Value) -> Consent {
-    let mut c = Consent::default();
-    let Some(m) = ck.object(v, "consent", &["cookie", "default", "respect_gpc"], &[]) else {
-        return c;
-    };
-    if let Some(name) = m.get("cookie").and_then(|x| ck.string(x, "consent.cookie")) {
-        c.cookie = name.to_string();
-    }
-    if let Some(d) = m
-        .get("default")
-        .and_then(|x| ck.string(x, "consent.default"))
-    {
-        match d {
-            "granted" => c.default_granted = true,
-            "denied" => c.default_granted = false,
-            other => ck.err(
-                "consent.default",
-                unknown("value", other, &["granted", "denied"]),
-            ),
-        }
-    }
-    if let Some(b) = m
-        .get("respect_gpc")
-        .and_then(|x| ck.boolean(x, "consent.respect_gpc"))
-    {
-        c.respect_gpc = b;
-    }
-    c
-}
-
-fn compile_offers(
-    ck: &mut Checker,
-    v: &Value,
-    names: &SegmentNames,
-    experiments: &[Experiment],
-    tz: &Tz,
-) -> Vec<Offer> {
-    let mut out: Vec<Offer> = Vec::new();
-    let mut seen: Vec<(String, usize)> = Vec::new();
-    let Some(list) = ck.array(v, "offers") else {
-        return out;
-    };
-    for (i, o) in list.iter().enumerate() {
-        let path = index("offers", i);
-        let Some(m) = ck.object(o, &path, OFFER, &["id"]) else {
-            continue;
-        };
-        let before = ck.issues.len();
-        let id = id_field(ck, m, "id", &path);
-        if let Some(id) = &id {
-            if let Some((_, prev)) = seen.iter().find(|(s, _)| s == id) {
-                ck.err(
-                    &join(&path, "id"),
-                    msg!("duplicate offer id \"{id}\" (also offers[{prev}])"),
-                );
-            }
-            seen.push((id.clone(), i));
-        }
-        let target = match (m.get("slot"), m.get("selector")) {
-            (Some(_), Some(_)) => {
-                ck.err(&path, "give either \"slot\" or \"selector\", not both");
-                None
-            }
-            (None, None) => {
-                ck.err(&path, "missing \"slot\" (or a CSS \"selector\")");
-                None
-            }
-            (Some(s), None) => {
-                let p = join(&path, "slot");
-                ck.string(s, &p).and_then(|s| match check_name(s) {
-                    Ok(()) => Some(Target::Slot(s.to_string())),
-                    Err(e) => {
-                        ck.err(&p, e);
-                        None
-                    }
-                })
-            }
-            (None, Some(s)) => {
-                let p = join(&path, "selector");
-                ck.string(s, &p).and_then(|s| match check_selector(s) {
-                    Ok(()) => Some(Target::Selector(s.trim().to_string())),
-                    Err(e) => {
-                        ck.err(&p, e);
-                        None
-                    }
-                })
-            }
-        };
-        let priority = match m.get("priority") {
-            Some(p) => ck.number(p, &join(&path, "priority")),
-            None => Some(0.0),
-        };
-        let when = m
-            .get("when")
-            .and_then(|w| compile_cond(ck, w, &join(&path, "when"), Scope::DECISION, names));
-        let schedule = m
-            .get("schedule")
-            .map(|s| compile_schedule(ck, s, &join(&path, "schedule"), tz))
-            .unwrap_or_default();
-        let cap = m
-            .get("cap")
-            .and_then(|c| compile_cap(ck, c, &join(&path, "cap")));
-        let body = compile_body(ck, m, &path, experiments);
-        let goal = m
-            .get("goal")
-            .and_then(|g| event_name(ck, g, &join(&path, "goal")));
-        if ck.issues.len() == before {
-            if let (Some(id), Some(target), Some(priority), Some(body)) =
-                (id, target, priority, body)
-            {
-                out.push(Offer {
-                    id,
-                    index: i,
-                    target,
-                    priority,
-                    when,
-                    schedule,
-                    cap,
-                    body,
-                    goal,
-                });
-            }
-        }
-    }
-    out
-}
-
-fn compile_body(
-    ck: &mut Checker,
-    m: &Map<String, Value>,
-    path: &str,
-    experiments: &[Experiment],
-) -> Option<Body> {
-    let present: Vec<&str> = ["content", "variants", "recommend"]
-        .into_iter()
-        .filter(|k| m.contains_key(*k))
-        .collect();
-    if m.contains_key("experiment") && !m.contains_key("variants") {
-        ck.err(
-            &join(path, "experiment"),
-            "an experiment needs \"variants\"",
-        );
-    }
-    match present.as_slice() {
-        ["content"] => {
-            let p = join(path, "content");
-            let s = ck.string(&m["content"], &p)?;
-            Template::compile(s, Scope::DECISION)
-                .map(Body::Content)
-                .map_err(|e| ck.err(&p, e))
-                .ok()
-        }
-        ["variants"] => {
-            let ep = join(path, "experiment");
-            let experiment = match m.get("experiment") {
-                None => {
-                    ck.err(
-                        path,
-                        "variants need an \"experiment\" (its salt decides who sees which variant)",
-                    );
-                    None
-                }
-                Some(e) => ck.string(e, &ep).and_then(|name| {
-                    match experiments.iter().position(|x| x.id == name) {
-                        Some(i) => Some(i),
-                        None => {
-                            let names: Vec<&str> =
-                                experiments.iter().map(|x| x.id.as_str()).collect();
-                            ck.err(&ep, unknown("experiment", name, &names));
-                            None
-                        }
-                    }
-                }),
-            };
-            let vp = join(path, "variants");
-            let list = ck.array(&m["variants"], &vp)?;
-            if list.is_empty() {
-                ck.err(&vp, "must list at least one variant");
-            }
-            let mut variants: Vec<Variant> = Vec::new();
-            let before = ck.issues.len();
-            for (i, v) in list.iter().enumerate() {
-                let p = index(&vp, i);
-                let Some(vm) = ck.object(
-                    v,
-                    &p,
-                    &["id", "weight", "content", "control"],
-                    &["id", "weight"],
-                ) else {
-                    continue;
-                };
-                let id = id_field(ck, vm, "id", &p);
-                if let Some(id) = &id {
-                    if variants.iter().any(|x| &x.id == id) {
-                        ck.err(&join(&p, "id"), msg!("duplicate variant id \"{id}\""));
-                    }
-                }
-                let weight = vm
-                    .get("weight")
-                    .and_then(|w| ck.number(w, &join(&p, "weight")));
-                if weight.is_some_and(|w| w <= 0.0) {
-                    ck.err(&join(&p, "weight"), "must be more than 0");
-                }
-                let control = vm
-                    .get("control")
-                    .and_then(|c| ck.boolean(c, &join(&p, "control")))
-                    .unwrap_or(false);
-                let content = match (control, vm.get("content")) {
-                    (true, Some(_)) => {
-                        ck.err(
-                            &join(&p, "content"),
-                            "a control variant keeps the page's own content; remove \"content\"",
-                        );
-                        None
-                    }
-                    (true, None) => None,
-                    (false, None) => {
-                        ck.err(&p, "missing \"content\" (or \"control\": true)");
-                        None
-                    }
-                    (false, Some(c)) => {
-                        let cp = join(&p, "content");
-                        ck.string(c, &cp).and_then(|s| {
-                            Template::compile(s, Scope::DECISION)
-                                .map_err(|e| ck.err(&cp, e))
-                                .ok()
-                        })
-                    }
-                };
-                if let (Some(id), Some(weight)) = (id, weight) {
-                    variants.push(Variant {
-                        id,
-                        weight,
-                        content,
-                    });
-                }
-            }
-            if ck.issues.len() > before || variants.is_empty() {
-                return None;
-            }
-            let ends = range_ends(&variants.iter().map(|v| v.weight).collect::<Vec<_>>());
-            Some(Body::Experiment {
-                experiment: experiment?,
-                variants,
-                ends,
-            })
-        }
-        ["recommend"] => {
-            compile_recommend(ck, &m["recommend"], &join(path, "recommend")).map(Body::Recommend)
-        }
-        [] => {
-            ck.err(
-                path,
-                "an offer needs \"content\", \"variants\" or \"recommend\"",
-            );
-            None
-        }
-        many => {
-            ck.err(
-                path,
-                msg!(
-                    "an offer has one of \"content\", \"variants\" or \"recommend\"; found {}",
-                    many.join(" and ")
-                ),
-            );
-            None
-        }
-    }
-}
-
-fn compile_recommend(ck: &mut Checker, v: &Value, path: &str) -> Option<RecSpec> {
-    let m = ck.object(v, path, &["strategy", "count", "exclude"], &["strategy"])?;
-    let before = ck.issues.len();
-    let sp = join(path, "strategy");
-    let strategy = m
-        .get("strategy")
-        .and_then(|s| ck.string(s, &sp))
-        .and_then(|s| {
-            Strategy::parse(s).or_else(|| {
-                ck.err(&sp, unknown("strategy", s, STRATEGIES));
-                None
-            })
-        });
-    let count = match m.get("count") {
-        None => 4,
-        Some(c) => {
-            let cp = join(path, "count");
-            match ck.count(c, &cp) {
-                Some(n) if (1..=MAX_COUNT).contains(&n) => n,
-                Some(n) => {
-                    ck.err(&cp, msg!("must be between 1 and {MAX_COUNT}, found {n}"));
-                    0
-                }
-                None => 0,
-            }
-        }
-    };
-    let mut exclude = Exclusions::default();
-    if let Some(list) = m
-        .get("exclude")
-        .and_then(|x| ck.array(x, &join(path, "exclude")))
-    {
-        for (i, x) in list.iter().enumerate() {
-            let xp = index(&join(path, "exclude"), i);
-            match ck.string(x, &xp) {
-                Some("purchased") => exclude.purchased = true,
-                Some("in_cart") => exclude.in_cart = true,
-                Some("out_of_stock") => exclude.out_of_stock = true,
-                Some("viewed") => exclude.viewed = true,
-                Some(other) => ck.err(&xp, unknown("exclusion", other, EXCLUSIONS)),
-                None => {}
-            }
-        }
-    }
-    if ck.issues.len() > before {
-        return None;
-    }
-    Some(RecSpec {
-        strategy: strategy?,
-        count: count as usize,
-        exclude,
-    })
-}
-
-fn compile_schedule(ck: &mut Checker, v: &Value, path: &str, tz: &Tz) -> Schedule {
-    let mut s = Schedule::default();
-    let Some(m) = ck.object(v, path, &["start", "end"], &[]) else {
-        return s;
-    };
-    if m.is_empty() {
-        ck.err(path, "a schedule needs \"start\", \"end\" or both");
-    }
-    let offset = |t: i64| tz.offset_at(t);
-    for key in ["start", "end"] {
-        if let Some(x) = m.get(key) {
-            let p = join(path, key);
-            if let Some(text) = ck.string(x, &p) {
-                match parse_timestamp(text, Some(&offset)) {
-                    Ok(t) => {
-                        if key == "start" {
-                            s.start = Some(t)
-                        } else {
-                            s.end = Some(t)
-                        }
-                    }
-                    Err(e) => ck.err(&p, e),
-                }
-            }
-        }
-    }
-    if let (Some(a), Some(b)) = (s.start, s.end) {
-        if a >= b {
-            ck.err(&join(path, "end"), "the schedule ends before it starts");
-        }
-    }
-    s
-}
-
-fn compile_cap(ck: &mut Checker, v: &Value, path: &str) -> Option<Cap> {
-    let m = ck.object(v, path, &["max", "per"], &["max", "per"])?;
-    let mp = join(path, "max");
-    let max = m.get("max").and_then(|x| ck.count(x, &mp));
-    if max == Some(0) {
-        ck.err(
-            &mp,
-            "must be at least 1 (to stop an offer, remove it or end its schedule)",
-        );
-        return None;
-    }
-    let pp = join(path, "per");
-    let per = m
-        .get("per")
-        .and_then(|x| ck.string(x, &pp))
-        .and_then(|s| match s {
-            "lifetime" => Some(CapWindow::Lifetime),
-            "session" => Some(CapWindow::Session),
-            d => match crate::time::parse_duration(d) {
-                Ok(w) => Some(CapWindow::Rolling(w)),
-                Err(e) => {
-                    ck.err(&pp, msg!("{e}; or \"session\", \"lifetime\""));
-                    None
-                }
-            },
-        });
-    if per.as_ref().is_some_and(|p| *p != CapWindow::Lifetime)
-        && max.is_some_and(|m| m > MAX_IMPRESSION_TIMES as u64)
-    {
-        ck.err(
-            &mp,
-            msg!("at most {MAX_IMPRESSION_TIMES} for a window (impression times kept per offer)"),
-        );
-        return None;
-    }
-    Some(Cap {
-        max: max?,
-        per: per?,
-    })
-}
-
-/// A CSS selector the three rewriters support: type, `#id`, `.class`, `[attr]` forms, `*`,
-/// descendant and child combinators, `:not()`, `:nth-child()` and friends.
-pub fn check_selector(s: &str) -> Result<(), String> {
-    let t = s.trim();
-    if t.is_empty() {
-        return Err("empty selector".into());
-    }
-    let mut depth_sq = 0i32;
-    let mut depth_par = 0i32;
-    let mut quote: Option<char> = None;
-    for c in t.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '[') => depth_sq += 1,
-            (None, ']') => depth_sq -= 1,
-            (None, '(') => depth_par += 1,
-            (None, ')') => depth_par -= 1,
-            (None, '{' | '}' | ';') => return Err(msg!("invalid selector \"{s}\": '{c}' is not allowed")),
-            (None, '+' | '~') if depth_sq == 0 && depth_par == 0 => {
-                return Err(msg!("invalid selector \"{s}\": the '{c}' combinator is not supported by HTML rewriters (use descendant or '>')"))
-            }
-            _ => {}
-        }
-        if depth_sq < 0 || depth_par < 0 {
-            return Err(msg!("invalid selector \"{s}\": unbalanced brackets"));
-        }
-    }
-    if quote.is_some() || depth_sq != 0 || depth_par != 0 {
-        return Err(msg!(
-            "invalid selector \"{s}\": unbalanced brackets or quotes"
-        ));
-    }
-    if t.contains("::") {
-        return Err(msg!(
-            "invalid selector \"{s}\": pseudo-elements cannot be rewritten"
-        ));
-    }
-    #[cfg(feature = "html")]
-    {
-        if let Err(e) = t.parse::<lol_html::Selector>() {
-            return Err(msg!("invalid selector \"{s}\": {e}"));
-        }
-    }
-    Ok(())
-}
-
-fn group_slots(offers: &[Offer]) -> Vec<SlotGroup> {
-    let mut groups: Vec<SlotGroup> = Vec::new();
-    for (i, o) in offers.iter().enumerate() {
-        let (key, css) = match &o.target {
-            Target::Slot(s) => (s.clone(), None),
-            Target::Selector(c) => (c.clone(), Some(c.clone())),
-        };
-        match groups.iter_mut().find(|g| g.key == key && g.css == css) {
-            Some(g) => g.offers.push(i),
-            None => groups.push(SlotGroup {
-                key,
-                css,
-                offers: vec![i],
-            }),
-        }
-    }
-    for g in &mut groups {
-        // Stable: equal priorities stay in file order.
-        crate::profile::sort_desc_stable(&mut g.offers, &|i| offers[i].priority);
-    }
-    groups
 }
 
 #[cfg(test)]
@@ -1043,6 +164,16 @@ mod tests {
         match compile(&v.to_string()) {
             Ok(_) => vec![],
             Err(e) => e.0.iter().map(|i| i.to_string()).collect(),
+        }
+    }
+
+    /// Every message of `expected` starts one of `e`.
+    fn assert_reported(e: &[String], expected: &[&str]) {
+        for x in expected {
+            assert!(
+                e.iter().any(|m| m.starts_with(x)),
+                "missing {x:?} in {e:#?}"
+            );
         }
     }
 
@@ -1129,12 +260,7 @@ mod tests {
             "holdout.percent: must be between 0 and 100",
             "segments.returning.op: unknown operator \"gte \"",
         ];
-        for x in expected {
-            assert!(
-                e.iter().any(|m| m.starts_with(x)),
-                "missing {x:?} in {e:#?}"
-            );
-        }
+        assert_reported(&e, &expected);
         assert_eq!(e.len(), expected.len(), "{e:#?}");
     }
 
@@ -1161,33 +287,8 @@ mod tests {
             "version: unsupported config version 2",
             "surprise: unknown field \"surprise\"",
         ];
-        for x in expected {
-            assert!(
-                e.iter().any(|m| m.starts_with(x)),
-                "missing {x:?} in {e:#?}"
-            );
-        }
+        assert_reported(&e, &expected);
         assert!(e.iter().any(|m| m.contains("in a loop")), "{e:#?}");
-    }
-
-    #[test]
-    fn selectors_are_checked() {
-        assert!(check_selector("main > h1.title").is_ok());
-        assert!(check_selector("[data-sp-slot=\"hero\"]").is_ok());
-        assert!(check_selector("div:not(.x)").is_ok());
-        assert!(check_selector("h1 + p").is_err());
-        assert!(check_selector("div[").is_err());
-        assert!(check_selector("p::before").is_err());
-        assert!(check_selector("a { color: red }").is_err());
-    }
-
-    #[test]
-    fn local_schedule_times_use_the_config_timezone() {
-        let mut v: Value = serde_json::from_str(EXAMPLE).unwrap();
-        v["offers"][6]["schedule"] = serde_json::json!({"start": "2026-07-01T09:00:00"});
-        let c = compile(&v.to_string()).unwrap();
-        let want = parse_timestamp("2026-07-01T15:00:00Z", None).unwrap(); // MDT = UTC-6
-        assert_eq!(c.offers[6].schedule.start, Some(want));
     }
 
     #[test]

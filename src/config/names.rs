@@ -1,0 +1,72 @@
+//! Names in a config: ids, slots, segment and tier names, event names. What characters they
+//! may hold is checked here once, for every section.
+
+use super::check::{join, Checker, Fields};
+use crate::config::check::msg;
+use crate::events::check_event_name;
+use serde_json::Value;
+
+/// Ids and names: letters, digits, `_ - . :`, up to 128 characters.
+pub(super) fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("a name must not be empty".into());
+    }
+    if name.chars().count() > crate::profile::MAX_ID_LEN {
+        return Err(msg!(
+            "names are at most {} characters",
+            crate::profile::MAX_ID_LEN
+        ));
+    }
+    match name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':')))
+    {
+        Some(c) => Err(msg!(
+            "invalid character {c:?} in \"{name}\" (use letters, digits, _ - . :)"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// An id or name (`id`, a tier's `name`, `slot`), as a string.
+pub(super) fn name(ck: &mut Checker, v: &Value, path: &str) -> Option<String> {
+    checked(ck, v, path, check_name)
+}
+
+/// The `id` of an item of a list (a signal, a variant), reported when an earlier item has it
+/// too.
+pub(super) fn new_id<'a>(
+    ck: &mut Checker,
+    m: &Fields,
+    path: &str,
+    what: &str,
+    taken: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    let id = ck.field(m, path, "id", name)?;
+    if taken.into_iter().any(|t| t == id) {
+        ck.err(&join(path, "id"), msg!("duplicate {what} id \"{id}\""));
+    }
+    Some(id)
+}
+
+/// An event name (`goal`, `reset_on`, a signal's `event`), checked like the SDK's.
+pub(super) fn event_name(ck: &mut Checker, v: &Value, path: &str) -> Option<String> {
+    checked(ck, v, path, check_event_name)
+}
+
+/// A string that passes `check`; its error is reported at `path`.
+pub(super) fn checked(
+    ck: &mut Checker,
+    v: &Value,
+    path: &str,
+    check: fn(&str) -> Result<(), String>,
+) -> Option<String> {
+    let s = ck.string(v, path)?;
+    match check(s) {
+        Ok(()) => Some(s.to_string()),
+        Err(e) => {
+            ck.err(path, e);
+            None
+        }
+    }
+}

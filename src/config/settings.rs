@@ -1,0 +1,57 @@
+//! The small top-level sections: `consent`, `profile` and `attribution`.
+
+use super::check::Checker;
+use super::grammar::{ATTRIBUTION, CONSENT, PROFILE};
+use super::Consent;
+use crate::time::Millis;
+use serde_json::Value;
+
+pub(super) fn consent(ck: &mut Checker, v: &Value) -> Consent {
+    let mut c = Consent::default();
+    let Some(m) = ck.object(v, "consent", &CONSENT) else {
+        return c;
+    };
+    if let Some(name) = ck.field(m, "consent", "cookie", Checker::string) {
+        c.cookie = name.to_string();
+    }
+    let default = ck.field(m, "consent", "default", |ck, x, p| {
+        ck.one_of(x, p, "value", &["granted", "denied"], |d| match d {
+            "granted" => Some(true),
+            "denied" => Some(false),
+            _ => None,
+        })
+    });
+    if let Some(granted) = default {
+        c.default_granted = granted;
+    }
+    if let Some(b) = ck.field(m, "consent", "respect_gpc", Checker::boolean) {
+        c.respect_gpc = b;
+    }
+    c
+}
+
+/// `profile.expire_after`: how long a profile lives without a write (KV's `expirationTtl`).
+pub(super) fn profile(ck: &mut Checker, v: &Value) -> Option<Millis> {
+    let m = ck.object(v, "profile", &PROFILE)?;
+    let d = ck.field(m, "profile", "expire_after", Checker::duration)?;
+    // KV refuses a TTL under 60 s; two years is long past any honest use of a journey.
+    if !(super::MIN_PROFILE_EXPIRY..=super::MAX_PROFILE_EXPIRY).contains(&d) {
+        ck.err(
+            "profile.expire_after",
+            "must be between 1 minute and 730 days (\"1m\" .. \"730d\")",
+        );
+        return None;
+    }
+    Some(d)
+}
+
+/// `attribution.window`: how long after an exposure a goal still counts for it.
+pub(super) fn attribution(ck: &mut Checker, v: &Value) -> Option<Millis> {
+    let m = ck.object(v, "attribution", &ATTRIBUTION)?;
+    let w = ck.field(m, "attribution", "window", Checker::duration)?;
+    if w <= 0 {
+        ck.err("attribution.window", "must be longer than zero");
+        return None;
+    }
+    Some(w)
+}
