@@ -93,7 +93,8 @@ impl Change {
 
 /// The differences from `a` (before) to `b` (after), in the order of the config's grammar:
 /// version, site, timezone, track, intent, segments, offers, recommendations, experiments,
-/// holdout, consent, profile, attribution, then any field the grammar does not know.
+/// holdout, consent, profile, attribution, trusted_events, then any field the grammar does
+/// not know.
 pub fn diff(a: &Value, b: &Value) -> Vec<Change> {
     let mut out = Vec::new();
     for f in TOP.fields {
@@ -657,15 +658,19 @@ mod tests {
         b["profile"] = json!({"expire_after": "30d"});
         offer_mut(&mut b, "gold-welcome")["goal"] = "signup".into();
         offer_mut(&mut b, "gold-welcome")["colour"] = "blue".into();
+        offer_mut(&mut b, "gold-welcome")["edge_only"] = true.into();
         b["intent"]["decay"] = 1.into();
+        b["trusted_events"] = json!(["purchase"]);
         assert_eq!(
             lines(&a, &b),
             [
                 "intent.decay added: 1",
                 "offer \"gold-welcome\": goal (none) → \"signup\"",
+                "offer \"gold-welcome\": edge only (none) → true",
                 "offer \"gold-welcome\": colour (none) → \"blue\"",
                 "profile added: {\"expire_after\":\"30d\"}",
                 "attribution added: {\"window\":\"3d\"}",
+                "trusted_events added: [\"purchase\"]",
             ]
         );
     }

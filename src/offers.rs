@@ -19,6 +19,8 @@ pub struct Offer {
     pub body: Body,
     /// The event that counts as this offer's conversion (`goal`), if any.
     pub goal: Option<String>,
+    /// Decided at the edge only (`edge_only`): left out of the config the browser reads.
+    pub edge_only: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]

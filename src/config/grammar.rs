@@ -107,6 +107,7 @@ pub const TOP: Object = object!(
     consent: Obj(&CONSENT),
     profile: Obj(&PROFILE),
     attribution: Obj(&ATTRIBUTION),
+    trusted_events,
 );
 
 /// `track[]`: a path pattern that records an event at the edge.
@@ -136,7 +137,7 @@ pub const OFFER: Object = object!(
     content, experiment,
     variants: List(&VARIANT, "id"),
     recommend: Obj(&RECOMMEND),
-    goal,
+    goal, edge_only,
 );
 
 /// `offers[].schedule`

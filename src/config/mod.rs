@@ -72,6 +72,9 @@ pub struct Config {
     pub attribution_window: Millis,
     /// Event types the config refers to (kept longest in a full profile).
     pub referenced_events: Vec<String>,
+    /// Event types only the site's server may send (`trusted_events`): never recorded from
+    /// the page, nor from the edge's `track` rules, which the page's URL drives.
+    pub trusted_events: Vec<String>,
 }
 
 /// A named condition of `segments`.
@@ -114,5 +117,10 @@ impl Config {
 
     pub fn offer(&self, id: &str) -> Option<&Offer> {
         self.offers.iter().find(|o| o.id == id)
+    }
+
+    /// Whether events of type `kind` come only from the site's server (`trusted_events`).
+    pub fn is_trusted(&self, kind: &str) -> bool {
+        self.trusted_events.iter().any(|t| t == kind)
     }
 }

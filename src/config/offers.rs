@@ -49,6 +49,7 @@ pub(super) fn compile(
         let cap = ck.field(m, path, "cap", cap);
         let body = body(ck, m, path, experiments);
         let goal = ck.field(m, path, "goal", event_name);
+        let edge_only = ck.field(m, path, "edge_only", Checker::boolean);
         if ck.issues.len() > before {
             return;
         }
@@ -63,6 +64,7 @@ pub(super) fn compile(
                 cap,
                 body,
                 goal,
+                edge_only: edge_only.unwrap_or(false),
             });
         }
     });

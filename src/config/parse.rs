@@ -69,6 +69,7 @@ fn compile_value(ck: &mut Checker, v: &Value) -> Option<Config> {
     let consent = section(ck, top, "consent", settings::consent);
     let attribution = section(ck, top, "attribution", settings::attribution);
     let profile = section(ck, top, "profile", settings::profile);
+    let trusted_events = section(ck, top, "trusted_events", settings::trusted_events);
     if !ck.issues.is_empty() {
         return None;
     }
@@ -88,6 +89,7 @@ fn compile_value(ck: &mut Checker, v: &Value) -> Option<Config> {
         profile_expiry: profile.unwrap_or(super::DEFAULT_PROFILE_EXPIRY),
         attribution_window: attribution.unwrap_or(super::DEFAULT_ATTRIBUTION_WINDOW),
         referenced_events: Vec::new(),
+        trusted_events,
     };
     cfg.referenced_events = referenced_events(&cfg);
     Some(cfg)

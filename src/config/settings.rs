@@ -1,7 +1,8 @@
-//! The small top-level sections: `consent`, `profile` and `attribution`.
+//! The small top-level sections: `consent`, `profile`, `attribution` and `trusted_events`.
 
-use super::check::Checker;
+use super::check::{index, Checker};
 use super::grammar::{ATTRIBUTION, CONSENT, PROFILE};
+use super::names::event_name;
 use super::Consent;
 use crate::time::Millis;
 use serde_json::Value;
@@ -54,4 +55,25 @@ pub(super) fn attribution(ck: &mut Checker, v: &Value) -> Option<Millis> {
         return None;
     }
     Some(w)
+}
+
+/// `trusted_events`: event types only the site's server may send. Each name once.
+pub(super) fn trusted_events(ck: &mut Checker, v: &Value) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (i, e) in ck
+        .array(v, "trusted_events")
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let path = index("trusted_events", i);
+        if let Some(e) = event_name(ck, e, &path) {
+            if out.contains(&e) {
+                ck.err(&path, super::check::msg!("\"{e}\" is listed twice"));
+            } else {
+                out.push(e);
+            }
+        }
+    }
+    out
 }
