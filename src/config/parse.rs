@@ -294,6 +294,28 @@ mod tests {
     }
 
     #[test]
+    fn trusted_events_are_event_names_each_once() {
+        let with = |t: Value| {
+            let mut v: Value = serde_json::from_str(EXAMPLE).unwrap();
+            v["trusted_events"] = t;
+            compile(&v.to_string())
+        };
+        let c = with(serde_json::json!(["purchase", "refund"])).unwrap();
+        assert!(c.is_trusted("refund") && !c.is_trusted("add_to_cart"));
+        assert!(compile(EXAMPLE).unwrap().trusted_events.is_empty());
+        let e = with(serde_json::json!(["purchase", "a b", "purchase"])).unwrap_err();
+        let e: Vec<String> = e.0.iter().map(|i| i.to_string()).collect();
+        assert_reported(
+            &e,
+            &[
+                "trusted_events[1]: ",
+                "trusted_events[2]: \"purchase\" is listed twice",
+            ],
+        );
+        assert!(with("purchase".into()).is_err());
+    }
+
+    #[test]
     fn invalid_json_is_reported() {
         let e = compile("{\"version\": 1,").unwrap_err();
         assert!(e.to_string().starts_with("not valid JSON"), "{e}");
