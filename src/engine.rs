@@ -113,10 +113,12 @@ impl Engine {
         RequestFacts::new(req, &self.config.timezone, now)
     }
 
-    /// The events a request produces at the edge: its `page_view`, then `track` events.
+    /// The events a request produces at the edge: its `page_view`, then `track` events. The
+    /// page's URL drives them, so a trusted type (`trusted_events`) is left out.
     pub fn request_events(&self, facts: &RequestFacts) -> Vec<Event> {
         let mut out = vec![page_view(facts)];
         out.extend(self.config.track.iter().filter_map(|t| t.derive(facts)));
+        out.retain(|e| !self.config.is_trusted(&e.kind));
         out
     }
 
@@ -189,14 +191,29 @@ impl Engine {
     }
 
     /// Events from the page (the SDK's batch). An event's own `at` is used when it is not in
-    /// the future; otherwise `now`. Events carrying an `id` already seen are skipped.
+    /// the future; otherwise `now`. Events carrying an `id` already seen are skipped, and so
+    /// are events of a trusted type (see [`Engine::record_event`]).
     pub fn record_events(&self, profile: &mut Profile, events: &[Event], now: Millis) {
         for e in events {
             self.record_event(profile, e, now);
         }
     }
 
-    pub fn record_event(&self, profile: &mut Profile, event: &Event, now: Millis) {
+    /// One event from the page. An event of a type in `trusted_events` is not recorded: only
+    /// the site's server may send it, and every page path (the edge's event post, the
+    /// in-page wasm, the journeys runner) records through here. Returns whether the type was
+    /// accepted (an id already seen is still skipped silently).
+    pub fn record_event(&self, profile: &mut Profile, event: &Event, now: Millis) -> bool {
+        if self.config.is_trusted(&event.kind) {
+            return false;
+        }
+        self.record_trusted_event(profile, event, now);
+        true
+    }
+
+    /// One event from a trusted source (the admin's preview; later the server ingest): any
+    /// type, `trusted_events` included. Timing and ids as in [`Engine::record_events`].
+    pub fn record_trusted_event(&self, profile: &mut Profile, event: &Event, now: Millis) {
         let t = event.at.map_or(now, |at| at.min(now));
         record(&self.config, &self.catalog, profile, event, t, None);
     }

@@ -192,7 +192,7 @@ impl SessionState {
     }
 
     /// [`Engine::record_events`], logging the events recorded (retries already seen are not).
-    /// Returns, per event, whether it was recorded or a duplicate.
+    /// Returns, per event, whether it was recorded, a duplicate, or refused (a trusted type).
     pub fn record_events(
         &mut self,
         engine: &Engine,
@@ -209,7 +209,11 @@ impl SessionState {
                 statuses.push(EventStatus::Duplicate);
                 continue;
             }
-            engine.record_event(profile, e, now);
+            if !engine.record_event(profile, e, now) {
+                // A trusted type: not recorded, and not logged for a later replay either.
+                statuses.push(EventStatus::Rejected);
+                continue;
+            }
             let mut e = e.clone();
             e.at = e.at.filter(|at| *at < now);
             self.push(now, Logged::Event { e });
