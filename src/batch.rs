@@ -41,6 +41,14 @@ pub enum EventError {
         /// What is wrong with it.
         message: String,
     },
+    /// A type in the config's `trusted_events`: only the site's server may send it.
+    #[error("events[{index}].type: \"{kind}\" comes only from the site's server (trusted_events)")]
+    Trusted {
+        /// The event's place in the batch.
+        index: usize,
+        /// Its type.
+        kind: String,
+    },
     /// The event is not an event in the wire shape (not an object, `at` not a time, ...).
     #[error("events[{index}]: {message}")]
     Malformed {
@@ -157,6 +165,24 @@ impl PageBatch {
     /// The events that passed, in order, without their indexes.
     pub fn accepted(&self) -> Vec<Event> {
         self.events.iter().map(|(_, e)| e.clone()).collect()
+    }
+
+    /// Refuses the passed events of a type `trusted` names (the config's `trusted_events`),
+    /// each with its reason; the others stay.
+    pub fn refuse_trusted(&mut self, trusted: impl Fn(&str) -> bool) {
+        let results = &mut self.results;
+        self.events.retain(|(index, e)| {
+            if !trusted(&e.kind) {
+                return true;
+            }
+            let err = EventError::Trusted {
+                index: *index,
+                kind: e.kind.clone(),
+            };
+            results[*index].status = EventStatus::Rejected;
+            results[*index].error = Some(err.to_string());
+            false
+        });
     }
 
     /// Marks the passed events whose recording found them already seen as duplicates
@@ -324,6 +350,31 @@ mod tests {
         assert_eq!(batch.results[2].id.as_deref(), Some("b"));
         let kinds: Vec<_> = batch.accepted().into_iter().map(|e| e.kind).collect();
         assert_eq!(kinds, ["add_to_cart", "newsletterSignup"]);
+    }
+
+    #[test]
+    fn trusted_types_are_refused_and_the_rest_kept() {
+        let body = r#"{"url": "/", "events": [
+            {"type": "purchase", "id": "p", "total": 5000},
+            {"type": "add_to_cart", "id": "a"},
+            {"type": "refund"}
+        ]}"#;
+        let mut batch = parse_page_body(body.as_bytes()).unwrap();
+        batch.refuse_trusted(|k| k == "purchase" || k == "refund");
+        let kinds: Vec<_> = batch.accepted().into_iter().map(|e| e.kind).collect();
+        assert_eq!(kinds, ["add_to_cart"]);
+        let json = serde_json::to_value(&batch.results).unwrap();
+        assert_eq!(json[0]["status"], "rejected");
+        assert_eq!(json[0]["id"], "p");
+        assert_eq!(
+            json[0]["error"],
+            "events[0].type: \"purchase\" comes only from the site's server (trusted_events)"
+        );
+        assert_eq!(json[1]["status"], "accepted");
+        assert_eq!(json[2]["status"], "rejected");
+        // What is left still lines up with its results when recorded.
+        batch.mark_recorded(&[EventStatus::Duplicate]);
+        assert_eq!(batch.results[1].status, EventStatus::Duplicate);
     }
 
     #[test]

@@ -101,6 +101,9 @@ async fn events(mut req: Request, env: &Env, ctx: &Context) -> Result<web_sys::R
     let mut profile = stored.unwrap_or_else(|| Profile::new(&visitor));
     let mut state = visit.session(&visitor);
     state.sync(engine, &mut profile);
+    // Trusted types come only from the site's server: refused here with the reason, which
+    // the SDK logs; the engine would drop them anyway.
+    batch.refuse_trusted(|kind| engine.config().is_trusted(kind));
     let events = batch.accepted();
     let statuses = state.record_events(engine, &mut profile, &events, visit.now);
     batch.mark_recorded(&statuses);
