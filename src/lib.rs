@@ -40,6 +40,7 @@ pub mod offers;
 pub mod plan;
 pub mod profile;
 mod profile_json;
+pub mod public;
 pub mod publish;
 pub mod recommend;
 pub mod record;

@@ -145,11 +145,15 @@ async fn config(env: &Env, req: &Request) -> Result<web_sys::Response> {
         Ok(live) => live,
         Err(e) => return unavailable(&e.to_string()),
     };
-    // The stored JSON compiled, so it is valid JSON: embedded as it is.
+    // The stored JSON compiled, so it is valid JSON. Only what the page may read is served:
+    // no edge-only offer, none outside its schedule at the visit's time.
+    let stored: Value = serde_json::from_str(&live.config_json)
+        .map_err(|e| worker::Error::RustError(e.to_string()))?;
+    let public = signpost::public::public_config(live.engine.config(), stored, visit.now);
     let body = format!(
         r#"{{"version":{},"config":{},"catalog":{}}}"#,
         Value::String(live.version.clone()),
-        live.config_json,
+        public,
         live.catalog_json.as_deref().unwrap_or("null")
     );
     let response = text(200, &body, "application/json")?;
