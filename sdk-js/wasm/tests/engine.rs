@@ -188,3 +188,27 @@ fn a_request_not_served_records_the_page_view_but_no_impression() {
     assert!(offers(&shown["profile"]).contains(&json!("compare-help")));
     assert!(!offers(&hidden["profile"]).contains(&json!("compare-help")));
 }
+
+#[wasm_bindgen_test]
+fn a_trusted_event_type_is_not_recorded_in_the_page() {
+    let mut config = parse(CONFIG);
+    config["trusted_events"] = json!(["purchase"]);
+    let e = SignpostEngine::new(&config.to_string(), Some(CATALOG.to_string())).unwrap();
+    let events = r#"[{"type":"purchase","id":"p1","total":5000,"items":["tent-summit-2p"]},
+        {"type":"search","id":"s1","query":"tent"}]"#;
+    let p = parse(&e.record("v", "", events, NOW).unwrap());
+    assert_eq!(p["o"]["n"].as_u64().unwrap_or(0), 0, "{p}");
+    let kinds: Vec<&str> = p["ev"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|x| x["k"].as_str())
+        .collect();
+    assert!(
+        kinds.contains(&"search") && !kinds.contains(&"purchase"),
+        "{kinds:?}"
+    );
+    // Without the field, the same batch counts its purchase.
+    let p = parse(&engine().record("v", "", events, NOW).unwrap());
+    assert_eq!(p["o"]["n"], 1);
+}
