@@ -20,7 +20,7 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
-import { root, seedConfig, signpostWorker, startWorker, Visitor, waitFor } from "../tests/node/harness.mjs";
+import { root, seedConfig, signpostWorker, startWorker, Visitor } from "../tests/node/harness.mjs";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 // BENCH_ONLY=core,sizes,kv,cold,worker runs only those parts (while working on one).
@@ -136,7 +136,9 @@ const cookieHeader = (jar) => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
  */
 export async function returningVisitor(base, kv) {
   const jar = new Map();
-  keepCookies(jar, await fetch(`${base}/products/${PRODUCT}`).then(async (r) => (await r.arrayBuffer(), r)));
+  const first = await fetch(`${base}/products/${PRODUCT}`);
+  await first.arrayBuffer();
+  keepCookies(jar, first);
   const at = Date.now();
   const events = [
     { type: "product_view", id: "bench-1", at, product_id: "tent-ultralight-1p" },
@@ -584,7 +586,14 @@ async function main() {
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "?", load: loadavg().map((x) => x.toFixed(2)).join(" ") },
   };
   const steps = [
-    ["core", "the core in wasm", async () => ((results.wasm = await wasmCore()), (results.native = criterionResults()))],
+    [
+      "core",
+      "the core in wasm",
+      async () => {
+        results.wasm = await wasmCore();
+        results.native = criterionResults();
+      },
+    ],
     ["sizes", "sizes", async () => (results.sizes = allSizes())],
     ["kv", "KV operations", async () => (results.kv = await kvOperations())],
     ["cold", "cold start", async () => (results.cold = await coldStart(origin))],

@@ -419,7 +419,7 @@ function comparePage() {
     row('Price', (p) => `<b class="price">${money(p.price)}</b>`),
     row('Rating', (p) => stars(rating(p).value, rating(p).count)),
     row('Best for', (p) => esc(p.copy.bestFor || '–')),
-    ...keys.map((k) => row(SPEC_LABELS[k], (p) => esc((p.copy.specs || {})[k] || '–'))),
+    ...keys.map((k) => row(SPEC_LABELS[k], (p) => esc(p.copy.specs?.[k] || '–'))),
     row('Availability', (p) => (p.in_stock ? '<span class="stock in">In stock</span>' : '<span class="stock out">Sold out</span>')),
     `<tr class="cmp-buy"><th scope="row"><span class="sr">Buy</span></th>${tents.map((p) => `<td>${addButton(p, { size: 'btn-sm' })}</td>`).join('')}</tr>`,
   ];
@@ -671,7 +671,11 @@ write('guides/storm-safety.html', stormGuidePage());
 write('collections/winter.html', winterPage());
 write('reviews.html', reviewsPage());
 
-for (const c of categoryIds) inCategory(c).forEach((p, i) => write(imagePath(p), productSvg(p, i)));
+for (const c of categoryIds) {
+  inCategory(c).forEach((p, i) => {
+    write(imagePath(p), productSvg(p, i));
+  });
+}
 write('img/hero.svg', heroSvg());
 write('img/favicon.svg', favicon());
 

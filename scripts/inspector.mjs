@@ -8,7 +8,10 @@ export async function inspect(port, name) {
   const target = targets.find((t) => t.id === `core:user:${name}`);
   if (!target) throw new Error(`inspector on port ${port} lists no Worker ${name}`);
   const ws = new WebSocket(target.webSocketDebuggerUrl ?? `ws://127.0.0.1:${port}/${target.id}`);
-  await new Promise((ok, fail) => (ws.once("open", ok), ws.once("error", fail)));
+  await new Promise((ok, fail) => {
+    ws.once("open", ok);
+    ws.once("error", fail);
+  });
   let id = 0;
   const pending = new Map();
   ws.on("message", (m) => {

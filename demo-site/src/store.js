@@ -21,7 +21,7 @@
   function catalog() {
     if (data) return data;
     var el = document.getElementById('store-catalog');
-    try { data = el ? JSON.parse(el.textContent) : null; } catch (e) { data = null; }
+    try { data = el ? JSON.parse(el.textContent) : null; } catch (_e) { data = null; }
     return data;
   }
   function product(id) {
@@ -48,12 +48,12 @@
       return v.filter(function (x) {
         return x && typeof x.id === 'string' && typeof x.qty === 'number' && x.qty > 0 && x.qty < 100;
       });
-    } catch (e) {
+    } catch (_e) {
       return [];
     }
   }
   function writeCart(items) {
-    try { localStorage.setItem(KEY, JSON.stringify(items)); } catch (e) { /* private mode: the cart lives for this page only */ }
+    try { localStorage.setItem(KEY, JSON.stringify(items)); } catch (_e) { /* private mode: the cart lives for this page only */ }
     showCount(items);
   }
   function addToCart(id, price, name) {
@@ -208,7 +208,7 @@
       import(SDK).then(function (sdk) {
         if (sdk && typeof sdk.track === 'function') sdk.track('purchase', order);
       }, function () {});
-    } catch (e) { /* no dynamic import: nothing to tell */ }
+    } catch (_e) { /* no dynamic import: nothing to tell */ }
   }
 
   function initCheckout() {
@@ -225,7 +225,8 @@
       if (!current.length) return;
       var t = totals(current);
       var rnd = new Uint32Array(1);
-      (window.crypto || {}).getRandomValues ? crypto.getRandomValues(rnd) : (rnd[0] = Date.now());
+      if ((window.crypto || {}).getRandomValues) crypto.getRandomValues(rnd);
+      else rnd[0] = Date.now();
       var orderId = 'TH-' + (rnd[0] % 1000000).toString().padStart(6, '0');
       trackPurchase({ order_id: orderId, total: Math.round(t.total * 100) / 100, items: current.map(function (x) { return x.id; }) });
       writeCart([]);
@@ -278,10 +279,10 @@
     try {
       if (m) localStorage.setItem(PANEL, m[1] === '0' ? '0' : '1');
       return localStorage.getItem(PANEL) === '1';
-    } catch (e) { return !!m && m[1] !== '0'; }
+    } catch (_e) { return !!m && m[1] !== '0'; }
   }
   function setPanel(on) {
-    try { localStorage.setItem(PANEL, on ? '1' : '0'); } catch (e) { /* private mode: this page only */ }
+    try { localStorage.setItem(PANEL, on ? '1' : '0'); } catch (_e) { /* private mode: this page only */ }
     var btn = $('[data-sp-panel-toggle]');
     if (btn) { btn.setAttribute('aria-pressed', String(on)); btn.hidden = on; }
     if (on) {

@@ -23,7 +23,7 @@ const original = new WeakMap();
  * Returns the elements changed. An entry whose selector the browser rejects is skipped.
  */
 export function applyPlan(plan, root = document, { restore = false } = {}) {
-  const entries = (plan && plan.slots) || [];
+  const entries = plan?.slots || [];
   const targets = entries.map((entry) => {
     try {
       return Array.from(root.querySelectorAll(selectorOf(entry)));
@@ -70,6 +70,6 @@ function setOrRemove(el, name, value) {
 /** True when two Plans would render the same (offers, variants, html, in order). */
 export function samePlan(a, b) {
   const key = (p) =>
-    JSON.stringify(((p && p.slots) || []).map((s) => [s.slot, s.css, s.offer, s.variant, s.html]));
+    JSON.stringify((p?.slots || []).map((s) => [s.slot, s.css, s.offer, s.variant, s.html]));
   return key(a) === key(b);
 }

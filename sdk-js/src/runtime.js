@@ -12,7 +12,7 @@ const VISITOR_KEY = "signpost.visitor";
 /** Loads everything; resolves to the runtime once it can decide. */
 export async function start(ctx) {
   const { options } = ctx;
-  const edge = !!(ctx.state && ctx.state.plan);
+  const edge = !!ctx.state?.plan;
   const get = (u) => fetch(u, { credentials: "same-origin" });
   const [, config, profileText] = await Promise.all([
     initWasm(options.wasmUrl ? { module_or_path: options.wasmUrl } : undefined).then(() =>
@@ -120,7 +120,12 @@ class Runtime {
     if (differs && this.edge) {
       fetch(`${this.ctx.options.endpoint}/profile`, { credentials: "same-origin" })
         .then((r) => (r.status === 200 ? r.text() : null))
-        .then((t) => t && (this.profile = t), () => {});
+        .then(
+          (t) => {
+            if (t) this.profile = t;
+          },
+          () => {},
+        );
     }
   }
 

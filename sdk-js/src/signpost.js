@@ -54,7 +54,7 @@ export function init(options = {}) {
   if (!d) return;
   granted = readConsent();
   const s = edgeState();
-  if (s && s.plan) {
+  if (s?.plan) {
     current = { source: "edge", plan: s.plan, tier: s.tier ?? s.visitor_tier ?? "", score: s.score ?? 0,
       segments: s.segments ?? [], holdout: !!s.holdout };
   } else if (opts.personalize && d.querySelector("[data-sp-slot]")) {
@@ -114,6 +114,7 @@ export function consent(value) {
   init();
   granted = !!value && !navigator.globalPrivacyControl; // GPC wins, as at the edge
   if (doc()) {
+    // biome-ignore lint/suspicious/noDocumentCookie: the Cookie Store API is missing in Firefox and Safari
     document.cookie = `${opts.consentCookie}=${value ? "granted" : "denied"}; path=/; max-age=31536000; samesite=lax`;
   }
   if (!granted) {
@@ -169,7 +170,7 @@ export function flush() {
             emit("error", new Error(`event refused: ${x.error}`));
           }
         }
-        if (d && d.plan) {
+        if (d?.plan) {
           const dec = { source: "edge", plan: d.plan, tier: d.tier ?? "", score: d.score ?? 0,
             segments: d.segments ?? [], holdout: !!d.holdout };
           if (runtime) (await runtime).onEdgeDecision(dec);
@@ -220,7 +221,7 @@ function schedule(ms) {
 // The page is going away: hand what is left (not in flight) to the browser.
 function beacon() {
   if (!granted || !opts.endpoint) return;
-  const rest = queue.filter((e) => !sending || !sending.has(e.id));
+  const rest = queue.filter((e) => !sending?.has(e.id));
   if (!rest.length) return;
   const data = body(rest.slice(0, MAX_BATCH));
   const sent = navigator.sendBeacon?.(`${opts.endpoint}/events`, new Blob([data], { type: "application/json" }));
@@ -296,7 +297,7 @@ function clientOnly(d) {
 
 // ---- auto-tracking ------------------------------------------------------------------------
 
-let seen = new WeakMap(); // offer element -> offer/variant it was counted for
+const seen = new WeakMap(); // offer element -> offer/variant it was counted for
 let io = null;
 
 function observe(root = document) {

@@ -4,7 +4,7 @@
 // a profile is corrupt or the core panics.
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, Visitor, setCookie, waitFor, SECRET, ADMIN_TOKEN } from "./harness.mjs";
+import { startWorker, Visitor, setCookie, SECRET, ADMIN_TOKEN } from "./harness.mjs";
 
 const T0 = Date.parse("2026-11-20T17:00:00Z");
 const S = 1000;

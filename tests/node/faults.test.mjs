@@ -31,9 +31,12 @@ function hugeBody() {
   let sent = 0;
   return new ReadableStream({
     pull(c) {
-      if (sent === 0) c.enqueue(head), (sent += head.length);
-      else if (sent + filler.length + tail.length <= HUGE_BYTES) c.enqueue(filler), (sent += filler.length);
-      else c.enqueue(tail), c.close();
+      let chunk = tail;
+      if (sent === 0) chunk = head;
+      else if (sent + filler.length + tail.length <= HUGE_BYTES) chunk = filler;
+      c.enqueue(chunk);
+      sent += chunk.length;
+      if (chunk === tail) c.close();
     },
   });
 }
@@ -125,7 +128,7 @@ async function snapshot(kv) {
 //   or "personalized" (the state injected, the origin's content kept), maxMs (answer time);
 // `stored` says what may change in KV: "none" (default: every key as it was), "profile" (only
 // this visitor's profile, and only to a valid profile that kept what it had), or "replaced"
-// (an unreadable profile replaced by a valid one); `then(w, v, res)` checks more.
+// (an unreadable profile replaced by a valid one); `after(w, v, res, page)` checks more.
 // `fresh: true` runs the case in a new isolate over KV holding only what `seed` writes.
 
 const VID = (n) => n.toString(16).padStart(32, "0");
@@ -165,20 +168,20 @@ const cases = [
     name: "KV put fails with 429: page personalized, events kept in sp_s until a later write",
     setup: (w) => w.kvMode("put=429"),
     expect: { status: 200, signpost: /^personalized/, body: "personalized" },
-    then: flushesLater,
+    after: flushesLater,
   },
   {
     name: "KV put fails with 500: the same",
     setup: (w) => w.kvMode("put=500"),
     expect: { status: 200, signpost: /^personalized/, body: "personalized" },
-    then: flushesLater,
+    after: flushesLater,
   },
   {
     name: "KV put fails on the events endpoint: 200, events kept in sp_s until a later write",
     setup: (w) => w.kvMode("put=429"),
     events: [{ type: "add_to_cart", id: "put-fail-1", product_id: "tent-summit-2p", quantity: 1 }],
     expect: { status: 200 },
-    then: async (w, v) => {
+    after: async (w, v) => {
       await w.kvMode("ok");
       v.now += 11 * S;
       await v.page("/about");
@@ -228,7 +231,7 @@ const cases = [
     stale: true,
     stored: "profile",
     expect: { status: 200, signpost: /^personalized/, body: "personalized" },
-    then: async (w, v, res, page) => assert.equal(page.state.config_version, "1"),
+    after: async (w, v, res, page) => assert.equal(page.state.config_version, "1"),
     cleanup: async (w) => {
       await w.kv.put("config:current", "1");
       await w.kv.delete("config:2");
@@ -243,7 +246,7 @@ const cases = [
     },
     stored: "profile",
     expect: { status: 200, signpost: /^personalized/, body: "personalized" },
-    then: async (w, v, res, page) =>
+    after: async (w, v, res, page) =>
       assert.ok(page.state.plan.slots.every((s) => s.slot !== "recommendations"), JSON.stringify(page.state.plan)),
   },
 
@@ -259,7 +262,7 @@ const cases = [
     profile: PROFILE_V0,
     stored: "profile",
     expect: { status: 200, signpost: /^personalized/, body: "personalized" },
-    then: async (w, v) => {
+    after: async (w, v) => {
       const p = JSON.parse(await w.kv.get(`profile:${v.jar.get("sp_vid")}`));
       assert.equal(p.v, 1);
       assert.equal(p.pv, 8, "7 page views from v0, plus this one");
@@ -300,7 +303,7 @@ const cases = [
     path: "/o/reset",
     stored: "profile",
     expect: { status: 200, body: "broken" },
-    then: async (w, v) => {
+    after: async (w, v) => {
       v.now += S;
       const next = await v.page("/about");
       assert.match(next.signpost, /^personalized/);
@@ -311,7 +314,7 @@ const cases = [
     path: "/o/huge",
     stored: "profile",
     expect: { status: 200, signpost: /^personalized/, body: "personalized", maxMs: 30000 },
-    then: async (w, v, res, page) => {
+    after: async (w, v, res, page) => {
       const origin = (await originBytes("/o/huge")).toString();
       const withoutState = page.html.replace(/<script type="application\/json" id="signpost-state">.*?<\/script>/s, "");
       assert.ok(withoutState.length >= origin.length - 200, `${withoutState.length} of ${origin.length} bytes`);
@@ -342,7 +345,7 @@ const cases = [
     path: "/o/latin1",
     stored: "profile",
     expect: { status: 200, signpost: /^personalized/ },
-    then: async (w, v, res, page) => {
+    after: async (w, v, res, page) => {
       const bytes = page.bytes;
       assert.ok(bytes.includes(Buffer.from("Caf\u00e9 cr\u00e8me, 30\u00b0", "latin1")), "é è ° as single bytes");
       assert.ok(pageState(bytes.toString("latin1")), "the state injected");
@@ -363,7 +366,7 @@ const cases = [
     path: "/o/malformed",
     stored: "profile",
     expect: { status: 200, signpost: /^personalized/ },
-    then: async (w, v, res, page) => {
+    after: async (w, v, res, page) => {
       assert.match(page.html, /<td>cell/);
       assert.match(page.html, /after the end/);
       assert.match(page.html, /document\.write\("<\/body>"\)/);
@@ -420,7 +423,7 @@ describe("fault matrix", () => {
         checkAnswer(c, res, page, ms, await (c.path && c.expect.body === "origin" ? originBytes(c.path) : originBytes("/")));
         await settle();
         await checkStored(c, before, await snapshot(w.kv), vid);
-        if (c.then) await c.then(w, v, res, page);
+        if (c.after) await c.after(w, v, res, page);
         if (c.cleanup) await c.cleanup(w);
       } finally {
         if (c.fresh) await w.mf.dispose();

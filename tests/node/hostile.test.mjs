@@ -5,7 +5,7 @@
 // the events endpoint's size, count and type limits are in edge.test.mjs.)
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, startOrigin, Visitor, pageState, exampleConfig, SECRET, ADMIN_TOKEN } from "./harness.mjs";
+import { startWorker, startOrigin, Visitor, SECRET, ADMIN_TOKEN } from "./harness.mjs";
 
 const T0 = Date.parse("2026-11-20T17:00:00Z");
 const S = 1000;
@@ -82,10 +82,11 @@ const PAGE = `<!doctype html><html><head><title>Shop</title></head><body>
 ${[...Object.keys(SLOTS), "exp"].map((s) => `<div data-sp-slot="${s}"></div>`).join("\n")}
 </body></html>`;
 
-const escape = (s) =>
+const escapeHtml = (s) =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
-const render = (template, value) => template.replace(/\{\{[^}]*\}\}/g, escape(value));
+const render = (template, value) => template.replace(/\{\{[^}]*\}\}/g, escapeHtml(value));
 // Traits are stored with control characters as spaces.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const asTrait = (s) => s.replace(/[\x00-\x1f]/g, " ");
 const count = (s, c) => s.split(c).length - 1;
 const STATE = /<script type="application\/json" id="signpost-state">(.*?)<\/script>/s;
