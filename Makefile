@@ -125,9 +125,11 @@ dev: setup sdk seed .dev.vars
 test: setup lint test-rust test-wasm worker worker-test sdk test-node
 	@echo "all test suites passed"
 
-lint:
+# Rust, then the JavaScript (Biome, configured in biome.jsonc; `npx biome check --write .` fixes).
+lint: .tools/npm
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	$(NODE_BIN)/biome lint --error-on-warnings .
 
 test-rust:
 	cargo test --workspace
