@@ -1,6 +1,10 @@
 //! The Worker's allocator: the system one (dlmalloc on wasm), counting the bytes in use. Wasm
 //! memory only grows, so its size shows the heap's high-water mark, not a leak; the count
 //! does (`make load` reads it through a test hook before and after a run).
+//!
+//! The one module of the Worker with unsafe code: `GlobalAlloc` is an unsafe trait whose
+//! methods take and return raw pointers, so a counting allocator cannot be written without it.
+#![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};

@@ -2,6 +2,9 @@
 //! one decision (example config, 200-event profile), a page's core work in the Worker, and
 //! the reference rewrite of each corpus page. Each export runs its workload `n` times and
 //! returns a checksum, so nothing is optimised away; the clock is on the JS side.
+//!
+//! The exports keep their names with `#[no_mangle]`, which the `unsafe_code` lint counts as
+//! unsafe (two such symbols would clash at link time); each allows it, the crate nothing else.
 
 #[path = "../../../benches/common/mod.rs"]
 mod common;
@@ -41,6 +44,7 @@ thread_local! {
 
 /// Runs one decision `n` times (the set-up, outside the timing, on the first call);
 /// returns the number of slots planned in total.
+#[allow(unsafe_code)] // an unmangled export: see the crate's docs
 #[no_mangle]
 pub extern "C" fn decide(n: u32) -> u32 {
     DECISION.with(|cell| {
@@ -70,6 +74,7 @@ pub extern "C" fn decide(n: u32) -> u32 {
 
 /// Runs a page's core work (the Worker's `pageDecide` without its bindings) `n` times;
 /// returns the length of the last session cookie written.
+#[allow(unsafe_code)] // an unmangled export: see the crate's docs
 #[no_mangle]
 pub extern "C" fn page(n: u32) -> u32 {
     PAGE.with(|cell| {
@@ -83,6 +88,7 @@ pub extern "C" fn page(n: u32) -> u32 {
 }
 
 /// The size in bytes of corpus page `page` (0..3).
+#[allow(unsafe_code)] // an unmangled export: see the crate's docs
 #[no_mangle]
 pub extern "C" fn page_len(page: u32) -> u32 {
     PAGES[page as usize].1.len() as u32
@@ -90,6 +96,7 @@ pub extern "C" fn page_len(page: u32) -> u32 {
 
 /// Rewrites corpus page `page` with the typical Plan and state `n` times; returns the bytes
 /// written by the last run.
+#[allow(unsafe_code)] // an unmangled export: see the crate's docs
 #[no_mangle]
 pub extern "C" fn rewrite(page: u32, n: u32) -> u32 {
     let (name, input) = PAGES[page as usize];

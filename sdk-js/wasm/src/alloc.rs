@@ -6,6 +6,10 @@
 //!
 //! wasm32 in the browser is single-threaded here (no shared memory), which is what makes the
 //! unsynchronised state sound.
+//!
+//! The one module of the SDK with unsafe code, as an allocator must be: `GlobalAlloc` is an
+//! unsafe trait over raw pointers, and the free lists live in the blocks themselves.
+#![allow(unsafe_code)]
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;

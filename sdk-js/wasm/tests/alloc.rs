@@ -1,5 +1,7 @@
 //! The wasm's own allocator (src/alloc.rs), under wasm-bindgen-test in Node and Chromium.
 #![cfg(target_arch = "wasm32")]
+// Calling an allocator directly (alloc, dealloc, realloc and the blocks they return) is unsafe.
+#![allow(unsafe_code)]
 
 use signpost_wasm::SignpostEngine;
 use std::alloc::{alloc, dealloc, realloc, Layout};
