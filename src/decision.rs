@@ -66,25 +66,44 @@ pub struct Described {
     pub segments: Option<Vec<String>>,
 }
 
+/// A description of a visitor that names what the config does not define.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DescribeError {
+    /// A tier the config does not have.
+    #[error("tier: unknown tier {tier:?} (the config has {})", .known.join(", "))]
+    UnknownTier {
+        /// The tier asked for.
+        tier: String,
+        /// The config's tiers.
+        known: Vec<String>,
+    },
+    /// A segment the config does not have.
+    #[error("segments: unknown segment {segment:?} (the config has {})", .known.join(", "))]
+    UnknownSegment {
+        /// The segment asked for.
+        segment: String,
+        /// The config's segments.
+        known: Vec<String>,
+    },
+}
+
 impl Described {
-    /// Names that the config does not define, as a message naming them.
-    pub fn check(&self, cfg: &Config) -> Result<(), String> {
+    /// The first name that the config does not define, if any.
+    pub fn check(&self, cfg: &Config) -> Result<(), DescribeError> {
         if let Some(t) = &self.tier {
             if !t.is_empty() && !cfg.intent.tiers.iter().any(|x| &x.name == t) {
-                let known: Vec<&str> = cfg.intent.tiers.iter().map(|x| x.name.as_str()).collect();
-                return Err(format!(
-                    "tier: unknown tier {t:?} (the config has {})",
-                    known.join(", ")
-                ));
+                return Err(DescribeError::UnknownTier {
+                    tier: t.clone(),
+                    known: cfg.intent.tiers.iter().map(|x| x.name.clone()).collect(),
+                });
             }
         }
         for name in self.segments.iter().flatten() {
             if !cfg.segments.iter().any(|s| &s.name == name) {
-                let known: Vec<&str> = cfg.segments.iter().map(|s| s.name.as_str()).collect();
-                return Err(format!(
-                    "segments: unknown segment {name:?} (the config has {})",
-                    known.join(", ")
-                ));
+                return Err(DescribeError::UnknownSegment {
+                    segment: name.clone(),
+                    known: cfg.segments.iter().map(|s| s.name.clone()).collect(),
+                });
             }
         }
         Ok(())
@@ -182,7 +201,7 @@ pub fn decide(
                 why,
             };
             if let Err(why) = pre_check(o, &ctx, full) {
-                offer_explain[oi] = Some(ex(Outcome::NotEligible, None, why));
+                offer_explain[oi] = Some(ex(Outcome::NotEligible, None, why.to_string()));
                 continue;
             }
             let when_why = match (&o.when, full) {
@@ -203,7 +222,9 @@ pub fn decide(
                 continue;
             }
             match render(o, &ctx, cfg, catalog) {
-                Err(why) => offer_explain[oi] = Some(ex(Outcome::NotEligible, None, why)),
+                Err(why) => {
+                    offer_explain[oi] = Some(ex(Outcome::NotEligible, None, why.to_string()))
+                }
                 Ok(r) => {
                     winner = Some(o);
                     if holdout {
@@ -279,24 +300,49 @@ pub fn decide(
     }
 }
 
+/// Why an offer is not eligible, in the words of its explanation.
+#[derive(Debug, thiserror::Error)]
+enum NotEligible {
+    /// Outside its schedule (the schedule's sentence).
+    #[error("{0}")]
+    Schedule(String),
+    /// Shown as often as its cap allows (the cap's sentence).
+    #[error("{0}")]
+    Capped(String),
+    /// Its condition does not hold; with the facts that failed it in a full explanation.
+    #[error("condition not met")]
+    Condition,
+    #[error("condition not met: {0}")]
+    ConditionExplained(String),
+    /// A recommendation with no catalog to pick from.
+    #[error("no recommendation: no catalog loaded")]
+    NoCatalog,
+    /// A recommendation whose every item was excluded.
+    #[error("no recommendation: no item qualifies after exclusions")]
+    NoItem,
+    /// A recommendation without `recommendations.item_template`.
+    #[error("no item template")]
+    NoItemTemplate,
+}
+
 /// Schedule, cap and condition.
-fn pre_check(o: &Offer, ctx: &Ctx, full: bool) -> Result<(), String> {
+fn pre_check(o: &Offer, ctx: &Ctx, full: bool) -> Result<(), NotEligible> {
     if let Some(why) = o.schedule.check(ctx.now) {
-        return Err(why);
+        return Err(NotEligible::Schedule(why));
     }
     if let Some(why) = o
         .cap
         .as_ref()
         .and_then(|c| c.check(&o.id, ctx.profile, ctx.now))
     {
-        return Err(why);
+        return Err(NotEligible::Capped(why));
     }
     if let Some(c) = &o.when {
         if !c.eval(ctx) {
             return Err(if full {
-                format!("condition not met: {}", c.explain(ctx).1)
+                NotEligible::ConditionExplained(c.explain(ctx).1)
             } else {
-                "condition not met".to_string()
+                NotEligible::Condition
             });
         }
     }
@@ -309,7 +355,7 @@ struct Rendered {
     items: Vec<String>,
 }
 
-fn render(o: &Offer, ctx: &Ctx, cfg: &Config, catalog: &Catalog) -> Result<Rendered, String> {
+fn render(o: &Offer, ctx: &Ctx, cfg: &Config, catalog: &Catalog) -> Result<Rendered, NotEligible> {
     let currency = catalog.currency.as_str();
     match &o.body {
         Body::Content(t) => Ok(Rendered {
@@ -339,16 +385,16 @@ fn render(o: &Offer, ctx: &Ctx, cfg: &Config, catalog: &Catalog) -> Result<Rende
             );
             if items.is_empty() {
                 return Err(if catalog.products.is_empty() {
-                    "no recommendation: no catalog loaded".into()
+                    NotEligible::NoCatalog
                 } else {
-                    "no recommendation: no item qualifies after exclusions".into()
+                    NotEligible::NoItem
                 });
             }
             let tmpl = cfg
                 .recommendations
                 .item_template
                 .as_ref()
-                .ok_or("no item template")?;
+                .ok_or(NotEligible::NoItemTemplate)?;
             let mut html = String::new();
             let mut ids = Vec::with_capacity(items.len());
             for item in items {

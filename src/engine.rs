@@ -4,7 +4,7 @@
 use crate::catalog::Catalog;
 use crate::config::check::Issues;
 use crate::config::Config;
-use crate::decision::{decide, Described, Detail};
+use crate::decision::{decide, DescribeError, Described, Detail};
 use crate::events::{page_view, Event};
 use crate::record::record;
 use crate::request::RequestFacts;
@@ -277,7 +277,7 @@ impl Engine {
         signals: &Signals,
         now: Millis,
         described: &Described,
-    ) -> Result<Decision, String> {
+    ) -> Result<Decision, DescribeError> {
         described.check(&self.config)?;
         let mut profile = profile.clone();
         let facts = self.request_facts(req, now);

@@ -57,7 +57,7 @@ impl Event {
         let at = match props.remove("at") {
             None | Some(Value::Null) => None,
             Some(Value::Number(n)) => Some(n.as_f64().ok_or("\"at\" is not a time")? as Millis),
-            Some(Value::String(s)) => Some(parse_timestamp(&s, None)?),
+            Some(Value::String(s)) => Some(parse_timestamp(&s, None).map_err(|e| e.to_string())?),
             Some(_) => {
                 return Err(
                     "\"at\" must be milliseconds since the epoch or an RFC 3339 time".into(),

@@ -3,7 +3,6 @@
 //! once, with the config, into [`Fact`]; evaluation reads them from a [`Ctx`].
 
 use crate::catalog::{Catalog, Product};
-use crate::config::check::msg;
 use crate::config::check::unknown;
 use crate::config::Config;
 use crate::events::Event;
@@ -176,53 +175,92 @@ const PROFILE_FACTS: &[&str] = &[
     "profile.experiments.*",
 ];
 
+/// What is wrong with a fact's path.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FactError {
+    /// `profile..visits`.
+    #[error("invalid fact \"{0}\": empty name between dots")]
+    EmptyName(String),
+    /// A root this place of the config cannot use (`event.*` in an offer's condition).
+    #[error("fact \"{path}\" is available {place}; here you can use {}", .allowed.join(", "))]
+    NotHere {
+        /// The path as written.
+        path: String,
+        /// Where the root may be used.
+        place: &'static str,
+        /// The roots this place may use, as `request.*`.
+        allowed: Vec<&'static str>,
+    },
+    /// No such fact; `expected` lists those that would be (for a suggestion).
+    #[error("{}", unknown("fact", .path, .expected))]
+    Unknown {
+        /// The path as written.
+        path: String,
+        /// The facts (or roots) there are.
+        expected: Vec<&'static str>,
+    },
+    /// A root without a name after it (`signals`).
+    #[error("fact \"{path}\" needs a name after \"{root}.\"")]
+    NoName {
+        /// The path as written.
+        path: String,
+        /// Its root.
+        root: String,
+    },
+}
+
 fn rest(parts: &[&str]) -> Vec<String> {
     parts.iter().map(|s| s.to_string()).collect()
 }
 
 impl Fact {
     /// Compiles a dotted path, or says what is wrong with it.
-    pub fn parse(path: &str, scope: Scope) -> Result<Fact, String> {
+    pub fn parse(path: &str, scope: Scope) -> Result<Fact, FactError> {
         let parts: Vec<&str> = path.split('.').collect();
         if parts.iter().any(|p| p.is_empty()) {
-            return Err(msg!("invalid fact \"{path}\": empty name between dots"));
+            return Err(FactError::EmptyName(path.to_string()));
         }
-        let roots: Vec<&str> = [
-            ("request", scope.request),
-            ("session", scope.session),
-            ("profile", scope.profile),
-            ("signals", scope.signals),
-            ("event", scope.event),
-            ("item", scope.item),
-        ]
-        .iter()
-        .filter(|(_, ok)| *ok)
-        .map(|(r, _)| *r)
-        .collect();
+        // Each root, its `root.*` for messages, and whether this place may use it.
+        let roots = [
+            ("request", "request.*", scope.request),
+            ("session", "session.*", scope.session),
+            ("profile", "profile.*", scope.profile),
+            ("signals", "signals.*", scope.signals),
+            ("event", "event.*", scope.event),
+            ("item", "item.*", scope.item),
+        ];
+        let usable = || -> Vec<&'static str> {
+            roots
+                .iter()
+                .filter(|(_, _, ok)| *ok)
+                .map(|(_, all, _)| *all)
+                .collect()
+        };
         let root = parts[0];
-        let allowed = roots.contains(&root);
-        let known_root =
-            ["request", "session", "profile", "signals", "event", "item"].contains(&root);
-        if known_root && !allowed {
-            let where_ = match root {
-                "event" => "only in an intent signal's \"where\"",
-                "item" => "only in recommendations.item_template",
-                _ => "not here",
-            };
-            return Err(msg!(
-                "fact \"{path}\" is available {where_}; here you can use {}",
-                roots
-                    .iter()
-                    .map(|r| format!("{r}.*"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
+        match roots.iter().find(|(r, _, _)| *r == root) {
+            None => {
+                return Err(FactError::Unknown {
+                    path: path.to_string(),
+                    expected: usable(),
+                })
+            }
+            Some((_, _, false)) => {
+                return Err(FactError::NotHere {
+                    path: path.to_string(),
+                    place: match root {
+                        "event" => "only in an intent signal's \"where\"",
+                        "item" => "only in recommendations.item_template",
+                        _ => "not here",
+                    },
+                    allowed: usable(),
+                })
+            }
+            Some(_) => {}
         }
-        if !known_root {
-            let expected: Vec<String> = roots.iter().map(|r| format!("{r}.*")).collect();
-            let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
-            return Err(unknown("fact", path, &expected));
-        }
+        let unknown = |expected: &[&'static str]| FactError::Unknown {
+            path: path.to_string(),
+            expected: expected.to_vec(),
+        };
         let tail = &parts[1..];
         let fact = match root {
             "request" => Fact::Request(match tail {
@@ -238,7 +276,7 @@ impl Fact {
                 ["hour"] => RequestFact::Hour,
                 ["weekday"] => RequestFact::Weekday,
                 ["language"] => RequestFact::Language,
-                _ => return Err(unknown("fact", path, REQUEST_FACTS)),
+                _ => return Err(unknown(REQUEST_FACTS)),
             }),
             "session" => Fact::Session(match tail {
                 ["tier"] => SessionFact::Tier,
@@ -251,7 +289,7 @@ impl Fact {
                 ["referrer"] => SessionFact::Referrer,
                 ["utm", name] => SessionFact::Utm(name.to_string()),
                 ["is_first"] => SessionFact::IsFirst,
-                _ => return Err(unknown("fact", path, SESSION_FACTS)),
+                _ => return Err(unknown(SESSION_FACTS)),
             }),
             "profile" => Fact::Profile(match tail {
                 ["id"] => ProfileFact::Id,
@@ -273,12 +311,17 @@ impl Fact {
                 ["cart", "products"] => ProfileFact::CartProducts,
                 ["traits", t @ ..] if !t.is_empty() => ProfileFact::Traits(rest(t)),
                 ["experiments", x] => ProfileFact::Experiment(x.to_string()),
-                _ => return Err(unknown("fact", path, PROFILE_FACTS)),
+                _ => return Err(unknown(PROFILE_FACTS)),
             }),
             "signals" if !tail.is_empty() => Fact::Signal(rest(tail)),
             "event" if !tail.is_empty() => Fact::Event(rest(tail)),
             "item" if !tail.is_empty() => Fact::Item(rest(tail)),
-            _ => return Err(msg!("fact \"{path}\" needs a name after \"{root}.\"")),
+            _ => {
+                return Err(FactError::NoName {
+                    path: path.to_string(),
+                    root: root.to_string(),
+                })
+            }
         };
         Ok(fact)
     }
@@ -736,14 +779,20 @@ mod tests {
 
     #[test]
     fn explains_unknown_paths() {
-        let e = Fact::parse("profile.vists", Scope::DECISION).unwrap_err();
+        let e = Fact::parse("profile.vists", Scope::DECISION)
+            .unwrap_err()
+            .to_string();
         assert!(
             e.starts_with("unknown fact \"profile.vists\" (did you mean \"profile.visits\"?)"),
             "{e}"
         );
-        let e = Fact::parse("event.utm.source", Scope::DECISION).unwrap_err();
+        let e = Fact::parse("event.utm.source", Scope::DECISION)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("only in an intent signal's \"where\""), "{e}");
-        let e = Fact::parse("visitor.name", Scope::DECISION).unwrap_err();
+        let e = Fact::parse("visitor.name", Scope::DECISION)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("expected one of request.*"), "{e}");
         assert!(Fact::parse("profile..x", Scope::DECISION).is_err());
         assert!(Fact::parse("signals", Scope::DECISION).is_err());

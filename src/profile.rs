@@ -57,14 +57,26 @@ const MAX_SESSION_CATEGORIES: usize = 8;
 const MAX_SESSION_UTM: usize = 5;
 const MAX_PATH_LEN: usize = 256;
 
+pub use crate::profile_json::LayoutError;
+
+/// Why stored bytes are not a profile this build can use.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
+    /// Not JSON at all (the parser's words).
     #[error("profile is not valid JSON: {0}")]
     Json(String),
+    /// Written by a newer build: left alone rather than overwritten.
     #[error("profile format v{0} is newer than this engine reads (v{FORMAT_VERSION})")]
     TooNew(u64),
-    #[error("profile v{version} is malformed: {message}")]
-    Malformed { version: u64, message: String },
+    /// JSON, but not in the layout of its version.
+    #[error("profile v{version} is malformed: {problem}")]
+    Malformed {
+        /// The format version it claims.
+        version: u64,
+        /// What is wrong, and where.
+        #[source]
+        problem: LayoutError,
+    },
 }
 
 /// A visitor's long-lived state. See the module docs for its size bound and versions.
@@ -416,9 +428,9 @@ impl Profile {
     fn version_of(v: &Value) -> Result<u64, ProfileError> {
         match v.get("v") {
             None => Ok(0),
-            Some(n) => n.as_u64().ok_or_else(|| ProfileError::Malformed {
+            Some(n) => n.as_u64().ok_or(ProfileError::Malformed {
                 version: 0,
-                message: "\"v\" is not a version number".into(),
+                problem: LayoutError::Version,
             }),
         }
     }
@@ -428,7 +440,7 @@ impl Profile {
         match Profile::version_of(&v)? {
             0 => Ok(Profile::from_v0(&v)),
             version @ 1 => crate::profile_json::read_v1(&v)
-                .map_err(|message| ProfileError::Malformed { version, message }),
+                .map_err(|problem| ProfileError::Malformed { version, problem }),
             n => Err(ProfileError::TooNew(n)),
         }
     }

@@ -13,7 +13,28 @@ use crate::config::check::type_name;
 use crate::profile::*;
 use serde_json::{Map, Value};
 
-type Res<T> = Result<T, String>;
+type Res<T> = Result<T, LayoutError>;
+
+/// What is wrong inside a profile's JSON, at the path of the field (`cart.l[2].q`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LayoutError {
+    /// `"v"` is not a whole number.
+    #[error("\"v\" is not a version number")]
+    Version,
+    /// A value of the wrong type.
+    #[error("`{path}`: expected {expected}, found {found}")]
+    Type {
+        /// Where it is.
+        path: String,
+        /// What the layout has there.
+        expected: &'static str,
+        /// What the JSON has.
+        found: &'static str,
+    },
+    /// A field that has no default is missing.
+    #[error("missing field `{0}`")]
+    Missing(String),
+}
 
 /// Where a value sits in the document. Made into text only for an error: reading a profile
 /// builds no strings for the paths it passes (the Worker reads one per page).
@@ -39,11 +60,12 @@ trait Read: Sized {
     fn read(v: &Value, path: &Path) -> Res<Self>;
 }
 
-fn wrong<T>(path: &Path, expected: &str, v: &Value) -> Res<T> {
-    Err(format!(
-        "`{path}`: expected {expected}, found {}",
-        type_name(v)
-    ))
+fn wrong<T>(path: &Path, expected: &'static str, v: &Value) -> Res<T> {
+    Err(LayoutError::Type {
+        path: path.to_string(),
+        expected,
+        found: type_name(v),
+    })
 }
 
 fn object<'a>(v: &'a Value, path: &Path) -> Res<&'a Map<String, Value>> {
@@ -58,7 +80,7 @@ fn req<T: Read>(m: &Map<String, Value>, key: &str, path: &Path) -> Res<T> {
     let path = Path::Key(path, key);
     match m.get(key) {
         Some(v) => T::read(v, &path),
-        None => Err(format!("missing field `{path}`")),
+        None => Err(LayoutError::Missing(path.to_string())),
     }
 }
 
@@ -184,6 +206,6 @@ read_struct!(Profile {
 });
 
 /// A v1 profile from its tree, or what is wrong with it.
-pub(crate) fn read_v1(v: &Value) -> Result<Profile, String> {
+pub(crate) fn read_v1(v: &Value) -> Result<Profile, LayoutError> {
     Profile::read(v, &Path::Root)
 }

@@ -12,7 +12,6 @@ use crate::diff::{diff, summary, Change};
 use crate::engine::{Engine, EngineError, Signals};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::fmt;
 
 /// The pointer to the live config version.
 pub const CURRENT: &str = "config:current";
@@ -34,47 +33,44 @@ pub trait Kv {
     fn list(&mut self, prefix: &str) -> Result<Vec<String>, KvError>;
 }
 
-/// A store operation failed (the message says which and why).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A store operation failed, in the store's own words (which operation, and why).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
 pub struct KvError(pub String);
 
-impl fmt::Display for KvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
 /// Why nothing (or not everything) was published.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum PublishError {
     /// What would go live is invalid; nothing was written. `what` names it: "config",
     /// "catalog", "config:3", "the catalog in KV".
-    Invalid { what: String, issues: Issues },
+    #[error("{what} is invalid; nothing was written{}", indented(issues))]
+    Invalid {
+        /// What was checked.
+        what: String,
+        /// Every problem found.
+        issues: Issues,
+    },
     /// The store failed. `live` says what is live afterwards.
-    Store { error: KvError, live: String },
+    #[error("{error}\n{live}")]
+    Store {
+        /// What the store said.
+        #[source]
+        error: KvError,
+        /// What is live after the failure ("nothing went live: version 3 is still live").
+        live: String,
+    },
     /// A stored value is not what it should be (`config:current` not a number, ...).
+    #[error("{0}")]
     Corrupt(String),
     /// Nothing to do (rollback without an earlier version, version already live, ...).
+    #[error("{0}")]
     Refused(String),
 }
 
-impl fmt::Display for PublishError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PublishError::Invalid { what, issues } => {
-                write!(f, "{what} is invalid; nothing was written")?;
-                for i in &issues.0 {
-                    write!(f, "\n  {i}")?;
-                }
-                Ok(())
-            }
-            PublishError::Store { error, live } => write!(f, "{error}\n{live}"),
-            PublishError::Corrupt(m) | PublishError::Refused(m) => f.write_str(m),
-        }
-    }
+/// Each issue on a line of its own, indented under the sentence before it.
+fn indented(issues: &Issues) -> String {
+    issues.0.iter().map(|i| format!("\n  {i}")).collect()
 }
-
-impl std::error::Error for PublishError {}
 
 fn store(live: impl Into<String>) -> impl FnOnce(KvError) -> PublishError {
     let live = live.into();

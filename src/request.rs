@@ -19,17 +19,34 @@ pub struct RequestInfo {
     pub region: Option<String>,
 }
 
+/// What is wrong with a request handed over as JSON ([`RequestInfo::from_value`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    /// No `url`.
+    #[error("missing field `url`")]
+    NoUrl,
+    /// A field that must be a string is not.
+    #[error("\"{0}\" must be a string")]
+    NotAString(&'static str),
+    /// `headers` is not an array.
+    #[error("\"headers\" must be an array")]
+    HeadersNotAnArray,
+    /// A header is not a `[name, value]` pair of strings.
+    #[error("\"headers\" holds [name, value] pairs of strings")]
+    BadHeader,
+}
+
 impl RequestInfo {
     /// The serde form (`{"url", "headers": [[name, value]], "country", "region"}`) read from
     /// a tree by hand: the browser's wasm already has the tree reader, not this struct's.
-    pub fn from_value(v: &serde_json::Value) -> Result<RequestInfo, String> {
+    pub fn from_value(v: &serde_json::Value) -> Result<RequestInfo, RequestError> {
         use serde_json::Value;
-        let text = |key: &str| match v.get(key) {
+        let text = |key: &'static str| match v.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(format!("\"{key}\" must be a string")),
+            Some(_) => Err(RequestError::NotAString(key)),
         };
-        let url = text("url")?.ok_or("missing field `url`")?;
+        let url = text("url")?.ok_or(RequestError::NoUrl)?;
         let mut headers = Vec::new();
         match v.get("headers") {
             None => {}
@@ -39,11 +56,11 @@ impl RequestInfo {
                         Some([Value::String(k), Value::String(v)]) => {
                             headers.push((k.clone(), v.clone()))
                         }
-                        _ => return Err("\"headers\" holds [name, value] pairs of strings".into()),
+                        _ => return Err(RequestError::BadHeader),
                     }
                 }
             }
-            Some(_) => return Err("\"headers\" must be an array".into()),
+            Some(_) => return Err(RequestError::HeadersNotAnArray),
         }
         Ok(RequestInfo {
             url,

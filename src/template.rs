@@ -4,9 +4,9 @@
 
 mod context;
 
-use crate::config::check::msg;
 use crate::config::check::unknown;
-use crate::facts::{format_number, Ctx, Fact, Scope, Val};
+use crate::facts::{format_number, Ctx, Fact, FactError, Scope, Val};
+pub use context::PlacementError;
 use context::{safe_url_start, Scanner, Slot};
 
 #[derive(Clone, Debug)]
@@ -34,8 +34,48 @@ enum Filter {
 
 const FILTERS: &[&str] = &["default", "money"];
 
+/// What is wrong with a template; positions count characters from its start.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum TemplateError {
+    /// `{{` with no `}}` after it (or another `{{` before it).
+    #[error("unclosed \"{{{{\" at character {0}")]
+    Unclosed(usize),
+    /// `}}` with no `{{` before it.
+    #[error("\"}}}}\" without \"{{{{\" at character {0}")]
+    Unopened(usize),
+    /// A placeholder where the visitor's value could run as code.
+    #[error("{problem} (at character {at})")]
+    Placement {
+        /// Why it may not stand there.
+        problem: PlacementError,
+        /// Where it starts.
+        at: usize,
+    },
+    /// `{{}}`.
+    #[error("empty placeholder \"{{{{}}}}\"")]
+    Empty,
+    /// The placeholder's fact.
+    #[error(transparent)]
+    Fact(#[from] FactError),
+    /// `default` without its value.
+    #[error("the default filter needs a value: default: \"text\"")]
+    DefaultWithoutValue,
+    /// `money: ...`.
+    #[error("the money filter takes no argument")]
+    MoneyWithArgument,
+    /// A filter other than `default` and `money`.
+    #[error("{}", unknown("filter", .0, FILTERS))]
+    UnknownFilter(String),
+    /// A quoted filter value without its closing quote.
+    #[error("unterminated string {0}")]
+    UnterminatedString(String),
+    /// A filter value neither quoted nor a number.
+    #[error("a filter value is a quoted string or a number, found {0}")]
+    BadFilterValue(String),
+}
+
 impl Template {
-    pub fn compile(src: &str, scope: Scope) -> Result<Template, String> {
+    pub fn compile(src: &str, scope: Scope) -> Result<Template, TemplateError> {
         let mut parts = Vec::new();
         let mut rest = src;
         let mut offset = 0;
@@ -46,16 +86,15 @@ impl Template {
                 parts.push(Part::Lit(rest[..open].to_string()));
             }
             let after = &rest[open + 2..];
-            let close = after
-                .find("}}")
-                .ok_or_else(|| msg!("unclosed \"{{{{\" at character {}", offset + open))?;
+            let at = offset + open;
+            let close = after.find("}}").ok_or(TemplateError::Unclosed(at))?;
             let inner = &after[..close];
             if inner.contains("{{") {
-                return Err(msg!("unclosed \"{{{{\" at character {}", offset + open));
+                return Err(TemplateError::Unclosed(at));
             }
             let slot = markup
                 .placeholder()
-                .map_err(|e| msg!("{e} (at character {})", offset + open))?;
+                .map_err(|problem| TemplateError::Placement { problem, at })?;
             let (fact, filters) = parse_expr(inner, scope)?;
             parts.push(Part::Expr {
                 fact,
@@ -67,10 +106,7 @@ impl Template {
             rest = &rest[consumed..];
         }
         if let Some(i) = rest.find("}}") {
-            return Err(msg!(
-                "\"}}}}\" without \"{{{{\" at character {}",
-                offset + i
-            ));
+            return Err(TemplateError::Unopened(offset + i));
         }
         if !rest.is_empty() {
             parts.push(Part::Lit(rest.to_string()));
@@ -137,12 +173,12 @@ impl Template {
     }
 }
 
-fn parse_expr(inner: &str, scope: Scope) -> Result<(Fact, Vec<Filter>), String> {
+fn parse_expr(inner: &str, scope: Scope) -> Result<(Fact, Vec<Filter>), TemplateError> {
     let mut pieces = split_pipes(inner).into_iter();
     let path = pieces.next().unwrap_or_default();
     let path = path.trim();
     if path.is_empty() {
-        return Err("empty placeholder \"{{}}\"".into());
+        return Err(TemplateError::Empty);
     }
     let fact = Fact::parse(path, scope)?;
     let mut filters = Vec::new();
@@ -154,12 +190,10 @@ fn parse_expr(inner: &str, scope: Scope) -> Result<(Fact, Vec<Filter>), String> 
         };
         match (name, arg) {
             ("default", Some(a)) => filters.push(Filter::Default(parse_arg(a)?)),
-            ("default", None) => {
-                return Err("the default filter needs a value: default: \"text\"".into())
-            }
+            ("default", None) => return Err(TemplateError::DefaultWithoutValue),
             ("money", None) => filters.push(Filter::Money),
-            ("money", Some(_)) => return Err("the money filter takes no argument".into()),
-            (other, _) => return Err(unknown("filter", other, FILTERS)),
+            ("money", Some(_)) => return Err(TemplateError::MoneyWithArgument),
+            (other, _) => return Err(TemplateError::UnknownFilter(other.to_string())),
         }
     }
     Ok((fact, filters))
@@ -186,21 +220,19 @@ fn split_pipes(s: &str) -> Vec<String> {
     out
 }
 
-fn parse_arg(a: &str) -> Result<String, String> {
+fn parse_arg(a: &str) -> Result<String, TemplateError> {
     for q in ['"', '\''] {
         if let Some(body) = a.strip_prefix(q) {
             return body
                 .strip_suffix(q)
                 .map(str::to_string)
-                .ok_or_else(|| msg!("unterminated string {a}"));
+                .ok_or_else(|| TemplateError::UnterminatedString(a.to_string()));
         }
     }
     if crate::facts::parse_number(a).is_some() {
         return Ok(a.to_string());
     }
-    Err(msg!(
-        "a filter value is a quoted string or a number, found {a}"
-    ))
+    Err(TemplateError::BadFilterValue(a.to_string()))
 }
 
 /// Writes a placeholder's value, HTML-escaped when `escape`.
@@ -413,26 +445,36 @@ mod tests {
         assert!(Template::compile("no placeholders", s).unwrap().is_static());
         assert!(Template::compile("{{profile.visits", s)
             .unwrap_err()
+            .to_string()
             .contains("unclosed"));
         assert!(Template::compile("a }} b", s)
             .unwrap_err()
+            .to_string()
             .contains("without"));
-        assert!(Template::compile("{{}}", s).unwrap_err().contains("empty"));
+        assert!(Template::compile("{{}}", s)
+            .unwrap_err()
+            .to_string()
+            .contains("empty"));
         assert!(Template::compile("{{profile.vists}}", s)
             .unwrap_err()
+            .to_string()
             .contains("did you mean"));
         assert!(Template::compile("{{profile.visits | upper}}", s)
             .unwrap_err()
+            .to_string()
             .contains("unknown filter \"upper\""));
         assert!(Template::compile("{{profile.visits | default}}", s)
             .unwrap_err()
+            .to_string()
             .contains("needs a value"));
         assert!(Template::compile("{{item.name}}", s)
             .unwrap_err()
+            .to_string()
             .contains("item_template"));
         assert!(Template::compile("{{item.name}}", Scope::ITEM).is_ok());
         assert!(Template::compile("{{x | default: \"a|b\"}}", s)
             .unwrap_err()
+            .to_string()
             .contains("unknown fact"));
     }
 

@@ -1,7 +1,5 @@
 //! Instants, calendar dates and durations, without a clock: every function takes its time.
 
-use crate::config::check::msg;
-
 /// Milliseconds since the Unix epoch, as the hosts' clocks give it.
 pub type Millis = i64;
 
@@ -10,11 +8,53 @@ pub const MINUTE: Millis = 60 * SECOND;
 pub const HOUR: Millis = 60 * MINUTE;
 pub const DAY: Millis = 24 * HOUR;
 
+/// What is wrong with a duration as written (`30m`, `1h30m`); each names the text.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    /// Nothing but spaces.
+    #[error("empty duration; write e.g. \"30m\", \"12h\", \"7d\"")]
+    Empty,
+    /// A letter other than s, m, h, d, w.
+    #[error(
+        "invalid duration \"{text}\": unknown unit '{unit}'; use s, m, h, d or w (e.g. \"30m\")"
+    )]
+    UnknownUnit {
+        /// The duration as written.
+        text: String,
+        /// The letter.
+        unit: char,
+    },
+    /// A unit without a number before it (`m`, `1hm`).
+    #[error("invalid duration \"{text}\": a number must come before '{unit}'")]
+    NoNumber {
+        /// The duration as written.
+        text: String,
+        /// The unit.
+        unit: char,
+    },
+    /// A number at the end without its unit (`30`).
+    #[error("invalid duration \"{text}\": missing unit after {number} (s, m, h, d or w)")]
+    NoUnit {
+        /// The duration as written.
+        text: String,
+        /// The number left without a unit.
+        number: String,
+    },
+    /// Zero (`0m`).
+    #[error("invalid duration \"{0}\": must be more than zero")]
+    NotPositive(String),
+}
+
+/// A timestamp that is neither RFC 3339 nor a local date and time (the text as written).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid timestamp \"{0}\"; expected e.g. \"2026-03-01T00:00:00Z\"")]
+pub struct TimestampError(pub String);
+
 /// Parses a duration such as `30m`, `1d`, `2w`, `45s` or `1h30m` into milliseconds.
-pub fn parse_duration(s: &str) -> Result<Millis, String> {
+pub fn parse_duration(s: &str) -> Result<Millis, DurationError> {
     let t = s.trim();
     if t.is_empty() {
-        return Err("empty duration; write e.g. \"30m\", \"12h\", \"7d\"".into());
+        return Err(DurationError::Empty);
     }
     let mut total: Millis = 0;
     let mut num = String::new();
@@ -30,23 +70,27 @@ pub fn parse_duration(s: &str) -> Result<Millis, String> {
             'd' => DAY,
             'w' => 7 * DAY,
             _ => {
-                return Err(msg!(
-                "invalid duration \"{s}\": unknown unit '{c}'; use s, m, h, d or w (e.g. \"30m\")"
-            ))
+                return Err(DurationError::UnknownUnit {
+                    text: s.to_string(),
+                    unit: c,
+                })
             }
         };
-        let n = crate::facts::parse_number(&num)
-            .ok_or_else(|| msg!("invalid duration \"{s}\": a number must come before '{c}'"))?;
+        let n = crate::facts::parse_number(&num).ok_or_else(|| DurationError::NoNumber {
+            text: s.to_string(),
+            unit: c,
+        })?;
         total += (n * unit as f64).round() as Millis;
         num.clear();
     }
     if !num.is_empty() {
-        return Err(msg!(
-            "invalid duration \"{s}\": missing unit after {num} (s, m, h, d or w)"
-        ));
+        return Err(DurationError::NoUnit {
+            text: s.to_string(),
+            number: num,
+        });
     }
     if total <= 0 {
-        return Err(msg!("invalid duration \"{s}\": must be more than zero"));
+        return Err(DurationError::NotPositive(s.to_string()));
     }
     Ok(total)
 }
@@ -127,13 +171,13 @@ pub fn days_in_month(y: i64, m: u32) -> u32 {
 pub fn parse_timestamp(
     s: &str,
     local_offset: Option<&dyn Fn(i64) -> i64>,
-) -> Result<Millis, String> {
-    let bad = || format!("invalid timestamp \"{s}\"; expected e.g. \"2026-03-01T00:00:00Z\"");
+) -> Result<Millis, TimestampError> {
+    let bad = || TimestampError(s.to_string());
     let b = s.trim().as_bytes();
     if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
         return Err(bad());
     }
-    let num = |r: std::ops::Range<usize>| -> Result<i64, String> {
+    let num = |r: std::ops::Range<usize>| -> Result<i64, TimestampError> {
         let part = b.get(r).ok_or_else(bad)?;
         if part.is_empty() || !part.iter().all(u8::is_ascii_digit) {
             return Err(bad());
@@ -237,8 +281,9 @@ mod tests {
         assert_eq!(parse_duration("1d").unwrap(), DAY);
         assert_eq!(parse_duration("1h30m").unwrap(), 90 * MINUTE);
         assert_eq!(parse_duration("2w").unwrap(), 14 * DAY);
-        assert!(parse_duration("30").unwrap_err().contains("missing unit"));
-        assert!(parse_duration("3y").unwrap_err().contains("unknown unit"));
+        let e = |s| parse_duration(s).unwrap_err().to_string();
+        assert!(e("30").contains("missing unit"));
+        assert!(e("3y").contains("unknown unit"));
         assert!(parse_duration("0m").is_err());
         assert_eq!(format_duration(90 * MINUTE), "1h30m");
         assert_eq!(format_duration(7 * DAY), "7d");

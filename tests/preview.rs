@@ -76,7 +76,8 @@ fn unknown_names_are_refused() {
     };
     let err = e
         .preview(&p, &req, &Signals::new(), NOW, &bad_tier)
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("\"buying\"") && err.contains("ready_to_buy"),
         "{err}"
@@ -87,7 +88,8 @@ fn unknown_names_are_refused() {
     };
     let err = e
         .preview(&p, &req, &Signals::new(), NOW, &bad_segment)
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(
         err.starts_with("segments: unknown segment \"vip\""),
         "{err}"

@@ -153,11 +153,11 @@ pub struct Checker {
 }
 
 impl Checker {
-    pub fn err(&mut self, path: &str, message: impl Into<String>) {
+    pub fn err(&mut self, path: &str, message: impl std::fmt::Display) {
         self.issues.push(Issue {
             path: path.to_string(),
             message: if cfg!(feature = "messages") {
-                message.into()
+                message.to_string()
             } else {
                 String::new()
             },

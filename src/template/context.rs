@@ -5,8 +5,6 @@
 //! (`href="javascript:..."`). The first two are refused when the config is checked; a value
 //! that starts a URL is checked when it renders.
 
-use crate::config::check::msg;
-
 /// How a placeholder renders where it stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Slot {
@@ -56,6 +54,24 @@ enum State {
     },
 }
 
+/// Why a placeholder may not stand where it is: the visitor's value would run as code, or
+/// could end the attribute it is in.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PlacementError {
+    /// Inside `<script>` or `<style>`.
+    #[error("a placeholder inside <{0}> would run the visitor's value as code")]
+    RawText(&'static str),
+    /// In an attribute value without quotes.
+    #[error("put the {0} attribute's value in quotes around a placeholder ({0}=\"...\")")]
+    Unquoted(String),
+    /// In an event handler (`on...`) or `srcdoc`.
+    #[error("a placeholder inside the {0} attribute would run the visitor's value as code")]
+    CodeAttribute(String),
+    /// Inside a tag, outside any attribute value.
+    #[error("a placeholder inside a tag must be inside a quoted attribute value")]
+    InTag,
+}
+
 /// An HTML tokenizer reduced to what placing a placeholder needs, fed the template's literal
 /// text piece by piece.
 #[derive(Clone, Debug, Default)]
@@ -74,23 +90,17 @@ impl Scanner {
     }
 
     /// The slot of a placeholder at this point, or why one may not stand here.
-    pub fn placeholder(&mut self) -> Result<Slot, String> {
+    pub fn placeholder(&mut self) -> Result<Slot, PlacementError> {
         match &mut self.state {
             State::Text | State::Comment => Ok(Slot::Text),
-            State::RawText(tag) => Err(msg!(
-                "a placeholder inside <{tag}> would run the visitor's value as code"
-            )),
+            State::RawText(tag) => Err(PlacementError::RawText(tag)),
             State::BeforeValue(name)
             | State::Value {
                 name, quote: None, ..
-            } => Err(msg!(
-                "put the {name} attribute's value in quotes around a placeholder ({name}=\"...\")"
-            )),
+            } => Err(PlacementError::Unquoted(name.clone())),
             State::Value { name, at_start, .. } => {
                 if name.starts_with("on") || name == "srcdoc" {
-                    return Err(msg!(
-                        "a placeholder inside the {name} attribute would run the visitor's value as code"
-                    ));
+                    return Err(PlacementError::CodeAttribute(name.clone()));
                 }
                 // The value stays at its start until literal text follows: in `"{{a}}{{b}}"`
                 // both placeholders start the URL.
@@ -101,7 +111,7 @@ impl Scanner {
                 })
             }
             State::TagName { .. } | State::InTag | State::AttrName(_) | State::AfterName(_) => {
-                Err("a placeholder inside a tag must be inside a quoted attribute value".into())
+                Err(PlacementError::InTag)
             }
         }
     }
@@ -245,7 +255,7 @@ mod tests {
     use super::*;
 
     /// The slot of a placeholder after `before`.
-    fn slot(before: &str) -> Result<Slot, String> {
+    fn slot(before: &str) -> Result<Slot, PlacementError> {
         let mut s = Scanner::default();
         s.feed(before);
         s.placeholder()
@@ -303,9 +313,15 @@ mod tests {
                 assert!(s.is_err(), "{before:?} gave {s:?}");
             }
         }
-        assert!(slot("<script>").unwrap_err().contains("<script>"));
-        assert!(slot("<a onclick=\"").unwrap_err().contains("onclick"));
-        assert!(slot("<a href=").unwrap_err().contains("quotes"));
+        assert!(slot("<script>")
+            .unwrap_err()
+            .to_string()
+            .contains("<script>"));
+        assert!(slot("<a onclick=\"")
+            .unwrap_err()
+            .to_string()
+            .contains("onclick"));
+        assert!(slot("<a href=").unwrap_err().to_string().contains("quotes"));
     }
 
     #[test]
