@@ -13,7 +13,7 @@ use crate::{html_rewriter, origin, store};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use signpost::config::check::Issues;
-use signpost::publish::{self, MemoryKv, PublishError};
+use signpost::publish::{self, KvError, MemoryKv, PublishError};
 use signpost::{Described, Engine, Event, Profile};
 use std::rc::Rc;
 use worker::kv::KvStore;
@@ -81,7 +81,7 @@ fn issues_json(issues: &Issues) -> Value {
 
 /// The config keys `signpost::publish` reads, loaded from KV: `config:current`, the catalog
 /// and every `config:<n>`.
-async fn snapshot(kv: &KvStore) -> std::result::Result<MemoryKv, String> {
+async fn snapshot(kv: &KvStore) -> std::result::Result<MemoryKv, KvError> {
     let mut names = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -89,7 +89,7 @@ async fn snapshot(kv: &KvStore) -> std::result::Result<MemoryKv, String> {
         if let Some(c) = cursor.take() {
             list = list.cursor(c);
         }
-        let page = list.execute().await.map_err(|e| e.to_string())?;
+        let page = list.execute().await.map_err(kv_error)?;
         names.extend(page.keys.into_iter().map(|k| k.name));
         match page.cursor {
             Some(c) if !page.list_complete => cursor = Some(c),
@@ -104,7 +104,7 @@ async fn snapshot(kv: &KvStore) -> std::result::Result<MemoryKv, String> {
     let values = futures_util::future::join_all(names.iter().map(|k| kv.get(k).text())).await;
     let mut mem = MemoryKv::default();
     for (name, value) in names.into_iter().zip(values) {
-        if let Some(v) = value.map_err(|e| e.to_string())? {
+        if let Some(v) = value.map_err(kv_error)? {
             mem.data.insert(name, v);
         }
     }
@@ -114,20 +114,24 @@ async fn snapshot(kv: &KvStore) -> std::result::Result<MemoryKv, String> {
 /// Writes what the operation wrote in memory to KV, in the same order. On a failure the keys
 /// before it are written and the rest not: the version goes before the pointer, so the live
 /// site never points at a missing version.
-async fn replay(kv: &KvStore, mem: &MemoryKv) -> std::result::Result<(), String> {
+async fn replay(kv: &KvStore, mem: &MemoryKv) -> std::result::Result<(), KvError> {
     for key in &mem.writes {
         let value = mem.data.get(key).cloned().unwrap_or_default();
         kv.put(key, value)
-            .map_err(|e| e.to_string())?
+            .map_err(kv_error)?
             .execute()
             .await
-            .map_err(|e| format!("writing {key} failed: {e}"))?;
+            .map_err(|e| KvError(format!("writing {key} failed: {e}")))?;
     }
     // This isolate serves the new version at once; others within their 30 s refresh.
     if !mem.writes.is_empty() {
         store::invalidate();
     }
     Ok(())
+}
+
+fn kv_error(e: impl std::fmt::Display) -> KvError {
+    KvError(e.to_string())
 }
 
 /// Runs a `signpost::publish` operation over the keys loaded from KV, then writes to KV what it
@@ -138,14 +142,14 @@ async fn run<T>(
 ) -> Result<std::result::Result<T, web_sys::Response>> {
     let mut mem = match snapshot(kv).await {
         Ok(m) => m,
-        Err(e) => return Ok(Err(unavailable(&e)?)),
+        Err(e) => return Ok(Err(unavailable(&e.to_string())?)),
     };
     let out = match op(&mut mem) {
         Ok(v) => v,
         Err(e) => return Ok(Err(refused(e)?)),
     };
     if let Err(e) = replay(kv, &mem).await {
-        return Ok(Err(unavailable(&e)?));
+        return Ok(Err(unavailable(&e.to_string())?));
     }
     Ok(Ok(out))
 }
@@ -314,7 +318,7 @@ async fn preview(req: &mut Request, env: &Env, kv: &KvStore) -> Result<web_sys::
         .retain(|(k, _)| k != "cookie" && k != "sec-gpc" && k != "authorization");
     let d = match engine.preview(&profile, &info, &signals, visit.now, &described) {
         Ok(d) => d,
-        Err(e) => return error(400, &e),
+        Err(e) => return error(400, &e.to_string()),
     };
     let html = render(req, env, &p.url, &d.plan).await.unwrap_or_else(|e| {
         worker::console_warn!("signpost: preview page not rendered: {e}");

@@ -24,13 +24,27 @@ pub const PROFILE_BUDGET_MS: u64 = 100;
 /// budget (the example is 7 KB; a thousand offers stay well under).
 pub const MAX_CONFIG_BYTES: usize = 1024 * 1024;
 
-#[derive(Debug)]
+/// Why the Worker could not read or write what it keeps in KV; each answers a page with
+/// `x-signpost: bypass; reason=` [`StoreError::reason`].
+#[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// KV failed (the runtime's words).
+    #[error("KV: {0}")]
     Kv(String),
+    /// KV did not answer within the read's budget.
+    #[error("KV did not answer in time")]
     Timeout,
+    /// Nothing was ever published.
+    #[error("no config published (config:current is missing)")]
     NoConfig,
+    /// The live config does not compile (or is too large to try).
+    #[error("invalid config: {0}")]
     InvalidConfig(String),
+    /// The stored profile was written by a newer build.
+    #[error("stored profile is of a newer format")]
     ProfileTooNew,
+    /// The stored profile is larger than any profile can grow (bytes).
+    #[error("stored profile is {0} bytes, over the {max} a profile can reach", max = signpost::profile::MAX_PROFILE_BYTES)]
     ProfileTooLarge(usize),
 }
 
@@ -44,23 +58,6 @@ impl StoreError {
             StoreError::InvalidConfig(_) => "invalid-config",
             StoreError::ProfileTooNew => "profile-version",
             StoreError::ProfileTooLarge(_) => "profile-size",
-        }
-    }
-}
-
-impl std::fmt::Display for StoreError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StoreError::Kv(e) => write!(f, "KV: {e}"),
-            StoreError::Timeout => write!(f, "KV did not answer in time"),
-            StoreError::NoConfig => write!(f, "no config published (config:current is missing)"),
-            StoreError::InvalidConfig(e) => write!(f, "invalid config: {e}"),
-            StoreError::ProfileTooNew => write!(f, "stored profile is of a newer format"),
-            StoreError::ProfileTooLarge(n) => write!(
-                f,
-                "stored profile is {n} bytes, over the {} a profile can reach",
-                signpost::profile::MAX_PROFILE_BYTES
-            ),
         }
     }
 }
