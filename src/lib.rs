@@ -54,7 +54,9 @@ pub mod template;
 pub mod time;
 pub mod timezone;
 
-#[doc(hidden)]
+// Helpers for tests and benches only: compiled for the crate's unit tests, and for the
+// integration tests, benches and the wasm bench through feature `testutil` (dev-dependencies).
+#[cfg(any(test, feature = "testutil"))]
 pub mod testutil;
 
 pub use decision::{Decision, Described, Detail, ExposureRecord};
