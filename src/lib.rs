@@ -39,7 +39,6 @@ pub mod measure;
 pub mod offers;
 pub mod plan;
 pub mod profile;
-mod profile_json;
 pub mod public;
 pub mod publish;
 pub mod recommend;
