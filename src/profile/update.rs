@@ -38,35 +38,19 @@ impl Profile {
     /// Counts an event type. `keep` names types the config uses, evicted last.
     pub fn count_event(&mut self, kind: &str, t: Millis, keep: &dyn Fn(&str) -> bool) {
         let kind = clip(kind, MAX_EVENT_NAME_LEN);
-        let i = match self.events.iter().position(|e| e.kind == kind) {
-            Some(i) => i,
-            None => {
-                if self.events.len() >= MAX_EVENT_TYPES {
-                    let last_seen = |e: &EventStat| e.recent.first().copied().unwrap_or(0);
-                    let victim = self
-                        .events
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, e)| !keep(&e.kind))
-                        .min_by_key(|(_, e)| last_seen(e))
-                        .or_else(|| {
-                            self.events
-                                .iter()
-                                .enumerate()
-                                .min_by_key(|(_, e)| last_seen(e))
-                        })
-                        .map(|(i, _)| i)
-                        .unwrap_or(0);
-                    self.events.remove(victim);
-                }
-                self.events.push(EventStat {
-                    kind,
-                    total: 0,
-                    recent: Vec::new(),
-                });
-                self.events.len() - 1
-            }
-        };
+        let found = self.events.iter().position(|e| e.kind == kind);
+        let i = entry_index(
+            &mut self.events,
+            found,
+            MAX_EVENT_TYPES,
+            |e| e.recent.first().copied().unwrap_or(0),
+            |e| keep(&e.kind),
+            || EventStat {
+                kind,
+                total: 0,
+                recent: Vec::new(),
+            },
+        );
         let stat = &mut self.events[i];
         stat.total += 1;
         let pos = stat
@@ -236,27 +220,19 @@ impl Profile {
 
     pub fn record_impression(&mut self, offer: &str, t: Millis) {
         let offer = clip(offer, MAX_ID_LEN);
-        let i = match self.impressions.iter().position(|i| i.offer == offer) {
-            Some(i) => i,
-            None => {
-                if self.impressions.len() >= MAX_OFFERS_TRACKED {
-                    let oldest = self
-                        .impressions
-                        .iter()
-                        .enumerate()
-                        .min_by_key(|(_, i)| i.recent.first().copied().unwrap_or(0))
-                        .map(|(i, _)| i)
-                        .unwrap_or(0);
-                    self.impressions.remove(oldest);
-                }
-                self.impressions.push(Impression {
-                    offer,
-                    total: 0,
-                    recent: Vec::new(),
-                });
-                self.impressions.len() - 1
-            }
-        };
+        let found = self.impressions.iter().position(|i| i.offer == offer);
+        let i = entry_index(
+            &mut self.impressions,
+            found,
+            MAX_OFFERS_TRACKED,
+            |i| i.recent.first().copied().unwrap_or(0),
+            |_| false,
+            || Impression {
+                offer,
+                total: 0,
+                recent: Vec::new(),
+            },
+        );
         let imp = &mut self.impressions[i];
         imp.total += 1;
         imp.recent.insert(0, t);
@@ -299,4 +275,33 @@ impl Profile {
             }
         }
     }
+}
+
+/// The index of the entry `found` names, or of a new one (`make`) pushed last. A full list
+/// first drops the entry seen least recently (`last_seen`), any that `spare` keeps going only
+/// when every entry is spared.
+fn entry_index<T>(
+    list: &mut Vec<T>,
+    found: Option<usize>,
+    max: usize,
+    last_seen: impl Fn(&T) -> Millis,
+    spare: impl Fn(&T) -> bool,
+    make: impl FnOnce() -> T,
+) -> usize {
+    if let Some(i) = found {
+        return i;
+    }
+    if list.len() >= max {
+        let oldest = |sparing: bool| {
+            list.iter()
+                .enumerate()
+                .filter(|(_, e)| !(sparing && spare(e)))
+                .min_by_key(|(_, e)| last_seen(e))
+                .map(|(i, _)| i)
+        };
+        let victim = oldest(true).or_else(|| oldest(false)).unwrap_or(0);
+        list.remove(victim);
+    }
+    list.push(make());
+    list.len() - 1
 }
