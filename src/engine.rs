@@ -159,24 +159,12 @@ impl Engine {
         now: Millis,
         detail: Detail,
     ) -> Decision {
-        let consent = self.consent(req);
-        if !consent.granted() {
-            return Decision::unpersonalized(&profile.id, now, consent.as_str());
-        }
-        let facts = self.request_facts(req, now);
-        for e in self.request_events(&facts) {
-            record(&self.config, &self.catalog, profile, &e, now, Some(&facts));
-        }
-        decide(
-            &self.config,
-            &self.catalog,
-            profile,
-            &facts,
-            signals,
-            now,
-            detail,
-            None,
-        )
+        let facts = match self.consented_facts(req, now) {
+            Ok(facts) => facts,
+            Err(denied) => return Decision::unpersonalized(&profile.id, now, denied.as_str()),
+        };
+        self.record_request(profile, &facts, now);
+        self.decide_on(profile, &facts, signals, now, detail, None)
     }
 
     /// Counts a served decision: one impression per filled slot, and experiment exposures.
@@ -249,21 +237,10 @@ impl Engine {
         now: Millis,
         detail: Detail,
     ) -> Decision {
-        let consent = self.consent(req);
-        if !consent.granted() {
-            return Decision::unpersonalized(&profile.id, now, consent.as_str());
+        match self.consented_facts(req, now) {
+            Ok(facts) => self.decide_on(profile, &facts, signals, now, detail, None),
+            Err(denied) => Decision::unpersonalized(&profile.id, now, denied.as_str()),
         }
-        let facts = self.request_facts(req, now);
-        decide(
-            &self.config,
-            &self.catalog,
-            profile,
-            &facts,
-            signals,
-            now,
-            detail,
-            None,
-        )
     }
 
     /// The editor's preview: the full decision for a visitor described by a tier and segments
@@ -281,19 +258,8 @@ impl Engine {
         described.check(&self.config)?;
         let mut profile = profile.clone();
         let facts = self.request_facts(req, now);
-        for e in self.request_events(&facts) {
-            record(
-                &self.config,
-                &self.catalog,
-                &mut profile,
-                &e,
-                now,
-                Some(&facts),
-            );
-        }
-        Ok(decide(
-            &self.config,
-            &self.catalog,
+        self.record_request(&mut profile, &facts, now);
+        Ok(self.decide_on(
             &profile,
             &facts,
             signals,
@@ -301,6 +267,49 @@ impl Engine {
             Detail::Full,
             Some(described),
         ))
+    }
+
+    /// The request's facts when the visitor consents; otherwise how consent was denied (the
+    /// request is then answered with an empty decision, nothing read or recorded).
+    fn consented_facts(
+        &self,
+        req: &RequestInfo,
+        now: Millis,
+    ) -> Result<RequestFacts, ConsentState> {
+        let consent = self.consent(req);
+        if !consent.granted() {
+            return Err(consent);
+        }
+        Ok(self.request_facts(req, now))
+    }
+
+    /// Records the events a request produces at the edge ([`Engine::request_events`]).
+    fn record_request(&self, profile: &mut Profile, facts: &RequestFacts, now: Millis) {
+        for e in self.request_events(facts) {
+            record(&self.config, &self.catalog, profile, &e, now, Some(facts));
+        }
+    }
+
+    /// The decision over this engine's config and catalog.
+    fn decide_on(
+        &self,
+        profile: &Profile,
+        facts: &RequestFacts,
+        signals: &Signals,
+        now: Millis,
+        detail: Detail,
+        described: Option<&Described>,
+    ) -> Decision {
+        decide(
+            &self.config,
+            &self.catalog,
+            profile,
+            facts,
+            signals,
+            now,
+            detail,
+            described,
+        )
     }
 
     /// Applies a business signal (`POST /__signpost/signals`): replaces the named signal's data.
