@@ -1,0 +1,369 @@
+//! A fact's path (`profile.cart.items`) checked against the place of the config that uses it
+//! and compiled into a [`Fact`].
+
+use super::request_fact;
+use crate::config::check::unknown;
+use crate::request::RequestFacts;
+use serde_json::Value;
+
+/// Which fact roots a place of the config may use.
+#[derive(Clone, Copy, Debug)]
+pub struct Scope {
+    pub request: bool,
+    pub session: bool,
+    pub profile: bool,
+    pub signals: bool,
+    pub event: bool,
+    pub item: bool,
+}
+
+impl Scope {
+    /// Segments, offer conditions and offer templates.
+    pub const DECISION: Scope = Scope {
+        request: true,
+        session: true,
+        profile: true,
+        signals: true,
+        event: false,
+        item: false,
+    };
+    /// The recommendation item template.
+    pub const ITEM: Scope = Scope {
+        item: true,
+        ..Scope::DECISION
+    };
+    /// An intent signal's `where`: the event being scored and the profile before it.
+    pub const SIGNAL_WHERE: Scope = Scope {
+        request: false,
+        session: false,
+        profile: true,
+        signals: false,
+        event: true,
+        item: false,
+    };
+    /// `track` props.
+    pub const REQUEST_ONLY: Scope = Scope {
+        request: true,
+        session: false,
+        profile: false,
+        signals: false,
+        event: false,
+        item: false,
+    };
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Fact {
+    Request(RequestFact),
+    Session(SessionFact),
+    Profile(ProfileFact),
+    /// A path inside the site-wide signals (`signals.<name>.<field>...`).
+    Signal(Vec<String>),
+    /// `event.type`, `event.id`, or a path inside the event's props.
+    Event(Vec<String>),
+    /// A path inside a catalog product (`item.name`).
+    Item(Vec<String>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum RequestFact {
+    Path,
+    Url,
+    Host,
+    Query(String),
+    Utm(String),
+    Referrer,
+    Country,
+    Region,
+    Device,
+    Hour,
+    Weekday,
+    Language,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum SessionFact {
+    Tier,
+    Score,
+    PageViews,
+    Events,
+    TopCategory,
+    Minutes,
+    LandingPath,
+    Referrer,
+    Utm(String),
+    IsFirst,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ProfileFact {
+    Id,
+    Visits,
+    PageViews,
+    Orders,
+    Orders365d,
+    DaysSinceLastOrder,
+    DaysSinceFirstVisit,
+    LifetimeSpend,
+    AvgOrderValue,
+    TopCategory,
+    TopCategories,
+    ViewedProducts,
+    PurchasedProducts,
+    CartItems,
+    CartValue,
+    CartIdleMinutes,
+    CartProducts,
+    Traits(Vec<String>),
+    Experiment(String),
+}
+
+const REQUEST_FACTS: &[&str] = &[
+    "request.path",
+    "request.url",
+    "request.host",
+    "request.query.*",
+    "request.utm.*",
+    "request.referrer",
+    "request.country",
+    "request.region",
+    "request.device",
+    "request.hour",
+    "request.weekday",
+    "request.language",
+];
+const SESSION_FACTS: &[&str] = &[
+    "session.tier",
+    "session.score",
+    "session.page_views",
+    "session.events",
+    "session.top_category",
+    "session.minutes",
+    "session.landing_path",
+    "session.referrer",
+    "session.utm.*",
+    "session.is_first",
+];
+const PROFILE_FACTS: &[&str] = &[
+    "profile.id",
+    "profile.visits",
+    "profile.page_views",
+    "profile.orders",
+    "profile.orders_365d",
+    "profile.days_since_last_order",
+    "profile.days_since_first_visit",
+    "profile.lifetime_spend",
+    "profile.avg_order_value",
+    "profile.top_category",
+    "profile.top_categories",
+    "profile.viewed_products",
+    "profile.purchased_products",
+    "profile.cart.items",
+    "profile.cart.value",
+    "profile.cart.idle_minutes",
+    "profile.cart.products",
+    "profile.traits.*",
+    "profile.experiments.*",
+];
+
+/// What is wrong with a fact's path.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FactError {
+    /// `profile..visits`.
+    #[error("invalid fact \"{0}\": empty name between dots")]
+    EmptyName(String),
+    /// A root this place of the config cannot use (`event.*` in an offer's condition).
+    #[error("fact \"{path}\" is available {place}; here you can use {}", .allowed.join(", "))]
+    NotHere {
+        /// The path as written.
+        path: String,
+        /// Where the root may be used.
+        place: &'static str,
+        /// The roots this place may use, as `request.*`.
+        allowed: Vec<&'static str>,
+    },
+    /// No such fact; `expected` lists those that would be (for a suggestion).
+    #[error("{}", unknown("fact", .path, .expected))]
+    Unknown {
+        /// The path as written.
+        path: String,
+        /// The facts (or roots) there are.
+        expected: Vec<&'static str>,
+    },
+    /// A root without a name after it (`signals`).
+    #[error("fact \"{path}\" needs a name after \"{root}.\"")]
+    NoName {
+        /// The path as written.
+        path: String,
+        /// Its root.
+        root: String,
+    },
+}
+
+fn rest(parts: &[&str]) -> Vec<String> {
+    parts.iter().map(|s| s.to_string()).collect()
+}
+
+impl Fact {
+    /// Compiles a dotted path, or says what is wrong with it.
+    pub fn parse(path: &str, scope: Scope) -> Result<Fact, FactError> {
+        let parts: Vec<&str> = path.split('.').collect();
+        if parts.iter().any(|p| p.is_empty()) {
+            return Err(FactError::EmptyName(path.to_string()));
+        }
+        // Each root, its `root.*` for messages, and whether this place may use it.
+        let roots = [
+            ("request", "request.*", scope.request),
+            ("session", "session.*", scope.session),
+            ("profile", "profile.*", scope.profile),
+            ("signals", "signals.*", scope.signals),
+            ("event", "event.*", scope.event),
+            ("item", "item.*", scope.item),
+        ];
+        let usable = || -> Vec<&'static str> {
+            roots
+                .iter()
+                .filter(|(_, _, ok)| *ok)
+                .map(|(_, all, _)| *all)
+                .collect()
+        };
+        let root = parts[0];
+        match roots.iter().find(|(r, _, _)| *r == root) {
+            None => {
+                return Err(FactError::Unknown {
+                    path: path.to_string(),
+                    expected: usable(),
+                })
+            }
+            Some((_, _, false)) => {
+                return Err(FactError::NotHere {
+                    path: path.to_string(),
+                    place: match root {
+                        "event" => "only in an intent signal's \"where\"",
+                        "item" => "only in recommendations.item_template",
+                        _ => "not here",
+                    },
+                    allowed: usable(),
+                })
+            }
+            Some(_) => {}
+        }
+        let unknown = |expected: &[&'static str]| FactError::Unknown {
+            path: path.to_string(),
+            expected: expected.to_vec(),
+        };
+        let tail = &parts[1..];
+        let fact = match root {
+            "request" => Fact::Request(match tail {
+                ["path"] => RequestFact::Path,
+                ["url"] => RequestFact::Url,
+                ["host"] => RequestFact::Host,
+                ["query", name] => RequestFact::Query(name.to_string()),
+                ["utm", name] => RequestFact::Utm(name.to_string()),
+                ["referrer"] => RequestFact::Referrer,
+                ["country"] => RequestFact::Country,
+                ["region"] => RequestFact::Region,
+                ["device"] => RequestFact::Device,
+                ["hour"] => RequestFact::Hour,
+                ["weekday"] => RequestFact::Weekday,
+                ["language"] => RequestFact::Language,
+                _ => return Err(unknown(REQUEST_FACTS)),
+            }),
+            "session" => Fact::Session(match tail {
+                ["tier"] => SessionFact::Tier,
+                ["score"] => SessionFact::Score,
+                ["page_views"] => SessionFact::PageViews,
+                ["events"] => SessionFact::Events,
+                ["top_category"] => SessionFact::TopCategory,
+                ["minutes"] => SessionFact::Minutes,
+                ["landing_path"] => SessionFact::LandingPath,
+                ["referrer"] => SessionFact::Referrer,
+                ["utm", name] => SessionFact::Utm(name.to_string()),
+                ["is_first"] => SessionFact::IsFirst,
+                _ => return Err(unknown(SESSION_FACTS)),
+            }),
+            "profile" => Fact::Profile(match tail {
+                ["id"] => ProfileFact::Id,
+                ["visits"] => ProfileFact::Visits,
+                ["page_views"] => ProfileFact::PageViews,
+                ["orders"] => ProfileFact::Orders,
+                ["orders_365d"] => ProfileFact::Orders365d,
+                ["days_since_last_order"] => ProfileFact::DaysSinceLastOrder,
+                ["days_since_first_visit"] => ProfileFact::DaysSinceFirstVisit,
+                ["lifetime_spend"] => ProfileFact::LifetimeSpend,
+                ["avg_order_value"] => ProfileFact::AvgOrderValue,
+                ["top_category"] => ProfileFact::TopCategory,
+                ["top_categories"] => ProfileFact::TopCategories,
+                ["viewed_products"] => ProfileFact::ViewedProducts,
+                ["purchased_products"] => ProfileFact::PurchasedProducts,
+                ["cart", "items"] => ProfileFact::CartItems,
+                ["cart", "value"] => ProfileFact::CartValue,
+                ["cart", "idle_minutes"] => ProfileFact::CartIdleMinutes,
+                ["cart", "products"] => ProfileFact::CartProducts,
+                ["traits", t @ ..] if !t.is_empty() => ProfileFact::Traits(rest(t)),
+                ["experiments", x] => ProfileFact::Experiment(x.to_string()),
+                _ => return Err(unknown(PROFILE_FACTS)),
+            }),
+            "signals" if !tail.is_empty() => Fact::Signal(rest(tail)),
+            "event" if !tail.is_empty() => Fact::Event(rest(tail)),
+            "item" if !tail.is_empty() => Fact::Item(rest(tail)),
+            _ => {
+                return Err(FactError::NoName {
+                    path: path.to_string(),
+                    root: root.to_string(),
+                })
+            }
+        };
+        Ok(fact)
+    }
+
+    /// A request fact's value as JSON (for `track` props).
+    pub fn request_value(&self, req: &RequestFacts) -> Option<Value> {
+        match self {
+            Fact::Request(rf) => request_fact(rf, req).to_json(),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_known_paths() {
+        assert_eq!(
+            Fact::parse("profile.cart.items", Scope::DECISION).unwrap(),
+            Fact::Profile(ProfileFact::CartItems)
+        );
+        assert_eq!(
+            Fact::parse("request.utm.source", Scope::DECISION).unwrap(),
+            Fact::Request(RequestFact::Utm("source".into()))
+        );
+        assert_eq!(
+            Fact::parse("signals.restock.product_ids", Scope::DECISION).unwrap(),
+            Fact::Signal(vec!["restock".into(), "product_ids".into()])
+        );
+    }
+
+    #[test]
+    fn explains_unknown_paths() {
+        let e = Fact::parse("profile.vists", Scope::DECISION)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("unknown fact \"profile.vists\" (did you mean \"profile.visits\"?)"),
+            "{e}"
+        );
+        let e = Fact::parse("event.utm.source", Scope::DECISION)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("only in an intent signal's \"where\""), "{e}");
+        let e = Fact::parse("visitor.name", Scope::DECISION)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("expected one of request.*"), "{e}");
+        assert!(Fact::parse("profile..x", Scope::DECISION).is_err());
+        assert!(Fact::parse("signals", Scope::DECISION).is_err());
+    }
+}
