@@ -3,7 +3,6 @@
 
 use serde_json::Value;
 
-/// Whole numbers without a decimal point; others with up to 2 decimals, trailing zeros cut.
 /// A number written as text, with the grammar of Rust's `f64::from_str` (`+1`, `.5`, `5.`,
 /// `007`, `1e3`, `inf`, `NaN`), read by the JSON reader's number parser: the same value as
 /// the same digits in JSON, and core's own float parser (about 15 KB with its tables) stays
@@ -57,6 +56,7 @@ pub fn parse_number(s: &str) -> Option<f64> {
     }
 }
 
+/// Whole numbers without a decimal point; others with up to 2 decimals, trailing zeros cut.
 pub fn format_number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
         format!("{}", n as i64)
@@ -102,7 +102,6 @@ fn fixed_2(n: f64) -> String {
     format!("{sign}{}.{:02}", hundredths / 100, hundredths % 100)
 }
 
-/// The decimal digits of `mant * 2^exp` (any f64 magnitude), in base-10^9 limbs.
 /// The digits of a whole number held in an f64 of at least 2^53 (exactly, not rounded).
 pub(crate) fn integer_text(x: f64) -> String {
     let bits = x.to_bits();
@@ -110,6 +109,7 @@ pub(crate) fn integer_text(x: f64) -> String {
     whole_digits(mant, ((bits >> 52) & 0x7ff) as u32 - 1075)
 }
 
+/// The decimal digits of `mant * 2^exp` (any f64 magnitude), in base-10^9 limbs.
 fn whole_digits(mant: u64, exp: u32) -> String {
     const BASE: u64 = 1_000_000_000;
     let mut limbs = vec![mant % BASE, mant / BASE % BASE, mant / BASE / BASE];
