@@ -1,0 +1,159 @@
+//! The publishing commands: publish a config or catalog, set a signal, list versions, roll
+//! back (the core's `signpost::publish` over [`WranglerKv`]).
+
+use crate::kv::{kv_for, TARGET_FLAGS, TARGET_SWITCHES};
+use crate::{read, usage, Args, Fail};
+use signpost::publish::{self, PublishError};
+use signpost::{Engine, EngineError};
+use std::path::Path;
+
+fn published(e: PublishError) -> Fail {
+    let code = match e {
+        PublishError::Invalid { .. } | PublishError::Refused(_) => 1,
+        PublishError::Store { .. } | PublishError::Corrupt(_) => 2,
+    };
+    Fail(e.to_string(), code)
+}
+
+fn print_changes(changes: &[signpost::diff::Change]) {
+    if changes.is_empty() {
+        println!("  no changes");
+    }
+    for c in changes {
+        println!("  {c}");
+    }
+}
+
+pub(crate) fn publish_config(args: &[String]) -> Result<(), Fail> {
+    let a = Args::parse(args, &["catalog", "env", "persist-to"], TARGET_SWITCHES)?;
+    let [config] = a.positional.as_slice() else {
+        return Err(usage("publish takes one config file"));
+    };
+    let json = read(Path::new(config))?;
+    let catalog = a.one("catalog").map(|c| read(Path::new(c))).transpose()?;
+    // Validate before touching KV: an invalid config never reaches wrangler.
+    if let Err(e) = Engine::new(&json, catalog.as_deref()) {
+        let (what, path) = match &e {
+            EngineError::Config(_) => ("config", config.as_str()),
+            EngineError::Catalog(_) => ("catalog", a.one("catalog").unwrap_or(config)),
+        };
+        let mut msg = format!("{path}: invalid {what}; nothing was published");
+        for issue in &e.issues().0 {
+            msg.push_str(&format!("\n  {issue}"));
+        }
+        return Err(Fail(msg, 1));
+    }
+    let mut kv = kv_for(&a)?;
+    let p = publish::publish(&mut kv, &json, catalog.as_deref()).map_err(published)?;
+    if p.catalog_written {
+        println!("wrote catalog");
+    }
+    match p.previous {
+        Some(prev) => {
+            println!(
+                "published config:{} and moved config:current {prev} → {}",
+                p.version, p.version
+            );
+            println!("changes since version {prev}:");
+            print_changes(&p.changes);
+        }
+        None => println!(
+            "published config:{} and pointed config:current at it (first version)",
+            p.version
+        ),
+    }
+    println!("live within about a minute (KV propagation and the Worker's 30 s config cache)");
+    Ok(())
+}
+
+pub(crate) fn publish_catalog(args: &[String]) -> Result<(), Fail> {
+    let a = Args::parse(args, TARGET_FLAGS, TARGET_SWITCHES)?;
+    let [catalog] = a.positional.as_slice() else {
+        return Err(usage("publish-catalog takes one catalog file"));
+    };
+    let json = read(Path::new(catalog))?;
+    if let Err(issues) = signpost::catalog::Catalog::parse(&json) {
+        let mut msg = format!("{catalog}: invalid catalog; nothing was published");
+        for issue in &issues.0 {
+            msg.push_str(&format!("\n  {issue}"));
+        }
+        return Err(Fail(msg, 1));
+    }
+    let mut kv = kv_for(&a)?;
+    let c = publish::publish_catalog(&mut kv, &json).map_err(published)?;
+    println!(
+        "published catalog ({} products, currency {})",
+        c.products.len(),
+        c.currency
+    );
+    for w in &c.warnings {
+        println!("  warning: {w}");
+    }
+    Ok(())
+}
+
+pub(crate) fn signal(args: &[String]) -> Result<(), Fail> {
+    let a = Args::parse(args, TARGET_FLAGS, TARGET_SWITCHES)?;
+    let [name, data] = a.positional.as_slice() else {
+        return Err(usage(
+            "signal takes a name and its JSON data (null removes it)",
+        ));
+    };
+    let data: serde_json::Value = serde_json::from_str(data)
+        .map_err(|e| usage(format!("signal data is not valid JSON: {e}")))?;
+    let removing = data.is_null();
+    let mut kv = kv_for(&a)?;
+    let all = publish::set_signal(&mut kv, name, data).map_err(published)?;
+    let names: Vec<&str> = all.keys().map(String::as_str).collect();
+    println!(
+        "{} signal \"{name}\"; signals now: {}",
+        if removing { "removed" } else { "set" },
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        }
+    );
+    Ok(())
+}
+
+pub(crate) fn versions(args: &[String]) -> Result<(), Fail> {
+    let a = Args::parse(args, TARGET_FLAGS, TARGET_SWITCHES)?;
+    if let Some(p) = a.positional.first() {
+        return Err(usage(format!("unexpected argument \"{p}\"")));
+    }
+    let mut kv = kv_for(&a)?;
+    let list = publish::versions(&mut kv).map_err(published)?;
+    if list.is_empty() {
+        println!("no versions published");
+    }
+    for v in list {
+        println!(
+            "{} {:>4}  {}",
+            if v.live { "*" } else { " " },
+            v.number,
+            v.summary
+        );
+    }
+    Ok(())
+}
+
+pub(crate) fn rollback(args: &[String]) -> Result<(), Fail> {
+    let a = Args::parse(args, &["to", "env", "persist-to"], TARGET_SWITCHES)?;
+    if let Some(p) = a.positional.first() {
+        return Err(usage(format!("unexpected argument \"{p}\"")));
+    }
+    let to = a
+        .one("to")
+        .map(|t| {
+            t.parse::<u64>()
+                .map_err(|_| usage(format!("--to {t}: expected a version number")))
+        })
+        .transpose()?;
+    let mut kv = kv_for(&a)?;
+    let r = publish::rollback(&mut kv, to).map_err(published)?;
+    println!("moved config:current {} → {}", r.from, r.to);
+    println!("changes from version {} to {}:", r.from, r.to);
+    print_changes(&r.changes);
+    Ok(())
+}
