@@ -9,10 +9,12 @@ use crate::config::grammar::{opt, req, Object, Shape};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
+/// The product catalog: products by id and by category, for recommendations and `item.*`.
 #[derive(Clone, Debug, Default)]
 pub struct Catalog {
     /// ISO 4217 code for the `money` filter.
     pub currency: String,
+    /// Every product, in the catalog's order.
     pub products: Vec<Product>,
     by_id: BTreeMap<String, usize>,
     /// Product indexes per category, most popular first (ties: catalog order).
@@ -21,13 +23,20 @@ pub struct Catalog {
     pub warnings: Vec<Issue>,
 }
 
+/// One product.
 #[derive(Clone, Debug)]
 pub struct Product {
+    /// Its id.
     pub id: String,
+    /// Its category, if any.
     pub category: Option<String>,
+    /// Its price, if given.
     pub price: Option<f64>,
+    /// Whether it can be bought now.
     pub in_stock: bool,
+    /// Higher is more popular (orders products within a category).
     pub popularity: f64,
+    /// Products that go with it, by id.
     pub complements: Vec<String>,
     /// Every field, for `item.*` in templates.
     pub fields: Map<String, Value>,
@@ -39,6 +48,7 @@ const TOP: Object = Object {
 };
 
 impl Catalog {
+    /// An empty catalog (currency USD): what an engine runs with when none is published.
     pub fn empty() -> Catalog {
         Catalog {
             currency: "USD".into(),
@@ -107,6 +117,7 @@ impl Catalog {
         Ok(cat)
     }
 
+    /// The product with this id.
     pub fn get(&self, id: &str) -> Option<&Product> {
         self.by_id.get(id).map(|i| &self.products[*i])
     }

@@ -5,50 +5,80 @@
 use crate::facts::{format_number, Ctx, Fact, Val};
 use crate::time::{format_duration, Millis};
 
+/// A compiled condition.
 #[derive(Clone, Debug)]
 pub enum Cond {
+    /// Every one holds (`all`).
     All(Vec<Cond>),
+    /// At least one holds (`any`).
     Any(Vec<Cond>),
+    /// It does not hold (`not`).
     Not(Box<Cond>),
     /// Index into the config's segments, and the name for explanations.
     Segment(usize, String),
+    /// A fact compared with a value or another fact.
     Test {
+        /// The fact tested.
         fact: Fact,
+        /// Its path, for explanations.
         path: String,
+        /// The comparison.
         op: Op,
+        /// What it is compared with.
         rhs: Rhs,
     },
     /// How many events of a type happened (within a window, or ever).
     Event {
+        /// The event type counted.
         kind: String,
+        /// Count only events this recent; `None`: ever.
         within: Option<Millis>,
+        /// At least this many.
         min: u64,
+        /// At most this many, if given.
         max: Option<u64>,
     },
 }
 
+/// What a fact test compares with.
 #[derive(Clone, Debug)]
 pub enum Rhs {
+    /// Nothing (`exists` without a value).
     None,
+    /// A value written in the config.
     Lit(Val<'static>),
+    /// Another fact (`value_from`), with its path for explanations.
     From(Fact, String),
 }
 
+/// A fact test's operator (docs/marketers.md has each one's meaning).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
+    /// `eq`.
     Eq,
+    /// `ne`.
     Ne,
+    /// `gt`.
     Gt,
+    /// `gte`.
     Gte,
+    /// `lt`.
     Lt,
+    /// `lte`.
     Lte,
+    /// `in`.
     In,
+    /// `contains`.
     Contains,
+    /// `starts_with`.
     StartsWith,
+    /// `intersects`.
     Intersects,
+    /// `exists`.
     Exists,
 }
 
+/// The operators' names in configs, for messages.
 pub const OPS: &[&str] = &[
     "eq",
     "ne",
@@ -162,6 +192,7 @@ pub fn apply(op: Op, a: &Val, b: &Val) -> bool {
 }
 
 impl Cond {
+    /// Whether the condition holds.
     pub fn eval(&self, ctx: &Ctx) -> bool {
         match self {
             Cond::All(cs) => cs.iter().all(|c| c.eval(ctx)),

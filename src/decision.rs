@@ -17,11 +17,13 @@ use serde_json::{Map, Value};
 /// The outcome for one request: the Plan and what led to it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Decision {
+    /// What each slot shows.
     pub plan: Plan,
     /// False when consent is missing: the page is left untouched and nothing is recorded.
     pub personalized: bool,
     /// The intent tier (empty when no tier is reached).
     pub tier: String,
+    /// The intent score.
     pub score: f64,
     /// The visitor is in the global holdout: no offer is shown.
     pub holdout: bool,
@@ -31,13 +33,18 @@ pub struct Decision {
     pub impressions: Vec<String>,
     /// Experiment exposures (control variants included).
     pub exposures: Vec<ExposureRecord>,
+    /// Why, in words.
     pub explanation: Explanation,
 }
 
+/// One experiment exposure of a decision.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExposureRecord {
+    /// The experiment's id.
     pub experiment: String,
+    /// The variant shown.
     pub variant: String,
+    /// The offer that showed it.
     pub offer: String,
 }
 
@@ -62,7 +69,9 @@ impl Decision {
 #[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Described {
+    /// The tier to decide as; `None` keeps the profile's.
     pub tier: Option<String>,
+    /// The segments to decide as; `None` keeps the profile's.
     pub segments: Option<Vec<String>>,
 }
 
@@ -123,6 +132,7 @@ pub enum Detail {
 }
 
 // Everything a decision reads, passed as it is rather than bundled for one call site.
+/// Decides every slot for a visitor at `now`, without recording anything: the Plan and why.
 #[allow(clippy::too_many_arguments)]
 pub fn decide(
     cfg: &Config,

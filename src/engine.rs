@@ -21,13 +21,16 @@ pub type Signals = Map<String, Value>;
 /// Why an engine could not be built; the message lists every problem with its path.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
+    /// The config's problems.
     #[error("invalid config: {0}")]
     Config(Issues),
+    /// The catalog's problems.
     #[error("invalid catalog: {0}")]
     Catalog(Issues),
 }
 
 impl EngineError {
+    /// Every problem, each with its path.
     pub fn issues(&self) -> &Issues {
         match self {
             EngineError::Config(i) | EngineError::Catalog(i) => i,
@@ -38,6 +41,7 @@ impl EngineError {
 /// Consent as read from a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConsentState {
+    /// The visitor consents (or the config's default does).
     Granted,
     /// `Sec-GPC: 1` and the config respects it.
     DeniedByGpc,
@@ -46,10 +50,12 @@ pub enum ConsentState {
 }
 
 impl ConsentState {
+    /// Whether the request may be personalized.
     pub fn granted(self) -> bool {
         self == ConsentState::Granted
     }
 
+    /// How it reads in an explanation.
     pub fn as_str(self) -> &'static str {
         match self {
             ConsentState::Granted => "granted",
@@ -77,14 +83,17 @@ impl Engine {
         Ok(Engine { config, catalog })
     }
 
+    /// An engine from a config and catalog already compiled.
     pub fn from_parts(config: Config, catalog: Catalog) -> Engine {
         Engine { config, catalog }
     }
 
+    /// The compiled config.
     pub fn config(&self) -> &Config {
         &self.config
     }
 
+    /// The catalog.
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
     }
@@ -229,6 +238,7 @@ impl Engine {
         self.decide_with(profile, req, signals, now, Detail::Full)
     }
 
+    /// Decides with the chosen level of explanation, without recording anything (pure).
     pub fn decide_with(
         &self,
         profile: &Profile,

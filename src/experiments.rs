@@ -6,8 +6,10 @@
 
 use sha2::{Digest, Sha256};
 
+/// How many buckets visitors are spread over.
 pub const BUCKETS: u64 = 10_000;
 
+/// The bucket of a visitor for a salt, in `0..BUCKETS`.
 pub fn bucket(salt: &str, visitor: &str) -> u64 {
     let mut h = Sha256::new();
     h.update(salt.as_bytes());
@@ -19,23 +21,30 @@ pub fn bucket(salt: &str, visitor: &str) -> u64 {
     u64::from_be_bytes(first) % BUCKETS
 }
 
+/// An experiment: its id and the salt that buckets visitors.
 #[derive(Clone, Debug)]
 pub struct Experiment {
+    /// Its id.
     pub id: String,
+    /// The salt of its bucketing.
     pub salt: String,
     /// The event that counts as a conversion (reported with exposures).
     pub goal: Option<String>,
 }
 
+/// The global holdout: a share of visitors who are never personalized.
 #[derive(Clone, Debug)]
 pub struct Holdout {
+    /// The share held out, in percent.
     pub percent: f64,
+    /// The salt of its bucketing.
     pub salt: String,
     /// The event whose rate compares personalized visitors with the holdout (`goal`).
     pub goal: Option<String>,
 }
 
 impl Holdout {
+    /// Whether the visitor is held out.
     pub fn contains(&self, visitor: &str) -> bool {
         (bucket(&self.salt, visitor) as f64) < self.percent * 100.0
     }

@@ -4,40 +4,57 @@ use crate::facts::format_number;
 use crate::intent::IntentNow;
 use serde::Serialize;
 
+/// Why a decision is what it is: the visitor's intent, holdout, segments and every offer.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Explanation {
+    /// The visitor id.
     pub visitor: String,
     /// The decision's instant (RFC 3339, UTC).
     pub at: String,
+    /// Whether the page was personalized (consent granted).
     pub personalized: bool,
     /// Consent as found on the request: `granted`, or why not.
     pub consent: String,
+    /// The intent score and tier.
     pub intent: IntentNow,
+    /// Whether the visitor is in the global holdout.
     pub holdout: bool,
+    /// Every segment, in config order.
     pub segments: Vec<SegmentExplain>,
     /// Every offer, in config order.
     pub offers: Vec<OfferExplain>,
 }
 
+/// One segment and whether the visitor is in it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SegmentExplain {
+    /// The segment's name.
     pub name: String,
+    /// Whether it matched.
     pub matched: bool,
+    /// Why, in words.
     pub why: String,
 }
 
+/// One offer's outcome and why.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OfferExplain {
+    /// The offer's id.
     pub id: String,
     /// The slot name, or the CSS selector.
     pub slot: String,
+    /// Its priority.
     pub priority: f64,
+    /// What happened to it.
     pub outcome: Outcome,
+    /// The experiment variant, if one was picked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
+    /// Why, in words.
     pub why: String,
 }
 
+/// What happened to an offer in a decision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {

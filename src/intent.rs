@@ -10,39 +10,56 @@ use crate::conditions::Cond;
 use crate::profile::{Acc, IntentState};
 use crate::time::{decay_factor, Millis};
 
+/// The config's intent model: signals, their decay, and the tiers.
 #[derive(Clone, Debug)]
 pub struct IntentModel {
+    /// Time for an accumulator to lose half its value.
     pub half_life: Millis,
+    /// What adds to the score.
     pub signals: Vec<Signal>,
     /// Ascending by `min_score` (checked when the config is compiled).
     pub tiers: Vec<Tier>,
+    /// How far below a tier's `min_score` a visitor who has it keeps it.
     pub hysteresis: f64,
+    /// Event types that reset the visitor's intent.
     pub reset_on: Vec<String>,
 }
 
+/// One intent signal: an event (with an optional condition) adding to the score.
 #[derive(Clone, Debug)]
 pub struct Signal {
+    /// Its id.
     pub id: String,
+    /// The event type it scores.
     pub event: String,
+    /// A condition on the event and profile, if any.
     pub when: Option<Cond>,
     /// `Some(true)`: only when the product was viewed before; `Some(false)`: only the first view.
     pub repeat: Option<bool>,
+    /// What one event adds (may be negative).
     pub score: f64,
+    /// The most its accumulator may hold.
     pub cap: Option<f64>,
 }
 
+/// A tier: a name for a score range.
 #[derive(Clone, Debug)]
 pub struct Tier {
+    /// Its name.
     pub name: String,
+    /// The score that reaches it.
     pub min_score: f64,
 }
 
 /// The intent at one instant.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct IntentNow {
+    /// The score at that instant.
     pub score: f64,
+    /// The tier's index in the config.
     #[serde(skip)]
     pub tier: Option<usize>,
+    /// The tier's name.
     #[serde(rename = "tier")]
     pub tier_name: Option<String>,
     /// The tier before this instant (for hysteresis).
@@ -106,6 +123,7 @@ impl IntentModel {
             .retain(|a| self.signals.iter().any(|s| s.id == a.signal));
     }
 
+    /// The score at `now`: every accumulator decayed to then, summed, never below zero.
     pub fn score(&self, state: &IntentState, now: Millis) -> f64 {
         let sum: f64 = state
             .accs
@@ -133,6 +151,7 @@ impl IntentModel {
         (best, held)
     }
 
+    /// The score and tier at `now`, with what each signal contributes.
     pub fn evaluate(&self, state: &IntentState, now: Millis) -> IntentNow {
         let score = self.score(state, now);
         let (tier, held) = self.tier_for(score, state.tier.as_deref());

@@ -13,104 +13,144 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+/// A journeys file: what to run against and the journeys to run.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JourneyFile {
+    /// The file format's version, when the file states it.
     #[serde(default)]
     pub format: Option<u32>,
     /// The config, relative to the journeys file.
     #[serde(default)]
     pub config: Option<String>,
+    /// The catalog, relative to the journeys file.
     #[serde(default)]
     pub catalog: Option<String>,
+    /// What the file is for, in words (not read).
     #[serde(default)]
     pub about: Option<String>,
+    /// The journeys, each run with a fresh visitor.
     pub journeys: Vec<Journey>,
 }
 
+/// One visitor's journey: its steps, in time order.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Journey {
+    /// Its name in the report.
     pub name: String,
+    /// The visitor id (experiments and the holdout bucket by it).
     pub visitor: String,
+    /// What the journey shows, in words (not read).
     #[serde(default)]
     pub about: Option<String>,
+    /// The steps, in time order.
     pub steps: Vec<Step>,
 }
 
+/// One step: exactly one of a request, an event or a signal, at a time.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
+    /// When it happens (RFC 3339).
     pub at: String,
+    /// A page request; only a request step may have an `expect`.
     #[serde(default)]
     pub request: Option<StepRequest>,
+    /// An event from the page.
     #[serde(default)]
     pub event: Option<Event>,
+    /// A business signal set at that time.
     #[serde(default)]
     pub signal: Option<StepSignal>,
+    /// What the request's decision must be.
     #[serde(default)]
     pub expect: Option<Expect>,
 }
 
+/// A step's page request.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StepRequest {
+    /// The URL (path and query, or absolute).
     pub url: String,
+    /// Request headers (names compared case-insensitively).
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+    /// What the Worker's runtime would add (country, region).
     #[serde(default)]
     pub cf: Option<Cf>,
 }
 
+/// The request's `cf` properties, as the Worker's runtime gives them.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Cf {
+    /// ISO 3166-1 alpha-2 country code.
     #[serde(default)]
     pub country: Option<String>,
+    /// ISO 3166-2 subdivision code.
     #[serde(default)]
     pub region: Option<String>,
 }
 
+/// A business signal: its name and data (`null` removes it).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StepSignal {
+    /// The signal's name.
     pub name: String,
+    /// Its data.
     pub data: Value,
 }
 
+/// What a decision must be; every field left out is not checked.
 #[derive(Debug, Default, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
+    /// The visitor's tier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tier: Option<String>,
     /// slot -> `offer`, `offer/variant`, or null (page content untouched).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slots: Option<BTreeMap<String, Option<String>>>,
+    /// slot -> text its HTML must contain.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub contains: BTreeMap<String, String>,
+    /// slot -> text its HTML must not contain.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub not_contains: BTreeMap<String, String>,
+    /// slot -> the recommended item ids, in order.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub items: BTreeMap<String, Vec<String>>,
+    /// Whether the page is personalized at all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub personalized: Option<bool>,
+    /// Whether the visitor is in the global holdout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub holdout: Option<bool>,
 }
 
+/// Why a journeys file cannot be run.
 #[derive(Debug, thiserror::Error)]
 pub enum JourneyError {
+    /// Not JSON, or not in the file's layout (serde's words).
     #[error("journeys file: {0}")]
     Json(String),
+    /// One step breaks a rule of the file (time order, one kind per step, ...).
     #[error("journeys[{journey}].steps[{step}]: {message}")]
     Step {
+        /// The journey's index.
         journey: usize,
+        /// The step's index.
         step: usize,
+        /// What is wrong.
         message: String,
     },
 }
 
 impl JourneyFile {
+    /// Reads a journeys file and checks its steps (kind, time, order).
     pub fn parse(json: &str) -> Result<JourneyFile, JourneyError> {
         let f: JourneyFile =
             serde_json::from_str(json).map_err(|e| JourneyError::Json(e.to_string()))?;
@@ -149,34 +189,51 @@ impl JourneyFile {
 /// One failing step: what was expected, what came out, and why.
 #[derive(Debug)]
 pub struct StepFailure {
+    /// The step's index.
     pub step: usize,
+    /// Its time, as written.
     pub at: String,
+    /// The URL requested.
     pub url: String,
+    /// Each expectation that did not hold.
     pub problems: Vec<String>,
+    /// What was expected, in the summary's terms.
     pub expected: String,
+    /// What the decision was, in the same terms.
     pub actual: String,
+    /// The decision's full explanation.
     pub explanation: String,
 }
 
+/// How one journey went.
 #[derive(Debug)]
 pub struct JourneyReport {
+    /// The journey's name.
     pub name: String,
+    /// Its visitor.
     pub visitor: String,
+    /// Steps run.
     pub steps: usize,
+    /// Steps whose expectation was checked.
     pub checked: usize,
+    /// The steps that failed.
     pub failures: Vec<StepFailure>,
 }
 
+/// Every journey's outcome.
 #[derive(Debug, Default)]
 pub struct Report {
+    /// One per journey, in the file's order.
     pub journeys: Vec<JourneyReport>,
 }
 
 impl Report {
+    /// Whether every journey passed.
     pub fn passed(&self) -> bool {
         self.journeys.iter().all(|j| j.failures.is_empty())
     }
 
+    /// The report as the CLI prints it: one line per journey, each failure with its explanation.
     pub fn to_text(&self) -> String {
         let mut s = String::new();
         for j in &self.journeys {
@@ -227,6 +284,7 @@ pub fn run(engine: &Engine, file: &JourneyFile) -> Report {
     }
 }
 
+/// Runs one journey with a fresh profile, kept between steps through its stored form.
 pub fn run_journey(engine: &Engine, journey: &Journey) -> JourneyReport {
     let mut stored = Profile::new(journey.visitor.clone()).to_bytes();
     let mut signals = Signals::new();
@@ -275,6 +333,7 @@ pub fn run_journey(engine: &Engine, journey: &Journey) -> JourneyReport {
     report
 }
 
+/// The request a step describes, as a host would hand it to the engine.
 pub fn request_info(r: &StepRequest) -> RequestInfo {
     RequestInfo {
         url: r.url.clone(),

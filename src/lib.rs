@@ -21,13 +21,19 @@
 //! [`conditions`] and [`facts`], [`offers`], [`experiments`], [`recommend`], [`template`],
 //! [`decision`] and [`explain`]; [`journeys`] runs acceptance journeys.
 
+// The core is a library for three hosts and the CLI: every public item says what it is.
+#![warn(missing_docs)]
+
 pub mod batch;
 pub mod catalog;
 pub mod conditions;
+#[allow(missing_docs)] // documented once its rework (issue 16) lands
 pub mod config;
 pub mod decision;
+#[allow(missing_docs)] // documented once its rework (issue 16) lands
 pub mod diff;
 pub mod engine;
+#[allow(missing_docs)] // documented once its rework (issue 16) lands
 pub mod events;
 pub mod experiments;
 pub mod explain;
@@ -51,6 +57,7 @@ pub mod session;
 pub mod stats;
 pub mod template;
 pub mod time;
+#[allow(missing_docs)] // documented once its rework (issue 16) lands
 pub mod timezone;
 
 // Helpers for tests and benches only: compiled for the crate's unit tests, and for the

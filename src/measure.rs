@@ -207,6 +207,7 @@ pub fn visitor_token(visitor: &str) -> String {
 /// Counters, and per visitor the once-only counts already made.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tally {
+    /// Counter -> value.
     pub counts: BTreeMap<String, u64>,
     /// `<visitor> <key>` for every once-only count made.
     pub counted: BTreeSet<String>,
@@ -222,6 +223,7 @@ pub struct Changes {
 }
 
 impl Changes {
+    /// Whether nothing changed.
     pub fn is_empty(&self) -> bool {
         self.counts.is_empty() && self.counted.is_empty()
     }
@@ -267,6 +269,7 @@ impl Tally {
         changes
     }
 
+    /// A counter's value (0 when never counted).
     pub fn get(&self, key: &str) -> u64 {
         self.counts.get(key).copied().unwrap_or(0)
     }

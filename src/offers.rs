@@ -6,16 +6,24 @@ use crate::recommend::RecSpec;
 use crate::template::Template;
 use crate::time::{format_duration, format_timestamp, Millis};
 
+/// One offer: where it goes, when it may show, and what it shows.
 #[derive(Clone, Debug)]
 pub struct Offer {
+    /// Its id in the config.
     pub id: String,
     /// Position in the config's `offers` (ties in priority go to the first).
     pub index: usize,
+    /// Where on the page it goes.
     pub target: Target,
+    /// Higher wins a slot (ties go to the first in the config).
     pub priority: f64,
+    /// The condition it needs, if any.
     pub when: Option<Cond>,
+    /// When it runs.
     pub schedule: Schedule,
+    /// How often one visitor may see it, if capped.
     pub cap: Option<Cap>,
+    /// What it shows.
     pub body: Body,
     /// The event that counts as this offer's conversion (`goal`), if any.
     pub goal: Option<String>,
@@ -23,6 +31,7 @@ pub struct Offer {
     pub edge_only: bool,
 }
 
+/// Where an offer goes on the page.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Target {
     /// `data-sp-slot="<name>"`.
@@ -31,43 +40,59 @@ pub enum Target {
     Selector(String),
 }
 
+/// When an offer runs: from `start` (inclusive) until `end` (exclusive).
 #[derive(Clone, Debug, Default)]
 pub struct Schedule {
+    /// Not before this time.
     pub start: Option<Millis>,
+    /// Not from this time on.
     pub end: Option<Millis>,
 }
 
+/// At most `max` impressions per visitor `per` window.
 #[derive(Clone, Debug)]
 pub struct Cap {
+    /// Impressions allowed.
     pub max: u64,
+    /// The window they are counted in.
     pub per: CapWindow,
 }
 
+/// The window a cap counts impressions in.
 #[derive(Clone, Debug, PartialEq)]
 pub enum CapWindow {
     /// A rolling window ending now.
     Rolling(Millis),
     /// The current session.
     Session,
+    /// The visitor's whole life.
     Lifetime,
 }
 
+/// What an offer shows.
 #[derive(Clone, Debug)]
 pub enum Body {
+    /// One template for everyone.
     Content(Template),
+    /// Variants of an experiment, one per visitor by bucket.
     Experiment {
         /// Index into the config's experiments.
         experiment: usize,
+        /// The variants, in the config's order.
         variants: Vec<Variant>,
         /// Bucket range ends, one per variant.
         ends: Vec<u64>,
     },
+    /// Items picked from the catalog and rendered with the item template.
     Recommend(RecSpec),
 }
 
+/// One variant of an experiment's offer.
 #[derive(Clone, Debug)]
 pub struct Variant {
+    /// Its id.
     pub id: String,
+    /// Its share of the traffic.
     pub weight: f64,
     /// `None` for a control variant: the page keeps its own content.
     pub content: Option<Template>,
@@ -78,7 +103,9 @@ pub struct Variant {
 pub struct SlotGroup {
     /// The slot name (for a selector, the selector itself).
     pub key: String,
+    /// The selector, for a selector target.
     pub css: Option<String>,
+    /// The offers, as indices into the config's offers.
     pub offers: Vec<usize>,
 }
 

@@ -15,7 +15,9 @@ use std::collections::BTreeMap;
 
 /// The pointer to the live config version.
 pub const CURRENT: &str = "config:current";
+/// The key of the catalog.
 pub const CATALOG: &str = "catalog";
+/// The key of the business signals.
 pub const SIGNALS: &str = "signals";
 const PREFIX: &str = "config:";
 
@@ -28,6 +30,7 @@ pub fn version_key(n: u64) -> String {
 pub trait Kv {
     /// The value under `key`, or `None` when there is none.
     fn get(&mut self, key: &str) -> Result<Option<String>, KvError>;
+    /// Writes `value` under `key`.
     fn put(&mut self, key: &str, value: &str) -> Result<(), KvError>;
     /// Every key that starts with `prefix`.
     fn list(&mut self, prefix: &str) -> Result<Vec<String>, KvError>;
@@ -121,11 +124,13 @@ fn invalid(what: impl Into<String>, e: EngineError) -> PublishError {
 /// What a publish did.
 #[derive(Debug)]
 pub struct Published {
+    /// The version written and made live.
     pub version: u64,
     /// The version live before, if any.
     pub previous: Option<u64>,
     /// Changes from the previously live version to this one.
     pub changes: Vec<Change>,
+    /// Whether the catalog was written too.
     pub catalog_written: bool,
 }
 
@@ -199,7 +204,9 @@ pub fn publish(
 /// What a rollback did.
 #[derive(Debug)]
 pub struct RolledBack {
+    /// The version that was live.
     pub from: u64,
+    /// The version live now.
     pub to: u64,
     /// Changes from the version that was live to the one that is live now.
     pub changes: Vec<Change>,
@@ -267,7 +274,9 @@ fn list(v: &[u64]) -> String {
 /// One stored version, for `signpost versions`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Version {
+    /// Its number.
     pub number: u64,
+    /// Whether it is the live one.
     pub live: bool,
     /// One line: what changed from the version before it.
     pub summary: String,
@@ -350,7 +359,9 @@ pub fn set_signal(kv: &mut dyn Kv, name: &str, data: Value) -> Result<Signals, P
 /// An in-memory [`Kv`] for tests and dry runs; `fail_puts` names keys whose writes fail.
 #[derive(Clone, Debug, Default)]
 pub struct MemoryKv {
+    /// Key -> value.
     pub data: BTreeMap<String, String>,
+    /// Keys whose writes fail (to test a store that fails halfway).
     pub fail_puts: Vec<String>,
     /// Every successful write, in order.
     pub writes: Vec<String>,

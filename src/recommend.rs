@@ -13,19 +13,26 @@ use crate::profile::Profile;
 use crate::template::Template;
 use crate::time::Millis;
 
+/// How a recommendation picks its items.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Strategy {
+    /// The visitor's strongest categories, most popular products first.
     Affinity,
+    /// Complements of the products the visitor bought, latest purchase first.
     Complements,
+    /// What the visitor viewed, most recent first.
     RecentlyViewed,
 }
 
+/// The strategies' names in configs, for messages.
 pub const STRATEGIES: &[&str] = &["affinity", "complements", "recently_viewed"];
+/// The exclusions' names in configs, for messages.
 pub const EXCLUSIONS: &[&str] = &["purchased", "in_cart", "out_of_stock", "viewed"];
 /// Most items one offer may show.
 pub const MAX_COUNT: u64 = 24;
 
 impl Strategy {
+    /// A strategy from its name in the config.
     pub fn parse(s: &str) -> Option<Strategy> {
         match s {
             "affinity" => Some(Strategy::Affinity),
@@ -36,18 +43,27 @@ impl Strategy {
     }
 }
 
+/// What a recommendation leaves out.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Exclusions {
+    /// Products the visitor bought.
     pub purchased: bool,
+    /// Products in the cart.
     pub in_cart: bool,
+    /// Products out of stock.
     pub out_of_stock: bool,
+    /// Products the visitor viewed.
     pub viewed: bool,
 }
 
+/// A recommendation offer's settings.
 #[derive(Clone, Debug)]
 pub struct RecSpec {
+    /// How it picks.
     pub strategy: Strategy,
+    /// How many items it shows at most.
     pub count: usize,
+    /// What it leaves out.
     pub exclude: Exclusions,
 }
 
@@ -56,6 +72,7 @@ pub struct RecSpec {
 pub struct RecSettings {
     /// The KV key of the catalog.
     pub catalog: String,
+    /// The template each item is rendered with (`item.*`).
     pub item_template: Option<Template>,
     /// How fast category affinity fades.
     pub affinity_half_life: Millis,

@@ -13,22 +13,31 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+/// The whole report: offers, experiments and the holdout.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Report {
+    /// One per offer of the config.
     pub offers: Vec<OfferReport>,
+    /// One per experiment.
     pub experiments: Vec<ExperimentReport>,
+    /// The holdout against everyone personalized, when the config has one.
     pub holdout: Option<HoldoutReport>,
 }
 
+/// One offer's reach and results.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OfferReport {
+    /// The offer's id.
     pub offer: String,
+    /// The event that counts as its conversion, if it has a goal.
     pub goal: Option<String>,
+    /// Times it was shown.
     pub impressions: u64,
     /// Visitors who saw it at least once.
     pub visitors: u64,
     /// Visitors who clicked it.
     pub clicks: u64,
+    /// Visitors who converted after seeing it (counted with a goal only).
     pub conversions: u64,
     /// `clicks / visitors`.
     pub click_rate: Option<f64>,
@@ -39,8 +48,11 @@ pub struct OfferReport {
 /// A group of visitors and how many of them converted.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Arm {
+    /// Visitors in the arm.
     pub visitors: u64,
+    /// Those who converted.
     pub conversions: u64,
+    /// `conversions / visitors`, `None` without visitors.
     pub rate: Option<f64>,
     /// 95% Wilson interval of the rate.
     pub interval: Option<Interval>,
@@ -64,40 +76,58 @@ impl Arm {
     }
 }
 
+/// One variant of an experiment, against the control.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VariantReport {
+    /// The variant's id.
     pub variant: String,
+    /// Whether it is the control (the variant without content, else the first).
     pub control: bool,
+    /// Its share of the traffic, as configured.
     pub weight: f64,
+    /// Its visitors and conversions.
     #[serde(flatten)]
     pub arm: Arm,
     /// Relative lift against control (`0.1` = 10% better), `None` for control itself or when
     /// a rate is zero.
     pub lift: Option<f64>,
+    /// 95% interval of the lift.
     pub lift_interval: Option<Interval>,
+    /// Probability that the variant's true rate beats the control's.
     pub prob_beats_control: Option<f64>,
 }
 
+/// One experiment's variants and checks.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ExperimentReport {
+    /// The experiment's id.
     pub experiment: String,
+    /// The event that counts as its conversion.
     pub goal: Option<String>,
+    /// One per variant, in the config's order.
     pub variants: Vec<VariantReport>,
+    /// Whether the traffic split matches the weights (the sample-ratio check).
     pub sample_ratio: Option<SampleRatio>,
     /// Set when the sample-ratio check fails: the figures above should not be trusted.
     pub warning: Option<String>,
 }
 
+/// The global holdout against everyone personalized.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HoldoutReport {
+    /// The event that counts as a conversion.
     pub goal: String,
+    /// The share of visitors held out, in percent.
     pub percent: f64,
     /// Visitors held out of all personalization.
     pub holdout: Arm,
+    /// Visitors who could be personalized.
     pub personalized: Arm,
     /// Lift of personalization as a whole against the holdout.
     pub lift: Option<f64>,
+    /// 95% interval of the lift.
     pub lift_interval: Option<Interval>,
+    /// Probability that personalization's true rate beats the holdout's.
     pub prob_beats_holdout: Option<f64>,
 }
 

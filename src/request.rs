@@ -70,6 +70,7 @@ impl RequestInfo {
         })
     }
 
+    /// A request for `url` with no headers, country or region.
     pub fn new(url: impl Into<String>) -> RequestInfo {
         RequestInfo {
             url: url.into(),
@@ -100,12 +101,16 @@ impl RequestInfo {
 /// Mobile, tablet or desktop, from the User-Agent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Device {
+    /// A phone.
     Mobile,
+    /// A tablet.
     Tablet,
+    /// Anything else.
     Desktop,
 }
 
 impl Device {
+    /// The fact's value: `mobile`, `tablet` or `desktop`.
     pub fn as_str(self) -> &'static str {
         match self {
             Device::Mobile => "mobile",
@@ -140,16 +145,23 @@ impl Device {
 /// The `request.*` facts, computed once per request.
 #[derive(Clone, Debug)]
 pub struct RequestFacts {
+    /// The whole URL.
     pub url: String,
+    /// The host name (empty when the URL has none).
     pub host: String,
+    /// The path.
     pub path: String,
     /// Decoded query parameters, in order (the first wins on lookup).
     pub query: Vec<(String, String)>,
     /// `utm_*` parameters without the prefix (`utm.source`).
     pub utm: Vec<(String, String)>,
+    /// The Referer header.
     pub referrer: Option<String>,
+    /// ISO 3166-1 alpha-2 country code (the runtime's geolocation).
     pub country: Option<String>,
+    /// ISO 3166-2 subdivision code (the runtime's geolocation).
     pub region: Option<String>,
+    /// Mobile, tablet or desktop.
     pub device: Device,
     /// Local hour 0-23 in the config's timezone.
     pub hour: u32,
@@ -160,6 +172,7 @@ pub struct RequestFacts {
 }
 
 impl RequestFacts {
+    /// Computes the facts of a request at `now`, in the config's timezone `tz`.
     pub fn new(req: &RequestInfo, tz: &Tz, now: Millis) -> RequestFacts {
         let (host, path, query_str) = split_url(&req.url);
         let query: Vec<(String, String)> = query_str
@@ -205,6 +218,7 @@ impl RequestFacts {
         }
     }
 
+    /// A query parameter's decoded value (the first, when repeated).
     pub fn query_param(&self, name: &str) -> Option<&str> {
         self.query
             .iter()
@@ -212,6 +226,7 @@ impl RequestFacts {
             .map(|(_, v)| v.as_str())
     }
 
+    /// A `utm_*` parameter's value, by its name without the prefix.
     pub fn utm_param(&self, name: &str) -> Option<&str> {
         self.utm
             .iter()

@@ -43,6 +43,7 @@ pub const STATE_MAX_AGE: Millis = 30 * DAY;
 /// What the cookie carries.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SessionState {
+    /// The state's format version.
     #[serde(rename = "v")]
     pub version: u32,
     /// The visitor this state belongs to (`sp_vid`): a state is never applied to another.
@@ -62,27 +63,44 @@ pub struct SessionState {
 /// One recorded thing and the host time it was recorded at (its sequence).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
+    /// The host time it was recorded at; entries replay in this order.
     #[serde(rename = "n")]
     pub seq: Millis,
+    /// What was recorded.
     #[serde(flatten)]
     pub what: Logged,
 }
 
+/// A thing recorded since the stored profile.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "k")]
 pub enum Logged {
     /// An event, with its effective time in `at`.
     #[serde(rename = "e")]
-    Event { e: Event },
+    Event {
+        /// The event.
+        e: Event,
+    },
+    /// An offer shown.
     #[serde(rename = "i")]
-    Impression { o: String },
+    Impression {
+        /// The offer's id.
+        o: String,
+    },
+    /// An experiment's variant seen.
     #[serde(rename = "x")]
-    Exposure { x: String, v: String },
+    Exposure {
+        /// The experiment's id.
+        x: String,
+        /// The variant's id.
+        v: String,
+    },
 }
 
 type HmacSha256 = Hmac<Sha256>;
 
 impl SessionState {
+    /// A fresh state for a visitor, issued at `now`.
     pub fn new(visitor: &str, now: Millis) -> SessionState {
         SessionState {
             version: STATE_VERSION,
@@ -313,6 +331,7 @@ pub struct ClientState<'a> {
 }
 
 impl ClientState<'_> {
+    /// The state as JSON, for the page.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a client state always serializes")
     }
@@ -347,6 +366,7 @@ const B64_VALUE: [u8; 256] = {
     table
 };
 
+/// Decodes base64url without padding; `None` for anything else.
 pub fn b64_decode(s: &str) -> Option<Vec<u8>> {
     if s.len() % 4 == 1 {
         return None;

@@ -16,11 +16,14 @@ pub const SRM_P_THRESHOLD: f64 = 0.001;
 /// A closed interval.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Interval {
+    /// Lower bound.
     pub low: f64,
+    /// Upper bound.
     pub high: f64,
 }
 
 impl Interval {
+    /// Whether `x` lies within (bounds included).
     pub fn contains(&self, x: f64) -> bool {
         self.low <= x && x <= self.high
     }
@@ -86,7 +89,9 @@ pub fn prob_beats(control: (u64, u64), variant: (u64, u64)) -> f64 {
 /// The result of a sample-ratio check.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SampleRatio {
+    /// The chi-square statistic.
     pub chi_square: f64,
+    /// Its p-value.
     pub p_value: f64,
     /// `p_value < SRM_P_THRESHOLD`: the split is not what the weights say.
     pub mismatch: bool,

@@ -9,6 +9,7 @@ use crate::facts::{format_number, Ctx, Fact, FactError, Scope, Val};
 pub use context::PlacementError;
 use context::{safe_url_start, Scanner, Slot};
 
+/// A compiled template: literal text and placeholders, each with its filters.
 #[derive(Clone, Debug)]
 pub struct Template {
     parts: Vec<Part>,
@@ -75,6 +76,7 @@ pub enum TemplateError {
 }
 
 impl Template {
+    /// Compiles a template for a place of the config (`scope` says which facts it may read).
     pub fn compile(src: &str, scope: Scope) -> Result<Template, TemplateError> {
         let mut parts = Vec::new();
         let mut rest = src;
@@ -114,6 +116,7 @@ impl Template {
         Ok(Template { parts })
     }
 
+    /// Renders into `out`: placeholders' values HTML-escaped (URLs checked where a URL starts).
     pub fn render(&self, ctx: &Ctx, currency: &str, out: &mut String) {
         let mut i = 0;
         while i < self.parts.len() {
@@ -161,6 +164,7 @@ impl Template {
         }
     }
 
+    /// Renders into a new string.
     pub fn render_string(&self, ctx: &Ctx, currency: &str) -> String {
         let mut s = String::new();
         self.render(ctx, currency, &mut s);
@@ -311,6 +315,7 @@ pub(crate) fn replace_chars(s: &str, out: &mut String, rep: impl Fn(char) -> Opt
     out.push_str(&s[last..]);
 }
 
+/// HTML-escapes text (`&`, `<`, `>`, `"`, `'`).
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     escape_into(s, &mut out);

@@ -4,6 +4,7 @@
 pub struct Rng(pub u64);
 
 impl Rng {
+    /// The next number of the sequence.
     pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0.max(1);
         x ^= x >> 12;
@@ -18,6 +19,7 @@ impl Rng {
         self.next_u64() % n.max(1)
     }
 
+    /// One element of `xs`, uniformly.
     pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
         &xs[self.below(xs.len() as u64) as usize]
     }

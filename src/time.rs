@@ -3,9 +3,13 @@
 /// Milliseconds since the Unix epoch, as the hosts' clocks give it.
 pub type Millis = i64;
 
+/// A second, in milliseconds.
 pub const SECOND: Millis = 1_000;
+/// A minute, in milliseconds.
 pub const MINUTE: Millis = 60 * SECOND;
+/// An hour, in milliseconds.
 pub const HOUR: Millis = 60 * MINUTE;
+/// A day, in milliseconds.
 pub const DAY: Millis = 24 * HOUR;
 
 /// What is wrong with a duration as written (`30m`, `1h30m`); each names the text.
@@ -152,10 +156,12 @@ pub fn weekday_from_days(z: i64) -> u32 {
     (z + 4).rem_euclid(7) as u32
 }
 
+/// Whether `y` is a leap year (proleptic Gregorian).
 pub fn is_leap(y: i64) -> bool {
     (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
 }
 
+/// Days in month `m` (1 to 12) of year `y`.
 pub fn days_in_month(y: i64, m: u32) -> u32 {
     match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,

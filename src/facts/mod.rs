@@ -63,20 +63,30 @@ fn map_path<'a>(m: &'a Map<String, Value>, path: &[String]) -> Val<'a> {
 
 /// Everything a condition or template may read, for one evaluation.
 pub struct Ctx<'a> {
+    /// The compiled config.
     pub config: &'a Config,
+    /// The catalog (`item.*`, recommendations).
     pub catalog: &'a Catalog,
+    /// The visitor's profile.
     pub profile: &'a Profile,
+    /// The instant of the evaluation.
     pub now: Millis,
+    /// The request's facts; `None` outside a request (an intent signal's `where`).
     pub request: Option<&'a RequestFacts>,
+    /// The business signals, when the place may read them.
     pub signals: Option<&'a Map<String, Value>>,
+    /// The event being scored, in an intent signal's `where`.
     pub event: Option<&'a Event>,
+    /// The product being rendered, in the item template.
     pub item: Option<&'a Product>,
+    /// The intent at this instant, for `session.tier` and `session.score`.
     pub intent: Option<&'a IntentNow>,
     /// Segment results, computed at most once per evaluation: 0 unknown, 1 no, 2 yes.
     pub segments: Vec<Cell<u8>>,
 }
 
 impl<'a> Ctx<'a> {
+    /// A context for reading facts of `profile` at `now`; the optional parts start empty.
     pub fn new(
         config: &'a Config,
         catalog: &'a Catalog,
@@ -110,6 +120,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// A fact's value in this context (missing when its part of the context is absent).
     pub fn get(&self, fact: &'a Fact) -> Val<'a> {
         let p = self.profile;
         match fact {

@@ -9,11 +9,17 @@ use serde_json::Value;
 /// Which fact roots a place of the config may use.
 #[derive(Clone, Copy, Debug)]
 pub struct Scope {
+    /// `request.*`.
     pub request: bool,
+    /// `session.*`.
     pub session: bool,
+    /// `profile.*`.
     pub profile: bool,
+    /// `signals.*`.
     pub signals: bool,
+    /// `event.*`.
     pub event: bool,
+    /// `item.*`.
     pub item: bool,
 }
 
@@ -52,10 +58,14 @@ impl Scope {
     };
 }
 
+/// A compiled fact path: its root and what it names under it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Fact {
+    /// `request.*`: the page request.
     Request(RequestFact),
+    /// `session.*`: the current session.
     Session(SessionFact),
+    /// `profile.*`: the visitor's long-lived profile.
     Profile(ProfileFact),
     /// A path inside the site-wide signals (`signals.<name>.<field>...`).
     Signal(Vec<String>),
@@ -65,56 +75,100 @@ pub enum Fact {
     Item(Vec<String>),
 }
 
+/// A fact of the request (`request.*`).
 #[derive(Clone, Debug, PartialEq)]
 pub enum RequestFact {
+    /// `path`: the URL's path.
     Path,
+    /// `url`: the whole URL.
     Url,
+    /// `host`: the host name (missing when empty).
     Host,
+    /// `query.<name>`: a query parameter.
     Query(String),
+    /// `utm.<name>`: the `utm_<name>` query parameter.
     Utm(String),
+    /// `referrer`: the Referer header.
     Referrer,
+    /// `country`: ISO 3166-1 alpha-2 code.
     Country,
+    /// `region`: ISO 3166-2 subdivision code.
     Region,
+    /// `device`: `mobile`, `tablet` or `desktop`.
     Device,
+    /// `hour`: 0 to 23 in the config's timezone.
     Hour,
+    /// `weekday`: `monday`... in the config's timezone.
     Weekday,
+    /// `language`: the primary language of Accept-Language, lower case (`en-us`).
     Language,
 }
 
+/// A fact of the current session (`session.*`).
 #[derive(Clone, Debug, PartialEq)]
 pub enum SessionFact {
+    /// `tier`: the intent tier.
     Tier,
+    /// `score`: the intent score.
     Score,
+    /// `page_views`: pages viewed in the session.
     PageViews,
+    /// `events`: events recorded in the session.
     Events,
+    /// `top_category`: the category viewed most in the session.
     TopCategory,
+    /// `minutes`: minutes since the session started.
     Minutes,
+    /// `landing_path`: the session's first page.
     LandingPath,
+    /// `referrer`: the landing page's referrer.
     Referrer,
+    /// `utm.<name>`: a `utm_*` parameter of the landing page.
     Utm(String),
+    /// `is_first`: whether this is the visitor's first session.
     IsFirst,
 }
 
+/// A fact of the visitor's profile (`profile.*`).
 #[derive(Clone, Debug, PartialEq)]
 pub enum ProfileFact {
+    /// `id`: the visitor id.
     Id,
+    /// `visits`: sessions so far.
     Visits,
+    /// `page_views`: pages viewed, ever.
     PageViews,
+    /// `orders`: orders placed.
     Orders,
+    /// `orders_365d`: orders in the last 365 days.
     Orders365d,
+    /// `days_since_last_order`: whole days (missing without an order).
     DaysSinceLastOrder,
+    /// `days_since_first_visit`: whole days.
     DaysSinceFirstVisit,
+    /// `lifetime_spend`: the orders' total value.
     LifetimeSpend,
+    /// `avg_order_value`: spend per order.
     AvgOrderValue,
+    /// `top_category`: the category with the strongest affinity.
     TopCategory,
+    /// `top_categories`: categories by affinity, strongest first.
     TopCategories,
+    /// `viewed_products`: product ids, most recent first.
     ViewedProducts,
+    /// `purchased_products`: product ids, most recent first.
     PurchasedProducts,
+    /// `cart.items`: units in the cart.
     CartItems,
+    /// `cart.value`: the cart's value.
     CartValue,
+    /// `cart.idle_minutes`: minutes since the cart last changed.
     CartIdleMinutes,
+    /// `cart.products`: product ids in the cart.
     CartProducts,
+    /// `traits.<name>...`: a trait from `identify`.
     Traits(Vec<String>),
+    /// `experiments.<id>`: the variant the visitor saw.
     Experiment(String),
 }
 

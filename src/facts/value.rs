@@ -7,15 +7,22 @@ use std::borrow::Cow;
 /// A fact's value during evaluation; borrows from the profile, request or config.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Val<'a> {
+    /// Not set.
     Missing,
+    /// A boolean.
     Bool(bool),
+    /// A number.
     Num(f64),
+    /// Text.
     Str(Cow<'a, str>),
+    /// A list.
     List(Vec<Val<'a>>),
+    /// An object (signals, catalog fields).
     Obj(&'a Map<String, Value>),
 }
 
 impl<'a> Val<'a> {
+    /// A value from JSON (`null` is missing).
     pub fn from_json(v: &'a Value) -> Val<'a> {
         match v {
             Value::Null => Val::Missing,
@@ -57,6 +64,7 @@ impl<'a> Val<'a> {
         }
     }
 
+    /// The value as a number: a number, or text that reads as one.
     pub fn as_num(&self) -> Option<f64> {
         match self {
             Val::Num(n) => Some(*n),
@@ -65,6 +73,7 @@ impl<'a> Val<'a> {
         }
     }
 
+    /// The value as JSON, `None` when missing.
     pub fn to_json(&self) -> Option<Value> {
         Some(match self {
             Val::Missing => return None,

@@ -25,6 +25,7 @@ impl Profile {
             .unwrap_or_else(|e| unreachable!("a profile always serializes: {e}"))
     }
 
+    /// The compact JSON as bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
         self.to_json().into_bytes()
     }
@@ -34,6 +35,7 @@ impl Profile {
         Profile::from_bytes(s.as_bytes())
     }
 
+    /// Reads any format version this build knows, from bytes.
     pub fn from_bytes(b: &[u8]) -> Result<Profile, ProfileError> {
         #[cfg(feature = "typed-profile")]
         if let Some(p) = Profile::read_typed(b) {

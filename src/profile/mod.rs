@@ -44,18 +44,31 @@ pub const FORMAT_VERSION: u32 = 1;
 /// The most a serialized profile can weigh.
 pub const MAX_PROFILE_BYTES: usize = 96 * 1024;
 
+/// Viewed products kept.
 pub const MAX_VIEWED: usize = 50;
+/// Purchased products kept.
 pub const MAX_PURCHASED: usize = 50;
+/// Orders kept with their dates (for `orders_365d`).
 pub const MAX_ORDERS_KEPT: usize = 50;
+/// Cart lines.
 pub const MAX_CART_LINES: usize = 30;
+/// Category affinities.
 pub const MAX_AFFINITIES: usize = 16;
+/// Event types counted.
 pub const MAX_EVENT_TYPES: usize = 32;
+/// Timestamps kept per event type (for `within`).
 pub const MAX_EVENT_TIMES: usize = 32;
+/// Offers whose impressions are kept.
 pub const MAX_OFFERS_TRACKED: usize = 32;
+/// Impression timestamps kept per offer (for rolling caps).
 pub const MAX_IMPRESSION_TIMES: usize = 16;
+/// Experiments whose exposure is kept.
 pub const MAX_EXPOSURES: usize = 16;
+/// Traits kept.
 pub const MAX_TRAITS: usize = 32;
+/// Bytes of one trait's value.
 pub const MAX_TRAIT_LEN: usize = 256;
+/// Event ids remembered to drop a retried batch's duplicates.
 pub const MAX_SEEN_IDS: usize = 32;
 pub use crate::limits::{MAX_EVENT_NAME_LEN, MAX_ID_LEN};
 const MAX_SESSION_CATEGORIES: usize = 8;
@@ -89,12 +102,15 @@ pub enum ProfileError {
 #[cfg_attr(feature = "typed-profile", derive(Deserialize))]
 #[serde(remote = "Self")]
 pub struct Profile {
+    /// The format version (`v`), [`FORMAT_VERSION`] when written.
     #[serde(rename = "v")]
     pub version: u32,
     /// The visitor id (the `sp_vid` cookie), which experiments and the holdout bucket.
     pub id: String,
+    /// When the profile was made.
     #[serde(rename = "c", default)]
     pub created: Millis,
+    /// When it last changed.
     #[serde(rename = "u", default)]
     pub updated: Millis,
     /// The host's write revision: when the profile was last stored (`session` replays only
@@ -104,15 +120,19 @@ pub struct Profile {
     /// Sessions so far (a session ends after 30 minutes without a request or event).
     #[serde(rename = "vis", default)]
     pub visits: u32,
+    /// Pages viewed, ever.
     #[serde(rename = "pv", default)]
     pub page_views: u64,
+    /// The current session.
     #[serde(rename = "s", default)]
     pub session: Session,
+    /// Intent accumulators and the tier last shown.
     #[serde(rename = "i", default)]
     pub intent: IntentState,
     /// From `identify` events: scalar values only.
     #[serde(rename = "t", default, skip_serializing_if = "Map::is_empty")]
     pub traits: Map<String, Value>,
+    /// The cart.
     #[serde(default, skip_serializing_if = "Cart::is_empty")]
     pub cart: Cart,
     /// Most recent first.
@@ -121,16 +141,22 @@ pub struct Profile {
     /// Most recent first.
     #[serde(rename = "pu", default, skip_serializing_if = "Vec::is_empty")]
     pub purchased: Vec<Purchased>,
+    /// Orders placed.
     #[serde(rename = "o", default)]
     pub orders: Orders,
+    /// Category affinities (when full, the weakest goes).
     #[serde(rename = "af", default, skip_serializing_if = "Vec::is_empty")]
     pub affinity: Vec<Affinity>,
+    /// Event types with their counts.
     #[serde(rename = "ev", default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<EventStat>,
+    /// Offers shown, with their impressions.
     #[serde(rename = "im", default, skip_serializing_if = "Vec::is_empty")]
     pub impressions: Vec<Impression>,
+    /// Experiments the visitor was exposed to.
     #[serde(rename = "ex", default, skip_serializing_if = "Vec::is_empty")]
     pub exposures: Vec<Exposure>,
+    /// Event ids seen lately, most recent first (retries are dropped).
     #[serde(rename = "ids", default, skip_serializing_if = "Vec::is_empty")]
     pub seen_ids: Vec<String>,
 }
@@ -156,6 +182,7 @@ impl Default for Profile {
 }
 
 impl Profile {
+    /// A new profile for a visitor id (cut to [`MAX_ID_LEN`] bytes).
     pub fn new(id: impl Into<String>) -> Profile {
         Profile {
             version: FORMAT_VERSION,

@@ -3,10 +3,12 @@
 use super::*;
 
 impl Profile {
+    /// Units in the cart.
     pub fn cart_items(&self) -> u64 {
         self.cart.lines.iter().map(|l| l.quantity as u64).sum()
     }
 
+    /// The cart's value, from the lines' prices.
     pub fn cart_value(&self) -> f64 {
         self.cart
             .lines
@@ -15,18 +17,22 @@ impl Profile {
             .sum()
     }
 
+    /// Whether the product is in the cart.
     pub fn in_cart(&self, product: &str) -> bool {
         self.cart.lines.iter().any(|l| l.product == product)
     }
 
+    /// Whether the visitor bought the product.
     pub fn has_purchased(&self, product: &str) -> bool {
         self.purchased.iter().any(|p| p.product == product)
     }
 
+    /// Whether the visitor viewed the product.
     pub fn has_viewed(&self, product: &str) -> bool {
         self.viewed.iter().any(|v| v.product == product)
     }
 
+    /// Orders placed within `window` before `now` (as far as the kept orders go).
     pub fn orders_within(&self, window: Millis, now: Millis) -> u64 {
         self.orders
             .recent
@@ -86,6 +92,7 @@ impl Profile {
             .unwrap_or(0)
     }
 
+    /// Times the offer was shown, ever.
     pub fn impressions_total(&self, offer: &str) -> u64 {
         self.impressions
             .iter()

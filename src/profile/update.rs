@@ -62,6 +62,7 @@ impl Profile {
         stat.recent.truncate(MAX_EVENT_TIMES);
     }
 
+    /// Records a product view: most recent first, with its count.
     pub fn record_view(&mut self, product: &str, t: Millis) {
         let product = clip(product, MAX_ID_LEN);
         let count = match self.viewed.iter().position(|v| v.product == product) {
@@ -79,6 +80,7 @@ impl Profile {
         self.viewed.truncate(MAX_VIEWED);
     }
 
+    /// Adds `weight` to a category's affinity, decayed by `half_life` to `t`.
     pub fn add_affinity(&mut self, category: &str, weight: f64, t: Millis, half_life: Millis) {
         let category = clip(category, MAX_ID_LEN);
         match self.affinity.iter_mut().find(|a| a.category == category) {
@@ -110,6 +112,7 @@ impl Profile {
         }
     }
 
+    /// Counts a product view of a category in the session.
     pub fn add_session_category(&mut self, category: &str) {
         let cats = &mut self.session.categories;
         match cats.iter().position(|c| c.0 == category) {
@@ -121,6 +124,7 @@ impl Profile {
         }
     }
 
+    /// Remembers the session's landing page: path, `utm_*` parameters and referrer.
     pub fn set_landing(&mut self, path: &str, utm: &[(String, String)], referrer: Option<&str>) {
         self.session.landing_path = clip(path, MAX_PATH_LEN);
         self.session.utm = utm
@@ -131,6 +135,7 @@ impl Profile {
         self.session.referrer = clip(referrer.unwrap_or(""), MAX_PATH_LEN);
     }
 
+    /// Adds to the cart (a line per product), with the unit price if given.
     pub fn cart_add(&mut self, product: &str, quantity: u32, price: Option<f64>, t: Millis) {
         let product = clip(product, MAX_ID_LEN);
         match self.cart.lines.iter_mut().find(|l| l.product == product) {
@@ -218,6 +223,7 @@ impl Profile {
         }
     }
 
+    /// Counts an impression of an offer at `t`.
     pub fn record_impression(&mut self, offer: &str, t: Millis) {
         let offer = clip(offer, MAX_ID_LEN);
         let found = self.impressions.iter().position(|i| i.offer == offer);
@@ -239,6 +245,7 @@ impl Profile {
         imp.recent.truncate(MAX_IMPRESSION_TIMES);
     }
 
+    /// Counts an exposure to an experiment's variant; a new variant starts the count again.
     pub fn record_exposure(&mut self, experiment: &str, variant: &str, t: Millis) {
         match self
             .exposures
