@@ -356,12 +356,14 @@ pub fn set_signal(kv: &mut dyn Kv, name: &str, data: Value) -> Result<Signals, P
     Ok(signals)
 }
 
-/// An in-memory [`Kv`] for tests and dry runs; `fail_puts` names keys whose writes fail.
+/// An in-memory [`Kv`]: the Worker's editor runs the publish operations over a copy of KV
+/// in one, and tests use it (where `fail_puts` names keys whose writes fail).
 #[derive(Clone, Debug, Default)]
 pub struct MemoryKv {
     /// Key -> value.
     pub data: BTreeMap<String, String>,
     /// Keys whose writes fail (to test a store that fails halfway).
+    #[cfg(test)]
     pub fail_puts: Vec<String>,
     /// Every successful write, in order.
     pub writes: Vec<String>,
@@ -373,6 +375,7 @@ impl Kv for MemoryKv {
     }
 
     fn put(&mut self, key: &str, value: &str) -> Result<(), KvError> {
+        #[cfg(test)]
         if self.fail_puts.iter().any(|k| k == key) {
             return Err(KvError(format!("writing {key} failed")));
         }
