@@ -211,7 +211,7 @@ pub fn decide(
                 why,
             };
             if let Err(why) = pre_check(o, &ctx, full) {
-                offer_explain[oi] = Some(ex(Outcome::NotEligible, None, why.to_string()));
+                offer_explain[oi] = Some(ex(Outcome::NotEligible, None, why.why()));
                 continue;
             }
             let when_why = match (&o.when, full) {
@@ -232,9 +232,7 @@ pub fn decide(
                 continue;
             }
             match render(o, &ctx, cfg, catalog) {
-                Err(why) => {
-                    offer_explain[oi] = Some(ex(Outcome::NotEligible, None, why.to_string()))
-                }
+                Err(why) => offer_explain[oi] = Some(ex(Outcome::NotEligible, None, why.why())),
                 Ok(r) => {
                     winner = Some(o);
                     if holdout {
@@ -310,29 +308,38 @@ pub fn decide(
     }
 }
 
-/// Why an offer is not eligible, in the words of its explanation.
-#[derive(Debug, thiserror::Error)]
+/// Why an offer is not eligible. Not an error but a reason, and said only in the explanation
+/// ([`NotEligible::why`]): no `Display`, whose formatting would grow the browser's wasm.
+#[derive(Debug)]
 enum NotEligible {
     /// Outside its schedule (the schedule's sentence).
-    #[error("{0}")]
     Schedule(String),
     /// Shown as often as its cap allows (the cap's sentence).
-    #[error("{0}")]
     Capped(String),
-    /// Its condition does not hold; with the facts that failed it in a full explanation.
-    #[error("condition not met")]
+    /// Its condition does not hold.
     Condition,
-    #[error("condition not met: {0}")]
+    /// Its condition does not hold, with the facts that failed it (a full explanation).
     ConditionExplained(String),
     /// A recommendation with no catalog to pick from.
-    #[error("no recommendation: no catalog loaded")]
     NoCatalog,
     /// A recommendation whose every item was excluded.
-    #[error("no recommendation: no item qualifies after exclusions")]
     NoItem,
     /// A recommendation without `recommendations.item_template`.
-    #[error("no item template")]
     NoItemTemplate,
+}
+
+impl NotEligible {
+    /// The reason as the explanation says it.
+    fn why(self) -> String {
+        match self {
+            NotEligible::Schedule(why) | NotEligible::Capped(why) => why,
+            NotEligible::Condition => "condition not met".into(),
+            NotEligible::ConditionExplained(facts) => format!("condition not met: {facts}"),
+            NotEligible::NoCatalog => "no recommendation: no catalog loaded".into(),
+            NotEligible::NoItem => "no recommendation: no item qualifies after exclusions".into(),
+            NotEligible::NoItemTemplate => "no item template".into(),
+        }
+    }
 }
 
 /// Schedule, cap and condition.

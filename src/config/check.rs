@@ -154,13 +154,19 @@ pub struct Checker {
 
 impl Checker {
     pub fn err(&mut self, path: &str, message: impl std::fmt::Display) {
+        // Only this line is per message type; without `messages` it drops the message unread.
+        let message = if cfg!(feature = "messages") {
+            message.to_string()
+        } else {
+            String::new()
+        };
+        self.issue(path, message);
+    }
+
+    fn issue(&mut self, path: &str, message: String) {
         self.issues.push(Issue {
             path: path.to_string(),
-            message: if cfg!(feature = "messages") {
-                message.to_string()
-            } else {
-                String::new()
-            },
+            message,
         });
     }
 

@@ -7,7 +7,7 @@ use crate::request::RequestFacts;
 use serde_json::Value;
 
 /// Which fact roots a place of the config may use.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Scope {
     /// `request.*`.
     pub request: bool,
@@ -24,6 +24,28 @@ pub struct Scope {
 }
 
 impl Scope {
+    /// Whether this scope may use `root`, one of [`ROOTS`].
+    fn allows(self, root: &str) -> bool {
+        match root {
+            "request" => self.request,
+            "session" => self.session,
+            "profile" => self.profile,
+            "signals" => self.signals,
+            "event" => self.event,
+            "item" => self.item,
+            _ => false,
+        }
+    }
+
+    /// The roots this scope may use, as `request.*` (for messages only).
+    fn usable(self) -> Vec<String> {
+        ROOTS
+            .iter()
+            .filter(|r| self.allows(r))
+            .map(|r| format!("{r}.*"))
+            .collect()
+    }
+
     /// Segments, offer conditions and offer templates.
     pub const DECISION: Scope = Scope {
         request: true,
@@ -172,6 +194,9 @@ pub enum ProfileFact {
     Experiment(String),
 }
 
+/// The roots of fact paths.
+const ROOTS: [&str; 6] = ["request", "session", "profile", "signals", "event", "item"];
+
 const REQUEST_FACTS: &[&str] = &[
     "request.path",
     "request.url",
@@ -220,29 +245,39 @@ const PROFILE_FACTS: &[&str] = &[
     "profile.experiments.*",
 ];
 
-/// What is wrong with a fact's path.
+/// What is wrong with a fact's path. The variants hold only what names the problem; the
+/// lists a message shows are looked up when it is written, so a build without `messages`
+/// carries none of them.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum FactError {
     /// `profile..visits`.
     #[error("invalid fact \"{0}\": empty name between dots")]
     EmptyName(String),
     /// A root this place of the config cannot use (`event.*` in an offer's condition).
-    #[error("fact \"{path}\" is available {place}; here you can use {}", .allowed.join(", "))]
+    #[error("fact \"{path}\" is available {}; here you can use {}", place(root), .scope.usable().join(", "))]
     NotHere {
         /// The path as written.
         path: String,
-        /// Where the root may be used.
-        place: &'static str,
-        /// The roots this place may use, as `request.*`.
-        allowed: Vec<&'static str>,
+        /// Its root.
+        root: &'static str,
+        /// What this place may use.
+        scope: Scope,
     },
-    /// No such fact; `expected` lists those that would be (for a suggestion).
-    #[error("{}", unknown("fact", .path, .expected))]
+    /// No root of that name.
+    #[error("{}", unknown("fact", .path, &strs(&.scope.usable())))]
+    UnknownRoot {
+        /// The path as written.
+        path: String,
+        /// What this place may use.
+        scope: Scope,
+    },
+    /// No such fact under its root.
+    #[error("{}", unknown("fact", .path, facts_under(root)))]
     Unknown {
         /// The path as written.
         path: String,
-        /// The facts (or roots) there are.
-        expected: Vec<&'static str>,
+        /// Its root.
+        root: &'static str,
     },
     /// A root without a name after it (`signals`).
     #[error("fact \"{path}\" needs a name after \"{root}.\"")]
@@ -250,8 +285,31 @@ pub enum FactError {
         /// The path as written.
         path: String,
         /// Its root.
-        root: String,
+        root: &'static str,
     },
+}
+
+/// Where a root the place may not use can be used.
+fn place(root: &str) -> &'static str {
+    match root {
+        "event" => "only in an intent signal's \"where\"",
+        "item" => "only in recommendations.item_template",
+        _ => "not here",
+    }
+}
+
+/// The facts under a root with a fixed list (for a suggestion).
+fn facts_under(root: &str) -> &'static [&'static str] {
+    match root {
+        "request" => REQUEST_FACTS,
+        "session" => SESSION_FACTS,
+        "profile" => PROFILE_FACTS,
+        _ => &[],
+    }
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
 }
 
 fn rest(parts: &[&str]) -> Vec<String> {
@@ -265,46 +323,22 @@ impl Fact {
         if parts.iter().any(|p| p.is_empty()) {
             return Err(FactError::EmptyName(path.to_string()));
         }
-        // Each root, its `root.*` for messages, and whether this place may use it.
-        let roots = [
-            ("request", "request.*", scope.request),
-            ("session", "session.*", scope.session),
-            ("profile", "profile.*", scope.profile),
-            ("signals", "signals.*", scope.signals),
-            ("event", "event.*", scope.event),
-            ("item", "item.*", scope.item),
-        ];
-        let usable = || -> Vec<&'static str> {
-            roots
-                .iter()
-                .filter(|(_, _, ok)| *ok)
-                .map(|(_, all, _)| *all)
-                .collect()
+        let Some(&root) = ROOTS.iter().find(|r| **r == parts[0]) else {
+            return Err(FactError::UnknownRoot {
+                path: path.to_string(),
+                scope,
+            });
         };
-        let root = parts[0];
-        match roots.iter().find(|(r, _, _)| *r == root) {
-            None => {
-                return Err(FactError::Unknown {
-                    path: path.to_string(),
-                    expected: usable(),
-                })
-            }
-            Some((_, _, false)) => {
-                return Err(FactError::NotHere {
-                    path: path.to_string(),
-                    place: match root {
-                        "event" => "only in an intent signal's \"where\"",
-                        "item" => "only in recommendations.item_template",
-                        _ => "not here",
-                    },
-                    allowed: usable(),
-                })
-            }
-            Some(_) => {}
+        if !scope.allows(root) {
+            return Err(FactError::NotHere {
+                path: path.to_string(),
+                root,
+                scope,
+            });
         }
-        let unknown = |expected: &[&'static str]| FactError::Unknown {
+        let unknown = || FactError::Unknown {
             path: path.to_string(),
-            expected: expected.to_vec(),
+            root,
         };
         let tail = &parts[1..];
         let fact = match root {
@@ -321,7 +355,7 @@ impl Fact {
                 ["hour"] => RequestFact::Hour,
                 ["weekday"] => RequestFact::Weekday,
                 ["language"] => RequestFact::Language,
-                _ => return Err(unknown(REQUEST_FACTS)),
+                _ => return Err(unknown()),
             }),
             "session" => Fact::Session(match tail {
                 ["tier"] => SessionFact::Tier,
@@ -334,7 +368,7 @@ impl Fact {
                 ["referrer"] => SessionFact::Referrer,
                 ["utm", name] => SessionFact::Utm(name.to_string()),
                 ["is_first"] => SessionFact::IsFirst,
-                _ => return Err(unknown(SESSION_FACTS)),
+                _ => return Err(unknown()),
             }),
             "profile" => Fact::Profile(match tail {
                 ["id"] => ProfileFact::Id,
@@ -356,7 +390,7 @@ impl Fact {
                 ["cart", "products"] => ProfileFact::CartProducts,
                 ["traits", t @ ..] if !t.is_empty() => ProfileFact::Traits(rest(t)),
                 ["experiments", x] => ProfileFact::Experiment(x.to_string()),
-                _ => return Err(unknown(PROFILE_FACTS)),
+                _ => return Err(unknown()),
             }),
             "signals" if !tail.is_empty() => Fact::Signal(rest(tail)),
             "event" if !tail.is_empty() => Fact::Event(rest(tail)),
@@ -364,7 +398,7 @@ impl Fact {
             _ => {
                 return Err(FactError::NoName {
                     path: path.to_string(),
-                    root: root.to_string(),
+                    root,
                 })
             }
         };

@@ -13,7 +13,9 @@ use crate::config::check::type_name;
 use crate::profile::*;
 use serde_json::{Map, Value};
 
-type Res<T> = Result<T, LayoutError>;
+// Boxed: a pointer-sized error keeps every reader's result small (the wasm's size counts, and
+// an error is rare).
+type Res<T> = Result<T, Box<LayoutError>>;
 
 /// What is wrong inside a profile's JSON, at the path of the field (`cart.l[2].q`).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -61,11 +63,11 @@ trait Read: Sized {
 }
 
 fn wrong<T>(path: &Path, expected: &'static str, v: &Value) -> Res<T> {
-    Err(LayoutError::Type {
+    Err(Box::new(LayoutError::Type {
         path: path.to_string(),
         expected,
         found: type_name(v),
-    })
+    }))
 }
 
 fn object<'a>(v: &'a Value, path: &Path) -> Res<&'a Map<String, Value>> {
@@ -80,7 +82,7 @@ fn req<T: Read>(m: &Map<String, Value>, key: &str, path: &Path) -> Res<T> {
     let path = Path::Key(path, key);
     match m.get(key) {
         Some(v) => T::read(v, &path),
-        None => Err(LayoutError::Missing(path.to_string())),
+        None => Err(Box::new(LayoutError::Missing(path.to_string()))),
     }
 }
 
@@ -207,5 +209,5 @@ read_struct!(Profile {
 
 /// A v1 profile from its tree, or what is wrong with it.
 pub(crate) fn read_v1(v: &Value) -> Result<Profile, LayoutError> {
-    Profile::read(v, &Path::Root)
+    Profile::read(v, &Path::Root).map_err(|e| *e)
 }
