@@ -118,6 +118,12 @@
     return { sub: sub, ship: ship, total: sub + ship, free: free };
   }
 
+  // Subtotal, shipping and total, as the cart page and the checkout's summary show them.
+  function totalsList(t) {
+    return '<dl><dt>Subtotal</dt><dd>' + money(t.sub) + '</dd><dt>Shipping</dt><dd>' + (t.ship ? money(t.ship) : 'Free') + '</dd>' +
+      '<dt class="total">Total</dt><dd class="total">' + money(t.total) + '</dd></dl>';
+  }
+
   function lines(items) {
     // Prices come from the catalog when it knows the product; the stored price is a fallback.
     return items.map(function (x) {
@@ -159,8 +165,7 @@
     root.innerHTML =
       '<ul class="cart-lines">' + rows + '</ul>' +
       '<aside class="summary"><h2>Summary</h2>' +
-      '<dl><dt>Subtotal</dt><dd>' + money(t.sub) + '</dd><dt>Shipping</dt><dd>' + (t.ship ? money(t.ship) : 'Free') + '</dd>' +
-      '<dt class="total">Total</dt><dd class="total">' + money(t.total) + '</dd></dl>' +
+      totalsList(t) +
       (left > 0 ? '<p class="muted">Add ' + money(left) + ' more for free shipping.</p>' : '<p class="muted">Your order ships free.</p>') +
       '<a class="btn btn-lg btn-block" href="/checkout">Go to checkout</a>' +
       '<p class="muted small">Demo store: checkout takes no payment.</p></aside>';
@@ -196,9 +201,7 @@
       (items.length
         ? '<ul class="summary-lines">' + items.map(function (x) {
             return '<li><img src="' + esc(x.image) + '" alt="" width="400" height="300"><span>' + esc(x.name) + (x.qty > 1 ? ' × ' + x.qty : '') + '</span><b>' + money(x.qty * x.price) + '</b></li>';
-          }).join('') + '</ul>' +
-          '<dl><dt>Subtotal</dt><dd>' + money(t.sub) + '</dd><dt>Shipping</dt><dd>' + (t.ship ? money(t.ship) : 'Free') + '</dd>' +
-          '<dt class="total">Total</dt><dd class="total">' + money(t.total) + '</dd></dl>'
+          }).join('') + '</ul>' + totalsList(t)
         : '<p>Your cart is empty. <a href="/search">Find some gear</a> first.</p>');
   }
 
