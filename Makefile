@@ -129,7 +129,7 @@ test: setup lint test-rust test-wasm worker worker-test sdk test-node
 lint: .tools/npm
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	$(NODE_BIN)/biome lint --error-on-warnings .
+	$(NODE_BIN)/biome ci --error-on-warnings .
 
 test-rust:
 	cargo test --workspace
