@@ -139,7 +139,10 @@ async function callgrind(variants, get) {
     .sort((a, b) => Number(a.split(".").pop()) - Number(b.split(".").pop()))
     .map((f) => {
       const text = readFileSync(join(dir, f), "utf8");
-      return { name: /^desc: Trigger: dump (\S+)/m.exec(text)[1], ir: Number(/^totals: (\d+)/m.exec(text)[1]) / Number(n) };
+      return {
+        name: /^desc: Trigger: dump (\S+)/m.exec(text)[1],
+        ir: Number(/^totals: (\d+)/m.exec(text)[1]) / Number(n),
+      };
     });
   const last = {};
   for (const t of totals) last[t.name] = t.ir;

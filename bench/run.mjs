@@ -65,7 +65,11 @@ function corpusPage() {
 
 const PRODUCT = "tent-summit-2p";
 export const PAGES = [
-  { name: "corpus (cloudflare.com, 3 slots)", path: "/cloudflare?utm_source=email&utm_campaign=spring-sale", file: "/cloudflare" },
+  {
+    name: "corpus (cloudflare.com, 3 slots)",
+    path: "/cloudflare?utm_source=email&utm_campaign=spring-sale",
+    file: "/cloudflare",
+  },
   { name: `demo product (${PRODUCT})`, path: `/products/${PRODUCT}`, file: `/products/${PRODUCT}` },
 ];
 
@@ -91,7 +95,11 @@ export async function startOrigin() {
     res.end(body);
   });
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  return { server, url: `http://127.0.0.1:${server.address().port}`, sizes: new Map([...bodies].map(([k, v]) => [k, v.length])) };
+  return {
+    server,
+    url: `http://127.0.0.1:${server.address().port}`,
+    sizes: new Map([...bodies].map(([k, v]) => [k, v.length])),
+  };
 }
 
 export async function freePort() {
@@ -107,7 +115,11 @@ export async function freePort() {
 export function workerOptions(kind, origin, port) {
   const socket = port ? { unsafeDirectSockets: [{ host: "127.0.0.1", port }] } : {};
   if (kind === "signpost") {
-    return { ...signpostWorker({ bindings: { ORIGIN: origin }, assets: false }), kvNamespaces: ["SIGNPOST"], ...socket };
+    return {
+      ...signpostWorker({ bindings: { ORIGIN: origin }, assets: false }),
+      kvNamespaces: ["SIGNPOST"],
+      ...socket,
+    };
   }
   const script = kind === "pass-through" ? "passthrough.mjs" : "handwritten.mjs";
   return {
@@ -153,7 +165,15 @@ export async function returningVisitor(base, kv) {
   keepCookies(jar, res);
   const vid = jar.get("sp_vid");
   const viewed = ["tent-ultralight-1p", PRODUCT]; // newest first, as Signpost saw them
-  const profile = { visits: 2, cart: [], cart_idle_minutes: 0, tier: "comparing", top_category: "tents", viewed, days_since_purchase: null };
+  const profile = {
+    visits: 2,
+    cart: [],
+    cart_idle_minutes: 0,
+    tier: "comparing",
+    top_category: "tents",
+    viewed,
+    days_since_purchase: null,
+  };
   await kv.put(`hw:${vid}`, JSON.stringify(profile));
   return cookieHeader(jar);
 }
@@ -221,7 +241,17 @@ export async function wrk(url, cookie, { connections, seconds, headers = [] }) {
   const pids = workerdPids();
   const cpuBefore = cpuMs(pids);
   const out = await run("wrk", [
-    "-t1", `-c${connections}`, `-d${seconds}s`, "--timeout", "5s", "-H", `Cookie: ${cookie}`, ...headers.flatMap((h) => ["-H", h]), "-s", WRK_REPORT, url,
+    "-t1",
+    `-c${connections}`,
+    `-d${seconds}s`,
+    "--timeout",
+    "5s",
+    "-H",
+    `Cookie: ${cookie}`,
+    ...headers.flatMap((h) => ["-H", h]),
+    "-s",
+    WRK_REPORT,
+    url,
   ]);
   const line = out.split("\n").find((l) => l.startsWith("WRK_JSON "));
   if (!line) throw new Error(`wrk printed no report:\n${out}`);
@@ -246,7 +276,8 @@ async function throughput(origin) {
       for (const w of WORKERS) {
         const c = await check(base(w) + page.path, cookie);
         if (c.status !== 200) throw new Error(`${w} ${page.path}: status ${c.status}`);
-        if (w === "signpost" && !c.signpost?.startsWith("personalized")) throw new Error(`signpost ${page.path}: ${c.signpost}`);
+        if (w === "signpost" && !c.signpost?.startsWith("personalized"))
+          throw new Error(`signpost ${page.path}: ${c.signpost}`);
         seen[page.name][w] = c;
         await wrk(base(w) + page.path, cookie, { connections: CONNECTIONS, seconds: 1 }); // warm-up
       }
@@ -259,7 +290,9 @@ async function throughput(origin) {
         for (const w of order) {
           const key = `${page.name}|${w}`;
           samples[key] ??= { load: [], idle: [] };
-          samples[key].load.push(await wrk(base(w) + page.path, cookie, { connections: CONNECTIONS, seconds: LOAD_SECONDS }));
+          samples[key].load.push(
+            await wrk(base(w) + page.path, cookie, { connections: CONNECTIONS, seconds: LOAD_SECONDS }),
+          );
           samples[key].idle.push(await wrk(base(w) + page.path, cookie, { connections: 1, seconds: IDLE_SECONDS }));
         }
       }
@@ -407,7 +440,12 @@ function allSizes() {
     .map((f) => `worker/build/${f}`);
   return [
     // js/origin.js and js/rewriter.js are in build/ already (wasm-bindgen's snippets).
-    ["Worker bundle (entry.mjs, js/page.js, worker/build)", sizes(["worker/entry.mjs", "worker/js/page.js", ...build]), 400 * 1024, "gzip"],
+    [
+      "Worker bundle (entry.mjs, js/page.js, worker/build)",
+      sizes(["worker/entry.mjs", "worker/js/page.js", ...build]),
+      400 * 1024,
+      "gzip",
+    ],
     ["  of which the wasm", sizes(["worker/build/index_bg.wasm"]), null],
     ["browser start-up JS (signpost.js)", sizes(["sdk-js/dist/signpost.js"]), 5 * 1024, "brotli"],
     ["browser wasm (signpost_wasm_bg.wasm)", sizes(["sdk-js/dist/signpost_wasm_bg.wasm"]), 100 * 1024, "brotli"],
@@ -423,7 +461,11 @@ async function kvOperations() {
     const settle = async () => {
       await sleep(300); // the profile write runs after the response (waitUntil)
       const ops = await kvOps();
-      return { reads: ops.filter((o) => o.startsWith("get ")).length, writes: ops.filter((o) => o.startsWith("put ")).length, ops };
+      return {
+        reads: ops.filter((o) => o.startsWith("get ")).length,
+        writes: ops.filter((o) => o.startsWith("put ")).length,
+        ops,
+      };
     };
     // The isolate's config cache is warm (another visitor came first), as on a busy site.
     await new Visitor(mf, { now }).page(`/products/${PRODUCT}`);
@@ -449,7 +491,13 @@ async function kvOperations() {
     v.now = now + 15_000;
     await page("returning visit, 15 s later (write due)");
     v.now += 1_000;
-    await post("event post, 1 s later", { type: "add_to_cart", id: "kv-1", at: v.now, product_id: PRODUCT, quantity: 1 });
+    await post("event post, 1 s later", {
+      type: "add_to_cart",
+      id: "kv-1",
+      at: v.now,
+      product_id: PRODUCT,
+      quantity: 1,
+    });
     v.now += 11_000;
     await post("event post, 11 s later", { type: "remove_from_cart", id: "kv-2", at: v.now, product_id: PRODUCT });
     return rows;
@@ -462,10 +510,13 @@ async function kvOperations() {
 
 function table(r) {
   const L = [];
-  const row = (cells, widths) => L.push(cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join("  "));
+  const row = (cells, widths) =>
+    L.push(cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join("  "));
   L.push(`# Signpost benchmarks (${r.date})`);
   L.push("");
-  L.push(`Machine: ${r.machine.cpus} x ${r.machine.model}; load average at start ${r.machine.load}. Node ${process.version}.`);
+  L.push(
+    `Machine: ${r.machine.cpus} x ${r.machine.model}; load average at start ${r.machine.load}. Node ${process.version}.`,
+  );
   L.push(QUICK ? "BENCH_QUICK=1: short runs, figures indicative only." : "");
   L.push("");
   if (r.throughput) workerTable(r, L, row);
@@ -478,17 +529,41 @@ function table(r) {
 
 function workerTable(r, L, row) {
   L.push(`## 1. Worker throughput and latency`);
-  L.push(`One workerd (Miniflare), each Worker on its own socket, one local origin; wrk, ${ROUNDS} interleaved rounds,`);
-  L.push(`median shown. Load: ${CONNECTIONS} connections x ${LOAD_SECONDS} s; idle: 1 connection x ${IDLE_SECONDS} s. A returning visitor.`);
-  L.push("CPU ms: workerd's CPU time per request under load (user + system, all of workerd: Worker, HTMLRewriter, local KV).");
+  L.push(
+    `One workerd (Miniflare), each Worker on its own socket, one local origin; wrk, ${ROUNDS} interleaved rounds,`,
+  );
+  L.push(
+    `median shown. Load: ${CONNECTIONS} connections x ${LOAD_SECONDS} s; idle: 1 connection x ${IDLE_SECONDS} s. A returning visitor.`,
+  );
+  L.push(
+    "CPU ms: workerd's CPU time per request under load (user + system, all of workerd: Worker, HTMLRewriter, local KV).",
+  );
   L.push("```");
   const w1 = [34, 13, 7, 8, 8, 8, 9, 9, 40];
   row(["page", "worker", "req/s", "CPU ms", "p50 ms", "p99 ms", "idle p50", "idle p99", "what it did"], w1);
   for (const [page, ws] of Object.entries(r.throughput)) {
     for (const w of WORKERS) {
       const x = ws[w];
-      const did = w === "signpost" ? x.check.signpost : x.check.offers.length ? `offers: ${x.check.offers.join(",")}` : "page untouched";
-      row([w === WORKERS[0] ? page : "", w, fmt(x.rps, 0), fmt(x.cpu, 3), fmt(x.p50), fmt(x.p99), fmt(x.idleP50), fmt(x.idleP99), did], w1);
+      const did =
+        w === "signpost"
+          ? x.check.signpost
+          : x.check.offers.length
+            ? `offers: ${x.check.offers.join(",")}`
+            : "page untouched";
+      row(
+        [
+          w === WORKERS[0] ? page : "",
+          w,
+          fmt(x.rps, 0),
+          fmt(x.cpu, 3),
+          fmt(x.p50),
+          fmt(x.p99),
+          fmt(x.idleP50),
+          fmt(x.idleP99),
+          did,
+        ],
+        w1,
+      );
     }
   }
   L.push("```");
@@ -520,7 +595,9 @@ function coldTable(r, L, row) {
   row(["worker", "start->ready ms", "first response ms", "next response ms"], w2);
   for (const w of WORKERS) row([w, fmt(r.cold[w].ready, 0), fmt(r.cold[w].first, 1), fmt(r.cold[w].warm, 1)], w2);
   L.push("```");
-  L.push("First response: the new isolate's first request, personalized for Signpost (config read from KV and compiled).");
+  L.push(
+    "First response: the new isolate's first request, personalized for Signpost (config read from KV and compiled).",
+  );
   L.push("");
 }
 
@@ -530,11 +607,18 @@ function coreTable(r, L, row) {
   const w3 = [72, 10, 10, 12];
   row(["workload", "native", "wasm", "budget"], w3);
   const nd = r.native["decide (200-event profile)"];
-  row(["one decision (example config, 200 events), µs", fmt(nd && nd.ns / 1000, 1), fmt(r.wasm.decideUs, 1), "50 / 150"], w3);
+  row(
+    ["one decision (example config, 200 events), µs", fmt(nd && nd.ns / 1000, 1), fmt(r.wasm.decideUs, 1), "50 / 150"],
+    w3,
+  );
   // The Worker's whole per-page core work (benches/common `page_work`), natively and in wasm;
   // its parts, natively only, show where a page's time goes besides the decision.
   for (const [id, what, wasmUs] of [
-    ["page (profile text + cookie + decide + cookie + state)", "a page's core work (profile text, cookie in and out, decide, state), µs", r.wasm.pageUs],
+    [
+      "page (profile text + cookie + decide + cookie + state)",
+      "a page's core work (profile text, cookie in and out, decide, state), µs",
+      r.wasm.pageUs,
+    ],
     ["page part: session cookie checked and read", "  of which: the session cookie checked and read, µs"],
     ["page part: session cookie written and signed", "  of which: the session cookie written and signed, µs"],
     ["profile from_bytes", "  of which: the stored profile read, µs"],
@@ -548,7 +632,9 @@ function coreTable(r, L, row) {
     row([`rewrite ${page} (${kb(x.bytes)} KB), MB/s`, fmt(nativeMbps, 1), fmt(x.mbps, 1), ""], w3);
   }
   L.push("```");
-  L.push("Native: criterion's median (`cargo bench`); wasm: the same workload (bench/wasm, opt-level s like the Worker) under Node.");
+  L.push(
+    "Native: criterion's median (`cargo bench`); wasm: the same workload (bench/wasm, opt-level s like the Worker) under Node.",
+  );
   L.push("Rewrite: lol_html, the core's reference rewriter (3 slots, 1 CSS offer, the state), 16 KiB chunks.");
   L.push("");
 }
@@ -568,7 +654,9 @@ function sizesTable(r, L, row) {
 
 function kvTable(r, L, row) {
   L.push("## 5. KV operations per request (warm isolate, demo product page)");
-  L.push("Plus, per isolate every 30 s: `config:current` and `signals` (and `config:<n>`, `catalog` when the version changed).");
+  L.push(
+    "Plus, per isolate every 30 s: `config:current` and `signals` (and `config:<n>`, `catalog` when the version changed).",
+  );
   L.push("```");
   const w5 = [46, 6, 7, 0];
   row(["request", "reads", "writes", ""], w5);
@@ -583,7 +671,13 @@ async function main() {
   const origin = await startOrigin();
   const results = {
     date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "?", load: loadavg().map((x) => x.toFixed(2)).join(" ") },
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model ?? "?",
+      load: loadavg()
+        .map((x) => x.toFixed(2))
+        .join(" "),
+    },
   };
   const steps = [
     [

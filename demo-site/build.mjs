@@ -12,7 +12,15 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { heroSvg, logoMark, productSvg } from './src/art.mjs';
-import { CATEGORIES, CATEGORY_ORDER, PRODUCTS, REVIEWS, SPEC_LABELS, STORE, WINTER_COLLECTION } from './src/content.mjs';
+import {
+  CATEGORIES,
+  CATEGORY_ORDER,
+  PRODUCTS,
+  REVIEWS,
+  SPEC_LABELS,
+  STORE,
+  WINTER_COLLECTION,
+} from './src/content.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
@@ -91,7 +99,9 @@ function addButton(p, { size = '', label = 'Add to cart' } = {}) {
 
 function card(p) {
   const r = rating(p);
-  const hay = [p.name, p.category, category(p.category).title, p.copy.summary || '', ...(p.copy.features || [])].join(' ').toLowerCase();
+  const hay = [p.name, p.category, category(p.category).title, p.copy.summary || '', ...(p.copy.features || [])]
+    .join(' ')
+    .toLowerCase();
   return `<article class="card" data-search="${esc(hay)}">
 <a class="card-img" href="${esc(productUrl(p))}"><img src="${esc(productImage(p))}" alt="${esc(p.name)}" width="400" height="300" loading="lazy">${p.in_stock ? '' : '<span class="badge">Sold out</span>'}</a>
 <div class="card-body">
@@ -104,7 +114,8 @@ ${stars(r.value, r.count, { compact: true })}
 }
 
 /** A recommendation item: the same markup the offers' item template renders. */
-const rec = (p) => `<a class="rec" href="${esc(productUrl(p))}"><img src="${esc(productImage(p))}" alt=""><span>${esc(p.name)}</span> <b>${money(p.price)}</b></a>`;
+const rec = (p) =>
+  `<a class="rec" href="${esc(productUrl(p))}"><img src="${esc(productImage(p))}" alt=""><span>${esc(p.name)}</span> <b>${money(p.price)}</b></a>`;
 
 const recommendations = () => `<section class="recs" data-sp-slot="recommendations">
 <h2>Popular right now</h2>
@@ -130,13 +141,16 @@ function houseAd(cat) {
 
 function crumbs(items) {
   const parts = items.map(([label, href], i) =>
-    i === items.length - 1 ? `<span aria-current="page">${esc(label)}</span>` : `<a href="${esc(href)}">${esc(label)}</a>`,
+    i === items.length - 1
+      ? `<span aria-current="page">${esc(label)}</span>`
+      : `<a href="${esc(href)}">${esc(label)}</a>`,
   );
   return `<nav class="crumbs" aria-label="Breadcrumb">${parts.join('<span class="sep" aria-hidden="true">/</span>')}</nav>`;
 }
 
 /** A JSON value safe inside <script>. */
-const scriptJson = (value) => JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+const scriptJson = (value) =>
+  JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
 
 function catalogScript() {
   const items = products.map((p) => ({
@@ -154,11 +168,15 @@ function catalogScript() {
 // ---------------------------------------------------------------- icons
 
 const ICON = {
-  search: '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><circle cx="10.5" cy="10.5" r="6.5" fill="none" stroke="currentColor" stroke-width="2.2"/><path d="M15.5 15.5 L21 21" stroke="currentColor" stroke-width="2.2" stroke-linecap="round"/></svg>',
+  search:
+    '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><circle cx="10.5" cy="10.5" r="6.5" fill="none" stroke="currentColor" stroke-width="2.2"/><path d="M15.5 15.5 L21 21" stroke="currentColor" stroke-width="2.2" stroke-linecap="round"/></svg>',
   cart: '<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true"><path d="M3 4h2.4l2.2 10.2a1.6 1.6 0 0 0 1.6 1.3h8.3a1.6 1.6 0 0 0 1.5-1.2L21 8H6.4" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"/><circle cx="9.5" cy="19.5" r="1.6" fill="currentColor"/><circle cx="17" cy="19.5" r="1.6" fill="currentColor"/></svg>',
-  truck: '<svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true"><path d="M2 6h11v9H2zM13 9h4l3 3v3h-7z" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round"/><circle cx="6" cy="17" r="2" fill="#fff" stroke="currentColor" stroke-width="1.8"/><circle cx="17" cy="17" r="2" fill="#fff" stroke="currentColor" stroke-width="1.8"/></svg>',
-  returns: '<svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true"><path d="M4 12a8 8 0 1 0 2.4-5.7" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/><path d="M4 3v4.5h4.5" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round"/></svg>',
-  tested: '<svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true"><path d="M3 19l6-10 4 6 2-3 6 7z" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round"/><circle cx="17" cy="6" r="2" fill="none" stroke="currentColor" stroke-width="1.8"/></svg>',
+  truck:
+    '<svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true"><path d="M2 6h11v9H2zM13 9h4l3 3v3h-7z" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round"/><circle cx="6" cy="17" r="2" fill="#fff" stroke="currentColor" stroke-width="1.8"/><circle cx="17" cy="17" r="2" fill="#fff" stroke="currentColor" stroke-width="1.8"/></svg>',
+  returns:
+    '<svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true"><path d="M4 12a8 8 0 1 0 2.4-5.7" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/><path d="M4 3v4.5h4.5" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round"/></svg>',
+  tested:
+    '<svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true"><path d="M3 19l6-10 4 6 2-3 6 7z" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round"/><circle cx="17" cy="6" r="2" fill="none" stroke="currentColor" stroke-width="1.8"/></svg>',
   chat: '<svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true"><path d="M4 5h16v10H9l-5 4z" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round"/></svg>',
 };
 
@@ -172,7 +190,10 @@ const NAV = [
 ];
 
 function layout({ path, title, description, body, head = '', bodyClass = '' }) {
-  const nav = NAV.map(([label, href]) => `<a href="${href}"${href === path || (path.startsWith(href + '/') && href !== '/') ? ' aria-current="page"' : ''}>${esc(label)}</a>`).join('');
+  const nav = NAV.map(
+    ([label, href]) =>
+      `<a href="${href}"${href === path || (path.startsWith(href + '/') && href !== '/') ? ' aria-current="page"' : ''}>${esc(label)}</a>`,
+  ).join('');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -242,7 +263,9 @@ function homePage() {
       return `<a class="tile tone-${category(c).tone}" href="/category/${c}"><img src="${esc(productImage(lead))}" alt="" width="400" height="300" loading="lazy"><span class="tile-text"><b>${esc(category(c).title)}</b><span>${list.length} product${list.length === 1 ? '' : 's'}</span></span></a>`;
     })
     .join('\n');
-  const winter = WINTER_COLLECTION.map((id) => byId.get(id)).filter(Boolean).slice(0, 3);
+  const winter = WINTER_COLLECTION.map((id) => byId.get(id))
+    .filter(Boolean)
+    .slice(0, 3);
   const quotes = REVIEWS.slice(0, 3)
     .map((r) => {
       const p = byId.get(r.product);
@@ -282,7 +305,8 @@ ${quotes}
   return layout({
     path: '/',
     title: `${STORE.name}: tents, packs, boots and jackets`,
-    description: 'Outdoor gear tested on the trail: tents, backpacks, boots, jackets and camp accessories. Free returns for 60 days.',
+    description:
+      'Outdoor gear tested on the trail: tents, backpacks, boots, jackets and camp accessories. Free returns for 60 days.',
     body,
   });
 }
@@ -291,11 +315,20 @@ function categoryPage(c) {
   const meta = category(c);
   const list = byPopularity(inCategory(c));
   const side = categoryIds
-    .map((id) => `<li><a href="/category/${id}"${id === c ? ' aria-current="page"' : ''}>${esc(category(id).title)}<span>${inCategory(id).length}</span></a></li>`)
+    .map(
+      (id) =>
+        `<li><a href="/category/${id}"${id === c ? ' aria-current="page"' : ''}>${esc(category(id).title)}<span>${inCategory(id).length}</span></a></li>`,
+    )
     .join('');
-  const cta = meta.slimCta && meta.slimCta[1] !== `/category/${c}` ? `\n<a class="cta" href="${esc(meta.slimCta[1])}">${esc(meta.slimCta[0])}</a>` : '';
+  const cta =
+    meta.slimCta && meta.slimCta[1] !== `/category/${c}`
+      ? `\n<a class="cta" href="${esc(meta.slimCta[1])}">${esc(meta.slimCta[0])}</a>`
+      : '';
   const body = `<div class="wrap">
-${crumbs([['Home', '/'], [meta.title, `/category/${c}`]])}
+${crumbs([
+  ['Home', '/'],
+  [meta.title, `/category/${c}`],
+])}
 <section class="hero hero-category tone-${meta.tone}" data-sp-slot="hero">
 <h1>${esc(meta.heroTitle)}</h1>
 <p>${esc(meta.heroText)}</p>${cta}
@@ -334,7 +367,13 @@ function productJsonLd(p) {
     category: category(p.category).title,
     brand: { '@type': 'Brand', name: STORE.name },
     url: productUrl(p),
-    aggregateRating: { '@type': 'AggregateRating', ratingValue: r.value.toFixed(1), reviewCount: r.count, bestRating: '5', worstRating: '1' },
+    aggregateRating: {
+      '@type': 'AggregateRating',
+      ratingValue: r.value.toFixed(1),
+      reviewCount: r.count,
+      bestRating: '5',
+      worstRating: '1',
+    },
     offers: {
       '@type': 'Offer',
       url: productUrl(p),
@@ -356,13 +395,19 @@ function productPage(p) {
     .join('');
   const pairs = (p.complements || []).map((id) => byId.get(id)).filter(Boolean);
   const reviews = REVIEWS.filter((x) => x.product === p.id);
-  const slimCta = meta.slimCta ? `<a class="cta cta-small" href="${esc(meta.slimCta[1])}">${esc(meta.slimCta[0])}</a>` : '';
+  const slimCta = meta.slimCta
+    ? `<a class="cta cta-small" href="${esc(meta.slimCta[1])}">${esc(meta.slimCta[0])}</a>`
+    : '';
   const body = `<div class="wrap">
 <section class="hero hero-slim tone-${meta.tone}" data-sp-slot="hero">
 <p>${esc(meta.slimHero)}</p>
 ${slimCta}
 </section>
-${crumbs([['Home', '/'], [meta.title, `/category/${p.category}`], [p.name, productUrl(p)]])}
+${crumbs([
+  ['Home', '/'],
+  [meta.title, `/category/${p.category}`],
+  [p.name, productUrl(p)],
+])}
 <div class="pdp">
 <div class="pdp-media"><img src="${esc(productImage(p))}" alt="${esc(p.name)}" width="400" height="300"></div>
 <div class="pdp-info">
@@ -410,21 +455,29 @@ function comparePage() {
   const top = byPopularity(tents)[0];
   const head = tents
     .map(
-      (p) => `<th scope="col"><a class="cmp-prod" href="${esc(productUrl(p))}">${p === top ? '<span class="badge badge-pick">Most popular</span>' : ''}<img src="${esc(productImage(p))}" alt="" width="400" height="300"><span>${esc(p.name)}</span></a></th>`,
+      (p) =>
+        `<th scope="col"><a class="cmp-prod" href="${esc(productUrl(p))}">${p === top ? '<span class="badge badge-pick">Most popular</span>' : ''}<img src="${esc(productImage(p))}" alt="" width="400" height="300"><span>${esc(p.name)}</span></a></th>`,
     )
     .join('');
-  const row = (label, cell) => `<tr><th scope="row">${esc(label)}</th>${tents.map((p) => `<td>${cell(p)}</td>`).join('')}</tr>`;
+  const row = (label, cell) =>
+    `<tr><th scope="row">${esc(label)}</th>${tents.map((p) => `<td>${cell(p)}</td>`).join('')}</tr>`;
   const keys = ['sleeps', 'weight', 'floor', 'peak', 'doors', 'seasons', 'packed', 'freestanding'];
   const rows = [
     row('Price', (p) => `<b class="price">${money(p.price)}</b>`),
     row('Rating', (p) => stars(rating(p).value, rating(p).count)),
     row('Best for', (p) => esc(p.copy.bestFor || '–')),
     ...keys.map((k) => row(SPEC_LABELS[k], (p) => esc(p.copy.specs?.[k] || '–'))),
-    row('Availability', (p) => (p.in_stock ? '<span class="stock in">In stock</span>' : '<span class="stock out">Sold out</span>')),
+    row('Availability', (p) =>
+      p.in_stock ? '<span class="stock in">In stock</span>' : '<span class="stock out">Sold out</span>',
+    ),
     `<tr class="cmp-buy"><th scope="row"><span class="sr">Buy</span></th>${tents.map((p) => `<td>${addButton(p, { size: 'btn-sm' })}</td>`).join('')}</tr>`,
   ];
   const body = `<div class="wrap">
-${crumbs([['Home', '/'], ['Tents', '/category/tents'], ['Compare', '/compare']])}
+${crumbs([
+  ['Home', '/'],
+  ['Tents', '/category/tents'],
+  ['Compare', '/compare'],
+])}
 <section class="hero hero-category tone-forest" data-sp-slot="hero">
 <h1>Compare our tents side by side</h1>
 <p>Weight, space and weather protection for all ${tents.length} tents in one table. Still unsure? Our staff will help you choose.</p>
@@ -452,7 +505,10 @@ ${rows.join('\n')}
 function searchPage() {
   const all = byPopularity(products);
   const body = `<div class="wrap">
-${crumbs([['Home', '/'], ['Search', '/search']])}
+${crumbs([
+  ['Home', '/'],
+  ['Search', '/search'],
+])}
 <section class="search-head">
 <h1 data-search-title>All products</h1>
 <form class="big-search" action="/search" method="get" role="search">
@@ -469,12 +525,20 @@ ${all.map(card).join('\n')}
 <p>Check the spelling, try a broader word, or browse a category: ${categoryIds.map((c) => `<a href="/category/${c}">${esc(category(c).title)}</a>`).join(', ')}.</p>
 </div>
 </div>`;
-  return layout({ path: '/search', title: `Search | ${STORE.name}`, description: 'Search the Trailhead Outfitters catalog.', body });
+  return layout({
+    path: '/search',
+    title: `Search | ${STORE.name}`,
+    description: 'Search the Trailhead Outfitters catalog.',
+    body,
+  });
 }
 
 function cartPage() {
   const body = `<div class="wrap">
-${crumbs([['Home', '/'], ['Cart', '/cart']])}
+${crumbs([
+  ['Home', '/'],
+  ['Cart', '/cart'],
+])}
 <h1 class="page-title">Your cart</h1>
 <div class="cart" data-cart-root>
 <noscript><p class="notice">The cart needs JavaScript: it lives in your browser (localStorage) on this demo store.</p></noscript>
@@ -487,7 +551,11 @@ ${catalogScript()}`;
 
 function checkoutPage() {
   const body = `<div class="wrap">
-${crumbs([['Home', '/'], ['Cart', '/cart'], ['Checkout', '/checkout']])}
+${crumbs([
+  ['Home', '/'],
+  ['Cart', '/cart'],
+  ['Checkout', '/checkout'],
+])}
 <h1 class="page-title">Checkout</h1>
 <p class="notice"><b>Demo checkout.</b> This is a demonstration store: no payment details are asked for, nothing is charged and nothing ships. Placing an order only empties your cart and records a demo purchase.</p>
 <div class="checkout" data-checkout-root>
@@ -515,12 +583,20 @@ ${crumbs([['Home', '/'], ['Cart', '/cart'], ['Checkout', '/checkout']])}
 </div>
 </div>
 ${catalogScript()}`;
-  return layout({ path: '/checkout', title: `Checkout | ${STORE.name}`, description: 'Demo checkout: no payment is taken.', body });
+  return layout({
+    path: '/checkout',
+    title: `Checkout | ${STORE.name}`,
+    description: 'Demo checkout: no payment is taken.',
+    body,
+  });
 }
 
 function aboutPage() {
   const body = `<div class="wrap">
-${crumbs([['Home', '/'], ['About', '/about']])}
+${crumbs([
+  ['Home', '/'],
+  ['About', '/about'],
+])}
 <section class="hero hero-category tone-earth" data-sp-slot="hero">
 <h1>Outfitting hikers since the first trailhead</h1>
 <p>We are a small, staff-owned outdoor shop. Everything we sell has been carried, pitched, worn and rained on by one of us first.</p>
@@ -551,25 +627,63 @@ ${crumbs([['Home', '/'], ['About', '/about']])}
 </aside>
 </div>
 </div>`;
-  return layout({ path: '/about', title: `About us | ${STORE.name}`, description: 'Who we are, shipping, returns and rewards.', body });
+  return layout({
+    path: '/about',
+    title: `About us | ${STORE.name}`,
+    description: 'Who we are, shipping, returns and rewards.',
+    body,
+  });
 }
 
 function stormGuidePage() {
   const items = [
-    ['Check the forecast twice', 'Look at the forecast the night before and again at the trailhead. Mountain weather changes fast; note when storms are expected to build.'],
-    ['Start early, turn around early', 'Afternoon thunderstorms are common in summer. Plan to be off exposed ridges by noon, and agree on a turnaround time before you set out.'],
-    ['Pack a real rain shell', 'A waterproof, breathable shell with a hood keeps you dry and warm when the temperature drops with the rain.'],
-    ['Bring an insulating layer', 'Even in summer, a storm can drop the temperature by 20 degrees. A fleece or down layer in a dry bag is cheap insurance.'],
-    ['Pitch in the right place', 'Avoid lone trees, ridge tops and dry creek beds. Look for a spot that drains, sheltered from the wind by terrain.'],
-    ['Guy out your tent', 'Use every guy line and stake, with the narrow end of the tent into the wind. Tension the fly so it does not flap and pool water.'],
-    ['Know the lightning position', 'If you are caught out, leave high ground, spread the group out, and crouch on your pack with feet together.'],
-    ['Keep light and a headlamp handy', 'Storms make it dark early. Keep a charged headlamp in your hip-belt or lid pocket.'],
-    ['Keep water safe to drink', 'Runoff after a storm carries silt and bacteria. Filter everything, even water that looks clear.'],
+    [
+      'Check the forecast twice',
+      'Look at the forecast the night before and again at the trailhead. Mountain weather changes fast; note when storms are expected to build.',
+    ],
+    [
+      'Start early, turn around early',
+      'Afternoon thunderstorms are common in summer. Plan to be off exposed ridges by noon, and agree on a turnaround time before you set out.',
+    ],
+    [
+      'Pack a real rain shell',
+      'A waterproof, breathable shell with a hood keeps you dry and warm when the temperature drops with the rain.',
+    ],
+    [
+      'Bring an insulating layer',
+      'Even in summer, a storm can drop the temperature by 20 degrees. A fleece or down layer in a dry bag is cheap insurance.',
+    ],
+    [
+      'Pitch in the right place',
+      'Avoid lone trees, ridge tops and dry creek beds. Look for a spot that drains, sheltered from the wind by terrain.',
+    ],
+    [
+      'Guy out your tent',
+      'Use every guy line and stake, with the narrow end of the tent into the wind. Tension the fly so it does not flap and pool water.',
+    ],
+    [
+      'Know the lightning position',
+      'If you are caught out, leave high ground, spread the group out, and crouch on your pack with feet together.',
+    ],
+    [
+      'Keep light and a headlamp handy',
+      'Storms make it dark early. Keep a charged headlamp in your hip-belt or lid pocket.',
+    ],
+    [
+      'Keep water safe to drink',
+      'Runoff after a storm carries silt and bacteria. Filter everything, even water that looks clear.',
+    ],
     ['Tell someone your plan', 'Leave your route and expected return time with a friend, and stick to it.'],
   ];
-  const related = ['jacket-stormshell', 'tent-summit-2p', 'acc-headlamp', 'acc-water-filter'].map((id) => byId.get(id)).filter(Boolean);
+  const related = ['jacket-stormshell', 'tent-summit-2p', 'acc-headlamp', 'acc-water-filter']
+    .map((id) => byId.get(id))
+    .filter(Boolean);
   const body = `<div class="wrap">
-${crumbs([['Home', '/'], ['Guides', '/guides/storm-safety'], ['Storm safety', '/guides/storm-safety']])}
+${crumbs([
+  ['Home', '/'],
+  ['Guides', '/guides/storm-safety'],
+  ['Storm safety', '/guides/storm-safety'],
+])}
 <article class="article">
 <header class="article-head">
 <p class="eyebrow">Trail guide</p>
@@ -582,13 +696,21 @@ ${items.map(([t, d]) => `<li><h2>${esc(t)}</h2><p>${esc(d)}</p></li>`).join('\n'
 </article>
 ${related.length ? `<section class="section"><div class="section-head"><h2>Gear for stormy days</h2></div><div class="grid grid-4">${related.map(card).join('\n')}</div></section>` : ''}
 </div>`;
-  return layout({ path: '/guides/storm-safety', title: `Storm safety checklist | ${STORE.name}`, description: 'Ten things to check before you head out when storms are forecast.', body });
+  return layout({
+    path: '/guides/storm-safety',
+    title: `Storm safety checklist | ${STORE.name}`,
+    description: 'Ten things to check before you head out when storms are forecast.',
+    body,
+  });
 }
 
 function winterPage() {
   const list = WINTER_COLLECTION.map((id) => byId.get(id)).filter(Boolean);
   const body = `<div class="wrap">
-${crumbs([['Home', '/'], ['Winter collection', '/collections/winter']])}
+${crumbs([
+  ['Home', '/'],
+  ['Winter collection', '/collections/winter'],
+])}
 <section class="hero hero-category tone-lake" data-sp-slot="hero">
 <h1>The winter collection</h1>
 <p>Warm down, storm-proof shells and sleep systems for frosty nights. Picked by our staff for cold-weather trips.</p>
@@ -599,12 +721,20 @@ ${crumbs([['Home', '/'], ['Winter collection', '/collections/winter']])}
 ${list.map(card).join('\n')}
 </div>
 </div>`;
-  return layout({ path: '/collections/winter', title: `Winter collection | ${STORE.name}`, description: 'Cold-weather gear: down, shells, warm sleeping bags and winter boots.', body });
+  return layout({
+    path: '/collections/winter',
+    title: `Winter collection | ${STORE.name}`,
+    description: 'Cold-weather gear: down, shells, warm sleeping bags and winter boots.',
+    body,
+  });
 }
 
 function reviewsPage() {
   const body = `<div class="wrap">
-${crumbs([['Home', '/'], ['Reviews', '/reviews']])}
+${crumbs([
+  ['Home', '/'],
+  ['Reviews', '/reviews'],
+])}
 <section class="search-head">
 <h1>What ${STORE.reviewCount.toLocaleString('en-US')} hikers say</h1>
 <p class="lead">Reviews from customers who took our gear outside. Average rating ${stars(4.7, 0)} 4.7 out of 5.</p>
@@ -619,7 +749,12 @@ ${p ? `<a class="review-prod" href="${esc(productUrl(p))}"><img src="${esc(produ
 }).join('\n')}
 </div>
 </div>`;
-  return layout({ path: '/reviews', title: `Customer reviews | ${STORE.name}`, description: 'Reviews of our tents, packs, boots and jackets from real hikers.', body });
+  return layout({
+    path: '/reviews',
+    title: `Customer reviews | ${STORE.name}`,
+    description: 'Reviews of our tents, packs, boots and jackets from real hikers.',
+    body,
+  });
 }
 
 function notFoundPage() {
@@ -651,7 +786,8 @@ function write(rel, content) {
 
 function imagePath(p) {
   const img = productImage(p);
-  if (!/^\/img\/[a-z0-9][a-z0-9._-]*\.svg$/.test(img)) throw new Error(`product ${p.id}: image must be /img/<name>.svg, got ${img}`);
+  if (!/^\/img\/[a-z0-9][a-z0-9._-]*\.svg$/.test(img))
+    throw new Error(`product ${p.id}: image must be /img/<name>.svg, got ${img}`);
   return img.slice(1);
 }
 

@@ -75,7 +75,17 @@ end
 
 function wrk(seconds, script) {
   return new Promise((resolve, reject) => {
-    const args = ["-t2", `-c${CONNECTIONS}`, `-d${seconds}s`, "--timeout", "30s", "--latency", "-s", script, `http://127.0.0.1:${PORT}/`];
+    const args = [
+      "-t2",
+      `-c${CONNECTIONS}`,
+      `-d${seconds}s`,
+      "--timeout",
+      "30s",
+      "--latency",
+      "-s",
+      script,
+      `http://127.0.0.1:${PORT}/`,
+    ];
     const p = spawn("wrk", args, { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     p.stdout.on("data", (d) => (out += d));
@@ -110,7 +120,10 @@ const onLog = (line) => {
 };
 const runtimeErrors = () =>
   logged
-    .filter(({ at, line }) => !(/disconnected: .*Connection reset by peer/.test(line) && wrkStops.some((t) => Math.abs(at - t) < 2000)))
+    .filter(
+      ({ at, line }) =>
+        !(/disconnected: .*Connection reset by peer/.test(line) && wrkStops.some((t) => Math.abs(at - t) < 2000)),
+    )
     .map(({ line }) => line);
 const w = BASELINE
   ? await baseline()
@@ -140,23 +153,32 @@ const script = join(dir, "load.lua");
 writeFileSync(script, LUA);
 let failed = false;
 try {
-  console.log(`workerd at start: ${workerdRssMb().toFixed(1)} MB; warm-up ${WARMUP} s, then ${SECONDS} s with ${CONNECTIONS} connections`);
+  console.log(
+    `workerd at start: ${workerdRssMb().toFixed(1)} MB; warm-up ${WARMUP} s, then ${SECONDS} s with ${CONNECTIONS} connections`,
+  );
   const warm = await wrk(WARMUP, script);
   const before = await memory();
   console.log(`after warm-up (${/Requests\/sec:\s+\S+/.exec(warm)?.[0]})`);
   // Sampled every 10 s during the run.
   const samples = [];
-  const sampler = setInterval(async () => samples.push({ rss: workerdRssMb(), wasm: (await wasmMemory()).wasm_memory_bytes }), 10_000);
+  const sampler = setInterval(
+    async () => samples.push({ rss: workerdRssMb(), wasm: (await wasmMemory()).wasm_memory_bytes }),
+    10_000,
+  );
   const main = await wrk(SECONDS, script);
   clearInterval(sampler);
   const after = await memory();
   console.log(main.trimEnd());
   const requests = Number(/(\d+) requests in/.exec(main)?.[1] ?? 0);
-  const bad = Number(/not personalized or not 200: (\d+)/.exec(main)?.[1] ?? 1) + Number(/Non-2xx or 3xx responses: (\d+)/.exec(main)?.[1] ?? 0);
+  const bad =
+    Number(/not personalized or not 200: (\d+)/.exec(main)?.[1] ?? 1) +
+    Number(/Non-2xx or 3xx responses: (\d+)/.exec(main)?.[1] ?? 0);
   const socket = /Socket errors: (.*)/.exec(main)?.[1] ?? "none";
   const row = (what, a, b) => {
     const grew = b - a;
-    console.log(`  ${what.padEnd(28)} ${mb(a).padStart(9)} ${mb(b).padStart(9)} ${mb(grew).padStart(9)} ${(grew / Math.max(1, requests)).toFixed(1).padStart(10)}`);
+    console.log(
+      `  ${what.padEnd(28)} ${mb(a).padStart(9)} ${mb(b).padStart(9)} ${mb(grew).padStart(9)} ${(grew / Math.max(1, requests)).toFixed(1).padStart(10)}`,
+    );
     return grew;
   };
   console.log(`memory over ${requests} requests (MB):  after warm-up     after     growth  bytes/req`);

@@ -22,7 +22,9 @@ if (!process.argv.includes("--force")) {
     stdio: ["ignore", "pipe", "ignore"],
   }).trim();
   if (/^\d+$/.test(live)) {
-    console.log(`local KV already has config:current = ${live}: not seeded (node scripts/seed-kv.mjs --force to reset)`);
+    console.log(
+      `local KV already has config:current = ${live}: not seeded (node scripts/seed-kv.mjs --force to reset)`,
+    );
     process.exit(0);
   }
 }
@@ -34,9 +36,8 @@ const entries = [
 ];
 const file = join(mkdtempSync(join(tmpdir(), "signpost-seed-")), "bulk.json");
 writeFileSync(file, JSON.stringify(entries));
-execFileSync(
-  wrangler,
-  ["kv", "bulk", "put", file, "--binding", "SIGNPOST", "--local"],
-  { cwd: root, stdio: "inherit" },
-);
+execFileSync(wrangler, ["kv", "bulk", "put", file, "--binding", "SIGNPOST", "--local"], {
+  cwd: root,
+  stdio: "inherit",
+});
 console.log(`seeded local KV: ${entries.map((e) => e.key).join(", ")}`);

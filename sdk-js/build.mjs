@@ -67,5 +67,7 @@ for (const [name, files, budget] of rows) {
     for (const k in s) s[k] += one[k];
   }
   const verdict = budget === null ? "" : `${budget}  ${s.brotli <= budget ? "ok" : "OVER BUDGET"}`;
-  console.log(`${name.padEnd(34)} ${String(s.raw).padStart(7)} ${String(s.gzip).padStart(8)} ${String(s.brotli).padStart(8)}   ${verdict}`);
+  console.log(
+    `${name.padEnd(34)} ${String(s.raw).padStart(7)} ${String(s.gzip).padStart(8)} ${String(s.brotli).padStart(8)}   ${verdict}`,
+  );
 }

@@ -15,7 +15,11 @@ const PRODUCTS = {
   ],
 };
 
-const NAMES = new Map(Object.values(PRODUCTS).flat().map(([id, name, price]) => [id, [name, price]]));
+const NAMES = new Map(
+  Object.values(PRODUCTS)
+    .flat()
+    .map(([id, name, price]) => [id, [name, price]]),
+);
 
 const escapeHtml = (s) =>
   String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
@@ -48,7 +52,14 @@ export default {
     ]);
     const type = origin.headers.get("content-type") ?? "";
     if (origin.status !== 200 || !type.startsWith("text/html")) return origin;
-    const p = profile ?? { visits: 1, cart: [], tier: "browsing", top_category: null, viewed: [], days_since_purchase: null };
+    const p = profile ?? {
+      visits: 1,
+      cart: [],
+      tier: "browsing",
+      top_category: null,
+      viewed: [],
+      days_since_purchase: null,
+    };
     const item = (id) => {
       const [name, price] = NAMES.get(id) ?? [id, 0];
       return `<li><a href="/products/${escapeHtml(id)}">${escapeHtml(name)}</a> $${price}</li>`;
@@ -56,7 +67,10 @@ export default {
 
     let hero = null;
     if (p.cart.length > 0 && p.cart_idle_minutes >= 30) {
-      hero = new Slot("cart-reminder", `<h2>Still thinking it over?</h2><p>Your ${escapeHtml(p.cart[0])} is waiting.</p>`);
+      hero = new Slot(
+        "cart-reminder",
+        `<h2>Still thinking it over?</h2><p>Your ${escapeHtml(p.cart[0])} is waiting.</p>`,
+      );
     } else if (p.tier === "comparing") {
       hero = new Slot("compare-help", `<h2>Comparing tents?</h2><p>Our guide to choosing, in five minutes.</p>`);
     }

@@ -24,7 +24,16 @@ function hexToRgb(hex) {
 }
 
 function rgbToHex(rgb) {
-  return '#' + rgb.map((v) => Math.max(0, Math.min(255, Math.round(v))).toString(16).padStart(2, '0')).join('');
+  return (
+    '#' +
+    rgb
+      .map((v) =>
+        Math.max(0, Math.min(255, Math.round(v)))
+          .toString(16)
+          .padStart(2, '0'),
+      )
+      .join('')
+  );
 }
 
 /** Mix colour `a` towards `b` by `t` (0..1). */
@@ -58,7 +67,13 @@ ${body}
 
 function tent(p, c) {
   const id = p.id;
-  const kind = /1p|solo|ultralight/.test(id) ? 'wedge' : /6p|family|cabin/.test(id) ? 'cabin' : /4p|basecamp/.test(id) ? 'wide' : 'dome';
+  const kind = /1p|solo|ultralight/.test(id)
+    ? 'wedge'
+    : /6p|family|cabin/.test(id)
+      ? 'cabin'
+      : /4p|basecamp/.test(id)
+        ? 'wide'
+        : 'dome';
   const d = c.dark;
   if (kind === 'wedge') {
     return `
@@ -135,7 +150,9 @@ function boot(p, c) {
     const t = (i + 0.5) / n;
     const y = top + 16 + t * (150 - top - 16);
     const x = 196 + ((y - top) / (150 - top)) * 10 - 9;
-    laces.push(`<path d="M${(x - 11).toFixed(1)} ${(y - 5).toFixed(1)} L${(x + 8).toFixed(1)} ${(y + 3).toFixed(1)}" stroke="${lighten(c.accent, 0.5)}" stroke-width="4" stroke-linecap="round"/>`);
+    laces.push(
+      `<path d="M${(x - 11).toFixed(1)} ${(y - 5).toFixed(1)} L${(x + 8).toFixed(1)} ${(y + 3).toFixed(1)}" stroke="${lighten(c.accent, 0.5)}" stroke-width="4" stroke-linecap="round"/>`,
+    );
   }
   const stripe =
     kind === 'runner'
@@ -158,7 +175,8 @@ function jacket(p, c) {
   const down = /down|puffer|ember/.test(id);
   const halfZip = /fleece/.test(id);
   const d = c.dark;
-  const bodyPath = 'M160 66 L240 66 L288 84 Q304 90 310 108 L338 214 L306 226 L282 142 L282 254 L118 254 L118 142 L94 226 L62 214 L90 108 Q96 90 112 84 Z';
+  const bodyPath =
+    'M160 66 L240 66 L288 84 Q304 90 310 108 L338 214 L306 226 L282 142 L282 254 L118 254 L118 142 L94 226 L62 214 L90 108 Q96 90 112 84 Z';
   const baffles = down
     ? `<g clip-path="url(#body)" stroke="${darken(c.main, 0.2)}" stroke-width="3" fill="none">${[104, 134, 164, 194, 224].map((y) => `<path d="M40 ${y} Q200 ${y + 8} 360 ${y}"/>`).join('')}</g>`
     : '';
@@ -197,7 +215,11 @@ function accessory(p, c) {
 <path d="M${x1} ${y1} L${(x1 + x2) / 2} ${(y1 + y2) / 2}" stroke="${c.main}" stroke-width="9" stroke-linecap="round"/>
 <path d="M${x1} ${y1} L${x1 + (x2 - x1) * 0.16} ${y1 + (y2 - y1) * 0.16}" stroke="#b8875a" stroke-width="16" stroke-linecap="round"/>
 <ellipse cx="${x1 + (x2 - x1) * 0.93}" cy="${y1 + (y2 - y1) * 0.93}" rx="16" ry="6" fill="${c.accent}"/>`;
-    return pole(150, 44, 230, 256) + pole(250, 40, 190, 258) + `<path d="M140 40 Q120 80 150 100" fill="none" stroke="${d}" stroke-width="3"/>`;
+    return (
+      pole(150, 44, 230, 256) +
+      pole(250, 40, 190, 258) +
+      `<path d="M140 40 Q120 80 150 100" fill="none" stroke="${d}" stroke-width="3"/>`
+    );
   }
   if (/filter|water/.test(id)) {
     return `

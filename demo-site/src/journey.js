@@ -7,15 +7,24 @@
 const HISTORY = 'signpost.journey.v1';
 const MAX = 40;
 
-const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+const esc = (s) =>
+  String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 const path = () => location.pathname + location.search;
 const round = (n) => Math.round((Number(n) || 0) * 10) / 10;
 
 function load() {
-  try { return JSON.parse(sessionStorage.getItem(HISTORY)) || []; } catch { return []; }
+  try {
+    return JSON.parse(sessionStorage.getItem(HISTORY)) || [];
+  } catch {
+    return [];
+  }
 }
 function save(list) {
-  try { sessionStorage.setItem(HISTORY, JSON.stringify(list.slice(-MAX))); } catch { /* full or off: the panel still shows this page */ }
+  try {
+    sessionStorage.setItem(HISTORY, JSON.stringify(list.slice(-MAX)));
+  } catch {
+    /* full or off: the panel still shows this page */
+  }
 }
 
 /** One point of the journey, from a decision of the edge or of the SDK. */
@@ -27,7 +36,9 @@ function point(d, source) {
     tier: d.tier || '',
     score: round(d.score),
     segments: d.segments || [],
-    slots: Object.fromEntries((d.plan?.slots || []).map((s) => [s.slot, s.variant ? `${s.offer} / ${s.variant}` : s.offer])),
+    slots: Object.fromEntries(
+      (d.plan?.slots || []).map((s) => [s.slot, s.variant ? `${s.offer} / ${s.variant}` : s.offer]),
+    ),
   };
 }
 
@@ -85,17 +96,27 @@ let listening = false;
 function chart(list, tiers) {
   const pts = list.slice(-20);
   if (pts.length === 0) return '';
-  const w = 330, h = 86, pad = 6;
+  const w = 330,
+    h = 86,
+    pad = 6;
   // Headroom above the highest point, so the tier labels stay clear of the line.
   const top = 1.25 * Math.max(10, ...pts.map((p) => p.score), ...tiers.map((t) => t.min_score));
   const x = (i) => pad + (pts.length === 1 ? (w - 2 * pad) / 2 : (i * (w - 2 * pad)) / (pts.length - 1));
   const y = (v) => h - pad - (Math.max(0, v) / top) * (h - 2 * pad);
   const lines = tiers
     .filter((t) => t.min_score > 0)
-    .map((t) => `<line x1="0" x2="${w}" y1="${y(t.min_score)}" y2="${y(t.min_score)}" stroke="#2b3d52" stroke-dasharray="3 3"/><text x="${w - 2}" y="${y(t.min_score) - 3}" fill="#6f859b" font-size="9" text-anchor="end">${esc(t.name)}</text>`)
+    .map(
+      (t) =>
+        `<line x1="0" x2="${w}" y1="${y(t.min_score)}" y2="${y(t.min_score)}" stroke="#2b3d52" stroke-dasharray="3 3"/><text x="${w - 2}" y="${y(t.min_score) - 3}" fill="#6f859b" font-size="9" text-anchor="end">${esc(t.name)}</text>`,
+    )
     .join('');
   const poly = pts.map((p, i) => `${x(i)},${y(p.score)}`).join(' ');
-  const dots = pts.map((p, i) => `<circle cx="${x(i)}" cy="${y(p.score)}" r="3.2" fill="${p.source === 'edge' ? '#8fd1b4' : '#ffd58a'}"><title>${esc(p.path)}: ${esc(p.tier || 'no tier')} ${p.score}</title></circle>`).join('');
+  const dots = pts
+    .map(
+      (p, i) =>
+        `<circle cx="${x(i)}" cy="${y(p.score)}" r="3.2" fill="${p.source === 'edge' ? '#8fd1b4' : '#ffd58a'}"><title>${esc(p.path)}: ${esc(p.tier || 'no tier')} ${p.score}</title></circle>`,
+    )
+    .join('');
   return `<svg viewBox="0 0 ${w} ${h}" role="img" aria-label="Intent score over the journey">${lines}<polyline points="${poly}" fill="none" stroke="#8fd1b4" stroke-width="2"/>${dots}</svg>`;
 }
 
@@ -104,22 +125,35 @@ function render() {
   const list = load();
   const offers = new Map((config?.offers || []).map((o) => [o.id, o]));
   const tiers = config?.intent?.tiers || [];
-  const slotNames = [...new Set([...document.querySelectorAll('[data-sp-slot]')].map((el) => el.getAttribute('data-sp-slot')))];
+  const slotNames = [
+    ...new Set([...document.querySelectorAll('[data-sp-slot]')].map((el) => el.getAttribute('data-sp-slot'))),
+  ];
   const plan = new Map((latest.plan?.slots || []).map((s) => [s.slot, s]));
   const slots = [...new Set([...slotNames, ...plan.keys()])].map((name) => {
     const s = plan.get(name);
-    if (!s) return `<div class="slot" data-slot="${esc(name)}"><b>${esc(name)}</b>: the page's own content<p>No offer for this slot qualifies yet.</p></div>`;
+    if (!s)
+      return `<div class="slot" data-slot="${esc(name)}"><b>${esc(name)}</b>: the page's own content<p>No offer for this slot qualifies yet.</p></div>`;
     const o = offers.get(s.offer);
     const cond = o?.when ? `Because ${esc(words(o.when))}.` : 'It has no condition.';
     return `<div class="slot" data-slot="${esc(name)}"><b>${esc(name)}</b>: <code>${esc(s.offer)}${s.variant ? ' / ' + esc(s.variant) : ''}</code><p>${cond} ${o ? `Priority ${esc(o.priority ?? 0)}, the highest that qualifies.` : esc(s.why || '')}</p></div>`;
   });
-  const segs = latest.segments?.length ? latest.segments.map((s) => `<span class="chip">${esc(s)}</span>`).join('') : '<span class="chip none">none yet</span>';
+  const segs = latest.segments?.length
+    ? latest.segments.map((s) => `<span class="chip">${esc(s)}</span>`).join('')
+    : '<span class="chip none">none yet</span>';
   let prev = null;
-  const steps = list.map((p) => {
-    const changed = prev ? Object.keys({ ...p.slots, ...prev.slots }).filter((k) => p.slots[k] !== prev.slots[k]).map((k) => `${k} → ${p.slots[k] || 'default'}`) : [];
-    prev = p;
-    return `<li><span class="p">${esc(p.source === 'edge' ? p.path : `${p.path} (in page)`)}</span><span class="t">${esc(p.tier || 'no tier')} · ${p.score}</span>${changed.length ? `<span class="c">${esc(changed.join(', '))}</span>` : ''}</li>`;
-  }).reverse().slice(0, 8).join('');
+  const steps = list
+    .map((p) => {
+      const changed = prev
+        ? Object.keys({ ...p.slots, ...prev.slots })
+            .filter((k) => p.slots[k] !== prev.slots[k])
+            .map((k) => `${k} → ${p.slots[k] || 'default'}`)
+        : [];
+      prev = p;
+      return `<li><span class="p">${esc(p.source === 'edge' ? p.path : `${p.path} (in page)`)}</span><span class="t">${esc(p.tier || 'no tier')} · ${p.score}</span>${changed.length ? `<span class="c">${esc(changed.join(', '))}</span>` : ''}</li>`;
+    })
+    .reverse()
+    .slice(0, 8)
+    .join('');
   root.innerHTML = `<header><b>Your journey</b><span>config v${esc(latest.config_version ?? '?')}</span><button type="button" data-sp-panel-reset title="Start the chart again">Clear</button><button type="button" data-sp-panel-close aria-label="Close the journey panel">✕</button></header>
 <section><h3>Intent now</h3><div class="now"><span class="tier" data-sp-panel-tier>${esc(latest.tier || 'no tier')}</span><span class="score">score <span data-sp-panel-score>${round(latest.score)}</span></span><span class="src">${latest.source === 'edge' ? 'decided at the edge' : 'decided in the page'}${latest.holdout ? ' · holdout' : ''}</span></div>${chart(list, tiers)}</section>
 <section><h3>Segments</h3><div class="chips" data-sp-panel-segments>${segs}</div></section>
@@ -133,7 +167,16 @@ function record(d, source) {
   const p = point(d, source);
   const last = list[list.length - 1];
   // The SDK repeats the edge's decision when it starts: one point per change is enough.
-  if (!(last && last.path === p.path && last.score === p.score && last.tier === p.tier && JSON.stringify(last.slots) === JSON.stringify(p.slots) && p.at - last.at < 5000)) {
+  if (
+    !(
+      last &&
+      last.path === p.path &&
+      last.score === p.score &&
+      last.tier === p.tier &&
+      JSON.stringify(last.slots) === JSON.stringify(p.slots) &&
+      p.at - last.at < 5000
+    )
+  ) {
     list.push(p);
     save(list);
   }
@@ -152,10 +195,17 @@ export function open() {
   document.body.append(root);
   root.addEventListener('click', (e) => {
     if (e.target.closest('[data-sp-panel-close]')) window.dispatchEvent(new CustomEvent('sp-panel', { detail: false }));
-    if (e.target.closest('[data-sp-panel-reset]')) { save([]); record(latest, latest.source); }
+    if (e.target.closest('[data-sp-panel-reset]')) {
+      save([]);
+      record(latest, latest.source);
+    }
   });
   let edge = null;
-  try { edge = JSON.parse(document.getElementById('signpost-state')?.textContent || 'null'); } catch { edge = null; }
+  try {
+    edge = JSON.parse(document.getElementById('signpost-state')?.textContent || 'null');
+  } catch {
+    edge = null;
+  }
   if (edge) record(edge, 'edge');
   else {
     latest = { tier: '', score: 0, segments: [], plan: { slots: [] }, source: 'edge' };
@@ -164,10 +214,22 @@ export function open() {
   }
   if (listening) return;
   listening = true;
-  fetch('/__signpost/config').then((r) => (r.ok ? r.json() : null)).then((c) => { config = c?.config || null; render(); }).catch(() => {});
+  fetch('/__signpost/config')
+    .then((r) => (r.ok ? r.json() : null))
+    .then((c) => {
+      config = c?.config || null;
+      render();
+    })
+    .catch(() => {});
   import('/sdk/signpost.js')
-    .then((sp) => sp.on('decision', (d) => { if (d && d.source !== 'edge') record(d, 'page'); }))
-    .catch(() => { /* no SDK: the edge's decision is all there is */ });
+    .then((sp) =>
+      sp.on('decision', (d) => {
+        if (d && d.source !== 'edge') record(d, 'page');
+      }),
+    )
+    .catch(() => {
+      /* no SDK: the edge's decision is all there is */
+    });
 }
 
 export function close() {

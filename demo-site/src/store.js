@@ -8,8 +8,12 @@
   var KEY = 'trailhead.cart.v1';
   var SDK = '/sdk/signpost.js';
 
-  function $(sel, root) { return (root || document).querySelector(sel); }
-  function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
+  function $(sel, root) {
+    return (root || document).querySelector(sel);
+  }
+  function $all(sel, root) {
+    return Array.prototype.slice.call((root || document).querySelectorAll(sel));
+  }
 
   function esc(s) {
     return String(s).replace(/[&<>"']/g, function (c) {
@@ -21,7 +25,11 @@
   function catalog() {
     if (data) return data;
     var el = document.getElementById('store-catalog');
-    try { data = el ? JSON.parse(el.textContent) : null; } catch (_e) { data = null; }
+    try {
+      data = el ? JSON.parse(el.textContent) : null;
+    } catch (_e) {
+      data = null;
+    }
     return data;
   }
   function product(id) {
@@ -53,24 +61,37 @@
     }
   }
   function writeCart(items) {
-    try { localStorage.setItem(KEY, JSON.stringify(items)); } catch (_e) { /* private mode: the cart lives for this page only */ }
+    try {
+      localStorage.setItem(KEY, JSON.stringify(items));
+    } catch (_e) {
+      /* private mode: the cart lives for this page only */
+    }
     showCount(items);
   }
   function addToCart(id, price, name) {
     var items = readCart();
-    var line = items.filter(function (x) { return x.id === id; })[0];
+    var line = items.filter(function (x) {
+      return x.id === id;
+    })[0];
     if (line) line.qty += 1;
     else items.push({ id: id, qty: 1, price: Number(price) || 0, name: name || id });
     writeCart(items);
   }
   function setQty(id, qty) {
     var items = readCart()
-      .map(function (x) { if (x.id === id) x.qty = qty; return x; })
-      .filter(function (x) { return x.qty > 0; });
+      .map(function (x) {
+        if (x.id === id) x.qty = qty;
+        return x;
+      })
+      .filter(function (x) {
+        return x.qty > 0;
+      });
     writeCart(items);
   }
   function showCount(items) {
-    var n = (items || readCart()).reduce(function (s, x) { return s + x.qty; }, 0);
+    var n = (items || readCart()).reduce(function (s, x) {
+      return s + x.qty;
+    }, 0);
     $all('[data-cart-count]').forEach(function (el) {
       el.textContent = String(n);
       el.hidden = n === 0;
@@ -86,7 +107,9 @@
     el.innerHTML = html;
     el.hidden = false;
     clearTimeout(toastTimer);
-    toastTimer = setTimeout(function () { el.hidden = true; }, 3200);
+    toastTimer = setTimeout(function () {
+      el.hidden = true;
+    }, 3200);
   }
 
   // ------------------------------------------------------------------ add to cart
@@ -112,7 +135,9 @@
 
   function totals(items) {
     var c = catalog() || {};
-    var sub = items.reduce(function (s, x) { return s + x.qty * x.price; }, 0);
+    var sub = items.reduce(function (s, x) {
+      return s + x.qty * x.price;
+    }, 0);
     var free = c.freeShippingOver || 99;
     var ship = sub === 0 || sub >= free ? 0 : c.shippingFlat || 8.95;
     return { sub: sub, ship: ship, total: sub + ship, free: free };
@@ -120,8 +145,16 @@
 
   // Subtotal, shipping and total, as the cart page and the checkout's summary show them.
   function totalsList(t) {
-    return '<dl><dt>Subtotal</dt><dd>' + money(t.sub) + '</dd><dt>Shipping</dt><dd>' + (t.ship ? money(t.ship) : 'Free') + '</dd>' +
-      '<dt class="total">Total</dt><dd class="total">' + money(t.total) + '</dd></dl>';
+    return (
+      '<dl><dt>Subtotal</dt><dd>' +
+      money(t.sub) +
+      '</dd><dt>Shipping</dt><dd>' +
+      (t.ship ? money(t.ship) : 'Free') +
+      '</dd>' +
+      '<dt class="total">Total</dt><dd class="total">' +
+      money(t.total) +
+      '</dd></dl>'
+    );
   }
 
   function lines(items) {
@@ -149,24 +182,58 @@
       return;
     }
     var t = totals(items);
-    var rows = items.map(function (x) {
-      return '<li class="cart-line">' +
-        '<a href="' + esc(x.url) + '"><img src="' + esc(x.image) + '" alt="" width="400" height="300"></a>' +
-        '<div class="cart-line-info"><p class="eyebrow">' + esc(x.category) + '</p><a class="cart-line-name" href="' + esc(x.url) + '">' + esc(x.name) + '</a>' +
-        '<p class="muted">' + money(x.price) + ' each</p></div>' +
-        '<div class="qty" role="group" aria-label="Quantity of ' + esc(x.name) + '">' +
-        '<button type="button" data-qty="-1" data-id="' + esc(x.id) + '" aria-label="One less">−</button><span>' + x.qty + '</span>' +
-        '<button type="button" data-qty="1" data-id="' + esc(x.id) + '" aria-label="One more">+</button></div>' +
-        '<b class="cart-line-total">' + money(x.qty * x.price) + '</b>' +
-        '<button class="link-btn" type="button" data-remove data-sp-track="remove_from_cart" data-product-id="' + esc(x.id) + '" data-price="' + esc(x.price) + '">Remove</button>' +
-        '</li>';
-    }).join('');
+    var rows = items
+      .map(function (x) {
+        return (
+          '<li class="cart-line">' +
+          '<a href="' +
+          esc(x.url) +
+          '"><img src="' +
+          esc(x.image) +
+          '" alt="" width="400" height="300"></a>' +
+          '<div class="cart-line-info"><p class="eyebrow">' +
+          esc(x.category) +
+          '</p><a class="cart-line-name" href="' +
+          esc(x.url) +
+          '">' +
+          esc(x.name) +
+          '</a>' +
+          '<p class="muted">' +
+          money(x.price) +
+          ' each</p></div>' +
+          '<div class="qty" role="group" aria-label="Quantity of ' +
+          esc(x.name) +
+          '">' +
+          '<button type="button" data-qty="-1" data-id="' +
+          esc(x.id) +
+          '" aria-label="One less">−</button><span>' +
+          x.qty +
+          '</span>' +
+          '<button type="button" data-qty="1" data-id="' +
+          esc(x.id) +
+          '" aria-label="One more">+</button></div>' +
+          '<b class="cart-line-total">' +
+          money(x.qty * x.price) +
+          '</b>' +
+          '<button class="link-btn" type="button" data-remove data-sp-track="remove_from_cart" data-product-id="' +
+          esc(x.id) +
+          '" data-price="' +
+          esc(x.price) +
+          '">Remove</button>' +
+          '</li>'
+        );
+      })
+      .join('');
     var left = t.free - t.sub;
     root.innerHTML =
-      '<ul class="cart-lines">' + rows + '</ul>' +
+      '<ul class="cart-lines">' +
+      rows +
+      '</ul>' +
       '<aside class="summary"><h2>Summary</h2>' +
       totalsList(t) +
-      (left > 0 ? '<p class="muted">Add ' + money(left) + ' more for free shipping.</p>' : '<p class="muted">Your order ships free.</p>') +
+      (left > 0
+        ? '<p class="muted">Add ' + money(left) + ' more for free shipping.</p>'
+        : '<p class="muted">Your order ships free.</p>') +
       '<a class="btn btn-lg btn-block" href="/checkout">Go to checkout</a>' +
       '<p class="muted small">Demo store: checkout takes no payment.</p></aside>';
   }
@@ -183,13 +250,17 @@
         setQty(b.getAttribute('data-product-id'), 0);
       } else if (b.hasAttribute('data-qty')) {
         var id = b.getAttribute('data-id');
-        var line = items.filter(function (x) { return x.id === id; })[0];
+        var line = items.filter(function (x) {
+          return x.id === id;
+        })[0];
         if (line) setQty(id, Math.min(99, line.qty + Number(b.getAttribute('data-qty'))));
       } else {
         return;
       }
       // Re-render after the SDK's own click listeners have seen the button.
-      setTimeout(function () { renderCart(root); }, 0);
+      setTimeout(function () {
+        renderCart(root);
+      }, 0);
     });
   }
 
@@ -197,21 +268,41 @@
 
   function renderSummary(el, items) {
     var t = totals(items);
-    el.innerHTML = '<h2>Order summary</h2>' +
+    el.innerHTML =
+      '<h2>Order summary</h2>' +
       (items.length
-        ? '<ul class="summary-lines">' + items.map(function (x) {
-            return '<li><img src="' + esc(x.image) + '" alt="" width="400" height="300"><span>' + esc(x.name) + (x.qty > 1 ? ' × ' + x.qty : '') + '</span><b>' + money(x.qty * x.price) + '</b></li>';
-          }).join('') + '</ul>' + totalsList(t)
+        ? '<ul class="summary-lines">' +
+          items
+            .map(function (x) {
+              return (
+                '<li><img src="' +
+                esc(x.image) +
+                '" alt="" width="400" height="300"><span>' +
+                esc(x.name) +
+                (x.qty > 1 ? ' × ' + x.qty : '') +
+                '</span><b>' +
+                money(x.qty * x.price) +
+                '</b></li>'
+              );
+            })
+            .join('') +
+          '</ul>' +
+          totalsList(t)
         : '<p>Your cart is empty. <a href="/search">Find some gear</a> first.</p>');
   }
 
   function trackPurchase(order) {
     // The SDK's API: track(type, props). A missing SDK (404) is fine.
     try {
-      import(SDK).then(function (sdk) {
-        if (sdk && typeof sdk.track === 'function') sdk.track('purchase', order);
-      }, function () {});
-    } catch (_e) { /* no dynamic import: nothing to tell */ }
+      import(SDK).then(
+        function (sdk) {
+          if (sdk && typeof sdk.track === 'function') sdk.track('purchase', order);
+        },
+        function () {},
+      );
+    } catch (_e) {
+      /* no dynamic import: nothing to tell */
+    }
   }
 
   function initCheckout() {
@@ -231,13 +322,29 @@
       if ((window.crypto || {}).getRandomValues) crypto.getRandomValues(rnd);
       else rnd[0] = Date.now();
       var orderId = 'TH-' + (rnd[0] % 1000000).toString().padStart(6, '0');
-      trackPurchase({ order_id: orderId, total: Math.round(t.total * 100) / 100, items: current.map(function (x) { return x.id; }) });
+      trackPurchase({
+        order_id: orderId,
+        total: Math.round(t.total * 100) / 100,
+        items: current.map(function (x) {
+          return x.id;
+        }),
+      });
       writeCart([]);
       var name = (form.elements.name.value || '').trim().split(/\s+/)[0];
       root.innerHTML =
-        '<div class="confirm"><p class="eyebrow">Demo order ' + esc(orderId) + '</p>' +
-        '<h2>Thanks' + (name ? ', ' + esc(name) : '') + '! Your demo order is placed.</h2>' +
-        '<p>' + current.length + ' item' + (current.length === 1 ? '' : 's') + ', ' + money(t.total) + '. Nothing was charged and nothing will ship: this is a demonstration store.</p>' +
+        '<div class="confirm"><p class="eyebrow">Demo order ' +
+        esc(orderId) +
+        '</p>' +
+        '<h2>Thanks' +
+        (name ? ', ' + esc(name) : '') +
+        '! Your demo order is placed.</h2>' +
+        '<p>' +
+        current.length +
+        ' item' +
+        (current.length === 1 ? '' : 's') +
+        ', ' +
+        money(t.total) +
+        '. Nothing was charged and nothing will ship: this is a demonstration store.</p>' +
         '<p><a class="cta" href="/">Back to the store</a></p></div>';
     });
   }
@@ -250,15 +357,23 @@
     var q = (new URLSearchParams(location.search).get('q') || '').trim();
     var input = $('[data-search-input]');
     if (input) input.value = q;
-    $all('.header-search input[name=q]').forEach(function (el) { el.value = q; });
-    var words = q.toLowerCase().split(/\s+/).filter(Boolean).map(function (w) {
-      return w.length > 3 ? w.replace(/(es|s)$/, '') : w;
+    $all('.header-search input[name=q]').forEach(function (el) {
+      el.value = q;
     });
+    var words = q
+      .toLowerCase()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(function (w) {
+        return w.length > 3 ? w.replace(/(es|s)$/, '') : w;
+      });
     var cards = $all('.card', results);
     var shown = 0;
     cards.forEach(function (c) {
       var hay = c.getAttribute('data-search') || '';
-      var ok = words.every(function (w) { return hay.indexOf(w) !== -1; });
+      var ok = words.every(function (w) {
+        return hay.indexOf(w) !== -1;
+      });
       c.hidden = !ok;
       if (ok) shown++;
     });
@@ -282,17 +397,34 @@
     try {
       if (m) localStorage.setItem(PANEL, m[1] === '0' ? '0' : '1');
       return localStorage.getItem(PANEL) === '1';
-    } catch (_e) { return !!m && m[1] !== '0'; }
+    } catch (_e) {
+      return !!m && m[1] !== '0';
+    }
   }
   function setPanel(on) {
-    try { localStorage.setItem(PANEL, on ? '1' : '0'); } catch (_e) { /* private mode: this page only */ }
+    try {
+      localStorage.setItem(PANEL, on ? '1' : '0');
+    } catch (_e) {
+      /* private mode: this page only */
+    }
     var btn = $('[data-sp-panel-toggle]');
-    if (btn) { btn.setAttribute('aria-pressed', String(on)); btn.hidden = on; }
+    if (btn) {
+      btn.setAttribute('aria-pressed', String(on));
+      btn.hidden = on;
+    }
     if (on) {
       panel = panel || import('/js/journey.js');
-      panel.then(function (m) { m.open(); }).catch(function () { /* the store works without it */ });
+      panel
+        .then(function (m) {
+          m.open();
+        })
+        .catch(function () {
+          /* the store works without it */
+        });
     } else if (panel) {
-      panel.then(function (m) { m.close(); });
+      panel.then(function (m) {
+        m.close();
+      });
     }
   }
   function initPanel() {
@@ -303,9 +435,13 @@
     btn.setAttribute('aria-pressed', 'false');
     btn.title = 'Watch Signpost personalize this store as you browse';
     btn.textContent = 'Journey';
-    btn.addEventListener('click', function () { setPanel(true); });
+    btn.addEventListener('click', function () {
+      setPanel(true);
+    });
     document.body.appendChild(btn);
-    window.addEventListener('sp-panel', function (ev) { setPanel(!!ev.detail); });
+    window.addEventListener('sp-panel', function (ev) {
+      setPanel(!!ev.detail);
+    });
     if (panelWanted()) setPanel(true);
   }
 
@@ -320,5 +456,7 @@
   else init();
 
   // Another tab changed the cart.
-  window.addEventListener('storage', function (ev) { if (ev.key === KEY) showCount(); });
+  window.addEventListener('storage', function (ev) {
+    if (ev.key === KEY) showCount();
+  });
 })();

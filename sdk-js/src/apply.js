@@ -69,7 +69,6 @@ function setOrRemove(el, name, value) {
 
 /** True when two Plans would render the same (offers, variants, html, in order). */
 export function samePlan(a, b) {
-  const key = (p) =>
-    JSON.stringify((p?.slots || []).map((s) => [s.slot, s.css, s.offer, s.variant, s.html]));
+  const key = (p) => JSON.stringify((p?.slots || []).map((s) => [s.slot, s.css, s.offer, s.variant, s.html]));
   return key(a) === key(b);
 }

@@ -18,10 +18,11 @@ export async function start(ctx) {
     initWasm(options.wasmUrl ? { module_or_path: options.wasmUrl } : undefined).then(() =>
       document.documentElement.setAttribute("data-signpost", `ready ${version()}`),
     ),
-    options.config ?? get(options.configUrl ?? `${options.endpoint}/config`).then((r) => {
-      if (!r.ok) throw new Error(`config: ${r.status}`);
-      return r.json();
-    }),
+    options.config ??
+      get(options.configUrl ?? `${options.endpoint}/config`).then((r) => {
+        if (!r.ok) throw new Error(`config: ${r.status}`);
+        return r.json();
+      }),
     edge && options.endpoint
       ? get(`${options.endpoint}/profile`).then((r) => (r.status === 200 ? r.text() : ""))
       : Promise.resolve(stored(PROFILE_KEY) ?? ""),
@@ -133,7 +134,9 @@ class Runtime {
    *  `apply` false (the slots were already revealed) the decision is not shown, so nothing is
    *  counted as served. */
   clientOnly(apply) {
-    const out = JSON.parse(this.engine.on_request(this.visitor, this.profile, this.request(), undefined, Date.now(), apply));
+    const out = JSON.parse(
+      this.engine.on_request(this.visitor, this.profile, this.request(), undefined, Date.now(), apply),
+    );
     this.profile = JSON.stringify(out.profile);
     this.save();
     if (apply) this.show(out.decision, "page");

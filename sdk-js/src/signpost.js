@@ -55,8 +55,14 @@ export function init(options = {}) {
   granted = readConsent();
   const s = edgeState();
   if (s?.plan) {
-    current = { source: "edge", plan: s.plan, tier: s.tier ?? s.visitor_tier ?? "", score: s.score ?? 0,
-      segments: s.segments ?? [], holdout: !!s.holdout };
+    current = {
+      source: "edge",
+      plan: s.plan,
+      tier: s.tier ?? s.visitor_tier ?? "",
+      score: s.score ?? 0,
+      segments: s.segments ?? [],
+      holdout: !!s.holdout,
+    };
   } else if (opts.personalize && d.querySelector("[data-sp-slot]")) {
     clientOnly(d);
   }
@@ -83,7 +89,10 @@ export function track(type, props = {}) {
     schedule(queue.length >= MAX_BATCH ? 0 : opts.flushMs);
   }
   if (opts.personalize && type !== PASSIVE) {
-    load().then((rt) => rt.onEvent(event), () => {});
+    load().then(
+      (rt) => rt.onEvent(event),
+      () => {},
+    );
   }
   return event.id;
 }
@@ -171,8 +180,14 @@ export function flush() {
           }
         }
         if (d?.plan) {
-          const dec = { source: "edge", plan: d.plan, tier: d.tier ?? "", score: d.score ?? 0,
-            segments: d.segments ?? [], holdout: !!d.holdout };
+          const dec = {
+            source: "edge",
+            plan: d.plan,
+            tier: d.tier ?? "",
+            score: d.score ?? 0,
+            segments: d.segments ?? [],
+            holdout: !!d.holdout,
+          };
           if (runtime) (await runtime).onEdgeDecision(dec);
           else publish(dec);
         }
@@ -236,7 +251,9 @@ function beacon() {
 function newId() {
   const b = new Uint8Array(12);
   crypto.getRandomValues(b);
-  return Array.from(b, (x) => x.toString(36).padStart(2, "0")).join("").slice(0, 20);
+  return Array.from(b, (x) => x.toString(36).padStart(2, "0"))
+    .join("")
+    .slice(0, 20);
 }
 
 function readConsent() {
@@ -252,7 +269,9 @@ function emit(type, detail) {
     try {
       fn(detail);
     } catch (e) {
-      setTimeout(() => { throw e; }); // a handler's error must not stop the SDK
+      setTimeout(() => {
+        throw e;
+      }); // a handler's error must not stop the SDK
     }
   }
 }
@@ -292,7 +311,10 @@ function clientOnly(d) {
     style.remove();
   };
   setTimeout(show, opts.hideMs);
-  load().then((rt) => rt.clientOnly(!shown)).finally(show).catch(() => {});
+  load()
+    .then((rt) => rt.clientOnly(!shown))
+    .finally(show)
+    .catch(() => {});
 }
 
 // ---- auto-tracking ------------------------------------------------------------------------

@@ -81,7 +81,10 @@ test("visitor journey, publish in the editor, next page shows it, rollback resto
   const lines = text.split("\n");
   const opLine = lines.findIndex((l) => l.includes('"value": "ready_to_buy"') && l.includes('"op": "eq"')) + 1;
   assert.ok(opLine > 0);
-  await editor.fill("#config", text.replace('"op": "eq", "value": "ready_to_buy"', '"op": "equal", "value": "ready_to_buy"'));
+  await editor.fill(
+    "#config",
+    text.replace('"op": "eq", "value": "ready_to_buy"', '"op": "equal", "value": "ready_to_buy"'),
+  );
   await editor.waitForSelector("#verdict.bad");
   const issue = await editor.textContent("#issues li");
   assert.match(issue, new RegExp(`^line ${opLine}offers\\[\\d+\\]\\.when\\.op:.*equal`));
@@ -117,7 +120,11 @@ test("visitor journey, publish in the editor, next page shows it, rollback resto
   assert.equal(await kv.get("config:current"), "1");
   // The editor shows the toast, then fetches the live config into the text area.
   await editor.waitForFunction((old) => document.querySelector("#config").value.includes(old), OLD, { timeout: 10000 });
-  assert.equal(await editor.inputValue("#config").then((t) => t.includes(OLD)), true, "the editor shows the live version");
+  assert.equal(
+    await editor.inputValue("#config").then((t) => t.includes(OLD)),
+    true,
+    "the editor shows the live version",
+  );
   await page.goto(at("/category/tents"));
   assert.equal(await banner(page).textContent(), OLD);
   assert.deepEqual(errors, []);

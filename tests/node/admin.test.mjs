@@ -45,7 +45,10 @@ test("every admin endpoint refuses a missing or wrong token with 401, no-store",
     }
   }
   assert.equal(await kv.get("config:current"), "1", "nothing changed");
-  assert.deepEqual((await kv.list({ prefix: "config:" })).keys.map((k) => k.name).sort(), ["config:1", "config:current"]);
+  assert.deepEqual((await kv.list({ prefix: "config:" })).keys.map((k) => k.name).sort(), [
+    "config:1",
+    "config:current",
+  ]);
 });
 
 test("without SIGNPOST_ADMIN_TOKEN configured nobody is authorized", async () => {
@@ -111,7 +114,10 @@ test("publish makes a new version live for the next page; rollback restores the 
   assert.equal(res.status, 200);
   const published = await res.json();
   assert.deepEqual([published.version, published.previous], [2, 1]);
-  assert.ok(published.changes.some((c) => /ready-free-shipping/.test(c)), published.changes.join("\n"));
+  assert.ok(
+    published.changes.some((c) => /ready-free-shipping/.test(c)),
+    published.changes.join("\n"),
+  );
   assert.equal(await kv.get("config:current"), "2");
   assert.equal(await kv.get("config:2"), changed, "stored as sent");
 
@@ -122,7 +128,13 @@ test("publish makes a new version live for the next page; rollback restores the 
 
   const list = await (await call("versions")).json();
   assert.equal(list.current, 2);
-  assert.deepEqual(list.versions.map((v) => [v.version, v.live]), [[2, true], [1, false]]);
+  assert.deepEqual(
+    list.versions.map((v) => [v.version, v.live]),
+    [
+      [2, true],
+      [1, false],
+    ],
+  );
   assert.match(list.versions[0].summary, /ready-free-shipping/);
   const stored = await (await call("config?version=1")).json();
   assert.equal(stored.config, exampleConfig());
@@ -153,14 +165,21 @@ test("preview decides as a described visitor, with the explanation and the rende
   assert.equal(r.decision.tier, "ready_to_buy");
   assert.equal(r.decision.plan.slots.find((s) => s.slot === "banner")?.offer, "ready-free-shipping");
   assert.match(r.text, /ready-free-shipping/);
-  assert.match(r.html, /<div class="banner" data-sp-slot="banner" data-sp-offer="ready-free-shipping">Free 2-day shipping/);
+  assert.match(
+    r.html,
+    /<div class="banner" data-sp-slot="banner" data-sp-offer="ready-free-shipping">Free 2-day shipping/,
+  );
 
   const abandoner = await (await ask({ url: "/", segments: ["cart_abandoner"] })).json();
   assert.deepEqual(abandoner.decision.segments, ["cart_abandoner"]);
   assert.equal(abandoner.decision.plan.slots.find((s) => s.slot === "hero")?.offer, "cart-reminder");
 
   const draft = withOffer("compare-help", (o) => (o.priority = 95));
-  const events = [{ type: "page_view", url: "/compare" }, { type: "compare_view" }, { type: "product_view", product_id: "tent-summit-2p" }];
+  const events = [
+    { type: "page_view", url: "/compare" },
+    { type: "compare_view" },
+    { type: "product_view", product_id: "tent-summit-2p" },
+  ];
   const d = await (await ask({ url: "/compare", config: draft, events })).json();
   assert.equal(d.config_version, "draft");
   assert.equal(d.decision.tier, "comparing");

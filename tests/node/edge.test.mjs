@@ -206,7 +206,10 @@ describe("session cookie sp_s and the profile write throttle", () => {
     v.now += 40 * S; // config cache stale: pointer and signals read again, no recompile
     await v.page("/about");
     await settle();
-    assert.deepEqual((await w.kvOps()).sort(), ["get config:current", "get signals", `get profile:${vid}`, `put profile:${vid}`].sort());
+    assert.deepEqual(
+      (await w.kvOps()).sort(),
+      ["get config:current", "get signals", `get profile:${vid}`, `put profile:${vid}`].sort(),
+    );
     await (await v.fetch("/css/store.css")).text();
     await settle();
     assert.deepEqual(await w.kvOps(), [], "an asset touches no KV");
@@ -215,7 +218,11 @@ describe("session cookie sp_s and the profile write throttle", () => {
 
 describe("POST /__signpost/events", () => {
   const post = (v, body, headers = {}) =>
-    v.fetch("/__signpost/events", { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+    v.fetch("/__signpost/events", {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body,
+    });
 
   test("answers the plan for url, sets sp_vid and sp_s, ignores a retried event id", async () => {
     const v = visitor();
@@ -310,7 +317,10 @@ describe("POST /__signpost/events", () => {
         "names the SDK accepts",
       );
     }
-    const res = await v.events("/", refused.map((type, j) => ({ type, id: `r-${j}` })));
+    const res = await v.events(
+      "/",
+      refused.map((type, j) => ({ type, id: `r-${j}` })),
+    );
     const { results } = await res.json();
     assert.deepEqual(
       results.map((r) => r.status),
@@ -328,7 +338,10 @@ describe("POST /__signpost/events", () => {
       assert.equal(res.headers.getSetCookie().length, 0);
     }
     await settle();
-    assert.deepEqual((await w.kvOps()).filter((o) => o.startsWith("put")), []);
+    assert.deepEqual(
+      (await w.kvOps()).filter((o) => o.startsWith("put")),
+      [],
+    );
   });
 });
 
@@ -365,7 +378,10 @@ describe("other endpoints", () => {
 
     const vid = v.jar.get("sp_vid");
     await settle();
-    const cross = await v.fetch("/__signpost/profile", { method: "DELETE", headers: { origin: "https://evil.example" } });
+    const cross = await v.fetch("/__signpost/profile", {
+      method: "DELETE",
+      headers: { origin: "https://evil.example" },
+    });
     assert.equal(cross.status, 403);
     const del = await v.fetch("/__signpost/profile", { method: "DELETE" });
     assert.equal(del.status, 204);
@@ -393,12 +409,24 @@ describe("other endpoints", () => {
     assert.ok(body.decision.explanation);
     assert.match(body.text, /hero/);
     assert.equal((await v.fetch(`/__signpost/explain`, { headers: auth })).status, 400);
-    const bad = await v.fetch("/__signpost/signals", { method: "POST", headers: auth, body: JSON.stringify({ data: 1 }) });
+    const bad = await v.fetch("/__signpost/signals", {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ data: 1 }),
+    });
     assert.equal(bad.status, 400);
-    const ok = await v.fetch("/__signpost/signals", { method: "POST", headers: auth, body: JSON.stringify({ name: "flash_sale", data: { on: true } }) });
+    const ok = await v.fetch("/__signpost/signals", {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ name: "flash_sale", data: { on: true } }),
+    });
     assert.equal(ok.status, 200);
     assert.deepEqual(JSON.parse(await w.kv.get("signals")).flash_sale, { on: true });
-    await v.fetch("/__signpost/signals", { method: "POST", headers: auth, body: JSON.stringify({ name: "flash_sale", data: null }) });
+    await v.fetch("/__signpost/signals", {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ name: "flash_sale", data: null }),
+    });
     assert.equal(JSON.parse(await w.kv.get("signals")).flash_sale, undefined);
   });
 });
@@ -496,7 +524,10 @@ describe("profile expiry", () => {
       const vid = v.jar.get("sp_vid");
       const { keys } = await w.kv.list({ prefix: `profile:${vid}` });
       const expected = Date.now() / 1000 + 2 * 86400;
-      assert.ok(Math.abs(keys[0].expiration - expected) < 120, `expires in 2 days: ${keys[0].expiration} vs ${expected}`);
+      assert.ok(
+        Math.abs(keys[0].expiration - expected) < 120,
+        `expires in 2 days: ${keys[0].expiration} vs ${expected}`,
+      );
     } finally {
       await w.kv.put("config:current", "1");
     }

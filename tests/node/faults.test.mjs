@@ -7,7 +7,16 @@
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { gzipSync, brotliCompressSync } from "node:zlib";
-import { startWorker, startOrigin, Visitor, pageState, setCookie, exampleConfig, exampleCatalog, SECRET } from "./harness.mjs";
+import {
+  startWorker,
+  startOrigin,
+  Visitor,
+  pageState,
+  setCookie,
+  exampleConfig,
+  exampleCatalog,
+  SECRET,
+} from "./harness.mjs";
 
 const T0 = Date.parse("2026-11-20T17:00:00Z");
 const S = 1000;
@@ -56,23 +65,35 @@ const MALFORMED = `<html><head><title>Broken<body>
 async function origin(req) {
   const path = new URL(req.url).pathname;
   switch (path) {
-    case "/o/503": return new Response("<h1>down for maintenance</h1>", { status: 503, headers: html });
-    case "/o/slow": await sleep(1200); return new Response(PAGE, { headers: html });
-    case "/o/huge": return new Response(hugeBody(), { headers: html });
-    case "/o/gzip": return new Response(gzipSync(PAGE), { headers: { ...html, "content-encoding": "gzip" } });
-    case "/o/br": return new Response(brotliCompressSync(PAGE), { headers: { ...html, "content-encoding": "br" } });
-    case "/o/binary": return new Response(BINARY, { headers: { "content-type": "text/html" } });
-    case "/o/latin1": return new Response(LATIN1, { headers: { "content-type": "text/html; charset=windows-1252" } });
-    case "/o/utf16": return new Response(UTF16, { headers: { "content-type": "text/html; charset=utf-16" } });
-    case "/o/bogus-charset": return new Response(PAGE, { headers: { "content-type": "text/html; charset=x-bogus" } });
-    case "/o/malformed": return new Response(MALFORMED, { headers: html });
+    case "/o/503":
+      return new Response("<h1>down for maintenance</h1>", { status: 503, headers: html });
+    case "/o/slow":
+      await sleep(1200);
+      return new Response(PAGE, { headers: html });
+    case "/o/huge":
+      return new Response(hugeBody(), { headers: html });
+    case "/o/gzip":
+      return new Response(gzipSync(PAGE), { headers: { ...html, "content-encoding": "gzip" } });
+    case "/o/br":
+      return new Response(brotliCompressSync(PAGE), { headers: { ...html, "content-encoding": "br" } });
+    case "/o/binary":
+      return new Response(BINARY, { headers: { "content-type": "text/html" } });
+    case "/o/latin1":
+      return new Response(LATIN1, { headers: { "content-type": "text/html; charset=windows-1252" } });
+    case "/o/utf16":
+      return new Response(UTF16, { headers: { "content-type": "text/html; charset=utf-16" } });
+    case "/o/bogus-charset":
+      return new Response(PAGE, { headers: { "content-type": "text/html; charset=x-bogus" } });
+    case "/o/malformed":
+      return new Response(MALFORMED, { headers: html });
     case "/o/reset": // half the page, then the connection is reset
       return (res) => {
         res.writeHead(200, html);
         res.write(PAGE.slice(0, PAGE.length / 2));
         setTimeout(() => res.socket.destroy(), 50);
       };
-    default: return new Response(PAGE, { headers: html });
+    default:
+      return new Response(PAGE, { headers: html });
   }
 }
 /** What the origin sends for `path`, as bytes (what a bypassed visitor must get). */
@@ -82,8 +103,7 @@ const originBytes = async (path) =>
 const PROFILE_V0 = (vid) => JSON.stringify({ id: vid, page_views: 7, traits: { tier: "gold" } });
 // Valid JSON of the current format, but far over the 96 KiB any profile this engine writes
 // can reach (lists full of entries no limit cut).
-const PROFILE_OVERSIZE = (vid) =>
-  JSON.stringify({ v: 1, id: vid, pv: 3, pad: "x".repeat(200 * 1024) });
+const PROFILE_OVERSIZE = (vid) => JSON.stringify({ v: 1, id: vid, pv: 3, pad: "x".repeat(200 * 1024) });
 
 // ---- the workers ----------------------------------------------------------------------------
 
@@ -247,7 +267,10 @@ const cases = [
     stored: "profile",
     expect: { status: 200, signpost: /^personalized/, body: "personalized" },
     after: async (w, v, res, page) =>
-      assert.ok(page.state.plan.slots.every((s) => s.slot !== "recommendations"), JSON.stringify(page.state.plan)),
+      assert.ok(
+        page.state.plan.slots.every((s) => s.slot !== "recommendations"),
+        JSON.stringify(page.state.plan),
+      ),
   },
 
   // -- the stored profile ---------------------------------------------------------------------
@@ -420,7 +443,13 @@ describe("fault matrix", () => {
           await w.kvMode("ok");
         }
         const ms = Date.now() - t;
-        checkAnswer(c, res, page, ms, await (c.path && c.expect.body === "origin" ? originBytes(c.path) : originBytes("/")));
+        checkAnswer(
+          c,
+          res,
+          page,
+          ms,
+          await (c.path && c.expect.body === "origin" ? originBytes(c.path) : originBytes("/")),
+        );
         await settle();
         await checkStored(c, before, await snapshot(w.kv), vid);
         if (c.after) await c.after(w, v, res, page);

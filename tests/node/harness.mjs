@@ -138,7 +138,17 @@ export default class extends WorkerEntrypoint {
  * operation or per kind (`"put=429"`, `"get=hang,put=500"`). `onLog(line)` gets the runtime's
  * console output.
  */
-export async function startWorker({ bindings = {}, seed = true, port, kvControl = false, outbound, onLog, doPersist, analytics = false, inspectorPort } = {}) {
+export async function startWorker({
+  bindings = {},
+  seed = true,
+  port,
+  kvControl = false,
+  outbound,
+  onLog,
+  doPersist,
+  analytics = false,
+  inspectorPort,
+} = {}) {
   const signpost = signpostWorker({ bindings });
   // The origin behind ORIGIN, when a test plays it: a function from Request to Response.
   if (outbound) signpost.outboundService = outbound;

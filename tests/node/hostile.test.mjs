@@ -53,9 +53,18 @@ const PAYLOADS = [
 // the query, utm parameters, the referrer; signals (set by the business, still escaped); an
 // experiment's variants; text and attribute positions with either quote.
 const SLOTS = {
-  hero: { fact: "profile.traits.name", content: `<h2 title="{{profile.traits.name}}">Hello {{profile.traits.name}}</h2>` },
-  banner: { fact: "request.query.q", content: `<a href="/search?q={{request.query.q}}">Results for {{request.query.q}}</a>` },
-  ad: { fact: "request.utm.campaign", content: `<p data-c='{{request.utm.campaign}}'>{{request.utm.campaign | default: "none"}}</p>` },
+  hero: {
+    fact: "profile.traits.name",
+    content: `<h2 title="{{profile.traits.name}}">Hello {{profile.traits.name}}</h2>`,
+  },
+  banner: {
+    fact: "request.query.q",
+    content: `<a href="/search?q={{request.query.q}}">Results for {{request.query.q}}</a>`,
+  },
+  ad: {
+    fact: "request.utm.campaign",
+    content: `<p data-c='{{request.utm.campaign}}'>{{request.utm.campaign | default: "none"}}</p>`,
+  },
   promo: { fact: "signals.sale.title", content: `<strong>{{signals.sale.title}}</strong>` },
   ref: { fact: "request.referrer", content: `<small>from {{request.referrer}}</small>` },
 };
@@ -74,7 +83,14 @@ const CONFIG = JSON.stringify({
       when: { fact: s.fact, op: "exists" },
       content: s.content,
     })),
-    { id: "xss-exp", slot: "exp", priority: 10, experiment: "xss", when: { fact: "profile.traits.name", op: "exists" }, variants: VARIANTS },
+    {
+      id: "xss-exp",
+      slot: "exp",
+      priority: 10,
+      experiment: "xss",
+      when: { fact: "profile.traits.name", op: "exists" },
+      variants: VARIANTS,
+    },
   ],
   experiments: { xss: { salt: "xss" } },
 });
@@ -96,7 +112,12 @@ let w, origin;
 before(async () => {
   origin = await startOrigin(() => new Response(PAGE, { headers: { "content-type": "text/html; charset=utf-8" } }));
   w = await startWorker({
-    bindings: { ORIGIN: origin.url, SIGNPOST_TEST_HOOKS: "1", SIGNPOST_SECRET: SECRET, SIGNPOST_ADMIN_TOKEN: ADMIN_TOKEN },
+    bindings: {
+      ORIGIN: origin.url,
+      SIGNPOST_TEST_HOOKS: "1",
+      SIGNPOST_SECRET: SECRET,
+      SIGNPOST_ADMIN_TOKEN: ADMIN_TOKEN,
+    },
     seed: false,
     onLog: (line) => logs.push(line),
   });
@@ -165,12 +186,18 @@ describe("cookies and headers", () => {
       `${Array.from({ length: 200 }, (_, i) => `junk${i}=${"x".repeat(60)}`).join("; ")}`,
     ];
     for (const cookie of hostile) {
-      const res = await w.mf.dispatchFetch("http://localhost/", { headers: { cookie, "x-signpost-test-now": String(T0) } });
+      const res = await w.mf.dispatchFetch("http://localhost/", {
+        headers: { cookie, "x-signpost-test-now": String(T0) },
+      });
       const body = await res.text();
       assert.equal(res.status, 200, cookie.slice(0, 60));
       assert.equal(res.headers.get("x-injected"), null);
       for (const c of res.headers.getSetCookie()) {
-        assert.match(c, /^(sp_vid=[0-9a-f]{32}|sp_s=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+); Path=\/; Max-Age=\d+; SameSite=Lax; HttpOnly$/, c);
+        assert.match(
+          c,
+          /^(sp_vid=[0-9a-f]{32}|sp_s=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+); Path=\/; Max-Age=\d+; SameSite=Lax; HttpOnly$/,
+          c,
+        );
       }
       assert.match(res.headers.get("x-signpost"), /^[a-z0-9;=,/ _-]+$/);
       assert.ok(!body.includes("<script>alert(1)"), "nothing from the cookie in the page");
@@ -195,7 +222,14 @@ describe("the events endpoint under abuse", () => {
     const cases = [
       [JSON.stringify({ url: "/", events: JSON.parse(deep(1)) }).replace("[]", deep(5000)), 400, /not JSON|events/],
       [JSON.stringify({ url: "/", events: [{ type: "x", p: JSON.parse(deep(100)) }] }), 200, null],
-      [JSON.stringify({ url: "/", events: [{ type: "x", ...Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i])) }] }), "rejected", /events\[0\]: larger than 4096/],
+      [
+        JSON.stringify({
+          url: "/",
+          events: [{ type: "x", ...Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i])) }],
+        }),
+        "rejected",
+        /events\[0\]: larger than 4096/,
+      ],
       [JSON.stringify({ url: "/", events: [1, 2] }), "rejected", /events\[0\]\.type/],
       [JSON.stringify({ url: "/", events: [null] }), "rejected", /events\[0\]\.type/],
       [JSON.stringify({ url: "/", events: [{ type: "\u00e9v\u00e9nement" }] }), "rejected", /events\[0\]\.type/],
@@ -218,7 +252,10 @@ describe("the events endpoint under abuse", () => {
         const { results } = JSON.parse(text);
         assert.equal(results[0].status, "rejected", body.slice(0, 80));
         assert.match(results[0].error, message);
-        assert.ok(results.every((r) => r.status === "rejected"), "no odd event is recorded");
+        assert.ok(
+          results.every((r) => r.status === "rejected"),
+          "no odd event is recorded",
+        );
       } else if (message) {
         assert.match(JSON.parse(text).error, message);
       }
@@ -304,7 +341,10 @@ describe("privacy", () => {
     await v.events("/", [{ type: "identify", traits: { email: secret }, at: "not a time" }]);
     await v.page("/", { headers: { "x-signpost-test-panic": "1" } });
     await new Promise((r) => setTimeout(r, 300));
-    assert.ok(logs.some((l) => l.includes("corrupt profile")), "the failures were logged");
+    assert.ok(
+      logs.some((l) => l.includes("corrupt profile")),
+      "the failures were logged",
+    );
     for (const line of logs) {
       assert.ok(!line.includes(secret) && !line.includes(vid), `visitor data in the log: ${line}`);
     }

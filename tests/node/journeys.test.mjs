@@ -87,7 +87,11 @@ function check(expect, { state, signpost, html }, where) {
     // The header and the page itself say the same.
     if (shown) {
       assert.ok(signpost.includes(`${slot}=${shown}`), `${where}: x-signpost ${signpost}`);
-      assert.match(html, new RegExp(`data-sp-slot="${slot}"[^>]*data-sp-offer="${got.offer}"`), `${where}: rewritten ${slot}`);
+      assert.match(
+        html,
+        new RegExp(`data-sp-slot="${slot}"[^>]*data-sp-offer="${got.offer}"`),
+        `${where}: rewritten ${slot}`,
+      );
     } else {
       assert.ok(!signpost.includes(`${slot}=`), `${where}: x-signpost ${signpost}`);
     }

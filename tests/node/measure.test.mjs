@@ -120,11 +120,12 @@ test("the report needs the admin token; signpost report prints it as text", asyn
   assert.match(cli, /experiment hero-2026 \(goal: purchase\)/);
   assert.match(cli, /holdout \(5% of visitors, goal: purchase\)/);
   assert.throws(
-    () => execFileSync("cargo", ["run", "--quiet", "--bin", "signpost", "--", "report", "--url", w.url.origin], {
-      cwd: root,
-      env: { ...process.env, SIGNPOST_ADMIN_TOKEN: "wrong" },
-      stdio: "pipe",
-    }),
+    () =>
+      execFileSync("cargo", ["run", "--quiet", "--bin", "signpost", "--", "report", "--url", w.url.origin], {
+        cwd: root,
+        env: { ...process.env, SIGNPOST_ADMIN_TOKEN: "wrong" },
+        stdio: "pipe",
+      }),
     /401|bearer token/,
   );
 });

@@ -16,13 +16,22 @@ before(async () => {
     outbound: async (req) => {
       const url = new URL(req.url);
       seen.push({ method: req.method, url: req.url, body: req.method === "GET" ? null : await req.text() });
-      const headers = { "content-type": "text/html; charset=utf-8", "cache-control": "public, max-age=60", "set-cookie": "origin=1; Path=/" };
+      const headers = {
+        "content-type": "text/html; charset=utf-8",
+        "cache-control": "public, max-age=60",
+        "set-cookie": "origin=1; Path=/",
+      };
       switch (url.pathname) {
-        case "/boom": return new Response("<h1>origin error</h1>", { status: 500, headers });
-        case "/moved": return new Response(null, { status: 302, headers: { location: "https://origin.test/new" } });
-        case "/cached": return new Response(null, { status: 304, headers: { etag: '"abc"' } });
-        case "/data.json": return Response.json({ a: 1 });
-        default: return new Response(PAGE, { headers });
+        case "/boom":
+          return new Response("<h1>origin error</h1>", { status: 500, headers });
+        case "/moved":
+          return new Response(null, { status: 302, headers: { location: "https://origin.test/new" } });
+        case "/cached":
+          return new Response(null, { status: 304, headers: { etag: '"abc"' } });
+        case "/data.json":
+          return Response.json({ a: 1 });
+        default:
+          return new Response(PAGE, { headers });
       }
     },
   });

@@ -43,7 +43,10 @@ test("the production build has no test routes or hooks, whatever its variables s
   try {
     await seedConfig(await prod.getKVNamespace("SIGNPOST"));
     for (const path of ["test/rewrite", "test/memory"]) {
-      const res = await prod.dispatchFetch(`http://localhost/__signpost/${path}`, { method: path === "test/memory" ? "GET" : "POST", body: path === "test/memory" ? undefined : "{}" });
+      const res = await prod.dispatchFetch(`http://localhost/__signpost/${path}`, {
+        method: path === "test/memory" ? "GET" : "POST",
+        body: path === "test/memory" ? undefined : "{}",
+      });
       assert.equal(res.status, 404, path);
       await res.body?.cancel();
     }

@@ -103,8 +103,14 @@ test("events the SDK accepts all arrive; one the endpoint refuses costs only its
     ],
   );
   assert.deepEqual(bad, [], "no request failed");
-  assert.ok(warnings.some((w) => /event refused: events\[\d+\]\.q: a string longer than 512 bytes/.test(w)), warnings.join("\n"));
-  assert.ok(warnings.some((w) => /event "not a name" dropped/.test(w)), warnings.join("\n"));
+  assert.ok(
+    warnings.some((w) => /event refused: events\[\d+\]\.q: a string longer than 512 bytes/.test(w)),
+    warnings.join("\n"),
+  );
+  assert.ok(
+    warnings.some((w) => /event "not a name" dropped/.test(w)),
+    warnings.join("\n"),
+  );
   const profile = await page.evaluate(() => fetch("/__signpost/profile").then((r) => r.json()));
   assert.equal(profile.cart.l.length, 1, "the add to cart arrived");
   assert.ok(JSON.stringify(profile).includes("newsletterSignup"), "the custom event arrived");

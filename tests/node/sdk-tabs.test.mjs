@@ -46,14 +46,19 @@ test("four tabs add to cart at once: raw posts lose events to the cookie race, t
           fetch("/__signpost/events", {
             method: "POST",
             headers: { "content-type": "application/json" },
-            body: JSON.stringify({ url: "/about", events: [{ type: "add_to_cart", id, product_id: product, quantity: 1 }] }),
+            body: JSON.stringify({
+              url: "/about",
+              events: [{ type: "add_to_cart", id, product_id: product, quantity: 1 }],
+            }),
           }).then((r) => r.status),
         [`raw-${i}`, TENTS[i]],
       ),
     ),
   );
   const kept = await cart(raw.pages[0]);
-  t.diagnostic(`raw concurrent posts: ${kept.length} of ${TENTS.length} add_to_cart kept (${TENTS.length - kept.length} lost)`);
+  t.diagnostic(
+    `raw concurrent posts: ${kept.length} of ${TENTS.length} add_to_cart kept (${TENTS.length - kept.length} lost)`,
+  );
   await raw.context.close();
 
   // The SDK: the tabs take turns (a Web Lock), each post carrying the cookie the last one set.
@@ -95,6 +100,9 @@ test("Global Privacy Control in the browser: the SDK sends nothing, even with a 
   await page.waitForTimeout(300);
   assert.deepEqual(ids, [null, null]);
   assert.deepEqual(posts, []);
-  assert.deepEqual((await context.cookies()).map((c) => c.name).filter((n) => n.startsWith("sp_") && n !== "sp_consent"), []);
+  assert.deepEqual(
+    (await context.cookies()).map((c) => c.name).filter((n) => n.startsWith("sp_") && n !== "sp_consent"),
+    [],
+  );
   await context.close();
 });

@@ -61,8 +61,7 @@ async function open({ pages, api = () => ({ status: 404 }), path = "/", options 
   return { p, calls, errors, close: () => ctx.close() };
 }
 
-const events = (calls) =>
-  calls.filter((c) => c.path === "/__signpost/events").map((c) => JSON.parse(c.body));
+const events = (calls) => calls.filter((c) => c.path === "/__signpost/events").map((c) => JSON.parse(c.body));
 
 const publicConfig = { version: "1", config: JSON.parse(exampleConfig()), catalog: JSON.parse(exampleCatalog()) };
 
@@ -80,8 +79,14 @@ test("the DOM applier passes every shared rewrite fixture (parsed trees compared
       // The SDK reads the state rather than writing it: drop the injected one from `expected`.
       if (c.state !== undefined) want.getElementById("signpost-state")?.remove();
       const untouched = parse(c.html).documentElement.isEqualNode(want.documentElement);
-      return { name: c.name, ok: doc.documentElement.isEqualNode(want.documentElement), untouched,
-        got: doc.documentElement.outerHTML, want: want.documentElement.outerHTML, slots: c.plan.slots.length };
+      return {
+        name: c.name,
+        ok: doc.documentElement.isEqualNode(want.documentElement),
+        untouched,
+        got: doc.documentElement.outerHTML,
+        want: want.documentElement.outerHTML,
+        slots: c.plan.slots.length,
+      };
     });
   }, cases);
   assert.equal(results.length, cases.length);
@@ -95,12 +100,23 @@ test("the DOM applier passes every shared rewrite fixture (parsed trees compared
 
 // ---- start-up and events --------------------------------------------------------------------
 
-const EDGE = { v: 1, plan: { slots: [] }, tier: "browsing", score: 0.5, segments: [], holdout: false, config_version: "1" };
+const EDGE = {
+  v: 1,
+  plan: { slots: [] },
+  tier: "browsing",
+  score: 0.5,
+  segments: [],
+  holdout: false,
+  config_version: "1",
+};
 const STORE = `<div class="banner" data-sp-slot="banner">Free returns</div>
 <button data-sp-track="add_to_cart" data-product-id="tent-basecamp-4p" data-price="529" data-name="Basecamp">Add</button>`;
 
 test("start-up reads the edge state and changes nothing visible", async () => {
-  const { p, calls, errors, close } = await open({ pages: { "/": page(STORE, EDGE) }, options: { personalize: false } });
+  const { p, calls, errors, close } = await open({
+    pages: { "/": page(STORE, EDGE) },
+    options: { personalize: false },
+  });
   assert.equal(await p.getAttribute("html", "data-signpost"), "edge");
   assert.deepEqual(await p.evaluate(() => window.sp.edgeState()), EDGE);
   assert.equal(await p.textContent("[data-sp-slot=banner]"), "Free returns");
@@ -116,7 +132,10 @@ test("events are batched to the endpoint, with ids, and clicks on data-sp-track 
     pages: { "/shop": page(STORE, EDGE) },
     path: "/shop?x=1",
     options: { personalize: false, flushMs: 600 },
-    api: () => ({ status: 200, json: { plan: { slots: [] }, tier: "browsing", score: 1, segments: [], holdout: false } }),
+    api: () => ({
+      status: 200,
+      json: { plan: { slots: [] }, tier: "browsing", score: 1, segments: [], holdout: false },
+    }),
   });
   await p.evaluate(() => window.sp.track("search", { query: "tent" }));
   await p.click("button");
@@ -152,7 +171,10 @@ test("a failed batch is retried with the same ids and nothing twice", async () =
   await p.waitForTimeout(1500);
   const sent = events(calls);
   assert.equal(sent.length, 2, "sent, then retried once");
-  assert.deepEqual(sent[1].events.map((e) => e.id), sent[0].events.map((e) => e.id));
+  assert.deepEqual(
+    sent[1].events.map((e) => e.id),
+    sent[0].events.map((e) => e.id),
+  );
   assert.deepEqual(sent[1].events, sent[0].events);
   await close();
 });
@@ -192,7 +214,10 @@ test("history navigations are page views; offers in view and clicked are tracked
   assert.equal(view?.referrer, ORIGIN + "/");
   const imp = all.filter((e) => e.type === "offer_impression");
   assert.equal(imp.length, 1, "one impression per offer shown");
-  assert.deepEqual({ offer: imp[0].offer, variant: imp[0].variant, slot: imp[0].slot }, { offer: "spring", variant: "b", slot: "hero" });
+  assert.deepEqual(
+    { offer: imp[0].offer, variant: imp[0].variant, slot: imp[0].slot },
+    { offer: "spring", variant: "b", slot: "hero" },
+  );
   assert.ok(all.some((e) => e.type === "offer_click" && e.offer === "spring"));
   await close();
 });
@@ -206,7 +231,9 @@ async function comparingProfile() {
   let profile = "";
   const t0 = Date.now() - 4 * 60_000;
   ["/", "/products/tent-summit-2p", "/products/tent-basecamp-4p", "/compare"].forEach((url, i) => {
-    profile = JSON.stringify(JSON.parse(engine.on_request("funnel-000", profile, url, undefined, t0 + i * 60_000)).profile);
+    profile = JSON.stringify(
+      JSON.parse(engine.on_request("funnel-000", profile, url, undefined, t0 + i * 60_000)).profile,
+    );
   });
   return { engine, profile };
 }
@@ -220,9 +247,11 @@ test("add to cart updates the banner in the page at once, as the core decides", 
     path: "/compare",
     options: { flushMs: 5000 },
     api: ({ path }) =>
-      path === "/__signpost/config" ? { status: 200, json: publicConfig }
-      : path === "/__signpost/profile" ? { status: 200, text: profile }
-      : { status: 200, json: { plan: { slots: [] } } },
+      path === "/__signpost/config"
+        ? { status: 200, json: publicConfig }
+        : path === "/__signpost/profile"
+          ? { status: 200, text: profile }
+          : { status: 200, json: { plan: { slots: [] } } },
   });
   // Started from the edge's state ("edge"), or already past it: the lazy runtime marks the page
   // "ready <version>" once the wasm is in, which a fast load does before the first poll.
@@ -245,8 +274,13 @@ const clientConfig = () => {
   // The page draws a random visitor id; one in twenty would land in the example's 5% holdout
   // and never see the offer these tests wait for. Holdout is not what they are about.
   delete c.holdout;
-  c.offers.push({ id: "welcome-page", slot: "banner", priority: 1000,
-    when: { fact: "request.path", op: "eq", value: "/landing" }, content: "Welcome, {{request.query.name | default: \"friend\"}}!" });
+  c.offers.push({
+    id: "welcome-page",
+    slot: "banner",
+    priority: 1000,
+    when: { fact: "request.path", op: "eq", value: "/landing" },
+    content: 'Welcome, {{request.query.name | default: "friend"}}!',
+  });
   return { version: "x", config: c, catalog: JSON.parse(exampleCatalog()) };
 };
 
@@ -259,7 +293,10 @@ test("client-only mode decides in the page and shows the slot once decided", asy
   });
   await p.waitForSelector("[data-sp-slot=banner][data-sp-offer=welcome-page]", { timeout: 20_000 });
   assert.equal(await p.textContent("[data-sp-slot=banner]"), "Welcome, <b>Ada!");
-  assert.equal(await p.evaluate(() => getComputedStyle(document.querySelector("[data-sp-slot]")).visibility), "visible");
+  assert.equal(
+    await p.evaluate(() => getComputedStyle(document.querySelector("[data-sp-slot]")).visibility),
+    "visible",
+  );
   assert.equal((await p.evaluate(() => window.sp.decision())).source, "page");
   // The page view was recorded in the page's own profile.
   assert.ok(await p.evaluate(() => localStorage.getItem("signpost.profile")));
@@ -270,13 +307,17 @@ test("client-only mode never hides a slot for more than 100 ms", async () => {
   const { p, close } = await open({
     pages: { "/landing": page(STORE) },
     path: "/landing",
-    api: ({ path }) => (path === "/__signpost/config" ? { status: 200, json: clientConfig(), delay: 1500 } : { status: 404 }),
+    api: ({ path }) =>
+      path === "/__signpost/config" ? { status: 200, json: clientConfig(), delay: 1500 } : { status: 404 },
   });
   const hidden = await p.evaluate(() => getComputedStyle(document.querySelector("[data-sp-slot]")).visibility);
   // The config answers after 1.5 s, so a slot visible well before then was revealed by the cap.
   // (The wait allows for timers firing late on a busy machine; the cap itself is 100 ms.)
-  await p.waitForFunction(() => getComputedStyle(document.querySelector("[data-sp-slot]")).visibility === "visible",
-    null, { timeout: 1000 });
+  await p.waitForFunction(
+    () => getComputedStyle(document.querySelector("[data-sp-slot]")).visibility === "visible",
+    null,
+    { timeout: 1000 },
+  );
   const later = await p.evaluate(() => ({
     v: getComputedStyle(document.querySelector("[data-sp-slot]")).visibility,
     t: document.querySelector("[data-sp-slot]").textContent,
@@ -300,7 +341,9 @@ test("client-only mode: a decision later than the cap is not applied; the next n
         : { status: 404 },
   });
   // The runtime decided (the wasm is up and the page view is stored) after the slots showed.
-  await p.waitForFunction(() => /^ready /.test(document.documentElement.dataset.signpost ?? "") && localStorage.getItem("signpost.profile"));
+  await p.waitForFunction(
+    () => /^ready /.test(document.documentElement.dataset.signpost ?? "") && localStorage.getItem("signpost.profile"),
+  );
   await p.waitForTimeout(100);
   assert.equal(await p.textContent("[data-sp-slot=banner]"), "Free returns", "the page's content stays");
   assert.equal(await p.getAttribute("[data-sp-slot=banner]", "data-sp-offer"), null);
@@ -324,8 +367,14 @@ test("a local decision that no longer fills a slot restores the page's own conte
     version: "1",
     config: {
       version: 1,
-      offers: [{ id: "cart-nudge", slot: "banner", when: { fact: "profile.cart.items", op: "gt", value: 0 },
-        content: "<b>{{profile.cart.items}}</b> in your cart" }],
+      offers: [
+        {
+          id: "cart-nudge",
+          slot: "banner",
+          when: { fact: "profile.cart.items", op: "gt", value: 0 },
+          content: "<b>{{profile.cart.items}}</b> in your cart",
+        },
+      ],
     },
     catalog: JSON.parse(exampleCatalog()),
   };

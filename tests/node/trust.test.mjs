@@ -75,7 +75,10 @@ test("a purchase posted from the page is refused; the rest of the batch counts",
   assert.equal(profile.o?.sp ?? 0, 0, "no spend counted");
   assert.equal(profile.cart?.l?.length, 1, "the cart still holds the tent");
   assert.ok(!(profile.ev ?? []).some((e) => e.k === "purchase"));
-  assert.ok((profile.ev ?? []).some((e) => e.k === "search"), "the batch's other events counted");
+  assert.ok(
+    (profile.ev ?? []).some((e) => e.k === "search"),
+    "the batch's other events counted",
+  );
 });
 
 test("the public config has no edge-only offer and no offer outside its schedule", async () => {

@@ -135,8 +135,20 @@ async function personalize(sp, request, url, env, ctx, origin, started) {
  */
 function take(answer) {
   const plain = {};
-  for (const k of ["bypass", "visitor", "isNew", "stale", "profileBudgetMs", "now", "header",
-    "cookies", "write", "ttl", "flush", "stateScript"]) {
+  for (const k of [
+    "bypass",
+    "visitor",
+    "isNew",
+    "stale",
+    "profileBudgetMs",
+    "now",
+    "header",
+    "cookies",
+    "write",
+    "ttl",
+    "flush",
+    "stateScript",
+  ]) {
     if (k in answer) plain[k] = answer[k];
   }
   if ("slots" in answer) {
