@@ -143,16 +143,27 @@ for r in rules:
 out.write("];\n\n")
 out.write("/// Periods from %d on in which a zone's rule gives the wrong offset (daylight saving moved\n"
           % datetime.datetime.fromtimestamp(START, datetime.timezone.utc).year)
-out.write("/// around Ramadan), [from, until) in minutes since the epoch, with the offset that holds.\n")
+out.write("/// around Ramadan), with the offset that holds.\n")
 out.write("pub(super) static EXCEPTIONS: &[Exceptions] = &[\n")
 for periods in tables:
     offsets = set(o for _, _, o in periods)
-    # One offset per table keeps it at 8 bytes a period; a zone that needs more fails here.
+    # One offset a table and whole hours keep a period at 4 bytes; a zone that needs more
+    # fails here.
     assert len(offsets) == 1, "periods with several offsets: %r" % (offsets,)
-    out.write("    Exceptions {\n        offset: %d,\n        periods: &[\n" % offsets.pop())
+    assert all(a % 3600 == 0 and b % 3600 == 0 for a, b, _ in periods), periods
+    first = periods[0][0] // 3600
+    out.write("    Exceptions {\n        offset: %d,\n        from: %d,\n        periods: &[\n"
+              % (offsets.pop(), first))
+    end = first
     for a, b, _ in periods:
-        assert a % 60 == 0 and b % 60 == 0 and b // 60 < 2**32, (a, b)
-        out.write("            [%d, %d],\n" % (a // 60, b // 60))
+        gap, length = a // 3600 - end, (b - a) // 3600
+        assert gap >= 0 and 0 < length < 2**16, (a, b)
+        # A longer gap (Ramadan in winter for a decade) takes empty periods.
+        while gap >= 2**16:
+            out.write("            [%d, 0],\n" % (2**16 - 1))
+            gap -= 2**16 - 1
+        out.write("            [%d, %d],\n" % (gap, length))
+        end = b // 3600
     out.write("        ],\n    },\n")
 out.write("];\n\n")
 out.write("/// One line per zone, sorted by name: the IANA name, a space, the index of its rule in\n")

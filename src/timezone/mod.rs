@@ -11,13 +11,13 @@
 //! `Asia/Hebron`) starts or suspends summer time around it (its rule holds through 2035, not
 //! after). The tz files list those transitions explicitly up to 2087; the generator compares them
 //! with the rule and keeps, for those zones only, the periods from 2026 to the end of the
-//! explicit data in which the rule is wrong, with the offset that holds (8 bytes a period, 106
-//! periods). Every zone is checked against the system's tz database, hour by hour over
+//! explicit data in which the rule is wrong, with the offset that holds (106 periods in 428
+//! bytes). Every zone is checked against the system's tz database, hour by hour over
 //! 2026-2030, by `tests/timezone_tzdata.rs`.
 
 mod zones;
 
-use crate::time::{days_from_civil, days_in_month, weekday_from_days, Millis, DAY, MINUTE, SECOND};
+use crate::time::{days_from_civil, days_in_month, weekday_from_days, Millis, DAY, HOUR, SECOND};
 
 /// The tz database release (e.g. `2025b`) the zone table was generated from.
 pub const TZDATA_VERSION: &str = zones::VERSION;
@@ -32,20 +32,34 @@ pub struct Tz {
     exceptions: Option<&'static Exceptions>,
 }
 
-/// Periods, sorted and disjoint, in which a zone's POSIX rule gives the wrong offset, and the
-/// offset (seconds east of UTC) that holds during them. Minutes since the epoch, `[from, until)`.
+/// Periods in which a zone's POSIX rule gives the wrong offset, and the offset (seconds east of
+/// UTC) that holds during them. Whole hours, delta-encoded to keep 4 bytes a period: each is
+/// `[hours since the previous period ended (the first: since from), length in hours]`; a gap
+/// over 65,535 hours takes empty periods.
 #[derive(Debug, PartialEq)]
 struct Exceptions {
     offset: i32,
-    periods: &'static [[u32; 2]],
+    /// Hours since the epoch at which the first period starts.
+    from: u32,
+    periods: &'static [[u16; 2]],
 }
 
 impl Exceptions {
+    /// A linear walk: the longest table has 63 periods, and only four zones have one.
     fn offset_at(&self, t: Millis) -> Option<i64> {
-        let minute = t.div_euclid(MINUTE);
-        let after = self.periods.partition_point(|p| i64::from(p[0]) <= minute);
-        let [_, until] = self.periods.get(after.checked_sub(1)?)?;
-        (minute < i64::from(*until)).then_some(i64::from(self.offset))
+        let hour = t.div_euclid(HOUR);
+        let mut end = i64::from(self.from);
+        for &[gap, length] in self.periods {
+            let start = end + i64::from(gap);
+            end = start + i64::from(length);
+            if hour < start {
+                return None;
+            }
+            if hour < end {
+                return Some(i64::from(self.offset));
+            }
+        }
+        None
     }
 }
 
@@ -422,8 +436,10 @@ mod tests {
         assert!(table.windows(2).all(|w| w[0].name < w[1].name), "sorted");
         assert!(Tz::lookup("America/Atlantis").is_none());
         for e in zones::EXCEPTIONS {
-            let sorted = e.periods.windows(2).all(|w| w[0][1] <= w[1][0]);
-            assert!(sorted && e.periods.iter().all(|[from, until]| from < until));
+            assert!(e
+                .periods
+                .iter()
+                .all(|&[gap, length]| length > 0 || gap == u16::MAX));
         }
     }
 
