@@ -121,16 +121,11 @@ fn utc(t: i64) -> String {
 
 /// Instants to check: every hour in [from, until), and each transition from `from` on (to the
 /// end of the file's explicit data: 2037, or 2087 for Morocco) with the second before it.
-fn instants(tzif: &Tzif, from: i64, until: i64) -> Vec<i64> {
-    let mut at: Vec<i64> = (from..until).step_by(3600).collect();
-    for &(t, _) in &tzif.transitions {
-        if t >= from {
-            at.extend([t - 1, t]);
-        }
-    }
-    at.sort_unstable();
-    at.dedup();
-    at
+fn instants(tzif: &Tzif, from: i64, until: i64) -> impl Iterator<Item = i64> + '_ {
+    let transitions = tzif.transitions.iter().filter(move |&&(t, _)| t >= from);
+    (from..until)
+        .step_by(3600)
+        .chain(transitions.flat_map(|&(t, _)| [t - 1, t]))
 }
 
 #[test]
