@@ -36,6 +36,7 @@ pub mod intent;
 pub mod journeys;
 pub mod limits;
 pub mod measure;
+pub mod money;
 pub mod offers;
 pub mod plan;
 pub mod profile;

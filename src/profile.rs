@@ -30,6 +30,7 @@
 //! `{id, traits, page_views}`, still readable. A newer version than this build knows is refused
 //! (the host then starts a fresh profile rather than destroy data it cannot read).
 
+use crate::money::money;
 use crate::time::{decay_factor, Millis, DAY};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
@@ -683,6 +684,7 @@ impl Profile {
 
     pub fn cart_add(&mut self, product: &str, quantity: u32, price: Option<f64>, t: Millis) {
         let product = clip(product, MAX_ID_LEN);
+        let price = price.map(money);
         match self.cart.lines.iter_mut().find(|l| l.product == product) {
             Some(l) => {
                 l.quantity = l.quantity.saturating_add(quantity);
@@ -720,8 +722,9 @@ impl Profile {
 
     /// Records an order: totals, purchased products, and takes its items out of the cart.
     pub fn record_purchase(&mut self, items: &[String], total: f64, t: Millis) {
+        let total = money(total);
         self.orders.count += 1;
-        self.orders.spend += total;
+        self.orders.spend = money(self.orders.spend + total);
         self.orders.last = Some(self.orders.last.map_or(t, |l| l.max(t)));
         let pos = self
             .orders
