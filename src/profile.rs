@@ -30,7 +30,7 @@
 //! `{id, traits, page_views}`, still readable. A newer version than this build knows is refused
 //! (the host then starts a fresh profile rather than destroy data it cannot read).
 
-use crate::money::money;
+use crate::json_float::{money, number};
 use crate::time::{decay_factor, Millis, DAY};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
@@ -757,6 +757,7 @@ impl Profile {
             let k = clip(k, MAX_EVENT_NAME_LEN);
             let v = match v {
                 Value::String(s) => Value::String(clip(s, MAX_TRAIT_LEN)),
+                Value::Number(n) if n.is_f64() => Value::from(number(n.as_f64().unwrap_or(0.0))),
                 Value::Number(_) | Value::Bool(_) => v.clone(),
                 Value::Null => {
                     self.traits.remove(&k);
