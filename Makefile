@@ -41,7 +41,7 @@ help:
 
 ## Installation (idempotent) ------------------------------------------------------------
 
-setup: .tools/rust .tools/npm .tools/chromium
+setup: .tools/rust .tools/npm .tools/chromium .tools/tzdata
 
 .tools/rust: Cargo.toml
 	@mkdir -p .tools
@@ -61,6 +61,14 @@ setup: .tools/rust .tools/npm .tools/chromium
 	@mkdir -p .tools
 	@if [ ! -x $(CHROMIUM) ] || [ ! -x $(CHROMEDRIVER) ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; fi
+	@touch $@
+
+# The timezone test (tests/timezone_tzdata.rs) checks the core's zone table against the system's
+# tz database, Debian's fat TZif files.
+.tools/tzdata:
+	@mkdir -p .tools
+	@if [ ! -f /usr/share/zoneinfo/tzdata.zi ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tzdata; fi
 	@touch $@
 
 ## Builds ---------------------------------------------------------------------------------

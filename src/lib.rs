@@ -40,6 +40,7 @@ pub mod explain;
 pub mod facts;
 pub mod intent;
 pub mod journeys;
+pub mod json_float;
 pub mod limits;
 pub mod measure;
 pub mod offers;

@@ -43,9 +43,10 @@ fn run(u: &mut Unstructured) -> Result<()> {
         let page = u.choose(CORPUS)?;
         let start = u.int_in_range(0..=page.len())?;
         let end = u.int_in_range(start..=page.len())?;
-        // On character boundaries.
-        let start = (start..=end).find(|&i| page.is_char_boundary(i)).unwrap_or(end);
-        let end = (end..=page.len()).find(|&i| page.is_char_boundary(i)).unwrap_or(page.len());
+        // On character boundaries (the page's end is one), the end not before the start.
+        let boundary = |from: usize| (from..=page.len()).find(|&i| page.is_char_boundary(i));
+        let start = boundary(start).unwrap_or(page.len());
+        let end = boundary(end.max(start)).unwrap_or(page.len());
         page[start..end].to_string()
     } else {
         u.arbitrary()?

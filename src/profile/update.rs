@@ -2,6 +2,7 @@
 //! exposures, each within its list's limit (see the module docs of `profile`).
 
 use super::*;
+use crate::json_float::{money, number};
 
 impl Profile {
     /// Starts a new session when the last activity is older than `timeout`; returns true if so.
@@ -138,6 +139,7 @@ impl Profile {
     /// Adds to the cart (a line per product), with the unit price if given.
     pub fn cart_add(&mut self, product: &str, quantity: u32, price: Option<f64>, t: Millis) {
         let product = clip(product, MAX_ID_LEN);
+        let price = price.map(money);
         match self.cart.lines.iter_mut().find(|l| l.product == product) {
             Some(l) => {
                 l.quantity = l.quantity.saturating_add(quantity);
@@ -175,8 +177,9 @@ impl Profile {
 
     /// Records an order: totals, purchased products, and takes its items out of the cart.
     pub fn record_purchase(&mut self, items: &[String], total: f64, t: Millis) {
+        let total = money(total);
         self.orders.count += 1;
-        self.orders.spend += total;
+        self.orders.spend = money(self.orders.spend + total);
         self.orders.last = Some(self.orders.last.map_or(t, |l| l.max(t)));
         let pos = self
             .orders
@@ -209,6 +212,7 @@ impl Profile {
             let k = clip(k, MAX_EVENT_NAME_LEN);
             let v = match v {
                 Value::String(s) => Value::String(clip(s, MAX_TRAIT_LEN)),
+                Value::Number(n) if n.is_f64() => Value::from(number(n.as_f64().unwrap_or(0.0))),
                 Value::Number(_) | Value::Bool(_) => v.clone(),
                 Value::Null => {
                     self.traits.remove(&k);
