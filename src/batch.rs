@@ -149,48 +149,49 @@ pub enum BodyError {
     TooMany(usize),
 }
 
-/// A parsed page batch: the page it is for, the events that passed the checks (each with its
-/// place in the batch), and a result per event, in order (accepted until recorded).
+/// A parsed page batch: the page it is for, the events that passed the checks, and a result
+/// per event of the body, in order (accepted until recorded).
 #[derive(Debug)]
 pub struct PageBatch {
     /// The path and query of the page the events happened on.
     pub url: String,
-    /// The events that passed, with their index in `results`.
-    pub events: Vec<(usize, Event)>,
+    /// The events that passed, in order.
+    pub events: Vec<Event>,
+    /// Each passed event's place in `results`.
+    indexes: Vec<usize>,
     /// One per event of the body, in order.
     pub results: Vec<EventResult>,
 }
 
 impl PageBatch {
-    /// The events that passed, in order, without their indexes.
-    pub fn accepted(&self) -> Vec<Event> {
-        self.events.iter().map(|(_, e)| e.clone()).collect()
-    }
-
-    /// Refuses the passed events of a type `trusted` names (the config's `trusted_events`),
-    /// each with its reason; the others stay.
-    pub fn refuse_trusted(&mut self, trusted: impl Fn(&str) -> bool) {
-        let results = &mut self.results;
-        self.events.retain(|(index, e)| {
-            if !trusted(&e.kind) {
-                return true;
-            }
-            let err = EventError::Trusted {
-                index: *index,
-                kind: e.kind.clone(),
-            };
-            results[*index].status = EventStatus::Rejected;
-            results[*index].error = Some(err.to_string());
-            false
-        });
-    }
-
-    /// Marks the passed events whose recording found them already seen as duplicates
-    /// (`statuses` in the order of [`PageBatch::events`]).
+    /// Takes what recording [`PageBatch::events`] said of each (`statuses`, in their order):
+    /// duplicates are marked, and an event the engine refused (a type of the config's
+    /// `trusted_events`, the only events recording refuses) is rejected with that reason and
+    /// leaves `events`, so nothing downstream counts it.
     pub fn mark_recorded(&mut self, statuses: &[EventStatus]) {
-        for ((index, _), status) in self.events.iter().zip(statuses) {
-            self.results[*index].status = *status;
+        let mut kept = Vec::with_capacity(self.events.len());
+        let mut kept_indexes = Vec::with_capacity(self.events.len());
+        let passed = std::mem::take(&mut self.events)
+            .into_iter()
+            .zip(&self.indexes);
+        for ((e, &index), &status) in passed.zip(statuses) {
+            let result = &mut self.results[index];
+            result.status = status;
+            if status == EventStatus::Rejected {
+                result.error = Some(
+                    EventError::Trusted {
+                        index,
+                        kind: e.kind,
+                    }
+                    .to_string(),
+                );
+            } else {
+                kept.push(e);
+                kept_indexes.push(index);
+            }
         }
+        self.events = kept;
+        self.indexes = kept_indexes;
     }
 }
 
@@ -218,13 +219,15 @@ pub fn parse_page_body(body: &[u8]) -> Result<PageBatch, BodyError> {
     let mut batch = PageBatch {
         url,
         events: Vec::with_capacity(list.len()),
+        indexes: Vec::with_capacity(list.len()),
         results: Vec::with_capacity(list.len()),
     };
     for (index, v) in list.into_iter().enumerate() {
         let id = v.get("id").and_then(Value::as_str).map(str::to_string);
         match one_event(index, v) {
             Ok(e) => {
-                batch.events.push((index, e));
+                batch.events.push(e);
+                batch.indexes.push(index);
                 batch.results.push(EventResult {
                     id,
                     status: EventStatus::Accepted,
@@ -348,7 +351,7 @@ mod tests {
             .starts_with("events[2].type: "));
         assert!(errors[3].as_deref().unwrap().starts_with("events[3]: "));
         assert_eq!(batch.results[2].id.as_deref(), Some("b"));
-        let kinds: Vec<_> = batch.accepted().into_iter().map(|e| e.kind).collect();
+        let kinds: Vec<_> = batch.events.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(kinds, ["add_to_cart", "newsletterSignup"]);
     }
 
@@ -360,8 +363,10 @@ mod tests {
             {"type": "refund"}
         ]}"#;
         let mut batch = parse_page_body(body.as_bytes()).unwrap();
-        batch.refuse_trusted(|k| k == "purchase" || k == "refund");
-        let kinds: Vec<_> = batch.accepted().into_iter().map(|e| e.kind).collect();
+        // What the engine's recording answers for them (see Engine::record_event).
+        use EventStatus::*;
+        batch.mark_recorded(&[Rejected, Duplicate, Rejected]);
+        let kinds: Vec<_> = batch.events.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(kinds, ["add_to_cart"]);
         let json = serde_json::to_value(&batch.results).unwrap();
         assert_eq!(json[0]["status"], "rejected");
@@ -370,10 +375,9 @@ mod tests {
             json[0]["error"],
             "events[0].type: \"purchase\" comes only from the site's server (trusted_events)"
         );
-        assert_eq!(json[1]["status"], "accepted");
+        assert_eq!(json[1]["status"], "duplicate");
         assert_eq!(json[2]["status"], "rejected");
-        // What is left still lines up with its results when recorded.
-        batch.mark_recorded(&[EventStatus::Duplicate]);
+        // What is left still lines up with its results.
         assert_eq!(batch.results[1].status, EventStatus::Duplicate);
     }
 

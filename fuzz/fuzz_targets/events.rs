@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
         batch.results.len(),
         batch.results.iter().filter(|r| r.error.is_some()).count() + batch.events.len()
     );
-    let (url, events) = (batch.url.clone(), batch.accepted());
+    let (url, events) = (batch.url.clone(), batch.events.clone());
     let engine = common::engine();
     let mut profile = Profile::new("fuzz-visitor");
     let mut state = SessionState::new("fuzz-visitor", common::NOW);

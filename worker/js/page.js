@@ -129,35 +129,28 @@ async function personalize(sp, request, url, env, ctx, origin, started) {
   return page;
 }
 
+/** Each answer class's getter names (its prototype's), found once per isolate. */
+const getters = new Map();
+
 /**
  * A Rust answer's fields as a plain object, the Rust object freed at once: the answer is
  * read once, and a page leaves nothing behind in wasm memory.
  */
 function take(answer) {
+  const proto = Object.getPrototypeOf(answer);
+  let names = getters.get(proto);
+  if (!names) {
+    const all = Object.entries(Object.getOwnPropertyDescriptors(proto));
+    names = all.filter(([, d]) => d.get).map(([k]) => k);
+    getters.set(proto, names);
+  }
   const plain = {};
-  for (const k of [
-    "bypass",
-    "visitor",
-    "isNew",
-    "stale",
-    "profileBudgetMs",
-    "now",
-    "header",
-    "cookies",
-    "write",
-    "ttl",
-    "flush",
-    "stateScript",
-  ]) {
-    if (k in answer) plain[k] = answer[k];
-  }
-  if ("slots" in answer) {
-    plain.slots = answer.slots.map((s) => {
-      const slot = { selector: s.selector, offer: s.offer, variant: s.variant, html: s.html };
-      s.free();
-      return slot;
-    });
-  }
+  for (const k of names) plain[k] = answer[k];
+  plain.slots = plain.slots?.map((s) => {
+    const slot = { selector: s.selector, offer: s.offer, variant: s.variant, html: s.html };
+    s.free();
+    return slot;
+  });
   answer.free();
   return plain;
 }

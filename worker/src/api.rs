@@ -101,11 +101,9 @@ async fn events(mut req: Request, env: &Env, ctx: &Context) -> Result<web_sys::R
     let mut profile = stored.unwrap_or_else(|| Profile::new(&visitor));
     let mut state = visit.session(&visitor);
     state.sync(engine, &mut profile);
-    // Trusted types come only from the site's server: refused here with the reason, which
-    // the SDK logs; the engine would drop them anyway.
-    batch.refuse_trusted(|kind| engine.config().is_trusted(kind));
-    let events = batch.accepted();
-    let statuses = state.record_events(engine, &mut profile, &events, visit.now);
+    // Trusted types come only from the site's server: the engine refuses them, and their
+    // results say why (the SDK logs it).
+    let statuses = state.record_events(engine, &mut profile, &batch.events, visit.now);
     batch.mark_recorded(&statuses);
     let decision = engine.decide(&profile, &info, &live.signals, visit.now);
     let (write, set_cookies) = visit.finish(&mut state, &mut profile, &visitor, new_visitor);
@@ -121,7 +119,7 @@ async fn events(mut req: Request, env: &Env, ctx: &Context) -> Result<web_sys::R
     for c in set_cookies {
         headers.append("set-cookie", &c).map_err(js_err)?;
     }
-    let counts = signpost::measure::for_events(engine, &profile, &events, visit.now);
+    let counts = signpost::measure::for_events(engine, &profile, &batch.events, visit.now);
     page::after_response(ctx, env, kv, &live, visitor, write, counts);
     Ok(response)
 }
