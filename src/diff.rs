@@ -660,7 +660,7 @@ mod tests {
         offer_mut(&mut b, "gold-welcome")["colour"] = "blue".into();
         offer_mut(&mut b, "gold-welcome")["edge_only"] = true.into();
         b["intent"]["decay"] = 1.into();
-        b["trusted_events"] = json!(["purchase"]);
+        b["trusted_events"] = json!(["purchase", "refund"]);
         assert_eq!(
             lines(&a, &b),
             [
@@ -670,7 +670,7 @@ mod tests {
                 "offer \"gold-welcome\": colour (none) → \"blue\"",
                 "profile added: {\"expire_after\":\"30d\"}",
                 "attribution added: {\"window\":\"3d\"}",
-                "trusted_events added: [\"purchase\"]",
+                "trusted_events: [\"purchase\"] → [\"purchase\",\"refund\"]",
             ]
         );
     }

@@ -38,6 +38,7 @@ pub mod events;
 pub mod experiments;
 pub mod explain;
 pub mod facts;
+pub mod ingest;
 pub mod intent;
 pub mod journeys;
 pub mod json_float;
@@ -60,6 +61,7 @@ pub mod template;
 pub mod time;
 #[allow(missing_docs)] // documented once its rework (issue 16) lands
 pub mod timezone;
+pub mod writer;
 
 // Helpers for tests and benches only: compiled for the crate's unit tests, and for the
 // integration tests, benches and the wasm bench through feature `testutil` (dev-dependencies).

@@ -21,6 +21,12 @@ pub const MAX_ID_LEN: usize = 128;
 pub const MAX_EVENT_NAME_LEN: usize = 64;
 /// Most bytes of the `url` a batch from the page is decided for.
 pub const MAX_PAGE_URL_BYTES: usize = 2048;
+/// Most events in one call of the server-to-server ingest (`POST /__signpost/ingest`).
+pub const MAX_INGEST_EVENTS: usize = 500;
+/// Most bytes of the body of one ingest call.
+pub const MAX_INGEST_BODY_BYTES: usize = 1024 * 1024;
+/// Most bytes of a site's user id (ingest's `user`, `identify`).
+pub const MAX_USER_ID_LEN: usize = 128;
 /// The characters an event name may hold besides ASCII letters and digits (`-` last, so the
 /// same text is a valid regular-expression character class).
 pub const EVENT_NAME_PUNCTUATION: &str = "_.:-";

@@ -58,6 +58,10 @@ pub struct SessionState {
     /// What was recorded since the stored profile, oldest first.
     #[serde(default)]
     pub log: Vec<Entry>,
+    /// The site's user id, once the page identified the visitor with a valid signature: the
+    /// profile read and written is then the user's.
+    #[serde(rename = "u", default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
 }
 
 /// One recorded thing and the host time it was recorded at (its sequence).
@@ -108,6 +112,7 @@ impl SessionState {
             issued: now,
             written: 0,
             log: Vec::new(),
+            user: None,
         }
     }
 
@@ -142,20 +147,20 @@ impl SessionState {
         }
     }
 
-    /// Brings a stored profile up to date: drops the entries the store already holds and
-    /// replays the others, in order, onto `profile`.
+    /// Brings a stored profile up to date: drops the entries the store already holds (up to
+    /// this visitor's position in it) and replays the others, in order, onto `profile`.
     pub fn sync(&mut self, engine: &Engine, profile: &mut Profile) {
-        let rev = profile.rev;
+        let rev = profile.rev_of(&self.visitor);
         self.log.retain(|e| e.seq > rev);
-        for entry in &self.log {
-            match &entry.what {
-                Logged::Event { e } => {
-                    let t = e.at.unwrap_or(entry.seq);
-                    record(engine.config(), engine.catalog(), profile, e, t, None);
-                }
-                Logged::Impression { o } => profile.record_impression(o, entry.seq),
-                Logged::Exposure { x, v } => profile.record_exposure(x, v, entry.seq),
-            }
+        replay(engine, profile, &self.log);
+    }
+
+    /// The key of the profile this browser reads and writes: the user's once identified
+    /// (`u:<user id>`), otherwise the visitor's own id.
+    pub fn profile_key(&self) -> String {
+        match &self.user {
+            Some(user) => crate::writer::user_key(user),
+            None => self.visitor.clone(),
         }
     }
 
@@ -244,40 +249,65 @@ impl SessionState {
         self.log.push(Entry { seq: now, what });
     }
 
-    /// After a request or events: the profile's body when a write is due (the profile is
-    /// marked stored at `now` first), and the signed cookie value. The state is serialised
-    /// once for both in the common case (no write), as the Worker does this on every page.
+    /// After a request or events: what to send the profile's writer when a flush is due
+    /// (marked as sent at `now` first), and the signed cookie value. The state is serialised
+    /// once for both in the common case (nothing due), as the Worker does this on every page.
+    /// The log stays in the cookie until a stored profile shows it applied, so a flush that
+    /// is lost, or a profile read before the writer stored it, loses nothing.
     pub fn finish(
         &mut self,
-        profile: &mut Profile,
+        profile: &Profile,
         secret: &[u8],
         now: Millis,
-    ) -> (Option<String>, String) {
+    ) -> (Option<Flush>, String) {
         let cookie = self.encode(secret, now);
-        if !self.write_due(profile, now, cookie.len()) {
+        if !self.flush_due(profile, now, cookie.len()) {
             return (None, cookie);
         }
-        self.mark_written(profile, now);
-        let body = profile.to_json();
-        (Some(body), self.encode(secret, now))
+        self.written = now;
+        let flush = Flush {
+            key: self.profile_key(),
+            device: self.visitor.clone(),
+            log: self.log.clone(),
+        };
+        (Some(flush), self.encode(secret, now))
     }
 
-    /// Whether the host should write the profile now: something new since the last write,
-    /// and the write interval passed, or a second passed and the cookie (`cookie_len` bytes,
-    /// as [`SessionState::encode`] made it) is filling up.
-    pub fn write_due(&self, profile: &Profile, now: Millis, cookie_len: usize) -> bool {
-        let last = self.written.max(profile.rev);
+    /// Whether the host should send the log to the profile's writer now: something new since
+    /// the last flush, and the flush interval passed, or a second passed and the cookie
+    /// (`cookie_len` bytes, as [`SessionState::encode`] made it) is filling up.
+    pub fn flush_due(&self, profile: &Profile, now: Millis, cookie_len: usize) -> bool {
+        let last = self.written.max(profile.rev_of(&self.visitor));
         if !self.log.iter().any(|e| e.seq > last) {
             return false;
         }
         let gap = now - last;
         gap >= WRITE_INTERVAL || (gap >= MIN_WRITE_GAP && cookie_len > EARLY_WRITE_BYTES)
     }
+}
 
-    /// Marks the profile as stored at `now` (call before serializing it for the store).
-    pub fn mark_written(&mut self, profile: &mut Profile, now: Millis) {
-        profile.rev = now;
-        self.written = now;
+/// What a page hands the profile's writer (`crate::writer::apply_log`): one browser's log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Flush {
+    /// The profile it belongs to ([`SessionState::profile_key`]).
+    pub key: String,
+    /// The browser's visitor id, whose position in the profile the log moves.
+    pub device: String,
+    /// The entries, oldest first.
+    pub log: Vec<Entry>,
+}
+
+/// Replays logged entries, in order, onto a profile (each event at its own time).
+pub fn replay(engine: &Engine, profile: &mut Profile, entries: &[Entry]) {
+    for entry in entries {
+        match &entry.what {
+            Logged::Event { e } => {
+                let t = e.at.unwrap_or(entry.seq);
+                record(engine.config(), engine.catalog(), profile, e, t, None);
+            }
+            Logged::Impression { o } => profile.record_impression(o, entry.seq),
+            Logged::Exposure { x, v } => profile.record_exposure(x, v, entry.seq),
+        }
     }
 }
 
@@ -460,8 +490,8 @@ mod tests {
             let d2 = state.on_request(&engine, &mut p, &req, &signals, T0 + dt);
             assert_eq!(d1.plan, d2.plan, "{url}");
             assert_eq!(d1.tier, d2.tier, "{url}");
-            if state.finish(&mut p, SECRET, T0 + dt).0.is_some() {
-                stored = p;
+            if let Some(f) = state.finish(&p, SECRET, T0 + dt).0 {
+                crate::writer::apply_log(&engine, &mut stored, &f.device, &f.log);
             }
         }
         let cart = Event::new("add_to_cart")
@@ -487,47 +517,54 @@ mod tests {
         assert_eq!((d1.plan, d1.tier), (d2.plan, d2.tier));
         let mut a = direct.clone();
         let mut b = p.clone();
-        a.rev = 0;
-        b.rev = 0;
+        (a.rev, b.rev) = (0, 0);
+        b.devices.clear();
         assert_eq!(a.to_json(), b.to_json());
     }
 
     #[test]
-    fn writes_are_throttled_and_sync_drops_what_the_store_has() {
+    fn flushes_are_throttled_and_sync_drops_what_the_store_has() {
         let engine = engine();
         let mut p = Profile::new("v");
         let mut s = SessionState::new("v", T0);
         let home = RequestInfo::new("/");
         s.on_request(&engine, &mut p, &home, &Signals::new(), T0);
-        let (body, cookie) = s.finish(&mut p, SECRET, T0);
-        let body = body.expect("a first visit is written");
-        assert_eq!(Profile::from_json(&body).unwrap().rev, T0);
-        let read = SessionState::decode(&cookie, SECRET, "v", T0).unwrap();
-        assert_eq!(
-            (read.written, p.rev),
-            (T0, T0),
-            "the cookie knows of the write"
-        );
-        assert!(!s.write_due(&p, T0 + 3_000, 0), "nothing new");
-        s.on_request(&engine, &mut p, &home, &Signals::new(), T0 + 3_000);
-        assert!(
-            s.finish(&mut p, SECRET, T0 + 3_000).0.is_none(),
-            "within 10 s"
-        );
-        assert!(s.write_due(&p, T0 + WRITE_INTERVAL, 0));
-        assert!(
-            s.write_due(&p, T0 + MIN_WRITE_GAP, EARLY_WRITE_BYTES + 1),
-            "a filling cookie is written after a second"
-        );
-        assert!(!s.write_due(&p, T0 + MIN_WRITE_GAP - 1, MAX_COOKIE_VALUE));
-        // A stored profile at rev T0 already has the first request: only the second replays.
+        let (flush, cookie) = s.finish(&p, SECRET, T0);
+        let flush = flush.expect("a first visit is flushed");
+        assert_eq!((flush.key.as_str(), flush.device.as_str()), ("v", "v"));
         let mut stored = Profile::new("v");
-        s.log.retain(|e| e.seq > T0 - 1);
-        stored.rev = T0;
-        stored.page_views = 1;
+        crate::writer::apply_log(&engine, &mut stored, &flush.device, &flush.log);
+        assert_eq!((stored.rev_of("v"), stored.page_views), (T0, 1));
+        let read = SessionState::decode(&cookie, SECRET, "v", T0).unwrap();
+        assert_eq!(read.written, T0, "the cookie knows of the flush");
+        assert!(!s.flush_due(&stored, T0 + 3_000, 0), "nothing new");
+        s.on_request(&engine, &mut p, &home, &Signals::new(), T0 + 3_000);
+        assert!(s.finish(&p, SECRET, T0 + 3_000).0.is_none(), "within 10 s");
+        assert!(s.flush_due(&p, T0 + WRITE_INTERVAL, 0));
+        assert!(
+            s.flush_due(&p, T0 + MIN_WRITE_GAP, EARLY_WRITE_BYTES + 1),
+            "a filling cookie is flushed after a second"
+        );
+        assert!(!s.flush_due(&p, T0 + MIN_WRITE_GAP - 1, MAX_COOKIE_VALUE));
+        // The stored profile holds the first request: only the second replays.
         s.sync(&engine, &mut stored);
         assert_eq!(stored.page_views, 2);
         assert!(s.log.iter().all(|e| e.seq > T0));
+    }
+
+    #[test]
+    fn an_identified_browser_reads_the_users_profile() {
+        let mut s = SessionState::new("v", T0);
+        assert_eq!(s.profile_key(), "v");
+        s.user = Some("42".into());
+        assert_eq!(s.profile_key(), "u:42");
+        let cookie = s.encode(SECRET, T0);
+        let read = SessionState::decode(&cookie, SECRET, "v", T0).unwrap();
+        assert_eq!(
+            read.user.as_deref(),
+            Some("42"),
+            "the user id is signed into sp_s"
+        );
     }
 
     #[test]

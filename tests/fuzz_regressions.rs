@@ -4,9 +4,11 @@ use signpost::{Engine, Profile, RequestInfo, SessionState, Signals};
 
 const NOW: i64 = 1_795_712_400_000;
 
+/// The reference config, where a purchase from the page still counts (the inputs are page
+/// batches).
 fn engine() -> Engine {
     Engine::new(
-        include_str!("../examples/config.json"),
+        include_str!("fixtures/reference/config.json"),
         Some(include_str!("../examples/catalog.json")),
     )
     .unwrap()

@@ -12,15 +12,16 @@ const CONFIG: &str = include_str!("../examples/config.json");
 const CATALOG: &str = include_str!("../examples/catalog.json");
 const T0: i64 = 1_780_000_000_000;
 
-/// The example config; with `trusted`, `purchase` is a trusted type. Either way a `track`
+/// The example config (which trusts `purchase`); without `trusted`, its `trusted_events` is
+/// taken out. Either way a `track`
 /// rule turns the page `/order-confirmed?total=5000` into a purchase.
 fn engine(trusted: bool) -> Engine {
     let mut v: Value = serde_json::from_str(CONFIG).unwrap();
     v["track"].as_array_mut().unwrap().push(json!({
         "path": "/order-confirmed", "event": "purchase", "props": {"total": "query.total"}
     }));
-    if trusted {
-        v["trusted_events"] = json!(["purchase"]);
+    if !trusted {
+        v.as_object_mut().unwrap().remove("trusted_events");
     }
     Engine::new(&v.to_string(), Some(CATALOG)).unwrap()
 }

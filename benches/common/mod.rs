@@ -95,7 +95,9 @@ pub fn page_setup() -> PageInput {
         ..decision_request()
     };
     let mut state = SessionState::new(&profile.id, now - 8_000);
-    state.mark_written(&mut profile, now - 8_000);
+    // As the profile's writer left it after this browser's last flush.
+    state.written = now - 8_000;
+    profile.set_rev_of(&state.visitor, now - 8_000);
     let stored = profile.to_json();
     state.on_request(
         &engine,

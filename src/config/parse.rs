@@ -302,7 +302,11 @@ mod tests {
         };
         let c = with(serde_json::json!(["purchase", "refund"])).unwrap();
         assert!(c.is_trusted("refund") && !c.is_trusted("add_to_cart"));
-        assert!(compile(EXAMPLE).unwrap().trusted_events.is_empty());
+        assert_eq!(compile(EXAMPLE).unwrap().trusted_events, ["purchase"]);
+        assert!(with(serde_json::json!([]))
+            .unwrap()
+            .trusted_events
+            .is_empty());
         let e = with(serde_json::json!(["purchase", "a b", "purchase"])).unwrap_err();
         let e: Vec<String> = e.0.iter().map(|i| i.to_string()).collect();
         assert_reported(

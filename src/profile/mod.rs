@@ -21,6 +21,7 @@
 //! | experiments exposed | 16 | oldest first exposure |
 //! | traits | 32 scalar values of up to 256 bytes | new traits are refused when full |
 //! | event ids remembered (retry de-duplication) | 32 | oldest |
+//! | devices whose session log was applied | 16 | least recently applied |
 //!
 //! Ids are cut at 128 bytes, event names at 64. Consequences the config checker enforces: an
 //! event test with `within` counts at most 32 events, and a rolling cap allows at most 16.
@@ -70,6 +71,9 @@ pub const MAX_TRAITS: usize = 32;
 pub const MAX_TRAIT_LEN: usize = 256;
 /// Event ids remembered to drop a retried batch's duplicates.
 pub const MAX_SEEN_IDS: usize = 32;
+/// Devices (visitor ids) whose applied log position is kept; a user on more devices than this
+/// loses the oldest one's position (its cookie log, if any, would then replay once more).
+pub const MAX_DEVICES: usize = 16;
 pub use crate::limits::{MAX_EVENT_NAME_LEN, MAX_ID_LEN};
 const MAX_SESSION_CATEGORIES: usize = 8;
 const MAX_SESSION_UTM: usize = 5;
@@ -113,10 +117,15 @@ pub struct Profile {
     /// When it last changed.
     #[serde(rename = "u", default)]
     pub updated: Millis,
-    /// The host's write revision: when the profile was last stored (`session` replays only
-    /// what came after it). 0 for a profile never stored.
+    /// The host's write revision: when the profile was last stored. For a profile with no
+    /// `devices` (one written before there were several writers), also the last entry of its
+    /// own visitor's session log that it holds. 0 for a profile never stored.
     #[serde(rename = "r", default, skip_serializing_if = "is_zero")]
     pub rev: Millis,
+    /// Per device (visitor id) whose session log was applied: the last entry it holds
+    /// (`session` replays only what came after). Most recent first.
+    #[serde(rename = "dv", default, skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<(String, Millis)>,
     /// Sessions so far (a session ends after 30 minutes without a request or event).
     #[serde(rename = "vis", default)]
     pub visits: u32,
@@ -164,12 +173,14 @@ pub struct Profile {
 mod bound;
 mod json;
 mod layout;
+mod merge;
 mod query;
 mod tree;
 mod update;
 
 pub(crate) use bound::{clip, sort_desc_stable};
 pub use layout::*;
+pub use merge::Decay;
 
 fn is_zero(n: &Millis) -> bool {
     *n == 0
@@ -190,6 +201,7 @@ impl Profile {
             created: 0,
             updated: 0,
             rev: 0,
+            devices: Vec::new(),
             visits: 0,
             page_views: 0,
             session: Session::default(),

@@ -201,6 +201,7 @@ read_struct!(Impression { offer: req "o", total: req "n", recent: opt "r" });
 read_struct!(Exposure { experiment: req "x", variant: req "var", at: req "at", count: req "n" });
 read_struct!(Profile {
     version: req "v", id: req "id", created: opt "c", updated: opt "u", rev: opt "r",
+    devices: opt "dv",
     visits: opt "vis", page_views: opt "pv", session: opt "s", intent: opt "i",
     traits: opt "t", cart: opt "cart", viewed: opt "vw", purchased: opt "pu", orders: opt "o",
     affinity: opt "af", events: opt "ev", impressions: opt "im", exposures: opt "ex",

@@ -1,12 +1,16 @@
-//! Acceptance journeys: one visitor each, steps in time order (a request with expectations, an
-//! event from the page, or a business signal). The runner keeps the visitor's profile between
-//! steps the way the Worker does, through its serialized form, so persistence is tested too.
+//! Acceptance journeys: one customer each, steps in time order (a request with expectations,
+//! an event from the page, a business signal, a server event from the site's backend, an
+//! identify or a logout), on one device or several. The runner keeps every profile between
+//! steps the way the Worker does, through its serialized form and the single writer's
+//! operations (`crate::writer`), so persistence and identity are tested too.
 
-use crate::decision::{Decision, Detail};
-use crate::engine::{Engine, Signals};
+mod check;
+mod run;
+
+pub use check::{check, summary};
+pub use run::{run, run_journey};
+
 use crate::events::Event;
-use crate::facts::format_number;
-use crate::profile::Profile;
 use crate::request::RequestInfo;
 use crate::time::{parse_timestamp, Millis};
 use serde::Deserialize;
@@ -48,13 +52,18 @@ pub struct Journey {
     pub steps: Vec<Step>,
 }
 
-/// One step: exactly one of a request, an event or a signal, at a time.
+/// One step: at most one action (a request, a page event, a signal, a server event, an
+/// identify, a logout) at a time; a step without one only checks its `expect`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     /// When it happens (RFC 3339).
     pub at: String,
-    /// A page request; only a request step may have an `expect`.
+    /// The device (browser) it happens on; the journey's first device when left out. Each
+    /// device has its own visitor id, cookie and session.
+    #[serde(default)]
+    pub device: Option<String>,
+    /// A page request.
     #[serde(default)]
     pub request: Option<StepRequest>,
     /// An event from the page.
@@ -63,9 +72,45 @@ pub struct Step {
     /// A business signal set at that time.
     #[serde(default)]
     pub signal: Option<StepSignal>,
-    /// What the request's decision must be.
+    /// An event as the ingest receives it from the site's backend: for this device's visitor,
+    /// or for a user when it holds `"user"`.
+    #[serde(default)]
+    pub server_event: Option<Event>,
+    /// The device's visitor is identified as a user (the runner signs, as the site would).
+    #[serde(default)]
+    pub identify: Option<StepIdentify>,
+    /// `true`: the device logs out and starts as a fresh anonymous visitor.
+    #[serde(default)]
+    pub reset: Option<bool>,
+    /// What the decision must be: the request's, or after any other step a decision for the
+    /// device's last page that records nothing.
     #[serde(default)]
     pub expect: Option<Expect>,
+}
+
+/// An identify step: who the visitor is on the site.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepIdentify {
+    /// The site's user id.
+    pub user: String,
+}
+
+impl Step {
+    /// How many actions the step holds (the parser allows at most one).
+    fn actions(&self) -> usize {
+        [
+            self.request.is_some(),
+            self.event.is_some(),
+            self.signal.is_some(),
+            self.server_event.is_some(),
+            self.identify.is_some(),
+            self.reset == Some(true),
+        ]
+        .into_iter()
+        .filter(|a| *a)
+        .count()
+    }
 }
 
 /// A step's page request.
@@ -80,6 +125,17 @@ pub struct StepRequest {
     /// What the Worker's runtime would add (country, region).
     #[serde(default)]
     pub cf: Option<Cf>,
+}
+
+impl StepRequest {
+    /// A plain request for `url`.
+    pub fn at(url: &str) -> StepRequest {
+        StepRequest {
+            url: url.into(),
+            headers: BTreeMap::new(),
+            cf: None,
+        }
+    }
 }
 
 /// The request's `cf` properties, as the Worker's runtime gives them.
@@ -162,18 +218,28 @@ impl JourneyFile {
                     step: s,
                     message,
                 };
-                let kinds = [
-                    step.request.is_some(),
-                    step.event.is_some(),
-                    step.signal.is_some(),
-                ];
-                if kinds.iter().filter(|k| **k).count() != 1 {
-                    return Err(err(
-                        "a step has exactly one of request, event or signal".into()
-                    ));
+                match (step.actions(), &step.expect) {
+                    (0, None) => return Err(err("a step needs an action or an expect".into())),
+                    (0 | 1, _) => {}
+                    _ => return Err(err(
+                        "a step has at most one of request, event, signal, server_event, identify or reset"
+                            .into(),
+                    )),
                 }
-                if step.expect.is_some() && step.request.is_none() {
-                    return Err(err("only a request step can have an expect".into()));
+                if step.reset == Some(false) {
+                    return Err(err("reset: only `true` means something".into()));
+                }
+                if let Some(d) = &step.device {
+                    if !is_device_name(d) {
+                        return Err(err(format!(
+                            "device: {d:?} is not a name of 1 to 16 lowercase letters, digits or -"
+                        )));
+                    }
+                }
+                if let Some(i) = &step.identify {
+                    if !crate::ingest::is_user_id(&i.user) {
+                        return Err(err("identify.user: not a user id".into()));
+                    }
                 }
                 let at = parse_timestamp(&step.at, None).map_err(|e| err(format!("at: {e}")))?;
                 if last.is_some_and(|l| at < l) {
@@ -186,6 +252,13 @@ impl JourneyFile {
     }
 }
 
+/// A device's name: it becomes part of a visitor id, so it keeps to the ids' characters.
+fn is_device_name(d: &str) -> bool {
+    (1..=16).contains(&d.len())
+        && d.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 /// One failing step: what was expected, what came out, and why.
 #[derive(Debug)]
 pub struct StepFailure {
@@ -193,7 +266,7 @@ pub struct StepFailure {
     pub step: usize,
     /// Its time, as written.
     pub at: String,
-    /// The URL requested.
+    /// The URL requested (or, for another step, the device's last page).
     pub url: String,
     /// Each expectation that did not hold.
     pub problems: Vec<String>,
@@ -273,66 +346,6 @@ impl Report {
     }
 }
 
-/// Runs every journey against an engine.
-pub fn run(engine: &Engine, file: &JourneyFile) -> Report {
-    Report {
-        journeys: file
-            .journeys
-            .iter()
-            .map(|j| run_journey(engine, j))
-            .collect(),
-    }
-}
-
-/// Runs one journey with a fresh profile, kept between steps through its stored form.
-pub fn run_journey(engine: &Engine, journey: &Journey) -> JourneyReport {
-    let mut stored = Profile::new(journey.visitor.clone()).to_bytes();
-    let mut signals = Signals::new();
-    let mut report = JourneyReport {
-        name: journey.name.clone(),
-        visitor: journey.visitor.clone(),
-        steps: journey.steps.len(),
-        checked: 0,
-        failures: Vec::new(),
-    };
-    for (i, step) in journey.steps.iter().enumerate() {
-        // Parsed and checked by JourneyFile::parse; a bad time here is a programming error.
-        let at = parse_timestamp(&step.at, None).unwrap_or(0);
-        let mut profile =
-            Profile::from_bytes(&stored).expect("a profile written by this engine reads back");
-        if let Some(e) = &step.event {
-            engine.record_event(&mut profile, e, at);
-        } else if let Some(sig) = &step.signal {
-            Engine::apply_signal(&mut signals, &sig.name, sig.data.clone());
-        } else if let Some(r) = &step.request {
-            let req = request_info(r);
-            let before = profile.clone();
-            let d = engine.on_request(&mut profile, &req, &signals, at);
-            if let Some(expect) = &step.expect {
-                report.checked += 1;
-                let problems = check(expect, &d);
-                if !problems.is_empty() {
-                    // Replay the step with the full explanation of which facts decided.
-                    let mut replay = before;
-                    let full =
-                        engine.on_request_with(&mut replay, &req, &signals, at, Detail::Full);
-                    report.failures.push(StepFailure {
-                        step: i,
-                        at: step.at.clone(),
-                        url: r.url.clone(),
-                        problems,
-                        expected: serde_json::to_string(expect).unwrap_or_default(),
-                        actual: summary(&d),
-                        explanation: full.explanation.to_text(),
-                    });
-                }
-            }
-        }
-        stored = profile.to_bytes();
-    }
-    report
-}
-
 /// The request a step describes, as a host would hand it to the engine.
 pub fn request_info(r: &StepRequest) -> RequestInfo {
     RequestInfo {
@@ -347,125 +360,6 @@ pub fn request_info(r: &StepRequest) -> RequestInfo {
     }
 }
 
-/// `offer` or `offer/variant`.
-fn shown(d: &Decision, slot: &str) -> Option<String> {
-    d.plan.slot(slot).map(|s| match &s.variant {
-        Some(v) => format!("{}/{v}", s.offer),
-        None => s.offer.clone(),
-    })
-}
-
-/// What a decision did, in the expectation's terms.
-pub fn summary(d: &Decision) -> String {
-    let slots: Vec<String> = d
-        .plan
-        .slots
-        .iter()
-        .map(|s| {
-            let items = if s.items.is_empty() {
-                String::new()
-            } else {
-                format!(" {:?}", s.items)
-            };
-            format!(
-                "{}={}{}",
-                s.slot,
-                shown(d, &s.slot).unwrap_or_default(),
-                items
-            )
-        })
-        .collect();
-    format!(
-        "tier {} (score {}), personalized {}, holdout {}, slots {{{}}}",
-        if d.tier.is_empty() { "(none)" } else { &d.tier },
-        format_number(d.score),
-        d.personalized,
-        d.holdout,
-        slots.join(", ")
-    )
-}
-
-/// Every way a decision differs from an expectation.
-pub fn check(e: &Expect, d: &Decision) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(t) = &e.tier {
-        if &d.tier != t {
-            out.push(format!(
-                "tier: expected {t}, got {} (score {})",
-                d.tier,
-                format_number(d.score)
-            ));
-        }
-    }
-    if let Some(p) = e.personalized {
-        if d.personalized != p {
-            out.push(format!(
-                "personalized: expected {p}, got {}",
-                d.personalized
-            ));
-        }
-    }
-    if let Some(h) = e.holdout {
-        if d.holdout != h {
-            out.push(format!("holdout: expected {h}, got {}", d.holdout));
-        }
-    }
-    for (slot, want) in e.slots.iter().flatten() {
-        let got = shown(d, slot);
-        let ok = match (want, &got) {
-            (None, None) => true,
-            (Some(w), Some(g)) => {
-                w == g || (!w.contains('/') && g.split('/').next() == Some(w.as_str()))
-            }
-            _ => false,
-        };
-        if !ok {
-            out.push(format!(
-                "slot {slot}: expected {}, got {}",
-                want.as_deref().unwrap_or("untouched"),
-                got.as_deref().unwrap_or("untouched")
-            ));
-        }
-    }
-    for (slot, text) in &e.contains {
-        let html = d
-            .plan
-            .slot(slot)
-            .and_then(|s| s.html.as_deref())
-            .unwrap_or("");
-        if !html.contains(text.as_str()) {
-            out.push(format!(
-                "slot {slot}: expected the HTML to contain {text:?}; it is {html:?}"
-            ));
-        }
-    }
-    for (slot, text) in &e.not_contains {
-        let html = d
-            .plan
-            .slot(slot)
-            .and_then(|s| s.html.as_deref())
-            .unwrap_or("");
-        if html.contains(text.as_str()) {
-            out.push(format!(
-                "slot {slot}: expected the HTML not to contain {text:?}; it is {html:?}"
-            ));
-        }
-    }
-    for (slot, items) in &e.items {
-        let got: Vec<String> = d
-            .plan
-            .slot(slot)
-            .map(|s| s.items.clone())
-            .unwrap_or_default();
-        if &got != items {
-            out.push(format!(
-                "slot {slot}: expected items {items:?}, got {got:?}"
-            ));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -476,7 +370,7 @@ mod tests {
         assert!(JourneyFile::parse(two)
             .unwrap_err()
             .to_string()
-            .contains("exactly one"));
+            .contains("at most one"));
         let typo = r#"{"journeys":[{"name":"x","visitor":"v","steps":[{"at":"2026-01-01T00:00:00Z","request":{"url":"/"},"expect":{"tiers":"x"}}]}]}"#;
         assert!(JourneyFile::parse(typo)
             .unwrap_err()

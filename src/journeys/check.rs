@@ -1,0 +1,124 @@
+//! A decision against a step's expectation, and the summary a failing step prints.
+
+use super::Expect;
+use crate::decision::Decision;
+use crate::facts::format_number;
+
+/// `offer` or `offer/variant`.
+fn shown(d: &Decision, slot: &str) -> Option<String> {
+    d.plan.slot(slot).map(|s| match &s.variant {
+        Some(v) => format!("{}/{v}", s.offer),
+        None => s.offer.clone(),
+    })
+}
+
+/// What a decision did, in the expectation's terms.
+pub fn summary(d: &Decision) -> String {
+    let slots: Vec<String> = d
+        .plan
+        .slots
+        .iter()
+        .map(|s| {
+            let items = if s.items.is_empty() {
+                String::new()
+            } else {
+                format!(" {:?}", s.items)
+            };
+            format!(
+                "{}={}{}",
+                s.slot,
+                shown(d, &s.slot).unwrap_or_default(),
+                items
+            )
+        })
+        .collect();
+    format!(
+        "tier {} (score {}), personalized {}, holdout {}, slots {{{}}}",
+        if d.tier.is_empty() { "(none)" } else { &d.tier },
+        format_number(d.score),
+        d.personalized,
+        d.holdout,
+        slots.join(", ")
+    )
+}
+
+/// Every way a decision differs from an expectation.
+pub fn check(e: &Expect, d: &Decision) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(t) = &e.tier {
+        if &d.tier != t {
+            out.push(format!(
+                "tier: expected {t}, got {} (score {})",
+                d.tier,
+                format_number(d.score)
+            ));
+        }
+    }
+    if let Some(p) = e.personalized {
+        if d.personalized != p {
+            out.push(format!(
+                "personalized: expected {p}, got {}",
+                d.personalized
+            ));
+        }
+    }
+    if let Some(h) = e.holdout {
+        if d.holdout != h {
+            out.push(format!("holdout: expected {h}, got {}", d.holdout));
+        }
+    }
+    for (slot, want) in e.slots.iter().flatten() {
+        let got = shown(d, slot);
+        let ok = match (want, &got) {
+            (None, None) => true,
+            (Some(w), Some(g)) => {
+                w == g || (!w.contains('/') && g.split('/').next() == Some(w.as_str()))
+            }
+            _ => false,
+        };
+        if !ok {
+            out.push(format!(
+                "slot {slot}: expected {}, got {}",
+                want.as_deref().unwrap_or("untouched"),
+                got.as_deref().unwrap_or("untouched")
+            ));
+        }
+    }
+    for (slot, text) in &e.contains {
+        let html = d
+            .plan
+            .slot(slot)
+            .and_then(|s| s.html.as_deref())
+            .unwrap_or("");
+        if !html.contains(text.as_str()) {
+            out.push(format!(
+                "slot {slot}: expected the HTML to contain {text:?}; it is {html:?}"
+            ));
+        }
+    }
+    for (slot, text) in &e.not_contains {
+        let html = d
+            .plan
+            .slot(slot)
+            .and_then(|s| s.html.as_deref())
+            .unwrap_or("");
+        if html.contains(text.as_str()) {
+            out.push(format!(
+                "slot {slot}: expected the HTML not to contain {text:?}; it is {html:?}"
+            ));
+        }
+    }
+    for (slot, items) in &e.items {
+        let got: Vec<String> = d
+            .plan
+            .slot(slot)
+            .map(|s| s.items.clone())
+            .unwrap_or_default();
+        if &got != items {
+            out.push(format!(
+                "slot {slot}: expected items {items:?}, got {got:?}"
+            ));
+        }
+    }
+    out
+}
