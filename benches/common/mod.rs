@@ -135,8 +135,8 @@ pub fn page_work(input: &PageInput) -> (String, String, usize) {
         SessionState::decode(&input.cookie, SECRET, &p.id.clone(), *now).expect("a valid cookie");
     state.sync(engine, &mut p);
     let d = state.on_request(engine, &mut p, request, signals, *now);
-    let (write, next) = state.finish(&mut p, SECRET, *now);
-    assert!(write.is_none(), "no write is due");
+    let (flush, next) = state.finish(&p, SECRET, *now);
+    assert!(flush.is_none(), "no flush is due");
     let page = client_state(&d, "v1").to_json();
     let counts = signpost::measure::for_page(engine, &p, request, &d, *now);
     (next, page, counts.len())
