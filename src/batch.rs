@@ -60,7 +60,7 @@ pub enum EventError {
 }
 
 /// What became of one event of a batch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EventStatus {
     /// Recorded.

@@ -38,6 +38,7 @@ pub mod events;
 pub mod experiments;
 pub mod explain;
 pub mod facts;
+pub mod identity;
 pub mod ingest;
 pub mod intent;
 pub mod journeys;

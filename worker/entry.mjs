@@ -3,7 +3,7 @@
 import Signpost from "./build/index.js";
 import { worker } from "./js/entry.js";
 
-// The measurement tally's Durable Object class (wrangler.toml binds it as SIGNPOST_TALLY).
-export { SiteTally } from "./build/index.js";
+// The Durable Objects wrangler.toml binds: the measurement tally, and the profiles' writer.
+export { ProfileWriter, SiteTally } from "./build/index.js";
 
 export default worker(Signpost);

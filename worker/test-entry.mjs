@@ -5,6 +5,6 @@
 import Signpost from "./build-test/index.js";
 import { worker } from "./js/entry.js";
 
-export { SiteTally } from "./build-test/index.js";
+export { ProfileWriter, SiteTally } from "./build-test/index.js";
 
 export default worker(Signpost);

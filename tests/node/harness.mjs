@@ -101,8 +101,8 @@ export function signpostWorker({ bindings = {}, assets = true } = {}) {
     compatibilityDate: "2026-04-01",
     // Like a deployment: a session secret is set (tests may override it).
     bindings: { ORIGIN: "", SIGNPOST_SECRET: SECRET, ...bindings },
-    // The measurement tally, as wrangler.toml binds it.
-    durableObjects: { SIGNPOST_TALLY: "SiteTally" },
+    // The Durable Objects, as wrangler.toml binds them.
+    durableObjects: { SIGNPOST_TALLY: "SiteTally", SIGNPOST_PROFILES: "ProfileWriter" },
   };
   if (assets) {
     signpost.assets = {

@@ -1,66 +1,134 @@
 // Every acceptance journey of examples/journeys.json through the real Worker in workerd: page
 // requests over dispatchFetch, page events posted to /__signpost/events, business signals to
-// /__signpost/signals. The test clock (x-signpost-test-now, test hooks only) puts each step at
+// /__signpost/signals, server events to /__signpost/ingest (with its token), identify and
+// logout to /__signpost/identify and /reset; each device its own cookie jar. The test clock (x-signpost-test-now, test hooks only) puts each step at
 // its instant, so journeys spanning months run too; between steps the visitor keeps only what
 // a browser keeps (sp_vid, sp_s) and the Worker keeps its profile in KV.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, read, Visitor, waitFor, SECRET, ADMIN_TOKEN } from "./harness.mjs";
+import { createHmac } from "node:crypto";
+import { startWorker, read, Visitor, waitFor, newVisitorId, SECRET, ADMIN_TOKEN } from "./harness.mjs";
 
 const { journeys } = JSON.parse(read("examples/journeys.json"));
+const INGEST_TOKEN = "journeys-ingest-token";
+const IDENTITY_SECRET = "journeys-identity-secret";
 let mf, kv;
 before(async () => {
   ({ mf, kv } = await startWorker({
-    bindings: { SIGNPOST_TEST_HOOKS: "1", SIGNPOST_SECRET: SECRET, SIGNPOST_ADMIN_TOKEN: ADMIN_TOKEN },
+    bindings: {
+      SIGNPOST_TEST_HOOKS: "1",
+      SIGNPOST_SECRET: SECRET,
+      SIGNPOST_ADMIN_TOKEN: ADMIN_TOKEN,
+      SIGNPOST_INGEST_TOKEN: INGEST_TOKEN,
+      SIGNPOST_IDENTITY_SECRET: IDENTITY_SECRET,
+    },
   }));
 });
 after(async () => mf?.dispose());
 
+const json = (body, headers = {}) => ({
+  method: "POST",
+  headers: { "content-type": "application/json", ...headers },
+  body: JSON.stringify(body),
+});
+
+/** One browser per device: the journey's first device has the journey's visitor id, another
+ *  `<visitor>-<name>`, as the core's runner names them. */
+class Devices {
+  constructor(base) {
+    this.base = base;
+    this.all = new Map();
+    this.first = null;
+  }
+  get(name) {
+    const key = name ?? this.first ?? "";
+    if (!this.all.has(key)) {
+      const vid = this.first === null ? this.base : `${this.base}-${key}`;
+      this.first ??= key;
+      const visitor = new Visitor(mf, { vid });
+      Object.assign(visitor, { user: null, lastUrl: "/" });
+      this.all.set(key, visitor);
+    }
+    return this.all.get(key);
+  }
+}
+
 for (const journey of journeys) {
   test(`journey ${journey.name}`, async () => {
-    const visitor = new Visitor(mf, { vid: journey.visitor });
-    let lastUrl = "/";
+    const devices = new Devices(journey.visitor);
     const posted = [];
     try {
       for (const [i, step] of journey.steps.entries()) {
         const at = Date.parse(step.at);
+        const visitor = devices.get(step.device);
         visitor.now = at;
         const where = `${journey.name} step ${i} (${step.at})`;
         if (step.request) {
-          lastUrl = step.request.url;
+          visitor.lastUrl = step.request.url;
           const headers = { ...(step.request.headers ?? {}) };
           if (step.request.cf?.country) headers["x-signpost-test-country"] = step.request.cf.country;
           if (step.request.cf?.region) headers["x-signpost-test-region"] = step.request.cf.region;
           const page = await visitor.page(step.request.url, { headers });
           assert.equal(page.res.status, 200, where);
           check(step.expect ?? {}, page, where);
-        } else if (step.event) {
+          continue;
+        }
+        assert.equal(step.expect, undefined, `${where}: an expect on a step other than a request is not run here yet`);
+        if (step.event) {
           const event = { id: `${journey.name}-${i}`, at, ...step.event };
-          const res = await visitor.events(lastUrl, [event]);
+          const res = await visitor.events(visitor.lastUrl, [event]);
           assert.equal(res.status, 200, `${where}: ${await res.clone().text()}`);
           const answer = await res.json();
           assert.equal(answer.v, 1);
         } else if (step.signal) {
-          const res = await visitor.fetch("/__signpost/signals", {
-            method: "POST",
-            headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-            body: JSON.stringify(step.signal),
-          });
+          const res = await visitor.fetch(
+            "/__signpost/signals",
+            json(step.signal, { authorization: `Bearer ${ADMIN_TOKEN}` }),
+          );
           assert.equal(res.status, 200, where);
           posted.push(step.signal.name);
+        } else if (step.server_event) {
+          // As the shop's backend sends it: for this browser's visitor, or for a user.
+          const { user, ...event } = step.server_event;
+          const target = user ? { user } : { visitor: visitor.jar.get("sp_vid") };
+          const body = { events: [{ ...target, id: `${journey.name}-${i}`, at, ...event }] };
+          const res = await visitor.fetch(
+            "/__signpost/ingest",
+            json(body, { authorization: `Bearer ${INGEST_TOKEN}` }),
+          );
+          const answer = await res.json();
+          assert.equal(res.status, 200, `${where}: ${JSON.stringify(answer)}`);
+          assert.equal(answer.results[0].status, "accepted", `${where}: ${JSON.stringify(answer)}`);
+        } else if (step.identify) {
+          // The runner plays the site's backend, which signs the user id it renders.
+          const { user } = step.identify;
+          const signature = createHmac("sha256", IDENTITY_SECRET).update(user).digest("hex");
+          const res = await visitor.fetch("/__signpost/identify", json({ user, signature, url: visitor.lastUrl }));
+          assert.equal(res.status, 200, `${where}: ${await res.clone().text()}`);
+          visitor.user = user;
+        } else if (step.reset) {
+          const next = await newVisitorId();
+          const res = await visitor.fetch("/__signpost/reset", json({}, { "x-signpost-test-new-visitor": next }));
+          assert.equal(res.status, 200, where);
+          assert.equal(visitor.jar.get("sp_vid"), next, `${where}: a fresh visitor`);
+          visitor.user = null;
         }
-        // The profile write runs after the response (waitUntil); let it land before the next
-        // step, as the next request of a real visitor comes later than that.
-        await waitFor(async () => JSON.parse((await kv.get(`profile:${journey.visitor}`)) ?? "{}").r >= at, 300);
+        // This browser's log goes to the profile's writer after the response (waitUntil); let
+        // it land before the next step, as the next request of a real visitor comes later.
+        const vid = visitor.jar.get("sp_vid");
+        const key = visitor.user ? `u:${visitor.user}` : vid;
+        await waitFor(async () => {
+          const p = JSON.parse((await kv.get(`profile:${key}`)) ?? "{}");
+          return (p.dv ?? []).some(([d, rev]) => d === vid && rev >= at);
+        }, 300);
       }
     } finally {
       // Signals are site-wide: leave none behind for the next journey.
       for (const name of posted) {
-        await visitor.fetch("/__signpost/signals", {
-          method: "POST",
-          headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-          body: JSON.stringify({ name, data: null }),
-        });
+        await mf.dispatchFetch(
+          "http://localhost/__signpost/signals",
+          json({ name, data: null }, { authorization: `Bearer ${ADMIN_TOKEN}` }),
+        );
       }
     }
   });

@@ -83,7 +83,7 @@ async function personalize(sp, request, url, env, ctx, origin, started) {
     if (why) return bypass(origin, why);
   }
   // A new visitor (an id just drawn) has no stored profile: no read.
-  const read = start.isNew ? {} : readProfile(kv, start.visitor, start.profileBudgetMs);
+  const read = start.isNew ? {} : readProfile(kv, start.profileKey, start.profileBudgetMs);
   const [stored, response] = await Promise.all([read, origin]);
   const notPage = notRewritable(response);
   if (notPage) return mark(response, notPage);
@@ -123,8 +123,8 @@ async function personalize(sp, request, url, env, ctx, origin, started) {
   out.delete("content-length");
   out.delete("etag");
   for (const c of decision.cookies) out.append("set-cookie", c);
-  if (decision.write != null || decision.flush != null) {
-    ctx.waitUntil(afterPage(sp, env, kv, start.visitor, decision));
+  if (decision.profileFlush != null || decision.flush != null) {
+    ctx.waitUntil(afterPage(sp, env, decision, req.now));
   }
   return page;
 }
@@ -156,7 +156,7 @@ function take(answer) {
 }
 
 /** The stored profile's text (`{text}`, undefined for none) or why it could not be read. */
-async function readProfile(kv, visitor, budgetMs) {
+async function readProfile(kv, key, budgetMs) {
   let timer;
   const late = new Promise((resolve) => {
     timer = setTimeout(() => {
@@ -164,7 +164,7 @@ async function readProfile(kv, visitor, budgetMs) {
       resolve({ error: "kv-timeout" });
     }, budgetMs);
   });
-  const read = kv.get(`profile:${visitor}`).then(
+  const read = kv.get(`profile:${key}`).then(
     (text) => ({ text: text ?? undefined }),
     (e) => {
       console.warn(`signpost: bypass: KV: ${e}`);
@@ -178,15 +178,10 @@ async function readProfile(kv, visitor, budgetMs) {
   }
 }
 
-/** Off the response path: the profile write when due, and the tally's flush when asked. */
-async function afterPage(sp, env, kv, visitor, decision) {
-  if (decision.write != null) {
-    try {
-      await kv.put(`profile:${visitor}`, decision.write, { expirationTtl: decision.ttl });
-    } catch (e) {
-      console.warn(`signpost: profile not saved: KV: ${e}`);
-    }
-  }
+/** Off the response path: this browser's log to the profile's single writer when due (the
+ *  Durable Object that writes KV; worker/src/profiles.rs), and the tally's flush when asked. */
+async function afterPage(sp, env, decision, now) {
+  if (decision.profileFlush != null) await sp.profileFlush(env, decision.profileFlush, now);
   if (decision.flush != null) await sp.tallySend(env, decision.flush === "now");
 }
 

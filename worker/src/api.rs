@@ -3,11 +3,11 @@
 //! bearer token.
 
 use crate::page::{self, js_err, Visit};
-use crate::{cookies, store};
+use crate::store;
 use serde_json::{json, Value};
 use signpost::batch::{parse_page_body, EventResult};
 use signpost::limits::MAX_EVENTS_BODY_BYTES;
-use signpost::session::{client_state, constant_time_eq};
+use signpost::session::{client_state, constant_time_eq, SessionState};
 use signpost::{Engine, Profile};
 use worker::{Context, Env, Method, Request, Result};
 
@@ -25,7 +25,10 @@ pub async fn handle(
         ("events", Method::Post) => events(req, env, ctx).await,
         ("config", Method::Get) => config(env, &req).await,
         ("profile", Method::Get) => profile(req, env).await,
-        ("profile", Method::Delete) => erase(req, env).await,
+        ("profile", Method::Delete) => crate::identity::erase(req, env).await,
+        ("identify", Method::Post) => crate::identity::identify(req, env, ctx).await,
+        ("reset", Method::Post) => crate::identity::reset(req, env, ctx).await,
+        ("ingest", Method::Post) => crate::ingest::ingest(req, env).await,
         ("health", Method::Get) => json(
             200,
             &json!({ "ok": true, "version": env!("CARGO_PKG_VERSION") }),
@@ -37,9 +40,11 @@ pub async fn handle(
         ("test/rewrite", Method::Post) if crate::test_hooks(env) => rewrite_for_test(req).await,
         #[cfg(feature = "test-hooks")]
         ("test/memory", Method::Get) if crate::test_hooks(env) => memory_for_test(),
-        ("events" | "config" | "profile" | "health" | "explain" | "signals" | "report", _) => {
-            error(405, "method not allowed for this endpoint")
-        }
+        (
+            "events" | "config" | "profile" | "health" | "explain" | "signals" | "report"
+            | "identify" | "reset" | "ingest",
+            _,
+        ) => error(405, "method not allowed for this endpoint"),
         _ => error(404, "no such endpoint"),
     }
 }
@@ -88,28 +93,67 @@ async fn events(mut req: Request, env: &Env, ctx: &Context) -> Result<web_sys::R
         return empty(204);
     }
     let (visitor, new_visitor) = visit.visitor();
-    // A new visitor (an id just drawn) has no stored profile: no read.
-    let stored = match new_visitor {
-        true => Ok(None),
-        false => store::load_profile(&kv, &visitor).await,
-    };
-    let stored = match stored {
-        Ok(p) => p,
-        Err(e) => return unavailable(&e.to_string()),
-    };
-    let engine = &live.engine;
-    let mut profile = stored.unwrap_or_else(|| Profile::new(&visitor));
     let mut state = visit.session(&visitor);
+    let (mut profile, stored_ok) = load_for(&kv, &state, new_visitor).await;
+    if let Err(e) = stored_ok {
+        return unavailable(&e.to_string());
+    }
+    let engine = &live.engine;
     state.sync(engine, &mut profile);
     // Trusted types come only from the site's server: the engine refuses them, and their
     // results say why (the SDK logs it).
     let statuses = state.record_events(engine, &mut profile, &batch.events, visit.now);
     batch.mark_recorded(&statuses);
-    let decision = engine.decide(&profile, &info, &live.signals, visit.now);
-    let (write, set_cookies) = visit.finish(&mut state, &mut profile, &visitor, new_visitor);
+    let counts = signpost::measure::for_events(engine, &profile, &batch.events, visit.now);
+    answer_state(
+        ctx,
+        env,
+        &visit,
+        (&live, &info),
+        (&mut state, &profile),
+        (&visitor, new_visitor),
+        &batch.results,
+        counts,
+    )
+}
+
+/// The browser's profile (the user's once identified; a new one when there is none) and
+/// whether it could be read. A new visitor (an id just drawn) has none: no read.
+pub(crate) async fn load_for(
+    kv: &worker::kv::KvStore,
+    state: &SessionState,
+    new_visitor: bool,
+) -> (Profile, std::result::Result<(), store::StoreError>) {
+    let key = state.profile_key();
+    let stored = match new_visitor {
+        true => Ok(None),
+        false => store::load_profile(kv, &key).await,
+    };
+    match stored {
+        Ok(p) => (p.unwrap_or_else(|| Profile::new(&key)), Ok(())),
+        Err(e) => (Profile::new(&key), Err(e)),
+    }
+}
+
+/// Answers the decision for a page after the browser's state changed (the events endpoint,
+/// identify, reset): the client state with `results`, the cookies, and the flush and counts
+/// after the response.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn answer_state(
+    ctx: &Context,
+    env: &Env,
+    visit: &Visit,
+    (live, info): (&store::Live, &signpost::RequestInfo),
+    (state, profile): (&mut SessionState, &Profile),
+    (visitor, new_visitor): (&str, bool),
+    results: &[EventResult],
+    counts: Vec<signpost::measure::Count>,
+) -> Result<web_sys::Response> {
+    let decision = live.engine.decide(profile, info, &live.signals, visit.now);
+    let (flush, set_cookies) = visit.finish(state, profile, visitor, new_visitor);
     let answer = EventsAnswer {
         state: client_state(&decision, &live.version),
-        results: &batch.results,
+        results,
     };
     let answer =
         serde_json::to_string(&answer).map_err(|e| worker::Error::RustError(e.to_string()))?;
@@ -119,8 +163,7 @@ async fn events(mut req: Request, env: &Env, ctx: &Context) -> Result<web_sys::R
     for c in set_cookies {
         headers.append("set-cookie", &c).map_err(js_err)?;
     }
-    let counts = signpost::measure::for_events(engine, &profile, &batch.events, visit.now);
-    page::after_response(ctx, env, kv, &live, visitor, write, counts);
+    page::after_response(ctx, env, visitor.to_string(), flush, counts, visit.now);
     Ok(response)
 }
 
@@ -171,45 +214,21 @@ async fn profile(req: Request, env: &Env) -> Result<web_sys::Response> {
     let Ok(kv) = env.kv("SIGNPOST") else {
         return unavailable("no KV binding");
     };
-    let stored = match store::load_profile(&kv, &visitor).await {
+    let mut state = visit.session(&visitor);
+    let key = state.profile_key();
+    let stored = match store::load_profile(&kv, &key).await {
         Ok(p) => p,
         Err(e) => return unavailable(&e.to_string()),
     };
-    let mut state = visit.session(&visitor);
     if stored.is_none() && state.log.is_empty() {
         return empty(204);
     }
-    let mut profile = stored.unwrap_or_else(|| Profile::new(&visitor));
+    let mut profile = stored.unwrap_or_else(|| Profile::new(&key));
     if let Ok(live) = store::live(&kv, visit.now as f64).await {
         state.sync(&live.engine, &mut profile);
     }
     let response = text(200, &profile.to_json(), "application/json")?;
     page::set(&response.headers(), "cache-control", "private, no-store")?;
-    Ok(response)
-}
-
-/// `DELETE /__signpost/profile`: the visitor erases their data; the cookies are expired.
-async fn erase(req: Request, env: &Env) -> Result<web_sys::Response> {
-    if cross_site(&req)? {
-        return error(403, "cross-site request refused");
-    }
-    let visit = Visit::new(&req, env)?;
-    if let Some(visitor) = visit.known_visitor() {
-        let Ok(kv) = env.kv("SIGNPOST") else {
-            return unavailable("no KV binding");
-        };
-        if let Err(e) = store::delete_profile(&kv, &visitor).await {
-            return unavailable(&e.to_string());
-        }
-    }
-    let response = empty(204)?;
-    let headers = response.headers();
-    for name in [cookies::VISITOR, cookies::SESSION] {
-        headers
-            .append("set-cookie", &cookies::expired(name, visit.https))
-            .map_err(js_err)?;
-    }
-    page::set(&headers, "cache-control", "private, no-store")?;
     Ok(response)
 }
 
@@ -239,13 +258,21 @@ async fn explain(req: Request, env: &Env) -> Result<web_sys::Response> {
         Ok(live) => live,
         Err(e) => return unavailable(&e.to_string()),
     };
-    let stored = match store::load_profile(&kv, &visitor).await {
+    // The browser's own profile (the user's once identified), or the one asked for.
+    let mine = from_cookie.as_deref() == Some(visitor.as_str());
+    let mut state = visit.session(&visitor);
+    let key = match param("user") {
+        Some(user) => signpost::writer::user_key(&user),
+        None if mine => state.profile_key(),
+        None => visitor.clone(),
+    };
+    let stored = match store::load_profile(&kv, &key).await {
         Ok(p) => p,
         Err(e) => return unavailable(&e.to_string()),
     };
-    let mut profile = stored.unwrap_or_else(|| Profile::new(&visitor));
-    if from_cookie.as_deref() == Some(visitor.as_str()) {
-        visit.session(&visitor).sync(&live.engine, &mut profile);
+    let mut profile = stored.unwrap_or_else(|| Profile::new(&key));
+    if mine && key == state.profile_key() {
+        state.sync(&live.engine, &mut profile);
     }
     let info = page::request_info_for(&req, Some(&target), visit.test_hooks)?;
     let d = live
@@ -352,7 +379,7 @@ pub(crate) fn authorized(req: &Request, env: &Env) -> Result<bool> {
 
 /// An `Origin` header that is present and not this request's own origin (or a browser saying
 /// the request is cross-site).
-fn cross_site(req: &Request) -> Result<bool> {
+pub(crate) fn cross_site(req: &Request) -> Result<bool> {
     let url = req.url()?;
     let own = url.origin().ascii_serialization();
     let origin = req.headers().get("origin")?;
@@ -360,7 +387,7 @@ fn cross_site(req: &Request) -> Result<bool> {
     Ok(origin.is_some_and(|o| o != own) || site.as_deref() == Some("cross-site"))
 }
 
-fn text(status: u16, body: &str, content_type: &str) -> Result<web_sys::Response> {
+pub(crate) fn text(status: u16, body: &str, content_type: &str) -> Result<web_sys::Response> {
     let init = web_sys::ResponseInit::new();
     init.set_status(status);
     let headers = web_sys::Headers::new().map_err(js_err)?;
@@ -390,7 +417,7 @@ pub(crate) fn unavailable(why: &str) -> Result<web_sys::Response> {
     Ok(response)
 }
 
-fn empty(status: u16) -> Result<web_sys::Response> {
+pub(crate) fn empty(status: u16) -> Result<web_sys::Response> {
     let init = web_sys::ResponseInit::new();
     init.set_status(status);
     web_sys::Response::new_with_opt_str_and_init(None, &init).map_err(js_err)

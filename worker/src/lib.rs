@@ -7,11 +7,15 @@ mod alloc;
 mod api;
 mod cookies;
 mod html_rewriter;
+mod identity;
+mod ingest;
 mod origin;
 mod page;
+mod profiles;
 mod store;
 mod tally;
 
+pub use profiles::ProfileWriter;
 pub use tally::SiteTally;
 
 use worker::{event, Context, Env, Request, Response, Result};

@@ -5,7 +5,7 @@ use crate::html_rewriter::Slot;
 use crate::{cookies, origin, store};
 use serde::Deserialize;
 use signpost::plan::state_script;
-use signpost::session::{client_state, SessionState};
+use signpost::session::{client_state, Flush, SessionState};
 use signpost::{Profile, RequestInfo};
 use wasm_bindgen::prelude::*;
 use worker::{Context, Env, Request, Result, Url};
@@ -121,22 +121,22 @@ impl Visit {
             .unwrap_or_else(|| SessionState::new(visitor, self.now))
     }
 
-    /// After recording: when the profile is due for a write, marks it and returns its body;
-    /// and returns the `Set-Cookie` values (new visitor id, session state).
+    /// After recording: the log for the profile's writer when a flush is due, and the
+    /// `Set-Cookie` values (new visitor id, session state).
     pub fn finish(
         &self,
         state: &mut SessionState,
-        profile: &mut Profile,
+        profile: &Profile,
         visitor: &str,
         new_visitor: bool,
-    ) -> (Option<String>, Vec<String>) {
-        let (body, value) = state.finish(profile, self.secret.as_bytes(), self.now);
+    ) -> (Option<Flush>, Vec<String>) {
+        let (flush, value) = state.finish(profile, self.secret.as_bytes(), self.now);
         let mut set = Vec::new();
         if new_visitor {
             set.push(cookies::visitor_cookie(visitor, self.https));
         }
         set.push(cookies::session_cookie(&value, self.https));
-        (body, set)
+        (flush, set)
     }
 }
 
@@ -237,6 +237,10 @@ pub struct PageStart {
     pub bypass: Option<String>,
     /// The visitor's id.
     pub visitor: String,
+    /// The profile to read (KV `profile:<key>`): the visitor's, or the user's once the
+    /// browser is identified.
+    #[wasm_bindgen(js_name = profileKey)]
+    pub profile_key: String,
     /// A new visitor: an id just drawn, no stored profile to read.
     #[wasm_bindgen(js_name = isNew)]
     pub is_new: bool,
@@ -255,6 +259,7 @@ pub fn page_start(req: JsValue) -> PageStart {
     let mut out = PageStart {
         bypass: None,
         visitor: String::new(),
+        profile_key: String::new(),
         is_new: false,
         stale: false,
         profile_budget_ms: store::PROFILE_BUDGET_MS as u32,
@@ -286,6 +291,10 @@ pub fn page_start(req: JsValue) -> PageStart {
         req.test_new_visitor,
     );
     (out.visitor, out.is_new) = visit.visitor();
+    out.profile_key = match out.is_new {
+        true => out.visitor.clone(),
+        false => visit.session(&out.visitor).profile_key(),
+    };
     out.stale = store::cached(out.now).is_none();
     out
 }
@@ -318,10 +327,10 @@ pub struct PageAnswer {
     pub header: String,
     /// `Set-Cookie` values.
     pub cookies: Vec<String>,
-    /// The profile's body when a write is due (in `waitUntil`), expiring after `ttl` s.
-    pub write: Option<String>,
-    /// The profile's idle expiry, in seconds.
-    pub ttl: u32,
+    /// This browser's log for the profile's writer when a flush is due: pass it to
+    /// `profileFlush` in `waitUntil`.
+    #[wasm_bindgen(js_name = profileFlush)]
+    pub profile_flush: Option<String>,
     /// `"later"` or `"now"`: call `tallySend` in `waitUntil`.
     pub flush: Option<String>,
     /// The state script, as it goes at the end of `<body>`.
@@ -336,8 +345,7 @@ impl PageAnswer {
             slots: Vec::new(),
             header: String::new(),
             cookies: Vec::new(),
-            write: None,
-            ttl: 0,
+            profile_flush: None,
             flush: None,
             state_script: String::new(),
         }
@@ -369,8 +377,8 @@ pub fn page_decide(env: Env, req: JsValue) -> PageAnswer {
     }
     let (visitor, new_visitor) = (req.visitor, req.is_new);
     let engine = &live.engine;
-    let mut profile = stored.unwrap_or_else(|| Profile::new(&visitor));
     let mut state = visit.session(&visitor);
+    let mut profile = stored.unwrap_or_else(|| Profile::new(state.profile_key()));
     state.sync(engine, &mut profile);
     let test = |value: Option<String>| value.filter(|_| visit.test_hooks);
     let info = RequestInfo {
@@ -383,7 +391,7 @@ pub fn page_decide(env: Env, req: JsValue) -> PageAnswer {
     if !decision.personalized {
         return PageAnswer::bypass("consent");
     }
-    let (write, cookies) = visit.finish(&mut state, &mut profile, &visitor, new_visitor);
+    let (flush_log, cookies) = visit.finish(&mut state, &profile, &visitor, new_visitor);
     let state_json = client_state(&decision, &live.version).to_json();
     let counts = signpost::measure::for_page(engine, &profile, &info, &decision, visit.now);
     let flush = crate::tally::queue(&env, &visitor, counts).map(|f| match f {
@@ -395,8 +403,7 @@ pub fn page_decide(env: Env, req: JsValue) -> PageAnswer {
         slots: Slot::of(&decision.plan),
         header: personalized_header(&decision),
         cookies,
-        write,
-        ttl: store::profile_ttl_s(engine).min(u32::MAX as u64) as u32,
+        profile_flush: flush_log.and_then(|f| serde_json::to_string(&f).ok()),
         flush,
         state_script: state_script(&state_json),
     }
@@ -423,30 +430,69 @@ pub async fn tally_send(env: Env, now: bool) {
     crate::tally::send(&env, when).await;
 }
 
-/// Off the response path (`waitUntil`): the profile write when due, and the request's counts
-/// to the site's tally (queued now; sent from here when this request is the one to send them).
-pub fn after_response(
-    ctx: &Context,
-    env: &Env,
-    kv: worker::kv::KvStore,
-    live: &store::Live,
-    visitor: String,
-    write: Option<String>,
-    counts: Vec<signpost::measure::Count>,
-) {
-    let flush = crate::tally::queue(env, &visitor, counts);
-    if write.is_none() && flush.is_none() {
-        return;
+/// `profileFlush`: hands a browser's log (`pageDecide`'s `profileFlush`) to the profile's
+/// writer, inside `waitUntil`. Nothing is lost when it fails: the log stays in the cookie.
+#[wasm_bindgen(js_name = profileFlush, wasm_bindgen_futures = worker::wasm_bindgen_futures)]
+pub async fn profile_flush(env: Env, flush: String, now: f64) {
+    match serde_json::from_str::<Flush>(&flush) {
+        Ok(f) => send_flush(&env, f, now as i64).await,
+        Err(e) => worker::console_error!("signpost: a flush Rust cannot read: {e}"),
     }
-    let ttl_s = store::profile_ttl_s(&live.engine);
-    let env = env.clone();
-    ctx.wait_until(async move {
-        if let Some(body) = write {
-            if let Err(e) = store::save_profile(&kv, &visitor, body, ttl_s).await {
+}
+
+/// Sends a browser's log to the profile's writer (see `profiles`). Without its binding the
+/// Worker writes KV itself, as before there was one: fine for one browser per profile, but
+/// concurrent writers (the ingest, a second device) can then lose each other's events.
+pub async fn send_flush(env: &Env, flush: Flush, now: i64) {
+    let op = crate::profiles::Op::Apply { flush, now };
+    match crate::profiles::send(env, &op).await {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            let crate::profiles::Op::Apply { flush, now } = op else {
+                unreachable!("built above")
+            };
+            if let Err(e) = write_without_writer(env, &flush, now).await {
                 worker::console_warn!("signpost: profile not saved: {e}");
             }
         }
-        if let Some(when) = flush {
+        Err(e) => worker::console_warn!("signpost: profile not saved: {e}"),
+    }
+}
+
+async fn write_without_writer(env: &Env, flush: &Flush, now: i64) -> Result<()> {
+    let kv = env.kv("SIGNPOST")?;
+    let err = |e: store::StoreError| worker::Error::RustError(e.to_string());
+    let live = store::live(&kv, now as f64).await.map_err(err)?;
+    let stored = store::load_profile(&kv, &flush.key).await.map_err(err)?;
+    let mut profile = stored.unwrap_or_else(|| Profile::new(&flush.key));
+    signpost::writer::apply_log(&live.engine, &mut profile, &flush.device, &flush.log);
+    let ttl = store::profile_ttl_s(&live.engine);
+    store::save_profile(&kv, &flush.key, profile.to_json(), ttl)
+        .await
+        .map_err(err)
+}
+
+/// Off the response path (`waitUntil`): the browser's log to the profile's writer when due,
+/// and the request's counts to the site's tally (queued now; sent from here when this request
+/// is the one to send them).
+pub fn after_response(
+    ctx: &Context,
+    env: &Env,
+    visitor: String,
+    flush: Option<Flush>,
+    counts: Vec<signpost::measure::Count>,
+    now: i64,
+) {
+    let tally = crate::tally::queue(env, &visitor, counts);
+    if flush.is_none() && tally.is_none() {
+        return;
+    }
+    let env = env.clone();
+    ctx.wait_until(async move {
+        if let Some(flush) = flush {
+            send_flush(&env, flush, now).await;
+        }
+        if let Some(when) = tally {
             crate::tally::send(&env, when).await;
         }
     });
@@ -530,7 +576,7 @@ fn path_and_query(url: &Url) -> String {
 }
 
 /// A fresh, unguessable visitor id: a random UUID from the runtime's CSPRNG, without dashes.
-fn new_visitor_id() -> String {
+pub(crate) fn new_visitor_id() -> String {
     crypto_random_uuid().replace('-', "")
 }
 

@@ -1,0 +1,393 @@
+//! One writer per profile: a Durable Object (`ProfileWriter`, binding `SIGNPOST_PROFILES`) per
+//! profile key (a visitor id, or `u:<user id>`) applies every change to that profile, one at a
+//! time, and publishes the result to KV, which stays the pages' fast read path.
+//!
+//! Why: Workers KV takes one write per key per second and is eventually consistent, and a
+//! profile has several writers: each browser's pages and event posts (their cookie logs), the
+//! shop's backend (the ingest), a second device of the same user. Read-modify-write through
+//! KV loses whichever write lands first. The object keeps the authoritative copy in its own
+//! strongly consistent storage and applies operations, not whole profiles (`signpost::writer`):
+//! a browser's log moves that browser's position, a server event counts once by its id.
+//!
+//! Pages never wait for it: they read KV, replay their own cookie log on top (which stays in
+//! the cookie until a stored profile shows it applied), and hand the log to the object in
+//! `waitUntil` at most every 10 s. The object writes KV after each change, one write at a
+//! time and always of its latest state; a failed write (KV's 429) is retried from an alarm.
+//! The same alarm deletes the object's storage once the profile has been idle for the
+//! config's `profile.expire_after`, as KV's own expiry drops the KV copy.
+//!
+//! Storage: `p` the profile's JSON, `ids` the server event ids seen, `alias` the user an
+//! absorbed visitor became (later server events for the visitor go there), `exp` when idle.
+
+use crate::store;
+use serde::{Deserialize, Serialize};
+use signpost::batch::EventStatus;
+use signpost::events::Event;
+use signpost::session::{Entry, Flush};
+use signpost::writer::{self, SeenIds};
+use signpost::{Engine, Profile};
+use std::cell::{Cell, RefCell};
+use std::time::Duration;
+use worker::{durable_object, DurableObject, Env, Method, Request, Response, State};
+
+/// The binding; one object per profile key.
+pub const BINDING: &str = "SIGNPOST_PROFILES";
+/// How soon a failed KV write is tried again.
+const RETRY_MS: i64 = 1_000;
+
+/// What the Worker asks of a profile's writer.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    /// A browser's log (`flush.key` is the profile).
+    Apply { flush: Flush, now: i64 },
+    /// Server events for this profile.
+    Ingest {
+        key: String,
+        events: Vec<Event>,
+        now: i64,
+    },
+    /// The visitor (this profile) identified as `user`: its log is applied, then the profile
+    /// goes into the user's, and later events for the visitor with it.
+    Identify {
+        key: String,
+        user: String,
+        log: Vec<Entry>,
+        now: i64,
+    },
+    /// An anonymous profile to add to this user's (from the visitor's object).
+    Absorb {
+        key: String,
+        profile: String,
+        now: i64,
+    },
+    /// Delete everything held for the profile; answers the other devices' ids it knew.
+    Erase { key: String },
+}
+
+impl Op {
+    fn key(&self) -> &str {
+        match self {
+            Op::Apply { flush, .. } => &flush.key,
+            Op::Ingest { key, .. }
+            | Op::Identify { key, .. }
+            | Op::Absorb { key, .. }
+            | Op::Erase { key } => key,
+        }
+    }
+}
+
+/// The writer's answer.
+#[derive(Serialize, Deserialize, Default)]
+pub struct Reply {
+    /// For `Ingest`: one per event, in order.
+    #[serde(default)]
+    pub statuses: Vec<EventStatus>,
+    /// For `Erase`: the visitor ids of the profile's devices.
+    #[serde(default)]
+    pub devices: Vec<String>,
+}
+
+/// Sends `op` to its profile's writer. `Ok(None)`: no binding (single-writer mode is off).
+pub async fn send(env: &Env, op: &Op) -> worker::Result<Option<Reply>> {
+    let Ok(namespace) = env.durable_object(BINDING) else {
+        return Ok(None);
+    };
+    let stub = namespace.get_by_name(op.key())?;
+    let init = worker::RequestInit {
+        method: Method::Post,
+        body: Some(serde_json::to_string(op)?.into()),
+        ..Default::default()
+    };
+    let req = Request::new_with_init("https://profile/op", &init)?;
+    let mut res = stub.fetch_with_request(req).await?;
+    if res.status_code() != 200 {
+        let why = res.text().await.unwrap_or_default();
+        return Err(worker::Error::RustError(format!("profile writer: {why}")));
+    }
+    Ok(Some(res.json().await?))
+}
+
+/// What the object holds in memory, read from its storage once per instance.
+struct Held {
+    profile: Option<Profile>,
+    seen: SeenIds,
+    alias: Option<String>,
+}
+
+#[durable_object(alarm)]
+pub struct ProfileWriter {
+    state: State,
+    env: Env,
+    held: RefCell<Option<Held>>,
+    /// The profile's KV key, once an operation has named it.
+    key: RefCell<Option<String>>,
+    /// Changes made, and the last one KV has; one KV write at a time.
+    version: Cell<u64>,
+    in_kv: Cell<u64>,
+    writing: Cell<bool>,
+}
+
+impl DurableObject for ProfileWriter {
+    fn new(state: State, env: Env) -> Self {
+        ProfileWriter {
+            state,
+            env,
+            held: RefCell::new(None),
+            key: RefCell::new(None),
+            version: Cell::new(0),
+            in_kv: Cell::new(0),
+            writing: Cell::new(false),
+        }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        let op: Op = req.json().await?;
+        match self.run(op).await {
+            Ok(reply) => Response::from_json(&reply),
+            Err(e) => Response::error(e.to_string(), 500),
+        }
+    }
+
+    async fn alarm(&self) -> worker::Result<Response> {
+        let storage = self.state.storage();
+        let exp: Option<f64> = storage.get("exp").await?;
+        if exp.is_some_and(|exp| js_sys::Date::now() >= exp) {
+            // Idle past the profile's expiry: KV has dropped its copy too.
+            storage.delete_all().await?;
+            self.held.replace(None);
+            return Response::ok("");
+        }
+        // A KV write to retry. After a restart nothing says whether KV is behind: write.
+        if let Some(key) = storage.get::<String>("key").await? {
+            self.key.replace(Some(key));
+            self.load().await?;
+            self.version
+                .set(self.version.get().max(self.in_kv.get() + 1));
+            if !self.publish().await? {
+                return Response::ok(""); // retried from the alarm it set
+            }
+        }
+        if let Some(exp) = exp {
+            storage.set_alarm(exp as i64).await?;
+        }
+        Response::ok("")
+    }
+}
+
+type Res<T> = std::result::Result<T, worker::Error>;
+
+impl ProfileWriter {
+    async fn run(&self, op: Op) -> Res<Reply> {
+        self.key.replace(Some(op.key().to_string()));
+        self.load().await?;
+        let alias = self.held.borrow().as_ref().and_then(|h| h.alias.clone());
+        match op {
+            Op::Erase { .. } => return self.erase().await,
+            // An absorbed visitor's changes go to the user it became.
+            Op::Apply { mut flush, now } if alias.is_some() => {
+                flush.key = alias.unwrap_or_default();
+                return Ok(send(&self.env, &Op::Apply { flush, now })
+                    .await?
+                    .unwrap_or_default());
+            }
+            Op::Ingest { events, now, .. } if alias.is_some() => {
+                let key = alias.unwrap_or_default();
+                let op = Op::Ingest { key, events, now };
+                return Ok(send(&self.env, &op).await?.unwrap_or_default());
+            }
+            Op::Identify { .. } if alias.is_some() => return Ok(Reply::default()),
+            _ => {}
+        }
+        let now = match &op {
+            Op::Apply { now, .. }
+            | Op::Ingest { now, .. }
+            | Op::Identify { now, .. }
+            | Op::Absorb { now, .. } => *now,
+            Op::Erase { .. } => 0,
+        };
+        let kv = self.env.kv("SIGNPOST")?;
+        let live = store::live(&kv, now as f64)
+            .await
+            .map_err(|e| worker::Error::RustError(e.to_string()))?;
+        let engine: &Engine = &live.engine;
+        let mut reply = Reply::default();
+        match op {
+            Op::Apply { flush, .. } => {
+                self.change(|p, _| {
+                    writer::apply_log(engine, p, &flush.device, &flush.log);
+                });
+            }
+            Op::Ingest { events, now, .. } => {
+                self.change(|p, seen| {
+                    reply.statuses = writer::ingest(engine, p, seen, &events, now);
+                });
+            }
+            Op::Absorb { profile, .. } => {
+                let anonymous = Profile::from_json(&profile)
+                    .map_err(|e| worker::Error::RustError(e.to_string()))?;
+                self.change(|p, _| {
+                    writer::absorb(engine, p, &anonymous);
+                });
+            }
+            Op::Identify { key, user, log, .. } => {
+                self.change(|p, _| {
+                    writer::apply_log(engine, p, &key, &log);
+                });
+                let profile = self.profile_json();
+                let user_key = writer::user_key(&user);
+                let absorb = Op::Absorb {
+                    key: user_key.clone(),
+                    profile,
+                    now,
+                };
+                send(&self.env, &absorb).await?;
+                // Only once the user's profile has it does the visitor's copy go.
+                let storage = self.state.storage();
+                storage.put("alias", &user_key).await?;
+                storage.delete("p").await?;
+                if let Some(h) = self.held.borrow_mut().as_mut() {
+                    h.alias = Some(user_key);
+                    h.profile = None;
+                }
+                store::delete_profile(&kv, &key)
+                    .await
+                    .map_err(|e| worker::Error::RustError(e.to_string()))?;
+                return Ok(reply);
+            }
+            Op::Erase { .. } => unreachable!("answered above"),
+        }
+        self.save(store::profile_ttl_s(engine)).await?;
+        self.publish().await?;
+        Ok(reply)
+    }
+
+    /// Reads the stored state once per instance; a profile that only KV has (written before
+    /// this object existed) is taken from there.
+    async fn load(&self) -> Res<()> {
+        if self.held.borrow().is_some() {
+            return Ok(());
+        }
+        let storage = self.state.storage();
+        let stored: Option<String> = storage.get("p").await?;
+        let seen: Option<String> = storage.get("ids").await?;
+        let alias: Option<String> = storage.get("alias").await?;
+        let mut profile = stored.and_then(|s| Profile::from_json(&s).ok());
+        if profile.is_none() && alias.is_none() {
+            let kv = self.env.kv("SIGNPOST")?;
+            let key = self.key.borrow().clone().unwrap_or_default();
+            // One of a newer format (or too large) is left alone: the operation fails, and
+            // the browser's log waits in its cookie for a Worker that can read it.
+            profile = store::load_profile(&kv, &key)
+                .await
+                .map_err(|e| worker::Error::RustError(e.to_string()))?;
+        }
+        let seen = seen
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default();
+        self.held.replace(Some(Held {
+            profile,
+            seen,
+            alias,
+        }));
+        Ok(())
+    }
+
+    /// Changes the profile (made when there is none) and counts the change.
+    fn change(&self, f: impl FnOnce(&mut Profile, &mut SeenIds)) {
+        let key = self.key.borrow().clone().unwrap_or_default();
+        let mut held = self.held.borrow_mut();
+        let held = held.get_or_insert_with(|| Held {
+            profile: None,
+            seen: SeenIds::default(),
+            alias: None,
+        });
+        let profile = held.profile.get_or_insert_with(|| Profile::new(&key));
+        f(profile, &mut held.seen);
+        self.version.set(self.version.get() + 1);
+    }
+
+    fn profile_json(&self) -> String {
+        let held = self.held.borrow();
+        let key = self.key.borrow().clone().unwrap_or_default();
+        match held.as_ref().and_then(|h| h.profile.as_ref()) {
+            Some(p) => p.to_json(),
+            None => Profile::new(key).to_json(),
+        }
+    }
+
+    /// Stores the state, and when it expires (re-armed on every change).
+    async fn save(&self, ttl_s: u64) -> Res<()> {
+        let (profile, seen) = {
+            let held = self.held.borrow();
+            let held = held.as_ref().expect("changed before saving");
+            (
+                held.profile.as_ref().map(Profile::to_json),
+                serde_json::to_string(&held.seen)?,
+            )
+        };
+        let storage = self.state.storage();
+        let key = self.key.borrow().clone().unwrap_or_default();
+        let exp = js_sys::Date::now() + (ttl_s as f64) * 1000.0;
+        storage.put("key", &key).await?;
+        if let Some(p) = profile {
+            storage.put("p", &p).await?;
+        }
+        storage.put("ids", &seen).await?;
+        storage.put("exp", exp).await?;
+        storage.set_alarm(exp as i64).await?;
+        Ok(())
+    }
+
+    /// Writes the latest state to KV and returns once KV has this change (or a later one).
+    /// One write at a time, each of the state as it is when it starts, so KV never goes back
+    /// to an older profile. A failed write is retried from the alarm (answers `false`).
+    async fn publish(&self) -> Res<bool> {
+        let mine = self.version.get();
+        let kv = self.env.kv("SIGNPOST")?;
+        while self.in_kv.get() < mine {
+            if self.writing.get() {
+                worker::Delay::from(Duration::from_millis(2)).await;
+                continue;
+            }
+            self.writing.set(true);
+            let version = self.version.get();
+            let body = self.profile_json();
+            let key = self.key.borrow().clone().unwrap_or_default();
+            let live = store::current();
+            let ttl = live.map_or(90 * 86_400, |l| store::profile_ttl_s(&l.engine));
+            let written = store::save_profile(&kv, &key, body, ttl).await;
+            self.writing.set(false);
+            if let Err(e) = written {
+                worker::console_warn!("signpost: profile not published to KV (retried): {e}");
+                let retry = js_sys::Date::now() as i64 + RETRY_MS;
+                self.state.storage().set_alarm(retry).await?;
+                return Ok(false);
+            }
+            self.in_kv.set(self.in_kv.get().max(version));
+        }
+        Ok(true)
+    }
+
+    /// Deletes the object's storage and the KV copy.
+    async fn erase(&self) -> Res<Reply> {
+        let key = self.key.borrow().clone().unwrap_or_default();
+        let devices = self
+            .held
+            .borrow()
+            .as_ref()
+            .and_then(|h| h.profile.as_ref())
+            .map(|p| p.devices.iter().map(|(d, _)| d.clone()).collect())
+            .unwrap_or_default();
+        self.state.storage().delete_all().await?;
+        self.held.replace(None);
+        let kv = self.env.kv("SIGNPOST")?;
+        store::delete_profile(&kv, &key)
+            .await
+            .map_err(|e| worker::Error::RustError(e.to_string()))?;
+        Ok(Reply {
+            statuses: Vec::new(),
+            devices,
+        })
+    }
+}
