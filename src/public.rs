@@ -6,6 +6,10 @@
 //! rest is kept as written, segments and experiments included, so the browser's engine
 //! compiles the answer like any config; an offer left out simply never shows in the page,
 //! where the next offer of its slot (or the edge's decision) takes its place.
+//!
+//! The catalog goes with it, cut to what the browser's decisions read ([`public_catalog`]):
+//! each product's id, category, price, stock, popularity and complements, and the fields the
+//! public offers' templates name (`{{item.name}}`); a cost, a margin or a supplier stays out.
 
 use crate::config::check::Issues;
 use crate::config::Config;
@@ -37,12 +41,50 @@ pub fn public_config(config: &Config, mut config_json: Value, now: Millis) -> Va
     config_json
 }
 
+/// Product fields the core reads for recommendations and filters.
+const TYPED_FIELDS: &[&str] = &[
+    "id",
+    "category",
+    "price",
+    "in_stock",
+    "popularity",
+    "complements",
+];
+
+/// The catalog for the browser, next to `public` (the public config): each product with only
+/// the fields the core reads and those the public config's templates name as `item.<field>`.
+/// A catalog that is not an object with a `products` list is passed as it is (the browser's
+/// engine then reports it, as the edge's did).
+pub fn public_catalog(public: &Value, catalog_json: &str) -> String {
+    let Ok(mut catalog) = serde_json::from_str::<Value>(catalog_json) else {
+        return catalog_json.to_string();
+    };
+    let text = public.to_string();
+    let named: Vec<&str> = text
+        .split("item.")
+        .skip(1)
+        .map(|rest| {
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            &rest[..end]
+        })
+        .collect();
+    if let Some(Value::Array(products)) = catalog.get_mut("products") {
+        for p in products.iter_mut().filter_map(Value::as_object_mut) {
+            p.retain(|k, _| TYPED_FIELDS.contains(&k.as_str()) || named.contains(&k.as_str()));
+        }
+    }
+    catalog.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
-    const EXAMPLE: &str = include_str!("../examples/config.json");
+    /// The reference config: no offer is edge-only there yet.
+    const EXAMPLE: &str = include_str!("../tests/fixtures/reference/config.json");
 
     fn ids(v: &Value) -> Vec<String> {
         v["offers"]
@@ -129,5 +171,38 @@ mod tests {
         let c = Config::parse(&public).unwrap();
         assert_eq!(c.offers.len(), 1);
         assert_eq!(c.offers[0].id, "b");
+    }
+
+    #[test]
+    fn the_catalog_keeps_what_decisions_and_public_templates_read() {
+        let catalog = r#"{"currency": "USD", "products": [
+            {"id": "t", "name": "Tent", "category": "tents", "price": 10, "url": "/t",
+             "image": "/t.svg", "in_stock": true, "popularity": 3, "complements": [],
+             "cost": 4, "supplier": "ACME"}]}"#;
+        let public = public_config(
+            &Config::parse(EXAMPLE).unwrap(),
+            serde_json::from_str(EXAMPLE).unwrap(),
+            1_795_000_000_000,
+        );
+        let out: Value = serde_json::from_str(&public_catalog(&public, catalog)).unwrap();
+        let product = out["products"][0].as_object().unwrap();
+        let mut keys: Vec<&str> = product.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "category",
+                "complements",
+                "id",
+                "image",
+                "in_stock",
+                "name",
+                "popularity",
+                "price",
+                "url"
+            ]
+        );
+        assert_eq!(out["currency"], "USD");
+        assert_eq!(public_catalog(&public, "not json"), "not json");
     }
 }

@@ -47,9 +47,11 @@ pub async fn handle(path: &str, mut req: Request, env: &Env) -> Result<web_sys::
             Err(r) => Ok(r),
         },
         ("rollback", Method::Post) => rollback(&mut req, &kv).await,
-        ("versions" | "config" | "validate" | "preview" | "publish" | "rollback", _) => {
-            error(405, "method not allowed for this endpoint")
-        }
+        ("profile", Method::Delete) => erase_person(&req, env).await,
+        (
+            "versions" | "config" | "validate" | "preview" | "publish" | "rollback" | "profile",
+            _,
+        ) => error(405, "method not allowed for this endpoint"),
         _ => error(404, "no such admin endpoint"),
     }?;
     page::set(&response.headers(), "cache-control", "no-store")?;
@@ -166,6 +168,32 @@ fn refused(e: PublishError) -> Result<web_sys::Response> {
         PublishError::Store { error, live } => unavailable(&format!("{error}; {live}")),
         PublishError::Corrupt(m) => error(500, &m),
         PublishError::Refused(m) => error(409, &m),
+    }
+}
+
+/// `DELETE admin/profile?user=<id>` (or `?visitor=<id>`): erases everything kept about a
+/// person (a data subject's request): the user's profile, every device's profile it absorbed,
+/// and their writers' storage. Answers `{"erased": [keys]}`.
+async fn erase_person(req: &Request, env: &Env) -> Result<web_sys::Response> {
+    let url = req.url()?;
+    let param = |name: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    let key = match (param("user"), param("visitor")) {
+        (Some(u), None) if signpost::ingest::is_user_id(&u) => signpost::writer::user_key(&u),
+        (None, Some(v)) if crate::cookies::valid_visitor_id(&v) => v,
+        _ => {
+            return error(
+                400,
+                "give ?user=<site user id> or ?visitor=<sp_vid>, one of them",
+            )
+        }
+    };
+    match crate::identity::erase_keys(env, vec![key]).await {
+        Ok(erased) => json(200, &json!({ "erased": erased })),
+        Err(e) => unavailable(&e),
     }
 }
 

@@ -191,11 +191,15 @@ async fn config(env: &Env, req: &Request) -> Result<web_sys::Response> {
     let stored: Value = serde_json::from_str(&live.config_json)
         .map_err(|e| worker::Error::RustError(e.to_string()))?;
     let public = signpost::public::public_config(live.engine.config(), stored, visit.now);
+    let catalog = match live.catalog_json.as_deref() {
+        Some(c) => signpost::public::public_catalog(&public, c),
+        None => "null".into(),
+    };
     let body = format!(
         r#"{{"version":{},"config":{},"catalog":{}}}"#,
         Value::String(live.version.clone()),
         public,
-        live.catalog_json.as_deref().unwrap_or("null")
+        catalog
     );
     let response = text(200, &body, "application/json")?;
     page::set(&response.headers(), "cache-control", "public, max-age=30")?;
