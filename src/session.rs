@@ -245,8 +245,12 @@ impl SessionState {
         statuses
     }
 
+    /// Logs at `now`, but always after the last flush: the writer applies only entries after
+    /// this browser's position, so an entry of the same millisecond as a flushed one (or of a
+    /// host whose clock is behind) would otherwise be dropped as already applied.
     fn push(&mut self, now: Millis, what: Logged) {
-        self.log.push(Entry { seq: now, what });
+        let seq = now.max(self.written + 1);
+        self.log.push(Entry { seq, what });
     }
 
     /// After a request or events: what to send the profile's writer when a flush is due

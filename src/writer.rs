@@ -161,4 +161,49 @@ mod tests {
         assert_eq!(user.cart.lines.len(), 1);
         assert_eq!(user.cart.lines[0].quantity, 1);
     }
+
+    #[test]
+    fn an_add_that_arrives_after_the_backends_purchase_stays_out_of_the_cart() {
+        let engine = example_engine();
+        let mut p = Profile::new("v1");
+        // The shop's backend: the order at 2_000 takes the tent.
+        let mut order = Event::new("purchase")
+            .with("total", 349)
+            .with("items", serde_json::json!(["tent"]));
+        order.id = Some("o-1".into());
+        ingest(&engine, &mut p, &mut SeenIds::default(), &[order], 2_000);
+        // The browser's log, flushed later, holds the add made before the order.
+        let log = vec![Entry {
+            seq: 1_000,
+            what: Logged::Event { e: add("tent") },
+        }];
+        apply_log(&engine, &mut p, "v1", &log);
+        assert!(p.cart.lines.is_empty(), "{:?}", p.cart);
+        // A later add of the same product is a new intent and counts.
+        let later = vec![Entry {
+            seq: 3_000,
+            what: Logged::Event { e: add("tent") },
+        }];
+        apply_log(&engine, &mut p, "v1", &later);
+        assert_eq!(p.cart.lines.len(), 1);
+    }
+
+    #[test]
+    fn an_event_in_the_millisecond_of_a_flush_is_not_lost() {
+        let engine = example_engine();
+        let mut stored = Profile::new("v1");
+        let mut state = SessionState::new("v1", 0);
+        let mut p = stored.clone();
+        state.record_events(&engine, &mut p, &[add("tent")], 20_000);
+        let (flush, _) = state.finish(&p, b"k", 20_000);
+        let flush = flush.expect("due");
+        apply_log(&engine, &mut stored, &flush.device, &flush.log);
+        // The same millisecond, after the flush: logged after the browser's position.
+        let mut p = stored.clone();
+        state.sync(&engine, &mut p);
+        state.record_events(&engine, &mut p, &[add("boots")], 20_000);
+        assert_eq!(state.log.len(), 1, "kept for the next flush");
+        apply_log(&engine, &mut stored, "v1", &state.log);
+        assert_eq!(stored.cart.lines.len(), 2);
+    }
 }

@@ -137,8 +137,18 @@ impl Profile {
     }
 
     /// Adds to the cart (a line per product), with the unit price if given.
+    /// An add older than a purchase of the same product is not added: it reached the profile
+    /// late (a browser's log arrives after the shop's backend sent the order) and the purchase
+    /// already took it out of the cart.
     pub fn cart_add(&mut self, product: &str, quantity: u32, price: Option<f64>, t: Millis) {
         let product = clip(product, MAX_ID_LEN);
+        if self
+            .purchased
+            .iter()
+            .any(|p| p.product == product && p.at >= t)
+        {
+            return;
+        }
         let price = price.map(money);
         match self.cart.lines.iter_mut().find(|l| l.product == product) {
             Some(l) => {
