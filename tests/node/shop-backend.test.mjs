@@ -1,0 +1,177 @@
+// The demo's shop backend (demo-site/backend.mjs) behind the Worker, as `make dev` runs them:
+// the backend is the Worker's ORIGIN (it serves the store's pages), its checkout tells Signpost
+// about the purchase through the ingest with the token the page never sees, and its login
+// answers the signature `signpost.identify` needs. A purchase reaches a profile this way only:
+// one posted from the page is refused (`purchase` is trusted in examples/config.json).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import { once } from "node:events";
+import { startBackend } from "../../demo-site/backend.mjs";
+import { startWorker, Visitor, SECRET, INGEST_TOKEN, IDENTITY_SECRET, identitySignature } from "./harness.mjs";
+
+const HOOKS = { SIGNPOST_TEST_HOOKS: "1", SIGNPOST_SECRET: SECRET };
+const TENT = { id: "tent-summit-2p", price: 349 };
+
+/** The Worker in front of a fresh backend; `ingest` is where the backend sends its events
+ *  (the Worker itself unless a test plays the ingest). */
+async function shop({ ingest } = {}) {
+  let workerUrl = "";
+  const backend = await startBackend({
+    worker: () => ingest?.url ?? workerUrl,
+    ingestToken: INGEST_TOKEN,
+    identitySecret: IDENTITY_SECRET,
+  });
+  const w = await startWorker({ bindings: { ...HOOKS, ORIGIN: backend.url } });
+  workerUrl = w.url.origin;
+  return {
+    w,
+    close: async () => {
+      await w.mf.dispose();
+      await backend.close();
+    },
+  };
+}
+
+const postJson = (v, path, body) =>
+  v.fetch(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+
+// ---- the backend's side of the contract (a test plays the ingest) ---------------------------
+
+/** An ingest played by the test: records each call, accepts every event. */
+async function playIngest(seen) {
+  const server = http.createServer(async (req, res) => {
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    const parsed = JSON.parse(body);
+    seen.push({ auth: req.headers.authorization, path: req.url, body: parsed });
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ results: parsed.events.map((e) => ({ id: e.id, status: "accepted" })) }));
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
+}
+
+const seen = [];
+let fake;
+let played;
+before(async () => {
+  played = await playIngest(seen);
+  fake = await shop({ ingest: played });
+});
+after(async () => {
+  await fake?.close();
+  played?.close();
+});
+
+test("the backend is the Worker's origin: store pages come through personalized", async () => {
+  const v = new Visitor(fake.w.mf);
+  const page = await v.page(`/products/${TENT.id}`);
+  assert.equal(page.res.status, 200);
+  assert.match(page.signpost, /^personalized/);
+  assert.match(page.html, /data-checkout-root|data-sp-slot="banner"/);
+  assert.ok(page.state, "the edge's state is injected");
+  const account = await v.page("/account");
+  assert.match(account.html, /data-login-form/);
+  assert.equal((await v.fetch("/no-such-page")).status, 404);
+  assert.ok(!page.html.includes(INGEST_TOKEN) && !page.html.includes(IDENTITY_SECRET));
+});
+
+test("a checkout is priced by the backend and sent to the ingest with the token", async () => {
+  seen.length = 0;
+  const v = new Visitor(fake.w.mf);
+  await v.page("/checkout");
+  const vid = v.jar.get("sp_vid");
+  assert.match(vid, /^[0-9a-f]{32}$/);
+  // The page's prices are not the shop's: the backend prices the order from the catalog.
+  const res = await postJson(v, "/shop/checkout", { items: [{ id: TENT.id, qty: 2, price: 1 }] });
+  assert.equal(res.status, 200);
+  const text = await res.text();
+  assert.ok(!text.includes(INGEST_TOKEN), "the token never reaches the page");
+  const order = JSON.parse(text);
+  assert.equal(order.total, 2 * TENT.price);
+  assert.equal(order.signpost, "accepted");
+  assert.equal(seen.length, 1);
+  assert.equal(seen[0].path, "/__signpost/ingest");
+  assert.equal(seen[0].auth, `Bearer ${INGEST_TOKEN}`);
+  const [event] = seen[0].body.events;
+  assert.deepEqual(
+    { ...event, at: typeof event.at },
+    {
+      visitor: vid,
+      type: "purchase",
+      id: order.order_id,
+      order_id: order.order_id,
+      total: 2 * TENT.price,
+      items: [TENT.id],
+      at: "number",
+    },
+  );
+  // Nothing that is not in the catalog.
+  const bad = await postJson(v, "/shop/checkout", { items: [{ id: "free-yacht", qty: 1 }] });
+  assert.equal(bad.status, 400);
+  assert.equal(seen.length, 1);
+});
+
+test("login answers the user id signed for identify; a signed-in checkout is for the user", async () => {
+  seen.length = 0;
+  const v = new Visitor(fake.w.mf);
+  await v.page("/account");
+  const login = await (await postJson(v, "/shop/login", { user: "Ada" })).json();
+  assert.deepEqual(login, { user: "ada", signature: identitySignature("ada") });
+  assert.deepEqual(await (await v.fetch("/shop/me")).json(), { user: "ada" });
+  await postJson(v, "/shop/checkout", { items: [{ id: TENT.id, qty: 1 }] });
+  assert.equal(seen[0].body.events[0].user, "ada");
+  assert.equal(seen[0].body.events[0].visitor, undefined);
+  // A forged login cookie is nobody.
+  v.jar.set("shop_user", `bob.${identitySignature("session:ada")}`);
+  assert.deepEqual(await (await v.fetch("/shop/me")).json(), { user: null });
+  assert.equal((await postJson(v, "/shop/login", { user: "<script>" })).status, 400);
+  await postJson(v, "/shop/logout", {});
+  assert.equal(v.jar.get("shop_user"), undefined);
+});
+
+// ---- end to end through the Worker's own ingest ---------------------------------------------
+
+test("a checkout ends as a trusted purchase in the profile; a page-posted one is refused", async () => {
+  const { w, close } = await shop();
+  try {
+    const v = new Visitor(w.mf);
+    await v.page(`/products/${TENT.id}`);
+    const posted = await v.events(`/products/${TENT.id}`, [
+      { type: "add_to_cart", id: "c-1", product_id: TENT.id, quantity: 1, price: TENT.price },
+      { type: "purchase", id: "fake-1", order_id: "fake-1", total: 5000, items: [TENT.id] },
+    ]);
+    const answer = await posted.json();
+    assert.deepEqual(
+      answer.results.map((r) => r.status),
+      ["accepted", "rejected"],
+      "the page cannot claim a purchase",
+    );
+    const before = await (await v.fetch("/__signpost/profile")).json();
+    assert.equal(before.o?.n ?? 0, 0);
+    assert.equal(before.cart?.l?.length, 1);
+
+    const order = await (await postJson(v, "/shop/checkout", { items: [{ id: TENT.id, qty: 1 }] })).json();
+    assert.equal(order.signpost, "accepted", JSON.stringify(order));
+    await v.page("/");
+    const profile = await (await v.fetch("/__signpost/profile")).json();
+    assert.equal(profile.o?.n, 1, "one order, from the backend");
+    assert.equal(profile.o?.sp, TENT.price);
+    assert.equal(profile.cart?.l?.length ?? 0, 0, "the purchase emptied the cart");
+    assert.ok(!(profile.ev ?? []).some((e) => e.k === "purchase" && e.id === "fake-1"));
+
+    // The same order sent again counts once.
+    const again = await fetch(`${w.url.origin}/__signpost/ingest`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${INGEST_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        events: [{ visitor: v.jar.get("sp_vid"), type: "purchase", id: order.order_id, total: order.total }],
+      }),
+    });
+    assert.equal((await again.json()).results[0].status, "duplicate");
+  } finally {
+    await close();
+  }
+});
