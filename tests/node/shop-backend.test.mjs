@@ -8,7 +8,15 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import { once } from "node:events";
 import { startBackend } from "../../demo-site/backend.mjs";
-import { startWorker, Visitor, SECRET, INGEST_TOKEN, IDENTITY_SECRET, identitySignature } from "./harness.mjs";
+import {
+  launchChromium,
+  startWorker,
+  Visitor,
+  SECRET,
+  INGEST_TOKEN,
+  IDENTITY_SECRET,
+  identitySignature,
+} from "./harness.mjs";
 
 const HOOKS = { SIGNPOST_TEST_HOOKS: "1", SIGNPOST_SECRET: SECRET };
 const TENT = { id: "tent-summit-2p", price: 349 };
@@ -22,7 +30,8 @@ async function shop({ ingest } = {}) {
     ingestToken: INGEST_TOKEN,
     identitySecret: IDENTITY_SECRET,
   });
-  const w = await startWorker({ bindings: { ...HOOKS, ORIGIN: backend.url } });
+  // A real socket: the backend calls the Worker's ingest, Chromium opens its pages.
+  const w = await startWorker({ port: 0, bindings: { ...HOOKS, ORIGIN: backend.url } });
   workerUrl = w.url.origin;
   return {
     w,
@@ -172,6 +181,48 @@ test("a checkout ends as a trusted purchase in the profile; a page-posted one is
     });
     assert.equal((await again.json()).results[0].status, "duplicate");
   } finally {
+    await close();
+  }
+});
+
+test("the demo's sign-in in Chromium: a second browser gets the first one's cart; a forged one nothing", async () => {
+  const { w, close } = await shop();
+  const browser = await launchChromium();
+  const base = w.url.origin;
+  const sdk = (page, fn, arg) =>
+    page.evaluate(([f, a]) => import("/sdk/signpost.js").then((m) => m[f](...a)), [fn, arg]);
+  const signIn = async (page, user) => {
+    await page.goto(`${base}/account`);
+    await page.fill("input[name=user]", user);
+    await page.click("[data-login-form] button");
+    await page.waitForSelector("[data-signed-in]:not([hidden])");
+  };
+  const profile = (page) => page.evaluate(() => fetch("/__signpost/profile").then((r) => r.text()));
+  try {
+    const laptop = await (await browser.newContext()).newPage();
+    await laptop.goto(`${base}/products/${TENT.id}`);
+    await laptop.click('[data-sp-track="add_to_cart"]');
+    await sdk(laptop, "flush", []);
+    await signIn(laptop, "ada");
+
+    const phone = await (await browser.newContext()).newPage();
+    const errors = [];
+    phone.on("pageerror", (e) => errors.push(e));
+    await signIn(phone, "ada");
+    assert.match(await profile(phone), new RegExp(TENT.id), "the laptop's cart is on the phone");
+    assert.deepEqual(errors, []);
+
+    const stranger = await (await browser.newContext()).newPage();
+    const logged = [];
+    stranger.on("console", (m) => m.type() === "error" && m.text().startsWith("signpost:") && logged.push(m.text()));
+    await stranger.goto(`${base}/about`);
+    const before = await stranger.innerHTML("body");
+    assert.equal(await sdk(stranger, "identify", ["ada", { signature: "0".repeat(64) }]), false);
+    assert.match(logged.join("\n"), /^signpost: identify refused: identify: the signature does not match the user id/);
+    assert.equal(await stranger.innerHTML("body"), before, "the page is untouched");
+    assert.doesNotMatch(await profile(stranger), new RegExp(TENT.id));
+  } finally {
+    await browser.close();
     await close();
   }
 });
