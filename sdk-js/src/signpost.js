@@ -241,7 +241,7 @@ async function call(what, payload) {
       method: "POST",
       credentials: "same-origin",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify(payload),
+      body: JSON.stringify({ ...payload, url: url() }), // the answer decides for this page
     });
   let error;
   try {

@@ -444,7 +444,7 @@ test("identify(userId, {signature}) posts after the queued events and applies th
   const posts = calls.filter((c) => c.method === "POST").map((c) => c.path);
   assert.deepEqual(posts, ["/__signpost/events", "/__signpost/identify"], "the anonymous events first");
   const sent = calls.find((c) => c.path === "/__signpost/identify");
-  assert.deepEqual(JSON.parse(sent.body), { user: "user-42", signature: "ab".repeat(32) });
+  assert.deepEqual(JSON.parse(sent.body), { user: "user-42", signature: "ab".repeat(32), url: "/" });
   assert.equal(sent.headers["content-type"], "application/json");
   // The page now reads the user's profile: the runtime's copy is fetched again.
   const profileReads = () => calls.filter((c) => c.path === "/__signpost/profile").length;
@@ -525,6 +525,7 @@ test("reset() posts the logout and applies the new visitor's decision", async ()
   assert.equal(await p.evaluate(() => window.sp.reset()), true);
   const reset = calls.find((c) => c.path === "/__signpost/reset");
   assert.equal(reset.method, "POST");
+  assert.deepEqual(JSON.parse(reset.body), { url: "/" }, "the answer is for this page");
   // The user's offer is gone: the page's own content is back for the anonymous visitor.
   assert.equal(await p.innerHTML("[data-sp-slot=banner]"), "Free returns");
   assert.equal(await p.getAttribute("[data-sp-slot=banner]", "data-sp-offer"), null);
