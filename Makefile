@@ -30,7 +30,7 @@ SDK_OUT := sdk-js/dist
 EDITOR_WASM := $(or $(CARGO_TARGET_DIR),target)/$(WASM_TARGET)/editor/signpost_wasm.wasm
 EDITOR_OUT := $(SDK_OUT)/editor
 
-.PHONY: help setup dev test bench worker worker-test editor sdk demo seed test-rust test-wasm test-node lint clean fuzz load
+.PHONY: help setup dev dev-vars test bench worker worker-test editor sdk demo seed test-rust test-wasm test-node lint clean fuzz load
 
 help:
 	@echo "make dev    build everything, seed local KV, serve the demo at http://127.0.0.1:8787"
@@ -117,16 +117,22 @@ sdk: .tools/rust .tools/npm demo editor
 seed: .tools/npm
 	node scripts/seed-kv.mjs
 
-# Local secrets for wrangler dev (it reads .dev.vars): a random session key and admin token,
-# made once and kept (git-ignored).
-.dev.vars:
-	@node -e 'const r = () => require("crypto").randomBytes(24).toString("hex"); require("fs").writeFileSync(".dev.vars", `SIGNPOST_SECRET=$${r()}\nSIGNPOST_ADMIN_TOKEN=$${r()}\n`, { mode: 0o600 })'
-	@echo "made .dev.vars (SIGNPOST_SECRET, SIGNPOST_ADMIN_TOKEN)"
+# Local secrets for wrangler dev (it reads .dev.vars) and the demo's shop backend: a random
+# session key, admin token, ingest token and identity secret, made once and kept (git-ignored);
+# a secret an older .dev.vars lacks is added, the values it has are kept.
+dev-vars:
+	@node scripts/dev-vars.mjs .dev.vars
 
-# wrangler builds the Worker itself (wrangler.toml [build]) and rebuilds it on change.
-dev: setup sdk seed .dev.vars
+# wrangler builds the Worker itself (wrangler.toml [build]) and rebuilds it on change. The demo's
+# shop backend (demo-site/backend.mjs: the store's pages, checkout and login) is the Worker's
+# ORIGIN, as a real site would be; it stops when wrangler does.
+DEV_BACKEND := http://127.0.0.1:8788
+dev: setup sdk seed dev-vars
 	@echo "editor: http://127.0.0.1:8787/__signpost/admin  admin token: SIGNPOST_ADMIN_TOKEN in $(CURDIR)/.dev.vars"
-	$(NODE_BIN)/wrangler dev --ip 127.0.0.1 --port 8787 --inspector-ip 127.0.0.1 --show-interactive-dev-session=false
+	node demo-site/backend.mjs --listen $(DEV_BACKEND) --worker http://127.0.0.1:8787 & backend=$$!; \
+	  trap 'kill $$backend 2>/dev/null' EXIT; \
+	  $(NODE_BIN)/wrangler dev --ip 127.0.0.1 --port 8787 --inspector-ip 127.0.0.1 --show-interactive-dev-session=false \
+	    --var ORIGIN:$(DEV_BACKEND)
 
 ## Tests ----------------------------------------------------------------------------------
 

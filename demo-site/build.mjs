@@ -187,6 +187,7 @@ const NAV = [
   ['Compare tents', '/compare'],
   ['Winter', '/collections/winter'],
   ['About', '/about'],
+  ['Account', '/account'],
 ];
 
 function layout({ path, title, description, body, head = '', bodyClass = '' }) {
@@ -557,7 +558,7 @@ ${crumbs([
   ['Checkout', '/checkout'],
 ])}
 <h1 class="page-title">Checkout</h1>
-<p class="notice"><b>Demo checkout.</b> This is a demonstration store: no payment details are asked for, nothing is charged and nothing ships. Placing an order only empties your cart and records a demo purchase.</p>
+<p class="notice"><b>Demo checkout.</b> This is a demonstration store: no payment details are asked for, nothing is charged and nothing ships. Placing an order empties your cart, and the shop's backend records a demo purchase with Signpost (server to server: a page cannot claim a purchase).</p>
 <div class="checkout" data-checkout-root>
 <form class="checkout-form" data-checkout-form>
 <fieldset>
@@ -587,6 +588,41 @@ ${catalogScript()}`;
     path: '/checkout',
     title: `Checkout | ${STORE.name}`,
     description: 'Demo checkout: no payment is taken.',
+    body,
+  });
+}
+
+// The demo's sign-in: no password (any name is a customer), so the identity flow can be tried
+// from two browsers. The shop's backend (backend.mjs) answers the signed user id that the page
+// hands to signpost.identify; signing out calls signpost.reset().
+function accountPage() {
+  const body = `<div class="wrap">
+${crumbs([
+  ['Home', '/'],
+  ['Account', '/account'],
+])}
+<h1 class="page-title">Your account</h1>
+<p class="notice"><b>Demo sign-in.</b> No password: any name signs you in as that customer, in any browser. Sign in with the same name on a second browser and your cart and segments follow you there.</p>
+<div class="checkout" data-account-root>
+<form class="checkout-form" data-login-form>
+<fieldset>
+<legend>Sign in</legend>
+<label>Customer name<input name="user" autocomplete="username" required maxlength="64" pattern="[A-Za-z0-9][A-Za-z0-9._@\\-]*" placeholder="ada"></label>
+</fieldset>
+<button class="btn btn-lg" type="submit">Sign in</button>
+</form>
+<div class="confirm" data-signed-in hidden>
+<p class="eyebrow">Signed in</p>
+<h2>Hello, <span data-account-name></span>.</h2>
+<p><button class="btn" type="button" data-logout>Sign out</button></p>
+</div>
+<p class="notice" data-account-error hidden></p>
+</div>
+</div>`;
+  return layout({
+    path: '/account',
+    title: `Account | ${STORE.name}`,
+    description: 'Demo sign-in: no password.',
     body,
   });
 }
@@ -802,6 +838,7 @@ write('compare.html', comparePage());
 write('search.html', searchPage());
 write('cart.html', cartPage());
 write('checkout.html', checkoutPage());
+write('account.html', accountPage());
 write('about.html', aboutPage());
 write('guides/storm-safety.html', stormGuidePage());
 write('collections/winter.html', winterPage());

@@ -1,7 +1,8 @@
 // Trailhead Outfitters demo store: the cart (kept in localStorage), search filtering and the
-// pretend checkout. Independent of the Signpost SDK: the store works when the SDK is missing.
-// The SDK tracks clicks on [data-sp-track] elements by itself; this file only tells it about
-// the demo purchase, if the SDK is there.
+// pretend checkout and sign-in, which talk to the shop's backend (demo-site/backend.mjs).
+// Independent of the Signpost SDK: the store works when the SDK is missing. The SDK tracks
+// clicks on [data-sp-track] elements by itself; this file only hands it the signed-in customer
+// (identify) and the sign-out (reset). Purchases reach Signpost from the backend, never from here.
 (function () {
   'use strict';
 
@@ -291,17 +292,39 @@
         : '<p>Your cart is empty. <a href="/search">Find some gear</a> first.</p>');
   }
 
-  function trackPurchase(order) {
-    // The SDK's API: track(type, props). A missing SDK (404) is fine.
+  // The order goes to the shop's backend (demo-site/backend.mjs), which prices it from the
+  // catalog and tells Signpost about the purchase server to server, with a token the page never
+  // sees: `purchase` is a trusted event, refused when a page posts it. Resolves to the order, or
+  // null when there is no backend (a plain static server).
+  function post(path, body) {
+    return fetch(path, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }).then(
+      function (r) {
+        return r.json().then(
+          function (j) {
+            return r.ok ? j : Promise.reject(new Error(j.error || 'HTTP ' + r.status));
+          },
+          function () {
+            return Promise.reject(new Error('HTTP ' + r.status));
+          },
+        );
+      },
+      function () {
+        return Promise.reject(new Error('the shop backend is not reachable'));
+      },
+    );
+  }
+
+  // The SDK's API, when it loaded (a missing SDK, a 404, is fine): `fn(sdk)`.
+  function withSdk(fn) {
     try {
-      import(SDK).then(
-        function (sdk) {
-          if (sdk && typeof sdk.track === 'function') sdk.track('purchase', order);
-        },
-        function () {},
-      );
+      return import(SDK).then(fn, function () {});
     } catch (_e) {
-      /* no dynamic import: nothing to tell */
+      return Promise.resolve(); /* no dynamic import */
     }
   }
 
@@ -310,42 +333,104 @@
     if (!root) return;
     var summary = $('[data-checkout-summary]', root);
     var form = $('[data-checkout-form]', root);
+    var button = $('[data-place-order]', form);
     var items = lines(readCart());
     renderSummary(summary, items);
-    if (!items.length) $('[data-place-order]', form).disabled = true;
+    if (!items.length) button.disabled = true;
     form.addEventListener('submit', function (ev) {
       ev.preventDefault();
       var current = lines(readCart());
-      if (!current.length) return;
-      var t = totals(current);
-      var rnd = new Uint32Array(1);
-      if ((window.crypto || {}).getRandomValues) crypto.getRandomValues(rnd);
-      else rnd[0] = Date.now();
-      var orderId = 'TH-' + (rnd[0] % 1000000).toString().padStart(6, '0');
-      trackPurchase({
-        order_id: orderId,
-        total: Math.round(t.total * 100) / 100,
-        items: current.map(function (x) {
-          return x.id;
-        }),
-      });
-      writeCart([]);
+      if (!current.length || button.disabled) return;
+      button.disabled = true;
       var name = (form.elements.name.value || '').trim().split(/\s+/)[0];
-      root.innerHTML =
-        '<div class="confirm"><p class="eyebrow">Demo order ' +
-        esc(orderId) +
-        '</p>' +
-        '<h2>Thanks' +
-        (name ? ', ' + esc(name) : '') +
-        '! Your demo order is placed.</h2>' +
-        '<p>' +
-        current.length +
-        ' item' +
-        (current.length === 1 ? '' : 's') +
-        ', ' +
-        money(t.total) +
-        '. Nothing was charged and nothing will ship: this is a demonstration store.</p>' +
-        '<p><a class="cta" href="/">Back to the store</a></p></div>';
+      post('/shop/checkout', {
+        items: current.map(function (x) {
+          return { id: x.id, qty: x.qty };
+        }),
+      }).then(
+        function (order) {
+          writeCart([]);
+          root.innerHTML =
+            '<div class="confirm" data-order="' +
+            esc(order.order_id) +
+            '"><p class="eyebrow">Demo order ' +
+            esc(order.order_id) +
+            '</p>' +
+            '<h2>Thanks' +
+            (name ? ', ' + esc(name) : '') +
+            '! Your demo order is placed.</h2>' +
+            '<p>' +
+            current.length +
+            ' item' +
+            (current.length === 1 ? '' : 's') +
+            ', ' +
+            money(order.total) +
+            '. Nothing was charged and nothing will ship: this is a demonstration store.</p>' +
+            '<p class="muted small">The shop told Signpost about it: ' +
+            esc(order.signpost) +
+            '</p>' +
+            '<p><a class="cta" href="/">Back to the store</a></p></div>';
+        },
+        function (e) {
+          button.disabled = false;
+          toast('The order was not placed: ' + esc(e.message) + '. <code>make dev</code> runs the shop backend.');
+        },
+      );
+    });
+  }
+
+  // ------------------------------------------------------------------ account (demo sign-in)
+
+  function initAccount() {
+    var root = $('[data-account-root]');
+    if (!root) return;
+    var form = $('[data-login-form]', root);
+    var done = $('[data-signed-in]', root);
+    var error = $('[data-account-error]', root);
+    function show(user) {
+      form.hidden = !!user;
+      done.hidden = !user;
+      $('[data-account-name]', root).textContent = user || '';
+    }
+    function fail(e) {
+      error.textContent = 'Could not sign in: ' + e.message + '.';
+      error.hidden = false;
+    }
+    fetch('/shop/me', { credentials: 'same-origin' })
+      .then(function (r) {
+        return r.ok ? r.json() : { user: null };
+      })
+      .then(
+        function (me) {
+          show(me.user);
+        },
+        function () {
+          show(null);
+        },
+      );
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      error.hidden = true;
+      // The backend answers the user id and its signature, as a real site renders them into its
+      // pages after a login; the SDK merges this visitor into the customer's profile.
+      post('/shop/login', { user: form.elements.user.value }).then(function (login) {
+        return withSdk(function (sdk) {
+          return sdk.identify(login.user, { signature: login.signature });
+        }).then(function () {
+          show(login.user);
+        });
+      }, fail);
+    });
+    $('[data-logout]', root).addEventListener('click', function () {
+      post('/shop/logout', {})
+        .then(function () {
+          return withSdk(function (sdk) {
+            return sdk.reset();
+          });
+        })
+        .then(function () {
+          show(null);
+        }, fail);
     });
   }
 
@@ -449,6 +534,7 @@
     showCount();
     initCart();
     initCheckout();
+    initAccount();
     initSearch();
     initPanel();
   }

@@ -114,9 +114,10 @@ class Runtime {
   }
 
   /** The edge answered a batch: its Plan wins (it sees the whole session); a difference
-   *  means our copy of the profile is behind, so it is fetched again. */
-  onEdgeDecision(d) {
-    const differs = !samePlan(d.plan, this.applied);
+   *  means our copy of the profile is behind, so it is fetched again, as it is when `fresh`
+   *  (identify or reset: the page now reads another profile). */
+  onEdgeDecision(d, fresh) {
+    const differs = fresh || !samePlan(d.plan, this.applied);
     this.show(d, "edge");
     if (differs && this.edge) {
       fetch(`${this.ctx.options.endpoint}/profile`, { credentials: "same-origin" })

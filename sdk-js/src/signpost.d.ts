@@ -80,7 +80,24 @@ export interface EventMap {
 export function init(options?: InitOptions): void;
 /** Queues an event; returns its id, or null when dropped (no consent, invalid name, > 4 KB). */
 export function track(type: string, props?: EventProps): string | null;
+/** What the site's backend computed for `identify(userId, options)`. */
+export interface IdentifyOptions {
+  /** Hex HMAC-SHA256 of the user id under `SIGNPOST_IDENTITY_SECRET`, rendered into the page by
+   *  the site's backend (never computed in the browser: the secret stays on the server). */
+  signature: string;
+}
+/** The visitor is the site's user `userId` (after a login): the edge merges the anonymous
+ *  profile into the user's, sets its cookies and answers the decision for the user, which is
+ *  applied. Resolves to true when accepted; false when refused (a bad signature: the reason is
+ *  logged with `console.error` and sent to "error" handlers, and nothing on the page changes),
+ *  without consent, or without an endpoint. Never rejects. */
+export function identify(userId: string, options: IdentifyOptions): Promise<boolean>;
+/** Traits of the visitor (an `identify` event): they become `profile.traits.*`. Returns the
+ *  event's id, or null when dropped. */
 export function identify(traits: Record<string, unknown>): string | null;
+/** Logout: the edge starts a fresh anonymous visitor and answers its decision, which is
+ *  applied. Resolves to true when done; never rejects. */
+export function reset(): Promise<boolean>;
 /** Decides in the page with the wasm core, applies the Plan, resolves to the decision. */
 export function decide(): Promise<Decision>;
 export function on<K extends keyof EventMap>(type: K, fn: (detail: EventMap[K]) => void): () => void;

@@ -97,9 +97,18 @@ export function track(type, props = {}) {
   return event.id;
 }
 
-/** Tells Signpost who the visitor is: traits become profile.traits.*. */
-export function identify(traits) {
-  return track("identify", { traits });
+/** Tells Signpost who the visitor is. `identify(userId, {signature})`: the site's user, with
+ *  the signature its backend computed; the edge merges this visitor into the user's profile and
+ *  the answer re-personalizes the page. Resolves to true when accepted; a refusal is logged,
+ *  changes nothing and never throws. `identify(traits)`: traits become profile.traits.*. */
+export function identify(user, { signature } = {}) {
+  if (typeof user !== "string") return track("identify", { traits: user });
+  return call("identify", { user, signature });
+}
+
+/** Logout: the edge starts a fresh anonymous visitor; the page is personalized for it. */
+export function reset() {
+  return call("reset", {});
 }
 
 /** Decides in the page now (loads the core if needed), applies the Plan and returns it. */
@@ -179,18 +188,7 @@ export function flush() {
             emit("error", new Error(`event refused: ${x.error}`));
           }
         }
-        if (d?.plan) {
-          const dec = {
-            source: "edge",
-            plan: d.plan,
-            tier: d.tier ?? "",
-            score: d.score ?? 0,
-            segments: d.segments ?? [],
-            holdout: !!d.holdout,
-          };
-          if (runtime) (await runtime).onEdgeDecision(dec);
-          else publish(dec);
-        }
+        await answered(d, runtime);
       } else if (r.status >= 400) {
         emit("error", new Error(`events refused: ${r.status}`));
       }
@@ -212,6 +210,58 @@ export function flush() {
 }
 
 // ---- internals (exported through the runtime's context only) ------------------------------
+
+// An answer of the edge that carries the client state (events, identify, reset): its Plan is
+// shown. `rt` is the runtime's promise, if it should apply it; `fresh`: the visitor's profile
+// changed under the page (identify, reset), so the runtime's copy is read again.
+async function answered(d, rt, fresh) {
+  if (!d?.plan) return;
+  const dec = {
+    source: "edge",
+    plan: d.plan,
+    tier: d.tier ?? "",
+    score: d.score ?? 0,
+    segments: d.segments ?? [],
+    holdout: !!d.holdout,
+  };
+  const r = rt && (await rt.catch(() => null));
+  if (r) r.onEdgeDecision(dec, fresh);
+  else publish(dec);
+}
+
+// POST <endpoint>/<what> (identify, reset) after the events queued before it, in turn with the
+// tabs' other posts (the answer sets sp_s, as an events answer does). Resolves to whether the
+// edge accepted it; never rejects.
+async function call(what, payload) {
+  init();
+  if (!granted || !opts.endpoint) return false;
+  await flush();
+  const post = () =>
+    fetch(`${opts.endpoint}/${what}`, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ...payload, url: url() }), // the answer decides for this page
+    });
+  let error;
+  try {
+    const r = await (navigator.locks ? navigator.locks.request("signpost-events", post) : post());
+    const d = r.status === 204 ? null : await r.json().catch(() => null);
+    if (r.status === 204)
+      granted = false; // the edge says consent is off
+    else if (r.ok) {
+      await answered(d, opts.personalize && load(), true);
+      return true;
+    } else error = d?.error ?? `HTTP ${r.status}`;
+  } catch (e) {
+    error = e.message;
+  }
+  if (error) {
+    console.error(`signpost: ${what} refused: ${error}`);
+    emit("error", new Error(`${what} refused: ${error}`));
+  }
+  return false;
+}
 
 function take() {
   const batch = [];

@@ -3,7 +3,7 @@
 import { Miniflare } from "miniflare";
 import http from "node:http";
 import { once } from "node:events";
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,6 +30,16 @@ export async function seedConfig(kv) {
 /** Secrets the tests run the Worker with (never in wrangler.toml). */
 export const SECRET = "test-session-secret";
 export const ADMIN_TOKEN = "test-admin-token";
+/** The shop backend's bearer token for `POST /__signpost/ingest`. */
+export const INGEST_TOKEN = "test-ingest-token";
+/** The key the site's backend signs user ids with for `signpost.identify`. */
+export const IDENTITY_SECRET = "test-identity-secret";
+
+/** What the site's backend renders for `signpost.identify(user, {signature})`: hex
+ *  HMAC-SHA256 of the user id under `secret`. */
+export function identitySignature(user, secret = IDENTITY_SECRET) {
+  return createHmac("sha256", secret).update(user).digest("hex");
+}
 
 // A KV namespace in front of the real local one that counts operations and can be made to
 // throw or hang: a wrapped binding (a plain object in the Worker's isolate) that reports each
@@ -78,7 +88,8 @@ export default class extends WorkerEntrypoint {
 `;
 
 /**
- * Miniflare's options for the built Worker, as `wrangler dev` runs it: a session secret set,
+ * Miniflare's options for the built Worker, as `wrangler dev` runs it: the session secret, the
+ * ingest token and the identity secret set (a binding given as `undefined` is left unset),
  * the demo's assets behind it unless `assets` is false. The production build, or the test
  * build when the bindings turn the test hooks on (`SIGNPOST_TEST_HOOKS: "1"`).
  */
@@ -99,8 +110,16 @@ export function signpostWorker({ bindings = {}, assets = true } = {}) {
       { type: "Text", include: ["**/*.html"] },
     ],
     compatibilityDate: "2026-04-01",
-    // Like a deployment: a session secret is set (tests may override it).
-    bindings: { ORIGIN: "", SIGNPOST_SECRET: SECRET, ...bindings },
+    // Like a deployment: the secrets are set (tests may override or unset them).
+    bindings: Object.fromEntries(
+      Object.entries({
+        ORIGIN: "",
+        SIGNPOST_SECRET: SECRET,
+        SIGNPOST_INGEST_TOKEN: INGEST_TOKEN,
+        SIGNPOST_IDENTITY_SECRET: IDENTITY_SECRET,
+        ...bindings,
+      }).filter(([, v]) => v !== undefined),
+    ),
     // The Durable Objects, as wrangler.toml binds them.
     durableObjects: { SIGNPOST_TALLY: "SiteTally", SIGNPOST_PROFILES: "ProfileWriter" },
   };

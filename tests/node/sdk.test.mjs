@@ -397,3 +397,150 @@ test("a local decision that no longer fills a slot restores the page's own conte
   assert.deepEqual(errors, []);
   await close();
 });
+
+// ---- identity: identify(userId, {signature}) and reset() -------------------------------------
+
+const USER_PLAN = { slots: [{ slot: "banner", offer: "welcome-back", html: "Welcome back, <b>Ada</b>" }] };
+const answer = (plan, extra = {}) => ({
+  v: 1,
+  plan,
+  tier: "browsing",
+  score: 0.4,
+  segments: [],
+  results: [],
+  ...extra,
+});
+
+/** The store page behind a fake edge: `/identify` and `/reset` answer with `identity(call)`. */
+function identityPage(identity, options = { flushMs: 60_000 }) {
+  return open({
+    pages: { "/": page(STORE, EDGE) },
+    options,
+    api: (call) =>
+      call.path === "/__signpost/identify" || call.path === "/__signpost/reset"
+        ? identity(call)
+        : call.path === "/__signpost/config"
+          ? { status: 200, json: publicConfig }
+          : call.path === "/__signpost/profile"
+            ? { status: 204 }
+            : { status: 200, json: answer({ slots: [] }) },
+  });
+}
+
+test("identify(userId, {signature}) posts after the queued events and applies the answer", async () => {
+  const { p, calls, errors, close } = await identityPage(() => ({
+    status: 200,
+    json: answer(USER_PLAN, { segments: ["returning"] }),
+  }));
+  const ok = await p.evaluate(() => {
+    window.sp.track("search", { query: "tent" }); // queued for a minute: identify sends it first
+    return window.sp.identify("user-42", { signature: "ab".repeat(32) });
+  });
+  assert.equal(ok, true);
+  assert.equal(await p.innerHTML("[data-sp-slot=banner]"), "Welcome back, <b>Ada</b>");
+  assert.equal(await p.getAttribute("[data-sp-slot=banner]", "data-sp-offer"), "welcome-back");
+  const d = await p.evaluate(() => window.sp.decision());
+  assert.deepEqual({ source: d.source, segments: d.segments }, { source: "edge", segments: ["returning"] });
+  const posts = calls.filter((c) => c.method === "POST").map((c) => c.path);
+  assert.deepEqual(posts, ["/__signpost/events", "/__signpost/identify"], "the anonymous events first");
+  const sent = calls.find((c) => c.path === "/__signpost/identify");
+  assert.deepEqual(JSON.parse(sent.body), { user: "user-42", signature: "ab".repeat(32), url: "/" });
+  assert.equal(sent.headers["content-type"], "application/json");
+  // The page now reads the user's profile: the runtime's copy is fetched again.
+  const profileReads = () => calls.filter((c) => c.path === "/__signpost/profile").length;
+  for (let i = 0; i < 100 && profileReads() < 2; i++) await p.waitForTimeout(50);
+  assert.equal(profileReads(), 2, "read at start, and again after identify");
+  assert.deepEqual(errors, []);
+  await close();
+});
+
+test("a refused identify logs why, leaves the page as it was and never throws", async () => {
+  const refusals = [
+    [403, "identify: the signature does not match the user id (sign it with SIGNPOST_IDENTITY_SECRET)"],
+    [400, "identify: user: missing or not a string"],
+    [503, "identify: SIGNPOST_IDENTITY_SECRET is not set"],
+  ];
+  let next = 0;
+  const { p, errors, close } = await identityPage(() => {
+    const [status, error] = refusals[next++];
+    return { status, json: { error } };
+  });
+  const logged = [];
+  // (The browser also logs each failed request; the SDK's own lines are what is checked.)
+  p.on("console", (m) => m.type() === "error" && m.text().startsWith("signpost:") && logged.push(m.text()));
+  const before = await p.innerHTML("body");
+  const decisionBefore = await p.evaluate(() => window.sp.decision());
+  for (const [status, error] of refusals) {
+    const out = await p.evaluate(async () => {
+      const seen = [];
+      const off = window.sp.on("error", (e) => seen.push(e.message));
+      const ok = await window.sp.identify("user-42", { signature: "forged" });
+      off();
+      return { ok, seen };
+    });
+    assert.equal(out.ok, false, `${status}`);
+    assert.deepEqual(out.seen, [`identify refused: ${error}`]);
+    assert.equal(logged.at(-1), `signpost: identify refused: ${error}`);
+  }
+  assert.equal(logged.length, 3);
+  assert.equal(await p.innerHTML("body"), before, "nothing on the page changed");
+  assert.deepEqual(await p.evaluate(() => window.sp.decision()), decisionBefore);
+  // The page keeps working: events still go out.
+  await p.evaluate(() => window.sp.track("search", { query: "still here" }) && window.sp.flush());
+  assert.deepEqual(errors, []);
+  await close();
+});
+
+test("identify without network resolves false; the traits form still tracks an event", async () => {
+  const { p, calls, errors, close } = await identityPage(() => ({ status: 200, json: answer(USER_PLAN) }), {
+    flushMs: 20,
+    personalize: false,
+  });
+  const id = await p.evaluate(() => window.sp.identify({ plan: "pro", name: "Ada" }));
+  assert.match(id, /^[0-9a-z]{8,}$/);
+  await p.waitForTimeout(300);
+  const tracked = events(calls).flatMap((b) => b.events);
+  assert.deepEqual(
+    tracked.map((e) => [e.type, e.traits]),
+    [["identify", { plan: "pro", name: "Ada" }]],
+  );
+  assert.ok(!calls.some((c) => c.path === "/__signpost/identify"), "no identify call for traits");
+  await p.route(`${ORIGIN}/__signpost/identify`, (route) => route.abort());
+  const logged = [];
+  p.on("console", (m) => m.type() === "error" && logged.push(m.text()));
+  assert.equal(await p.evaluate(() => window.sp.identify("user-42", { signature: "00" })), false);
+  assert.match(logged.join("\n"), /^signpost: identify refused: /m);
+  assert.deepEqual(errors, []);
+  await close();
+});
+
+test("reset() posts the logout and applies the new visitor's decision", async () => {
+  const { p, calls, errors, close } = await identityPage((call) =>
+    call.path === "/__signpost/identify"
+      ? { status: 200, json: answer(USER_PLAN) }
+      : { status: 200, json: answer({ slots: [] }, { tier: "new" }) },
+  );
+  await p.evaluate(() => window.sp.identify("user-42", { signature: "ab" }));
+  assert.equal(await p.getAttribute("[data-sp-slot=banner]", "data-sp-offer"), "welcome-back");
+  assert.equal(await p.evaluate(() => window.sp.reset()), true);
+  const reset = calls.find((c) => c.path === "/__signpost/reset");
+  assert.equal(reset.method, "POST");
+  assert.deepEqual(JSON.parse(reset.body), { url: "/" }, "the answer is for this page");
+  // The user's offer is gone: the page's own content is back for the anonymous visitor.
+  assert.equal(await p.innerHTML("[data-sp-slot=banner]"), "Free returns");
+  assert.equal(await p.getAttribute("[data-sp-slot=banner]", "data-sp-offer"), null);
+  assert.equal((await p.evaluate(() => window.sp.decision())).tier, "new");
+  assert.deepEqual(errors, []);
+  await close();
+});
+
+test("without consent identify and reset send nothing", async () => {
+  const { p, calls, close } = await identityPage(() => ({ status: 200, json: answer(USER_PLAN) }));
+  const out = await p.evaluate(async () => {
+    window.sp.consent(false);
+    return [await window.sp.identify("user-42", { signature: "ab" }), await window.sp.reset()];
+  });
+  assert.deepEqual(out, [false, false]);
+  assert.ok(!calls.some((c) => c.method === "POST"));
+  await close();
+});

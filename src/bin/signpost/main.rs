@@ -1,16 +1,17 @@
 //! `signpost`: check a config, run acceptance journeys, simulate a request, rewrite a page,
-//! publish to Workers KV and read the measurement report.
+//! publish to Workers KV, read the measurement report and send server events.
 //!
 #![doc = concat!("```text\n", include_str!("usage.txt"), "```")]
 //!
 //! KV is reached through `node_modules/.bin/wrangler kv`, run from the directory holding
 //! wrangler.toml.
 //!
-//! Exit codes: 0 success, 1 invalid config, failing journey or refused publish, 2 usage, I/O
-//! or KV error.
+//! Exit codes: 0 success, 1 invalid config, failing journey, refused publish or a rejected
+//! ingested event, 2 usage, I/O, HTTP or KV error.
 
 mod args;
 mod check;
+mod ingest;
 mod kv;
 mod publish;
 mod report;
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
         Some("simulate") => simulate::simulate(&args[1..]),
         Some("rewrite") => rewrite::rewrite(&args[1..]),
         Some("report") => report::report(&args[1..]),
+        Some("ingest") => ingest::ingest(&args[1..]),
         Some("diff") => check::diff(&args[1..]),
         Some("publish") => publish::publish_config(&args[1..]),
         Some("publish-catalog") => publish::publish_catalog(&args[1..]),
