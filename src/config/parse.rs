@@ -149,7 +149,7 @@ fn collect_events(c: &Cond, out: &mut Vec<String>) {
     match c {
         Cond::All(cs) | Cond::Any(cs) => cs.iter().for_each(|c| collect_events(c, out)),
         Cond::Not(c) => collect_events(c, out),
-        Cond::Event { kind, .. } => out.push(kind.clone()),
+        Cond::Event(e) => out.push(e.kind.clone()),
         _ => {}
     }
 }
