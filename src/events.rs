@@ -25,12 +25,16 @@ pub const STANDARD_EVENTS: &[&str] = &[
 /// lets a retried batch be recognised.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Event {
+    /// The event type (`type` on the wire): a standard one or a custom name.
     #[serde(rename = "type")]
     pub kind: String,
+    /// When it happened, if the sender says; otherwise when it is recorded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at: Option<Millis>,
+    /// The sender's id for it, so a retried batch is not recorded twice.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// Every other field (`product_id`, `quantity`, `items`, custom props), as sent.
     #[serde(flatten)]
     pub props: Map<String, Value>,
 }
@@ -122,6 +126,7 @@ impl<'de> Deserialize<'de> for Event {
 }
 
 impl Event {
+    /// An event of type `kind` with no props, timed at recording.
     pub fn new(kind: impl Into<String>) -> Event {
         Event {
             kind: kind.into(),
@@ -131,11 +136,13 @@ impl Event {
         }
     }
 
+    /// The event with the prop `key` set (builder style, for hosts and tests).
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Event {
         self.props.insert(key.into(), value.into());
         self
     }
 
+    /// A prop as text; an empty string counts as absent.
     pub fn str_prop(&self, key: &str) -> Option<&str> {
         self.props
             .get(key)
@@ -143,6 +150,7 @@ impl Event {
             .filter(|s| !s.is_empty())
     }
 
+    /// A prop as a number: a JSON number, or a string that reads as one (pages send both).
     pub fn num_prop(&self, key: &str) -> Option<f64> {
         match self.props.get(key)? {
             Value::Number(n) => n.as_f64(),
@@ -151,10 +159,12 @@ impl Event {
         }
     }
 
+    /// The `product_id` prop, which ties the event to the catalog.
     pub fn product_id(&self) -> Option<&str> {
         self.str_prop("product_id")
     }
 
+    /// The `quantity` prop, when it is at least 1 (fractions cut, capped at `u32::MAX`).
     pub fn quantity(&self) -> Option<u32> {
         self.num_prop("quantity")
             .filter(|q| *q >= 1.0)

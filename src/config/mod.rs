@@ -90,8 +90,11 @@ pub struct Segment {
 /// whether `Sec-GPC: 1` means "no".
 #[derive(Clone, Debug, PartialEq)]
 pub struct Consent {
+    /// The cookie's name (`sp_consent` unless the config says otherwise).
     pub cookie: String,
+    /// Whether a visitor without the cookie consents (`default`: `"granted"`).
     pub default_granted: bool,
+    /// Whether `Sec-GPC: 1` denies consent, whatever the cookie says.
     pub respect_gpc: bool,
 }
 
@@ -111,10 +114,12 @@ impl Config {
         compile(json)
     }
 
+    /// The index of the segment `name` in [`Config::segments`].
     pub fn segment_index(&self, name: &str) -> Option<usize> {
         self.segments.iter().position(|s| s.name == name)
     }
 
+    /// The offer with this id.
     pub fn offer(&self, id: &str) -> Option<&Offer> {
         self.offers.iter().find(|o| o.id == id)
     }

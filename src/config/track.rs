@@ -13,8 +13,11 @@ use serde_json::Value;
 /// `track`: a request path pattern that produces an event at the edge.
 #[derive(Clone, Debug)]
 pub struct TrackRule {
+    /// The paths it matches.
     pub pattern: PathPattern,
+    /// The type of the event it records.
     pub event: String,
+    /// The event's props: a name and where its value comes from.
     pub props: Vec<(String, PropSource)>,
 }
 
@@ -124,6 +127,7 @@ impl PathPattern {
         Ok(pat)
     }
 
+    /// The names of its `:name` captures, in order.
     pub fn captures(&self) -> impl Iterator<Item = &str> {
         self.segments.iter().filter_map(|s| match s {
             Seg::Capture(c) => Some(c.as_str()),
