@@ -356,6 +356,7 @@ pub async fn page_config(env: Env, now: f64) -> Option<String> {
 /// `pageDecide`'s answer: why the page passes through after all, or what page.js needs to
 /// rewrite and answer it.
 #[wasm_bindgen(getter_with_clone)]
+#[derive(Default)]
 pub struct PageAnswer {
     /// The bypass reason; the other fields are then empty.
     pub bypass: Option<String>,
@@ -380,12 +381,7 @@ impl PageAnswer {
     fn bypass(why: &str) -> PageAnswer {
         PageAnswer {
             bypass: Some(why.into()),
-            slots: Vec::new(),
-            header: String::new(),
-            cookies: Vec::new(),
-            profile_flush: None,
-            flush: None,
-            state_script: String::new(),
+            ..PageAnswer::default()
         }
     }
 }
