@@ -86,8 +86,11 @@ pub struct EventResult {
 /// Checks one event from outside against [`crate::limits`]: its name, its size, its id's and
 /// its strings' lengths. `index` is its place in the batch, for the error's path.
 pub fn check_event(index: usize, e: &Event) -> Result<(), EventError> {
-    if let Err(message) = check_event_name(&e.kind) {
-        return Err(EventError::BadType { index, message });
+    if let Err(e) = check_event_name(&e.kind) {
+        return Err(EventError::BadType {
+            index,
+            message: e.to_string(),
+        });
     }
     let size = serde_json::to_string(e)
         .map(|s| s.len())
@@ -251,7 +254,10 @@ fn one_event(index: usize, v: Value) -> Result<Event, EventError> {
             message: "missing or not a string".into(),
         });
     }
-    let e = Event::from_value(v).map_err(|message| EventError::Malformed { index, message })?;
+    let e = Event::from_value(v).map_err(|e| EventError::Malformed {
+        index,
+        message: e.to_string(),
+    })?;
     check_event(index, &e)?;
     Ok(e)
 }

@@ -28,16 +28,20 @@ pub enum Cond {
         rhs: Rhs,
     },
     /// How many events of a type happened (within a window, or ever).
-    Event {
-        /// The event type counted.
-        kind: String,
-        /// Count only events this recent; `None`: ever.
-        within: Option<Millis>,
-        /// At least this many.
-        min: u64,
-        /// At most this many, if given.
-        max: Option<u64>,
-    },
+    Event(EventCount),
+}
+
+/// An event test: how many events of a type the profile holds, and the bounds it must be in.
+#[derive(Clone, Debug)]
+pub struct EventCount {
+    /// The event type counted.
+    pub kind: String,
+    /// Count only events this recent; `None`: ever.
+    pub within: Option<Millis>,
+    /// At least this many.
+    pub min: u64,
+    /// At most this many, if given.
+    pub max: Option<u64>,
 }
 
 /// What a fact test compares with.
@@ -211,15 +215,7 @@ impl Cond {
                     }
                 }
             }
-            Cond::Event {
-                kind,
-                within,
-                min,
-                max,
-            } => {
-                let n = ctx.profile.event_count(kind, *within, ctx.now);
-                n >= *min && max.is_none_or(|m| n <= m)
-            }
+            Cond::Event(e) => e.admits(e.count(ctx)),
         }
     }
 
@@ -284,30 +280,43 @@ impl Cond {
                 };
                 (r, format!("{path} is {} (needs {want})", a.describe()))
             }
-            Cond::Event {
-                kind,
-                within,
-                min,
-                max,
-            } => {
-                let r = self.eval(ctx) != negate;
-                let n = ctx.profile.event_count(kind, *within, ctx.now);
-                let span = match within {
-                    Some(w) => format!(" in the last {}", format_duration(*w)),
-                    None => String::new(),
-                };
-                let need = match (negate, min, max) {
-                    (false, 0, Some(0)) | (true, 1, None) => "none".to_string(),
-                    (false, lo, Some(hi)) if *lo > 0 => format!("{lo} to {hi}"),
-                    (false, _, Some(hi)) => format!("at most {hi}"),
-                    (false, lo, None) => format!("at least {lo}"),
-                    (true, lo, None) => format!("fewer than {lo}"),
-                    (true, 0, Some(hi)) => format!("more than {hi}"),
-                    (true, lo, Some(hi)) => format!("fewer than {lo} or more than {hi}"),
-                };
-                (r, format!("{n} {kind} event(s){span} (needs {need})"))
-            }
+            Cond::Event(e) => e.explain_as(ctx, negate),
         }
+    }
+}
+
+impl EventCount {
+    /// How many events of the type the profile holds in the window, at `ctx.now`.
+    fn count(&self, ctx: &Ctx) -> u64 {
+        ctx.profile.event_count(&self.kind, self.within, ctx.now)
+    }
+
+    /// Whether a count is within the bounds.
+    fn admits(&self, n: u64) -> bool {
+        n >= self.min && self.max.is_none_or(|m| n <= m)
+    }
+
+    /// The outcome (negated or not) and the count against what it needs, in words.
+    fn explain_as(&self, ctx: &Ctx, negate: bool) -> (bool, String) {
+        let n = self.count(ctx);
+        let r = self.admits(n) != negate;
+        let span = match self.within {
+            Some(w) => format!(" in the last {}", format_duration(w)),
+            None => String::new(),
+        };
+        let need = match (negate, self.min, self.max) {
+            (false, 0, Some(0)) | (true, 1, None) => "none".to_string(),
+            (false, lo, Some(hi)) if lo > 0 => format!("{lo} to {hi}"),
+            (false, _, Some(hi)) => format!("at most {hi}"),
+            (false, lo, None) => format!("at least {lo}"),
+            (true, lo, None) => format!("fewer than {lo}"),
+            (true, 0, Some(hi)) => format!("more than {hi}"),
+            (true, lo, Some(hi)) => format!("fewer than {lo} or more than {hi}"),
+        };
+        (
+            r,
+            format!("{n} {} event(s){span} (needs {need})", self.kind),
+        )
     }
 }
 

@@ -24,10 +24,15 @@ use words::{cond_opt, describe_offer, offer_aspect, opt, quoted, short, target};
 /// What a change is about.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Subject {
+    /// An offer, by its id.
     Offer(String),
+    /// A segment, by its name.
     Segment(String),
+    /// An experiment, by its name.
     Experiment(String),
+    /// An intent tier, by its name.
     Tier(String),
+    /// An intent signal, by its id.
     IntentSignal(String),
     /// A `track` rule, by its path pattern.
     Track(String),
@@ -41,31 +46,46 @@ pub enum Subject {
 /// Which part of the subject changed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Aspect {
+    /// An offer's `priority`.
     Priority,
+    /// An offer's `schedule`: when it runs.
     Schedule,
+    /// An offer's `content`.
     Content,
+    /// An offer's experiment `variants` (added, removed or changed).
     Variants,
     /// Experiment weights: the share of visitors each variant gets.
     Weights,
+    /// The condition: an offer's `when`, a segment's, a signal's `where`.
     Condition,
+    /// An offer's frequency `cap`.
     Cap,
     /// Where the offer goes: its slot or CSS selector.
     Target,
+    /// An offer's `recommend`: which items it recommends.
     Recommend,
+    /// The experiment an offer belongs to.
     Experiment,
+    /// The order of the offers (which breaks ties in priority).
     Order,
     /// Any other field, by name (`min_score`, `score`, `salt`, `event`, ...).
     Field(String),
 }
 
+/// What happened to the subject.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Kind {
     /// Added, with a short description of what it is.
     Added(String),
+    /// Removed, with a short description of what it was.
     Removed(String),
+    /// Changed in one aspect, each side in a marketer's words.
     Changed {
+        /// The part that changed.
         aspect: Aspect,
+        /// What it was.
         from: String,
+        /// What it is now.
         to: String,
     },
 }
@@ -73,7 +93,9 @@ pub enum Kind {
 /// One difference between two configs; `Display` gives the marketer's one-liner.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Change {
+    /// What the change is about.
     pub subject: Subject,
+    /// What happened to it.
     pub kind: Kind,
 }
 

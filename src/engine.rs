@@ -127,7 +127,7 @@ impl Engine {
     pub fn request_events(&self, facts: &RequestFacts) -> Vec<Event> {
         let mut out = vec![page_view(facts)];
         out.extend(self.config.track.iter().filter_map(|t| t.derive(facts)));
-        out.retain(|e| !self.config.is_trusted(&e.kind));
+        out.retain(|e| !self.config.events.is_trusted(&e.kind));
         out
     }
 
@@ -201,7 +201,7 @@ impl Engine {
     /// in-page wasm, the journeys runner) records through here. Returns whether the type was
     /// accepted (an id already seen is still skipped silently).
     pub fn record_event(&self, profile: &mut Profile, event: &Event, now: Millis) -> bool {
-        if self.config.is_trusted(&event.kind) {
+        if self.config.events.is_trusted(&event.kind) {
             return false;
         }
         self.record_trusted_event(profile, event, now);

@@ -2,7 +2,7 @@
 //! limits a host enforces on a batch from the page.
 
 use crate::request::{decode, RequestFacts};
-use crate::time::{parse_timestamp, Millis};
+use crate::time::{parse_timestamp, Millis, TimestampError};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
@@ -25,12 +25,16 @@ pub const STANDARD_EVENTS: &[&str] = &[
 /// lets a retried batch be recognised.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Event {
+    /// The event type (`type` on the wire): a standard one or a custom name.
     #[serde(rename = "type")]
     pub kind: String,
+    /// When it happened, if the sender says; otherwise when it is recorded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at: Option<Millis>,
+    /// The sender's id for it, so a retried batch is not recorded twice.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// Every other field (`product_id`, `quantity`, `items`, custom props), as sent.
     #[serde(flatten)]
     pub props: Map<String, Value>,
 }
@@ -40,29 +44,25 @@ impl Event {
     /// or an RFC 3339 time (or null), every other field a prop. Read by hand rather than
     /// derived: serde's `flatten` buffers every event through a second deserializer, which
     /// weighed several KB in the browser's wasm.
-    pub fn from_value(v: Value) -> Result<Event, String> {
+    pub fn from_value(v: Value) -> Result<Event, WireError> {
         let Value::Object(mut props) = v else {
-            return Err("an event is a JSON object".into());
+            return Err(WireError::NotAnObject);
         };
         let kind = match props.remove("type") {
             Some(Value::String(s)) => s,
-            Some(_) => return Err("\"type\" must be a string".into()),
-            None => return Err("missing field `type`".into()),
+            Some(_) => return Err(WireError::NotAString("type")),
+            None => return Err(WireError::NoType),
         };
         let id = match props.remove("id") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s),
-            Some(_) => return Err("\"id\" must be a string".into()),
+            Some(_) => return Err(WireError::NotAString("id")),
         };
         let at = match props.remove("at") {
             None | Some(Value::Null) => None,
-            Some(Value::Number(n)) => Some(n.as_f64().ok_or("\"at\" is not a time")? as Millis),
-            Some(Value::String(s)) => Some(parse_timestamp(&s, None).map_err(|e| e.to_string())?),
-            Some(_) => {
-                return Err(
-                    "\"at\" must be milliseconds since the epoch or an RFC 3339 time".into(),
-                )
-            }
+            Some(Value::Number(n)) => Some(n.as_f64().ok_or(WireError::AtNotATime)? as Millis),
+            Some(Value::String(s)) => Some(parse_timestamp(&s, None)?),
+            Some(_) => return Err(WireError::AtType),
         };
         Ok(Event {
             kind,
@@ -73,16 +73,50 @@ impl Event {
     }
 
     /// A batch: a JSON array of events, or what is wrong with it (`events[1]: ...`).
-    pub fn batch_from_json(json: &[u8]) -> Result<Vec<Event>, String> {
-        match serde_json::from_slice(json).map_err(|e| format!("events: {e}"))? {
+    pub fn batch_from_json(json: &[u8]) -> Result<Vec<Event>, WireError> {
+        let v = serde_json::from_slice(json).map_err(|e| WireError::BatchJson(e.to_string()))?;
+        match v {
             Value::Array(a) => a
                 .into_iter()
                 .enumerate()
-                .map(|(i, v)| Event::from_value(v).map_err(|e| format!("events[{i}]: {e}")))
+                .map(|(i, v)| Event::from_value(v).map_err(|e| WireError::InBatch(i, Box::new(e))))
                 .collect(),
-            _ => Err("events: expected a JSON array of events".into()),
+            _ => Err(WireError::BatchNotAnArray),
         }
     }
+}
+
+/// What is wrong with an event in the SDK's wire shape ([`Event::from_value`]), or with a
+/// batch of them ([`Event::batch_from_json`]). The texts are those the SDK's callers see.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WireError {
+    /// The event is not a JSON object.
+    #[error("an event is a JSON object")]
+    NotAnObject,
+    /// No `type`.
+    #[error("missing field `type`")]
+    NoType,
+    /// `type` or `id` (named) is not a string.
+    #[error("\"{0}\" must be a string")]
+    NotAString(&'static str),
+    /// `at` is a number out of `f64`'s reach (only with arbitrary-precision numbers).
+    #[error("\"at\" is not a time")]
+    AtNotATime,
+    /// `at` is a string but not a time.
+    #[error(transparent)]
+    AtText(#[from] TimestampError),
+    /// `at` is neither a number nor a string.
+    #[error("\"at\" must be milliseconds since the epoch or an RFC 3339 time")]
+    AtType,
+    /// The batch is not JSON (serde_json's message).
+    #[error("events: {0}")]
+    BatchJson(String),
+    /// The batch is not an array.
+    #[error("events: expected a JSON array of events")]
+    BatchNotAnArray,
+    /// What is wrong with the event at this place of the batch.
+    #[error("events[{0}]: {1}")]
+    InBatch(usize, Box<WireError>),
 }
 
 impl<'de> Deserialize<'de> for Event {
@@ -92,6 +126,7 @@ impl<'de> Deserialize<'de> for Event {
 }
 
 impl Event {
+    /// An event of type `kind` with no props, timed at recording.
     pub fn new(kind: impl Into<String>) -> Event {
         Event {
             kind: kind.into(),
@@ -101,11 +136,13 @@ impl Event {
         }
     }
 
+    /// The event with the prop `key` set (builder style, for hosts and tests).
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Event {
         self.props.insert(key.into(), value.into());
         self
     }
 
+    /// A prop as text; an empty string counts as absent.
     pub fn str_prop(&self, key: &str) -> Option<&str> {
         self.props
             .get(key)
@@ -113,6 +150,7 @@ impl Event {
             .filter(|s| !s.is_empty())
     }
 
+    /// A prop as a number: a JSON number, or a string that reads as one (pages send both).
     pub fn num_prop(&self, key: &str) -> Option<f64> {
         match self.props.get(key)? {
             Value::Number(n) => n.as_f64(),
@@ -121,10 +159,12 @@ impl Event {
         }
     }
 
+    /// The `product_id` prop, which ties the event to the catalog.
     pub fn product_id(&self) -> Option<&str> {
         self.str_prop("product_id")
     }
 
+    /// The `quantity` prop, when it is at least 1 (fractions cut, capped at `u32::MAX`).
     pub fn quantity(&self) -> Option<u32> {
         self.num_prop("quantity")
             .filter(|q| *q >= 1.0)
@@ -179,26 +219,54 @@ impl Event {
 
 /// Event names: [`crate::limits::is_event_name`], or why not (the config's references to
 /// events and every batch from outside are held to it).
-pub fn check_event_name(name: &str) -> Result<(), String> {
-    use crate::limits::{EVENT_NAME_PUNCTUATION, MAX_EVENT_NAME_LEN};
+pub fn check_event_name(name: &str) -> Result<(), NameError> {
+    use crate::limits::MAX_EVENT_NAME_LEN;
     if name.is_empty() {
-        return Err("an event name must not be empty".into());
+        return Err(NameError::EmptyEvent);
     }
     if name.len() > MAX_EVENT_NAME_LEN {
-        return Err(format!(
-            "event name longer than {MAX_EVENT_NAME_LEN} characters"
-        ));
+        return Err(NameError::LongEvent);
     }
-    if let Some(c) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || EVENT_NAME_PUNCTUATION.contains(*c)))
-    {
-        return Err(format!(
-            "invalid character {c:?} in event name \"{name}\" (use letters, digits, _ - . :)"
-        ));
+    if let Some(c) = invalid_name_char(name) {
+        return Err(NameError::EventChar(c, name.into()));
     }
     debug_assert!(crate::limits::is_event_name(name));
     Ok(())
+}
+
+/// The first character a name may not hold: names are ASCII letters, digits and
+/// [`crate::limits::EVENT_NAME_PUNCTUATION`], event names and a config's ids alike.
+pub(crate) fn invalid_name_char(name: &str) -> Option<char> {
+    use crate::limits::EVENT_NAME_PUNCTUATION;
+    name.chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || EVENT_NAME_PUNCTUATION.contains(*c)))
+}
+
+/// Why a name is refused: an event name ([`check_event_name`]), or an id or name in a config,
+/// which holds the same characters but may be longer ([`crate::profile::MAX_ID_LEN`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    /// An empty event name.
+    #[error("an event name must not be empty")]
+    EmptyEvent,
+    /// An event name over [`crate::limits::MAX_EVENT_NAME_LEN`].
+    #[error(
+        "event name longer than {} characters",
+        crate::limits::MAX_EVENT_NAME_LEN
+    )]
+    LongEvent,
+    /// A character an event name may not hold, and the name.
+    #[error("invalid character {0:?} in event name \"{1}\" (use letters, digits, _ - . :)")]
+    EventChar(char, String),
+    /// An empty id or name.
+    #[error("a name must not be empty")]
+    Empty,
+    /// An id or name over [`crate::profile::MAX_ID_LEN`] characters.
+    #[error("names are at most {} characters", crate::profile::MAX_ID_LEN)]
+    Long,
+    /// A character an id or name may not hold, and the name.
+    #[error("invalid character {0:?} in \"{1}\" (use letters, digits, _ - . :)")]
+    Char(char, String),
 }
 
 fn pairs_to_object(pairs: &[(String, String)]) -> Value {

@@ -1,6 +1,6 @@
 //! Experiments and the global holdout: deterministic bucketing of a visitor by a salt.
 //!
-//! `bucket(salt, visitor)` is the first 8 bytes, big-endian, of SHA-256("<salt>.<visitor>"),
+//! `bucket(salt, visitor)` is the first 8 bytes, big-endian, of `SHA-256("<salt>.<visitor>")`,
 //! mod 10000. Variants take consecutive bucket ranges in file order, in proportion to their
 //! weights; the holdout is `bucket < percent * 100`.
 

@@ -27,13 +27,10 @@
 pub mod batch;
 pub mod catalog;
 pub mod conditions;
-#[allow(missing_docs)] // documented once its rework (issue 16) lands
 pub mod config;
 pub mod decision;
-#[allow(missing_docs)] // documented once its rework (issue 16) lands
 pub mod diff;
 pub mod engine;
-#[allow(missing_docs)] // documented once its rework (issue 16) lands
 pub mod events;
 pub mod experiments;
 pub mod explain;
@@ -60,7 +57,6 @@ pub mod session;
 pub mod stats;
 pub mod template;
 pub mod time;
-#[allow(missing_docs)] // documented once its rework (issue 16) lands
 pub mod timezone;
 pub mod writer;
 

@@ -7,18 +7,34 @@
 //! `signpost limits --js` writes `sdk-js/src/limits.js` (run by `make sdk`), and a test fails
 //! when the committed copy differs.
 
-/// Most events in one batch from the page (one `POST /__signpost/events`).
-pub const MAX_BATCH_EVENTS: usize = 50;
-/// Most bytes of one event's JSON.
-pub const MAX_EVENT_BYTES: usize = 4096;
-/// Most bytes of the body of one `POST /__signpost/events`.
-pub const MAX_EVENTS_BODY_BYTES: usize = 32 * 1024;
-/// Most bytes of one string value (at any depth) in an event from the page.
-pub const MAX_PROP_STRING_BYTES: usize = 512;
-/// Most bytes of an event's `id`.
-pub const MAX_ID_LEN: usize = 128;
-/// Most characters of an event name.
-pub const MAX_EVENT_NAME_LEN: usize = 64;
+/// Declares the limits the SDK shares: each constant with its doc, once, and [`EXPORTED`],
+/// the table `js_module` writes them from (the doc becomes the JS constant's).
+macro_rules! shared_limits {
+    ($($(#[doc = $doc:literal])+ pub const $name:ident: usize = $value:expr;)+) => {
+        $($(#[doc = $doc])+ pub const $name: usize = $value;)+
+
+        /// Name, value and doc of each limit the SDK needs, in the order the JS module lists
+        /// them.
+        const EXPORTED: &[(&str, usize, &str)] =
+            &[$((stringify!($name), $name, concat!($($doc),+))),+];
+    };
+}
+
+shared_limits! {
+    /// Most events in one batch from the page (one `POST /__signpost/events`).
+    pub const MAX_BATCH_EVENTS: usize = 50;
+    /// Most bytes of one event's JSON.
+    pub const MAX_EVENT_BYTES: usize = 4096;
+    /// Most bytes of the body of one `POST /__signpost/events`.
+    pub const MAX_EVENTS_BODY_BYTES: usize = 32 * 1024;
+    /// Most bytes of one string value (at any depth) in an event from the page.
+    pub const MAX_PROP_STRING_BYTES: usize = 512;
+    /// Most bytes of an event's `id`.
+    pub const MAX_ID_LEN: usize = 128;
+    /// Most characters of an event name.
+    pub const MAX_EVENT_NAME_LEN: usize = 64;
+}
+
 /// Most bytes of the `url` a batch from the page is decided for.
 pub const MAX_PAGE_URL_BYTES: usize = 2048;
 /// Most events in one call of the server-to-server ingest (`POST /__signpost/ingest`).
@@ -30,36 +46,6 @@ pub const MAX_USER_ID_LEN: usize = 128;
 /// The characters an event name may hold besides ASCII letters and digits (`-` last, so the
 /// same text is a valid regular-expression character class).
 pub const EVENT_NAME_PUNCTUATION: &str = "_.:-";
-
-/// The numeric limits the SDK needs, with their docs, in the order the JS module lists them.
-const EXPORTED: &[(&str, usize, &str)] = &[
-    (
-        "MAX_BATCH_EVENTS",
-        MAX_BATCH_EVENTS,
-        "Most events in one batch from the page.",
-    ),
-    (
-        "MAX_EVENT_BYTES",
-        MAX_EVENT_BYTES,
-        "Most bytes of one event's JSON.",
-    ),
-    (
-        "MAX_EVENTS_BODY_BYTES",
-        MAX_EVENTS_BODY_BYTES,
-        "Most bytes of one POST to the events endpoint.",
-    ),
-    (
-        "MAX_PROP_STRING_BYTES",
-        MAX_PROP_STRING_BYTES,
-        "Most bytes of one string value in an event.",
-    ),
-    ("MAX_ID_LEN", MAX_ID_LEN, "Most bytes of an event's id."),
-    (
-        "MAX_EVENT_NAME_LEN",
-        MAX_EVENT_NAME_LEN,
-        "Most characters of an event name.",
-    ),
-];
 
 /// Whether `name` is an event name: 1 to [`MAX_EVENT_NAME_LEN`] of ASCII letters, digits and
 /// [`EVENT_NAME_PUNCTUATION`].
@@ -82,6 +68,7 @@ pub fn js_module() -> String {
          // The events endpoint enforces the same limits; tests/limits_js.rs checks this copy.\n",
     );
     for (name, value, doc) in EXPORTED {
+        let doc = doc.trim();
         out.push_str(&format!("/** {doc} */\nexport const {name} = {value};\n"));
     }
     out.push_str(&format!(

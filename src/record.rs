@@ -63,7 +63,7 @@ pub fn record(
     }
     score_intent(cfg, catalog, profile, event, t);
     apply_to_profile(cfg, catalog, profile, event, t);
-    let keep = |k: &str| cfg.referenced_events.iter().any(|r| r == k);
+    let keep = |k: &str| cfg.events.is_referenced(k);
     profile.count_event(&event.kind, t, &keep);
     profile.session.events += 1;
     cfg.intent.settle(&mut profile.intent, t);

@@ -425,17 +425,10 @@ pub fn b64_decode(s: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::example_engine;
 
     const SECRET: &[u8] = b"test-secret";
     const T0: Millis = 1_795_194_000_000;
-
-    fn engine() -> Engine {
-        Engine::new(
-            include_str!("../examples/config.json"),
-            Some(include_str!("../examples/catalog.json")),
-        )
-        .unwrap()
-    }
 
     #[test]
     fn base64url_round_trips() {
@@ -472,7 +465,7 @@ mod tests {
 
     #[test]
     fn replaying_the_log_gives_the_profile_recorded_directly() {
-        let engine = engine();
+        let engine = example_engine();
         let signals = Signals::new();
         // Direct: every request and event recorded into one profile.
         let mut direct = Profile::new("funnel-000");
@@ -528,7 +521,7 @@ mod tests {
 
     #[test]
     fn flushes_are_throttled_and_sync_drops_what_the_store_has() {
-        let engine = engine();
+        let engine = example_engine();
         let mut p = Profile::new("v");
         let mut s = SessionState::new("v", T0);
         let home = RequestInfo::new("/");

@@ -1,6 +1,6 @@
 //! Templates: `{{path}}` placeholders with `default` and `money` filters. Placeholders always
 //! render HTML-escaped; the marketer's markup around them is kept as written. Where escaping
-//! is not enough (code, a URL's start), see [`context`].
+//! is not enough (code, a URL's start), see the `context` module (src/template/context.rs).
 
 mod context;
 

@@ -1,4 +1,17 @@
-//! Helpers shared by tests: deterministic randomness (no external crate), config editing.
+//! Helpers shared by tests: the example engine, deterministic randomness (no external
+//! crate), config editing.
+
+use crate::Engine;
+
+/// The example config (examples/config.json): the one the docs describe and most tests use.
+pub const EXAMPLE_CONFIG: &str = include_str!("../examples/config.json");
+/// The example config's catalog (examples/catalog.json).
+pub const EXAMPLE_CATALOG: &str = include_str!("../examples/catalog.json");
+
+/// An engine of the example config and catalog.
+pub fn example_engine() -> Engine {
+    Engine::new(EXAMPLE_CONFIG, Some(EXAMPLE_CATALOG)).expect("the example config is valid")
+}
 
 /// xorshift64*: small, fast, reproducible from its seed.
 pub struct Rng(pub u64);

@@ -1,20 +1,13 @@
 //! Property tests: invariants checked over many generated cases, with a seeded PRNG so any
 //! failure is reproducible (the seed is in the assertion message).
 
+use signpost::events::STANDARD_EVENTS;
 use signpost::profile::{self, Profile, MAX_PROFILE_BYTES};
-use signpost::testutil::Rng;
+use signpost::testutil::{example_engine, Rng};
 use signpost::time::{MINUTE, SECOND};
-use signpost::{Engine, Event, RequestInfo, Signals};
+use signpost::{Event, RequestInfo, Signals};
 
 const T0: i64 = 1_795_194_000_000; // 2026-11-20T17:00:00Z
-
-fn engine() -> Engine {
-    Engine::new(
-        include_str!("../examples/config.json"),
-        Some(include_str!("../examples/catalog.json")),
-    )
-    .unwrap()
-}
 
 fn random_string(rng: &mut Rng, max: u64) -> String {
     let len = 1 + rng.below(max);
@@ -31,21 +24,14 @@ const PRODUCTS: &[&str] = &[
     "jacket-fleece",
     "not-in-catalog",
 ];
-const KINDS: &[&str] = &[
-    "page_view",
-    "product_view",
-    "compare_view",
-    "search",
-    "add_to_cart",
-    "remove_from_cart",
-    "checkout_start",
-    "purchase",
-    "identify",
-    "trip_planned",
-];
+/// A standard event's name or, one time in ten, a custom one.
+fn random_kind(rng: &mut Rng) -> &'static str {
+    let i = rng.below(STANDARD_EVENTS.len() as u64 + 1) as usize;
+    STANDARD_EVENTS.get(i).copied().unwrap_or("trip_planned")
+}
 
 fn random_event(rng: &mut Rng) -> Event {
-    let kind = *rng.pick(KINDS);
+    let kind = random_kind(rng);
     let product = rng.pick(PRODUCTS).to_string();
     match kind {
         "add_to_cart" | "remove_from_cart" | "product_view" => Event::new(kind)
@@ -83,7 +69,7 @@ fn same_json(a: &serde_json::Value, b: &serde_json::Value) -> bool {
 /// With no new events, the intent score never rises and the tier never climbs.
 #[test]
 fn intent_decay_is_monotone() {
-    let e = engine();
+    let e = example_engine();
     let tiers: Vec<String> = e
         .config()
         .intent
@@ -126,7 +112,7 @@ fn intent_decay_is_monotone() {
 /// However long a visitor lives, the profile stays within its documented bound.
 #[test]
 fn profile_size_is_bounded_through_the_engine() {
-    let e = engine();
+    let e = example_engine();
     for seed in 1..=20u64 {
         let mut rng = Rng(seed * 7919);
         let mut p = Profile::new(random_string(&mut rng, 300));
@@ -225,7 +211,7 @@ fn a_full_profile_fits_the_bound() {
 /// The level of explanation never changes the decision itself.
 #[test]
 fn explanation_detail_does_not_change_the_plan() {
-    let e = engine();
+    let e = example_engine();
     let urls = [
         "/",
         "/compare",

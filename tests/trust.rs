@@ -51,7 +51,7 @@ fn journey(engine: &Engine, buys: bool) -> (Profile, Decision) {
         // The edge's event post.
         let mut state = SessionState::default();
         let statuses = state.record_events(engine, &mut p, &[purchase("o2")], T0 + 3_000);
-        let trusted = engine.config().is_trusted("purchase");
+        let trusted = engine.config().events.is_trusted("purchase");
         let expect = if trusted {
             EventStatus::Rejected
         } else {

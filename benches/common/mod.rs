@@ -5,7 +5,7 @@
 use signpost::plan::{Plan, SlotPlan};
 use signpost::rewrite::{RewriteOptions, Rewriter};
 use signpost::session::{client_state, SessionState};
-use signpost::testutil::Rng;
+use signpost::testutil::{example_engine, Rng};
 use signpost::{Engine, Event, Profile, RequestInfo, Signals};
 
 pub const T0: i64 = 1_795_194_000_000; // 2026-11-20T17:00:00Z
@@ -13,11 +13,7 @@ pub const T0: i64 = 1_795_194_000_000; // 2026-11-20T17:00:00Z
 /// The example config and catalog, and a visitor whose profile has recorded 200 events (views,
 /// carts, searches, a purchase, custom events); returns the time of the next request.
 pub fn decision_setup() -> (Engine, Profile, Signals, i64) {
-    let engine = Engine::new(
-        include_str!("../../examples/config.json"),
-        Some(include_str!("../../examples/catalog.json")),
-    )
-    .unwrap();
+    let engine = example_engine();
     let products: Vec<String> = engine
         .catalog()
         .products

@@ -1,14 +1,14 @@
 // Generated from src/limits.rs by `signpost limits --js` (make sdk): do not edit.
 // The events endpoint enforces the same limits; tests/limits_js.rs checks this copy.
-/** Most events in one batch from the page. */
+/** Most events in one batch from the page (one `POST /__signpost/events`). */
 export const MAX_BATCH_EVENTS = 50;
 /** Most bytes of one event's JSON. */
 export const MAX_EVENT_BYTES = 4096;
-/** Most bytes of one POST to the events endpoint. */
+/** Most bytes of the body of one `POST /__signpost/events`. */
 export const MAX_EVENTS_BODY_BYTES = 32768;
-/** Most bytes of one string value in an event. */
+/** Most bytes of one string value (at any depth) in an event from the page. */
 export const MAX_PROP_STRING_BYTES = 512;
-/** Most bytes of an event's id. */
+/** Most bytes of an event's `id`. */
 export const MAX_ID_LEN = 128;
 /** Most characters of an event name. */
 export const MAX_EVENT_NAME_LEN = 64;

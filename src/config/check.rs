@@ -26,7 +26,9 @@ const NO_MESSAGE: &str =
 /// One problem, at a path such as `offers[3].when.all[1].op`.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Issue {
+    /// Where: empty for the whole document.
     pub path: String,
+    /// What is wrong; empty in a build without feature `messages`.
     pub message: String,
 }
 
@@ -90,6 +92,7 @@ pub fn join(path: &str, key: &str) -> String {
     }
 }
 
+/// The path of item `i` of the list at `path`: `offers[3]`.
 pub fn index(path: &str, i: usize) -> String {
     format!("{path}[{i}]")
 }
@@ -147,12 +150,16 @@ pub fn unknown(what: &str, got: &str, expected: &[&str]) -> String {
 /// An object's fields, as the JSON holds them.
 pub type Fields = Map<String, Value>;
 
+/// Walks a config or catalog, collecting every problem rather than stopping at the first:
+/// each reader returns `None` when the value is refused, and the issue is kept here.
 #[derive(Default)]
 pub struct Checker {
+    /// The problems found so far, in the order found.
     pub issues: Vec<Issue>,
 }
 
 impl Checker {
+    /// Records a problem at `path`.
     pub fn err(&mut self, path: &str, message: impl std::fmt::Display) {
         // Only this line is per message type; without `messages` it drops the message unread.
         let message = if cfg!(feature = "messages") {
@@ -247,6 +254,7 @@ impl Checker {
         }
     }
 
+    /// A string that is not blank.
     pub fn string<'v>(&mut self, v: &'v Value, path: &str) -> Option<&'v str> {
         match v {
             Value::String(s) if s.trim().is_empty() => {
@@ -261,6 +269,7 @@ impl Checker {
         }
     }
 
+    /// A finite number.
     pub fn number(&mut self, v: &Value, path: &str) -> Option<f64> {
         match v.as_f64() {
             Some(n) if n.is_finite() => Some(n),
@@ -271,6 +280,7 @@ impl Checker {
         }
     }
 
+    /// `true` or `false`.
     pub fn boolean(&mut self, v: &Value, path: &str) -> Option<bool> {
         match v {
             Value::Bool(b) => Some(*b),
@@ -281,6 +291,7 @@ impl Checker {
         }
     }
 
+    /// An array (its items are the caller's to check).
     pub fn array<'v>(&mut self, v: &'v Value, path: &str) -> Option<&'v Vec<Value>> {
         match v {
             Value::Array(a) => Some(a),
@@ -305,6 +316,7 @@ impl Checker {
         }
     }
 
+    /// A duration such as `"30m"` or `"1h30m"` (see [`crate::time::parse_duration`]).
     pub fn duration(&mut self, v: &Value, path: &str) -> Option<crate::time::Millis> {
         let s = self.string(v, path)?;
         match crate::time::parse_duration(s) {

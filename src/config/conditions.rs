@@ -4,7 +4,7 @@
 use super::check::{index, join, show, type_name, unknown, Checker, Fields};
 use super::grammar::{Object, CONDITIONS};
 use super::names::event_name;
-use crate::conditions::{Cond, Op, Rhs, OPS};
+use crate::conditions::{Cond, EventCount, Op, Rhs, OPS};
 use crate::config::check::msg;
 use crate::facts::{Fact, Scope, Val};
 use crate::profile::MAX_EVENT_TIMES;
@@ -222,12 +222,12 @@ fn compile_event(ck: &mut Checker, m: &Fields, path: &str) -> Option<Cond> {
     }
     // `max` alone (e.g. "no purchase": max 0) must not inherit the default min of 1.
     let min = min.unwrap_or(if max.is_some() { 0 } else { 1 });
-    Some(Cond::Event {
+    Some(Cond::Event(EventCount {
         kind: kind?,
         within,
         min,
         max,
-    })
+    }))
 }
 
 #[cfg(test)]

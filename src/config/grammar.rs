@@ -12,14 +12,18 @@
 /// An object of the config: the fields it accepts.
 #[derive(Debug)]
 pub struct Object {
+    /// Its fields, in the order the docs and the schema list them.
     pub fields: &'static [Field],
 }
 
 /// One field of an [`Object`].
 #[derive(Debug)]
 pub struct Field {
+    /// Its key.
     pub name: &'static str,
+    /// Whether the object is refused without it.
     pub required: bool,
+    /// What it holds.
     pub shape: Shape,
 }
 

@@ -39,11 +39,10 @@ pub const DEFAULT_PROFILE_EXPIRY: Millis = 90 * DAY;
 pub(crate) const MIN_PROFILE_EXPIRY: Millis = MINUTE;
 pub(crate) const MAX_PROFILE_EXPIRY: Millis = 730 * DAY;
 
-/// A compiled config: every name resolved, every condition and template compiled.
+/// A compiled config: every name resolved, every condition and template compiled. (Its format
+/// version is not kept: a config compiles only when it is [`CONFIG_VERSION`].)
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// The format version, [`CONFIG_VERSION`].
-    pub version: u64,
     /// The site's name, for the people who read the config.
     pub site: Option<String>,
     /// The zone of `request.hour`, `request.weekday` and schedules without an offset.
@@ -70,11 +69,30 @@ pub struct Config {
     pub profile_expiry: Millis,
     /// How long after an exposure a conversion still counts for it (`attribution.window`).
     pub attribution_window: Millis,
-    /// Event types the config refers to (kept longest in a full profile).
-    pub referenced_events: Vec<String>,
-    /// Event types only the site's server may send (`trusted_events`): never recorded from
-    /// the page, nor from the edge's `track` rules, which the page's URL drives.
-    pub trusted_events: Vec<String>,
+    /// The event types it names: those it refers to, and those only the server may send.
+    pub events: EventTypes,
+}
+
+/// The event types a config names, as recording asks about them.
+#[derive(Clone, Debug, Default)]
+pub struct EventTypes {
+    /// Types the config refers to (kept longest in a full profile).
+    pub referenced: Vec<String>,
+    /// Types only the site's server may send (`trusted_events`): never recorded from the page,
+    /// nor from the edge's `track` rules, which the page's URL drives.
+    pub trusted: Vec<String>,
+}
+
+impl EventTypes {
+    /// Whether the config refers to events of type `kind`.
+    pub fn is_referenced(&self, kind: &str) -> bool {
+        self.referenced.iter().any(|r| r == kind)
+    }
+
+    /// Whether events of type `kind` come only from the site's server (`trusted_events`).
+    pub fn is_trusted(&self, kind: &str) -> bool {
+        self.trusted.iter().any(|t| t == kind)
+    }
 }
 
 /// A named condition of `segments`.
@@ -90,8 +108,11 @@ pub struct Segment {
 /// whether `Sec-GPC: 1` means "no".
 #[derive(Clone, Debug, PartialEq)]
 pub struct Consent {
+    /// The cookie's name (`sp_consent` unless the config says otherwise).
     pub cookie: String,
+    /// Whether a visitor without the cookie consents (`default`: `"granted"`).
     pub default_granted: bool,
+    /// Whether `Sec-GPC: 1` denies consent, whatever the cookie says.
     pub respect_gpc: bool,
 }
 
@@ -111,16 +132,13 @@ impl Config {
         compile(json)
     }
 
+    /// The index of the segment `name` in [`Config::segments`].
     pub fn segment_index(&self, name: &str) -> Option<usize> {
         self.segments.iter().position(|s| s.name == name)
     }
 
+    /// The offer with this id.
     pub fn offer(&self, id: &str) -> Option<&Offer> {
         self.offers.iter().find(|o| o.id == id)
-    }
-
-    /// Whether events of type `kind` come only from the site's server (`trusted_events`).
-    pub fn is_trusted(&self, kind: &str) -> bool {
-        self.trusted_events.iter().any(|t| t == kind)
     }
 }

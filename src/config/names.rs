@@ -3,27 +3,19 @@
 
 use super::check::{join, Checker, Fields};
 use crate::config::check::msg;
-use crate::events::check_event_name;
+use crate::events::{check_event_name, invalid_name_char, NameError};
 use serde_json::Value;
 
 /// Ids and names: letters, digits, `_ - . :`, up to 128 characters.
-pub(super) fn check_name(name: &str) -> Result<(), String> {
+pub(super) fn check_name(name: &str) -> Result<(), NameError> {
     if name.is_empty() {
-        return Err("a name must not be empty".into());
+        return Err(NameError::Empty);
     }
     if name.chars().count() > crate::profile::MAX_ID_LEN {
-        return Err(msg!(
-            "names are at most {} characters",
-            crate::profile::MAX_ID_LEN
-        ));
+        return Err(NameError::Long);
     }
-    match name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':')))
-    {
-        Some(c) => Err(msg!(
-            "invalid character {c:?} in \"{name}\" (use letters, digits, _ - . :)"
-        )),
+    match invalid_name_char(name) {
+        Some(c) => Err(NameError::Char(c, name.into())),
         None => Ok(()),
     }
 }
@@ -55,11 +47,11 @@ pub(super) fn event_name(ck: &mut Checker, v: &Value, path: &str) -> Option<Stri
 }
 
 /// A string that passes `check`; its error is reported at `path`.
-pub(super) fn checked(
+pub(super) fn checked<E: std::fmt::Display>(
     ck: &mut Checker,
     v: &Value,
     path: &str,
-    check: fn(&str) -> Result<(), String>,
+    check: fn(&str) -> Result<(), E>,
 ) -> Option<String> {
     let s = ck.string(v, path)?;
     match check(s) {

@@ -274,11 +274,12 @@ fn cap(ck: &mut Checker, v: &Value, path: &str) -> Option<Cap> {
 
 /// A CSS selector the three rewriters support: type, `#id`, `.class`, `[attr]` forms, `*`,
 /// descendant and child combinators, `:not()`, `:nth-child()` and friends.
-pub fn check_selector(s: &str) -> Result<(), String> {
+pub fn check_selector(s: &str) -> Result<(), SelectorError> {
     let t = s.trim();
     if t.is_empty() {
-        return Err("empty selector".into());
+        return Err(SelectorError::Empty);
     }
+    let bad = |why| Err(SelectorError::Invalid(s.to_string(), why));
     let mut depth_sq = 0i32;
     let mut depth_par = 0i32;
     let mut quote: Option<char> = None;
@@ -291,33 +292,64 @@ pub fn check_selector(s: &str) -> Result<(), String> {
             (None, ']') => depth_sq -= 1,
             (None, '(') => depth_par += 1,
             (None, ')') => depth_par -= 1,
-            (None, '{' | '}' | ';') => return Err(msg!("invalid selector \"{s}\": '{c}' is not allowed")),
+            (None, '{' | '}' | ';') => return bad(Unsupported::Char(c)),
             (None, '+' | '~') if depth_sq == 0 && depth_par == 0 => {
-                return Err(msg!("invalid selector \"{s}\": the '{c}' combinator is not supported by HTML rewriters (use descendant or '>')"))
+                return bad(Unsupported::Combinator(c))
             }
             _ => {}
         }
         if depth_sq < 0 || depth_par < 0 {
-            return Err(msg!("invalid selector \"{s}\": unbalanced brackets"));
+            return bad(Unsupported::Unbalanced);
         }
     }
     if quote.is_some() || depth_sq != 0 || depth_par != 0 {
-        return Err(msg!(
-            "invalid selector \"{s}\": unbalanced brackets or quotes"
-        ));
+        return bad(Unsupported::Unclosed);
     }
     if t.contains("::") {
-        return Err(msg!(
-            "invalid selector \"{s}\": pseudo-elements cannot be rewritten"
-        ));
+        return bad(Unsupported::PseudoElement);
     }
     #[cfg(feature = "html")]
     {
         if let Err(e) = t.parse::<lol_html::Selector>() {
-            return Err(msg!("invalid selector \"{s}\": {e}"));
+            return bad(Unsupported::Rewriter(e.to_string()));
         }
     }
     Ok(())
+}
+
+/// Why a CSS `selector` is refused ([`check_selector`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SelectorError {
+    /// Nothing but white space.
+    #[error("empty selector")]
+    Empty,
+    /// The selector as written, and what in it no rewriter supports.
+    #[error("invalid selector \"{0}\": {1}")]
+    Invalid(String, Unsupported),
+}
+
+/// What in a selector the rewriters do not support.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Unsupported {
+    /// A character of a style rule rather than a selector.
+    #[error("'{0}' is not allowed")]
+    Char(char),
+    /// A sibling combinator (`+`, `~`): a streaming rewriter cannot look back.
+    #[error("the '{0}' combinator is not supported by HTML rewriters (use descendant or '>')")]
+    Combinator(char),
+    /// A bracket closed before it was opened.
+    #[error("unbalanced brackets")]
+    Unbalanced,
+    /// A bracket or quote left open.
+    #[error("unbalanced brackets or quotes")]
+    Unclosed,
+    /// A pseudo-element (`::before`), which has no element to rewrite.
+    #[error("pseudo-elements cannot be rewritten")]
+    PseudoElement,
+    /// What lol_html (and so the Workers runtime) says against it.
+    #[cfg(feature = "html")]
+    #[error("{0}")]
+    Rewriter(String),
 }
 
 pub(super) fn group_slots(offers: &[Offer]) -> Vec<SlotGroup> {

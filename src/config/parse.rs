@@ -6,7 +6,8 @@ use super::check::{index, join, show, Checker, Fields, Issues};
 use super::conditions::SegmentNames;
 use super::grammar::TOP;
 use super::{
-    experiments, intent, offers, recommend, segments, settings, track, Config, CONFIG_VERSION,
+    experiments, intent, offers, recommend, segments, settings, track, Config, EventTypes,
+    CONFIG_VERSION,
 };
 use crate::conditions::Cond;
 use crate::config::check::msg;
@@ -74,7 +75,6 @@ fn compile_value(ck: &mut Checker, v: &Value) -> Option<Config> {
         return None;
     }
     let mut cfg = Config {
-        version: CONFIG_VERSION,
         site,
         timezone,
         track,
@@ -88,10 +88,12 @@ fn compile_value(ck: &mut Checker, v: &Value) -> Option<Config> {
         consent,
         profile_expiry: profile.unwrap_or(super::DEFAULT_PROFILE_EXPIRY),
         attribution_window: attribution.unwrap_or(super::DEFAULT_ATTRIBUTION_WINDOW),
-        referenced_events: Vec::new(),
-        trusted_events,
+        events: EventTypes {
+            referenced: Vec::new(),
+            trusted: trusted_events,
+        },
     };
-    cfg.referenced_events = referenced_events(&cfg);
+    cfg.events.referenced = referenced_events(&cfg);
     Some(cfg)
 }
 
@@ -149,7 +151,7 @@ fn collect_events(c: &Cond, out: &mut Vec<String>) {
     match c {
         Cond::All(cs) | Cond::Any(cs) => cs.iter().for_each(|c| collect_events(c, out)),
         Cond::Not(c) => collect_events(c, out),
-        Cond::Event { kind, .. } => out.push(kind.clone()),
+        Cond::Event(e) => out.push(e.kind.clone()),
         _ => {}
     }
 }
@@ -301,11 +303,12 @@ mod tests {
             compile(&v.to_string())
         };
         let c = with(serde_json::json!(["purchase", "refund"])).unwrap();
-        assert!(c.is_trusted("refund") && !c.is_trusted("add_to_cart"));
-        assert_eq!(compile(EXAMPLE).unwrap().trusted_events, ["purchase"]);
+        assert!(c.events.is_trusted("refund") && !c.events.is_trusted("add_to_cart"));
+        assert_eq!(compile(EXAMPLE).unwrap().events.trusted, ["purchase"]);
         assert!(with(serde_json::json!([]))
             .unwrap()
-            .trusted_events
+            .events
+            .trusted
             .is_empty());
         let e = with(serde_json::json!(["purchase", "a b", "purchase"])).unwrap_err();
         let e: Vec<String> = e.0.iter().map(|i| i.to_string()).collect();

@@ -13,8 +13,11 @@ use serde_json::Value;
 /// `track`: a request path pattern that produces an event at the edge.
 #[derive(Clone, Debug)]
 pub struct TrackRule {
+    /// The paths it matches.
     pub pattern: PathPattern,
+    /// The type of the event it records.
     pub event: String,
+    /// The event's props: a name and where its value comes from.
     pub props: Vec<(String, PropSource)>,
 }
 
@@ -43,22 +46,51 @@ enum Seg {
     Capture(String),
 }
 
+/// Why a `track` path pattern is refused; each names the pattern.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PatternError {
+    /// It does not start with `/`.
+    #[error("a path pattern starts with '/', found \"{0}\"")]
+    NoSlash(String),
+    /// A `*` before the end.
+    #[error("'*' may only end a pattern, found \"{0}\"")]
+    InnerStar(String),
+    /// A `?` or `#`: patterns match the path only.
+    #[error("a path pattern matches the path only, without '?' or '#': \"{0}\"")]
+    Query(String),
+    /// Two slashes in a row.
+    #[error("empty segment in path pattern \"{0}\"")]
+    EmptySegment(String),
+    /// A capture without a name, or with characters other than letters, digits and `_`.
+    #[error("invalid capture \"{capture}\" in \"{pattern}\" (write :name)")]
+    Capture {
+        /// The capture as written.
+        capture: String,
+        /// The pattern.
+        pattern: String,
+    },
+    /// A capture right before the final `*`.
+    #[error("a capture cannot be followed by '*' in \"{0}\"")]
+    CaptureStar(String),
+}
+
 impl PathPattern {
-    pub fn parse(p: &str) -> Result<PathPattern, String> {
+    /// Reads a pattern: `/` then segments, each literal or a `:name` capture, and an optional
+    /// final `*`.
+    pub fn parse(p: &str) -> Result<PathPattern, PatternError> {
+        let bad = |why: fn(String) -> PatternError| Err(why(p.to_string()));
         if !p.starts_with('/') {
-            return Err(msg!("a path pattern starts with '/', found \"{p}\""));
+            return bad(PatternError::NoSlash);
         }
         let (body, wildcard) = match p.strip_suffix('*') {
             Some(b) => (b, true),
             None => (p, false),
         };
         if body.contains('*') {
-            return Err(msg!("'*' may only end a pattern, found \"{p}\""));
+            return bad(PatternError::InnerStar);
         }
         if body.contains(['?', '#']) {
-            return Err(msg!(
-                "a path pattern matches the path only, without '?' or '#': \"{p}\""
-            ));
+            return bad(PatternError::Query);
         }
         let mut segments = Vec::new();
         let parts: Vec<&str> = body.trim_start_matches('/').split('/').collect();
@@ -69,14 +101,17 @@ impl PathPattern {
                 continue;
             }
             if s.is_empty() {
-                return Err(msg!("empty segment in path pattern \"{p}\""));
+                return bad(PatternError::EmptySegment);
             }
             if let Some(name) = s.strip_prefix(':') {
                 if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                    return Err(msg!("invalid capture \"{s}\" in \"{p}\" (write :name)"));
+                    return Err(PatternError::Capture {
+                        capture: s.to_string(),
+                        pattern: p.to_string(),
+                    });
                 }
                 if wildcard && i + 1 == n {
-                    return Err(msg!("a capture cannot be followed by '*' in \"{p}\""));
+                    return bad(PatternError::CaptureStar);
                 }
                 segments.push(Seg::Capture(name.to_string()));
             } else {
@@ -92,6 +127,7 @@ impl PathPattern {
         Ok(pat)
     }
 
+    /// The names of its `:name` captures, in order.
     pub fn captures(&self) -> impl Iterator<Item = &str> {
         self.segments.iter().filter_map(|s| match s {
             Seg::Capture(c) => Some(c.as_str()),

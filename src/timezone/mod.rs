@@ -90,15 +90,21 @@ enum DayRule {
 /// The local calendar fields of an instant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LocalTime {
+    /// The year (proleptic Gregorian).
     pub year: i64,
+    /// 1 = January .. 12 = December.
     pub month: u32,
+    /// Day of the month, from 1.
     pub day: u32,
+    /// 0..=23.
     pub hour: u32,
+    /// 0..=59.
     pub minute: u32,
     /// 0 = Sunday .. 6 = Saturday.
     pub weekday: u32,
 }
 
+/// Weekday names as conditions write them, by [`LocalTime::weekday`] (0 = Sunday).
 pub const WEEKDAYS: [&str; 7] = [
     "sunday",
     "monday",
@@ -157,6 +163,7 @@ impl Tz {
             .collect()
     }
 
+    /// UTC: the zone of a config that names none.
     pub fn utc() -> Tz {
         Tz {
             name: "UTC".into(),
@@ -166,6 +173,7 @@ impl Tz {
         }
     }
 
+    /// The IANA name (or the POSIX string it was parsed from).
     pub fn name(&self) -> &str {
         &self.name
     }

@@ -260,10 +260,10 @@ pub struct PageRequest {
 impl PageRequest {
     /// The request page.js sent, or why it could not be read (a bug in page.js: the page then
     /// passes through).
-    fn read(js: JsValue) -> std::result::Result<PageRequest, String> {
+    fn read(js: JsValue) -> std::result::Result<PageRequest, Bypass> {
         serde_wasm_bindgen::from_value(js).map_err(|e| {
             worker::console_error!("signpost: a page request Rust cannot read: {e}");
-            "error".to_string()
+            Bypass("error")
         })
     }
 }
@@ -305,8 +305,8 @@ pub fn page_start(req: JsValue) -> PageStart {
     };
     let req = match PageRequest::read(req) {
         Ok(req) => req,
-        Err(why) => {
-            out.bypass = Some(why);
+        Err(Bypass(why)) => {
+            out.bypass = Some(why.into());
             return out;
         }
     };
@@ -356,6 +356,7 @@ pub async fn page_config(env: Env, now: f64) -> Option<String> {
 /// `pageDecide`'s answer: why the page passes through after all, or what page.js needs to
 /// rewrite and answer it.
 #[wasm_bindgen(getter_with_clone)]
+#[derive(Default)]
 pub struct PageAnswer {
     /// The bypass reason; the other fields are then empty.
     pub bypass: Option<String>,
@@ -380,12 +381,7 @@ impl PageAnswer {
     fn bypass(why: &str) -> PageAnswer {
         PageAnswer {
             bypass: Some(why.into()),
-            slots: Vec::new(),
-            header: String::new(),
-            cookies: Vec::new(),
-            profile_flush: None,
-            flush: None,
-            state_script: String::new(),
+            ..PageAnswer::default()
         }
     }
 }
@@ -396,7 +392,7 @@ impl PageAnswer {
 pub fn page_decide(env: Env, req: JsValue) -> PageAnswer {
     let req = match PageRequest::read(req) {
         Ok(req) => req,
-        Err(why) => return PageAnswer::bypass(&why),
+        Err(Bypass(why)) => return PageAnswer::bypass(why),
     };
     let Some(live) = store::current() else {
         return PageAnswer::bypass("no-config");
