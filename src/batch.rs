@@ -208,43 +208,69 @@ pub fn parse_page_body(body: &[u8]) -> Result<PageBatch, BodyError> {
         Some(_) => return Err(BodyError::BadUrl),
         None => return Err(BodyError::NoUrl),
     };
-    let list = match value {
+    let list = take_events(value, MAX_BATCH_EVENTS).map_err(|e| match e {
+        ListProblem::Missing => BodyError::NoEvents,
+        ListProblem::NotAList => BodyError::NotAList,
+        ListProblem::TooMany(n) => BodyError::TooMany(n),
+    })?;
+    let (passed, results) = judge_each(list, one_event);
+    let (indexes, events) = passed.into_iter().unzip();
+    Ok(PageBatch {
+        url,
+        events,
+        indexes,
+        results,
+    })
+}
+
+/// Why a body holds no list of events to judge.
+#[derive(Debug, PartialEq)]
+pub enum ListProblem {
+    /// No `events` field (or the body is not an object).
+    Missing,
+    /// `events` is not a list.
+    NotAList,
+    /// More events than a batch may hold.
+    TooMany(usize),
+}
+
+/// The body's `events` list, of at most `max` events.
+pub fn take_events(body: Value, max: usize) -> Result<Vec<Value>, ListProblem> {
+    let list = match body {
         Value::Object(mut o) => match o.remove("events") {
             Some(Value::Array(list)) => list,
-            Some(_) => return Err(BodyError::NotAList),
-            None => return Err(BodyError::NoEvents),
+            Some(_) => return Err(ListProblem::NotAList),
+            None => return Err(ListProblem::Missing),
         },
-        _ => return Err(BodyError::NoEvents),
+        _ => return Err(ListProblem::Missing),
     };
-    if list.len() > MAX_BATCH_EVENTS {
-        return Err(BodyError::TooMany(list.len()));
+    if list.len() > max {
+        return Err(ListProblem::TooMany(list.len()));
     }
-    let mut batch = PageBatch {
-        url,
-        events: Vec::with_capacity(list.len()),
-        indexes: Vec::with_capacity(list.len()),
-        results: Vec::with_capacity(list.len()),
-    };
+    Ok(list)
+}
+
+/// Checks each event of a batch on its own with `one`: the events that passed, with their
+/// places in the batch, and a result per event of the batch, in order (accepted until
+/// recorded, or rejected with `one`'s reason). Page batches and the server ingest share it.
+pub fn judge_each<T>(
+    list: Vec<Value>,
+    mut one: impl FnMut(usize, Value) -> Result<T, EventError>,
+) -> (Vec<(usize, T)>, Vec<EventResult>) {
+    let mut passed = Vec::with_capacity(list.len());
+    let mut results = Vec::with_capacity(list.len());
     for (index, v) in list.into_iter().enumerate() {
         let id = v.get("id").and_then(Value::as_str).map(str::to_string);
-        match one_event(index, v) {
-            Ok(e) => {
-                batch.events.push(e);
-                batch.indexes.push(index);
-                batch.results.push(EventResult {
-                    id,
-                    status: EventStatus::Accepted,
-                    error: None,
-                });
+        let (status, error) = match one(index, v) {
+            Ok(t) => {
+                passed.push((index, t));
+                (EventStatus::Accepted, None)
             }
-            Err(e) => batch.results.push(EventResult {
-                id,
-                status: EventStatus::Rejected,
-                error: Some(e.to_string()),
-            }),
-        }
+            Err(e) => (EventStatus::Rejected, Some(e.to_string())),
+        };
+        results.push(EventResult { id, status, error });
     }
-    Ok(batch)
+    (passed, results)
 }
 
 fn one_event(index: usize, v: Value) -> Result<Event, EventError> {

@@ -8,7 +8,9 @@
 //! is milliseconds or RFC 3339 and defaults to the time of receipt. Any type is accepted,
 //! those of `trusted_events` included: this is the trusted source.
 
-use crate::batch::{check_event, EventError, EventResult, EventStatus};
+use crate::batch::{
+    check_event, judge_each, take_events, EventError, EventResult, EventStatus, ListProblem,
+};
 use crate::events::Event;
 use crate::limits::{MAX_INGEST_EVENTS, MAX_USER_ID_LEN};
 use serde_json::Value;
@@ -82,33 +84,17 @@ pub fn parse_ingest_body(
 ) -> Result<IngestBatch, IngestBodyError> {
     let value: Value =
         serde_json::from_slice(body).map_err(|e| IngestBodyError::NotJson(e.to_string()))?;
-    let list = match value {
-        Value::Object(mut o) => match o.remove("events") {
-            Some(Value::Array(list)) => list,
-            Some(_) => return Err(IngestBodyError::NotAList),
-            None => return Err(IngestBodyError::NoEvents),
-        },
-        _ => return Err(IngestBodyError::NoEvents),
-    };
-    if list.len() > MAX_INGEST_EVENTS {
-        return Err(IngestBodyError::TooMany(list.len()));
-    }
-    let mut batch = IngestBatch {
-        events: Vec::with_capacity(list.len()),
-        results: Vec::with_capacity(list.len()),
-    };
-    for (index, v) in list.into_iter().enumerate() {
-        let id = v.get("id").and_then(Value::as_str).map(str::to_string);
-        let (status, error) = match one_event(index, v, visitor_ok) {
-            Ok((target, e)) => {
-                batch.events.push((index, target, e));
-                (EventStatus::Accepted, None)
-            }
-            Err(e) => (EventStatus::Rejected, Some(e.to_string())),
-        };
-        batch.results.push(EventResult { id, status, error });
-    }
-    Ok(batch)
+    let list = take_events(value, MAX_INGEST_EVENTS).map_err(|e| match e {
+        ListProblem::Missing => IngestBodyError::NoEvents,
+        ListProblem::NotAList => IngestBodyError::NotAList,
+        ListProblem::TooMany(n) => IngestBodyError::TooMany(n),
+    })?;
+    let (passed, results) = judge_each(list, |index, v| one_event(index, v, visitor_ok));
+    let events = passed
+        .into_iter()
+        .map(|(index, (target, e))| (index, target, e))
+        .collect();
+    Ok(IngestBatch { events, results })
 }
 
 fn one_event(

@@ -84,27 +84,19 @@ pub fn check(e: &Expect, d: &Decision) -> Vec<String> {
             ));
         }
     }
-    for (slot, text) in &e.contains {
-        let html = d
-            .plan
+    let html_of = |slot: &str| {
+        d.plan
             .slot(slot)
             .and_then(|s| s.html.as_deref())
-            .unwrap_or("");
-        if !html.contains(text.as_str()) {
+            .unwrap_or("")
+    };
+    let texts = e.contains.iter().map(|t| (t, true));
+    for ((slot, text), wanted) in texts.chain(e.not_contains.iter().map(|t| (t, false))) {
+        let html = html_of(slot);
+        if html.contains(text.as_str()) != wanted {
+            let not = if wanted { "" } else { " not" };
             out.push(format!(
-                "slot {slot}: expected the HTML to contain {text:?}; it is {html:?}"
-            ));
-        }
-    }
-    for (slot, text) in &e.not_contains {
-        let html = d
-            .plan
-            .slot(slot)
-            .and_then(|s| s.html.as_deref())
-            .unwrap_or("");
-        if html.contains(text.as_str()) {
-            out.push(format!(
-                "slot {slot}: expected the HTML not to contain {text:?}; it is {html:?}"
+                "slot {slot}: expected the HTML{not} to contain {text:?}; it is {html:?}"
             ));
         }
     }

@@ -155,8 +155,13 @@ impl Profile {
 
         join(&mut self.events, &other.events, MAX_EVENT_TYPES, |m, e| {
             (m.kind == e.kind).then(|| {
-                m.total = m.total.saturating_add(e.total);
-                m.recent = united(&m.recent, &e.recent, MAX_EVENT_TIMES);
+                add_counts(
+                    &mut m.total,
+                    &mut m.recent,
+                    e.total,
+                    &e.recent,
+                    MAX_EVENT_TIMES,
+                )
             })
         });
         join(
@@ -165,8 +170,13 @@ impl Profile {
             MAX_OFFERS_TRACKED,
             |m, i| {
                 (m.offer == i.offer).then(|| {
-                    m.total = m.total.saturating_add(i.total);
-                    m.recent = united(&m.recent, &i.recent, MAX_IMPRESSION_TIMES);
+                    add_counts(
+                        &mut m.total,
+                        &mut m.recent,
+                        i.total,
+                        &i.recent,
+                        MAX_IMPRESSION_TIMES,
+                    )
                 })
             },
         );
@@ -202,6 +212,12 @@ fn join<T: Clone>(
 /// Sorts most recent first, keeping the order of equal times.
 fn newest_first<T>(list: &mut [T], at: impl Fn(&T) -> Millis) {
     list.sort_by_key(|x| std::cmp::Reverse(at(x)));
+}
+
+/// A count with its recent times, plus another's: totals add, times unite.
+fn add_counts(total: &mut u64, recent: &mut Vec<Millis>, n: u64, times: &[Millis], max: usize) {
+    *total = total.saturating_add(n);
+    *recent = united(recent, times, max);
 }
 
 /// Two most-recent-first lists of times as one, most recent first, at most `max`.

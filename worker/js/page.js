@@ -147,7 +147,7 @@ function take(answer) {
   const plain = {};
   for (const k of names) plain[k] = answer[k];
   plain.slots = plain.slots?.map((s) => {
-    const slot = { selector: s.selector, offer: s.offer, variant: s.variant, html: s.html };
+    const slot = { selector: s.selector, marks: s.marks, html: s.html };
     s.free();
     return slot;
   });

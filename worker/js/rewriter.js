@@ -8,15 +8,16 @@
 const HTML = { html: true };
 
 /**
- * Streams `response` through an HTMLRewriter that fills `slots` (each `{selector, offer,
- * variant, html}`, offer and variant escaped for an attribute; variant and html may be
- * undefined) and writes `stateScript`, when given, once at the end of the first `<body>`.
+ * Streams `response` through an HTMLRewriter that fills `slots` (each `{selector, marks, html}`:
+ * `marks` the attributes to set, names and values alternating, values escaped for an attribute;
+ * html may be undefined) and writes `stateScript`, when given, once at the end of the first
+ * `<body>`.
  * Throws before any byte is sent when the runtime refuses a selector or the page's charset.
  */
 export function rewrite(response, slots, stateScript) {
   if (!slots.length && !stateScript) return response;
   let r = new HTMLRewriter();
-  for (const s of slots) r = r.on(s.selector, slotHandler(s.offer, s.variant ?? undefined, s.html ?? undefined));
+  for (const s of slots) r = r.on(s.selector, slotHandler(s.marks, s.html ?? undefined));
   if (stateScript) {
     const state = stateHandlers(stateScript);
     r = r.on("body", state.body).onDocument(state.document);
@@ -24,12 +25,11 @@ export function rewrite(response, slots, stateScript) {
   return r.transform(response);
 }
 
-/** One slot: marks the element with its offer (and variant) and fills it when there is HTML. */
-function slotHandler(offer, variant, html) {
+/** One slot: marks the element (its offer, and variant) and fills it when there is HTML. */
+function slotHandler(marks, html) {
   return {
     element(el) {
-      el.setAttribute("data-sp-offer", offer);
-      if (variant !== undefined) el.setAttribute("data-sp-variant", variant);
+      for (let i = 0; i + 1 < marks.length; i += 2) el.setAttribute(marks[i], marks[i + 1]);
       if (html !== undefined) el.setInnerContent(html, HTML);
     },
   };

@@ -193,7 +193,7 @@ async fn erase_person(req: &Request, env: &Env) -> Result<web_sys::Response> {
     };
     match crate::identity::erase_keys(env, vec![key]).await {
         Ok(erased) => json(200, &json!({ "erased": erased })),
-        Err(e) => unavailable(&e),
+        Err(e) => unavailable(&e.to_string()),
     }
 }
 

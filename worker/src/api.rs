@@ -54,9 +54,6 @@ pub async fn handle(
 /// with `results`: one `{"id", "status", "error"?}` per event, in order, so that one refused
 /// event never costs the others. 400 only for a body that is not a batch at all.
 async fn events(mut req: Request, env: &Env, ctx: &Context) -> Result<web_sys::Response> {
-    if cross_site(&req)? {
-        return error(403, "cross-site request refused");
-    }
     let content_type = req.headers().get("content-type")?.unwrap_or_default();
     if !content_type
         .to_ascii_lowercase()
@@ -64,19 +61,10 @@ async fn events(mut req: Request, env: &Env, ctx: &Context) -> Result<web_sys::R
     {
         return error(415, "content-type must be application/json");
     }
-    let visit = Visit::new(&req, env)?;
-    if visit.opted_out(&req)?.is_some() {
-        return empty(204);
-    }
-    let declared = req.headers().get("content-length")?;
-    let too_large = format!("body larger than {MAX_EVENTS_BODY_BYTES} bytes");
-    if declared.and_then(|n| n.parse::<usize>().ok()) > Some(MAX_EVENTS_BODY_BYTES) {
-        return error(413, &too_large);
-    }
-    let body = req.bytes().await?;
-    if body.len() > MAX_EVENTS_BODY_BYTES {
-        return error(413, &too_large);
-    }
+    let (visit, body) = match page_post(&mut req, env, MAX_EVENTS_BODY_BYTES).await? {
+        Ok(start) => start,
+        Err(answer) => return Ok(answer),
+    };
     let mut batch = match parse_page_body(&body) {
         Ok(parsed) => parsed,
         Err(e) => return error(400, &e.to_string()),
@@ -105,16 +93,57 @@ async fn events(mut req: Request, env: &Env, ctx: &Context) -> Result<web_sys::R
     let statuses = state.record_events(engine, &mut profile, &batch.events, visit.now);
     batch.mark_recorded(&statuses);
     let counts = signpost::measure::for_events(engine, &profile, &batch.events, visit.now);
+    let browser = Browser {
+        state: &mut state,
+        profile: &profile,
+        visitor: &visitor,
+        new_visitor,
+    };
     answer_state(
         ctx,
         env,
         &visit,
         (&live, &info),
-        (&mut state, &profile),
-        (&visitor, new_visitor),
+        browser,
         &batch.results,
         counts,
     )
+}
+
+/// The start of a post from the page (events, identify, reset): refused cross-site (403);
+/// nothing for an opted-out visitor (204); the body, or 413 over `max` bytes. `Err` holds the
+/// answer to give at once.
+pub(crate) async fn page_post(
+    req: &mut Request,
+    env: &Env,
+    max: usize,
+) -> Result<std::result::Result<(Visit, Vec<u8>), web_sys::Response>> {
+    if cross_site(req)? {
+        return error(403, "cross-site request refused").map(Err);
+    }
+    let visit = Visit::new(req, env)?;
+    if visit.opted_out(req)?.is_some() {
+        return empty(204).map(Err);
+    }
+    Ok(body_within(req, max).await?.map(|body| (visit, body)))
+}
+
+/// A request's body, or the 413 answer when it is over `max` bytes (by its declared length
+/// first, so a large body is not read).
+pub(crate) async fn body_within(
+    req: &mut Request,
+    max: usize,
+) -> Result<std::result::Result<Vec<u8>, web_sys::Response>> {
+    let too_large = || error(413, &format!("body larger than {max} bytes")).map(Err);
+    let declared = req.headers().get("content-length")?;
+    if declared.and_then(|n| n.parse::<usize>().ok()) > Some(max) {
+        return too_large();
+    }
+    let body = req.bytes().await?;
+    if body.len() > max {
+        return too_large();
+    }
+    Ok(Ok(body))
 }
 
 /// The browser's profile (the user's once identified; a new one when there is none) and
@@ -138,17 +167,29 @@ pub(crate) async fn load_for(
 /// Answers the decision for a page after the browser's state changed (the events endpoint,
 /// identify, reset): the client state with `results`, the cookies, and the flush and counts
 /// after the response.
-#[allow(clippy::too_many_arguments)]
+/// A browser's state after a change, as [`answer_state`] answers it.
+pub(crate) struct Browser<'a> {
+    pub state: &'a mut SessionState,
+    pub profile: &'a Profile,
+    pub visitor: &'a str,
+    pub new_visitor: bool,
+}
+
 pub(crate) fn answer_state(
     ctx: &Context,
     env: &Env,
     visit: &Visit,
     (live, info): (&store::Live, &signpost::RequestInfo),
-    (state, profile): (&mut SessionState, &Profile),
-    (visitor, new_visitor): (&str, bool),
+    b: Browser,
     results: &[EventResult],
     counts: Vec<signpost::measure::Count>,
 ) -> Result<web_sys::Response> {
+    let Browser {
+        state,
+        profile,
+        visitor,
+        new_visitor,
+    } = b;
     let decision = live.engine.decide(profile, info, &live.signals, visit.now);
     let (flush, set_cookies) = visit.finish(state, profile, visitor, new_visitor);
     let answer = EventsAnswer {
@@ -305,13 +346,10 @@ async fn signals(mut req: Request, env: &Env) -> Result<web_sys::Response> {
     if !authorized(&req, env)? {
         return error(401, "a valid bearer token is required");
     }
-    let body = req.bytes().await?;
-    if body.len() > MAX_SIGNAL_BODY_BYTES {
-        return error(
-            413,
-            &format!("body larger than {MAX_SIGNAL_BODY_BYTES} bytes"),
-        );
-    }
+    let body = match body_within(&mut req, MAX_SIGNAL_BODY_BYTES).await? {
+        Ok(body) => body,
+        Err(answer) => return Ok(answer),
+    };
     let value: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => return error(400, &format!("body is not JSON: {e}")),

@@ -9,34 +9,40 @@
 use signpost::plan::{attribute_text, state_script, Plan};
 use wasm_bindgen::prelude::*;
 
-/// One slot to fill, as the rewriter takes it: where, which offer and variant (escaped for an
-/// attribute), and the HTML (none: the element keeps its content).
+/// One slot to fill, as the rewriter takes it: where, the attributes that mark it (the offer,
+/// and the variant when there is one, escaped for an attribute: the SDK measures by them), and
+/// the HTML (none: the element keeps its content).
 #[wasm_bindgen(getter_with_clone)]
 #[derive(Clone)]
 pub struct Slot {
     /// A CSS selector the runtime accepts.
     pub selector: String,
-    /// `data-sp-offer`'s value.
-    pub offer: String,
-    /// `data-sp-variant`'s value.
-    pub variant: Option<String>,
+    /// Attribute names and values, alternating: `data-sp-offer`, then `data-sp-variant`.
+    pub marks: Vec<String>,
     /// The content.
     pub html: Option<String>,
 }
 
-impl Slot {
-    /// The slots of a Plan.
-    pub fn of(plan: &Plan) -> Vec<Slot> {
-        plan.slots
-            .iter()
-            .map(|s| Slot {
+/// The slots of a Plan.
+pub fn slots_of(plan: &Plan) -> Vec<Slot> {
+    plan.slots
+        .iter()
+        .map(|s| {
+            let mut marks = vec![
+                "data-sp-offer".into(),
+                attribute_text(&s.offer).into_owned(),
+            ];
+            if let Some(v) = &s.variant {
+                marks.push("data-sp-variant".into());
+                marks.push(attribute_text(v).into_owned());
+            }
+            Slot {
                 selector: s.selector(),
-                offer: attribute_text(&s.offer).into_owned(),
-                variant: s.variant.as_deref().map(|v| attribute_text(v).into_owned()),
+                marks,
                 html: s.html.clone(),
-            })
-            .collect()
-    }
+            }
+        })
+        .collect()
 }
 
 #[wasm_bindgen(module = "/js/rewriter.js")]
@@ -57,5 +63,5 @@ pub fn apply(
     plan: &Plan,
     state_json: Option<&str>,
 ) -> Result<web_sys::Response, JsValue> {
-    rewrite(response, Slot::of(plan), state_json.map(state_script))
+    rewrite(response, slots_of(plan), state_json.map(state_script))
 }

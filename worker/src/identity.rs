@@ -7,7 +7,9 @@
 //! over, see `profiles`), and the signed session cookie carries the user id from then on, so
 //! every page on any device identified as that user reads and writes the user's profile.
 
-use crate::api::{answer_state, cross_site, empty, error, load_for, unavailable};
+use crate::api::{
+    answer_state, cross_site, empty, error, load_for, page_post, unavailable, Browser,
+};
 use crate::page::{self, js_err, Visit};
 use crate::profiles::{self, Op};
 use crate::{cookies, store};
@@ -35,20 +37,10 @@ struct IdentifyBody {
 /// user; 400 for a missing or malformed user id, 403 for a wrong signature, 503 when the
 /// Worker has no `SIGNPOST_IDENTITY_SECRET` (or no profile writer to merge with).
 pub async fn identify(mut req: Request, env: &Env, ctx: &Context) -> Result<web_sys::Response> {
-    if cross_site(&req)? {
-        return error(403, "cross-site request refused");
-    }
-    let visit = Visit::new(&req, env)?;
-    if visit.opted_out(&req)?.is_some() {
-        return empty(204);
-    }
-    let body = req.bytes().await?;
-    if body.len() > MAX_IDENTIFY_BODY_BYTES {
-        return error(
-            413,
-            &format!("body larger than {MAX_IDENTIFY_BODY_BYTES} bytes"),
-        );
-    }
+    let (visit, body) = match page_post(&mut req, env, MAX_IDENTIFY_BODY_BYTES).await? {
+        Ok(start) => start,
+        Err(answer) => return Ok(answer),
+    };
     let body: IdentifyBody = match serde_json::from_slice(&body) {
         Ok(b) => b,
         Err(e) => {
@@ -118,32 +110,24 @@ pub async fn identify(mut req: Request, env: &Env, ctx: &Context) -> Result<web_
         return unavailable(&e.to_string());
     }
     state.sync(&live.engine, &mut profile);
-    let live_info = (&live, &info);
-    let browser = (&visitor[..], new_visitor);
-    answer_state(
-        ctx,
-        env,
-        &visit,
-        live_info,
-        (&mut state, &profile),
-        browser,
-        &[],
-        Vec::new(),
-    )
+    let browser = Browser {
+        state: &mut state,
+        profile: &profile,
+        visitor: &visitor,
+        new_visitor,
+    };
+    answer_state(ctx, env, &visit, (&live, &info), browser, &[], Vec::new())
 }
 
 /// `POST /__signpost/reset` (logout): the browser starts as a new anonymous visitor; what it
 /// recorded since its last flush still goes to the profile it had. Answers the decision for
 /// the new visitor (the body's `url`, or `/`).
 pub async fn reset(mut req: Request, env: &Env, ctx: &Context) -> Result<web_sys::Response> {
-    if cross_site(&req)? {
-        return error(403, "cross-site request refused");
-    }
-    let visit = Visit::new(&req, env)?;
-    if visit.opted_out(&req)?.is_some() {
-        return empty(204);
-    }
-    let body: serde_json::Value = serde_json::from_slice(&req.bytes().await?).unwrap_or_default();
+    let (visit, body) = match page_post(&mut req, env, MAX_IDENTIFY_BODY_BYTES).await? {
+        Ok(start) => start,
+        Err(answer) => return Ok(answer),
+    };
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
     let url = match body.get("url").and_then(|u| u.as_str()) {
         Some(u) if u.starts_with('/') => u.to_string(),
         _ => "/".into(),
@@ -175,18 +159,13 @@ pub async fn reset(mut req: Request, env: &Env, ctx: &Context) -> Result<web_sys
         .unwrap_or_else(page::new_visitor_id);
     let mut state = SessionState::new(&visitor, visit.now);
     let profile = Profile::new(&visitor);
-    let live_info = (&live, &info);
-    let browser = (&visitor[..], true);
-    answer_state(
-        ctx,
-        env,
-        &visit,
-        live_info,
-        (&mut state, &profile),
-        browser,
-        &[],
-        Vec::new(),
-    )
+    let browser = Browser {
+        state: &mut state,
+        profile: &profile,
+        visitor: &visitor,
+        new_visitor: true,
+    };
+    answer_state(ctx, env, &visit, (&live, &info), browser, &[], Vec::new())
 }
 
 /// `DELETE /__signpost/profile`: the visitor erases their data (the user's too when the
@@ -202,7 +181,7 @@ pub async fn erase(req: Request, env: &Env) -> Result<web_sys::Response> {
             keys.push(user_key(&user));
         }
         if let Err(e) = erase_keys(env, keys).await {
-            return unavailable(&e);
+            return unavailable(&e.to_string());
         }
     }
     let response = empty(204)?;
@@ -218,24 +197,18 @@ pub async fn erase(req: Request, env: &Env) -> Result<web_sys::Response> {
 
 /// Erases profiles by key and, for a user's, the profiles of every device it absorbed: the
 /// writers' storage and the KV copies. Answers the keys erased.
-pub async fn erase_keys(
-    env: &Env,
-    mut keys: Vec<String>,
-) -> std::result::Result<Vec<String>, String> {
-    let kv = env
-        .kv("SIGNPOST")
-        .map_err(|_| "no KV binding".to_string())?;
+pub async fn erase_keys(env: &Env, mut keys: Vec<String>) -> Result<Vec<String>> {
+    let kv = env.kv("SIGNPOST")?;
     let mut done = Vec::new();
     while let Some(key) = keys.pop() {
         if done.contains(&key) {
             continue;
         }
-        match profiles::send(env, &Op::Erase { key: key.clone() }).await {
-            Ok(Some(reply)) => keys.extend(reply.devices),
-            Ok(None) => store::delete_profile(&kv, &key)
+        match profiles::send(env, &Op::Erase { key: key.clone() }).await? {
+            Some(reply) => keys.extend(reply.devices),
+            None => store::delete_profile(&kv, &key)
                 .await
-                .map_err(|e| e.to_string())?,
-            Err(e) => return Err(e.to_string()),
+                .map_err(|e| worker::Error::RustError(e.to_string()))?,
         }
         done.push(key);
     }

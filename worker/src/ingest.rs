@@ -3,7 +3,7 @@
 //! pages, devices and retries interleave. Authenticated by its own secret,
 //! `SIGNPOST_INGEST_TOKEN`, not the admin token: a shop backend gets no editor rights.
 
-use crate::api::{error, json, unavailable};
+use crate::api::{body_within, error, json, unavailable};
 use crate::cookies;
 use crate::page::Visit;
 use crate::profiles::{self, Op};
@@ -33,15 +33,10 @@ pub async fn ingest(mut req: Request, env: &Env) -> Result<web_sys::Response> {
             "Authorization: Bearer <SIGNPOST_INGEST_TOKEN> is required",
         );
     }
-    let too_large = format!("body larger than {MAX_INGEST_BODY_BYTES} bytes; split the batch");
-    let declared = req.headers().get("content-length")?;
-    if declared.and_then(|n| n.parse::<usize>().ok()) > Some(MAX_INGEST_BODY_BYTES) {
-        return error(413, &too_large);
-    }
-    let body = req.bytes().await?;
-    if body.len() > MAX_INGEST_BODY_BYTES {
-        return error(413, &too_large);
-    }
+    let body = match body_within(&mut req, MAX_INGEST_BODY_BYTES).await? {
+        Ok(body) => body,
+        Err(answer) => return Ok(answer),
+    };
     let visit = Visit::new(&req, env)?;
     let test_ids = visit.test_hooks;
     let visitor_ok =

@@ -434,7 +434,7 @@ pub fn page_decide(env: Env, req: JsValue) -> PageAnswer {
     });
     PageAnswer {
         bypass: None,
-        slots: Slot::of(&decision.plan),
+        slots: crate::html_rewriter::slots_of(&decision.plan),
         header: personalized_header(&decision),
         cookies,
         profile_flush: flush_log.and_then(|f| serde_json::to_string(&f).ok()),
