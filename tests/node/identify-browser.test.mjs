@@ -47,7 +47,7 @@ test("identify on a second browser shows the first one's cart reminder in the pa
   assert.equal(await sdk(phone.page, "identify", user, { signature: identitySignature(user) }), true);
   // The answer's decision is applied in the page: the laptop's cart, idle for an hour.
   await phone.page.waitForSelector("[data-sp-slot=hero][data-sp-offer=cart-reminder]", { timeout: 5000 });
-  assert.match(await phone.page.innerText("[data-sp-slot=hero]"), /COMEBACK10/);
+  assert.match(await phone.page.textContent("[data-sp-slot=hero]"), /COMEBACK10/);
   await phone.page.reload();
   assert.equal(await heroOffer(phone.page), "cart-reminder", "the edge serves it on the next page");
   assert.deepEqual(phone.errors, []);
