@@ -132,7 +132,8 @@ impl Engine {
     }
 
     /// A page request: records its own events, decides, and counts what was served.
-    /// Without consent nothing is read or recorded and the decision is empty.
+    /// Without consent nothing is read or recorded and the decision is empty. (With a full
+    /// explanation: [`Engine::on_request_unserved`], then [`Engine::record_served`].)
     pub fn on_request(
         &self,
         profile: &mut Profile,
@@ -140,26 +141,15 @@ impl Engine {
         signals: &Signals,
         now: Millis,
     ) -> Decision {
-        self.on_request_with(profile, req, signals, now, Detail::Brief)
-    }
-
-    /// [`Engine::on_request`] with a chosen level of explanation.
-    pub fn on_request_with(
-        &self,
-        profile: &mut Profile,
-        req: &RequestInfo,
-        signals: &Signals,
-        now: Millis,
-        detail: Detail,
-    ) -> Decision {
-        let d = self.on_request_unserved(profile, req, signals, now, detail);
+        let d = self.on_request_unserved(profile, req, signals, now, Detail::Brief);
         self.record_served(profile, &d, now);
         d
     }
 
-    /// [`Engine::on_request_with`] for a host that may not show the decision (the browser
-    /// when the page was already revealed): records the request's events and decides, but
-    /// counts nothing served; [`Engine::record_served`] does that if it is shown.
+    /// [`Engine::on_request`] with a chosen level of explanation, for a host that may not show
+    /// the decision (the browser when the page was already revealed): records the request's
+    /// events and decides, but counts nothing served; [`Engine::record_served`] does that if
+    /// it is shown.
     pub fn on_request_unserved(
         &self,
         profile: &mut Profile,

@@ -209,7 +209,7 @@ pub fn run_journey(engine: &Engine, journey: &Journey) -> JourneyReport {
         }
         // Replay the step with the full explanation of which facts decided.
         let mut replay = before;
-        let full = engine.on_request_with(&mut replay, &req, &world.signals, at, Detail::Full);
+        let full = engine.on_request_unserved(&mut replay, &req, &world.signals, at, Detail::Full);
         report.failures.push(StepFailure {
             step: i,
             at: step.at.clone(),

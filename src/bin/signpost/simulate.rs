@@ -89,7 +89,8 @@ pub(crate) fn simulate(args: &[String]) -> Result<(), Fail> {
         country: a.one("country").map(str::to_string),
         region: a.one("region").map(str::to_string),
     };
-    let d = e.on_request_with(&mut profile, &req, &signals, now, signpost::Detail::Full);
+    let d = e.on_request_unserved(&mut profile, &req, &signals, now, signpost::Detail::Full);
+    e.record_served(&mut profile, &d, now);
     if let Some(p) = a.one("save-profile") {
         std::fs::write(p, profile.to_json())
             .map_err(|m| Fail(format!("cannot write {p}: {m}"), 2))?;
