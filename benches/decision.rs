@@ -11,7 +11,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 mod common;
 use common::{decision_request as request, decision_setup as setup, SECRET};
 use signpost::session::SessionState;
-use signpost::Profile;
+use signpost::{Detail, Profile};
 
 fn bench(c: &mut Criterion) {
     let (engine, profile, signals, now) = setup();
@@ -25,7 +25,15 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(engine.decide(black_box(&profile), black_box(&req), &signals, now)))
     });
     c.bench_function("explain (decide with full explanation)", |b| {
-        b.iter(|| black_box(engine.explain(black_box(&profile), black_box(&req), &signals, now)))
+        b.iter(|| {
+            black_box(engine.decide_with(
+                black_box(&profile),
+                black_box(&req),
+                &signals,
+                now,
+                Detail::Full,
+            ))
+        })
     });
     c.bench_function("on_request (record + decide + count)", |b| {
         b.iter_batched_ref(

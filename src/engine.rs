@@ -206,7 +206,8 @@ impl Engine {
     }
 
     /// Decides without recording anything (pure). The explanation is brief: each offer's
-    /// outcome and a short reason; [`Engine::explain`] also says which facts decided.
+    /// outcome and a short reason; [`Engine::decide_with`] and [`Detail::Full`] (for
+    /// `GET /__signpost/explain` and the CLI) also say which facts decided.
     pub fn decide(
         &self,
         profile: &Profile,
@@ -215,17 +216,6 @@ impl Engine {
         now: Millis,
     ) -> Decision {
         self.decide_with(profile, req, signals, now, Detail::Brief)
-    }
-
-    /// Decides with the full explanation (for `GET /__signpost/explain` and the CLI). Pure.
-    pub fn explain(
-        &self,
-        profile: &Profile,
-        req: &RequestInfo,
-        signals: &Signals,
-        now: Millis,
-    ) -> Decision {
-        self.decide_with(profile, req, signals, now, Detail::Full)
     }
 
     /// Decides with the chosen level of explanation, without recording anything (pure).

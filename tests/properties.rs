@@ -239,7 +239,7 @@ fn explanation_detail_does_not_change_the_plan() {
             ..RequestInfo::new(*rng.pick(&urls))
         };
         let brief = e.decide(&p, &req, &signals, t);
-        let full = e.explain(&p, &req, &signals, t);
+        let full = e.decide_with(&p, &req, &signals, t, signpost::Detail::Full);
         let strip = |d: &signpost::Decision| {
             let mut plan = d.plan.clone();
             plan.slots.iter_mut().for_each(|s| s.why.clear());

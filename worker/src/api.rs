@@ -320,9 +320,13 @@ async fn explain(req: Request, env: &Env) -> Result<web_sys::Response> {
         state.sync(&live.engine, &mut profile);
     }
     let info = page::request_info_for(&req, Some(&target), visit.test_hooks)?;
-    let d = live
-        .engine
-        .explain(&profile, &info, &live.signals, visit.now);
+    let d = live.engine.decide_with(
+        &profile,
+        &info,
+        &live.signals,
+        visit.now,
+        signpost::Detail::Full,
+    );
     let text = d.explanation.to_text();
     let response = json(
         200,
