@@ -4,6 +4,8 @@
 //! once, each with its exact path, and unknown fields are errors: a typo must not silently
 //! disable an offer.
 
+#[cfg(feature = "actions")]
+mod actions;
 pub mod check;
 pub(crate) mod conditions;
 mod experiments;
@@ -75,6 +77,11 @@ pub struct Config {
     /// Event types only the site's server may send (`trusted_events`): never recorded from
     /// the page, nor from the edge's `track` rules, which the page's URL drives.
     pub trusted_events: Vec<String>,
+    /// Where actions send (`destinations`), in the config's order.
+    pub destinations: Vec<crate::actions::Destination>,
+    /// Journeys beyond the page (`actions`), in the config's order. Empty in a build without
+    /// feature `actions` (the browser's), which leaves the section unread.
+    pub actions: Vec<crate::actions::Action>,
 }
 
 /// A named condition of `segments`.
@@ -113,6 +120,10 @@ impl Config {
 
     pub fn segment_index(&self, name: &str) -> Option<usize> {
         self.segments.iter().position(|s| s.name == name)
+    }
+
+    pub fn action(&self, id: &str) -> Option<&crate::actions::Action> {
+        self.actions.iter().find(|a| a.id == id)
     }
 
     pub fn offer(&self, id: &str) -> Option<&Offer> {

@@ -235,7 +235,7 @@ fn schedule(ck: &mut Checker, v: &Value, path: &str, tz: &Tz) -> Option<Schedule
     Some(s)
 }
 
-fn cap(ck: &mut Checker, v: &Value, path: &str) -> Option<Cap> {
+pub(super) fn cap(ck: &mut Checker, v: &Value, path: &str) -> Option<Cap> {
     let m = ck.object(v, path, &CAP)?;
     let mp = join(path, "max");
     let max = ck.field(m, path, "max", Checker::count);
