@@ -21,7 +21,8 @@ pub const MAX_WAIT: Millis = 30 * DAY;
 /// The longest destination URL.
 const MAX_URL_LEN: usize = 2048;
 
-/// `destinations`: each name's URL, secret, format and traits.
+/// `destinations`: each name's URL, secret, format and traits. A valid config has them all,
+/// in the order of their names.
 pub(super) fn destinations(ck: &mut Checker, v: &Value) -> Vec<Destination> {
     let mut out = Vec::new();
     let Some(m) = ck.map(v, "destinations") else {
@@ -135,17 +136,17 @@ fn traits(ck: &mut Checker, v: &Value, path: &str) -> Option<Vec<String>> {
     Some(out)
 }
 
-/// `actions`, checked against the segments and destinations they name.
+/// `actions`, checked against the segments and destinations they name (`dests`: every
+/// destination's name, valid or not, so a broken destination is reported once, where it is).
 pub(super) fn actions(
     ck: &mut Checker,
     v: &Value,
     names: &[String],
     segments: &[Segment],
-    destinations: &[Destination],
+    dests: &[&str],
 ) -> Vec<Action> {
     let mut out: Vec<Action> = Vec::new();
     let mut seen: Vec<(String, usize)> = Vec::new();
-    let dests: Vec<&str> = destinations.iter().map(|d| d.name.as_str()).collect();
     ck.each(v, "actions", &ACTION, |ck, i, path, m| {
         let before = ck.issues.len();
         let id = ck.field(m, path, "id", name);
@@ -170,7 +171,7 @@ pub(super) fn actions(
             Some(cond)
         });
         let send = ck.field(m, path, "send", |ck, s, p| {
-            ck.one_of(s, p, "destination", &dests, |n| {
+            ck.one_of(s, p, "destination", dests, |n| {
                 dests.iter().position(|d| *d == n)
             })
         });
@@ -289,6 +290,69 @@ fn reads_request(c: &Cond, segments: &[Segment], depth: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn errors_of(patch: impl FnOnce(&mut Value)) -> Vec<String> {
+        let mut v: Value =
+            serde_json::from_str(include_str!("../../examples/config.json")).unwrap();
+        patch(&mut v);
+        match super::super::compile(&v.to_string()) {
+            Ok(_) => vec![],
+            Err(e) => e.0.iter().map(|i| i.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn every_problem_is_named_by_its_path() {
+        let e = errors_of(|v| {
+            v["actions"][0]["on"] = serde_json::json!({"enter": "cart_abandonr"});
+            v["actions"][1]["send"] = "sales".into();
+            v["actions"][2]["id"] = "cart-email".into();
+            v["actions"][3]["wait"] = "soon".into();
+            v["actions"][3]["if"] = serde_json::json!({"segment": "spring_email"});
+            v["destinations"]["crm"]["url"] = "http://crm.example/hooks".into();
+            v["destinations"]["email"]["secret"] = "sk_live_4f9a".into();
+            v["destinations"]["email"]["format"] = "mailchimp".into();
+        });
+        let expected = [
+            "actions[0].on.enter: unknown segment \"cart_abandonr\" (did you mean \"cart_abandoner\"?)",
+            "actions[1].send: unknown destination \"sales\"; expected one of crm, email",
+            "actions[2].id: duplicate action id \"cart-email\" (also actions[0])",
+            "actions[3].wait: invalid duration \"soon\"",
+            "actions[3].if: reads request.* facts",
+            "destinations.crm.url: invalid URL \"http://crm.example/hooks\": use https://",
+            "destinations.email.secret: expected the name of an environment secret",
+            "destinations.email.format: unknown format \"mailchimp\"; expected one of signpost, segment",
+        ];
+        for x in expected {
+            assert!(
+                e.iter().any(|m| m.starts_with(x)),
+                "missing {x:?} in {e:#?}"
+            );
+        }
+        assert_eq!(e.len(), expected.len(), "{e:#?}");
+    }
+
+    #[test]
+    fn a_segment_read_from_the_request_cannot_be_watched() {
+        let e =
+            errors_of(|v| v["actions"][1]["on"] = serde_json::json!({"exit": "in_storm_region"}));
+        assert!(
+            e[0].starts_with("actions[1].on.exit: segment \"in_storm_region\" reads request.*"),
+            "{e:?}"
+        );
+        let e = errors_of(|v| {
+            v["actions"][1]["on"] = serde_json::json!({"event": "purchase", "exit": "gold_member"})
+        });
+        assert!(
+            e[0].starts_with("actions[1].on: give exactly one of enter, exit or event"),
+            "{e:?}"
+        );
+        let e = errors_of(|v| v["actions"][0]["wait"] = "31d".into());
+        assert!(
+            e[0].starts_with("actions[0].wait: must be more than 0 and at most 30d"),
+            "{e:?}"
+        );
+    }
 
     #[test]
     fn urls_are_https_or_local() {

@@ -73,8 +73,14 @@ fn compile_value(ck: &mut Checker, v: &Value) -> Option<Config> {
     #[cfg(feature = "actions")]
     let (destinations, actions) = {
         let d = section(ck, top, "destinations", super::actions::destinations);
+        let dests = top.get("destinations").and_then(Value::as_object);
+        let dests: Vec<&str> = dests
+            .into_iter()
+            .flat_map(|m| m.keys())
+            .map(String::as_str)
+            .collect();
         let a = section(ck, top, "actions", |ck, v| {
-            super::actions::actions(ck, v, &seg_names, &segments, &d)
+            super::actions::actions(ck, v, &seg_names, &segments, &dests)
         });
         (d, a)
     };
