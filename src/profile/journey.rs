@@ -301,6 +301,26 @@ mod tests {
     }
 
     #[test]
+    fn the_journeys_part_reads_back_by_either_reader() {
+        let mut p = Profile::new("v1");
+        p.journey.members.push(Membership {
+            segment: "gold".into(),
+            since: 5,
+        });
+        p.journey.add_wait(wait("a", 10));
+        p.journey.record_sent("a", 7);
+        p.journey.note_event("purchase", 8);
+        let json = p.to_json();
+        assert!(
+            json.contains(r#""jn":{"m":[{"g":"gold","at":5}]"#),
+            "{json}"
+        );
+        assert_eq!(Profile::read_tree(json.as_bytes()).unwrap(), p);
+        assert_eq!(Profile::from_json(&json).unwrap(), p);
+        assert!(!Profile::new("v2").to_json().contains("jn"));
+    }
+
+    #[test]
     fn absorbing_keeps_the_earlier_membership_and_wait() {
         let mut user = JourneyState::default();
         user.members.push(Membership {

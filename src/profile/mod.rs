@@ -4,7 +4,7 @@
 //! Every collection has a fixed limit and every string is cut (by its JSON-escaped byte
 //! length), so a serialized profile never exceeds [`MAX_PROFILE_BYTES`] (96 KiB) however long
 //! the visitor lives; the worst case, every list full of maximum-length strings, measures about
-//! 70 KB (`tests/properties.rs`). A typical profile is 1 to 3 KB. When a list is full, what
+//! 85 KB (`tests/properties.rs`). A typical profile is 1 to 3 KB. When a list is full, what
 //! goes first is:
 //!
 //! | part | limit | dropped first |
