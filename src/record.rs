@@ -66,7 +66,9 @@ pub fn record(
     let keep = |k: &str| cfg.referenced_events.iter().any(|r| r == k);
     profile.count_event(&event.kind, t, &keep);
     // Counted for the actions that start on this type, until `crate::actions` looks.
+    #[cfg(feature = "actions")]
     let starts = |a: &crate::actions::Action| matches!(&a.on, crate::actions::Trigger::Event(k) if *k == event.kind);
+    #[cfg(feature = "actions")]
     if cfg.actions.iter().any(starts) {
         profile.journey.note_event(&event.kind, t);
     }

@@ -8,8 +8,40 @@
 //! every change, and because it must move with the profile when a visitor identifies
 //! (`Profile::absorb`). Every list is bounded (see the size-bound table in `profile`).
 //! The logic that reads and changes it is in `crate::actions`.
+//!
+//! A build without feature `actions` (the browser's) never reads it: there it is [`Kept`],
+//! the stored JSON carried as it is, which costs the browser's wasm nothing it does not have.
 
 use super::*;
+
+/// The journeys part of a profile, as this build holds it.
+#[cfg(feature = "actions")]
+pub type Journey = JourneyState;
+/// The journeys part of a profile, as this build holds it.
+#[cfg(not(feature = "actions"))]
+pub type Journey = Kept;
+
+/// The journeys part kept as stored JSON by a build that does not read it (`null`: none).
+#[cfg(not(feature = "actions"))]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "typed-profile", derive(Deserialize))]
+#[serde(transparent)]
+pub struct Kept(pub Value);
+
+#[cfg(not(feature = "actions"))]
+impl Kept {
+    /// True when there is none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_null()
+    }
+
+    /// An absorbed profile's part is kept only where there was none.
+    pub(super) fn absorb(&mut self, other: &Kept) {
+        if self.is_empty() {
+            self.0 = other.0.clone();
+        }
+    }
+}
 
 /// Segments whose membership is kept (only those an action's `on` names are tracked).
 pub const MAX_MEMBERSHIPS: usize = 32;
@@ -23,6 +55,7 @@ pub const MAX_SEND_TIMES: usize = MAX_IMPRESSION_TIMES;
 /// Event types an action starts on, counted until the next evaluation looks at them.
 pub const MAX_UNACTED_TYPES: usize = 8;
 
+#[cfg(feature = "actions")]
 /// The journeys part of a profile (`jn`). Empty for a profile no action ever looked at.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[cfg_attr(feature = "typed-profile", derive(Deserialize))]
@@ -41,6 +74,7 @@ pub struct JourneyState {
     pub unacted: Vec<Unacted>,
 }
 
+#[cfg(feature = "actions")]
 /// The visitor is in a segment since `since`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "typed-profile", derive(Deserialize))]
@@ -53,6 +87,7 @@ pub struct Membership {
     pub since: Millis,
 }
 
+#[cfg(feature = "actions")]
 /// An action started and waiting until `due` to re-check its `if` and send.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "typed-profile", derive(Deserialize))]
@@ -72,6 +107,7 @@ pub struct Wait {
     pub due: Millis,
 }
 
+#[cfg(feature = "actions")]
 /// An action's sends: lifetime count and recent times (most recent first).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "typed-profile", derive(Deserialize))]
@@ -87,6 +123,7 @@ pub struct Sent {
     pub recent: Vec<Millis>,
 }
 
+#[cfg(feature = "actions")]
 /// Events of one type not yet looked at by the actions that start on it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "typed-profile", derive(Deserialize))]
@@ -101,6 +138,7 @@ pub struct Unacted {
     pub at: Millis,
 }
 
+#[cfg(feature = "actions")]
 impl JourneyState {
     /// True when nothing is kept (left out of the stored JSON).
     pub fn is_empty(&self) -> bool {
@@ -240,7 +278,7 @@ impl JourneyState {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "actions"))]
 mod tests {
     use super::*;
 

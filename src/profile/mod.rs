@@ -174,8 +174,8 @@ pub struct Profile {
     #[serde(rename = "ids", default, skip_serializing_if = "Vec::is_empty")]
     pub seen_ids: Vec<String>,
     /// Segment memberships, waiting actions and sends of journeys beyond the page.
-    #[serde(rename = "jn", default, skip_serializing_if = "JourneyState::is_empty")]
-    pub journey: JourneyState,
+    #[serde(rename = "jn", default, skip_serializing_if = "Journey::is_empty")]
+    pub journey: Journey,
 }
 
 mod bound;
@@ -226,7 +226,7 @@ impl Profile {
             impressions: Vec::new(),
             exposures: Vec::new(),
             seen_ids: Vec::new(),
-            journey: JourneyState::default(),
+            journey: Journey::default(),
         }
     }
 }
