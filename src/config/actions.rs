@@ -6,7 +6,7 @@
 use super::check::{index, join, Checker};
 use super::conditions::{compile as compile_cond, SegmentNames};
 use super::grammar::{ACTION, ACTION_ON, DESTINATION};
-use super::names::{check_name, event_name, name};
+use super::names::{check_name, event_name, listed_id, name};
 use super::Segment;
 use crate::actions::{Action, Destination, Format, Trigger, FORMATS};
 use crate::conditions::Cond;
@@ -149,16 +149,7 @@ pub(super) fn actions(
     let mut seen: Vec<(String, usize)> = Vec::new();
     ck.each(v, "actions", &ACTION, |ck, i, path, m| {
         let before = ck.issues.len();
-        let id = ck.field(m, path, "id", name);
-        if let Some(id) = &id {
-            if let Some((_, prev)) = seen.iter().find(|(s, _)| s == id) {
-                ck.err(
-                    &join(path, "id"),
-                    msg!("duplicate action id \"{id}\" (also actions[{prev}])"),
-                );
-            }
-            seen.push((id.clone(), i));
-        }
+        let id = listed_id(ck, m, (path, "actions", i), &mut seen);
         let on = ck.field(m, path, "on", |ck, o, p| trigger(ck, o, p, names, segments));
         let wait = ck.field(m, path, "wait", wait);
         let known = SegmentNames(Some(names));
