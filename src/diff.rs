@@ -14,6 +14,7 @@
 //! assert_eq!(changes[0].to_string(), "offer \"sale\": priority 10 → 95");
 //! ```
 
+mod actions;
 mod words;
 
 use crate::config::grammar::{Field, Object, Shape, INTENT, OFFER, TOP};
@@ -36,6 +37,10 @@ pub enum Subject {
     IntentSignal(String),
     /// A `track` rule, by its path pattern.
     Track(String),
+    /// A destination of journeys' messages, by its name.
+    Destination(String),
+    /// A journeys' action, by its id.
+    Action(String),
     /// The offers as a list (their order decides ties).
     Offers,
     /// A top-level setting or one inside `intent`, `holdout`, `consent`, `recommendations`:
@@ -115,8 +120,8 @@ impl Change {
 
 /// The differences from `a` (before) to `b` (after), in the order of the config's grammar:
 /// version, site, timezone, track, intent, segments, offers, recommendations, experiments,
-/// holdout, consent, profile, attribution, trusted_events, then any field the grammar does
-/// not know.
+/// holdout, consent, profile, attribution, trusted_events, destinations, actions, then any
+/// field the grammar does not know.
 pub fn diff(a: &Value, b: &Value) -> Vec<Change> {
     let mut out = Vec::new();
     for f in TOP.fields {
@@ -141,6 +146,7 @@ pub fn diff(a: &Value, b: &Value) -> Vec<Change> {
             "segments" => segments(&mut out, x, y),
             "offers" => offers(&mut out, x, y),
             "experiments" => experiments(&mut out, x, y),
+            "destinations" | "actions" => actions::section(&mut out, f.name, x, y),
             name => match (x, y) {
                 // A section of settings, a line for each (`holdout.percent`).
                 (Some(x), Some(y)) if is_section(f) && x.is_object() && y.is_object() => {

@@ -24,6 +24,7 @@
 // The core is a library for three hosts and the CLI: every public item says what it is.
 #![warn(missing_docs)]
 
+pub mod actions;
 pub mod batch;
 pub mod catalog;
 pub mod conditions;

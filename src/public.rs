@@ -2,8 +2,9 @@
 //!
 //! Everything in that answer is public (any visitor can open it), so it holds only what the
 //! browser decides with: no offer marked `edge_only` (a private code stays at the edge) and no
-//! offer outside its schedule at the request's time (a campaign nobody should see yet). The
-//! rest is kept as written, segments and experiments included, so the browser's engine
+//! offer outside its schedule at the request's time (a campaign nobody should see yet), and no
+//! `destinations` or `actions` (where the site sends its customers' journeys is its own
+//! business, and the page never sends). The rest is kept as written, segments and experiments included, so the browser's engine
 //! compiles the answer like any config; an offer left out simply never shows in the page,
 //! where the next offer of its slot (or the edge's decision) takes its place.
 //!
@@ -26,6 +27,10 @@ pub fn public_config_json(config_json: &str, now: Millis) -> Result<String, Issu
 /// The public config for `now`: `config_json` (the JSON `config` was compiled from) without
 /// the offers the browser must not see.
 pub fn public_config(config: &Config, mut config_json: Value, now: Millis) -> Value {
+    if let Value::Object(m) = &mut config_json {
+        m.remove("destinations");
+        m.remove("actions");
+    }
     if let Some(Value::Array(offers)) = config_json.get_mut("offers") {
         let mut i = 0;
         offers.retain(|_| {
@@ -152,6 +157,15 @@ mod tests {
         let public = public_config_json(json, 0).unwrap();
         let v: Value = serde_json::from_str(json).unwrap();
         assert_eq!(serde_json::from_str::<Value>(&public).unwrap(), v);
+    }
+
+    #[test]
+    fn destinations_and_actions_stay_at_the_edge() {
+        let example = include_str!("../examples/config.json");
+        let public = public_config_json(example, 0).unwrap();
+        assert!(!public.contains("destinations") && !public.contains("SIGNPOST_DEST"));
+        assert!(!public.contains("cart-email"), "{public}");
+        Config::parse(&public).unwrap();
     }
 
     #[test]

@@ -65,6 +65,13 @@ pub fn record(
     apply_to_profile(cfg, catalog, profile, event, t);
     let keep = |k: &str| cfg.events.is_referenced(k);
     profile.count_event(&event.kind, t, &keep);
+    // Counted for the actions that start on this type, until `crate::actions` looks.
+    #[cfg(feature = "actions")]
+    let starts = |a: &crate::actions::Action| matches!(&a.on, crate::actions::Trigger::Event(k) if *k == event.kind);
+    #[cfg(feature = "actions")]
+    if cfg.actions.iter().any(starts) {
+        profile.journey.note_event(&event.kind, t);
+    }
     profile.session.events += 1;
     cfg.intent.settle(&mut profile.intent, t);
 }

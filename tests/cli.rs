@@ -60,7 +60,7 @@ fn validate_rejects_with_every_path() {
 fn journeys_pass_and_fail_with_details() {
     let (code, out, _) = signpost(&["journeys", "examples/journeys.json"]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("19 journeys, 19 passed, 0 failed"), "{out}");
+    assert!(out.contains("23 journeys, 23 passed, 0 failed"), "{out}");
 
     let failing = r#"{"journeys":[{"name":"wrong","visitor":"exp-000","steps":[
         {"at":"2026-11-20T17:00:00Z","request":{"url":"/products/boot-granite-mid"}},

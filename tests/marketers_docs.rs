@@ -1,8 +1,8 @@
 //! docs/marketers.md cannot rot: every JSON block in it is checked by the engine.
 //!
 //! A block's info string says what it is: `json config` (a whole config), `json patch` (top-level
-//! fields spliced into examples/config.json: `segments` and `experiments` merged by name,
-//! `offers` by id, the rest replaced), `json offer` (one offer), `json segments`, `json when` (a
+//! fields spliced into examples/config.json: `segments`, `experiments` and `destinations`
+//! merged by name, `offers` and `actions` by id, the rest replaced), `json offer` (one offer), `json segments`, `json when` (a
 //! condition, tried as an offer's `when`) and `json signal` (a business signal). The recipes must
 //! say what the reference config says, and the journeys they name must exist.
 
@@ -69,7 +69,7 @@ fn example() -> Value {
 fn splice(base: &mut Value, patch: &Map<String, Value>) {
     for (k, v) in patch {
         match k.as_str() {
-            "segments" | "experiments" => {
+            "segments" | "experiments" | "destinations" => {
                 let target = base[k.as_str()]
                     .as_object_mut()
                     .expect("the example has this map");
@@ -77,9 +77,9 @@ fn splice(base: &mut Value, patch: &Map<String, Value>) {
                     target.insert(name.clone(), x.clone());
                 }
             }
-            "offers" => {
-                let offers = base["offers"].as_array_mut().unwrap();
-                for o in v.as_array().expect("a list of offers") {
+            "offers" | "actions" => {
+                let offers = base[k.as_str()].as_array_mut().unwrap();
+                for o in v.as_array().expect("a list of offers or actions") {
                     match offers.iter_mut().find(|x| x["id"] == o["id"]) {
                         Some(x) => *x = o.clone(),
                         None => offers.push(o.clone()),
@@ -170,6 +170,35 @@ fn recipes_say_what_the_reference_config_says() {
             "offer" => (None, Some(json!([v]))),
             _ => continue,
         };
+        for (name, d) in v
+            .get("destinations")
+            .iter()
+            .flat_map(|d| d.as_object().unwrap())
+        {
+            let r = reference["destinations"].get(name);
+            assert_eq!(
+                Some(d),
+                r,
+                "docs/marketers.md:{}: destination {name} differs",
+                b.line
+            );
+            compared += 1;
+        }
+        for a in v.get("actions").iter().flat_map(|a| a.as_array().unwrap()) {
+            let r = reference["actions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["id"] == a["id"]);
+            assert_eq!(
+                Some(a),
+                r,
+                "docs/marketers.md:{}: action {} differs",
+                b.line,
+                a["id"]
+            );
+            compared += 1;
+        }
         for (name, cond) in segments.iter().flat_map(|s| s.as_object().unwrap()) {
             assert_eq!(
                 Some(cond),
@@ -195,7 +224,7 @@ fn recipes_say_what_the_reference_config_says() {
             compared += 1;
         }
     }
-    assert!(compared >= 14, "compared only {compared} recipe parts");
+    assert!(compared >= 20, "compared only {compared} recipe parts");
 }
 
 #[test]
@@ -224,6 +253,10 @@ fn recipes_name_existing_journeys() {
         "### Back in stock",
         "### Post-purchase cross-sell",
         "### Product-qualified users",
+        "### Cart abandonment email",
+        "### Product-qualified leads to the CRM",
+        "### Ads audience exit on purchase",
+        "### Gold tier reached",
     ] {
         let start = DOC
             .find(recipe)
@@ -235,5 +268,5 @@ fn recipes_name_existing_journeys() {
             "{recipe} names no journey"
         );
     }
-    assert!(seen >= 7, "{seen}");
+    assert!(seen >= 11, "{seen}");
 }

@@ -203,6 +203,26 @@ fn a_full_profile_fits_the_bound() {
         }
         stat.recent.truncate(profile::MAX_EVENT_TIMES);
     }
+    // Journeys: memberships are the config's segment names (at most 128 characters, as many
+    // as the config lets actions watch); the rest is cut and bounded by the profile itself.
+    let j = &mut p.journey;
+    for i in 0..profile::MAX_MEMBERSHIPS {
+        let segment = format!("{i:03}{}", long('g', profile::MAX_ID_LEN - 3));
+        j.members.push(profile::Membership { segment, since: t });
+    }
+    for i in 0..100 {
+        j.add_wait(profile::Wait {
+            action: format!("{i}{}", long('a', 400)),
+            kind: long('k', 400),
+            subject: format!("{i}{}", long('b', 400)),
+            at: t,
+            due: t,
+        });
+        for _ in 0..40 {
+            j.record_sent(&format!("{i}{}", long('d', 400)), t);
+        }
+        j.note_event(&format!("{i}{}", long('e', 400)), t);
+    }
     let size = p.to_bytes().len();
     assert!(size <= MAX_PROFILE_BYTES, "{size} bytes");
     println!("worst-case profile: {size} bytes");

@@ -112,6 +112,8 @@ pub const TOP: Object = object!(
     profile: Obj(&PROFILE),
     attribution: Obj(&ATTRIBUTION),
     trusted_events,
+    destinations: Names(&Obj(&DESTINATION)),
+    actions: List(&ACTION, "id"),
 );
 
 /// `track[]`: a path pattern that records an event at the edge.
@@ -173,6 +175,23 @@ pub const PROFILE: Object = object!(expire_after);
 
 /// `attribution`: how long after an exposure a conversion counts for it.
 pub const ATTRIBUTION: Object = object!(window);
+
+/// `destinations.<name>`: where an action's messages go (the secret is an environment
+/// variable's name).
+pub const DESTINATION: Object = object!(url!, secret!, format, traits);
+
+/// `actions[]`: on a segment's enter or exit, or an event, send to a destination.
+pub const ACTION: Object = object!(
+    id!,
+    on!: Obj(&ACTION_ON),
+    wait,
+    if: Condition,
+    send!,
+    cap: Obj(&CAP),
+);
+
+/// `actions[].on`: one of its fields.
+pub const ACTION_ON: Object = object!(enter, exit, event);
 
 /// The kinds of condition, each an object whose first field names the kind.
 pub const CONDITIONS: [Object; 6] = [

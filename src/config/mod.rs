@@ -4,6 +4,8 @@
 //! once, each with its exact path, and unknown fields are errors: a typo must not silently
 //! disable an offer.
 
+#[cfg(feature = "actions")]
+mod actions;
 pub mod check;
 pub(crate) mod conditions;
 mod experiments;
@@ -71,6 +73,11 @@ pub struct Config {
     pub attribution_window: Millis,
     /// The event types it names: those it refers to, and those only the server may send.
     pub events: EventTypes,
+    /// Where actions send (`destinations`), in the config's order.
+    pub destinations: Vec<crate::actions::Destination>,
+    /// Journeys beyond the page (`actions`), in the config's order. Empty in a build without
+    /// feature `actions` (the browser's), which leaves the section unread.
+    pub actions: Vec<crate::actions::Action>,
 }
 
 /// The event types a config names, as recording asks about them.
@@ -135,6 +142,11 @@ impl Config {
     /// The index of the segment `name` in [`Config::segments`].
     pub fn segment_index(&self, name: &str) -> Option<usize> {
         self.segments.iter().position(|s| s.name == name)
+    }
+
+    /// The action with this id.
+    pub fn action(&self, id: &str) -> Option<&crate::actions::Action> {
+        self.actions.iter().find(|a| a.id == id)
     }
 
     /// The offer with this id.

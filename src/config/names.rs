@@ -41,6 +41,25 @@ pub(super) fn new_id<'a>(
     Some(id)
 }
 
+/// The `id` of item `i` of the top-level list `list` (`offers`, `actions`), reported when an
+/// earlier item has it too, naming that item. `seen` holds every id met so far with its
+/// index, valid item or not.
+pub(super) fn listed_id(
+    ck: &mut Checker,
+    m: &Fields,
+    (path, list, i): (&str, &str, usize),
+    seen: &mut Vec<(String, usize)>,
+) -> Option<String> {
+    let id = ck.field(m, path, "id", name)?;
+    if let Some((_, prev)) = seen.iter().find(|(s, _)| *s == id) {
+        let what = list.strip_suffix('s').unwrap_or(list);
+        let message = msg!("duplicate {what} id \"{id}\" (also {list}[{prev}])");
+        ck.err(&join(path, "id"), message);
+    }
+    seen.push((id.clone(), i));
+    Some(id)
+}
+
 /// An event name (`goal`, `reset_on`, a signal's `event`), checked like the SDK's.
 pub(super) fn event_name(ck: &mut Checker, v: &Value, path: &str) -> Option<String> {
     checked(ck, v, path, check_event_name)

@@ -4,7 +4,7 @@
 use super::check::{join, Checker, Fields};
 use super::conditions::{compile as compile_cond, SegmentNames};
 use super::grammar::{CAP, OFFER, SCHEDULE, VARIANT};
-use super::names::{checked, event_name, name, new_id};
+use super::names::{checked, event_name, listed_id, name, new_id};
 use crate::config::check::msg;
 use crate::experiments::{range_ends, Experiment};
 use crate::facts::Scope;
@@ -27,16 +27,7 @@ pub(super) fn compile(
     let mut seen: Vec<(String, usize)> = Vec::new();
     ck.each(v, "offers", &OFFER, |ck, i, path, m| {
         let before = ck.issues.len();
-        let id = ck.field(m, path, "id", name);
-        if let Some(id) = &id {
-            if let Some((_, prev)) = seen.iter().find(|(s, _)| s == id) {
-                ck.err(
-                    &join(path, "id"),
-                    msg!("duplicate offer id \"{id}\" (also offers[{prev}])"),
-                );
-            }
-            seen.push((id.clone(), i));
-        }
+        let id = listed_id(ck, m, (path, "offers", i), &mut seen);
         let target = target(ck, m, path);
         let priority = match m.get("priority") {
             Some(p) => ck.number(p, &join(path, "priority")),
@@ -235,7 +226,7 @@ fn schedule(ck: &mut Checker, v: &Value, path: &str, tz: &Tz) -> Option<Schedule
     Some(s)
 }
 
-fn cap(ck: &mut Checker, v: &Value, path: &str) -> Option<Cap> {
+pub(super) fn cap(ck: &mut Checker, v: &Value, path: &str) -> Option<Cap> {
     let m = ck.object(v, path, &CAP)?;
     let mp = join(path, "max");
     let max = ck.field(m, path, "max", Checker::count);

@@ -71,6 +71,22 @@ fn compile_value(ck: &mut Checker, v: &Value) -> Option<Config> {
     let attribution = section(ck, top, "attribution", settings::attribution);
     let profile = section(ck, top, "profile", settings::profile);
     let trusted_events = section(ck, top, "trusted_events", settings::trusted_events);
+    #[cfg(feature = "actions")]
+    let (destinations, actions) = {
+        let d = section(ck, top, "destinations", super::actions::destinations);
+        let dests = top.get("destinations").and_then(Value::as_object);
+        let dests: Vec<&str> = dests
+            .into_iter()
+            .flat_map(|m| m.keys())
+            .map(String::as_str)
+            .collect();
+        let a = section(ck, top, "actions", |ck, v| {
+            super::actions::actions(ck, v, &seg_names, &segments, &dests)
+        });
+        (d, a)
+    };
+    #[cfg(not(feature = "actions"))]
+    let (destinations, actions) = (Vec::new(), Vec::new());
     if !ck.issues.is_empty() {
         return None;
     }
@@ -92,6 +108,8 @@ fn compile_value(ck: &mut Checker, v: &Value) -> Option<Config> {
             referenced: Vec::new(),
             trusted: trusted_events,
         },
+        destinations,
+        actions,
     };
     cfg.events.referenced = referenced_events(&cfg);
     Some(cfg)
@@ -134,6 +152,14 @@ fn referenced_events(c: &Config) -> Vec<String> {
     out.extend(c.experiments.iter().filter_map(|e| e.goal.clone()));
     out.extend(c.offers.iter().filter_map(|o| o.goal.clone()));
     out.extend(c.holdout.as_ref().and_then(|h| h.goal.clone()));
+    for a in &c.actions {
+        if let crate::actions::Trigger::Event(k) = &a.on {
+            out.push(k.clone());
+        }
+        if let Some(cond) = &a.cond {
+            collect_events(cond, &mut out);
+        }
+    }
     // Only membership is asked: no sort, whose code the browser's wasm would carry for this
     // alone.
     let mut seen = 0;
@@ -185,7 +211,8 @@ mod tests {
     fn the_example_compiles() {
         let c = compile(EXAMPLE).unwrap();
         assert_eq!(c.offers.len(), 13);
-        assert_eq!(c.segments.len(), 9);
+        assert_eq!(c.segments.len(), 10);
+        assert_eq!((c.destinations.len(), c.actions.len()), (2, 4));
         assert_eq!(c.timezone.name(), "America/Denver");
         let slots: Vec<&str> = c.slots.iter().map(|s| s.key.as_str()).collect();
         assert_eq!(slots, ["banner", "hero", "recommendations", "ad"]);

@@ -15,6 +15,8 @@ impl fmt::Display for Subject {
             Subject::Tier(n) => write!(f, "tier \"{n}\""),
             Subject::IntentSignal(n) => write!(f, "intent signal \"{n}\""),
             Subject::Track(p) => write!(f, "tracked path \"{p}\""),
+            Subject::Destination(n) => write!(f, "destination \"{n}\""),
+            Subject::Action(id) => write!(f, "action \"{id}\""),
             Subject::Offers => write!(f, "offers"),
             Subject::Setting(n) => write!(f, "{n}"),
         }

@@ -69,6 +69,12 @@ impl Scope {
         event: true,
         item: false,
     };
+    /// An action's `if`: what holds without a request, when a timer fires as much as on a
+    /// page (the profile, its session and the site's signals).
+    pub const ACTION: Scope = Scope {
+        request: false,
+        ..Scope::DECISION
+    };
     /// `track` props.
     pub const REQUEST_ONLY: Scope = Scope {
         request: true,

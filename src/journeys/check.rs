@@ -1,6 +1,6 @@
 //! A decision against a step's expectation, and the summary a failing step prints.
 
-use super::Expect;
+use super::{Expect, Sent};
 use crate::decision::Decision;
 use crate::facts::format_number;
 
@@ -113,4 +113,20 @@ pub fn check(e: &Expect, d: &Decision) -> Vec<String> {
         }
     }
     out
+}
+
+/// How the deliveries made differ from those expected, if they do.
+pub fn check_sent(expected: &[Sent], got: &[Sent]) -> Option<String> {
+    if expected == got {
+        return None;
+    }
+    let list = |l: &[Sent]| {
+        let items: Vec<String> = l.iter().map(Sent::to_string).collect();
+        format!("[{}]", items.join(", "))
+    };
+    Some(format!(
+        "sent: expected {}, got {}",
+        list(expected),
+        list(got)
+    ))
 }

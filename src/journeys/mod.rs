@@ -2,12 +2,15 @@
 //! an event from the page, a business signal, a server event from the site's backend, an
 //! identify or a logout), on one device or several. The runner keeps every profile between
 //! steps the way the Worker does, through its serialized form and the single writer's
-//! operations (`crate::writer`), so persistence and identity are tested too.
+//! operations (`crate::writer`), so persistence and identity are tested too. Time passes as
+//! in the Worker: after every change the profile's actions are evaluated
+//! (`crate::actions::advance`) and the instant it answers is the profile's one timer, fired
+//! before any later step; what they deliver is checked by `expect.sent`.
 
 mod check;
 mod run;
 
-pub use check::{check, summary};
+pub use check::{check, check_sent, summary};
 pub use run::{run, run_journey};
 
 use crate::events::Event;
@@ -185,6 +188,28 @@ pub struct Expect {
     /// Whether the visitor is in the global holdout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub holdout: Option<bool>,
+    /// The deliveries made since the last step whose expect held `sent` (or the journey's
+    /// start), this step's own included, in order; `[]`: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent: Option<Vec<Sent>>,
+}
+
+/// One delivery as a journey expects it.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sent {
+    /// The action's id.
+    pub action: String,
+    /// `segment.entered`, `segment.exited` or `event`.
+    pub kind: String,
+    /// The destination's name.
+    pub destination: String,
+}
+
+impl std::fmt::Display for Sent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} -> {}", self.action, self.kind, self.destination)
+    }
 }
 
 /// Why a journeys file cannot be run.

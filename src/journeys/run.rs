@@ -1,8 +1,10 @@
 //! Running journeys: each device a browser, each profile stored between steps in its
-//! serialized form, every change by the single writer's operations, as in the Worker.
+//! serialized form, every change by the single writer's operations, as in the Worker. After
+//! each change the writer evaluates the profile's actions and keeps one timer per profile;
+//! timers due before a step fire first, in time order.
 
-use super::{check, request_info, summary, Journey, JourneyFile, JourneyReport, Report, Step};
-use super::{StepFailure, StepRequest};
+use super::{check, check_sent, request_info, summary, Journey, JourneyFile, JourneyReport};
+use super::{Report, Sent, Step, StepFailure, StepRequest};
 use crate::decision::{Decision, Detail};
 use crate::engine::{Engine, Signals};
 use crate::profile::Profile;
@@ -55,7 +57,15 @@ struct World<'a> {
     seen: BTreeMap<String, SeenIds>,
     absorbed: BTreeMap<String, String>,
     signals: Signals,
+    /// Each profile's one timer: when its actions must be evaluated again.
+    timers: BTreeMap<String, Millis>,
+    /// Deliveries since the last step that checked `sent`.
+    sent: Vec<Sent>,
 }
+
+/// Timers fired between two steps at most: a config whose conservative wake-ups come every
+/// minute still runs days of journey; only a bug loops forever.
+const MAX_TIMERS_BETWEEN_STEPS: usize = 100_000;
 
 impl World<'_> {
     /// The step's device, made on first use: the journey's first device has the journey's
@@ -87,6 +97,46 @@ impl World<'_> {
 
     fn save(&mut self, key: String, p: &Profile) {
         self.stored.insert(key, p.to_bytes());
+    }
+
+    /// What the profile's writer does after a change or when its timer fires: evaluates the
+    /// actions at `at`, keeps the deliveries and sets the profile's one timer.
+    #[cfg(feature = "actions")]
+    fn settle(&mut self, key: &str, at: Millis, granted: bool) {
+        use crate::actions::{advance, Consent};
+        let consent = if granted {
+            Consent::Granted
+        } else {
+            Consent::Denied
+        };
+        let mut profile = self.load(key);
+        let out = advance(self.engine, &mut profile, &self.signals, at, consent);
+        self.save(key.to_string(), &profile);
+        self.sent.extend(out.deliveries.iter().map(|d| Sent {
+            action: d.action.clone(),
+            kind: d.kind.as_str().into(),
+            destination: d.destination.clone(),
+        }));
+        match out.next {
+            Some(t) => self.timers.insert(key.to_string(), t.max(at + 1)),
+            None => self.timers.remove(key),
+        };
+    }
+
+    /// Without feature `actions` nothing is ever sent.
+    #[cfg(not(feature = "actions"))]
+    fn settle(&mut self, _key: &str, _at: Millis, _granted: bool) {}
+
+    /// Fires every timer due at or before `t`, earliest first.
+    fn fire_until(&mut self, t: Millis) {
+        for _ in 0..MAX_TIMERS_BETWEEN_STEPS {
+            let due = self.timers.iter().min_by_key(|(_, at)| **at);
+            let Some((key, at)) = due.filter(|(_, at)| **at <= t) else {
+                return;
+            };
+            let (key, at) = (key.clone(), *at);
+            self.settle(&key, at, true);
+        }
     }
 
     /// The profile a device reads and writes.
@@ -121,13 +171,15 @@ impl World<'_> {
             let mut profile = self.load(&key);
             let before = profile.clone();
             let d = engine.on_request(&mut profile, &req, &self.signals, at);
-            self.save(key, &profile);
+            self.save(key.clone(), &profile);
+            self.settle(&key, at, engine.consent(&req).granted());
             return Some((d, before, req));
         }
         if let Some(e) = &step.event {
             let mut profile = self.load(&key);
             engine.record_event(&mut profile, e, at);
-            self.save(key, &profile);
+            self.save(key.clone(), &profile);
+            self.settle(&key, at, true);
         } else if let Some(sig) = &step.signal {
             Engine::apply_signal(&mut self.signals, &sig.name, sig.data.clone());
         } else if let Some(e) = &step.server_event {
@@ -143,7 +195,8 @@ impl World<'_> {
             let mut profile = self.load(&key);
             let seen = self.seen.entry(key.clone()).or_default();
             writer::ingest(engine, &mut profile, seen, &[e], at);
-            self.save(key, &profile);
+            self.save(key.clone(), &profile);
+            self.settle(&key, at, true);
         } else if let Some(id) = &step.identify {
             let visitor = device.visitor.clone();
             device.user = Some(id.user.clone());
@@ -154,6 +207,8 @@ impl World<'_> {
                 writer::absorb(engine, &mut user, &anonymous);
                 self.save(user_key.clone(), &user);
                 self.stored.remove(&visitor);
+                self.timers.remove(&visitor);
+                self.settle(&user_key, at, true);
                 self.absorbed.insert(visitor, user_key);
             }
         } else if step.reset == Some(true) {
@@ -176,6 +231,8 @@ pub fn run_journey(engine: &Engine, journey: &Journey) -> JourneyReport {
         seen: BTreeMap::new(),
         absorbed: BTreeMap::new(),
         signals: Signals::new(),
+        timers: BTreeMap::new(),
+        sent: Vec::new(),
     };
     let mut report = JourneyReport {
         name: journey.name.clone(),
@@ -187,6 +244,7 @@ pub fn run_journey(engine: &Engine, journey: &Journey) -> JourneyReport {
     for (i, step) in journey.steps.iter().enumerate() {
         // Parsed and checked by JourneyFile::parse; a bad time here is a programming error.
         let at = parse_timestamp(&step.at, None).unwrap_or(0);
+        world.fire_until(at);
         let acted = world.act(i, step, at);
         let Some(expect) = &step.expect else { continue };
         report.checked += 1;
@@ -203,7 +261,11 @@ pub fn run_journey(engine: &Engine, journey: &Journey) -> JourneyReport {
                 (d, profile, req)
             }
         };
-        let problems = check(expect, &d);
+        let mut problems = check(expect, &d);
+        if let Some(want) = &expect.sent {
+            let got = std::mem::take(&mut world.sent);
+            problems.extend(check_sent(want, &got));
+        }
         if problems.is_empty() {
             continue;
         }

@@ -80,6 +80,7 @@ impl Profile {
         for id in other.seen_ids.iter().rev() {
             self.remember_id(id);
         }
+        self.journey.absorb(&other.journey);
     }
 
     fn affinity_at(&self, category: &str) -> Millis {
@@ -193,7 +194,7 @@ impl Profile {
 
 /// Each of `theirs` into `mine`: `combine` folds it into the entry it matches (answering
 /// `Some`), otherwise it is added while `mine` has fewer than `max`.
-fn join<T: Clone>(
+pub(super) fn join<T: Clone>(
     mine: &mut Vec<T>,
     theirs: &[T],
     max: usize,
@@ -221,7 +222,7 @@ fn add_counts(total: &mut u64, recent: &mut Vec<Millis>, n: u64, times: &[Millis
 }
 
 /// Two most-recent-first lists of times as one, most recent first, at most `max`.
-fn united(a: &[Millis], b: &[Millis], max: usize) -> Vec<Millis> {
+pub(super) fn united(a: &[Millis], b: &[Millis], max: usize) -> Vec<Millis> {
     let mut all: Vec<Millis> = a.iter().chain(b).copied().collect();
     all.sort_unstable_by(|x, y| y.cmp(x));
     all.truncate(max);

@@ -4,7 +4,7 @@
 //! Every collection has a fixed limit and every string is cut (by its JSON-escaped byte
 //! length), so a serialized profile never exceeds [`MAX_PROFILE_BYTES`] (96 KiB) however long
 //! the visitor lives; the worst case, every list full of maximum-length strings, measures about
-//! 70 KB (`tests/properties.rs`). A typical profile is 1 to 3 KB. When a list is full, what
+//! 85 KB (`tests/properties.rs`). A typical profile is 1 to 3 KB. When a list is full, what
 //! goes first is:
 //!
 //! | part | limit | dropped first |
@@ -22,6 +22,11 @@
 //! | traits | 32 scalar values of up to 256 bytes | new traits are refused when full |
 //! | event ids remembered (retry de-duplication) | 32 | oldest |
 //! | devices whose session log was applied | 16 | least recently applied |
+//! | segments whose membership is kept (those an action's `on` names) | 32 | none: the config's actions name at most 32 |
+//! | actions waiting (one per action) | 8 | a new start is refused when full |
+//! | actions whose sends are kept (for `cap`) | 16 | least recently sent |
+//! | send times per action (for rolling caps) | 16 | oldest (lifetime counts stay exact) |
+//! | event types an action starts on, not yet looked at | 8 | oldest type |
 //!
 //! Ids are cut at 128 bytes, event names at 64. Consequences the config checker enforces: an
 //! event test with `within` counts at most 32 events, and a rolling cap allows at most 16.
@@ -32,7 +37,7 @@
 //! (the host then starts a fresh profile rather than destroy data it cannot read).
 //!
 //! # Where things are
-//! `layout` holds the stored parts, `json` and `tree` read and write them, `query` derives the
+//! `layout` holds the stored parts (`journey` those of journeys beyond the page), `json` and `tree` read and write them, `query` derives the
 //! facts conditions read, `update` changes a profile within the limits above, `bound` cuts
 //! strings to size.
 
@@ -168,9 +173,13 @@ pub struct Profile {
     /// Event ids seen lately, most recent first (retries are dropped).
     #[serde(rename = "ids", default, skip_serializing_if = "Vec::is_empty")]
     pub seen_ids: Vec<String>,
+    /// Segment memberships, waiting actions and sends of journeys beyond the page.
+    #[serde(rename = "jn", default, skip_serializing_if = "Journey::is_empty")]
+    pub journey: Journey,
 }
 
 mod bound;
+mod journey;
 mod json;
 mod layout;
 mod merge;
@@ -179,6 +188,7 @@ mod tree;
 mod update;
 
 pub(crate) use bound::{clip, sort_desc_stable};
+pub use journey::*;
 pub use layout::*;
 pub use merge::Decay;
 
@@ -216,6 +226,7 @@ impl Profile {
             impressions: Vec::new(),
             exposures: Vec::new(),
             seen_ids: Vec::new(),
+            journey: Journey::default(),
         }
     }
 }

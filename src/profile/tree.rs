@@ -199,13 +199,30 @@ read_struct!(Affinity { category: req "c", score: req "x", at: req "at" });
 read_struct!(EventStat { kind: req "k", total: req "n", recent: opt "r" });
 read_struct!(Impression { offer: req "o", total: req "n", recent: opt "r" });
 read_struct!(Exposure { experiment: req "x", variant: req "var", at: req "at", count: req "n" });
+#[cfg(feature = "actions")]
+mod journey {
+    use super::*;
+    read_struct!(JourneyState { members: opt "m", waits: opt "w", sent: opt "s", unacted: opt "e" });
+    read_struct!(Membership { segment: req "g", since: req "at" });
+    read_struct!(Wait { action: req "a", kind: req "k", subject: req "g", at: req "at", due: req "due" });
+    read_struct!(Sent { action: req "a", total: req "n", recent: opt "r" });
+    read_struct!(Unacted { kind: req "k", count: req "n", at: req "at" });
+}
+
+/// Without feature `actions` the journeys part is carried as it is.
+#[cfg(not(feature = "actions"))]
+impl Read for Kept {
+    fn read(v: &Value, _: &Path) -> Res<Kept> {
+        Ok(Kept(v.clone()))
+    }
+}
 read_struct!(Profile {
     version: req "v", id: req "id", created: opt "c", updated: opt "u", rev: opt "r",
     devices: opt "dv",
     visits: opt "vis", page_views: opt "pv", session: opt "s", intent: opt "i",
     traits: opt "t", cart: opt "cart", viewed: opt "vw", purchased: opt "pu", orders: opt "o",
     affinity: opt "af", events: opt "ev", impressions: opt "im", exposures: opt "ex",
-    seen_ids: opt "ids",
+    seen_ids: opt "ids", journey: opt "jn",
 });
 
 /// A v1 profile from its tree, or what is wrong with it.
