@@ -32,12 +32,15 @@ export function verify(header, body, secret, nowS = Math.floor(Date.now() / 1000
 }
 
 /**
- * Starts a receiver. `secrets` maps a path (`/crm`) to its destination's secret. Answers
- * `{url, messages, failNext(path, times, status), close()}`; each message is
- * `{path, at, verified, key, signature, body, json}`.
+ * Starts a receiver. `secrets` maps a path (`/hooks/crm`) to its destination's secret. Answers
+ * `{url, messages, attempts, failNext(path, times, status), close()}`; each message is
+ * `{path, at, verified, key, signature, body, json}`; `failNext(path, n)` answers the next n
+ * posts to `path` with `status` (503 by default); `Infinity` keeps failing.
  */
 export async function startReceiver({ port = 0, secrets = {} } = {}) {
   const messages = [];
+  // Every POST, failed ones included: `{path, key, status}`.
+  const attempts = [];
   const failures = new Map(); // path -> [times left, status]
   const server = createServer((req, res) => {
     const chunks = [];
@@ -53,12 +56,15 @@ export async function startReceiver({ port = 0, secrets = {} } = {}) {
         return res.end(page(messages));
       }
       const path = req.url.split("?")[0];
+      const key = req.headers["idempotency-key"] ?? null;
       const fail = failures.get(path);
       if (fail && fail[0] > 0) {
         fail[0] -= 1;
+        attempts.push({ path, key, status: fail[1] });
         res.writeHead(fail[1]);
         return res.end("failing on purpose");
       }
+      attempts.push({ path, key, status: 200 });
       const signature = req.headers["signpost-signature"];
       const secret = secrets[path];
       let json = null;
@@ -69,7 +75,7 @@ export async function startReceiver({ port = 0, secrets = {} } = {}) {
         path,
         at: new Date().toISOString(),
         verified: secret !== undefined && verify(signature, body, secret),
-        key: req.headers["idempotency-key"] ?? null,
+        key,
         signature,
         body,
         json,
@@ -83,6 +89,7 @@ export async function startReceiver({ port = 0, secrets = {} } = {}) {
   return {
     url,
     messages,
+    attempts,
     failNext(path, times, status = 503) {
       failures.set(path, [times, status]);
     },
@@ -90,7 +97,7 @@ export async function startReceiver({ port = 0, secrets = {} } = {}) {
   };
 }
 
-const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function page(messages) {
   const rows = messages
@@ -98,8 +105,8 @@ function page(messages) {
     .reverse()
     .map(
       (m) =>
-        `<tr><td>${escape(m.at)}</td><td>${escape(m.path)}</td><td>${m.verified ? "✔ signed" : "✘ NOT VERIFIED"}</td>` +
-        `<td><code>${escape(m.key)}</code></td><td><pre>${escape(JSON.stringify(m.json ?? m.body, null, 1))}</pre></td></tr>`,
+        `<tr><td>${escapeHtml(m.at)}</td><td>${escapeHtml(m.path)}</td><td>${m.verified ? "✔ signed" : "✘ NOT VERIFIED"}</td>` +
+        `<td><code>${escapeHtml(m.key)}</code></td><td><pre>${escapeHtml(JSON.stringify(m.json ?? m.body, null, 1))}</pre></td></tr>`,
     )
     .join("");
   return `<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="5"><title>Deliveries received</title>
@@ -119,13 +126,13 @@ function demoSecrets() {
   }
   const secrets = {};
   for (const [k, v] of Object.entries(vars)) {
-    if (k.startsWith("SIGNPOST_DEST_")) secrets[`/${k.slice("SIGNPOST_DEST_".length).toLowerCase()}`] = v;
+    if (k.startsWith("SIGNPOST_DEST_")) secrets[`/hooks/${k.slice("SIGNPOST_DEST_".length).toLowerCase()}`] = v;
   }
   return secrets;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const port = Number(process.argv[2] ?? 8789);
+  const port = Number(process.argv[2] ?? 8790);
   const r = await startReceiver({ port, secrets: demoSecrets() });
   console.log(`receiver: ${r.url} (deliveries listed at ${r.url}/)`);
 }

@@ -264,8 +264,25 @@ impl SessionState {
         secret: &[u8],
         now: Millis,
     ) -> (Option<Flush>, String) {
+        self.finish_with(profile, secret, now, false)
+    }
+
+    /// [`SessionState::finish`], flushing anything new at once when `eager`: an event post
+    /// when the config has actions, whose journeys must learn of it even if the visitor never
+    /// makes another request (the add to cart of a visitor who leaves).
+    pub fn finish_with(
+        &mut self,
+        profile: &Profile,
+        secret: &[u8],
+        now: Millis,
+        eager: bool,
+    ) -> (Option<Flush>, String) {
         let cookie = self.encode(secret, now);
-        if !self.flush_due(profile, now, cookie.len()) {
+        let fresh = || {
+            let last = self.written.max(profile.rev_of(&self.visitor));
+            self.log.iter().any(|e| e.seq > last)
+        };
+        if !(self.flush_due(profile, now, cookie.len()) || (eager && fresh())) {
             return (None, cookie);
         }
         self.written = now;

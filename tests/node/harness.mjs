@@ -122,6 +122,17 @@ export function signpostWorker({ bindings = {}, assets = true } = {}) {
     ),
     // The Durable Objects, as wrangler.toml binds them.
     durableObjects: { SIGNPOST_TALLY: "SiteTally", SIGNPOST_PROFILES: "ProfileWriter" },
+    // Journeys' deliveries, as wrangler.toml declares them (retries quicker than deployed).
+    queueProducers: { SIGNPOST_DELIVERIES: "signpost-deliveries" },
+    queueConsumers: {
+      "signpost-deliveries": {
+        maxBatchSize: 20,
+        maxBatchTimeout: 1,
+        maxRetries: 3,
+        deadLetterQueue: "signpost-deliveries-dlq",
+      },
+      "signpost-deliveries-dlq": { maxBatchSize: 20, maxBatchTimeout: 1 },
+    },
   };
   if (assets) {
     signpost.assets = {

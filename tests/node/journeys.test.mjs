@@ -73,11 +73,11 @@ for (const journey of journeys) {
           check(step.expect ?? {}, page, where);
           continue;
         }
-        // `sent` (deliveries of actions) is checked by the core's runner; through the Worker it
-        // waits for its delivery queue. Any other expect on a step other than a request is not
-        // run here yet.
+        // Deliveries (`sent`) are checked by the core's and the wasm's runners, which simulate
+        // time; here timers run on the wall clock (tests/node/deliveries.test.mjs covers them).
         const { sent: _sent, ...expect } = step.expect ?? {};
-        assert.deepEqual(expect, {}, `${where}: an expect on a step other than a request is not run here yet`);
+        const checks = Object.keys(expect).length > 0;
+        assert.ok(!checks || step.event, `${where}: an expect on this kind of step is not run here yet`);
         const acts = ["event", "signal", "server_event", "identify", "reset"].some((k) => step[k]);
         if (!acts) continue; // a step that only checks
         if (step.event) {
@@ -86,6 +86,8 @@ for (const journey of journeys) {
           assert.equal(res.status, 200, `${where}: ${await res.clone().text()}`);
           const answer = await res.json();
           assert.equal(answer.v, 1);
+          // The events endpoint answers the decision for the page the event happened on.
+          if (checks) check(expect, { state: answer, signpost: headerOf(answer), html: null }, where);
         } else if (step.signal) {
           const res = await visitor.fetch(
             "/__signpost/signals",
@@ -140,6 +142,12 @@ for (const journey of journeys) {
   });
 }
 
+/** `x-signpost` as a page with this state would have it. */
+function headerOf(state) {
+  const slots = state.plan.slots.map((s) => `${s.slot}=${s.offer}${s.variant ? `/${s.variant}` : ""}`);
+  return `personalized; slots=${slots.join(",")}`;
+}
+
 /** The journey's expectations against the served page (its injected state and headers). */
 function check(expect, { state, signpost, html }, where) {
   const personalized = signpost.startsWith("personalized");
@@ -161,18 +169,19 @@ function check(expect, { state, signpost, html }, where) {
     // The header and the page itself say the same.
     if (shown) {
       assert.ok(signpost.includes(`${slot}=${shown}`), `${where}: x-signpost ${signpost}`);
-      assert.match(
-        html,
-        new RegExp(`data-sp-slot="${slot}"[^>]*data-sp-offer="${got.offer}"`),
-        `${where}: rewritten ${slot}`,
-      );
+      if (html !== null)
+        assert.match(
+          html,
+          new RegExp(`data-sp-slot="${slot}"[^>]*data-sp-offer="${got.offer}"`),
+          `${where}: rewritten ${slot}`,
+        );
     } else {
       assert.ok(!signpost.includes(`${slot}=`), `${where}: x-signpost ${signpost}`);
     }
   }
   for (const [slot, text] of Object.entries(expect.contains ?? {})) {
     assert.ok((slotOf(slot)?.html ?? "").includes(text), `${where}: ${slot} contains ${text}`);
-    assert.ok(html.includes(text), `${where}: the page contains ${text}`);
+    if (html !== null) assert.ok(html.includes(text), `${where}: the page contains ${text}`);
   }
   for (const [slot, text] of Object.entries(expect.not_contains ?? {})) {
     assert.ok(!(slotOf(slot)?.html ?? "").includes(text), `${where}: ${slot} must not contain ${text}`);

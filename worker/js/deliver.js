@@ -64,7 +64,9 @@ async function one(sp, env, message, base) {
 async function buried(sp, env, message) {
   let destination = "?";
   try {
-    destination = JSON.parse(typeof message.body === "string" ? message.body : JSON.stringify(message.body)).destination;
+    destination = JSON.parse(
+      typeof message.body === "string" ? message.body : JSON.stringify(message.body),
+    ).destination;
   } catch {}
   await sp.deliveryNote(env, destination, "dead", `gave up after the last try (message ${message.id})`, Date.now());
   message.ack();

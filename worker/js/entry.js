@@ -14,6 +14,7 @@
 // every API call it makes (`/__signpost/admin/...`, in Rust) needs it. Its wasm (the core's
 // validation, `make editor`) comes from the site's /sdk/editor/, next to the SDK.
 import adminPage from "../admin/index.html";
+import { deliver } from "./deliver.js";
 import { fetchOrigin } from "./origin.js";
 import { bypass, servePage } from "./page.js";
 
@@ -65,6 +66,10 @@ export function worker(Signpost) {
       } finally {
         inFlight.delete(fail);
       }
+    },
+    // Journeys' deliveries to the destinations (./deliver.js).
+    async queue(batch, env, ctx) {
+      await deliver(new Signpost(ctx, env), batch, env);
     },
   };
 }

@@ -48,8 +48,16 @@ pub async fn handle(path: &str, mut req: Request, env: &Env) -> Result<web_sys::
         },
         ("rollback", Method::Post) => rollback(&mut req, &kv).await,
         ("profile", Method::Delete) => erase_person(&req, env).await,
+        ("deliveries", Method::Get) => match crate::tally::deliveries(env).await? {
+            Some(status) => json(200, &json!({ "destinations": status })),
+            None => error(
+                404,
+                "delivery counts need the SIGNPOST_TALLY Durable Object (see wrangler.toml)",
+            ),
+        },
         (
-            "versions" | "config" | "validate" | "preview" | "publish" | "rollback" | "profile",
+            "versions" | "config" | "validate" | "preview" | "publish" | "rollback" | "profile"
+            | "deliveries",
             _,
         ) => error(405, "method not allowed for this endpoint"),
         _ => error(404, "no such admin endpoint"),

@@ -191,7 +191,9 @@ pub(crate) fn answer_state(
         new_visitor,
     } = b;
     let decision = live.engine.decide(profile, info, &live.signals, visit.now);
-    let (flush, set_cookies) = visit.finish(state, profile, visitor, new_visitor);
+    // Journeys must learn of a posted event even if the visitor never comes back.
+    let eager = !live.engine.config().actions.is_empty();
+    let (flush, set_cookies) = visit.finish_with(state, profile, visitor, new_visitor, eager);
     let answer = EventsAnswer {
         state: client_state(&decision, &live.version),
         results,

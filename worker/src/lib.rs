@@ -6,6 +6,7 @@ mod admin;
 mod alloc;
 mod api;
 mod cookies;
+mod deliveries;
 mod html_rewriter;
 mod identity;
 mod ingest;

@@ -168,7 +168,19 @@ impl Visit {
         visitor: &str,
         new_visitor: bool,
     ) -> (Option<Flush>, Vec<String>) {
-        let (flush, value) = state.finish(profile, self.secret.as_bytes(), self.now);
+        self.finish_with(state, profile, visitor, new_visitor, false)
+    }
+
+    /// [`Visit::finish`], flushing at once when `eager` (see `SessionState::finish_with`).
+    pub fn finish_with(
+        &self,
+        state: &mut SessionState,
+        profile: &Profile,
+        visitor: &str,
+        new_visitor: bool,
+        eager: bool,
+    ) -> (Option<Flush>, Vec<String>) {
+        let (flush, value) = state.finish_with(profile, self.secret.as_bytes(), self.now, eager);
         let mut set = Vec::new();
         if new_visitor {
             set.push(cookies::visitor_cookie(visitor, self.https));

@@ -21,11 +21,12 @@
 
 use crate::store;
 use serde::{Deserialize, Serialize};
+use signpost::actions::{self, Consent};
 use signpost::batch::EventStatus;
 use signpost::events::Event;
 use signpost::session::{Entry, Flush};
 use signpost::writer::{self, SeenIds};
-use signpost::{Engine, Profile};
+use signpost::{Engine, Profile, Signals};
 use std::cell::{Cell, RefCell};
 use std::time::Duration;
 use worker::{durable_object, DurableObject, Env, Method, Request, Response, State};
@@ -63,6 +64,9 @@ pub enum Op {
     },
     /// Delete everything held for the profile; answers the other devices' ids it knew.
     Erase { key: String },
+    /// The visitor opted out (GPC or the consent cookie on a page): nothing is sent for the
+    /// profile, and its waiting actions are dropped, until a page with consent writes again.
+    Deny { key: String, now: i64 },
 }
 
 impl Op {
@@ -72,6 +76,7 @@ impl Op {
             Op::Ingest { key, .. }
             | Op::Identify { key, .. }
             | Op::Absorb { key, .. }
+            | Op::Deny { key, .. }
             | Op::Erase { key } => key,
         }
     }
@@ -113,6 +118,8 @@ struct Held {
     profile: Option<Profile>,
     seen: SeenIds,
     alias: Option<String>,
+    /// The visitor opted out of being followed beyond the page (see [`Op::Deny`]).
+    denied: bool,
 }
 
 #[durable_object(alarm)]
@@ -158,24 +165,42 @@ impl DurableObject for ProfileWriter {
             self.held.replace(None);
             return Response::ok("");
         }
-        // A KV write to retry. After a restart nothing says whether KV is behind: write.
-        if let Some(key) = storage.get::<String>("key").await? {
-            self.key.replace(Some(key));
-            self.load().await?;
+        let Some(key) = storage.get::<String>("key").await? else {
+            return Response::ok("");
+        };
+        self.key.replace(Some(key));
+        self.load().await?;
+        // A KV write that failed (KV's 429): the latest state, again.
+        if storage.get::<bool>("retry").await?.unwrap_or(false) {
             self.version
                 .set(self.version.get().max(self.in_kv.get() + 1));
             if !self.publish().await? {
                 return Response::ok(""); // retried from the alarm it set
             }
         }
-        if let Some(exp) = exp {
-            storage.set_alarm(exp as i64).await?;
+        // A journey's timer: a wait is over, or a condition may have changed with time.
+        let clock = self.clock().await?;
+        let wake: Option<i64> = storage.get("wake").await?;
+        if wake.is_some_and(|w| w <= clock) {
+            let kv = self.env.kv("SIGNPOST")?;
+            let live = store::live(&kv, clock as f64)
+                .await
+                .map_err(|e| worker::Error::RustError(e.to_string()))?;
+            self.after_change(&live.engine, &live.signals, clock)
+                .await?;
+        } else {
+            self.rearm().await?;
         }
         Response::ok("")
     }
 }
 
 type Res<T> = std::result::Result<T, worker::Error>;
+
+/// An alarm at `ms` since the epoch (a bare integer would be an offset from now).
+fn when(ms: f64) -> worker::ScheduledTime {
+    worker::ScheduledTime::new(js_sys::Date::new(&ms.into()))
+}
 
 impl ProfileWriter {
     async fn run(&self, op: Op) -> Res<Reply> {
@@ -203,7 +228,8 @@ impl ProfileWriter {
             Op::Apply { now, .. }
             | Op::Ingest { now, .. }
             | Op::Identify { now, .. }
-            | Op::Absorb { now, .. } => *now,
+            | Op::Absorb { now, .. }
+            | Op::Deny { now, .. } => *now,
             Op::Erase { .. } => 0,
         };
         let kv = self.env.kv("SIGNPOST")?;
@@ -214,9 +240,15 @@ impl ProfileWriter {
         let mut reply = Reply::default();
         match op {
             Op::Apply { flush, .. } => {
+                // Only a page with consent flushes: the visitor is followed again.
+                self.set_denied(false).await?;
                 self.change(|p, _| {
                     writer::apply_log(engine, p, &flush.device, &flush.log);
                 });
+            }
+            Op::Deny { .. } => {
+                self.set_denied(true).await?;
+                self.change(|_, _| {});
             }
             Op::Ingest { events, now, .. } => {
                 self.change(|p, seen| {
@@ -257,9 +289,91 @@ impl ProfileWriter {
             }
             Op::Erase { .. } => unreachable!("answered above"),
         }
+        self.after_change(engine, &live.signals, now).await?;
+        Ok(reply)
+    }
+
+    /// After a change (or a timer): the profile's journeys move on (memberships, waits, what
+    /// to send), then it is stored and published, its deliveries queued, and the next timer
+    /// set.
+    async fn after_change(&self, engine: &Engine, signals: &Signals, now: i64) -> Res<()> {
+        let outcome = {
+            let mut held = self.held.borrow_mut();
+            match held.as_mut() {
+                Some(h) => {
+                    let consent = if h.denied {
+                        Consent::Denied
+                    } else {
+                        Consent::Granted
+                    };
+                    h.profile
+                        .as_mut()
+                        .map(|p| actions::advance(engine, p, signals, now, consent))
+                }
+                None => None,
+            }
+        };
+        if outcome
+            .as_ref()
+            .is_some_and(|o| !o.transitions.is_empty() || !o.deliveries.is_empty())
+        {
+            // The journeys part moved: KV gets it too (pages read memberships there).
+            self.version.set(self.version.get() + 1);
+        }
         self.save(store::profile_ttl_s(engine)).await?;
         self.publish().await?;
-        Ok(reply)
+        let Some(outcome) = outcome else {
+            return Ok(());
+        };
+        crate::deliveries::enqueue(&self.env, engine, outcome.deliveries).await;
+        let storage = self.state.storage();
+        // The host's clock (a test clock in tests) against real time, for the timer.
+        storage
+            .put("offset", now - js_sys::Date::now() as i64)
+            .await?;
+        match outcome.next {
+            Some(next) => storage.put("wake", next).await?,
+            None => {
+                storage.delete("wake").await?;
+            }
+        }
+        self.rearm().await
+    }
+
+    /// Now on the clock of the hosts that call this object (a test clock in tests).
+    async fn clock(&self) -> Res<i64> {
+        let offset: i64 = self.state.storage().get("offset").await?.unwrap_or(0);
+        Ok(js_sys::Date::now() as i64 + offset)
+    }
+
+    /// One alarm for everything: a KV write to retry, the next journey timer, or the idle
+    /// expiry, whichever comes first.
+    async fn rearm(&self) -> Res<()> {
+        let storage = self.state.storage();
+        let exp: Option<f64> = storage.get("exp").await?;
+        let wake: Option<i64> = storage.get("wake").await?;
+        let offset: i64 = storage.get("offset").await?.unwrap_or(0);
+        let retry = storage.get::<bool>("retry").await?.unwrap_or(false);
+        let retry = retry.then(|| js_sys::Date::now() + RETRY_MS as f64);
+        let at = [wake.map(|w| (w - offset) as f64), exp, retry]
+            .into_iter()
+            .flatten()
+            .fold(f64::INFINITY, f64::min);
+        if at.is_finite() {
+            storage.set_alarm(when(at.max(js_sys::Date::now()))).await?;
+        }
+        Ok(())
+    }
+
+    async fn set_denied(&self, denied: bool) -> Res<()> {
+        let was = self.held.borrow().as_ref().is_some_and(|h| h.denied);
+        if was != denied {
+            self.state.storage().put("denied", denied).await?;
+            if let Some(h) = self.held.borrow_mut().as_mut() {
+                h.denied = denied;
+            }
+        }
+        Ok(())
     }
 
     /// Reads the stored state once per instance; a profile that only KV has (written before
@@ -285,10 +399,12 @@ impl ProfileWriter {
         let seen = seen
             .and_then(|s| serde_json::from_str(&s).ok())
             .unwrap_or_default();
+        let denied = storage.get::<bool>("denied").await?.unwrap_or(false);
         self.held.replace(Some(Held {
             profile,
             seen,
             alias,
+            denied,
         }));
         Ok(())
     }
@@ -301,6 +417,7 @@ impl ProfileWriter {
             profile: None,
             seen: SeenIds::default(),
             alias: None,
+            denied: false,
         });
         let profile = held.profile.get_or_insert_with(|| Profile::new(&key));
         f(profile, &mut held.seen);
@@ -335,7 +452,6 @@ impl ProfileWriter {
         }
         storage.put("ids", &seen).await?;
         storage.put("exp", exp).await?;
-        storage.set_alarm(exp as i64).await?;
         Ok(())
     }
 
@@ -360,12 +476,14 @@ impl ProfileWriter {
             self.writing.set(false);
             if let Err(e) = written {
                 worker::console_warn!("signpost: profile not published to KV (retried): {e}");
-                let retry = js_sys::Date::now() as i64 + RETRY_MS;
-                self.state.storage().set_alarm(retry).await?;
+                let retry = js_sys::Date::now() + RETRY_MS as f64;
+                self.state.storage().put("retry", true).await?;
+                self.state.storage().set_alarm(when(retry)).await?;
                 return Ok(false);
             }
             self.in_kv.set(self.in_kv.get().max(version));
         }
+        self.state.storage().delete("retry").await?;
         Ok(true)
     }
 

@@ -137,6 +137,33 @@ impl Queue {
 pub struct SiteTally {
     state: State,
     tally: RefCell<Option<Tally>>,
+    /// Per destination, its last errors (journeys' deliveries), most recent last.
+    errors: RefCell<BTreeMap<String, Vec<DeliveryError>>>,
+}
+
+/// One failed try of a delivery, for the editor and `signpost deliveries`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DeliveryError {
+    /// When (ms).
+    pub at: f64,
+    /// `retried`, `failed` or `dead`.
+    pub outcome: String,
+    /// What went wrong.
+    pub error: String,
+}
+
+/// Errors kept per destination.
+const MAX_DELIVERY_ERRORS: usize = 10;
+/// The outcomes a delivery is counted under.
+pub const DELIVERY_OUTCOMES: &[&str] = &["delivered", "retried", "failed", "dead"];
+
+/// What the queue handler reports of one try.
+#[derive(Serialize, Deserialize)]
+struct DeliveryNote {
+    destination: String,
+    outcome: String,
+    error: Option<String>,
+    at: f64,
 }
 
 impl DurableObject for SiteTally {
@@ -144,6 +171,7 @@ impl DurableObject for SiteTally {
         SiteTally {
             state,
             tally: RefCell::new(None),
+            errors: RefCell::new(BTreeMap::new()),
         }
     }
 
@@ -181,6 +209,47 @@ impl DurableObject for SiteTally {
                 }
                 Response::ok("")
             }
+            (Method::Post, "/delivery") => {
+                let note: DeliveryNote = req.json().await?;
+                let counter = format!("delivery/{}/{}", note.destination, note.outcome);
+                let n = {
+                    let mut tally = self.tally.borrow_mut();
+                    let tally = tally.get_or_insert_with(Tally::default);
+                    let n = tally.counts.entry(counter.clone()).or_insert(0);
+                    *n += 1;
+                    *n
+                };
+                let storage = self.state.storage();
+                storage.put(&format!("n:{counter}"), n as f64).await?;
+                if let Some(error) = note.error {
+                    let list = {
+                        let mut errors = self.errors.borrow_mut();
+                        let list = errors.entry(note.destination.clone()).or_default();
+                        list.push(DeliveryError {
+                            at: note.at,
+                            outcome: note.outcome,
+                            error,
+                        });
+                        let over = list.len().saturating_sub(MAX_DELIVERY_ERRORS);
+                        list.drain(..over);
+                        serde_json::to_string(list)?
+                    };
+                    storage
+                        .put(&format!("e:{}", note.destination), list)
+                        .await?;
+                }
+                Response::ok("")
+            }
+            (Method::Get, "/deliveries") => {
+                let counts = self
+                    .tally
+                    .borrow()
+                    .as_ref()
+                    .map(|t| t.counts.clone())
+                    .unwrap_or_default();
+                let errors = self.errors.borrow().clone();
+                Response::from_json(&deliveries_status(&counts, &errors))
+            }
             (Method::Get, "/counts") => {
                 let counts = self
                     .tally
@@ -211,11 +280,95 @@ impl SiteTally {
                 tally.counts.insert(counter.to_string(), n);
             } else if let Some(marker) = key.strip_prefix("s:") {
                 tally.counted.insert(marker.to_string());
+            } else if let Some(dest) = key.strip_prefix("e:") {
+                let list = pair.get(1).as_string().unwrap_or_default();
+                if let Ok(list) = serde_json::from_str(&list) {
+                    self.errors.borrow_mut().insert(dest.to_string(), list);
+                }
             }
         }
         self.tally.replace(Some(tally));
         Ok(())
     }
+}
+
+/// Per destination: how many deliveries were delivered, retried, failed (refused by the
+/// receiver, not retried) and dead-lettered, and its last errors.
+fn deliveries_status(
+    counts: &BTreeMap<String, u64>,
+    errors: &BTreeMap<String, Vec<DeliveryError>>,
+) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    for (key, n) in counts {
+        let Some(rest) = key.strip_prefix("delivery/") else {
+            continue;
+        };
+        let Some((dest, outcome)) = rest.rsplit_once('/') else {
+            continue;
+        };
+        let entry = out
+            .entry(dest.to_string())
+            .or_insert_with(|| serde_json::json!({"errors": []}));
+        entry[outcome] = (*n).into();
+    }
+    for (dest, list) in errors {
+        let entry = out
+            .entry(dest.clone())
+            .or_insert_with(|| serde_json::json!({}));
+        entry["errors"] = serde_json::to_value(list).unwrap_or_default();
+    }
+    for entry in out.values_mut() {
+        for outcome in DELIVERY_OUTCOMES {
+            if entry.get(*outcome).is_none() {
+                entry[*outcome] = 0.into();
+            }
+        }
+    }
+    serde_json::Value::Object(out)
+}
+
+/// Counts one try of a journeys' delivery for its destination (see `deliveries`). Without
+/// the tally's binding nothing is counted.
+pub async fn note_delivery(
+    env: &Env,
+    destination: &str,
+    outcome: &str,
+    error: Option<String>,
+    now: f64,
+) {
+    let Ok(namespace) = env.durable_object(BINDING) else {
+        return;
+    };
+    let note = DeliveryNote {
+        destination: destination.into(),
+        outcome: outcome.into(),
+        error,
+        at: now,
+    };
+    let result = async {
+        let stub = namespace.get_by_name(OBJECT_NAME)?;
+        let init = worker::RequestInit {
+            method: Method::Post,
+            body: Some(serde_json::to_string(&note)?.into()),
+            ..Default::default()
+        };
+        let req = Request::new_with_init("https://tally/delivery", &init)?;
+        stub.fetch_with_request(req).await.map(drop)
+    }
+    .await;
+    if let Err(e) = result {
+        worker::console_warn!("signpost: delivery not counted: {e}");
+    }
+}
+
+/// Every destination's delivery counts and last errors; `None` when the tally is off.
+pub async fn deliveries(env: &Env) -> Result<Option<serde_json::Value>> {
+    let Ok(namespace) = env.durable_object(BINDING) else {
+        return Ok(None);
+    };
+    let stub = namespace.get_by_name(OBJECT_NAME)?;
+    let mut res = stub.fetch_with_str("https://tally/deliveries").await?;
+    Ok(Some(res.json().await?))
 }
 
 /// What a caller of [`queue`] must run in `waitUntil` to get its counts sent.
