@@ -125,12 +125,15 @@ dev-vars:
 
 # wrangler builds the Worker itself (wrangler.toml [build]) and rebuilds it on change. The demo's
 # shop backend (demo-site/backend.mjs: the store's pages, checkout and login) is the Worker's
-# ORIGIN, as a real site would be; it stops when wrangler does.
+# ORIGIN, as a real site would be, and the webhook receiver (scripts/receiver.mjs) is where the
+# demo config's journeys send; both stop when wrangler does.
 DEV_BACKEND := http://127.0.0.1:8788
 dev: setup sdk seed dev-vars
 	@echo "editor: http://127.0.0.1:8787/__signpost/admin  admin token: SIGNPOST_ADMIN_TOKEN in $(CURDIR)/.dev.vars"
+	@echo "journeys' deliveries received: http://127.0.0.1:8790/"
 	node demo-site/backend.mjs --listen $(DEV_BACKEND) --worker http://127.0.0.1:8787 & backend=$$!; \
-	  trap 'kill $$backend 2>/dev/null' EXIT; \
+	  node scripts/receiver.mjs 8790 & receiver=$$!; \
+	  trap 'kill $$backend $$receiver 2>/dev/null' EXIT; \
 	  $(NODE_BIN)/wrangler dev --ip 127.0.0.1 --port 8787 --inspector-ip 127.0.0.1 --show-interactive-dev-session=false \
 	    --var ORIGIN:$(DEV_BACKEND)
 

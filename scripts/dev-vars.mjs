@@ -7,7 +7,15 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const SECRETS = ["SIGNPOST_SECRET", "SIGNPOST_ADMIN_TOKEN", "SIGNPOST_INGEST_TOKEN", "SIGNPOST_IDENTITY_SECRET"];
+export const SECRETS = [
+  "SIGNPOST_SECRET",
+  "SIGNPOST_ADMIN_TOKEN",
+  "SIGNPOST_INGEST_TOKEN",
+  "SIGNPOST_IDENTITY_SECRET",
+  // The demo config's destinations (journeys' webhooks to scripts/receiver.mjs).
+  "SIGNPOST_DEST_CRM",
+  "SIGNPOST_DEST_EMAIL",
+];
 
 /** The `NAME=value` lines of a .dev.vars text (quotes around a value dropped, as wrangler does). */
 export function parseDevVars(text) {

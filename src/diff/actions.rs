@@ -96,7 +96,7 @@ mod tests {
             lines(&a, &b),
             [
                 "destination \"ads\" added: signpost to https://ads.example/",
-                "destination \"crm\": url \"http://localhost:8790/hooks/crm\" → \"https://crm.example/hooks\"",
+                "destination \"crm\": url \"http://127.0.0.1:8790/hooks/crm\" → \"https://crm.example/hooks\"",
                 "action \"ads-off\" removed (was: on exit retargeting_audience, send crm)",
                 "action \"cart-email\": condition changed: not (purchase within 10m) → segment returning",
                 "action \"cart-email\": wait \"10m\" → \"1h\"",

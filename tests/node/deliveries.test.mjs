@@ -5,6 +5,7 @@
 // times: a cart is abandoned 2 s after the last add, and the email waits 1 s more.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { startReceiver, verify } from "../../scripts/receiver.mjs";
 import {
   ADMIN_TOKEN,
@@ -157,6 +158,17 @@ test("a receiver that always fails leaves the message dead-lettered, shown per d
     assert.deepEqual(emailsFor(vid), []);
     const denied = await w.mf.dispatchFetch("http://localhost/__signpost/admin/deliveries");
     assert.equal(denied.status, 401);
+    // `signpost deliveries`: the same, as text, with the token from the environment.
+    const cli = execFileSync(
+      "cargo",
+      ["run", "--quiet", "--bin", "signpost", "--", "deliveries", "--url", w.url.origin],
+      {
+        env: { ...process.env, SIGNPOST_ADMIN_TOKEN: ADMIN_TOKEN },
+        encoding: "utf8",
+      },
+    );
+    assert.match(cli, /^email: \d+ delivered, \d+ retried, \d+ failed, [1-9]\d* dead-lettered$/m);
+    assert.match(cli, /dead: gave up after the last try/);
   } finally {
     receiver.failNext("/hooks/email", 0);
   }

@@ -41,6 +41,7 @@ fn main() -> ExitCode {
         Some("simulate") => simulate::simulate(&args[1..]),
         Some("rewrite") => rewrite::rewrite(&args[1..]),
         Some("report") => report::report(&args[1..]),
+        Some("deliveries") => report::deliveries(&args[1..]),
         Some("ingest") => ingest::ingest(&args[1..]),
         Some("diff") => check::diff(&args[1..]),
         Some("publish") => publish::publish_config(&args[1..]),

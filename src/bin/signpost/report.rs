@@ -1,11 +1,76 @@
-//! `signpost report`: the measurement report of a running Worker.
+//! `signpost report` and `signpost deliveries`: what a running Worker measured, and what its
+//! journeys delivered.
 
 use crate::{usage, Args, Fail};
+use serde_json::Value;
 
-/// Prints the measurement report of a running Worker (`GET /__signpost/report`), through
-/// curl. The token comes from the environment and reaches curl on stdin, never on a command
-/// line another user could read.
+/// Prints the measurement report of a running Worker (`GET /__signpost/report`).
 pub(crate) fn report(args: &[String]) -> Result<(), Fail> {
+    let (a, body) = admin_get(args, "report", "report")?;
+    if a.has("json") {
+        print!("{body}");
+        return Ok(());
+    }
+    // The Worker sends data; the text is made here, so the Worker's bundle carries no layout.
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        report: signpost::report::Report,
+    }
+    let answer: Answer =
+        serde_json::from_str(&body).map_err(|e| Fail(format!("not a report: {e}"), 2))?;
+    print!("{}", answer.report.to_text());
+    Ok(())
+}
+
+/// Prints, per destination, the journeys' deliveries of a running Worker
+/// (`GET /__signpost/admin/deliveries`): delivered, retried, failed, dead-lettered, and the
+/// last errors.
+pub(crate) fn deliveries(args: &[String]) -> Result<(), Fail> {
+    let (a, body) = admin_get(args, "deliveries", "admin/deliveries")?;
+    if a.has("json") {
+        print!("{body}");
+        return Ok(());
+    }
+    let answer: Value =
+        serde_json::from_str(&body).map_err(|e| Fail(format!("not an answer: {e}"), 2))?;
+    print!("{}", deliveries_text(&answer["destinations"]));
+    Ok(())
+}
+
+/// The deliveries answer as text: a line per destination, its errors below.
+fn deliveries_text(destinations: &Value) -> String {
+    let Some(all) = destinations.as_object().filter(|d| !d.is_empty()) else {
+        return "no deliveries yet\n".into();
+    };
+    let mut out = String::new();
+    for (name, d) in all {
+        let n = |k: &str| d[k].as_u64().unwrap_or(0);
+        out.push_str(&format!(
+            "{name}: {} delivered, {} retried, {} failed, {} dead-lettered\n",
+            n("delivered"),
+            n("retried"),
+            n("failed"),
+            n("dead")
+        ));
+        for e in d["errors"].as_array().into_iter().flatten() {
+            out.push_str(&format!(
+                "  {} {}: {}\n",
+                e["at"]
+                    .as_f64()
+                    .map(|t| signpost::time::format_timestamp(t as i64))
+                    .unwrap_or_default(),
+                e["outcome"].as_str().unwrap_or(""),
+                e["error"].as_str().unwrap_or("")
+            ));
+        }
+    }
+    out
+}
+
+/// `GET <url>/__signpost/<path>` with the admin token, through curl: the arguments read
+/// (`--url`, `--json`) and the body. The token comes from the environment and reaches curl on
+/// stdin, never on a command line another user could read.
+fn admin_get(args: &[String], command: &str, path: &str) -> Result<(Args, String), Fail> {
     use std::io::Write;
     use std::process::{Command, Stdio};
     let a = Args::parse(args, &["url"], &["json"])?;
@@ -16,10 +81,12 @@ pub(crate) fn report(args: &[String]) -> Result<(), Fail> {
         .ok()
         .filter(|t| !t.is_empty())
         .ok_or_else(|| {
-            usage("report needs the admin token in SIGNPOST_ADMIN_TOKEN (make dev writes it to .dev.vars)")
+            usage(format!(
+                "{command} needs the admin token in SIGNPOST_ADMIN_TOKEN (make dev writes it to .dev.vars)"
+            ))
         })?;
     let base = a.one("url").unwrap_or("http://127.0.0.1:8787");
-    let url = format!("{}/__signpost/report", base.trim_end_matches('/'));
+    let url = format!("{}/__signpost/{path}", base.trim_end_matches('/'));
     let mut child = Command::new("curl")
         .args(["-sS", "--fail-with-body", "-H", "@-", &url])
         .stdin(Stdio::piped())
@@ -34,22 +101,31 @@ pub(crate) fn report(args: &[String]) -> Result<(), Fail> {
     let out = child
         .wait_with_output()
         .map_err(|e| Fail(format!("curl failed: {e}"), 2))?;
-    let body = String::from_utf8_lossy(&out.stdout);
+    let body = String::from_utf8_lossy(&out.stdout).into_owned();
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
         return Err(Fail(format!("{url}: {}{}", err.trim(), body.trim()), 2));
     }
-    if a.has("json") {
-        print!("{body}");
-        return Ok(());
+    Ok((a, body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deliveries_read_as_a_line_per_destination() {
+        let answer = serde_json::json!({"email": {"delivered": 3, "retried": 2, "failed": 0,
+            "dead": 1, "errors": [{"at": 1795168800000_i64, "outcome": "dead",
+            "error": "gave up after the last try"}]}});
+        assert_eq!(
+            deliveries_text(&answer),
+            "email: 3 delivered, 2 retried, 0 failed, 1 dead-lettered\n  \
+             2026-11-20T10:00:00Z dead: gave up after the last try\n"
+        );
+        assert_eq!(
+            deliveries_text(&serde_json::json!({})),
+            "no deliveries yet\n"
+        );
     }
-    // The Worker sends data; the text is made here, so the Worker's bundle carries no layout.
-    #[derive(serde::Deserialize)]
-    struct Answer {
-        report: signpost::report::Report,
-    }
-    let answer: Answer =
-        serde_json::from_str(&body).map_err(|e| Fail(format!("{url}: not a report: {e}"), 2))?;
-    print!("{}", answer.report.to_text());
-    Ok(())
 }
