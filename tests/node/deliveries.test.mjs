@@ -117,8 +117,14 @@ test("a GPC visitor causes no delivery", async () => {
   const { vid, status } = await abandon({ "sec-gpc": "1" });
   assert.equal(status, 204, "the events endpoint stores nothing");
   assert.equal(vid, undefined, "no visitor cookie either");
-  await sleep(4000);
+  // One who had consented, filled a cart, then turned GPC on: its waiting email is dropped.
+  const { v, vid: later } = await abandon();
+  v.now = clock();
+  const gpc = await v.page("/", { headers: { "sec-gpc": "1" } });
+  assert.equal(gpc.signpost, "bypass; reason=gpc");
+  await sleep(5000);
   assert.equal(emails(), before, "no cart email for a visitor who asked not to be followed");
+  assert.deepEqual(emailsFor(later), []);
 });
 
 test("a receiver that fails twice gets the message on the third try, same key", async () => {

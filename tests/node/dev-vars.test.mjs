@@ -18,9 +18,11 @@ test("a new .dev.vars gets every secret, random and private", () => {
     "SIGNPOST_ADMIN_TOKEN",
     "SIGNPOST_INGEST_TOKEN",
     "SIGNPOST_IDENTITY_SECRET",
+    "SIGNPOST_DEST_CRM",
+    "SIGNPOST_DEST_EMAIL",
   ]);
   for (const v of Object.values(vars)) assert.match(v, /^[0-9a-f]{48}$/);
-  assert.equal(new Set(Object.values(vars)).size, 4, "each secret its own");
+  assert.equal(new Set(Object.values(vars)).size, 6, "each secret its own");
   assert.equal(statSync(file).mode & 0o777, 0o600);
   const other = fresh();
   ensureDevVars(other);
@@ -31,7 +33,12 @@ test("an older .dev.vars keeps its values and gains the secrets it lacks, once",
   const file = fresh();
   const old = 'SIGNPOST_SECRET=keep-me\nSIGNPOST_ADMIN_TOKEN="quoted-admin"\n# a comment\nORIGIN=';
   writeFileSync(file, old);
-  assert.deepEqual(ensureDevVars(file), ["SIGNPOST_INGEST_TOKEN", "SIGNPOST_IDENTITY_SECRET"]);
+  assert.deepEqual(ensureDevVars(file), [
+    "SIGNPOST_INGEST_TOKEN",
+    "SIGNPOST_IDENTITY_SECRET",
+    "SIGNPOST_DEST_CRM",
+    "SIGNPOST_DEST_EMAIL",
+  ]);
   const text = readFileSync(file, "utf8");
   assert.ok(text.startsWith(`${old}\n`), "the old lines untouched");
   const vars = parseDevVars(text);

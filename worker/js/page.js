@@ -74,7 +74,13 @@ async function personalize(sp, request, url, env, ctx, origin, started) {
     testNow: test("x-signpost-test-now"),
   };
   const start = take(sp.pageStart(req));
-  if (start.bypass) return bypass(origin, start.bypass);
+  if (start.bypass) {
+    // A visitor who opted out is followed no further, by journeys' messages either.
+    if ((start.bypass === "gpc" || start.bypass === "consent") && /(^|;\s*)sp_vid=/.test(req.cookies)) {
+      ctx.waitUntil(sp.optedOut(env, req));
+    }
+    return bypass(origin, start.bypass);
+  }
   req.now = start.now;
   const kv = env.SIGNPOST;
   if (!kv) return bypass(origin, "no-kv");

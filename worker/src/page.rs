@@ -349,6 +349,32 @@ pub fn page_start(req: JsValue) -> PageStart {
     out
 }
 
+/// `optedOut`: a page passed through for GPC or a denied consent cookie, from a browser that
+/// has a profile (its visitor cookie is there from before): its profile's writer is told, so
+/// no journey sends anything for the visitor, waiting actions included (`profiles::Op::Deny`).
+/// Run in `waitUntil`; a browser without a visitor cookie has nothing to tell.
+#[wasm_bindgen(js_name = optedOut, wasm_bindgen_futures = worker::wasm_bindgen_futures)]
+pub async fn opted_out_page(env: Env, req: JsValue) {
+    let Ok(req) = PageRequest::read(req) else {
+        return;
+    };
+    let hooks = cfg!(feature = "test-hooks") && req.test_hooks;
+    let now = req
+        .test_now
+        .filter(|_| hooks)
+        .and_then(|t| t.parse::<i64>().ok())
+        .unwrap_or(req.now as i64);
+    let visit = Visit::from_parts(req.secret, req.test_hooks, req.cookies, false, now, None);
+    let Some(visitor) = visit.known_visitor() else {
+        return;
+    };
+    let key = visit.session(&visitor).profile_key();
+    let op = crate::profiles::Op::Deny { key, now };
+    if let Err(e) = crate::profiles::send(&env, &op).await {
+        worker::console_warn!("signpost: opt-out not recorded: {e}");
+    }
+}
+
 /// `pageConfig`: loads or re-checks the config; `undefined` when it is ready, else the reason
 /// the page is passed through.
 #[wasm_bindgen(js_name = pageConfig, wasm_bindgen_futures = worker::wasm_bindgen_futures)]
