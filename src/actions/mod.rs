@@ -99,13 +99,16 @@ pub enum Trigger {
 }
 
 /// What a delivery is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Kind {
     /// The visitor entered a segment.
+    #[serde(rename = "segment.entered")]
     Entered,
     /// The visitor left a segment.
+    #[serde(rename = "segment.exited")]
     Exited,
     /// An event happened.
+    #[serde(rename = "event")]
     Event,
 }
 

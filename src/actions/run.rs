@@ -22,8 +22,9 @@ pub enum Consent {
     Denied,
 }
 
-/// A message to deliver: plain data, turned into a body by [`super::payload`].
-#[derive(Clone, Debug, PartialEq)]
+/// A message to deliver: plain data, turned into a body by [`super::payload`]. It serializes
+/// (times in epoch milliseconds), so a host can queue it as it is and render it when it sends.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Delivery {
     /// Stable for the same action started at the same instant for the same profile: the
     /// `Idempotency-Key` and the `messageId`, so a delivery made twice is received once.
@@ -331,6 +332,22 @@ pub(crate) mod tests {
         let o = advance(&e, &mut p, &Signals::new(), 2 * DAY, Consent::Denied);
         assert_eq!(o, Outcome::default());
         assert!(p.journey.waits.is_empty());
+    }
+
+    #[test]
+    fn a_delivery_travels_as_json() {
+        let e = engine();
+        let mut p = Profile::new("v1");
+        for t in 0..3 {
+            e.record_event(&mut p, &Event::new("trip_planned"), t);
+        }
+        for t in 3..8 {
+            e.record_event(&mut p, &Event::new("list_shared"), t);
+        }
+        let d = step(&e, &mut p, 10).deliveries.remove(0);
+        let json = serde_json::to_string(&d).unwrap();
+        assert!(json.contains(r#""kind":"segment.entered""#), "{json}");
+        assert_eq!(serde_json::from_str::<Delivery>(&json).unwrap(), d);
     }
 
     #[test]
