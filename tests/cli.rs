@@ -33,6 +33,7 @@ fn validate_accepts_the_example() {
     ]);
     assert_eq!(code, 0);
     assert!(out.contains("valid (13 offers"), "{out}");
+    assert!(out.contains("4 actions to 2 destinations"), "{out}");
 }
 
 #[test]

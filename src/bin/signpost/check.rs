@@ -13,13 +13,15 @@ pub(crate) fn validate(args: &[String]) -> Result<(), Fail> {
     let e = engine(Path::new(config), catalog.as_deref())?;
     let c = e.config();
     println!(
-        "{config}: valid ({} offers in {} slots, {} segments, {} intent signals, {} tiers, {} experiments, timezone {})",
+        "{config}: valid ({} offers in {} slots, {} segments, {} intent signals, {} tiers, {} experiments, {} actions to {} destinations, timezone {})",
         c.offers.len(),
         c.slots.len(),
         c.segments.len(),
         c.intent.signals.len(),
         c.intent.tiers.len(),
         c.experiments.len(),
+        c.actions.len(),
+        c.destinations.len(),
         c.timezone.name()
     );
     if let Some(cat) = &catalog {
