@@ -351,6 +351,31 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_wait_started_anonymously_sends_for_the_user_after_login() {
+        let e = engine();
+        let mut anon = Profile::new("v1");
+        add_to_cart(&e, &mut anon, 0);
+        step(&e, &mut anon, 30 * MINUTE);
+        let due = anon.journey.waits[0].due;
+        let mut user = Profile::new("u:cust-7");
+        assert!(crate::writer::absorb(&e, &mut user, &anon));
+        assert_eq!(user.journey.waits.len(), 1, "the wait moved with the cart");
+        let o = step(&e, &mut user, 31 * MINUTE);
+        assert!(
+            o.transitions.is_empty(),
+            "already in cart_abandoner: no second entry"
+        );
+        assert_eq!(o.next, Some(due));
+        let o = step(&e, &mut user, due);
+        assert_eq!(sent(&o), [("cart-email", "segment.entered", "email")]);
+        let d = &o.deliveries[0];
+        assert_eq!(
+            (d.user.as_deref(), d.visitor.as_deref()),
+            (Some("cust-7"), Some("v1"))
+        );
+    }
+
+    #[test]
     fn delivery_ids_are_stable_and_distinct() {
         let a = delivery_id("v1", "pql", Kind::Entered, 5);
         assert_eq!(a, delivery_id("v1", "pql", Kind::Entered, 5));
