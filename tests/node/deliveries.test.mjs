@@ -12,6 +12,7 @@ import {
   exampleCatalog,
   exampleConfig,
   INGEST_TOKEN,
+  launchChromium,
   SECRET,
   startWorker,
   Visitor,
@@ -175,6 +176,20 @@ test("a receiver that always fails leaves the message dead-lettered, shown per d
     );
     assert.match(cli, /^email: \d+ delivered, \d+ retried, \d+ failed, [1-9]\d* dead-lettered$/m);
     assert.match(cli, /dead: gave up after the last try/);
+    // The editor shows the same per destination.
+    const browser = await launchChromium();
+    try {
+      const editor = await browser.newPage();
+      await editor.goto(new URL("/__signpost/admin", w.url).href);
+      await editor.fill("#token", ADMIN_TOKEN);
+      await editor.click("#login-form button");
+      await editor.waitForSelector("#deliveries table");
+      const text = await editor.textContent("#deliveries");
+      assert.match(text, /email/);
+      assert.match(text, /gave up after the last try/);
+    } finally {
+      await browser.close();
+    }
   } finally {
     receiver.failNext("/hooks/email", 0);
   }
