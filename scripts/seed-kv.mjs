@@ -1,7 +1,8 @@
 // Seeds wrangler's local KV (the SIGNPOST binding) with the demo's config and catalog:
-// config:1, config:current -> 1, catalog. Profiles and signals are left as they are, and so is
-// everything when a config is already live (what was published in the editor stays live
-// across restarts of `make dev`; `--force` seeds again).
+// config:1, config:current -> 1, catalog. The config is examples/config.json with the journeys'
+// waits made short enough to watch (see `demoConfig`). Profiles and signals are left as they
+// are, and so is everything when a config is already live (what was published in the editor
+// stays live across restarts of `make dev`; `--force` seeds again).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -29,8 +30,22 @@ if (!process.argv.includes("--force")) {
   }
 }
 
+/**
+ * examples/config.json for the demo: a cart counts as abandoned after 1 idle minute instead of
+ * 30, and the cart email waits 1 minute instead of 10, so leaving the store with a full cart
+ * brings the email to the local receiver (http://127.0.0.1:8790/) in about two minutes.
+ */
+function demoConfig(text) {
+  const c = JSON.parse(text);
+  const idle = c.segments?.cart_abandoner?.all?.find((t) => t.fact === "profile.cart.idle_minutes");
+  if (idle) idle.value = 1;
+  const email = c.actions?.find((a) => a.id === "cart-email");
+  if (email) email.wait = "1m";
+  return JSON.stringify(c, null, 2);
+}
+
 const entries = [
-  { key: "config:1", value: read("examples/config.json") },
+  { key: "config:1", value: demoConfig(read("examples/config.json")) },
   { key: "config:current", value: "1" },
   { key: "catalog", value: read("examples/catalog.json") },
 ];
