@@ -128,6 +128,15 @@ test("a GPC visitor causes no delivery", async () => {
   assert.deepEqual(emailsFor(later), []);
 });
 
+test("an erased visitor's waiting email is dropped", async () => {
+  const { v, vid } = await abandon();
+  v.now = clock();
+  const erased = await v.fetch("/__signpost/profile", { method: "DELETE" });
+  assert.equal(erased.status, 204);
+  await sleep(5000);
+  assert.deepEqual(emailsFor(vid), []);
+});
+
 test("a receiver that fails twice gets the message on the third try, same key", async () => {
   receiver.failNext("/hooks/email", 2, 503);
   const { vid } = await abandon();

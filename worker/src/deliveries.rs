@@ -33,6 +33,9 @@ pub struct Message {
     pub action: String,
     /// `segment.entered`, `segment.exited` or `event`.
     pub kind: String,
+    /// The profile it is about (its key): an erased profile's messages are dropped.
+    #[serde(default)]
+    pub profile: String,
     /// The body, in the destination's format.
     pub body: String,
 }
@@ -60,6 +63,7 @@ pub async fn enqueue(env: &Env, engine: &Engine, deliveries: Vec<Delivery>) {
                 destination: d.destination.clone(),
                 action: d.action.clone(),
                 kind: d.kind.as_str().into(),
+                profile: d.profile.clone(),
                 body: payload::body(d, dest.format),
             })
         })
@@ -106,10 +110,18 @@ pub async fn delivery_request(env: Env, message: String, now: f64) -> DeliveryRe
     };
     out.key = m.id.clone();
     out.destination = m.destination.clone();
-    let live = match env.kv("SIGNPOST") {
-        Ok(kv) => store::live(&kv, now).await.map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
+    let Ok(kv) = env.kv("SIGNPOST") else {
+        out.error = Some("no KV binding".into());
+        return out;
     };
+    // An erased profile (the visitor asked, or the admin for them) takes its queued messages
+    // with it. The writer publishes the profile to KV before it queues a message about it.
+    if !m.profile.is_empty() && matches!(store::load_profile(&kv, &m.profile).await, Ok(None)) {
+        out.gone = true;
+        out.error = Some("the profile was erased".into());
+        return out;
+    }
+    let live = store::live(&kv, now).await.map_err(|e| e.to_string());
     let live = match live {
         Ok(live) => live,
         Err(e) => {
