@@ -6,7 +6,7 @@
 use super::check::{index, join, Checker};
 use super::conditions::{compile as compile_cond, SegmentNames};
 use super::grammar::{ACTION, ACTION_ON, DESTINATION};
-use super::names::{check_name, event_name, listed_id, name};
+use super::names::{each_with_id, event_name, name};
 use super::Segment;
 use crate::actions::{Action, Destination, Format, Trigger, FORMATS};
 use crate::conditions::Cond;
@@ -25,25 +25,15 @@ const MAX_URL_LEN: usize = 2048;
 /// in the order of their names.
 pub(super) fn destinations(ck: &mut Checker, v: &Value) -> Vec<Destination> {
     let mut out = Vec::new();
-    let Some(m) = ck.map(v, "destinations") else {
-        return out;
-    };
-    for (dest, d) in m {
-        let path = join("destinations", dest);
-        if let Err(e) = check_name(dest) {
-            ck.err(&path, e);
-        }
-        let Some(f) = ck.object(d, &path, &DESTINATION) else {
-            continue;
-        };
+    ck.named(v, "destinations", &DESTINATION, |ck, dest, path, f| {
         let before = ck.issues.len();
-        let url = ck.field(f, &path, "url", url);
-        let secret = ck.field(f, &path, "secret", secret);
+        let url = ck.field(f, path, "url", url);
+        let secret = ck.field(f, path, "secret", secret);
         let format = match f.get("format") {
-            Some(x) => ck.one_of(x, &join(&path, "format"), "format", FORMATS, Format::parse),
+            Some(x) => ck.one_of(x, &join(path, "format"), "format", FORMATS, Format::parse),
             None => Some(Format::Signpost),
         };
-        let traits = ck.field(f, &path, "traits", traits).unwrap_or_default();
+        let traits = ck.field(f, path, "traits", traits).unwrap_or_default();
         if let (Some(url), Some(secret), Some(format), true) =
             (url, secret, format, ck.issues.len() == before)
         {
@@ -55,7 +45,7 @@ pub(super) fn destinations(ck: &mut Checker, v: &Value) -> Vec<Destination> {
                 traits,
             });
         }
-    }
+    });
     out
 }
 
@@ -146,10 +136,8 @@ pub(super) fn actions(
     dests: &[&str],
 ) -> Vec<Action> {
     let mut out: Vec<Action> = Vec::new();
-    let mut seen: Vec<(String, usize)> = Vec::new();
-    ck.each(v, "actions", &ACTION, |ck, i, path, m| {
+    each_with_id(ck, v, "actions", &ACTION, |ck, _, path, m, id| {
         let before = ck.issues.len();
-        let id = listed_id(ck, m, (path, "actions", i), &mut seen);
         let on = ck.field(m, path, "on", |ck, o, p| trigger(ck, o, p, names, segments));
         let wait = ck.field(m, path, "wait", wait);
         let known = SegmentNames(Some(names));

@@ -243,6 +243,26 @@ impl Checker {
         }
     }
 
+    /// A map of named objects (`experiments`, `destinations`): each key checked as a name and
+    /// each value against `grammar`, then handed to `f` with its name and path.
+    pub fn named<'v>(
+        &mut self,
+        v: &'v Value,
+        path: &str,
+        grammar: &Object,
+        mut f: impl FnMut(&mut Self, &'v String, &str, &'v Fields),
+    ) {
+        for (name, item) in self.map(v, path).into_iter().flatten() {
+            let p = join(path, name);
+            if let Err(e) = super::names::check_name(name) {
+                self.err(&p, e);
+            }
+            if let Some(m) = self.object(item, &p, grammar) {
+                f(self, name, &p, m);
+            }
+        }
+    }
+
     /// A map whose keys are free (names), each value checked by the caller.
     pub fn map<'v>(&mut self, v: &'v Value, path: &str) -> Option<&'v Fields> {
         match v {

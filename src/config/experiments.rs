@@ -1,33 +1,23 @@
 //! `experiments` and `holdout`: who is bucketed how, and the share of visitors kept from any
 //! personalization to measure it against.
 
-use super::check::{join, Checker};
+use super::check::Checker;
 use super::grammar::{EXPERIMENT, HOLDOUT};
-use super::names::{check_name, event_name};
+use super::names::event_name;
 use crate::experiments::{Experiment, Holdout};
 use serde_json::Value;
 
 pub(super) fn compile(ck: &mut Checker, v: &Value) -> Vec<Experiment> {
     let mut out = Vec::new();
-    let Some(m) = ck.map(v, "experiments") else {
-        return out;
-    };
-    for (id, e) in m {
-        let path = join("experiments", id);
-        if let Err(msg) = check_name(id) {
-            ck.err(&path, msg);
-        }
-        let Some(em) = ck.object(e, &path, &EXPERIMENT) else {
-            continue;
-        };
-        let goal = ck.field(em, &path, "goal", event_name);
-        let salt = ck.field(em, &path, "salt", Checker::string);
+    ck.named(v, "experiments", &EXPERIMENT, |ck, id, path, em| {
+        let goal = ck.field(em, path, "goal", event_name);
+        let salt = ck.field(em, path, "salt", Checker::string);
         out.push(Experiment {
             id: id.clone(),
             salt: salt.unwrap_or(id).to_string(),
             goal,
         });
-    }
+    });
     out
 }
 

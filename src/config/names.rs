@@ -2,6 +2,7 @@
 //! may hold is checked here once, for every section.
 
 use super::check::{join, Checker, Fields};
+use super::grammar::Object;
 use crate::config::check::msg;
 use crate::events::{check_event_name, invalid_name_char, NameError};
 use serde_json::Value;
@@ -44,7 +45,7 @@ pub(super) fn new_id<'a>(
 /// The `id` of item `i` of the top-level list `list` (`offers`, `actions`), reported when an
 /// earlier item has it too, naming that item. `seen` holds every id met so far with its
 /// index, valid item or not.
-pub(super) fn listed_id(
+fn listed_id(
     ck: &mut Checker,
     m: &Fields,
     (path, list, i): (&str, &str, usize),
@@ -58,6 +59,26 @@ pub(super) fn listed_id(
     }
     seen.push((id.clone(), i));
     Some(id)
+}
+
+/// Each object of the top-level list `list` (`offers`, `actions`) with its index, path and
+/// `id`: `None` when the id is missing or bad, or an earlier item has it too (reported at the
+/// item, naming that earlier one).
+pub(super) fn each_with_id<'v>(
+    ck: &mut Checker,
+    v: &'v Value,
+    list: &str,
+    grammar: &Object,
+    mut f: impl FnMut(&mut Checker, usize, &str, &'v Fields, Option<String>),
+) {
+    // Every id met so far, with its index, valid item or not: a duplicate names the first.
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    ck.each(v, list, grammar, |ck, i, path, m| {
+        let before = ck.issues.len();
+        let id = listed_id(ck, m, (path, list, i), &mut seen);
+        let id = id.filter(|_| ck.issues.len() == before);
+        f(ck, i, path, m, id);
+    });
 }
 
 /// An event name (`goal`, `reset_on`, a signal's `event`), checked like the SDK's.

@@ -4,7 +4,7 @@
 use super::check::{join, Checker, Fields};
 use super::conditions::{compile as compile_cond, SegmentNames};
 use super::grammar::{CAP, OFFER, SCHEDULE, VARIANT};
-use super::names::{checked, event_name, listed_id, name, new_id};
+use super::names::{checked, each_with_id, event_name, name, new_id};
 use crate::config::check::msg;
 use crate::experiments::{range_ends, Experiment};
 use crate::facts::Scope;
@@ -23,11 +23,8 @@ pub(super) fn compile(
     tz: &Tz,
 ) -> Vec<Offer> {
     let mut out: Vec<Offer> = Vec::new();
-    // Every id met so far, with its index, valid offer or not: a duplicate names the first.
-    let mut seen: Vec<(String, usize)> = Vec::new();
-    ck.each(v, "offers", &OFFER, |ck, i, path, m| {
+    each_with_id(ck, v, "offers", &OFFER, |ck, i, path, m, id| {
         let before = ck.issues.len();
-        let id = listed_id(ck, m, (path, "offers", i), &mut seen);
         let target = target(ck, m, path);
         let priority = match m.get("priority") {
             Some(p) => ck.number(p, &join(path, "priority")),

@@ -241,30 +241,25 @@ impl DurableObject for SiteTally {
                 Response::ok("")
             }
             (Method::Get, "/deliveries") => {
-                let counts = self
-                    .tally
-                    .borrow()
-                    .as_ref()
-                    .map(|t| t.counts.clone())
-                    .unwrap_or_default();
                 let errors = self.errors.borrow().clone();
-                Response::from_json(&deliveries_status(&counts, &errors))
+                Response::from_json(&deliveries_status(&self.counts(), &errors))
             }
-            (Method::Get, "/counts") => {
-                let counts = self
-                    .tally
-                    .borrow()
-                    .as_ref()
-                    .map(|t| t.counts.clone())
-                    .unwrap_or_default();
-                Response::from_json(&counts)
-            }
+            (Method::Get, "/counts") => Response::from_json(&self.counts()),
             _ => Response::error("not found", 404),
         }
     }
 }
 
 impl SiteTally {
+    /// Every counter, as held in memory.
+    fn counts(&self) -> BTreeMap<String, u64> {
+        self.tally
+            .borrow()
+            .as_ref()
+            .map(|t| t.counts.clone())
+            .unwrap_or_default()
+    }
+
     /// Reads the stored tally once per object instance.
     async fn load(&self) -> Result<()> {
         if self.tally.borrow().is_some() {
@@ -336,29 +331,30 @@ pub async fn note_delivery(
     error: Option<String>,
     now: f64,
 ) {
-    let Ok(namespace) = env.durable_object(BINDING) else {
-        return;
-    };
     let note = DeliveryNote {
         destination: destination.into(),
         outcome: outcome.into(),
         error,
         at: now,
     };
-    let result = async {
-        let stub = namespace.get_by_name(OBJECT_NAME)?;
-        let init = worker::RequestInit {
-            method: Method::Post,
-            body: Some(serde_json::to_string(&note)?.into()),
-            ..Default::default()
-        };
-        let req = Request::new_with_init("https://tally/delivery", &init)?;
-        stub.fetch_with_request(req).await.map(drop)
-    }
-    .await;
-    if let Err(e) = result {
+    if let Err(e) = post(env, "delivery", &note).await {
         worker::console_warn!("signpost: delivery not counted: {e}");
     }
+}
+
+/// POSTs `body` as JSON to the site's tally at `path`; nothing without the binding.
+async fn post(env: &Env, path: &str, body: &impl Serialize) -> Result<()> {
+    let Ok(namespace) = env.durable_object(BINDING) else {
+        return Ok(());
+    };
+    let stub = namespace.get_by_name(OBJECT_NAME)?;
+    let init = worker::RequestInit {
+        method: Method::Post,
+        body: Some(serde_json::to_string(body)?.into()),
+        ..Default::default()
+    };
+    let req = Request::new_with_init(&format!("https://tally/{path}"), &init)?;
+    stub.fetch_with_request(req).await.map(drop)
 }
 
 /// Every destination's delivery counts and last errors; `None` when the tally is off.
@@ -428,22 +424,7 @@ pub async fn flush(env: &Env) {
     if batches.is_empty() {
         return;
     }
-    let Ok(namespace) = env.durable_object(BINDING) else {
-        return;
-    };
-    let result = async {
-        let stub = namespace.get_by_name(OBJECT_NAME)?;
-        let body = serde_json::to_string(&batches)?;
-        let init = worker::RequestInit {
-            method: Method::Post,
-            body: Some(body.into()),
-            ..Default::default()
-        };
-        let req = Request::new_with_init("https://tally/add", &init)?;
-        stub.fetch_with_request(req).await.map(drop)
-    }
-    .await;
-    if let Err(e) = result {
+    if let Err(e) = post(env, "add", &batches).await {
         worker::console_warn!("signpost: counts not recorded: {e}");
     }
 }
