@@ -278,6 +278,16 @@ impl PageRequest {
             Bypass("error")
         })
     }
+
+    /// Now, in ms: the request's, or the test clock's in the test build with hooks on.
+    fn clock(&self) -> f64 {
+        let hooks = cfg!(feature = "test-hooks") && self.test_hooks;
+        self.test_now
+            .as_deref()
+            .filter(|_| hooks)
+            .and_then(|t| t.parse::<i64>().ok())
+            .map_or(self.now, |t| t as f64)
+    }
 }
 
 /// `pageStart`'s answer: why the page passes through, or who the visitor is.
@@ -322,11 +332,7 @@ pub fn page_start(req: JsValue) -> PageStart {
             return out;
         }
     };
-    let hooks = cfg!(feature = "test-hooks") && req.test_hooks;
-    let test_now = req.test_now.filter(|_| hooks);
-    out.now = test_now
-        .and_then(|t| t.parse::<i64>().ok())
-        .map_or(req.now, |t| t as f64);
+    out.now = req.clock();
     let gpc = req.gpc.as_deref();
     if let Some(why) = bypass_before_reading(&req.method, &req.path, req.range, gpc, &req.cookies) {
         out.bypass = Some(why.into());
@@ -358,12 +364,7 @@ pub async fn opted_out_page(env: Env, req: JsValue) {
     let Ok(req) = PageRequest::read(req) else {
         return;
     };
-    let hooks = cfg!(feature = "test-hooks") && req.test_hooks;
-    let now = req
-        .test_now
-        .filter(|_| hooks)
-        .and_then(|t| t.parse::<i64>().ok())
-        .unwrap_or(req.now as i64);
+    let now = req.clock() as i64;
     let visit = Visit::from_parts(req.secret, req.test_hooks, req.cookies, false, now, None);
     let Some(visitor) = visit.known_visitor() else {
         return;
