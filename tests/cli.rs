@@ -33,7 +33,7 @@ fn validate_accepts_the_example() {
     ]);
     assert_eq!(code, 0);
     assert!(out.contains("valid (13 offers"), "{out}");
-    assert!(out.contains("4 actions to 2 destinations"), "{out}");
+    assert!(out.contains("5 actions to 2 destinations"), "{out}");
 }
 
 #[test]
@@ -61,7 +61,7 @@ fn validate_rejects_with_every_path() {
 fn journeys_pass_and_fail_with_details() {
     let (code, out, _) = signpost(&["journeys", "examples/journeys.json"]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("23 journeys, 23 passed, 0 failed"), "{out}");
+    assert!(out.contains("24 journeys, 24 passed, 0 failed"), "{out}");
 
     let failing = r#"{"journeys":[{"name":"wrong","visitor":"exp-000","steps":[
         {"at":"2026-11-20T17:00:00Z","request":{"url":"/products/boot-granite-mid"}},

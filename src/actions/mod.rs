@@ -26,7 +26,7 @@ mod run;
 mod wake;
 
 #[cfg(feature = "actions")]
-pub use membership::{update_membership, Transition};
+pub use membership::{moved, reads_signals, update_membership, Transition};
 #[cfg(feature = "actions")]
 pub use run::{advance, Consent, Delivery, Outcome};
 #[cfg(feature = "actions")]

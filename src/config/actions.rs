@@ -143,7 +143,7 @@ pub(super) fn actions(
         let known = SegmentNames(Some(names));
         let cond = ck.field(m, path, "if", |ck, c, p| {
             let cond = compile_cond(ck, c, p, Scope::ACTION, &known)?;
-            if reads_request(&cond, segments, 0) {
+            if reads_request(&cond, segments) {
                 ck.err(p, REQUEST_FACTS);
                 return None;
             }
@@ -223,7 +223,7 @@ fn trigger(
         return None;
     };
     if let Some(s) = segments.iter().find(|s| s.name == seg) {
-        if reads_request(&s.cond, segments, 0) {
+        if reads_request(&s.cond, segments) {
             ck.err(&p, msg!("segment \"{seg}\" {REQUEST_FACTS}"));
             return None;
         }
@@ -245,22 +245,32 @@ fn wait(ck: &mut Checker, v: &Value, path: &str) -> Option<Millis> {
     Some(d)
 }
 
-/// Whether a condition reads `request.*`, itself or through the segments it names (segments
-/// never refer to each other in a loop; `depth` stops a config whose loop was reported).
-fn reads_request(c: &Cond, segments: &[Segment], depth: usize) -> bool {
+/// Whether a condition reads `request.*`, itself or through the segments it names.
+fn reads_request(c: &Cond, segments: &[Segment]) -> bool {
+    reads(c, segments, 0, &|f| matches!(f, Fact::Request(_)))
+}
+
+/// Whether a condition reads a fact `want` picks, itself or through the segments it names
+/// (segments never refer to each other in a loop; `depth` stops a config whose loop was
+/// reported).
+pub(crate) fn reads(
+    c: &Cond,
+    segments: &[Segment],
+    depth: usize,
+    want: &dyn Fn(&Fact) -> bool,
+) -> bool {
     if depth > segments.len() {
         return false;
     }
     match c {
-        Cond::All(cs) | Cond::Any(cs) => cs.iter().any(|c| reads_request(c, segments, depth)),
-        Cond::Not(c) => reads_request(c, segments, depth),
+        Cond::All(cs) | Cond::Any(cs) => cs.iter().any(|c| reads(c, segments, depth, want)),
+        Cond::Not(c) => reads(c, segments, depth, want),
         Cond::Segment(_, name) => segments
             .iter()
             .find(|s| &s.name == name)
-            .is_some_and(|s| reads_request(&s.cond, segments, depth + 1)),
+            .is_some_and(|s| reads(&s.cond, segments, depth + 1, want)),
         Cond::Test { fact, rhs, .. } => {
-            matches!(fact, Fact::Request(_))
-                || matches!(rhs, crate::conditions::Rhs::From(Fact::Request(_), _))
+            want(fact) || matches!(rhs, crate::conditions::Rhs::From(f, _) if want(f))
         }
         Cond::Event(_) => false,
     }

@@ -5,7 +5,7 @@
 //! disable an offer.
 
 #[cfg(feature = "actions")]
-mod actions;
+pub(crate) mod actions;
 pub mod check;
 pub(crate) mod conditions;
 mod experiments;

@@ -212,7 +212,7 @@ mod tests {
         let c = compile(EXAMPLE).unwrap();
         assert_eq!(c.offers.len(), 13);
         assert_eq!(c.segments.len(), 10);
-        assert_eq!((c.destinations.len(), c.actions.len()), (2, 4));
+        assert_eq!((c.destinations.len(), c.actions.len()), (2, 5));
         assert_eq!(c.timezone.name(), "America/Denver");
         let slots: Vec<&str> = c.slots.iter().map(|s| s.key.as_str()).collect();
         assert_eq!(slots, ["banner", "hero", "recommendations", "ad"]);

@@ -90,8 +90,8 @@ mod tests {
         b["actions"][0]["wait"] = "1h".into();
         b["actions"][0]["if"] = json!({"segment": "returning"});
         b["actions"][1]["on"] = json!({"exit": "trip_planner_power_user"});
-        b["actions"][3]["cap"] = json!({"max": 2, "per": "30d"});
-        b["actions"].as_array_mut().unwrap().remove(2);
+        b["actions"][4]["cap"] = json!({"max": 2, "per": "30d"});
+        b["actions"].as_array_mut().unwrap().remove(3);
         assert_eq!(
             lines(&a, &b),
             [

@@ -123,6 +123,21 @@ impl World<'_> {
         };
     }
 
+    /// A signal changed: as the Worker does, every profile is evaluated again when some
+    /// action's segment or `if` reads signals.
+    #[cfg(feature = "actions")]
+    fn wake_all(&mut self, at: Millis) {
+        if crate::actions::reads_signals(self.engine.config()) {
+            let keys: Vec<String> = self.stored.keys().cloned().collect();
+            for key in keys {
+                self.settle(&key, at, true);
+            }
+        }
+    }
+
+    #[cfg(not(feature = "actions"))]
+    fn wake_all(&mut self, _at: Millis) {}
+
     /// Without feature `actions` nothing is ever sent.
     #[cfg(not(feature = "actions"))]
     fn settle(&mut self, _key: &str, _at: Millis, _granted: bool) {}
@@ -182,6 +197,7 @@ impl World<'_> {
             self.settle(&key, at, true);
         } else if let Some(sig) = &step.signal {
             Engine::apply_signal(&mut self.signals, &sig.name, sig.data.clone());
+            self.wake_all(at);
         } else if let Some(e) = &step.server_event {
             let mut e = e.clone();
             let key = match e.props.remove("user") {

@@ -215,3 +215,54 @@ test("200 visitors entering at once are each delivered once", async () => {
   await sleep(2000);
   for (const vid of vids) assert.equal(emailsFor(vid).length, 1, vid);
 });
+
+/** The business posts a signal (an admin call), on the test clock. */
+async function signal(name, data) {
+  const res = await w.mf.dispatchFetch("http://localhost/__signpost/signals", {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${ADMIN_TOKEN}`,
+      "content-type": "application/json",
+      "x-signpost-test-now": String(clock()),
+    },
+    body: JSON.stringify({ name, data }),
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  return res.json();
+}
+
+const restockMailsFor = (vid) => emailsFor(vid).filter((m) => m.json.event === "restock-email");
+
+test("a restock signal reaches the visitor who waits for it, with no request of theirs", async () => {
+  // Several pages of profiles are woken (every earlier test's visitors too); only the one who
+  // viewed the restocked tent enters waiting_for_restock.
+  const waiting = new Visitor(w.mf, { now: clock() });
+  await waiting.page("/products/tent-ultralight-1p");
+  const other = new Visitor(w.mf, { now: clock() });
+  await other.page("/products/boot-granite-mid");
+  const [vid, otherVid] = [waiting.jar.get("sp_vid"), other.jar.get("sp_vid")];
+  await sleep(500); // the pages' logs reach their writers in waitUntil
+  const posted = await signal("restock", { product_ids: ["tent-ultralight-1p"] });
+  assert.equal(posted.woken, true, "the config has an action on a segment that reads signals");
+  assert.ok(await waitFor(() => restockMailsFor(vid).length > 0, 30_000), "the restock email arrived");
+  await sleep(2000);
+  assert.equal(restockMailsFor(vid).length, 1);
+  const [m] = restockMailsFor(vid);
+  assert.ok(m.verified);
+  assert.equal(m.json.properties.segment, "waiting_for_restock");
+  assert.deepEqual(restockMailsFor(otherVid), [], "a visitor who never viewed it hears nothing");
+});
+
+test("a page that enters a watched segment hands its log over at once", async () => {
+  // With the restock live, viewing the tent enters waiting_for_restock on the page itself. This
+  // visitor's first page was flushed a moment ago, so only the journey makes the second one go
+  // to the writer before the usual 10 s; the visitor then leaves for good.
+  await signal("restock", { product_ids: ["tent-ultralight-1p"] });
+  const v = new Visitor(w.mf, { now: clock() });
+  await v.page("/");
+  v.now = clock();
+  await v.page("/products/tent-ultralight-1p");
+  const vid = v.jar.get("sp_vid");
+  assert.ok(await waitFor(() => restockMailsFor(vid).length > 0, 8_000), "sent without another request");
+  await signal("restock", null);
+});

@@ -20,7 +20,8 @@ export async function deliver(sp, batch, env) {
 }
 
 async function one(sp, env, message, base) {
-  const text = typeof message.body === "string" ? message.body : JSON.stringify(message.body);
+  const text = textOf(message);
+  if (isWake(text)) return wake(sp, env, message, text, base);
   const req = take(await sp.deliveryRequest(env, text, Date.now()));
   const note = (outcome, error) => sp.deliveryNote(env, req.destination, outcome, error, Date.now());
   if (req.gone) {
@@ -29,8 +30,7 @@ async function one(sp, env, message, base) {
     return note("failed", req.error);
   }
   const retry = (error) => {
-    const delaySeconds = Math.min(MAX_DELAY_S, Math.round(base * 2 ** (message.attempts - 1)));
-    message.retry({ delaySeconds });
+    message.retry({ delaySeconds: backoff(base, message.attempts) });
     return note("retried", `try ${message.attempts}: ${error}`);
   };
   if (req.error) return retry(req.error);
@@ -60,13 +60,41 @@ async function one(sp, env, message, base) {
   return note("failed", `HTTP ${res.status}: refused by the receiver`);
 }
 
+/**
+ * A page of the fan-out after a business signal (worker/src/wake.rs): Rust wakes the profiles
+ * and queues the next page; a failure tries the whole page again.
+ */
+async function wake(sp, env, message, text, base) {
+  const error = await sp.wakePage(env, text);
+  if (error == null) return message.ack();
+  console.warn(`signpost: waking profiles after a signal, try ${message.attempts}: ${error}`);
+  message.retry({ delaySeconds: backoff(base, message.attempts) });
+}
+
+/** Seconds before try `attempts + 1`: doubling from `base`, at most an hour. */
+function backoff(base, attempts) {
+  return Math.min(MAX_DELAY_S, Math.round(base * 2 ** (attempts - 1)));
+}
+
+/** Rust writes a wake as JSON text whose first key is `wake`; a delivery never is. */
+function isWake(text) {
+  return text.startsWith('{"wake":');
+}
+
+function textOf(message) {
+  return typeof message.body === "string" ? message.body : JSON.stringify(message.body);
+}
+
 /** A message the deliveries queue gave up on: counted as dead, with what it was. */
 async function buried(sp, env, message) {
+  const text = textOf(message);
+  if (isWake(text)) {
+    console.error(`signpost: gave up waking profiles after a signal (message ${message.id})`);
+    return message.ack();
+  }
   let destination = "?";
   try {
-    destination = JSON.parse(
-      typeof message.body === "string" ? message.body : JSON.stringify(message.body),
-    ).destination;
+    destination = JSON.parse(text).destination;
   } catch {}
   await sp.deliveryNote(env, destination, "dead", `gave up after the last try (message ${message.id})`, Date.now());
   message.ack();

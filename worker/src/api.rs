@@ -378,7 +378,14 @@ async fn signals(mut req: Request, env: &Env) -> Result<web_sys::Response> {
     if let Err(e) = store::save_signals(&kv, &all).await {
         return unavailable(&e.to_string());
     }
-    let response = json(200, &json!({ "ok": true, "signals": all }))?;
+    // Journeys that read signals look at every profile again (`crate::wake`).
+    let now = Visit::new(&req, env)?.now;
+    let reads = match store::live(&kv, now as f64).await {
+        Ok(live) => signpost::actions::reads_signals(live.engine.config()),
+        Err(_) => false,
+    };
+    let woken = reads && crate::wake::start(env, now, &all).await;
+    let response = json(200, &json!({ "ok": true, "signals": all, "woken": woken }))?;
     // This isolate applies it at once; others within their 30 s config refresh.
     store::set_cached_signals(all);
     Ok(response)

@@ -15,6 +15,7 @@ mod page;
 mod profiles;
 mod store;
 mod tally;
+mod wake;
 
 pub use profiles::ProfileWriter;
 pub use tally::SiteTally;

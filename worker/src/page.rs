@@ -159,19 +159,9 @@ impl Visit {
         state
     }
 
-    /// After recording: the log for the profile's writer when a flush is due, and the
-    /// `Set-Cookie` values (new visitor id, session state).
-    pub fn finish(
-        &self,
-        state: &mut SessionState,
-        profile: &Profile,
-        visitor: &str,
-        new_visitor: bool,
-    ) -> (Option<Flush>, Vec<String>) {
-        self.finish_with(state, profile, visitor, new_visitor, false)
-    }
-
-    /// [`Visit::finish`], flushing at once when `eager` (see `SessionState::finish_with`).
+    /// After recording: the log for the profile's writer when a flush is due (at once when
+    /// `eager`, see `SessionState::finish_with`), and the `Set-Cookie` values (new visitor
+    /// id, session state).
     pub fn finish_with(
         &self,
         state: &mut SessionState,
@@ -464,7 +454,11 @@ pub fn page_decide(env: Env, req: JsValue) -> PageAnswer {
     if !decision.personalized {
         return PageAnswer::bypass("consent");
     }
-    let (flush_log, cookies) = visit.finish(&mut state, &profile, &visitor, new_visitor);
+    // A page that moves a journey hands its log over now: the visitor may never load another.
+    let eager = !engine.config().actions.is_empty()
+        && signpost::actions::moved(engine, &profile, &live.signals, visit.now);
+    let (flush_log, cookies) =
+        visit.finish_with(&mut state, &profile, &visitor, new_visitor, eager);
     let state_json = client_state(&decision, &live.version).to_json();
     let counts = signpost::measure::for_page(engine, &profile, &info, &decision, visit.now);
     let flush = crate::tally::queue(&env, &visitor, counts).map(|f| match f {

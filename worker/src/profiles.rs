@@ -67,6 +67,15 @@ pub enum Op {
     /// The visitor opted out (GPC or the consent cookie on a page): nothing is sent for the
     /// profile, and its waiting actions are dropped, until a page with consent writes again.
     Deny { key: String, now: i64 },
+    /// A site-wide signal changed (`crate::wake`): the journeys are looked at again with
+    /// these signals, or KV's when they were too large to carry. Nothing is made for a
+    /// profile the object does not hold.
+    Wake {
+        key: String,
+        now: i64,
+        #[serde(default)]
+        signals: Option<Signals>,
+    },
 }
 
 impl Op {
@@ -77,6 +86,7 @@ impl Op {
             | Op::Identify { key, .. }
             | Op::Absorb { key, .. }
             | Op::Deny { key, .. }
+            | Op::Wake { key, .. }
             | Op::Erase { key } => key,
         }
     }
@@ -221,7 +231,9 @@ impl ProfileWriter {
                 let op = Op::Ingest { key, events, now };
                 return Ok(send(&self.env, &op).await?.unwrap_or_default());
             }
-            Op::Identify { .. } if alias.is_some() => return Ok(Reply::default()),
+            // An absorbed visitor's user has its own object, woken by its own key.
+            Op::Identify { .. } | Op::Wake { .. } if alias.is_some() => return Ok(Reply::default()),
+            Op::Wake { now, signals, .. } => return self.wake(now, signals).await,
             _ => {}
         }
         let now = match &op {
@@ -230,7 +242,7 @@ impl ProfileWriter {
             | Op::Identify { now, .. }
             | Op::Absorb { now, .. }
             | Op::Deny { now, .. } => *now,
-            Op::Erase { .. } => 0,
+            Op::Erase { .. } | Op::Wake { .. } => 0,
         };
         let kv = self.env.kv("SIGNPOST")?;
         let live = store::live(&kv, now as f64)
@@ -287,10 +299,31 @@ impl ProfileWriter {
                     .map_err(|e| worker::Error::RustError(e.to_string()))?;
                 return Ok(reply);
             }
-            Op::Erase { .. } => unreachable!("answered above"),
+            Op::Erase { .. } | Op::Wake { .. } => unreachable!("answered above"),
         }
         self.after_change(engine, &live.signals, now).await?;
         Ok(reply)
+    }
+
+    /// [`Op::Wake`]: the held profile's journeys at `now` with the new signals.
+    async fn wake(&self, now: i64, signals: Option<Signals>) -> Res<Reply> {
+        let held = self
+            .held
+            .borrow()
+            .as_ref()
+            .is_some_and(|h| h.profile.is_some());
+        if !held {
+            return Ok(Reply::default());
+        }
+        let kv = self.env.kv("SIGNPOST")?;
+        let fail = |e: store::StoreError| worker::Error::RustError(e.to_string());
+        let live = store::live(&kv, now as f64).await.map_err(fail)?;
+        let signals = match signals {
+            Some(s) => s,
+            None => store::signals_now(&kv).await.map_err(fail)?,
+        };
+        self.after_change(&live.engine, &signals, now).await?;
+        Ok(Reply::default())
     }
 
     /// After a change (or a timer): the profile's journeys move on (memberships, waits, what
