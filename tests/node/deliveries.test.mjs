@@ -257,12 +257,22 @@ test("a page that enters a watched segment hands its log over at once", async ()
   // With the restock live, viewing the tent enters waiting_for_restock on the page itself. This
   // visitor's first page was flushed a moment ago, so only the journey makes the second one go
   // to the writer before the usual 10 s; the visitor then leaves for good.
-  await signal("restock", { product_ids: ["tent-ultralight-1p"] });
+  // Through the CLI this time: `signpost signal --url` posts to the Worker.
+  const cli = (data) =>
+    execFileSync(
+      "cargo",
+      ["run", "--quiet", "--bin", "signpost", "--", "signal", "restock", data, "--url", w.url.origin],
+      { env: { ...process.env, SIGNPOST_ADMIN_TOKEN: ADMIN_TOKEN }, encoding: "utf8" },
+    );
+  assert.match(
+    cli('{"product_ids": ["tent-ultralight-1p"]}'),
+    /^set signal "restock"; signals now: restock; journeys that read signals are looking at every profile again$/m,
+  );
   const v = new Visitor(w.mf, { now: clock() });
   await v.page("/");
   v.now = clock();
   await v.page("/products/tent-ultralight-1p");
   const vid = v.jar.get("sp_vid");
   assert.ok(await waitFor(() => restockMailsFor(vid).length > 0, 8_000), "sent without another request");
-  await signal("restock", null);
+  assert.match(cli("null"), /^removed signal "restock"; signals now: none; journeys that read/m);
 });

@@ -6,10 +6,9 @@
 //! Every event carries its own `id`, so running the same file again counts nothing twice: the
 //! Worker answers `duplicate` for what it has.
 
-use crate::{read_json, usage, Args, Fail};
+use crate::{http, read_json, usage, Args, Fail};
 use serde_json::Value;
 use signpost::limits::{MAX_INGEST_BODY_BYTES, MAX_INGEST_EVENTS};
-use std::process::{Command, Stdio};
 
 /// The environment variable the bearer token comes from unless `--token-env` names another.
 const TOKEN_ENV: &str = "SIGNPOST_INGEST_TOKEN";
@@ -83,8 +82,7 @@ pub(crate) fn ingest(args: &[String]) -> Result<(), Fail> {
             ))
         }
     };
-    let base = a.one("url").unwrap_or("http://127.0.0.1:8787");
-    let url = format!("{}/__signpost/ingest", base.trim_end_matches('/'));
+    let url = http::endpoint(a.one("url"), "ingest");
 
     let mut tally = Tally::default();
     let mut start = 0;
@@ -184,79 +182,24 @@ fn report(start: usize, i: usize, o: Outcome, tally: &mut Tally) {
     }
 }
 
-/// One call, through curl. The token reaches curl on stdin, never on a command line another
-/// user could read; the body goes through a private temporary file.
+/// One call; the Worker's answer per event.
 fn post(url: &str, token: &str, body: &str) -> Result<Vec<Outcome>, Fail> {
-    use std::io::Write;
-    let path = std::env::temp_dir().join(format!(
-        "signpost-ingest-{}-{}.json",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos())
-    ));
-    std::fs::write(&path, body)
-        .map_err(|e| Fail(format!("cannot write {}: {e}", path.display()), 2))?;
-    let data = format!("@{}", path.display());
-    let run = Command::new("curl")
-        .args([
-            "-sS",
-            "-X",
-            "POST",
-            "-H",
-            "@-",
-            "-H",
-            "content-type: application/json",
-        ])
-        // No `Expect: 100-continue` round trip before a large body.
-        .args([
-            "-H",
-            "Expect:",
-            "--data-binary",
-            &data,
-            "-w",
-            "\n%{http_code}",
-            url,
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            if let Some(mut stdin) = child.stdin.take() {
-                writeln!(stdin, "Authorization: Bearer {token}")?;
-            }
-            child.wait_with_output()
-        });
-    let _ = std::fs::remove_file(&path);
-    let out = run.map_err(|e| Fail(format!("cannot run curl: {e}"), 2))?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        return Err(Fail(format!("{url}: {}", err.trim()), 2));
-    }
-    let (answer, code) = text.rsplit_once('\n').unwrap_or(("", &text));
-    let error = || {
-        serde_json::from_str::<Value>(answer)
-            .ok()
-            .and_then(|v| v.get("error")?.as_str().map(str::to_string))
-            .unwrap_or_else(|| answer.trim().to_string())
-    };
-    match code.trim() {
-        "200" => {}
-        "401" => {
+    let answer = http::call("POST", url, token, Some(body))?;
+    match answer.status {
+        200 => {}
+        401 => {
             return Err(Fail(
                 format!("{url}: 401: the Worker refused the token (is it the Worker's SIGNPOST_INGEST_TOKEN?)"),
                 2,
             ))
         }
-        code => return Err(Fail(format!("{url}: {code}: {}", error()), 2)),
+        code => return Err(Fail(format!("{url}: {code}: {}", answer.error()), 2)),
     }
     #[derive(serde::Deserialize)]
-    struct Answer {
+    struct Results {
         results: Vec<Outcome>,
     }
-    serde_json::from_str::<Answer>(answer)
+    serde_json::from_str::<Results>(&answer.body)
         .map(|a| a.results)
         .map_err(|e| Fail(format!("{url}: not an ingest answer: {e}"), 2))
 }

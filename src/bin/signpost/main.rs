@@ -11,6 +11,7 @@
 
 mod args;
 mod check;
+mod http;
 mod ingest;
 mod kv;
 mod publish;

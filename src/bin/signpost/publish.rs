@@ -1,6 +1,7 @@
 //! The publishing commands: publish a config or catalog, set a signal, list versions, roll
 //! back (the core's `signpost::publish` over [`WranglerKv`]).
 
+use crate::http;
 use crate::kv::{kv_for, TARGET_FLAGS, TARGET_SWITCHES};
 use crate::{read, usage, Args, Fail};
 use signpost::publish::{self, PublishError};
@@ -92,8 +93,11 @@ pub(crate) fn publish_catalog(args: &[String]) -> Result<(), Fail> {
     Ok(())
 }
 
+/// `signal`: through a running Worker's `POST /__signpost/signals` with `--url` (journeys that
+/// read signals then look at every profile again), else straight into KV.
 pub(crate) fn signal(args: &[String]) -> Result<(), Fail> {
-    let a = Args::parse(args, TARGET_FLAGS, TARGET_SWITCHES)?;
+    let flags = [TARGET_FLAGS, &["url"]].concat();
+    let a = Args::parse(args, &flags, TARGET_SWITCHES)?;
     let [name, data] = a.positional.as_slice() else {
         return Err(usage(
             "signal takes a name and its JSON data (null removes it)",
@@ -102,19 +106,59 @@ pub(crate) fn signal(args: &[String]) -> Result<(), Fail> {
     let data: serde_json::Value = serde_json::from_str(data)
         .map_err(|e| usage(format!("signal data is not valid JSON: {e}")))?;
     let removing = data.is_null();
-    let mut kv = kv_for(&a)?;
-    let all = publish::set_signal(&mut kv, name, data).map_err(published)?;
+    let (all, woken) = match a.one("url") {
+        Some(base) => signal_through(base, name, data)?,
+        None => {
+            let mut kv = kv_for(&a)?;
+            (
+                publish::set_signal(&mut kv, name, data).map_err(published)?,
+                false,
+            )
+        }
+    };
     let names: Vec<&str> = all.keys().map(String::as_str).collect();
     println!(
-        "{} signal \"{name}\"; signals now: {}",
+        "{} signal \"{name}\"; signals now: {}{}",
         if removing { "removed" } else { "set" },
         if names.is_empty() {
             "none".to_string()
         } else {
             names.join(", ")
+        },
+        if woken {
+            "; journeys that read signals are looking at every profile again"
+        } else {
+            ""
         }
     );
     Ok(())
+}
+
+/// Sets a signal through the Worker; the signals now and whether profiles are being woken.
+fn signal_through(
+    base: &str,
+    name: &str,
+    data: serde_json::Value,
+) -> Result<(signpost::Signals, bool), Fail> {
+    let token = http::admin_token("signal --url")?;
+    let url = http::endpoint(Some(base), "signals");
+    let body = serde_json::json!({ "name": name, "data": data }).to_string();
+    let answer = http::call("POST", &url, &token, Some(&body))?;
+    if answer.status != 200 {
+        return Err(Fail(
+            format!("{url}: {}: {}", answer.status, answer.error()),
+            2,
+        ));
+    }
+    #[derive(serde::Deserialize)]
+    struct Stored {
+        signals: signpost::Signals,
+        #[serde(default)]
+        woken: bool,
+    }
+    let stored: Stored = serde_json::from_str(&answer.body)
+        .map_err(|e| Fail(format!("{url}: not a signals answer: {e}"), 2))?;
+    Ok((stored.signals, stored.woken))
 }
 
 pub(crate) fn versions(args: &[String]) -> Result<(), Fail> {

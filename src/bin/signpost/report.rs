@@ -1,7 +1,7 @@
 //! `signpost report` and `signpost deliveries`: what a running Worker measured, and what its
 //! journeys delivered.
 
-use crate::{usage, Args, Fail};
+use crate::{http, usage, Args, Fail};
 use serde_json::Value;
 
 /// Prints the measurement report of a running Worker (`GET /__signpost/report`).
@@ -67,46 +67,23 @@ fn deliveries_text(destinations: &Value) -> String {
     out
 }
 
-/// `GET <url>/__signpost/<path>` with the admin token, through curl: the arguments read
-/// (`--url`, `--json`) and the body. The token comes from the environment and reaches curl on
-/// stdin, never on a command line another user could read.
+/// `GET <url>/__signpost/<path>` with the admin token: the arguments read (`--url`, `--json`)
+/// and the body.
 fn admin_get(args: &[String], command: &str, path: &str) -> Result<(Args, String), Fail> {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
     let a = Args::parse(args, &["url"], &["json"])?;
     if let Some(extra) = a.positional.first() {
         return Err(usage(format!("unexpected argument \"{extra}\"")));
     }
-    let token = std::env::var("SIGNPOST_ADMIN_TOKEN")
-        .ok()
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            usage(format!(
-                "{command} needs the admin token in SIGNPOST_ADMIN_TOKEN (make dev writes it to .dev.vars)"
-            ))
-        })?;
-    let base = a.one("url").unwrap_or("http://127.0.0.1:8787");
-    let url = format!("{}/__signpost/{path}", base.trim_end_matches('/'));
-    let mut child = Command::new("curl")
-        .args(["-sS", "--fail-with-body", "-H", "@-", &url])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| Fail(format!("cannot run curl: {e}"), 2))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        writeln!(stdin, "Authorization: Bearer {token}")
-            .map_err(|e| Fail(format!("cannot talk to curl: {e}"), 2))?;
+    let token = http::admin_token(command)?;
+    let url = http::endpoint(a.one("url"), path);
+    let answer = http::call("GET", &url, &token, None)?;
+    if !(200..300).contains(&answer.status) {
+        return Err(Fail(
+            format!("{url}: {}: {}", answer.status, answer.error()),
+            2,
+        ));
     }
-    let out = child
-        .wait_with_output()
-        .map_err(|e| Fail(format!("curl failed: {e}"), 2))?;
-    let body = String::from_utf8_lossy(&out.stdout).into_owned();
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        return Err(Fail(format!("{url}: {}{}", err.trim(), body.trim()), 2));
-    }
-    Ok((a, body))
+    Ok((a, answer.body))
 }
 
 #[cfg(test)]
