@@ -12,7 +12,7 @@
 //
 // `dir` holds a copy of a build of worker/ (entry.mjs, js/, build/, admin/), e.g.
 //   mkdir -p bench/out/v/a && cp -r worker/entry.mjs worker/js worker/build worker/admin bench/out/v/a/
-// `name=dir:nodo` drops the SIGNPOST_TALLY binding (measurement off).
+// `name=dir:nodo` drops the Durable Objects and the measurement queue and database (measurement off).
 import { Miniflare } from "miniflare";
 import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -60,7 +60,11 @@ for (const v of variants) {
   const o = { ...signpostWorker({ bindings: { ORIGIN: origin.url }, assets: false }), name: v.name };
   o.modulesRoot = v.dir;
   o.scriptPath = join(v.dir, "entry.mjs");
-  if (v.nodo) delete o.durableObjects;
+  if (v.nodo) {
+    delete o.durableObjects;
+    delete o.d1Databases;
+    o.queueProducers = { SIGNPOST_DELIVERIES: o.queueProducers.SIGNPOST_DELIVERIES };
+  }
   workers.push({ ...o, kvNamespaces: ["SIGNPOST"], unsafeDirectSockets: [{ host: "127.0.0.1", port: v.port }] });
 }
 const mf = new Miniflare({ cf: false, workers });
@@ -128,7 +132,7 @@ async function callgrind(variants, get) {
     ctl("-z");
     ctl("-i", "on");
     for (let i = 0; i < Number(n); i++) await get(v);
-    await new Promise((r) => setTimeout(r, 700)); // the waitUntil work (a tally flush)
+    await new Promise((r) => setTimeout(r, 700)); // the waitUntil work (the measurement rows' flush)
     ctl("-i", "off");
     ctl("-d", v.name);
   }

@@ -167,6 +167,16 @@ pub struct PageBatch {
 }
 
 impl PageBatch {
+    /// The events recorded for the first time (neither duplicates nor refused), after
+    /// [`PageBatch::mark_recorded`].
+    pub fn accepted(&self) -> impl Iterator<Item = &Event> {
+        self.events
+            .iter()
+            .zip(&self.indexes)
+            .filter(|(_, &i)| self.results[i].status == EventStatus::Accepted)
+            .map(|(e, _)| e)
+    }
+
     /// Takes what recording [`PageBatch::events`] said of each (`statuses`, in their order):
     /// duplicates are marked, and an event the engine refused (a type of the config's
     /// `trusted_events`, the only events recording refuses) is rejected with that reason and

@@ -54,6 +54,7 @@ pub mod report;
 pub mod request;
 #[cfg(feature = "html")]
 pub mod rewrite;
+pub mod series;
 pub mod session;
 pub mod stats;
 pub mod template;

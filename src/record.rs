@@ -150,20 +150,7 @@ fn apply_to_profile(
         }
         "purchase" => {
             let items = event.items();
-            let total = ["total", "value", "revenue"]
-                .iter()
-                .find_map(|k| event.num_prop(k))
-                .unwrap_or_else(|| {
-                    items
-                        .iter()
-                        .map(|(id, q, price)| {
-                            price
-                                .or_else(|| catalog.get(id).and_then(|p| p.price))
-                                .unwrap_or(0.0)
-                                * *q as f64
-                        })
-                        .sum()
-                });
+            let total = order_total(event, catalog);
             for (id, _, _) in &items {
                 if let Some(cat) = category_of(id, event) {
                     profile.add_affinity(&cat, AFFINITY_PURCHASE, t, hl);
@@ -184,4 +171,24 @@ fn apply_to_profile(
         },
         _ => {}
     }
+}
+
+/// An order's value: its `total` (or `value`, `revenue`), else its items' prices (the
+/// catalog's where the item names none) times their quantities.
+pub(crate) fn order_total(event: &Event, catalog: &Catalog) -> f64 {
+    ["total", "value", "revenue"]
+        .iter()
+        .find_map(|k| event.num_prop(k))
+        .unwrap_or_else(|| {
+            event
+                .items()
+                .iter()
+                .map(|(id, q, price)| {
+                    price
+                        .or_else(|| catalog.get(id).and_then(|p| p.price))
+                        .unwrap_or(0.0)
+                        * *q as f64
+                })
+                .sum()
+        })
 }

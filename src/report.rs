@@ -3,7 +3,8 @@
 //! against control with its interval and the probability of beating control, and the
 //! sample-ratio check; the holdout as its own arm against everyone personalized.
 //!
-//! Built from the counters of a [`crate::measure::Tally`] and the config that names the arms.
+//! Built from the counters the measurement store answers (`crate::measure::sql::COUNTS`) and the
+//! config that names the arms.
 
 use crate::config::Config;
 use crate::measure::DEFAULT_HOLDOUT_GOAL;

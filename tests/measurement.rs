@@ -8,7 +8,7 @@
 //! misses its true rate one time in twenty by design, so a random seed would make this test
 //! fail now and then for no fault of the code.
 
-use signpost::measure::{converted, served, Count, Tally};
+use signpost::measure::{aggregate, converted, served, Count, Row};
 use signpost::report::{build, Report};
 use signpost::testutil::Rng;
 use signpost::{Engine, Event, Profile, RequestInfo, Signals};
@@ -61,6 +61,33 @@ struct Truth {
     converters: BTreeMap<String, u64>,
 }
 
+/// The measurement store in memory: one row per count, counted as the SQL reports count
+/// them (`signpost::measure::aggregate`).
+#[derive(Default)]
+struct Tally {
+    rows: Vec<Row>,
+}
+
+impl Tally {
+    fn add(&mut self, visitor: &str, counts: &[Count]) {
+        self.rows.extend(counts.iter().map(|c| Row {
+            visitor: visitor.into(),
+            kind: "count".into(),
+            counter: Some(c.key.clone()),
+            once: u8::from(c.once),
+            ..Row::default()
+        }));
+    }
+
+    fn counts(&self) -> BTreeMap<String, u64> {
+        aggregate(&self.rows).0
+    }
+
+    fn get(&self, key: &str) -> u64 {
+        self.counts().get(key).copied().unwrap_or(0)
+    }
+}
+
 /// Runs `n` visitors; `lose` drops a visitor's counts before they reach the tally (a broken
 /// redirect, say) when it returns true for their variant.
 fn simulate(n: usize, lose: impl Fn(&str, &mut Rng) -> bool) -> (Report, Tally, Truth) {
@@ -103,7 +130,7 @@ fn simulate(n: usize, lose: impl Fn(&str, &mut Rng) -> bool) -> (Report, Tally, 
             }
         }
     }
-    (build(engine.config(), &tally.counts), tally, truth)
+    (build(engine.config(), &tally.counts()), tally, truth)
 }
 
 #[test]
@@ -227,7 +254,7 @@ fn clicks_and_offer_goals_count_once_per_visitor() {
     assert_eq!(tally.get("offer/newsletter/conversions"), 1);
     let unknown = Event::new("offer_click").with("offer", "no-such-offer");
     assert!(converted(engine.config(), &profile, &unknown, t0).is_empty());
-    let r = build(engine.config(), &tally.counts);
+    let r = build(engine.config(), &tally.counts());
     let newsletter = r.offers.iter().find(|o| o.offer == "newsletter").unwrap();
     assert_eq!((newsletter.visitors, newsletter.click_rate), (1, Some(1.0)));
 }
@@ -253,34 +280,4 @@ fn a_page_whose_tracked_event_is_a_goal_converts() {
         counts.iter().any(|c| c.key == "offer/hero/conversions"),
         "{counts:?}"
     );
-}
-
-#[test]
-fn counts_added_n_times_tally_as_n_adds() {
-    let engine = Engine::new(CONFIG, None).unwrap();
-    let mut profile = Profile::new("regular");
-    let t0: i64 = 1_795_000_000_000;
-    let d = engine.on_request(&mut profile, &RequestInfo::new("/"), &Signals::new(), t0);
-    let page = served(engine.config(), &d);
-    assert!(page.iter().any(|c| c.once) && page.iter().any(|c| !c.once));
-    let (mut one_by_one, mut at_once) = (Tally::default(), Tally::default());
-    for _ in 0..5 {
-        one_by_one.add("regular", &page);
-    }
-    let changes = at_once.add_times("regular", page.iter().map(|c| (c, 5)));
-    assert_eq!(at_once, one_by_one);
-    // Every counter it touched is reported with its new value, each marker once.
-    for (key, n) in &changes.counts {
-        assert_eq!(*n, at_once.get(key), "{key}");
-    }
-    assert_eq!(
-        changes.counted.len(),
-        page.iter().filter(|c| c.once).count()
-    );
-    // Zero times adds nothing, not even a once-only marker.
-    let mut none = Tally::default();
-    assert!(none
-        .add_times("regular", page.iter().map(|c| (c, 0)))
-        .is_empty());
-    assert_eq!(none, Tally::default());
 }

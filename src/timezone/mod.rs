@@ -242,6 +242,24 @@ impl Tz {
         })
     }
 
+    /// When the local day `date` (`YYYY-MM-DD`) plus `plus_days` begins, in epoch ms; `None`
+    /// for a date that does not parse.
+    pub fn day_start(&self, date: &str, plus_days: i64) -> Option<Millis> {
+        let mut parts = date.split('-');
+        let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
+            return None;
+        }
+        let (y, m, d): (i64, u32, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+        if !(1..=12).contains(&m) || d == 0 || d > crate::time::days_in_month(y, m) {
+            return None;
+        }
+        let local = (crate::time::days_from_civil(y, m, d) + plus_days) * crate::time::DAY;
+        // The offset in force at local midnight, found from a first guess.
+        let guess = local - self.offset_at(local) * 1000;
+        Some(local - self.offset_at(guess) * 1000)
+    }
+
     /// Seconds east of UTC in force at `t`.
     pub fn offset_at(&self, t: Millis) -> i64 {
         match self.exceptions.and_then(|e| e.offset_at(t)) {
@@ -448,6 +466,38 @@ mod tests {
                 .periods
                 .iter()
                 .all(|&[gap, length]| length > 0 || gap == u16::MAX));
+        }
+    }
+
+    #[test]
+    fn a_local_day_starts_at_local_midnight() {
+        let denver = Tz::lookup("America/Denver").unwrap();
+        // MST (UTC-7) in November, MDT (UTC-6) in July.
+        assert_eq!(
+            denver.day_start("2026-11-20", 0),
+            Some(at("2026-11-20T07:00:00Z"))
+        );
+        assert_eq!(
+            denver.day_start("2026-11-20", 1),
+            Some(at("2026-11-21T07:00:00Z"))
+        );
+        assert_eq!(
+            denver.day_start("2026-07-04", 0),
+            Some(at("2026-07-04T06:00:00Z"))
+        );
+        // The day DST begins (8 March 2026) still starts at 00:00 MST.
+        assert_eq!(
+            denver.day_start("2026-03-08", 0),
+            Some(at("2026-03-08T07:00:00Z"))
+        );
+        for bad in [
+            "2026-02-30",
+            "2026-13-01",
+            "26-11-20",
+            "2026-11-20T00",
+            "tomorrow",
+        ] {
+            assert_eq!(denver.day_start(bad, 0), None, "{bad}");
         }
     }
 

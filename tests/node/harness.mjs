@@ -123,8 +123,11 @@ export function signpostWorker({ bindings = {}, assets = true } = {}) {
     // The Durable Objects, as wrangler.toml binds them.
     durableObjects: { SIGNPOST_TALLY: "SiteTally", SIGNPOST_PROFILES: "ProfileWriter" },
     // Journeys' deliveries, as wrangler.toml declares them (retries quicker than deployed).
-    queueProducers: { SIGNPOST_DELIVERIES: "signpost-deliveries" },
+    queueProducers: { SIGNPOST_DELIVERIES: "signpost-deliveries", SIGNPOST_MEASURE: "signpost-measure" },
+    // Measurement rows, as wrangler.toml declares them, into a local D1.
+    d1Databases: ["SIGNPOST_DB"],
     queueConsumers: {
+      "signpost-measure": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 3 },
       "signpost-deliveries": {
         maxBatchSize: 20,
         maxBatchTimeout: 1,
@@ -145,22 +148,6 @@ export function signpostWorker({ bindings = {}, assets = true } = {}) {
   return signpost;
 }
 
-// A Workers Analytics Engine dataset that keeps the data points written, for tests to read
-// (GET http://aecap/points on the "aecap" worker).
-const AE_WRAPPER = `
-export default function (env) {
-  return { writeDataPoint(point) { env.CAP.record(JSON.parse(JSON.stringify(point))); } };
-}
-`;
-const AE_CAPTURE = `
-import { WorkerEntrypoint } from "cloudflare:workers";
-const points = [];
-export default class extends WorkerEntrypoint {
-  record(point) { points.push(point); }
-  async fetch() { return Response.json(points); }
-}
-`;
-
 /**
  * A Miniflare running the Worker; `kv` is the SIGNPOST namespace. With `kvControl`, SIGNPOST
  * goes through the counting wrapper: `kvOps()` returns (and clears) the operations seen,
@@ -176,7 +163,6 @@ export async function startWorker({
   outbound,
   onLog,
   doPersist,
-  analytics = false,
   inspectorPort,
 } = {}) {
   const signpost = signpostWorker({ bindings });
@@ -207,21 +193,6 @@ export async function startWorker({
       for (const stream of [out, err]) stream.on("data", (d) => String(d).split("\n").filter(Boolean).forEach(onLog));
     },
   };
-  if (analytics) {
-    signpost.wrappedBindings = { ...signpost.wrappedBindings, SIGNPOST_ANALYTICS: "aewrap" };
-    workers.push(
-      {
-        name: "aewrap",
-        modules: [{ type: "ESModule", path: "aewrap.mjs", contents: AE_WRAPPER }],
-        serviceBindings: { CAP: "aecap" },
-      },
-      {
-        name: "aecap",
-        modules: [{ type: "ESModule", path: "aecap.mjs", contents: AE_CAPTURE }],
-        compatibilityDate: "2026-04-01",
-      },
-    );
-  }
   const mf = new Miniflare({
     workers,
     cf: false,

@@ -1,6 +1,6 @@
-// Measurement through the real Worker: pages and events count into the site's Durable Object
-// tally, once per visitor however often they reload, retry or open tabs, and the admin report
-// reads it back.
+// Measurement through the real Worker: pages and events become rows in D1 (through the
+// measurement queue), counted once per visitor however often they reload, retry or open tabs,
+// and the admin report queries them back.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -30,14 +30,13 @@ const CONFIG = {
   holdout: { percent: 5, salt: "global-holdout-2026" },
 };
 
-const store = mkdtempSync(join(tmpdir(), "signpost-tally-"));
+const store = mkdtempSync(join(tmpdir(), "signpost-measure-"));
 let w;
 before(async () => {
   w = await startWorker({
     seed: false,
     doPersist: store,
     port: 0, // a real socket too, for the CLI
-    analytics: true,
     bindings: { SIGNPOST_TEST_HOOKS: "1", SIGNPOST_SECRET: SECRET, SIGNPOST_ADMIN_TOKEN: ADMIN_TOKEN },
   });
   await w.kv.put("config:1", JSON.stringify(CONFIG));
@@ -80,7 +79,7 @@ test("reloads, retried batches and a second tab count a visitor once", async () 
     const r = await report();
     return variant(r, arm).conversions === 1 ? r : null;
   });
-  assert.ok(r, "the conversion reached the tally");
+  assert.ok(r, "the conversion reached the report");
   assert.equal(variant(r, arm).visitors, 1);
   assert.equal(offer(r, "hero-test").visitors, 1);
   assert.equal(offer(r, "hero-test").impressions, 3, "every served page is an impression");
@@ -130,20 +129,27 @@ test("the report needs the admin token; signpost report prints it as text", asyn
   );
 });
 
-test("the tally holds no visitor id", async () => {
+test("the measurement store holds rows with visitor digests, never an id", async () => {
   const v = new Visitor(w.mf, { now: NOW + 120_000 });
   await v.page("/");
   const vid = v.jar.get("sp_vid");
-  const ns = await w.mf.getDurableObjectNamespace("SIGNPOST_TALLY");
-  const stub = ns.get(ns.idFromName("site"));
-  // Wait until this visitor's page was counted (the third visitor of this file).
-  const counted = await waitFor(async () => {
-    const counts = await (await stub.fetch("https://tally/counts")).json();
-    return (counts["holdout/out/visitors"] ?? 0) + (counts["holdout/in/visitors"] ?? 0) >= 3;
+  const db = await w.mf.getD1Database("SIGNPOST_DB");
+  const rows = await waitFor(async () => {
+    const { results } = await db
+      .prepare("SELECT * FROM rows WHERE t = ?1")
+      .bind(NOW + 120_000)
+      .all();
+    return results.length > 0 ? results : null;
   });
-  assert.ok(counted);
-  // Every byte the tally stored on disk: digests of visitor ids, never an id. (The profiles'
-  // writers, the other Durable Object class, hold profiles, which are keyed by the id.)
+  assert.ok(rows, "this page's rows arrived");
+  const view = rows.find((r) => r.kind === "page_view");
+  assert.equal(view.page, "/");
+  assert.equal(view.day, "2026-11-20", "the site's local day");
+  assert.ok(rows.some((r) => r.counter === "offer/hero-test/impressions" && r.once === 0));
+  for (const r of rows) assert.match(r.visitor, /^[0-9a-f]{24}$/, "the visitor as a digest");
+  const { results: all } = await db.prepare("SELECT * FROM rows").all();
+  assert.ok(!JSON.stringify(all).includes(vid), "no visitor id is stored");
+  // Nothing per visitor is left in the site's Durable Object: it only counts deliveries.
   const files = [];
   const walk = (dir) => {
     for (const name of readdirSync(dir)) {
@@ -152,32 +158,59 @@ test("the tally holds no visitor id", async () => {
       else files.push(readFileSync(p));
     }
   };
-  for (const name of readdirSync(store)) {
-    if (name.includes("SiteTally")) walk(join(store, name));
-  }
-  assert.ok(files.length > 0, `the tally's files are under ${store}`);
-  const bytes = Buffer.concat(files);
-  assert.ok(bytes.includes("holdout/out/visitors"), "the tally is stored under the persist directory");
-  assert.ok(!bytes.includes(vid), "no visitor id is stored");
+  for (const name of readdirSync(store)) if (name.includes("SiteTally")) walk(join(store, name));
+  assert.ok(!Buffer.concat(files).includes("visitors"), "no counter, no marker in the object");
 });
 
-test("every count is also a Workers Analytics Engine data point, without the visitor id", async () => {
-  const v = new Visitor(w.mf, { now: NOW + 180_000 });
-  await v.page("/");
-  const vid = v.jar.get("sp_vid");
-  const capture = await w.mf.getWorker("aecap");
-  const points = await waitFor(async () => {
-    const all = await (await capture.fetch("http://aecap/points")).json();
-    return all.length > 0 ? all : null;
-  });
-  assert.ok(points, "data points were written");
-  const keys = points.map((p) => p.indexes[0]);
-  assert.ok(keys.includes("offer/hero-test/impressions"));
-  for (const p of points) {
-    assert.equal(p.blobs[0], p.indexes[0]);
-    assert.match(p.blobs[1], /^[0-9a-f]{24}$/, "the visitor as a digest");
-    assert.ok(["once", "each"].includes(p.blobs[2]));
-    assert.deepEqual(p.doubles, [1]);
+test("a date range, the daily series, revenue per arm, and bots kept out", async () => {
+  const day2 = NOW + 24 * 3600_000;
+  const buyers = [];
+  for (let i = 0; i < 4; i++) {
+    const v = new Visitor(w.mf, { now: day2 + i * 1000 });
+    await v.page("/");
+    const order = { type: "purchase", id: `rev-${i}`, at: v.now + 500, order_id: `r-${i}`, value: 50 + i * 10 };
+    assert.equal((await v.events("/", [order])).status, 200);
+    buyers.push(v);
   }
-  assert.ok(!JSON.stringify(points).includes(vid));
+  const bot = new Visitor(w.mf, { now: day2 + 10_000 });
+  const crawled = await bot.page("/", {
+    headers: { "user-agent": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)" },
+  });
+  assert.match(crawled.signpost, /^personalized/, "a bot still gets the page");
+  const ranged = async (query) => {
+    const res = await w.mf.dispatchFetch(`http://localhost/__signpost/report${query}`, { headers: admin });
+    assert.equal(res.status, 200, await res.clone().text());
+    return res.json();
+  };
+  const all = await waitFor(async () => {
+    const a = await ranged("");
+    const orders = a.revenue.reduce((n, r) => n + r.orders, 0);
+    return orders >= 4 && a.excluded_bots >= 1 ? a : null;
+  });
+  assert.ok(all, "the orders and the bot were stored");
+  assert.equal(all.excluded_bots, 1);
+  // Revenue per arm: the four orders of day two (and the first test's, made on day one).
+  const revenue = all.revenue.reduce((n, r) => n + r.revenue, 0);
+  assert.ok(revenue >= 50 + 60 + 70 + 80, JSON.stringify(all.revenue));
+  for (const r of all.revenue) {
+    if (r.orders > 0) assert.equal(r.average_order_value, r.revenue / r.orders);
+    assert.equal(r.revenue_per_visitor, r.revenue / r.visitors);
+  }
+  // The daily series: each arm's point on day two holds at least what day one held.
+  const days = [...new Set(all.daily.map((p) => p.day))];
+  assert.deepEqual(days, ["2026-11-20", "2026-11-21"]);
+  for (const p of all.daily.filter((p) => p.day === "2026-11-21")) {
+    const before = all.daily.find((q) => q.day === "2026-11-20" && q.arm === p.arm);
+    if (before) assert.ok(p.visitors >= before.visitors, p.arm);
+    if (p.visitors > 0) assert.ok(p.interval.low <= p.rate && p.rate <= p.interval.high);
+  }
+  // Day two alone: only its visitors (four buyers; the bot is left out).
+  const second = await ranged("?from=2026-11-21&to=2026-11-21");
+  const reached = second.report.experiments[0].variants.reduce((n, v) => n + v.visitors, 0);
+  const held = second.report.holdout.holdout.visitors;
+  assert.equal(reached + held, 4);
+  assert.equal(second.excluded_bots, 1);
+  const bad = await w.mf.dispatchFetch("http://localhost/__signpost/report?from=yesterday", { headers: admin });
+  assert.equal(bad.status, 400);
+  assert.match((await bad.json()).error, /from: expected a date as YYYY-MM-DD/);
 });

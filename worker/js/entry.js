@@ -67,9 +67,20 @@ export function worker(Signpost) {
         inFlight.delete(fail);
       }
     },
-    // Journeys' deliveries to the destinations (./deliver.js).
+    // Measurement rows into D1, or journeys' deliveries to the destinations (./deliver.js).
     async queue(batch, env, ctx) {
-      await deliver(new Signpost(ctx, env), batch, env);
+      const sp = new Signpost(ctx, env);
+      if (batch.queue.startsWith("signpost-measure")) return storeRows(sp, batch, env);
+      await deliver(sp, batch, env);
     },
   };
+}
+
+/** A batch of measurement rows, inserted in one D1 batch by Rust; tried again whole on failure. */
+async function storeRows(sp, batch, env) {
+  const texts = batch.messages.map((m) => (typeof m.body === "string" ? m.body : JSON.stringify(m.body)));
+  const error = await sp.measureStore(env, texts);
+  if (error == null) return batch.ackAll();
+  console.warn(`signpost: measurement rows not stored, tried again: ${error}`);
+  batch.retryAll({ delaySeconds: 5 });
 }

@@ -185,10 +185,10 @@ async function readProfile(kv, key, budgetMs) {
 }
 
 /** Off the response path: this browser's log to the profile's single writer when due (the
- *  Durable Object that writes KV; worker/src/profiles.rs), and the tally's flush when asked. */
+ *  Durable Object that writes KV; worker/src/profiles.rs), and the measurement rows' flush when asked. */
 async function afterPage(sp, env, decision, now) {
   if (decision.profileFlush != null) await sp.profileFlush(env, decision.profileFlush, now);
-  if (decision.flush != null) await sp.tallySend(env, decision.flush === "now");
+  if (decision.flush != null) await sp.measureSend(env, decision.flush === "now");
 }
 
 /** The request's headers as `name\nvalue\n...` (a value cannot hold a line break); the test

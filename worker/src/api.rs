@@ -5,8 +5,10 @@
 use crate::page::{self, js_err, Visit};
 use crate::store;
 use serde_json::{json, Value};
-use signpost::batch::{parse_page_body, EventResult};
+use signpost::batch::{parse_page_body, EventResult, PageBatch};
+use signpost::events::Event;
 use signpost::limits::MAX_EVENTS_BODY_BYTES;
+use signpost::measure;
 use signpost::session::{client_state, constant_time_eq, SessionState};
 use signpost::{Engine, Profile};
 use worker::{Context, Env, Method, Request, Result};
@@ -92,22 +94,13 @@ async fn events(mut req: Request, env: &Env, ctx: &Context) -> Result<web_sys::R
     // results say why (the SDK logs it).
     let statuses = state.record_events(engine, &mut profile, &batch.events, visit.now);
     batch.mark_recorded(&statuses);
-    let counts = signpost::measure::for_events(engine, &profile, &batch.events, visit.now);
     let browser = Browser {
         state: &mut state,
         profile: &profile,
         visitor: &visitor,
         new_visitor,
     };
-    answer_state(
-        ctx,
-        env,
-        &visit,
-        (&live, &info),
-        browser,
-        &batch.results,
-        counts,
-    )
+    answer_state(ctx, env, &visit, (&live, &info), browser, Some(&batch))
 }
 
 /// The start of a post from the page (events, identify, reset): refused cross-site (403);
@@ -181,8 +174,7 @@ pub(crate) fn answer_state(
     visit: &Visit,
     (live, info): (&store::Live, &signpost::RequestInfo),
     b: Browser,
-    results: &[EventResult],
-    counts: Vec<signpost::measure::Count>,
+    batch: Option<&PageBatch>,
 ) -> Result<web_sys::Response> {
     let Browser {
         state,
@@ -190,7 +182,17 @@ pub(crate) fn answer_state(
         visitor,
         new_visitor,
     } = b;
-    let decision = live.engine.decide(profile, info, &live.signals, visit.now);
+    let engine = &live.engine;
+    let decision = engine.decide(profile, info, &live.signals, visit.now);
+    let results = batch.map_or(&[][..], |b| &b.results);
+    let rows = batch.map(|b| {
+        let counts = measure::for_events(engine, profile, &b.events, visit.now);
+        let events: Vec<Event> = b.accepted().cloned().collect();
+        let now = visit.now;
+        measure::event_rows(
+            engine, profile, visitor, info, &decision, &events, &counts, now,
+        )
+    });
     // Journeys must learn of a posted event even if the visitor never comes back.
     let eager = !live.engine.config().actions.is_empty();
     let (flush, set_cookies) = visit.finish_with(state, profile, visitor, new_visitor, eager);
@@ -206,7 +208,7 @@ pub(crate) fn answer_state(
     for c in set_cookies {
         headers.append("set-cookie", &c).map_err(js_err)?;
     }
-    page::after_response(ctx, env, visitor.to_string(), flush, counts, visit.now);
+    page::after_response(ctx, env, flush, rows.unwrap_or_default(), visit.now);
     Ok(response)
 }
 
@@ -405,19 +407,66 @@ async fn report(req: Request, env: &Env) -> Result<web_sys::Response> {
         Ok(live) => live,
         Err(e) => return unavailable(&e.to_string()),
     };
-    let Some(counts) = crate::tally::counts(env).await? else {
-        return error(
-            404,
-            "measurement is off: bind a Durable Object as SIGNPOST_TALLY (see wrangler.toml)",
-        );
+    let config = live.engine.config();
+    let url = req.url()?;
+    let (from, to) = match report_range(config, &url, visit.now) {
+        Ok(range) => range,
+        Err(e) => return error(400, &e),
     };
-    let report = signpost::report::build(live.engine.config(), &counts);
+    let measured = match crate::measure::read(env, from, to).await {
+        Ok(Some(m)) => m,
+        Ok(None) => {
+            return error(
+                404,
+                "measurement is off: bind a D1 database as SIGNPOST_DB and the queue SIGNPOST_MEASURE (see wrangler.toml)",
+            )
+        }
+        Err(e) => return unavailable(&e),
+    };
+    let report = signpost::report::build(config, &measured.counts);
+    let revenue: Vec<_> = measured
+        .revenue
+        .into_iter()
+        .map(|r| r.with_ratios())
+        .collect();
     let response = json(
         200,
-        &json!({ "config_version": live.version, "report": report }),
+        &json!({
+            "config_version": live.version,
+            "range": { "from": from, "to": to },
+            "report": report,
+            "daily": signpost::series::daily(config, &measured.daily),
+            "revenue": revenue,
+            "excluded_bots": measured.bots,
+        }),
     )?;
     page::set(&response.headers(), "cache-control", "no-store")?;
     Ok(response)
+}
+
+/// The report's `from` and `to` (`YYYY-MM-DD`, the site's local days, both included) as
+/// epoch ms, `to` excluded; all time up to now by default.
+fn report_range(
+    config: &signpost::config::Config,
+    url: &worker::Url,
+    now: i64,
+) -> std::result::Result<(i64, i64), String> {
+    let day = |name: &str, next: i64| -> std::result::Result<Option<i64>, String> {
+        let Some((_, v)) = url.query_pairs().find(|(k, _)| k == name) else {
+            return Ok(None);
+        };
+        let start = config
+            .timezone
+            .day_start(&v, next)
+            .ok_or_else(|| format!("{name}: expected a date as YYYY-MM-DD, got \"{v}\""))?;
+        Ok(Some(start))
+    };
+    let from = day("from", 0)?.unwrap_or(0);
+    let to = day("to", 1)?.unwrap_or(now + 1);
+    if to <= from {
+        return Err("to: must not come before from".into());
+    }
+    Ok((from, to))
 }
 
 /// `Authorization: Bearer <SIGNPOST_ADMIN_TOKEN>`, compared in constant time. With no token

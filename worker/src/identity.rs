@@ -116,7 +116,7 @@ pub async fn identify(mut req: Request, env: &Env, ctx: &Context) -> Result<web_
         visitor: &visitor,
         new_visitor,
     };
-    answer_state(ctx, env, &visit, (&live, &info), browser, &[], Vec::new())
+    answer_state(ctx, env, &visit, (&live, &info), browser, None)
 }
 
 /// `POST /__signpost/reset` (logout): the browser starts as a new anonymous visitor; what it
@@ -165,7 +165,7 @@ pub async fn reset(mut req: Request, env: &Env, ctx: &Context) -> Result<web_sys
         visitor: &visitor,
         new_visitor: true,
     };
-    answer_state(ctx, env, &visit, (&live, &info), browser, &[], Vec::new())
+    answer_state(ctx, env, &visit, (&live, &info), browser, None)
 }
 
 /// `DELETE /__signpost/profile`: the visitor erases their data (the user's too when the

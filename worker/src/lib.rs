@@ -10,6 +10,7 @@ mod deliveries;
 mod html_rewriter;
 mod identity;
 mod ingest;
+mod measure;
 mod origin;
 mod page;
 mod profiles;

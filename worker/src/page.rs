@@ -4,6 +4,7 @@
 use crate::html_rewriter::Slot;
 use crate::{cookies, origin, store};
 use serde::Deserialize;
+use signpost::measure;
 use signpost::plan::state_script;
 use signpost::session::{client_state, Flush, SessionState};
 use signpost::{Profile, RequestInfo};
@@ -399,7 +400,7 @@ pub struct PageAnswer {
     /// `profileFlush` in `waitUntil`.
     #[wasm_bindgen(js_name = profileFlush)]
     pub profile_flush: Option<String>,
-    /// `"later"` or `"now"`: call `tallySend` in `waitUntil`.
+    /// `"later"` or `"now"`: call `measureSend` in `waitUntil`.
     pub flush: Option<String>,
     /// The state script, as it goes at the end of `<body>`.
     #[wasm_bindgen(js_name = stateScript)]
@@ -460,10 +461,13 @@ pub fn page_decide(env: Env, req: JsValue) -> PageAnswer {
     let (flush_log, cookies) =
         visit.finish_with(&mut state, &profile, &visitor, new_visitor, eager);
     let state_json = client_state(&decision, &live.version).to_json();
-    let counts = signpost::measure::for_page(engine, &profile, &info, &decision, visit.now);
-    let flush = crate::tally::queue(&env, &visitor, counts).map(|f| match f {
-        crate::tally::Flush::Later => "later".to_string(),
-        crate::tally::Flush::Now => "now".to_string(),
+    let counts = measure::for_page(engine, &profile, &info, &decision, visit.now);
+    let rows = measure::page_rows(
+        engine, &profile, &visitor, &info, &decision, &counts, visit.now,
+    );
+    let flush = crate::measure::queue(&env, rows).map(|f| match f {
+        crate::measure::Flush::Later => "later".to_string(),
+        crate::measure::Flush::Now => "now".to_string(),
     });
     PageAnswer {
         bypass: None,
@@ -486,15 +490,15 @@ fn header_pairs(joined: &str) -> Vec<(String, String)> {
     pairs
 }
 
-/// `tallySend`: what `pageDecide`'s `flush` asked for, inside `waitUntil`.
-#[wasm_bindgen(js_name = tallySend, wasm_bindgen_futures = worker::wasm_bindgen_futures)]
-pub async fn tally_send(env: Env, now: bool) {
+/// `measureSend`: what `pageDecide`'s `flush` asked for, inside `waitUntil`.
+#[wasm_bindgen(js_name = measureSend, wasm_bindgen_futures = worker::wasm_bindgen_futures)]
+pub async fn measure_send(env: Env, now: bool) {
     let when = if now {
-        crate::tally::Flush::Now
+        crate::measure::Flush::Now
     } else {
-        crate::tally::Flush::Later
+        crate::measure::Flush::Later
     };
-    crate::tally::send(&env, when).await;
+    crate::measure::send(&env, when).await;
 }
 
 /// `profileFlush`: hands a browser's log (`pageDecide`'s `profileFlush`) to the profile's
@@ -545,13 +549,12 @@ async fn write_without_writer(env: &Env, flush: &Flush, now: i64) -> Result<()> 
 pub fn after_response(
     ctx: &Context,
     env: &Env,
-    visitor: String,
     flush: Option<Flush>,
-    counts: Vec<signpost::measure::Count>,
+    rows: Vec<signpost::measure::Row>,
     now: i64,
 ) {
-    let tally = crate::tally::queue(env, &visitor, counts);
-    if flush.is_none() && tally.is_none() {
+    let measured = crate::measure::queue(env, rows);
+    if flush.is_none() && measured.is_none() {
         return;
     }
     let env = env.clone();
@@ -559,8 +562,8 @@ pub fn after_response(
         if let Some(flush) = flush {
             send_flush(&env, flush, now).await;
         }
-        if let Some(when) = tally {
-            crate::tally::send(&env, when).await;
+        if let Some(when) = measured {
+            crate::measure::send(&env, when).await;
         }
     });
 }

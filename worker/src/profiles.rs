@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use signpost::actions::{self, Consent};
 use signpost::batch::EventStatus;
 use signpost::events::Event;
+use signpost::measure;
 use signpost::session::{Entry, Flush};
 use signpost::writer::{self, SeenIds};
 use signpost::{Engine, Profile, Signals};
@@ -263,9 +264,16 @@ impl ProfileWriter {
                 self.change(|_, _| {});
             }
             Op::Ingest { events, now, .. } => {
+                let mut rows = Vec::new();
                 self.change(|p, seen| {
                     reply.statuses = writer::ingest(engine, p, seen, &events, now);
+                    let accepted: Vec<Event> = (events.iter().zip(&reply.statuses))
+                        .filter(|(_, s)| **s == EventStatus::Accepted)
+                        .map(|(e, _)| e.clone())
+                        .collect();
+                    rows = measure::server_rows(engine, p, &accepted, now);
                 });
+                crate::measure::append(&self.env, &rows).await;
             }
             Op::Absorb { profile, .. } => {
                 let anonymous = Profile::from_json(&profile)
@@ -358,6 +366,16 @@ impl ProfileWriter {
         let Some(outcome) = outcome else {
             return Ok(());
         };
+        let rows: Vec<measure::Row> = {
+            let held = self.held.borrow();
+            match held.as_ref().and_then(|h| h.profile.as_ref()) {
+                Some(p) => (outcome.transitions.iter())
+                    .map(|t| measure::transition_row(engine, p, t.kind.as_str(), &t.segment, t.at))
+                    .collect(),
+                None => Vec::new(),
+            }
+        };
+        crate::measure::append(&self.env, &rows).await;
         crate::deliveries::enqueue(&self.env, engine, outcome.deliveries).await;
         let storage = self.state.storage();
         // The host's clock (a test clock in tests) against real time, for the timer.

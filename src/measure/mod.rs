@@ -1,5 +1,5 @@
 //! Measurement: what a served decision and a visitor's events add to the site's counts, and
-//! the tally that adds them up once per visitor.
+//! the rows a store keeps of them.
 //!
 //! Attribution (documented for marketers in docs/marketers.md):
 //! - An offer rendered into a served page is one impression; the visitors who saw it, clicked
@@ -13,9 +13,16 @@
 //!   fixed by the visitor id). Each once per visitor and goal.
 //!
 //! Counting is split in two so hosts stay thin: [`served`] and [`converted`] say what to count
-//! (pure functions of config, profile and what happened), and [`Tally`] adds counts up,
-//! remembering per visitor what was counted once, so a retried batch, a reload or a second tab
-//! never counts twice. The Worker keeps a `Tally` in a Durable Object per site.
+//! (pure functions of config, profile and what happened), and [`row`] turns counts and what
+//! happened into rows a SQL store keeps, where once-only counts are counted as distinct
+//! visitors, so a retried batch, a reload or a second tab never counts twice.
+
+mod row;
+pub mod sql;
+
+pub use row::{
+    aggregate, event_rows, is_bot, page_rows, server_rows, transition_row, Row, COLUMNS,
+};
 
 use crate::config::Config;
 use crate::decision::Decision;
@@ -25,7 +32,6 @@ use crate::profile::Profile;
 use crate::request::RequestInfo;
 use crate::time::Millis;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
 
 /// The goal of the holdout comparison when the config names none.
 pub const DEFAULT_HOLDOUT_GOAL: &str = "purchase";
@@ -202,77 +208,6 @@ pub fn visitor_token(visitor: &str) -> String {
         .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])
         .map(char::from)
         .collect()
-}
-
-/// Counters, and per visitor the once-only counts already made.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Tally {
-    /// Counter -> value.
-    pub counts: BTreeMap<String, u64>,
-    /// `<visitor> <key>` for every once-only count made.
-    pub counted: BTreeSet<String>,
-}
-
-/// What [`Tally::add`] changed, for a host that persists the tally entry by entry.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Changes {
-    /// Counters with their new values.
-    pub counts: Vec<(String, u64)>,
-    /// Markers newly recorded in `counted`.
-    pub counted: Vec<String>,
-}
-
-impl Changes {
-    /// Whether nothing changed.
-    pub fn is_empty(&self) -> bool {
-        self.counts.is_empty() && self.counted.is_empty()
-    }
-}
-
-impl Tally {
-    /// Adds a visitor's counts; once-only counts this visitor already made are skipped.
-    pub fn add(&mut self, visitor: &str, counts: &[Count]) -> Changes {
-        self.add_times(visitor, counts.iter().map(|c| (c, 1)))
-    }
-
-    /// Adds each of a visitor's counts `n` times (a host that queues counts sends each
-    /// distinct one once, with how often it was made); a once-only count still counts at most
-    /// once per visitor.
-    pub fn add_times<'a>(
-        &mut self,
-        visitor: &str,
-        counts: impl IntoIterator<Item = (&'a Count, u64)>,
-    ) -> Changes {
-        let mut changes = Changes::default();
-        for (c, times) in counts {
-            if times == 0 {
-                continue;
-            }
-            let times = if c.once {
-                let marker = format!("{visitor} {}", c.key);
-                if self.counted.contains(&marker) {
-                    continue;
-                }
-                self.counted.insert(marker.clone());
-                changes.counted.push(marker);
-                1
-            } else {
-                times
-            };
-            let n = self.counts.entry(c.key.clone()).or_insert(0);
-            *n += times;
-            match changes.counts.iter_mut().find(|(k, _)| *k == c.key) {
-                Some(entry) => entry.1 = *n,
-                None => changes.counts.push((c.key.clone(), *n)),
-            }
-        }
-        changes
-    }
-
-    /// A counter's value (0 when never counted).
-    pub fn get(&self, key: &str) -> u64 {
-        self.counts.get(key).copied().unwrap_or(0)
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,215 @@
+//! Measurement rows (`signpost::measure::Row`) from pages, event posts, the ingest and the
+//! profiles' writers, appended to a D1 table through a Queue, and the report's queries.
+//!
+//! Why this shape: rows are raw events, so a report can ask new questions of old data (a date
+//! range, a daily series, revenue per arm) and "once per visitor" is `COUNT(DISTINCT visitor)`
+//! at query time: nothing keeps per-visitor state, and no single object sees every page. The
+//! page never waits: rows wait in the isolate for at most [`FLUSH_AFTER_MS`] and go to the
+//! Queue `SIGNPOST_MEASURE` in one message; the same Worker's consumer inserts each batch of
+//! messages in one D1 batch. docs/worker.md says why D1 and what it costs.
+
+use serde::Deserialize;
+use signpost::measure::{sql, Row};
+use signpost::series::{ArmRevenue, DayCount};
+use std::cell::{Cell, OnceCell, RefCell};
+use std::collections::BTreeMap;
+use std::time::Duration;
+use wasm_bindgen::prelude::*;
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::Env;
+
+/// The producer binding of the rows' queue.
+const QUEUE: &str = "SIGNPOST_MEASURE";
+/// The D1 database the rows go to.
+const DB: &str = "SIGNPOST_DB";
+/// How long rows wait in the isolate before they go in one message.
+const FLUSH_AFTER_MS: f64 = 500.0;
+/// A queue of this many rows goes at once (an isolate with many visitors).
+const MAX_QUEUED_ROWS: usize = 400;
+/// A flush this overdue was lost (its request's `waitUntil` ended early): the next row sends.
+const FLUSH_LOST_MS: f64 = 10_000.0;
+/// Rows per queue message: well under a message's 128 KB.
+const ROWS_PER_MESSAGE: usize = 200;
+
+#[wasm_bindgen(module = "/js/d1.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = d1Batch)]
+    fn d1_batch(env: &Env, statements: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = d1All)]
+    fn d1_all(env: &Env, sql: &str, params: &str) -> js_sys::Promise;
+}
+
+#[derive(Default)]
+struct Pending {
+    rows: Vec<Row>,
+    due: f64,
+}
+
+thread_local! {
+    static PENDING: RefCell<Pending> = RefCell::new(Pending::default());
+    /// Whether the queue is bound, looked up once per isolate (a lookup crosses into JS).
+    static BOUND: OnceCell<bool> = const { OnceCell::new() };
+    /// Whether this isolate made sure the table exists.
+    static SCHEMA_READY: Cell<bool> = const { Cell::new(false) };
+}
+
+/// What a caller of [`queue`] must run in `waitUntil` to get its rows sent.
+pub enum Flush {
+    /// Wait [`FLUSH_AFTER_MS`], then send everything queued by then.
+    Later,
+    /// Send now (the queue is full, or the flush that was due got lost).
+    Now,
+}
+
+/// Queues rows without waiting for anything. The call that queues the first gets
+/// [`Flush::Later`] to run in its `waitUntil`; later ones only add (`None`). Without the
+/// binding measurement is off and this does nothing.
+pub fn queue(env: &Env, rows: Vec<Row>) -> Option<Flush> {
+    if rows.is_empty() || !BOUND.with(|b| *b.get_or_init(|| env.queue(QUEUE).is_ok())) {
+        return None;
+    }
+    let now = js_sys::Date::now();
+    PENDING.with_borrow_mut(|p| {
+        let first = p.rows.is_empty();
+        if first {
+            p.due = now + FLUSH_AFTER_MS;
+        }
+        p.rows.extend(rows);
+        if first {
+            Some(Flush::Later)
+        } else if p.rows.len() >= MAX_QUEUED_ROWS || now > p.due + FLUSH_LOST_MS {
+            Some(Flush::Now)
+        } else {
+            None
+        }
+    })
+}
+
+/// Runs what [`queue`] asked for (inside `waitUntil`).
+pub async fn send(env: &Env, when: Flush) {
+    if let Flush::Later = when {
+        worker::Delay::from(Duration::from_millis(FLUSH_AFTER_MS as u64)).await;
+    }
+    let rows = PENDING.with_borrow_mut(|p| std::mem::take(&mut p.rows));
+    append(env, &rows).await;
+}
+
+/// Puts rows on the queue now (a profile's writer, which has its own pace); without the
+/// binding, nothing.
+pub async fn append(env: &Env, rows: &[Row]) {
+    if rows.is_empty() {
+        return;
+    }
+    let Ok(queue) = env.queue(QUEUE) else { return };
+    for chunk in rows.chunks(ROWS_PER_MESSAGE) {
+        let sent = match serde_json::to_string(chunk) {
+            Ok(text) => queue.send(text).await,
+            Err(e) => Err(e.into()),
+        };
+        if let Err(e) = sent {
+            worker::console_warn!("signpost: {} measurement rows lost: {e}", chunk.len());
+        }
+    }
+}
+
+/// The queue consumer: inserts the rows of a batch of messages (JSON texts) in one D1 batch.
+/// `Some(why)` when the batch must be tried again.
+#[wasm_bindgen(js_name = measureStore, wasm_bindgen_futures = worker::wasm_bindgen_futures)]
+pub async fn measure_store(env: Env, messages: Vec<String>) -> Option<String> {
+    let mut statements: Vec<(String, Vec<serde_json::Value>)> = Vec::new();
+    for m in &messages {
+        match serde_json::from_str::<Vec<Row>>(m) {
+            Ok(rows) => statements.extend(rows.iter().map(sql::insert)),
+            Err(e) => worker::console_error!("signpost: measurement rows that do not parse: {e}"),
+        }
+    }
+    if statements.is_empty() {
+        return None;
+    }
+    let run = async {
+        ensure_schema(&env).await?;
+        batch(&env, &statements).await
+    };
+    run.await.err()
+}
+
+async fn ensure_schema(env: &Env) -> Result<(), String> {
+    if SCHEMA_READY.get() {
+        return Ok(());
+    }
+    let statements: Vec<(String, Vec<serde_json::Value>)> =
+        sql::schema().into_iter().map(|s| (s, Vec::new())).collect();
+    batch(env, &statements).await?;
+    SCHEMA_READY.set(true);
+    Ok(())
+}
+
+async fn batch(env: &Env, statements: &[(String, Vec<serde_json::Value>)]) -> Result<(), String> {
+    let text = serde_json::to_string(statements).map_err(|e| e.to_string())?;
+    JsFuture::from(d1_batch(env, &text))
+        .await
+        .map(drop)
+        .map_err(|e| format!("D1: {}", js_text(&e)))
+}
+
+/// A query's rows, typed.
+async fn all<T: for<'de> Deserialize<'de>>(
+    env: &Env,
+    query: &str,
+    params: &[serde_json::Value],
+) -> Result<Vec<T>, String> {
+    let params = serde_json::to_string(params).map_err(|e| e.to_string())?;
+    let text = JsFuture::from(d1_all(env, query, &params))
+        .await
+        .map_err(|e| format!("D1: {}", js_text(&e)))?;
+    let text = text.as_string().unwrap_or_default();
+    serde_json::from_str(&text).map_err(|e| format!("D1 answer: {e}"))
+}
+
+fn js_text(e: &JsValue) -> String {
+    js_sys::Error::from(e.clone())
+        .message()
+        .as_string()
+        .unwrap_or_else(|| format!("{e:?}"))
+}
+
+/// What a report reads: the counters, the bots left out, each day's additions and the
+/// revenue per arm, between `from` and `to` (epoch ms, `to` excluded).
+pub struct Measured {
+    pub counts: BTreeMap<String, u64>,
+    pub bots: u64,
+    pub daily: Vec<DayCount>,
+    pub revenue: Vec<ArmRevenue>,
+}
+
+/// The report's data, `None` when measurement is off (no D1 binding).
+pub async fn read(env: &Env, from: i64, to: i64) -> Result<Option<Measured>, String> {
+    let db = js_sys::Reflect::get(env.as_ref(), &DB.into()).unwrap_or(JsValue::UNDEFINED);
+    if db.is_undefined() {
+        return Ok(None);
+    }
+    ensure_schema(env).await?;
+    let range = [from.into(), to.into()];
+    #[derive(Deserialize)]
+    struct Counter {
+        counter: String,
+        n: u64,
+    }
+    #[derive(Deserialize)]
+    struct N {
+        n: u64,
+    }
+    let (counts, bots, daily, revenue) = futures_util::future::join4(
+        all::<Counter>(env, sql::COUNTS, &range),
+        all::<N>(env, sql::BOTS, &range),
+        all::<DayCount>(env, sql::DAILY, &range),
+        all::<ArmRevenue>(env, sql::REVENUE, &range),
+    )
+    .await;
+    Ok(Some(Measured {
+        counts: counts?.into_iter().map(|c| (c.counter, c.n)).collect(),
+        bots: bots?.first().map_or(0, |b| b.n),
+        daily: daily?,
+        revenue: revenue?,
+    }))
+}
