@@ -41,6 +41,8 @@ pub enum Subject {
     Destination(String),
     /// A journeys' action, by its id.
     Action(String),
+    /// A funnel the report measures, by its name.
+    Funnel(String),
     /// The offers as a list (their order decides ties).
     Offers,
     /// A top-level setting or one inside `intent`, `holdout`, `consent`, `recommendations`:
@@ -146,6 +148,7 @@ pub fn diff(a: &Value, b: &Value) -> Vec<Change> {
             "segments" => segments(&mut out, x, y),
             "offers" => offers(&mut out, x, y),
             "experiments" => experiments(&mut out, x, y),
+            "funnels" => funnels(&mut out, x, y),
             "destinations" | "actions" => actions::section(&mut out, f.name, x, y),
             name => match (x, y) {
                 // A section of settings, a line for each (`holdout.percent`).
@@ -380,6 +383,18 @@ fn segments(out: &mut Vec<Change>, a: Option<&Value>, b: Option<&Value>) {
         condition,
         changed,
     );
+}
+
+fn funnels(out: &mut Vec<Change>, a: Option<&Value>, b: Option<&Value>) {
+    let steps = |v: &Value| match v.as_array() {
+        Some(list) => list.iter().map(short).collect::<Vec<_>>().join(" > "),
+        None => short(v),
+    };
+    let changed = |out: &mut Vec<Change>, subject, x: &Value, y: &Value| {
+        let aspect = Aspect::Field("steps".into());
+        out.push(Change::changed(subject, aspect, steps(x), steps(y)))
+    };
+    compare_lists(out, (&named(a), &named(b)), Subject::Funnel, steps, changed);
 }
 
 fn experiments(out: &mut Vec<Change>, a: Option<&Value>, b: Option<&Value>) {

@@ -112,6 +112,7 @@ pub const TOP: Object = object!(
     profile: Obj(&PROFILE),
     attribution: Obj(&ATTRIBUTION),
     trusted_events,
+    funnels: Names(&Value),
     destinations: Names(&Obj(&DESTINATION)),
     actions: List(&ACTION, "id"),
 );

@@ -73,6 +73,8 @@ pub struct Config {
     pub attribution_window: Millis,
     /// The event types it names: those it refers to, and those only the server may send.
     pub events: EventTypes,
+    /// Funnels the report measures (`funnels`): each name with its ordered event types.
+    pub funnels: Vec<(String, Vec<String>)>,
     /// Where actions send (`destinations`), in the config's order.
     pub destinations: Vec<crate::actions::Destination>,
     /// Journeys beyond the page (`actions`), in the config's order. Empty in a build without

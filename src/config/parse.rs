@@ -71,6 +71,7 @@ fn compile_value(ck: &mut Checker, v: &Value) -> Option<Config> {
     let attribution = section(ck, top, "attribution", settings::attribution);
     let profile = section(ck, top, "profile", settings::profile);
     let trusted_events = section(ck, top, "trusted_events", settings::trusted_events);
+    let funnels = section(ck, top, "funnels", settings::funnels);
     #[cfg(feature = "actions")]
     let (destinations, actions) = {
         let d = section(ck, top, "destinations", super::actions::destinations);
@@ -108,6 +109,7 @@ fn compile_value(ck: &mut Checker, v: &Value) -> Option<Config> {
             referenced: Vec::new(),
             trusted: trusted_events,
         },
+        funnels,
         destinations,
         actions,
     };

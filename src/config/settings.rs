@@ -57,6 +57,34 @@ pub(super) fn attribution(ck: &mut Checker, v: &Value) -> Option<Millis> {
     Some(w)
 }
 
+/// The most steps a funnel has.
+pub const MAX_FUNNEL_STEPS: usize = 8;
+
+/// `funnels`: per name, its ordered steps (event types), 2 to [`MAX_FUNNEL_STEPS`] of them.
+pub(super) fn funnels(ck: &mut Checker, v: &Value) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for (name, steps) in ck.map(v, "funnels").into_iter().flatten() {
+        let path = super::check::join("funnels", name);
+        if let Err(e) = super::names::check_name(name) {
+            ck.err(&path, e);
+        }
+        let Some(list) = ck.array(steps, &path) else {
+            continue;
+        };
+        if !(2..=MAX_FUNNEL_STEPS).contains(&list.len()) {
+            ck.err(&path, "expected 2 to 8 steps, each an event type");
+            continue;
+        }
+        let names: Vec<String> = (list.iter().enumerate())
+            .filter_map(|(i, e)| event_name(ck, e, &index(&path, i)))
+            .collect();
+        if names.len() == list.len() {
+            out.push((name.clone(), names));
+        }
+    }
+    out
+}
+
 /// `trusted_events`: event types only the site's server may send. Each name once.
 pub(super) fn trusted_events(ck: &mut Checker, v: &Value) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();

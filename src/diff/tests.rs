@@ -209,3 +209,18 @@ fn works_on_invalid_or_empty_configs() {
     );
     assert_eq!(lines(&json!(1), &json!("x")), ["config: 1 → x"]);
 }
+
+#[test]
+fn funnels_are_compared_by_name_step_by_step() {
+    let a = json!({"version": 1, "funnels": {"checkout": ["product_view", "purchase"]}});
+    let b = json!({"version": 1, "funnels": {
+        "checkout": ["product_view", "add_to_cart", "purchase"],
+        "browse": ["page_view", "product_view"]}});
+    assert_eq!(
+        lines(&a, &b),
+        [
+            "funnel \"browse\" added: page_view > product_view",
+            "funnel \"checkout\": steps product_view > purchase → product_view > add_to_cart > purchase",
+        ]
+    );
+}

@@ -17,6 +17,7 @@ impl fmt::Display for Subject {
             Subject::Track(p) => write!(f, "tracked path \"{p}\""),
             Subject::Destination(n) => write!(f, "destination \"{n}\""),
             Subject::Action(id) => write!(f, "action \"{id}\""),
+            Subject::Funnel(n) => write!(f, "funnel \"{n}\""),
             Subject::Offers => write!(f, "offers"),
             Subject::Setting(n) => write!(f, "{n}"),
         }

@@ -175,8 +175,8 @@ fn path_of(url: &str) -> &str {
     path.split(['?', '#']).next().unwrap_or("/")
 }
 
-/// A served page's rows: its view, then its counts (`counts` from
-/// [`super::for_page`]). `visitor` is the browser's id.
+/// A served page's rows: its view, the events `track` rules derive from it, then its counts
+/// (`counts` from [`super::for_page`]). `visitor` is the browser's id.
 pub fn page_rows(
     engine: &Engine,
     profile: &Profile,
@@ -188,6 +188,12 @@ pub fn page_rows(
 ) -> Vec<Row> {
     let base = Base::new(engine, profile, visitor, now).with_request(req, decision, is_bot(req));
     let mut out = vec![base.row("page_view")];
+    // The events the config's `track` rules derive from the URL (`product_view`, ...): funnels
+    // count them like any other.
+    let facts = engine.request_facts(req, now);
+    let derived = engine.request_events(&facts);
+    let derived = derived.iter().filter(|e| e.kind != "page_view");
+    out.extend(derived.map(|e| base.row(&e.kind)));
     out.extend(counts.iter().map(|c| base.count(c)));
     out
 }

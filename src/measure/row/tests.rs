@@ -42,8 +42,9 @@ fn a_page_is_a_view_and_its_counts_with_the_sites_local_day() {
     assert_eq!(rows[0].device.as_deref(), Some("mobile"));
     assert_eq!(rows[0].visitor, visitor_token("v-rows"));
     assert_eq!(rows[0].session, 1);
-    assert_eq!(rows.len(), 1 + counts.len());
-    for (row, c) in rows[1..].iter().zip(&counts) {
+    assert_eq!(rows[1].kind, "product_view", "the track rule's event");
+    assert_eq!(rows.len(), 2 + counts.len());
+    for (row, c) in rows[2..].iter().zip(&counts) {
         assert_eq!(row.kind, "count");
         assert_eq!(row.counter.as_deref(), Some(c.key.as_str()));
         assert_eq!(row.once, u8::from(c.once));
