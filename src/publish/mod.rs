@@ -4,7 +4,9 @@
 //! again. The catalog lives under `catalog`, business signals under `signals`.
 //!
 //! The logic is pure over a small [`Kv`] trait; the CLI implements it with `wrangler kv`, the
-//! tests with [`MemoryKv`]. Nothing is written unless what would go live is valid.
+//! tests with [`MemoryKv`]. Nothing is written unless what would go live is valid. Each version
+//! may carry a record of who published it, when and why, and a publish may name the version its
+//! draft was based on, to be refused when the live version moved since ([`history`]).
 
 use crate::catalog::Catalog;
 use crate::config::check::Issues;
@@ -12,6 +14,9 @@ use crate::diff::{diff, summary, Change};
 use crate::engine::{Engine, EngineError, Signals};
 use serde_json::Value;
 use std::collections::BTreeMap;
+
+mod history;
+pub use history::{meta_key, read_meta, Meta, MetaError, Moved, MAX_BY, MAX_MESSAGE};
 
 /// The pointer to the live config version.
 pub const CURRENT: &str = "config:current";
@@ -68,6 +73,9 @@ pub enum PublishError {
     /// Nothing to do (rollback without an earlier version, version already live, ...).
     #[error("{0}")]
     Refused(String),
+    /// The live version is no longer the one the draft was based on; nothing was written.
+    #[error("{0}")]
+    Moved(Box<Moved>),
 }
 
 /// Each issue on a line of its own, indented under the sentence before it.
@@ -134,14 +142,36 @@ pub struct Published {
     pub catalog_written: bool,
 }
 
-/// Publishes a config (and, when given, a catalog): validates both, writes the config under a
-/// new `config:<n>` (one above every stored version, never over an existing key), then the
-/// catalog, and only then moves `config:current` to `n`. Without a catalog, the one in KV is
-/// what the config will run with, so it is checked too.
+/// How a publish is checked and recorded; the default: neither.
+#[derive(Clone, Debug, Default)]
+pub struct Publication {
+    /// The version the draft was based on: the publish is refused ([`PublishError::Moved`])
+    /// when another one is live. `None`: published whatever is live.
+    pub base: Option<u64>,
+    /// Who, when and why, written under `config-meta:<n>`.
+    pub meta: Option<Meta>,
+}
+
+/// Publishes a config (and, when given, a catalog) with neither a base to check nor a record:
+/// [`publish_with`] and the default [`Publication`].
 pub fn publish(
     kv: &mut dyn Kv,
     config_json: &str,
     catalog_json: Option<&str>,
+) -> Result<Published, PublishError> {
+    publish_with(kv, config_json, catalog_json, &Publication::default())
+}
+
+/// Publishes a config (and, when given, a catalog): validates both, checks that the live
+/// version is still the draft's base (when given), writes the config under a new `config:<n>`
+/// (one above every stored version, never over an existing key), then its record, then the
+/// catalog, and only then moves `config:current` to `n`. Without a catalog, the one in KV is
+/// what the config will run with, so it is checked too.
+pub fn publish_with(
+    kv: &mut dyn Kv,
+    config_json: &str,
+    catalog_json: Option<&str>,
+    how: &Publication,
 ) -> Result<Published, PublishError> {
     Engine::new(config_json, catalog_json).map_err(|e| invalid("config", e))?;
     if catalog_json.is_none() {
@@ -153,6 +183,11 @@ pub fn publish(
         }
     }
     let previous = current_version(kv)?;
+    if let Some(base) = how.base {
+        if let Some(m) = history::moved(kv, base, previous, config_json)? {
+            return Err(PublishError::Moved(Box::new(m)));
+        }
+    }
     let versions = stored_versions(kv)?;
     let next = versions
         .last()
@@ -186,6 +221,12 @@ pub fn publish(
     };
     kv.put(&key, config_json)
         .map_err(store(unchanged.clone()))?;
+    if let Some(meta) = &how.meta {
+        kv.put(&meta_key(next), &history::meta_json(meta))
+            .map_err(store(format!(
+                "{key} was written but its record was not; {unchanged}"
+            )))?;
+    }
     if let Some(c) = catalog_json {
         kv.put(CATALOG, c).map_err(store(format!(
             "{key} was written but the catalog was not; {unchanged}"
@@ -280,10 +321,12 @@ pub struct Version {
     pub live: bool,
     /// One line: what changed from the version before it.
     pub summary: String,
+    /// Who published it, when and why (`None` for versions published without a record).
+    pub meta: Option<Meta>,
 }
 
 /// Every stored version, oldest first, the live one marked, each with a one-line summary of
-/// its changes against the version before.
+/// its changes against the version before and its record (who, when, why) when it has one.
 pub fn versions(kv: &mut dyn Kv) -> Result<Vec<Version>, PublishError> {
     let live = current_version(kv)?;
     let mut numbers = stored_versions(kv)?;
@@ -313,6 +356,7 @@ pub fn versions(kv: &mut dyn Kv) -> Result<Vec<Version>, PublishError> {
             number: n,
             live: live == Some(n),
             summary,
+            meta: read_meta(kv, n)?,
         });
     }
     Ok(out)

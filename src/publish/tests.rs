@@ -1,4 +1,5 @@
 use super::*;
+use crate::time::Millis;
 use serde_json::json;
 
 const CONFIG: &str = include_str!("../../examples/config.json");
@@ -221,12 +222,14 @@ fn versions_mark_the_live_one_and_summarize() {
             Version {
                 number: 1,
                 live: true,
-                summary: "first version".into()
+                summary: "first version".into(),
+                meta: None,
             },
             Version {
                 number: 2,
                 live: false,
-                summary: "since 1: offer \"cart-reminder\": priority 80 → 95".into()
+                summary: "since 1: offer \"cart-reminder\": priority 80 → 95".into(),
+                meta: None,
             }
         ]
     );
@@ -260,4 +263,134 @@ fn catalog_and_signals() {
     let writes = kv.writes.len();
     assert!(set_signal(&mut kv, "x", json!(1)).is_err());
     assert_eq!(kv.writes.len(), writes);
+}
+
+fn by(who: &str, at: Millis, message: &str) -> Publication {
+    Publication {
+        base: None,
+        meta: Some(Meta::new(at, who, message).unwrap()),
+    }
+}
+
+#[test]
+fn a_record_is_written_before_the_pointer_and_listed() {
+    let mut kv = MemoryKv::default();
+    let first = by("Ana", 1_764_900_000_000, "  first offers\n");
+    publish_with(&mut kv, CONFIG, None, &first).unwrap();
+    assert_eq!(kv.writes, ["config:1", "config-meta:1", "config:current"]);
+    assert_eq!(
+        kv.data["config-meta:1"],
+        r#"{"at":1764900000000,"by":"Ana","message":"first offers"}"#
+    );
+    // A publish without a record (as before records existed) lists with none.
+    publish(&mut kv, &changed_priority(95), None).unwrap();
+    let v = versions(&mut kv).unwrap();
+    assert_eq!(v[0].meta, first.meta);
+    assert_eq!(v[1].meta, None);
+    assert_eq!(
+        v[0].meta.as_ref().unwrap().line(),
+        "by Ana, 2025-12-05T02:00:00Z: \"first offers\""
+    );
+    // Records are not versions: the listing of `config:` keys is unchanged.
+    assert_eq!(stored_versions(&mut kv).unwrap(), [1, 2]);
+    // An unreadable record is no record, never an error.
+    kv.data.insert("config-meta:2".into(), "{".into());
+    assert_eq!(versions(&mut kv).unwrap()[1].meta, None);
+}
+
+#[test]
+fn a_record_is_checked() {
+    let long = "x".repeat(MAX_BY + 1);
+    assert_eq!(
+        Meta::new(0, &long, "").unwrap_err().to_string(),
+        "by: at most 80 characters"
+    );
+    assert!(Meta::new(0, "Ana\nBob", "").is_err());
+    assert!(Meta::new(0, "Ana", "two\nlines").is_ok());
+    assert!(Meta::new(0, "Ana", "bell\u{7}").is_err());
+    assert!(Meta::new(0, "", &"é".repeat(MAX_MESSAGE)).is_ok());
+}
+
+#[test]
+fn a_failed_record_write_moves_nothing() {
+    let mut kv = MemoryKv::default();
+    publish(&mut kv, CONFIG, None).unwrap();
+    kv.fail_puts.push("config-meta:2".into());
+    let e = publish_with(&mut kv, &changed_priority(95), None, &by("Ana", 0, "")).unwrap_err();
+    assert!(e.to_string().contains("version 1 is still live"), "{e}");
+    assert_eq!(kv.data[CURRENT], "1");
+}
+
+#[test]
+fn a_publish_on_a_stale_base_is_refused_with_both_diffs() {
+    let mut kv = MemoryKv::default();
+    publish(&mut kv, CONFIG, None).unwrap();
+    // Bo publishes from version 1 first.
+    let bo = Publication {
+        base: Some(1),
+        meta: Some(Meta::new(1_764_900_000_000, "Bo", "hero first").unwrap()),
+    };
+    publish_with(&mut kv, &changed_priority(95), None, &bo).unwrap();
+    let before = kv.data.clone();
+    // Ana's draft was also based on version 1.
+    let mut ana: Value = serde_json::from_str(CONFIG).unwrap();
+    ana["offers"][0]["priority"] = 7.into();
+    let ana = ana.to_string();
+    let stale = Publication {
+        base: Some(1),
+        meta: None,
+    };
+    let e = publish_with(&mut kv, &ana, None, &stale).unwrap_err();
+    let PublishError::Moved(m) = &e else {
+        panic!("{e}")
+    };
+    assert_eq!((m.base, m.live), (1, Some(2)));
+    assert_eq!(m.live_meta.as_ref().unwrap().by, "Bo");
+    let lines = |c: &[Change]| c.iter().map(ToString::to_string).collect::<Vec<_>>();
+    assert_eq!(
+        lines(&m.base_to_live),
+        ["offer \"cart-reminder\": priority 80 → 95"]
+    );
+    assert_eq!(m.live_to_draft.len(), 2, "{:?}", lines(&m.live_to_draft));
+    let text = e.to_string();
+    assert!(
+        text.starts_with(
+            "version 2 went live after version 1, the one this draft was based on (by Bo, "
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Rebase the draft on version 2"), "{text}");
+    assert!(text.contains("changes from version 1 to 2:\n    offer \"cart-reminder\""));
+    assert_eq!(kv.data, before, "nothing written");
+    // Based on the live version, or on none (as before), it goes through.
+    let current = Publication {
+        base: Some(2),
+        meta: None,
+    };
+    assert_eq!(
+        publish_with(&mut kv, &ana, None, &current).unwrap().version,
+        3
+    );
+    assert_eq!(publish(&mut kv, CONFIG, None).unwrap().version, 4);
+}
+
+#[test]
+fn a_rollback_since_the_base_counts_as_a_move() {
+    let mut kv = MemoryKv::default();
+    publish(&mut kv, CONFIG, None).unwrap();
+    publish(&mut kv, &changed_priority(95), None).unwrap();
+    rollback(&mut kv, None).unwrap();
+    let stale = Publication {
+        base: Some(2),
+        meta: None,
+    };
+    let e = publish_with(&mut kv, &changed_priority(96), None, &stale).unwrap_err();
+    let PublishError::Moved(m) = e else {
+        panic!("{e}")
+    };
+    assert_eq!((m.base, m.live), (2, Some(1)));
+    assert_eq!(
+        m.base_to_live[0].to_string(),
+        "offer \"cart-reminder\": priority 95 → 80"
+    );
 }
