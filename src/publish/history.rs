@@ -50,7 +50,7 @@ pub enum MetaError {
     /// Longer than the record keeps.
     #[error("{field}: at most {max} characters")]
     TooLong {
-        /// `by` or `message`.
+        /// `author` or `message`.
         field: &'static str,
         /// The limit.
         max: usize,
@@ -64,7 +64,7 @@ impl Meta {
     /// A record of a publish at `at`, with the name and message trimmed and checked (a
     /// message may hold line breaks, a name may not).
     pub fn new(at: Millis, by: &str, message: &str) -> Result<Meta, MetaError> {
-        let by = checked("by", by, MAX_BY, false)?;
+        let by = checked("author", by, MAX_BY, false)?;
         let message = checked("message", message, MAX_MESSAGE, true)?;
         Ok(Meta { at, by, message })
     }

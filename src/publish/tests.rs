@@ -303,7 +303,7 @@ fn a_record_is_checked() {
     let long = "x".repeat(MAX_BY + 1);
     assert_eq!(
         Meta::new(0, &long, "").unwrap_err().to_string(),
-        "by: at most 80 characters"
+        "author: at most 80 characters"
     );
     assert!(Meta::new(0, "Ana\nBob", "").is_err());
     assert!(Meta::new(0, "Ana", "two\nlines").is_ok());
