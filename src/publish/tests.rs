@@ -265,6 +265,13 @@ fn catalog_and_signals() {
     assert_eq!(kv.writes.len(), writes);
 }
 
+fn based_on(n: u64) -> Publication {
+    Publication {
+        base: Some(n),
+        meta: None,
+    }
+}
+
 fn by(who: &str, at: Millis, message: &str) -> Publication {
     Publication {
         base: None,
@@ -336,10 +343,7 @@ fn a_publish_on_a_stale_base_is_refused_with_both_diffs() {
     let mut ana: Value = serde_json::from_str(CONFIG).unwrap();
     ana["offers"][0]["priority"] = 7.into();
     let ana = ana.to_string();
-    let stale = Publication {
-        base: Some(1),
-        meta: None,
-    };
+    let stale = based_on(1);
     let e = publish_with(&mut kv, &ana, None, &stale).unwrap_err();
     let PublishError::Moved(m) = &e else {
         panic!("{e}")
@@ -363,10 +367,7 @@ fn a_publish_on_a_stale_base_is_refused_with_both_diffs() {
     assert!(text.contains("changes from version 1 to 2:\n    offer \"cart-reminder\""));
     assert_eq!(kv.data, before, "nothing written");
     // Based on the live version, or on none (as before), it goes through.
-    let current = Publication {
-        base: Some(2),
-        meta: None,
-    };
+    let current = based_on(2);
     assert_eq!(
         publish_with(&mut kv, &ana, None, &current).unwrap().version,
         3
@@ -380,10 +381,7 @@ fn a_rollback_since_the_base_counts_as_a_move() {
     publish(&mut kv, CONFIG, None).unwrap();
     publish(&mut kv, &changed_priority(95), None).unwrap();
     rollback(&mut kv, None).unwrap();
-    let stale = Publication {
-        base: Some(2),
-        meta: None,
-    };
+    let stale = based_on(2);
     let e = publish_with(&mut kv, &changed_priority(96), None, &stale).unwrap_err();
     let PublishError::Moved(m) = e else {
         panic!("{e}")

@@ -69,16 +69,20 @@ pub(crate) fn publish_config(args: &[String]) -> Result<(), Fail> {
     Ok(())
 }
 
+/// A version number given as `--<name> <n>`, if given.
+fn version_flag(a: &Args, name: &str) -> Result<Option<u64>, Fail> {
+    a.one(name)
+        .map(|v| {
+            v.parse::<u64>()
+                .map_err(|_| usage(format!("--{name} {v}: expected a version number")))
+        })
+        .transpose()
+}
+
 /// The version to check (`--base`) and the record (`--author`, by default the user's login
 /// name; `--message`, by default "published from the CLI").
 fn publication(a: &Args) -> Result<Publication, Fail> {
-    let base = a
-        .one("base")
-        .map(|b| {
-            b.parse::<u64>()
-                .map_err(|_| usage(format!("--base {b}: expected a version number")))
-        })
-        .transpose()?;
+    let base = version_flag(a, "base")?;
     let login = std::env::var("USER")
         .or_else(|_| std::env::var("USERNAME"))
         .unwrap_or_default();
@@ -217,13 +221,7 @@ pub(crate) fn rollback(args: &[String]) -> Result<(), Fail> {
     if let Some(p) = a.positional.first() {
         return Err(usage(format!("unexpected argument \"{p}\"")));
     }
-    let to = a
-        .one("to")
-        .map(|t| {
-            t.parse::<u64>()
-                .map_err(|_| usage(format!("--to {t}: expected a version number")))
-        })
-        .transpose()?;
+    let to = version_flag(&a, "to")?;
     let mut kv = kv_for(&a)?;
     let r = publish::rollback(&mut kv, to).map_err(published)?;
     println!("moved config:current {} → {}", r.from, r.to);
