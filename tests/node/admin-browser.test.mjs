@@ -159,6 +159,13 @@ async function editOffer(page, id, change) {
 }
 
 const stored = async (n) => JSON.parse(await kv.get(`config:${n}`));
+
+// `SIGNPOST_SCREENSHOTS=docs/img node --test tests/node/admin-browser.test.mjs` saves the
+// screenshots docs/marketers.md shows.
+const shots = process.env.SIGNPOST_SCREENSHOTS;
+async function screenshot(page, selector, name) {
+  if (shots) await page.locator(selector).screenshot({ path: `${shots}/${name}.png` });
+}
 const offer = (config, id) => config.offers.find((o) => o.id === id);
 
 // Two marketers edit different offers from the same live version at once. The first publishes;
@@ -201,6 +208,7 @@ test("two editors at once: refused with the diff, rebased, both changes live", a
     moved,
   );
   assert.match(moved, new RegExp(`Your draft against version ${v2}.*offer "gold-welcome": content changed`, "s"));
+  await screenshot(bo, "#moved", "editor-publish-refused");
   assert.equal(await kv.get("config:current"), String(v2), "nothing written");
   assert.equal(await kv.get(`config:${v3}`), null);
 
@@ -248,6 +256,7 @@ test("two editors at once: refused with the diff, rebased, both changes live", a
   await ana.waitForSelector(`#diff-note:text('version ${base} → version ${v3}: 2 changes')`);
   const lines = await ana.locator("#diff-out li").allTextContents();
   assert.deepEqual(lines.map((l) => l.split(":")[0]).sort(), ['offer "gold-welcome"', 'offer "ready-free-shipping"']);
+  await screenshot(ana, "section.panel:has(#versions)", "editor-history");
 
   // Both change the same offer: the rebase names the conflict and Ana chooses hers.
   await ana.waitForSelector("#verdict.ok");
@@ -268,6 +277,7 @@ test("two editors at once: refused with the diff, rebased, both changes live", a
   assert.ok(conflict.includes(`Version ${v4} (published)offer "compare-help": priority 50 → 45`), conflict);
   assert.match(conflict, /Your draftoffer "compare-help": priority 50 → 55/);
   assert.equal(await ana.isDisabled("#rebase-apply"), true, "a side must be chosen");
+  await screenshot(ana, "#moved", "editor-rebase-conflict");
   await ana.check("#moved .conflict input[value=draft]");
   await ana.click("#rebase-apply");
   await ana.waitForSelector(`#toast:text('Rebased on version ${v4}')`);
