@@ -101,6 +101,11 @@ pub fn read_meta(kv: &mut dyn Kv, n: u64) -> Result<Option<Meta>, PublishError> 
     Ok(raw.and_then(|s| serde_json::from_str(&s).ok()))
 }
 
+/// The versions that have a record, as listed.
+pub(super) fn recorded(kv: &mut dyn Kv) -> Result<Vec<u64>, PublishError> {
+    super::numbered(kv, META_PREFIX)
+}
+
 /// The JSON stored for a record.
 pub(super) fn meta_json(meta: &Meta) -> String {
     serde_json::to_string(meta).unwrap_or_default()

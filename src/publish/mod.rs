@@ -104,10 +104,15 @@ pub fn current_version(kv: &mut dyn Kv) -> Result<Option<u64>, PublishError> {
 
 /// Every stored version number, ascending.
 pub fn stored_versions(kv: &mut dyn Kv) -> Result<Vec<u64>, PublishError> {
-    let keys = kv.list(PREFIX).map_err(store("nothing was changed"))?;
+    numbered(kv, PREFIX)
+}
+
+/// The numbers `n` of the keys `<prefix><n>`, ascending.
+fn numbered(kv: &mut dyn Kv, prefix: &str) -> Result<Vec<u64>, PublishError> {
+    let keys = kv.list(prefix).map_err(store("nothing was changed"))?;
     let mut out: Vec<u64> = keys
         .iter()
-        .filter_map(|k| k.strip_prefix(PREFIX)?.parse().ok())
+        .filter_map(|k| k.strip_prefix(prefix)?.parse().ok())
         .collect();
     out.sort_unstable();
     out.dedup();
@@ -336,6 +341,8 @@ pub fn versions(kv: &mut dyn Kv) -> Result<Vec<Version>, PublishError> {
             numbers.sort_unstable();
         }
     }
+    // Only the records listed are read (each read is a wrangler run for the CLI).
+    let recorded = history::recorded(kv)?;
     let mut out = Vec::new();
     let mut prev: Option<(u64, Value)> = None;
     for n in numbers {
@@ -356,7 +363,11 @@ pub fn versions(kv: &mut dyn Kv) -> Result<Vec<Version>, PublishError> {
             number: n,
             live: live == Some(n),
             summary,
-            meta: read_meta(kv, n)?,
+            meta: if recorded.contains(&n) {
+                read_meta(kv, n)?
+            } else {
+                None
+            },
         });
     }
     Ok(out)
