@@ -43,6 +43,7 @@ pub mod journeys;
 pub mod json_float;
 pub mod limits;
 pub mod measure;
+pub mod merge;
 pub mod offers;
 pub mod plan;
 pub mod profile;

@@ -151,7 +151,7 @@ fn publish_versions_rollback_through_wrangler_kv() {
     assert!(out.contains("wrote catalog"), "{out}");
     assert!(out.contains("published config:1"), "{out}");
 
-    let (code, out, err) = signpost(&["publish", &v2, "--persist-to", kv_s]);
+    let (code, out, err) = signpost(&["publish", &v2, "--base", "1", "--persist-to", kv_s]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
         out.contains("published config:2 and moved config:current 1 → 2"),
@@ -170,15 +170,36 @@ fn publish_versions_rollback_through_wrangler_kv() {
     assert_eq!(code, 1);
     assert!(err.contains("timezone: unknown IANA timezone"), "{err}");
 
+    // A draft based on version 1, published once 2 is live: refused, with what changed.
+    let (code, out, err) = signpost(&["publish", v1, "--base", "1", "--persist-to", kv_s]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("version 2 went live after version 1, the one this draft was based on"),
+        "{err}"
+    );
+    assert!(
+        err.contains("changes from version 1 to 2:\n    offer \"cart-reminder\": priority 80 → 95"),
+        "{err}"
+    );
+
     let (code, out, err) = signpost(&["versions", "--persist-to", kv_s]);
     assert_eq!(code, 0, "{err}");
-    let lines: Vec<&str> = out.lines().skip(1).collect();
+    // Each version, then its record (who, when, why) indented under it.
+    let (versions, records): (Vec<&str>, Vec<&str>) = out
+        .lines()
+        .skip(1)
+        .partition(|l| !l.starts_with("        "));
     assert_eq!(
-        lines,
+        versions,
         [
             "     1  first version",
             "*    2  since 1: offer \"cart-reminder\": priority 80 → 95"
         ],
+        "{out}"
+    );
+    assert_eq!(records.len(), 2, "{out}");
+    assert!(
+        records[1].ends_with(": \"published from the CLI\""),
         "{out}"
     );
 

@@ -3,9 +3,11 @@
 //! chosen or described visitor, publish, roll back and the list of versions.
 //!
 //! Publishing reuses the core's `signpost::publish` (the same scheme as the CLI: an immutable
-//! `config:<n>`, then `config:current` moves). Its `Kv` trait is synchronous and Workers KV is
-//! not, so the keys it reads are loaded into a `MemoryKv` first, the operation runs there, and
-//! its writes are then replayed to KV in the order it made them (version before pointer).
+//! `config:<n>` and its record `config-meta:<n>`, then `config:current` moves). Its `Kv` trait
+//! is synchronous and Workers KV is not, so the keys it reads are loaded into a `MemoryKv`
+//! first, the operation runs there, and its writes are then replayed to KV in the order it
+//! made them (version before pointer). A publish that names the version its draft was based on
+//! is refused with 409 and both diffs when another version went live since.
 
 use crate::api::{authorized, error, json, unavailable};
 use crate::page::{self, js_err, Visit};
@@ -13,7 +15,7 @@ use crate::{html_rewriter, origin, store};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use signpost::config::check::Issues;
-use signpost::publish::{self, KvError, MemoryKv, PublishError};
+use signpost::publish::{self, KvError, MemoryKv, Meta, Moved, Publication, PublishError};
 use signpost::{Described, Engine, Event, Profile};
 use std::rc::Rc;
 use worker::kv::KvStore;
@@ -43,7 +45,7 @@ pub async fn handle(path: &str, mut req: Request, env: &Env) -> Result<web_sys::
         },
         ("preview", Method::Post) => preview(&mut req, env, &kv).await,
         ("publish", Method::Post) => match body_text(&mut req).await? {
-            Ok(config) => publish_config(&kv, &config).await,
+            Ok(body) => publish_config(&kv, &body).await,
             Err(r) => Ok(r),
         },
         ("rollback", Method::Post) => rollback(&mut req, &kv).await,
@@ -89,13 +91,12 @@ fn issues_json(issues: &Issues) -> Value {
     )
 }
 
-/// The config keys `signpost::publish` reads, loaded from KV: `config:current`, the catalog
-/// and every `config:<n>`.
-async fn snapshot(kv: &KvStore) -> std::result::Result<MemoryKv, KvError> {
+/// Every key under `prefix`.
+async fn list_keys(kv: &KvStore, prefix: &str) -> std::result::Result<Vec<String>, KvError> {
     let mut names = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
-        let mut list = kv.list().prefix("config:".into());
+        let mut list = kv.list().prefix(prefix.into());
         if let Some(c) = cursor.take() {
             list = list.cursor(c);
         }
@@ -106,6 +107,14 @@ async fn snapshot(kv: &KvStore) -> std::result::Result<MemoryKv, KvError> {
             _ => break,
         }
     }
+    Ok(names)
+}
+
+/// The config keys `signpost::publish` reads, loaded from KV: `config:current`, the catalog,
+/// every `config:<n>` and every record `config-meta:<n>`.
+async fn snapshot(kv: &KvStore) -> std::result::Result<MemoryKv, KvError> {
+    let mut names = list_keys(kv, "config:").await?;
+    names.extend(list_keys(kv, "config-meta:").await?);
     for key in [publish::CURRENT, publish::CATALOG] {
         if !names.iter().any(|n| n == key) {
             names.push(key.to_string());
@@ -176,7 +185,27 @@ fn refused(e: PublishError) -> Result<web_sys::Response> {
         PublishError::Store { error, live } => unavailable(&format!("{error}; {live}")),
         PublishError::Corrupt(m) => error(500, &m),
         PublishError::Refused(m) => error(409, &m),
+        PublishError::Moved(m) => moved(&m),
     }
+}
+
+/// 409 for a draft whose base is no longer live: the sentence, who moved it, and both diffs,
+/// so the editor can show them and offer to rebase.
+fn moved(m: &Moved) -> Result<web_sys::Response> {
+    let text = m.to_string();
+    let lines =
+        |c: &[signpost::diff::Change]| c.iter().map(ToString::to_string).collect::<Vec<_>>();
+    json(
+        409,
+        &json!({
+            "error": text.lines().next().unwrap_or_default(),
+            "base": m.base,
+            "live": m.live,
+            "live_record": m.live_meta,
+            "live_changes": lines(&m.base_to_live),
+            "draft_changes": lines(&m.live_to_draft),
+        }),
+    )
 }
 
 /// `DELETE admin/profile?user=<id>` (or `?visitor=<id>`): erases everything kept about a
@@ -205,7 +234,8 @@ async fn erase_person(req: &Request, env: &Env) -> Result<web_sys::Response> {
     }
 }
 
-/// `GET admin/versions`: `{"current": n, "versions": [{"version", "live", "summary"}]}`.
+/// `GET admin/versions`: `{"current": n, "versions": [{"version", "live", "summary", "at", "by",
+/// "message"}]}`, newest first; the record's fields are null for a version without one.
 async fn versions(kv: &KvStore) -> Result<web_sys::Response> {
     let listed = run(kv, |mem| {
         Ok((publish::current_version(mem)?, publish::versions(mem)?))
@@ -217,6 +247,9 @@ async fn versions(kv: &KvStore) -> Result<web_sys::Response> {
                 "current": current,
                 "versions": list.iter().rev().map(|v| json!({
                     "version": v.number, "live": v.live, "summary": v.summary,
+                    "at": v.meta.as_ref().map(|m| m.at),
+                    "by": v.meta.as_ref().map(|m| &m.by),
+                    "message": v.meta.as_ref().map(|m| &m.message),
                 })).collect::<Vec<_>>(),
             }),
         ),
@@ -399,10 +432,50 @@ async fn render(
     Ok(text.as_string())
 }
 
-/// `POST admin/publish` (body: the config): validated with the catalog in KV, then written as
-/// `config:<n>` and made live. 400 with every problem, and nothing written, when invalid.
-async fn publish_config(kv: &KvStore, config: &str) -> Result<web_sys::Response> {
-    let p = match run(kv, |mem| publish::publish(mem, config, None)).await? {
+/// What `POST admin/publish` takes as JSON: the config's text, the version it was based on,
+/// who publishes and why.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PublishRequest {
+    config: String,
+    base: Option<u64>,
+    #[serde(default)]
+    author: String,
+    #[serde(default)]
+    message: String,
+}
+
+/// `POST admin/publish`: the body is either the config itself (as before: no base checked, no
+/// name recorded) or `{"config": "<the config's text>", "base"?: n, "author"?, "message"?}`
+/// (a config has no top-level `config` field, so the two cannot be confused). Validated with
+/// the catalog in KV, then written as `config:<n>` with its record and made live. 400 with
+/// every problem, and nothing written, when invalid; 409 with both diffs when `base` is no
+/// longer the live version.
+async fn publish_config(kv: &KvStore, body: &str) -> Result<web_sys::Response> {
+    let envelope = serde_json::from_str::<Value>(body)
+        .ok()
+        .filter(|v| v.get("config").is_some_and(Value::is_string));
+    let (config, how) = match envelope {
+        None => (body.to_string(), Publication::default()),
+        Some(v) => {
+            let r: PublishRequest = match serde_json::from_value(v) {
+                Ok(r) => r,
+                Err(e) => return error(400, &format!("body: {e}")),
+            };
+            let now = js_sys::Date::now() as i64;
+            let meta = match Meta::new(now, &r.author, &r.message) {
+                Ok(m) => m,
+                Err(e) => return error(400, &e.to_string()),
+            };
+            let how = Publication {
+                base: r.base,
+                meta: Some(meta),
+            };
+            (r.config, how)
+        }
+    };
+    let done = run(kv, |mem| publish::publish_with(mem, &config, None, &how));
+    let p = match done.await? {
         Ok(p) => p,
         Err(response) => return Ok(response),
     };
@@ -412,6 +485,7 @@ async fn publish_config(kv: &KvStore, config: &str) -> Result<web_sys::Response>
             "version": p.version,
             "previous": p.previous,
             "changes": p.changes.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "record": how.meta,
         }),
     )
 }

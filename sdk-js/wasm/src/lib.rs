@@ -203,4 +203,36 @@ mod editor {
         };
         serde_json::Value::from(list).to_string()
     }
+
+    /// Rebases a draft edited from `base` onto `live` (three texts), with `choices` (JSON
+    /// `{"<conflict id>": "live" | "draft"}`, or empty) settling the items both changed:
+    /// JSON `{"config": <the merged config>, "conflicts": [...], "resolved": bool}`, or
+    /// `{"error"}` when a text is not JSON.
+    #[wasm_bindgen]
+    pub fn rebase(base: &str, live: &str, draft: &str, choices: &str) -> String {
+        use serde_json::{json, Value};
+        let parse = |what: &str, s: &str| {
+            serde_json::from_str::<Value>(s).map_err(|e| format!("{what} is not JSON: {e}"))
+        };
+        let choices = if choices.trim().is_empty() {
+            Ok(Default::default())
+        } else {
+            serde_json::from_str(choices).map_err(|e| format!("choices: {e}"))
+        };
+        let sides = (
+            parse("base", base),
+            parse("live", live),
+            parse("draft", draft),
+        );
+        match (sides, choices) {
+            ((Ok(b), Ok(l), Ok(d)), Ok(c)) => {
+                let r = signpost::merge::rebase(&b, &l, &d, &c);
+                json!({ "config": r.config, "conflicts": r.conflicts, "resolved": r.resolved() })
+            }
+            ((Err(e), _, _), _) | ((_, Err(e), _), _) | ((_, _, Err(e)), _) | (_, Err(e)) => {
+                json!({ "error": e })
+            }
+        }
+        .to_string()
+    }
 }

@@ -4,13 +4,13 @@
 use crate::http;
 use crate::kv::{kv_for, TARGET_FLAGS, TARGET_SWITCHES};
 use crate::{read, usage, Args, Fail};
-use signpost::publish::{self, PublishError};
+use signpost::publish::{self, Meta, Publication, PublishError};
 use signpost::{Engine, EngineError};
 use std::path::Path;
 
 fn published(e: PublishError) -> Fail {
     let code = match e {
-        PublishError::Invalid { .. } | PublishError::Refused(_) => 1,
+        PublishError::Invalid { .. } | PublishError::Refused(_) | PublishError::Moved(_) => 1,
         PublishError::Store { .. } | PublishError::Corrupt(_) => 2,
     };
     Fail(e.to_string(), code)
@@ -26,10 +26,12 @@ fn print_changes(changes: &[signpost::diff::Change]) {
 }
 
 pub(crate) fn publish_config(args: &[String]) -> Result<(), Fail> {
-    let a = Args::parse(args, &["catalog", "env", "persist-to"], TARGET_SWITCHES)?;
+    let flags = ["catalog", "base", "author", "message", "env", "persist-to"];
+    let a = Args::parse(args, &flags, TARGET_SWITCHES)?;
     let [config] = a.positional.as_slice() else {
         return Err(usage("publish takes one config file"));
     };
+    let how = publication(&a)?;
     let json = read(Path::new(config))?;
     let catalog = a.one("catalog").map(|c| read(Path::new(c))).transpose()?;
     // Validate before touching KV: an invalid config never reaches wrangler.
@@ -45,7 +47,7 @@ pub(crate) fn publish_config(args: &[String]) -> Result<(), Fail> {
         return Err(Fail(msg, 1));
     }
     let mut kv = kv_for(&a)?;
-    let p = publish::publish(&mut kv, &json, catalog.as_deref()).map_err(published)?;
+    let p = publish::publish_with(&mut kv, &json, catalog.as_deref(), &how).map_err(published)?;
     if p.catalog_written {
         println!("wrote catalog");
     }
@@ -65,6 +67,35 @@ pub(crate) fn publish_config(args: &[String]) -> Result<(), Fail> {
     }
     println!("live within about a minute (KV propagation and the Worker's 30 s config cache)");
     Ok(())
+}
+
+/// A version number given as `--<name> <n>`, if given.
+fn version_flag(a: &Args, name: &str) -> Result<Option<u64>, Fail> {
+    a.one(name)
+        .map(|v| {
+            v.parse::<u64>()
+                .map_err(|_| usage(format!("--{name} {v}: expected a version number")))
+        })
+        .transpose()
+}
+
+/// The version to check (`--base`) and the record (`--author`, by default the user's login
+/// name; `--message`, by default "published from the CLI").
+fn publication(a: &Args) -> Result<Publication, Fail> {
+    let base = version_flag(a, "base")?;
+    let login = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_default();
+    let author = a.one("author").map_or(login, str::to_string);
+    let message = a.one("message").unwrap_or("published from the CLI");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let meta = Meta::new(now, &author, message).map_err(|e| usage(e.to_string()))?;
+    Ok(Publication {
+        base,
+        meta: Some(meta),
+    })
 }
 
 pub(crate) fn publish_catalog(args: &[String]) -> Result<(), Fail> {
@@ -178,6 +209,9 @@ pub(crate) fn versions(args: &[String]) -> Result<(), Fail> {
             v.number,
             v.summary
         );
+        if let Some(m) = &v.meta {
+            println!("        {}", m.line());
+        }
     }
     Ok(())
 }
@@ -187,13 +221,7 @@ pub(crate) fn rollback(args: &[String]) -> Result<(), Fail> {
     if let Some(p) = a.positional.first() {
         return Err(usage(format!("unexpected argument \"{p}\"")));
     }
-    let to = a
-        .one("to")
-        .map(|t| {
-            t.parse::<u64>()
-                .map_err(|_| usage(format!("--to {t}: expected a version number")))
-        })
-        .transpose()?;
+    let to = version_flag(&a, "to")?;
     let mut kv = kv_for(&a)?;
     let r = publish::rollback(&mut kv, to).map_err(published)?;
     println!("moved config:current {} → {}", r.from, r.to);

@@ -4,7 +4,9 @@
 //! again. The catalog lives under `catalog`, business signals under `signals`.
 //!
 //! The logic is pure over a small [`Kv`] trait; the CLI implements it with `wrangler kv`, the
-//! tests with [`MemoryKv`]. Nothing is written unless what would go live is valid.
+//! tests with [`MemoryKv`]. Nothing is written unless what would go live is valid. Each version
+//! may carry a record of who published it, when and why, and a publish may name the version its
+//! draft was based on, to be refused when the live version moved since ([`history`]).
 
 use crate::catalog::Catalog;
 use crate::config::check::Issues;
@@ -12,6 +14,9 @@ use crate::diff::{diff, summary, Change};
 use crate::engine::{Engine, EngineError, Signals};
 use serde_json::Value;
 use std::collections::BTreeMap;
+
+mod history;
+pub use history::{meta_key, read_meta, Meta, MetaError, Moved, MAX_BY, MAX_MESSAGE};
 
 /// The pointer to the live config version.
 pub const CURRENT: &str = "config:current";
@@ -68,6 +73,9 @@ pub enum PublishError {
     /// Nothing to do (rollback without an earlier version, version already live, ...).
     #[error("{0}")]
     Refused(String),
+    /// The live version is no longer the one the draft was based on; nothing was written.
+    #[error("{0}")]
+    Moved(Box<Moved>),
 }
 
 /// Each issue on a line of its own, indented under the sentence before it.
@@ -96,10 +104,15 @@ pub fn current_version(kv: &mut dyn Kv) -> Result<Option<u64>, PublishError> {
 
 /// Every stored version number, ascending.
 pub fn stored_versions(kv: &mut dyn Kv) -> Result<Vec<u64>, PublishError> {
-    let keys = kv.list(PREFIX).map_err(store("nothing was changed"))?;
+    numbered(kv, PREFIX)
+}
+
+/// The numbers `n` of the keys `<prefix><n>`, ascending.
+fn numbered(kv: &mut dyn Kv, prefix: &str) -> Result<Vec<u64>, PublishError> {
+    let keys = kv.list(prefix).map_err(store("nothing was changed"))?;
     let mut out: Vec<u64> = keys
         .iter()
-        .filter_map(|k| k.strip_prefix(PREFIX)?.parse().ok())
+        .filter_map(|k| k.strip_prefix(prefix)?.parse().ok())
         .collect();
     out.sort_unstable();
     out.dedup();
@@ -134,14 +147,36 @@ pub struct Published {
     pub catalog_written: bool,
 }
 
-/// Publishes a config (and, when given, a catalog): validates both, writes the config under a
-/// new `config:<n>` (one above every stored version, never over an existing key), then the
-/// catalog, and only then moves `config:current` to `n`. Without a catalog, the one in KV is
-/// what the config will run with, so it is checked too.
+/// How a publish is checked and recorded; the default: neither.
+#[derive(Clone, Debug, Default)]
+pub struct Publication {
+    /// The version the draft was based on: the publish is refused ([`PublishError::Moved`])
+    /// when another one is live. `None`: published whatever is live.
+    pub base: Option<u64>,
+    /// Who, when and why, written under `config-meta:<n>`.
+    pub meta: Option<Meta>,
+}
+
+/// Publishes a config (and, when given, a catalog) with neither a base to check nor a record:
+/// [`publish_with`] and the default [`Publication`].
 pub fn publish(
     kv: &mut dyn Kv,
     config_json: &str,
     catalog_json: Option<&str>,
+) -> Result<Published, PublishError> {
+    publish_with(kv, config_json, catalog_json, &Publication::default())
+}
+
+/// Publishes a config (and, when given, a catalog): validates both, checks that the live
+/// version is still the draft's base (when given), writes the config under a new `config:<n>`
+/// (one above every stored version, never over an existing key), then its record, then the
+/// catalog, and only then moves `config:current` to `n`. Without a catalog, the one in KV is
+/// what the config will run with, so it is checked too.
+pub fn publish_with(
+    kv: &mut dyn Kv,
+    config_json: &str,
+    catalog_json: Option<&str>,
+    how: &Publication,
 ) -> Result<Published, PublishError> {
     Engine::new(config_json, catalog_json).map_err(|e| invalid("config", e))?;
     if catalog_json.is_none() {
@@ -153,6 +188,11 @@ pub fn publish(
         }
     }
     let previous = current_version(kv)?;
+    if let Some(base) = how.base {
+        if let Some(m) = history::moved(kv, base, previous, config_json)? {
+            return Err(PublishError::Moved(Box::new(m)));
+        }
+    }
     let versions = stored_versions(kv)?;
     let next = versions
         .last()
@@ -186,6 +226,12 @@ pub fn publish(
     };
     kv.put(&key, config_json)
         .map_err(store(unchanged.clone()))?;
+    if let Some(meta) = &how.meta {
+        kv.put(&meta_key(next), &history::meta_json(meta))
+            .map_err(store(format!(
+                "{key} was written but its record was not; {unchanged}"
+            )))?;
+    }
     if let Some(c) = catalog_json {
         kv.put(CATALOG, c).map_err(store(format!(
             "{key} was written but the catalog was not; {unchanged}"
@@ -280,10 +326,12 @@ pub struct Version {
     pub live: bool,
     /// One line: what changed from the version before it.
     pub summary: String,
+    /// Who published it, when and why (`None` for versions published without a record).
+    pub meta: Option<Meta>,
 }
 
 /// Every stored version, oldest first, the live one marked, each with a one-line summary of
-/// its changes against the version before.
+/// its changes against the version before and its record (who, when, why) when it has one.
 pub fn versions(kv: &mut dyn Kv) -> Result<Vec<Version>, PublishError> {
     let live = current_version(kv)?;
     let mut numbers = stored_versions(kv)?;
@@ -293,6 +341,8 @@ pub fn versions(kv: &mut dyn Kv) -> Result<Vec<Version>, PublishError> {
             numbers.sort_unstable();
         }
     }
+    // Only the records listed are read (each read is a wrangler run for the CLI).
+    let recorded = history::recorded(kv)?;
     let mut out = Vec::new();
     let mut prev: Option<(u64, Value)> = None;
     for n in numbers {
@@ -313,6 +363,11 @@ pub fn versions(kv: &mut dyn Kv) -> Result<Vec<Version>, PublishError> {
             number: n,
             live: live == Some(n),
             summary,
+            meta: if recorded.contains(&n) {
+                read_meta(kv, n)?
+            } else {
+                None
+            },
         });
     }
     Ok(out)
@@ -395,268 +450,4 @@ impl Kv for MemoryKv {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    const CONFIG: &str = include_str!("../examples/config.json");
-    const CATALOG_JSON: &str = include_str!("../examples/catalog.json");
-
-    fn changed_priority(p: i64) -> String {
-        let mut v: Value = serde_json::from_str(CONFIG).unwrap();
-        v["offers"][3]["priority"] = p.into();
-        v.to_string()
-    }
-
-    fn broken() -> String {
-        let mut v: Value = serde_json::from_str(CONFIG).unwrap();
-        v["offers"][3]["when"] = json!({"fact": "request.path", "op": "equals", "value": "/"});
-        v.to_string()
-    }
-
-    #[test]
-    fn first_publish_writes_version_then_pointer() {
-        let mut kv = MemoryKv::default();
-        let p = publish(&mut kv, CONFIG, Some(CATALOG_JSON)).unwrap();
-        assert_eq!((p.version, p.previous), (1, None));
-        assert!(p.catalog_written);
-        assert_eq!(kv.writes, ["config:1", "catalog", "config:current"]);
-        assert_eq!(kv.data["config:current"], "1");
-        assert_eq!(kv.data["config:1"], CONFIG);
-    }
-
-    #[test]
-    fn next_publish_reports_changes_and_keeps_the_old_version() {
-        let mut kv = MemoryKv::default();
-        publish(&mut kv, CONFIG, Some(CATALOG_JSON)).unwrap();
-        let p = publish(&mut kv, &changed_priority(95), None).unwrap();
-        assert_eq!((p.version, p.previous), (2, Some(1)));
-        assert_eq!(
-            p.changes.iter().map(Change::to_string).collect::<Vec<_>>(),
-            ["offer \"cart-reminder\": priority 80 → 95"]
-        );
-        assert_eq!(kv.data["config:1"], CONFIG);
-        assert_eq!(kv.data["config:current"], "2");
-    }
-
-    #[test]
-    fn an_invalid_config_writes_nothing() {
-        let mut kv = MemoryKv::default();
-        publish(&mut kv, CONFIG, None).unwrap();
-        let before = kv.data.clone();
-        let e = publish(&mut kv, &broken(), None).unwrap_err();
-        let msg = e.to_string();
-        assert!(
-            msg.starts_with("config is invalid; nothing was written"),
-            "{msg}"
-        );
-        assert!(
-            msg.contains("offers[3].when.op: unknown operator \"equals\""),
-            "{msg}"
-        );
-        assert_eq!(kv.data, before);
-        // An invalid catalog alongside a valid config: nothing either.
-        let e = publish(&mut kv, CONFIG, Some("{\"products\": 3}")).unwrap_err();
-        assert!(e.to_string().starts_with("catalog is invalid"), "{e}");
-        assert_eq!(kv.data, before);
-        assert!(matches!(
-            publish(&mut kv, "{", None),
-            Err(PublishError::Invalid { .. })
-        ));
-        assert_eq!(kv.data, before);
-    }
-
-    #[test]
-    fn an_invalid_catalog_in_kv_blocks_a_config_publish() {
-        let mut kv = MemoryKv::default();
-        kv.data
-            .insert(CATALOG.into(), "{\"products\": [{}]}".into());
-        let e = publish(&mut kv, CONFIG, None).unwrap_err();
-        assert!(e.to_string().starts_with("the catalog in KV"), "{e}");
-        assert!(kv.writes.is_empty());
-    }
-
-    #[test]
-    fn a_failed_pointer_move_leaves_the_old_version_live() {
-        let mut kv = MemoryKv::default();
-        publish(&mut kv, CONFIG, None).unwrap();
-        kv.fail_puts.push(CURRENT.into());
-        let e = publish(&mut kv, &changed_priority(95), None).unwrap_err();
-        assert!(matches!(e, PublishError::Store { .. }));
-        assert!(
-            e.to_string()
-                .contains("nothing went live: version 1 is still live"),
-            "{e}"
-        );
-        assert_eq!(kv.data["config:current"], "1");
-        // The written version is kept, and the next publish does not reuse its number.
-        assert!(kv.data.contains_key("config:2"));
-        kv.fail_puts.clear();
-        let p = publish(&mut kv, &changed_priority(96), None).unwrap();
-        assert_eq!(p.version, 3);
-        assert_eq!(kv.data["config:2"], changed_priority(95));
-    }
-
-    #[test]
-    fn a_failed_version_write_moves_nothing() {
-        let mut kv = MemoryKv::default();
-        publish(&mut kv, CONFIG, None).unwrap();
-        kv.fail_puts.push("config:2".into());
-        assert!(publish(&mut kv, &changed_priority(95), None).is_err());
-        assert_eq!(kv.data["config:current"], "1");
-        assert!(!kv.data.contains_key("config:2"));
-    }
-
-    #[test]
-    fn versions_are_never_overwritten() {
-        let mut kv = MemoryKv::default();
-        for p in [80, 81, 82] {
-            publish(&mut kv, &changed_priority(p), None).unwrap();
-        }
-        rollback(&mut kv, Some(1)).unwrap();
-        // Live is 1, but 2 and 3 exist: the next version is 4.
-        let p = publish(&mut kv, &changed_priority(83), None).unwrap();
-        assert_eq!(p.version, 4);
-        assert_eq!(kv.data["config:3"], changed_priority(82));
-        // Each key was written once.
-        for k in ["config:1", "config:2", "config:3", "config:4"] {
-            assert_eq!(kv.writes.iter().filter(|w| *w == k).count(), 1, "{k}");
-        }
-    }
-
-    /// A store whose listing lags behind (KV is eventually consistent).
-    struct LaggingList(MemoryKv);
-
-    impl Kv for LaggingList {
-        fn get(&mut self, key: &str) -> Result<Option<String>, KvError> {
-            self.0.get(key)
-        }
-        fn put(&mut self, key: &str, value: &str) -> Result<(), KvError> {
-            self.0.put(key, value)
-        }
-        fn list(&mut self, _prefix: &str) -> Result<Vec<String>, KvError> {
-            Ok(vec![])
-        }
-    }
-
-    #[test]
-    fn a_lagging_listing_cannot_cause_an_overwrite() {
-        let mut inner = MemoryKv::default();
-        publish(&mut inner, CONFIG, None).unwrap();
-        publish(&mut inner, &changed_priority(90), None).unwrap();
-        inner.data.insert(CURRENT.into(), "1".into());
-        let mut kv = LaggingList(inner);
-        let e = publish(&mut kv, &changed_priority(91), None).unwrap_err();
-        assert!(e.to_string().contains("config:2 already exists"), "{e}");
-        assert_eq!(kv.0.data["config:2"], changed_priority(90));
-        assert_eq!(kv.0.data[CURRENT], "1");
-    }
-
-    #[test]
-    fn rollback_to_previous_and_to_a_given_version() {
-        let mut kv = MemoryKv::default();
-        publish(&mut kv, CONFIG, Some(CATALOG_JSON)).unwrap();
-        publish(&mut kv, &changed_priority(95), None).unwrap();
-        publish(&mut kv, &changed_priority(96), None).unwrap();
-        let r = rollback(&mut kv, None).unwrap();
-        assert_eq!((r.from, r.to), (3, 2));
-        assert_eq!(
-            r.changes[0].to_string(),
-            "offer \"cart-reminder\": priority 96 → 95"
-        );
-        assert_eq!(kv.data[CURRENT], "2");
-        let r = rollback(&mut kv, None).unwrap();
-        assert_eq!(r.to, 1);
-        let e = rollback(&mut kv, None).unwrap_err();
-        assert!(e.to_string().starts_with("no version before 1"), "{e}");
-        let r = rollback(&mut kv, Some(3)).unwrap();
-        assert_eq!((r.from, r.to), (1, 3));
-        assert!(rollback(&mut kv, Some(3))
-            .unwrap_err()
-            .to_string()
-            .contains("already live"));
-        let e = rollback(&mut kv, Some(9)).unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("config:9 does not exist (stored versions: 1, 2, 3)"),
-            "{e}"
-        );
-        assert_eq!(kv.data[CURRENT], "3");
-    }
-
-    #[test]
-    fn rollback_refuses_an_invalid_version() {
-        let mut kv = MemoryKv::default();
-        kv.data.insert("config:1".into(), broken());
-        publish(&mut kv, CONFIG, None).unwrap();
-        assert_eq!(kv.data[CURRENT], "2");
-        let e = rollback(&mut kv, None).unwrap_err();
-        assert!(e.to_string().starts_with("config:1 is invalid"), "{e}");
-        assert!(e.to_string().contains("offers[3].when.op"), "{e}");
-        assert_eq!(kv.data[CURRENT], "2");
-        assert!(rollback(&mut MemoryKv::default(), None).is_err());
-    }
-
-    #[test]
-    fn a_corrupt_pointer_is_reported() {
-        let mut kv = MemoryKv::default();
-        kv.data.insert(CURRENT.into(), "latest".into());
-        let e = publish(&mut kv, CONFIG, None).unwrap_err();
-        assert!(e.to_string().contains("not a version number"), "{e}");
-        assert!(kv.writes.is_empty());
-    }
-
-    #[test]
-    fn versions_mark_the_live_one_and_summarize() {
-        let mut kv = MemoryKv::default();
-        publish(&mut kv, CONFIG, None).unwrap();
-        publish(&mut kv, &changed_priority(95), None).unwrap();
-        rollback(&mut kv, None).unwrap();
-        let v = versions(&mut kv).unwrap();
-        assert_eq!(
-            v,
-            [
-                Version {
-                    number: 1,
-                    live: true,
-                    summary: "first version".into()
-                },
-                Version {
-                    number: 2,
-                    live: false,
-                    summary: "since 1: offer \"cart-reminder\": priority 80 → 95".into()
-                }
-            ]
-        );
-    }
-
-    #[test]
-    fn catalog_and_signals() {
-        let mut kv = MemoryKv::default();
-        assert!(publish_catalog(&mut kv, "{\"products\": 1}").is_err());
-        assert!(kv.writes.is_empty());
-        let c = publish_catalog(&mut kv, CATALOG_JSON).unwrap();
-        assert!(!c.products.is_empty());
-        assert_eq!(kv.data[CATALOG], CATALOG_JSON);
-
-        set_signal(
-            &mut kv,
-            "restock",
-            json!({"product_ids": ["tent-ultralight-1p"]}),
-        )
-        .unwrap();
-        let s = set_signal(&mut kv, "weather_advisory", json!({"active": true})).unwrap();
-        assert_eq!(s.len(), 2);
-        let stored: Value = serde_json::from_str(&kv.data[SIGNALS]).unwrap();
-        assert_eq!(stored["restock"]["product_ids"][0], "tent-ultralight-1p");
-        // null removes one signal and keeps the others.
-        set_signal(&mut kv, "restock", Value::Null).unwrap();
-        let stored: Value = serde_json::from_str(&kv.data[SIGNALS]).unwrap();
-        assert_eq!(stored, json!({"weather_advisory": {"active": true}}));
-        assert!(set_signal(&mut kv, "", json!(1)).is_err());
-        kv.data.insert(SIGNALS.into(), "[1]".into());
-        let writes = kv.writes.len();
-        assert!(set_signal(&mut kv, "x", json!(1)).is_err());
-        assert_eq!(kv.writes.len(), writes);
-    }
-}
+mod tests;
