@@ -25,6 +25,7 @@
 #![warn(missing_docs)]
 
 pub mod actions;
+pub mod analysis;
 pub mod batch;
 pub mod catalog;
 pub mod conditions;

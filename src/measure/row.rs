@@ -104,13 +104,10 @@ struct Base {
 
 impl Base {
     fn new(engine: &Engine, profile: &Profile, visitor: &str, now: Millis) -> Base {
-        let tz = &engine.config().timezone;
-        let local = now + tz.offset_at(now) * 1000;
-        let (y, m, d) = civil_from_days(local.div_euclid(DAY));
         Base {
             row: Row {
                 t: now,
-                day: format!("{y:04}-{m:02}-{d:02}"),
+                day: local_day(engine, now),
                 visitor: visitor_token(visitor),
                 user: user_of(profile).map(visitor_token),
                 session: profile.visits.max(1),
@@ -158,6 +155,14 @@ impl Base {
         row.once = u8::from(c.once);
         row
     }
+}
+
+/// The site's local date at `t` (the config's timezone), `YYYY-MM-DD`.
+fn local_day(engine: &Engine, t: Millis) -> String {
+    let tz = &engine.config().timezone;
+    let local = t + tz.offset_at(t) * 1000;
+    let (y, m, d) = civil_from_days(local.div_euclid(DAY));
+    format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// The user a profile belongs to (`u:<id>` profiles), if any.
@@ -217,6 +222,7 @@ pub fn event_rows(
         .map(|e| {
             let mut row = base.row(&e.kind);
             row.t = e.at.map_or(now, |t| t.min(now));
+            row.day = local_day(engine, row.t);
             if e.kind == "purchase" {
                 row.revenue = Some(crate::record::order_total(e, engine.catalog()));
                 row.currency = e

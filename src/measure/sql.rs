@@ -81,6 +81,112 @@ LEFT JOIN rows p ON p.visitor = e.visitor AND p.kind = 'purchase' AND p.bot = 0 
 AND p.t >= ?1 AND p.t < ?2 \
 GROUP BY e.experiment, e.variant";
 
+/// How a funnel's visitors are split.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Split {
+    /// Not split: one group, `all`.
+    None,
+    /// By the intent tier at the first step.
+    Tier,
+    /// By the variant of this experiment the visitor got (`not exposed` otherwise).
+    Arm(String),
+    /// By membership of this segment at the first step (`in` / `out`).
+    Segment(String),
+}
+
+/// A funnel of `steps.len()` ordered steps: per group, how many visitors reached each step
+/// (did it at or after the time they reached the step before), between `?1` and `?2`. Answers
+/// the statement and its parameters; result rows `{split, n1, n2, ...}`.
+pub fn funnel(steps: &[String], split: &Split) -> (String, Vec<Value>) {
+    let mut params: Vec<Value> = vec![Value::Null, Value::Null];
+    let mut with = Vec::new();
+    for (i, step) in steps.iter().enumerate() {
+        params.push(Value::from(step.as_str()));
+        let kind = params.len();
+        with.push(if i == 0 {
+            format!(
+                "s1 AS (SELECT visitor, MIN(t) AS t, tier, segments FROM rows \
+                 WHERE kind = ?{kind} AND bot = 0 AND t >= ?1 AND t < ?2 GROUP BY visitor)"
+            )
+        } else {
+            let prev = i;
+            format!(
+                "s{n} AS (SELECT r.visitor AS visitor, MIN(r.t) AS t FROM rows r \
+                 JOIN s{prev} ON r.visitor = s{prev}.visitor AND r.t >= s{prev}.t \
+                 WHERE r.kind = ?{kind} AND r.bot = 0 AND r.t < ?2 GROUP BY r.visitor)",
+                n = i + 1
+            )
+        });
+    }
+    let (group, join) = match split {
+        Split::None => ("'all'".to_string(), String::new()),
+        Split::Tier => ("COALESCE(s1.tier, 'none')".to_string(), String::new()),
+        Split::Arm(experiment) => {
+            params.push(Value::from(experiment.as_str()));
+            let p = params.len();
+            (
+                "COALESCE(g.variant, 'not exposed')".to_string(),
+                format!(
+                    " LEFT JOIN (SELECT visitor, MIN(variant) AS variant FROM rows \
+                     WHERE experiment = ?{p} AND bot = 0 GROUP BY visitor) g ON g.visitor = s1.visitor"
+                ),
+            )
+        }
+        Split::Segment(segment) => {
+            params.push(Value::from(segment.as_str()));
+            let p = params.len();
+            (
+                format!(
+                    "CASE WHEN instr(',' || COALESCE(s1.segments, '') || ',', ',' || ?{p} || ',') > 0 \
+                     THEN 'in' ELSE 'out' END"
+                ),
+                String::new(),
+            )
+        }
+    };
+    let counts: Vec<String> = (1..=steps.len())
+        .map(|n| format!("COUNT(s{n}.visitor) AS n{n}"))
+        .collect();
+    let joins: String = (2..=steps.len())
+        .map(|n| format!(" LEFT JOIN s{n} ON s{n}.visitor = s1.visitor"))
+        .collect();
+    let sql = format!(
+        "WITH {} SELECT {group} AS split, {} FROM s1{joins}{join} GROUP BY split ORDER BY split",
+        with.join(", "),
+        counts.join(", ")
+    );
+    (sql, params)
+}
+
+/// Cohorts by the local week (from Monday) of a visitor's first page view in the range: for
+/// each cohort and each week since, the visitors who came back (viewed a page) and who
+/// bought. Rows `{cohort, week, active, purchasers}`; week 0 holds the cohort's size.
+pub const COHORTS: &str = "\
+WITH first AS (SELECT visitor, MIN(day) AS d0 FROM rows \
+WHERE bot = 0 AND kind = 'page_view' AND t >= ?1 AND t < ?2 GROUP BY visitor), \
+act AS (SELECT r.visitor AS visitor, date(f.d0, '-6 days', 'weekday 1') AS cohort, \
+r.day AS day, r.kind AS kind FROM rows r JOIN first f ON r.visitor = f.visitor \
+WHERE r.bot = 0 AND r.kind IN ('page_view', 'purchase') AND r.t >= ?1 AND r.t < ?2) \
+SELECT cohort, CAST((julianday(day) - julianday(cohort)) / 7 AS INTEGER) AS week, \
+COUNT(DISTINCT CASE WHEN kind = 'page_view' THEN visitor END) AS active, \
+COUNT(DISTINCT CASE WHEN kind = 'purchase' THEN visitor END) AS purchasers \
+FROM act GROUP BY cohort, week ORDER BY cohort, week";
+
+/// Per segment named in `?3` (a JSON list of names): the visitors seen in it between `?1` and
+/// `?2`, their revenue up to `?2`, and how many of them were last seen before `?4` (churned).
+/// Rows `{segment, visitors, revenue, churned}`.
+pub const SEGMENT_VALUE: &str = "\
+WITH seg AS (SELECT DISTINCT s.value AS segment, r.visitor AS visitor FROM rows r, json_each(?3) s \
+WHERE r.bot = 0 AND r.t >= ?1 AND r.t < ?2 \
+AND instr(',' || COALESCE(r.segments, '') || ',', ',' || s.value || ',') > 0), \
+last AS (SELECT visitor, MAX(t) AS seen FROM rows WHERE bot = 0 AND t < ?2 GROUP BY visitor), \
+money AS (SELECT visitor, SUM(revenue) AS revenue FROM rows \
+WHERE kind = 'purchase' AND bot = 0 AND t < ?2 GROUP BY visitor) \
+SELECT seg.segment AS segment, COUNT(*) AS visitors, COALESCE(SUM(money.revenue), 0) AS revenue, \
+SUM(CASE WHEN last.seen < ?4 THEN 1 ELSE 0 END) AS churned \
+FROM seg JOIN last ON last.visitor = seg.visitor LEFT JOIN money ON money.visitor = seg.visitor \
+GROUP BY seg.segment ORDER BY seg.segment";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,6 +28,8 @@ const CONFIG = {
   // The example config's holdout: the harness draws its visitors outside it, so a test that
   // waits for an offer's counts never meets a visitor held out (one run in twenty did).
   holdout: { percent: 5, salt: "global-holdout-2026" },
+  segments: { browser: { fact: "profile.page_views", op: "gte", value: 1 } },
+  funnels: { signup: ["page_view", "offer_click", "signup"] },
 };
 
 const store = mkdtempSync(join(tmpdir(), "signpost-measure-"));
@@ -213,4 +215,66 @@ test("a date range, the daily series, revenue per arm, and bots kept out", async
   const bad = await w.mf.dispatchFetch("http://localhost/__signpost/report?from=yesterday", { headers: admin });
   assert.equal(bad.status, 400);
   assert.match((await bad.json()).error, /from: expected a date as YYYY-MM-DD/);
+});
+
+test("funnels by any split, cohorts, segments' value, and every table as CSV", async () => {
+  const day3 = NOW + 2 * 24 * 3600_000;
+  const range = "from=2026-11-22&to=2026-11-22";
+  const at = (v, dt) => ({ at: v.now + dt });
+  // One visitor goes the whole way, one stops after viewing, one signs up without clicking.
+  const all = new Visitor(w.mf, { now: day3 });
+  await all.page("/");
+  const clicked = { type: "offer_click", id: "f-c", offer: "newsletter", slot: "banner", ...at(all, 1000) };
+  await all.events("/", [clicked, { type: "signup", id: "f-s", ...at(all, 2000) }]);
+  await new Visitor(w.mf, { now: day3 + 5000 }).page("/");
+  const skipper = new Visitor(w.mf, { now: day3 + 9000 });
+  await skipper.page("/");
+  await skipper.events("/", [{ type: "signup", id: "f-s2", ...at(skipper, 1000) }]);
+  const get = async (query) => {
+    const res = await w.mf.dispatchFetch(`http://localhost/__signpost/report?${range}&${query}`, { headers: admin });
+    assert.equal(res.status, 200, await res.clone().text());
+    return res;
+  };
+  const r = await waitFor(async () => {
+    const r = await (await get("")).json();
+    return r.funnels[0]?.groups[0]?.reached[2] >= 1 && r.funnels[0].groups[0].reached[0] >= 3 ? r : null;
+  });
+  assert.ok(r, "the funnel filled");
+  const [signup] = r.funnels;
+  assert.deepEqual(signup.steps, ["page_view", "offer_click", "signup"]);
+  assert.deepEqual(signup.groups[0].reached, [3, 1, 1], "the skipper's signup came without the click");
+  assert.deepEqual(signup.groups[0].overall_rate, [1, 1 / 3, 1 / 3]);
+  for (const by of ["tier", "arm:hero-2026", "segment:browser"]) {
+    const split = await (await get(`by=${encodeURIComponent(by)}`)).json();
+    const first = split.funnels[0].groups.reduce((n, g) => n + g.reached[0], 0);
+    assert.equal(first, 3, `${by}: every visitor in one group`);
+  }
+  const bySegment = await (await get("by=segment:browser")).json();
+  assert.deepEqual(
+    bySegment.funnels[0].groups.map((g) => g.split),
+    ["in"],
+    "each had viewed a page at their first step",
+  );
+  // Cohorts: all three first came in the week starting Monday 16 November.
+  assert.deepEqual(r.cohorts, [{ cohort: "2026-11-16", week: 0, active: 3, purchasers: 0, retention: 1 }]);
+  const browser = r.segments.find((s) => s.segment === "browser");
+  assert.equal(browser.visitors, 3);
+  assert.equal(browser.churned, 0);
+  assert.equal(browser.lifetime_value, 0);
+  // CSV: the funnel, one line per group and step.
+  const csv = await get("format=csv&table=funnels");
+  assert.match(csv.headers.get("content-type"), /^text\/csv/);
+  const lines = (await csv.text()).trim().split("\n");
+  assert.equal(lines[0], "event,funnel,overall_rate,reached,split,step,step_rate");
+  assert.equal(lines.length, 1 + 3);
+  assert.equal(lines[2], "offer_click,signup,0.3333333333333333,1,all,2,0.3333333333333333");
+  for (const table of ["offers", "experiments", "daily", "revenue", "cohorts", "segments"]) {
+    const body = await (await get(`format=csv&table=${table}`)).text();
+    assert.ok(body.split("\n").length >= 2, `${table} has a header and rows`);
+  }
+  const bad = await w.mf.dispatchFetch(`http://localhost/__signpost/report?format=csv&table=nope`, { headers: admin });
+  assert.equal(bad.status, 400);
+  assert.match((await bad.json()).error, /table: expected one of offers, experiments/);
+  const badSplit = await w.mf.dispatchFetch("http://localhost/__signpost/report?by=arm:nope", { headers: admin });
+  assert.equal(badSplit.status, 400);
 });

@@ -37,7 +37,7 @@ pub async fn handle(
         ),
         ("explain", Method::Get) => explain(req, env).await,
         ("signals", Method::Post) => signals(req, env).await,
-        ("report", Method::Get) => report(req, env).await,
+        ("report", Method::Get) => crate::report::report(req, env).await,
         #[cfg(feature = "test-hooks")]
         ("test/rewrite", Method::Post) if crate::test_hooks(env) => rewrite_for_test(req).await,
         #[cfg(feature = "test-hooks")]
@@ -391,82 +391,6 @@ async fn signals(mut req: Request, env: &Env) -> Result<web_sys::Response> {
     // This isolate applies it at once; others within their 30 s config refresh.
     store::set_cached_signals(all);
     Ok(response)
-}
-
-/// `GET /__signpost/report` (admin): offers, experiments and the holdout, from the site's
-/// tally and the live config, as JSON (`signpost report` prints it as text).
-async fn report(req: Request, env: &Env) -> Result<web_sys::Response> {
-    if !authorized(&req, env)? {
-        return error(401, "a valid bearer token is required");
-    }
-    let visit = Visit::new(&req, env)?;
-    let Ok(kv) = env.kv("SIGNPOST") else {
-        return unavailable("no KV binding");
-    };
-    let live = match store::live(&kv, visit.now as f64).await {
-        Ok(live) => live,
-        Err(e) => return unavailable(&e.to_string()),
-    };
-    let config = live.engine.config();
-    let url = req.url()?;
-    let (from, to) = match report_range(config, &url, visit.now) {
-        Ok(range) => range,
-        Err(e) => return error(400, &e),
-    };
-    let measured = match crate::measure::read(env, from, to).await {
-        Ok(Some(m)) => m,
-        Ok(None) => {
-            return error(
-                404,
-                "measurement is off: bind a D1 database as SIGNPOST_DB and the queue SIGNPOST_MEASURE (see wrangler.toml)",
-            )
-        }
-        Err(e) => return unavailable(&e),
-    };
-    let report = signpost::report::build(config, &measured.counts);
-    let revenue: Vec<_> = measured
-        .revenue
-        .into_iter()
-        .map(|r| r.with_ratios())
-        .collect();
-    let response = json(
-        200,
-        &json!({
-            "config_version": live.version,
-            "range": { "from": from, "to": to },
-            "report": report,
-            "daily": signpost::series::daily(config, &measured.daily),
-            "revenue": revenue,
-            "excluded_bots": measured.bots,
-        }),
-    )?;
-    page::set(&response.headers(), "cache-control", "no-store")?;
-    Ok(response)
-}
-
-/// The report's `from` and `to` (`YYYY-MM-DD`, the site's local days, both included) as
-/// epoch ms, `to` excluded; all time up to now by default.
-fn report_range(
-    config: &signpost::config::Config,
-    url: &worker::Url,
-    now: i64,
-) -> std::result::Result<(i64, i64), String> {
-    let day = |name: &str, next: i64| -> std::result::Result<Option<i64>, String> {
-        let Some((_, v)) = url.query_pairs().find(|(k, _)| k == name) else {
-            return Ok(None);
-        };
-        let start = config
-            .timezone
-            .day_start(&v, next)
-            .ok_or_else(|| format!("{name}: expected a date as YYYY-MM-DD, got \"{v}\""))?;
-        Ok(Some(start))
-    };
-    let from = day("from", 0)?.unwrap_or(0);
-    let to = day("to", 1)?.unwrap_or(now + 1);
-    if to <= from {
-        return Err("to: must not come before from".into());
-    }
-    Ok((from, to))
 }
 
 /// `Authorization: Bearer <SIGNPOST_ADMIN_TOKEN>`, compared in constant time. With no token

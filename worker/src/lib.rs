@@ -14,6 +14,7 @@ mod measure;
 mod origin;
 mod page;
 mod profiles;
+mod report;
 mod store;
 mod tally;
 mod wake;

@@ -9,6 +9,9 @@
 //! messages in one D1 batch. docs/worker.md says why D1 and what it costs.
 
 use serde::Deserialize;
+use signpost::analysis::{self, CohortWeek, FunnelReport, SegmentValue};
+use signpost::config::Config;
+use signpost::measure::sql::Split;
 use signpost::measure::{sql, Row};
 use signpost::series::{ArmRevenue, DayCount};
 use std::cell::{Cell, OnceCell, RefCell};
@@ -173,17 +176,26 @@ fn js_text(e: &JsValue) -> String {
         .unwrap_or_else(|| format!("{e:?}"))
 }
 
-/// What a report reads: the counters, the bots left out, each day's additions and the
-/// revenue per arm, between `from` and `to` (epoch ms, `to` excluded).
+/// What a report reads between `from` and `to` (epoch ms, `to` excluded): the counters, the
+/// bots left out, each day's additions, the revenue per arm, the config's funnels split
+/// `by`, the cohorts and each segment's value.
 pub struct Measured {
     pub counts: BTreeMap<String, u64>,
     pub bots: u64,
     pub daily: Vec<DayCount>,
     pub revenue: Vec<ArmRevenue>,
+    pub funnels: Vec<FunnelReport>,
+    pub cohorts: Vec<CohortWeek>,
+    pub segments: Vec<SegmentValue>,
 }
 
 /// The report's data, `None` when measurement is off (no D1 binding).
-pub async fn read(env: &Env, from: i64, to: i64) -> Result<Option<Measured>, String> {
+pub async fn read(
+    env: &Env,
+    config: &Config,
+    (from, to): (i64, i64),
+    by: &Split,
+) -> Result<Option<Measured>, String> {
     let db = js_sys::Reflect::get(env.as_ref(), &DB.into()).unwrap_or(JsValue::UNDEFINED);
     if db.is_undefined() {
         return Ok(None);
@@ -206,10 +218,36 @@ pub async fn read(env: &Env, from: i64, to: i64) -> Result<Option<Measured>, Str
         all::<ArmRevenue>(env, sql::REVENUE, &range),
     )
     .await;
+    let funnels = futures_util::future::join_all(config.funnels.iter().map(|(name, steps)| {
+        let (query, mut params) = sql::funnel(steps, by);
+        params[0] = from.into();
+        params[1] = to.into();
+        async move {
+            let rows = all::<serde_json::Map<String, serde_json::Value>>(env, &query, &params);
+            rows.await.map(|rows| analysis::funnel(name, steps, &rows))
+        }
+    }));
+    let names: Vec<&str> = config.segments.iter().map(|s| s.name.as_str()).collect();
+    let churn_from = to - analysis::CHURN_AFTER_DAYS * signpost::time::DAY;
+    let value_params = [
+        from.into(),
+        to.into(),
+        serde_json::to_string(&names).unwrap_or_default().into(),
+        churn_from.into(),
+    ];
+    let (funnels, cohorts, segments) = futures_util::future::join3(
+        funnels,
+        all::<CohortWeek>(env, sql::COHORTS, &range),
+        all::<SegmentValue>(env, sql::SEGMENT_VALUE, &value_params),
+    )
+    .await;
     Ok(Some(Measured {
         counts: counts?.into_iter().map(|c| (c.counter, c.n)).collect(),
         bots: bots?.first().map_or(0, |b| b.n),
         daily: daily?,
         revenue: revenue?,
+        funnels: funnels.into_iter().collect::<Result<_, _>>()?,
+        cohorts: cohorts?,
+        segments: segments?,
     }))
 }
