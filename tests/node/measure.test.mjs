@@ -174,11 +174,15 @@ test("a date range, the daily series, revenue per arm, and bots kept out", async
     assert.equal((await v.events("/", [order])).status, 200);
     buyers.push(v);
   }
-  const bot = new Visitor(w.mf, { now: day2 + 10_000 });
-  const crawled = await bot.page("/", {
-    headers: { "user-agent": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)" },
-  });
-  assert.match(crawled.signpost, /^personalized/, "a bot still gets the page");
+  // Real crawlers (tests/fixtures/user-agents.json): they get their pages, and count nowhere.
+  const crawlers = JSON.parse(readFileSync(join(root, "tests/fixtures/user-agents.json"), "utf8")).bots.slice(0, 6);
+  for (const [i, ua] of crawlers.entries()) {
+    const bot = new Visitor(w.mf, { now: day2 + 10_000 + i });
+    const crawled = await bot.page("/", { headers: { "user-agent": ua } });
+    assert.match(crawled.signpost, /^personalized/, "a bot still gets the page");
+  }
+  // A client cannot declare itself Cloudflare's verdict: the header is dropped.
+  await new Visitor(w.mf, { now: day2 + 20_000 }).page("/", { headers: { "x-signpost-bot": "1" } });
   const ranged = async (query) => {
     const res = await w.mf.dispatchFetch(`http://localhost/__signpost/report${query}`, { headers: admin });
     assert.equal(res.status, 200, await res.clone().text());
@@ -187,10 +191,10 @@ test("a date range, the daily series, revenue per arm, and bots kept out", async
   const all = await waitFor(async () => {
     const a = await ranged("");
     const orders = a.revenue.reduce((n, r) => n + r.orders, 0);
-    return orders >= 4 && a.excluded_bots >= 1 ? a : null;
+    return orders >= 4 && a.excluded_bots >= crawlers.length ? a : null;
   });
   assert.ok(all, "the orders and the bot were stored");
-  assert.equal(all.excluded_bots, 1);
+  assert.equal(all.excluded_bots, crawlers.length, "each crawler left out, as one visitor each");
   // Revenue per arm: the four orders of day two (and the first test's, made on day one).
   const revenue = all.revenue.reduce((n, r) => n + r.revenue, 0);
   assert.ok(revenue >= 50 + 60 + 70 + 80, JSON.stringify(all.revenue));
@@ -206,12 +210,13 @@ test("a date range, the daily series, revenue per arm, and bots kept out", async
     if (before) assert.ok(p.visitors >= before.visitors, p.arm);
     if (p.visitors > 0) assert.ok(p.interval.low <= p.rate && p.rate <= p.interval.high);
   }
-  // Day two alone: only its visitors (four buyers; the bot is left out).
+  // Day two alone: only its visitors (four buyers and the one who sent the header; the
+  // crawlers are left out).
   const second = await ranged("?from=2026-11-21&to=2026-11-21");
   const reached = second.report.experiments[0].variants.reduce((n, v) => n + v.visitors, 0);
   const held = second.report.holdout.holdout.visitors;
-  assert.equal(reached + held, 4);
-  assert.equal(second.excluded_bots, 1);
+  assert.equal(reached + held, 5);
+  assert.equal(second.excluded_bots, crawlers.length);
   const bad = await w.mf.dispatchFetch("http://localhost/__signpost/report?from=yesterday", { headers: admin });
   assert.equal(bad.status, 400);
   assert.match((await bad.json()).error, /from: expected a date as YYYY-MM-DD/);

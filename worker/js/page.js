@@ -100,7 +100,7 @@ async function personalize(sp, request, url, env, ctx, origin, started) {
     isNew: start.isNew,
     https: url.protocol === "https:",
     url: url.pathname + url.search,
-    headerLines: headerLines(headers),
+    headerLines: headerLines(headers, request.cf),
     country: request.cf?.country,
     region: request.cf?.regionCode,
     testCountry: test("x-signpost-test-country"),
@@ -192,12 +192,16 @@ async function afterPage(sp, env, decision, now) {
 }
 
 /** The request's headers as `name\nvalue\n...` (a value cannot hold a line break); the test
- *  hooks' own headers are left out. */
-function headerLines(headers) {
+ *  hooks' own headers are left out, and `x-signpost-bot` is Cloudflare's verdict only (its bot
+ *  management, where the zone has it: a verified bot, or a score of 1, "automated"), never the
+ *  client's own. Measurement keeps such requests out of every report. */
+function headerLines(headers, cf) {
   const lines = [];
   for (const [name, value] of headers) {
-    if (!name.startsWith("x-signpost-test")) lines.push(name, value);
+    if (!name.startsWith("x-signpost-test") && name !== "x-signpost-bot") lines.push(name, value);
   }
+  const bots = cf?.botManagement;
+  if (bots?.verifiedBot || bots?.score === 1) lines.push("x-signpost-bot", "1");
   return lines.join("\n");
 }
 

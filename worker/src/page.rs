@@ -617,7 +617,8 @@ fn personalized_header(d: &signpost::Decision) -> String {
 pub fn request_info_for(req: &Request, url: Option<&str>, test_hooks: bool) -> Result<RequestInfo> {
     let mut headers = Vec::new();
     for (k, v) in req.headers().entries() {
-        if !k.starts_with("x-signpost-test") {
+        // `x-signpost-bot` comes from the runtime's verdict (page.js), never the client.
+        if !k.starts_with("x-signpost-test") && k != "x-signpost-bot" {
             headers.push((k, v));
         }
     }
