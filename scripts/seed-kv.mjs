@@ -1,5 +1,5 @@
 // Seeds wrangler's local KV (the SIGNPOST binding) with the demo's config and catalog:
-// config:1, config:current -> 1, catalog. The config is examples/config.json with the journeys'
+// config:<n>, config:current -> n (1, or the next version with --force), catalog. The config is examples/config.json with the journeys'
 // waits made short enough to watch (see `demoConfig`). Profiles and signals are left as they
 // are, and so is everything when a config is already live (what was published in the editor
 // stays live across restarts of `make dev`; `--force` seeds again).
@@ -16,19 +16,18 @@ const read = (p) => readFileSync(join(root, p), "utf8");
 for (const file of ["examples/config.json", "examples/catalog.json"]) JSON.parse(read(file));
 
 const wrangler = join(root, "node_modules/.bin/wrangler");
-if (!process.argv.includes("--force")) {
-  const live = execFileSync(wrangler, ["kv", "key", "get", "config:current", "--binding", "SIGNPOST", "--local"], {
-    cwd: root,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "ignore"],
-  }).trim();
-  if (/^\d+$/.test(live)) {
-    console.log(
-      `local KV already has config:current = ${live}: not seeded (node scripts/seed-kv.mjs --force to reset)`,
-    );
-    process.exit(0);
-  }
+const live = execFileSync(wrangler, ["kv", "key", "get", "config:current", "--binding", "SIGNPOST", "--local"], {
+  cwd: root,
+  encoding: "utf8",
+  stdio: ["ignore", "pipe", "ignore"],
+}).trim();
+if (/^\d+$/.test(live) && !process.argv.includes("--force")) {
+  console.log(`local KV already has config:current = ${live}: not seeded (node scripts/seed-kv.mjs --force to reset)`);
+  process.exit(0);
 }
+// A version is immutable once published (a running Worker caches it by number): a reset
+// publishes the demo config as the next version rather than rewriting one.
+const version = /^\d+$/.test(live) ? Number(live) + 1 : 1;
 
 /**
  * examples/config.json for the demo: a cart counts as abandoned after 1 idle minute instead of
@@ -45,8 +44,8 @@ function demoConfig(text) {
 }
 
 const entries = [
-  { key: "config:1", value: demoConfig(read("examples/config.json")) },
-  { key: "config:current", value: "1" },
+  { key: `config:${version}`, value: demoConfig(read("examples/config.json")) },
+  { key: "config:current", value: String(version) },
   { key: "catalog", value: read("examples/catalog.json") },
 ];
 const file = join(mkdtempSync(join(tmpdir(), "signpost-seed-")), "bulk.json");
