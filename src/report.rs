@@ -321,6 +321,10 @@ impl Report {
             Some(l) => format!("{:+.1}% {}", l * 100.0, interval(i)),
             None => "-".to_string(),
         };
+        let always_valid = |what: &str, a: &AlwaysValid| {
+            let i = interval(Some(a.interval));
+            format!("always-valid: {what} {i}  p = {:.3}", a.p_value)
+        };
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -363,12 +367,7 @@ impl Report {
                     v.prob_beats_control.map_or("-".into(), |p| format!("{:.1}%", p * 100.0)),
                 );
                 if let Some(a) = &v.always_valid {
-                    let _ = writeln!(
-                        out,
-                        "    always-valid: lift {}  p = {:.3}",
-                        interval(Some(a.interval)),
-                        a.p_value
-                    );
+                    let _ = writeln!(out, "    {}", always_valid("lift", a));
                 }
                 if let Some(c) = &v.cuped {
                     let _ = writeln!(
@@ -411,12 +410,7 @@ impl Report {
                 h.prob_beats_holdout.map_or("-".into(), |p| format!("{:.1}%", p * 100.0)),
             );
             if let Some(a) = &h.always_valid {
-                let _ = writeln!(
-                    out,
-                    "  always-valid: lift of personalization {}  p = {:.3}",
-                    interval(Some(a.interval)),
-                    a.p_value
-                );
+                let _ = writeln!(out, "  {}", always_valid("lift of personalization", a));
             }
         }
         out

@@ -16,14 +16,7 @@
 use signpost::stats::cuped::cuped;
 use signpost::stats::sequential::{self, normal_mixture, ALPHA, TAU_LIFT};
 use signpost::stats::{self, Interval};
-use signpost::testutil::Rng;
-
-fn close(got: f64, want: f64, tolerance: f64, what: &str) {
-    assert!(
-        (got - want).abs() <= tolerance,
-        "{what}: got {got}, want {want} (± {tolerance})"
-    );
-}
+use signpost::testutil::{assert_close as close, Rng};
 
 #[test]
 fn normal_mixture_matches_numerical_integration() {
@@ -255,26 +248,21 @@ fn peeking_daily_breaks_fixed_intervals_but_not_always_valid_ones() {
     assert!(coverage >= 0.95, "coverage {coverage}");
 }
 
-const CONFIG: &str = r#"{
-  "version": 1,
-  "offers": [
-    {"id": "hero-test", "slot": "hero", "experiment": "hero-2026", "goal": "purchase",
-     "variants": [
-       {"id": "control", "weight": 1, "control": true},
-       {"id": "photo", "weight": 1, "content": "<h1>Gear for every trail</h1>"}
-     ]}
-  ],
-  "experiments": {"hero-2026": {"goal": "purchase", "salt": "hero-2026"}},
-  "holdout": {"percent": 10, "salt": "holdout-sim", "goal": "purchase"}
-}"#;
+/// One experiment of two arms and a holdout, the report's whole shape.
+const CONFIG: &str = r#"{"version": 1,
+  "offers": [{"id": "banner-test", "slot": "banner", "experiment": "banner-2026",
+    "variants": [{"id": "control", "weight": 1, "control": true},
+                 {"id": "photo", "weight": 1, "content": "Free returns"}]}],
+  "experiments": {"banner-2026": {"goal": "purchase"}},
+  "holdout": {"percent": 10, "salt": "hold", "goal": "purchase"}}"#;
 
 fn report() -> signpost::report::Report {
     let config = signpost::config::Config::parse(CONFIG).unwrap();
     let counts = [
-        ("exp/hero-2026/control/visitors", 10_000),
-        ("exp/hero-2026/control/conversions", 300),
-        ("exp/hero-2026/photo/visitors", 10_000),
-        ("exp/hero-2026/photo/conversions", 390),
+        ("exp/banner-2026/control/visitors", 10_000),
+        ("exp/banner-2026/control/conversions", 300),
+        ("exp/banner-2026/photo/visitors", 10_000),
+        ("exp/banner-2026/photo/conversions", 390),
         ("holdout/in/visitors", 1_000),
         ("holdout/in/conversions", 100),
         ("holdout/out/visitors", 1_000),
@@ -349,7 +337,7 @@ fn the_report_adds_always_valid_figures_and_keeps_its_fields() {
             .collect()
     };
     let data = [(
-        "hero-2026".to_string(),
+        "banner-2026".to_string(),
         [
             ("control".to_string(), rows(0.0)),
             ("photo".to_string(), rows(1.0)),
