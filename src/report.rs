@@ -1,7 +1,10 @@
 //! The report a marketer reads: per offer, reach, clicks and conversions with rates; per
 //! experiment and variant, visitors, conversions, the rate with its 95% interval, the lift
 //! against control with its interval and the probability of beating control, and the
-//! sample-ratio check; the holdout as its own arm against everyone personalized.
+//! sample-ratio check; the holdout as its own arm against everyone personalized. Next to each
+//! fixed-horizon lift, its always-valid interval and p-value (safe to read every day), and,
+//! when per-visitor pre-experiment data is given ([`Report::add_cuped`]), the CUPED-adjusted
+//! difference.
 //!
 //! Built from the counters the measurement store answers (`crate::measure::sql::COUNTS`) and the
 //! config that names the arms.
@@ -9,6 +12,8 @@
 use crate::config::Config;
 use crate::measure::DEFAULT_HOLDOUT_GOAL;
 use crate::offers::Body;
+use crate::stats::cuped::{self, Cuped};
+use crate::stats::sequential::{self, AlwaysValid};
 use crate::stats::{self, Interval, SampleRatio};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -96,6 +101,12 @@ pub struct VariantReport {
     pub lift_interval: Option<Interval>,
     /// Probability that the variant's true rate beats the control's.
     pub prob_beats_control: Option<f64>,
+    /// The always-valid 95% interval of the lift and p-value of "no lift" against control.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub always_valid: Option<AlwaysValid>,
+    /// The difference against control adjusted with pre-experiment data, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cuped: Option<Cuped>,
 }
 
 /// One experiment's variants and checks.
@@ -130,6 +141,9 @@ pub struct HoldoutReport {
     pub lift_interval: Option<Interval>,
     /// Probability that personalization's true rate beats the holdout's.
     pub prob_beats_holdout: Option<f64>,
+    /// The always-valid 95% interval of the lift and p-value of "no lift".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub always_valid: Option<AlwaysValid>,
 }
 
 /// Builds the report from a tally's counters.
@@ -201,6 +215,7 @@ pub fn build(config: &Config, counts: &BTreeMap<String, u64>) -> Report {
             lift_interval: lift.map(|l| l.1),
             prob_beats_holdout: (holdout.visitors > 0 && personalized.visitors > 0)
                 .then(|| stats::prob_beats(holdout.pair(), personalized.pair())),
+            always_valid: sequential::lift(holdout.pair(), personalized.pair()),
             holdout,
             personalized,
         }
@@ -247,6 +262,8 @@ fn experiment_report(
                 prob_beats_control: against
                     .filter(|b| b.1 > 0 && arm.visitors > 0)
                     .map(|b| stats::prob_beats(b, arm.pair())),
+                always_valid: against.and_then(|b| sequential::lift(b, arm.pair())),
+                cuped: None,
             }
         })
         .collect();
@@ -270,7 +287,28 @@ fn experiment_report(
     }
 }
 
+/// Per-visitor `(outcome, pre-experiment covariate)` rows, by experiment id and then variant
+/// id: what CUPED needs.
+pub type CupedRows = BTreeMap<String, BTreeMap<String, Vec<(f64, f64)>>>;
+
 impl Report {
+    /// Fills each variant's `cuped` from per-visitor rows, against its experiment's control.
+    /// Variants without rows, or whose control has none, keep `None`.
+    pub fn add_cuped(&mut self, rows: &CupedRows) {
+        for x in &mut self.experiments {
+            let Some(arms) = rows.get(&x.experiment) else {
+                continue;
+            };
+            let control = x.variants.iter().find(|v| v.control);
+            let Some(control) = control.and_then(|v| arms.get(&v.variant)) else {
+                continue;
+            };
+            for v in x.variants.iter_mut().filter(|v| !v.control) {
+                v.cuped = arms.get(&v.variant).and_then(|r| cuped::cuped(control, r));
+            }
+        }
+    }
+
     /// The report as text for the terminal (`signpost report`).
     pub fn to_text(&self) -> String {
         let pct = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{:.2}%", x * 100.0));
@@ -282,6 +320,10 @@ impl Report {
         let lift = |l: Option<f64>, i: Option<Interval>| match l {
             Some(l) => format!("{:+.1}% {}", l * 100.0, interval(i)),
             None => "-".to_string(),
+        };
+        let always_valid = |what: &str, a: &AlwaysValid| {
+            let i = interval(Some(a.interval));
+            format!("always-valid: {what} {i}  p = {:.3}", a.p_value)
         };
         let mut out = String::new();
         let _ = writeln!(
@@ -324,6 +366,20 @@ impl Report {
                     lift(v.lift, v.lift_interval),
                     v.prob_beats_control.map_or("-".into(), |p| format!("{:.1}%", p * 100.0)),
                 );
+                if let Some(a) = &v.always_valid {
+                    let _ = writeln!(out, "    {}", always_valid("lift", a));
+                }
+                if let Some(c) = &v.cuped {
+                    let _ = writeln!(
+                        out,
+                        "    CUPED: difference {:+.4} [{:.4}, {:.4}]  theta {:.3}, variance {:.0}% lower",
+                        c.difference,
+                        c.interval.low,
+                        c.interval.high,
+                        c.theta,
+                        c.variance_reduction * 100.0
+                    );
+                }
             }
             if let Some(s) = &x.sample_ratio {
                 let _ = writeln!(
@@ -353,6 +409,9 @@ impl Report {
                 lift(h.lift, h.lift_interval),
                 h.prob_beats_holdout.map_or("-".into(), |p| format!("{:.1}%", p * 100.0)),
             );
+            if let Some(a) = &h.always_valid {
+                let _ = writeln!(out, "  {}", always_valid("lift of personalization", a));
+            }
         }
         out
     }

@@ -38,6 +38,14 @@ impl Rng {
     }
 }
 
+/// Panics unless `got` is within `tolerance` of `want`, naming `what` (statistics tests).
+pub fn assert_close(got: f64, want: f64, tolerance: f64, what: &str) {
+    assert!(
+        (got - want).abs() <= tolerance,
+        "{what}: got {got}, want {want} (± {tolerance})"
+    );
+}
+
 /// The offer with `id` in a config's JSON, to change it in place.
 pub fn offer_mut<'a>(config: &'a mut serde_json::Value, id: &str) -> &'a mut serde_json::Value {
     config["offers"]

@@ -15,13 +15,7 @@
 use signpost::stats::{
     chi_square_sf, lift, ln_gamma, prob_beats, sample_ratio, wilson, SRM_P_THRESHOLD,
 };
-
-fn close(got: f64, want: f64, tolerance: f64, what: &str) {
-    assert!(
-        (got - want).abs() <= tolerance,
-        "{what}: got {got}, want {want} (± {tolerance})"
-    );
-}
+use signpost::testutil::assert_close as close;
 
 #[test]
 fn wilson_intervals_match_newcombe_1998() {

@@ -76,6 +76,8 @@ test("visitor journey, publish in the editor, next page shows it, rollback resto
   const results = await editor.textContent("#results");
   assert.match(results, /compare-hero-2026q4 \(goal: purchase\)/);
   assert.match(results, /ready-free-shipping/);
+  // Next to the fixed-horizon lift, the figures that may be read every day.
+  assert.match(results, /always-valid lift, p/);
 
   // A mistake is pointed at its line as it is typed.
   const text = await editor.inputValue("#config");

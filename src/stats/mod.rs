@@ -5,6 +5,13 @@
 //! Plain `f64` arithmetic with no dependency: the special functions needed (log-gamma, the
 //! regularized incomplete gamma) are small and standard, and their results are checked against
 //! values computed independently (`tests/stats.rs`, with sources).
+//!
+//! These figures are fixed-horizon: read once, at a size chosen in advance. The always-valid
+//! ones, which may be read every day, are in [`sequential`]; variance reduction with
+//! pre-experiment data in [`cuped`].
+
+pub mod cuped;
+pub mod sequential;
 
 /// The two-sided 95% normal quantile.
 pub const Z95: f64 = 1.959_963_984_540_054;
