@@ -15,26 +15,11 @@ import {
   SECRET,
   ADMIN_TOKEN,
   exampleCatalog,
+  measureConfig,
 } from "./harness.mjs";
 
-const CONFIG = {
-  version: 1,
-  offers: [
-    {
-      id: "hero-test",
-      slot: "hero",
-      experiment: "hero-2026",
-      variants: [
-        { id: "control", weight: 1, control: true },
-        { id: "bold", weight: 1, content: "<h1>Gear for every trail</h1>" },
-      ],
-    },
-  ],
-  experiments: { "hero-2026": { goal: "purchase", salt: "hero-2026" } },
-  holdout: { percent: 5, salt: "global-holdout-2026" },
-  segments: { browser: { fact: "profile.page_views", op: "gte", value: 1 } },
-  funnels: { checkout: ["page_view", "add_to_cart", "purchase"] },
-};
+// The measurement tests' config, with a checkout funnel.
+const CONFIG = { ...measureConfig(), funnels: { checkout: ["page_view", "add_to_cart", "purchase"] } };
 const DAY = 24 * 3600_000;
 const SUNDAY = Date.parse("2026-11-22T10:00:00Z");
 
