@@ -7,30 +7,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
-import { startWorker, Visitor, waitFor, SECRET, ADMIN_TOKEN, root } from "./harness.mjs";
+import { startWorker, Visitor, waitFor, SECRET, ADMIN_TOKEN, root, measureConfig } from "./harness.mjs";
 
 const NOW = Date.parse("2026-11-20T17:00:00Z");
-const CONFIG = {
-  version: 1,
-  offers: [
-    {
-      id: "hero-test",
-      slot: "hero",
-      experiment: "hero-2026",
-      variants: [
-        { id: "control", weight: 1, control: true },
-        { id: "bold", weight: 1, content: "<h1>Gear for every trail</h1>" },
-      ],
-    },
-    { id: "newsletter", slot: "banner", goal: "signup", content: "Join our list" },
-  ],
-  experiments: { "hero-2026": { goal: "purchase", salt: "hero-2026" } },
-  // The example config's holdout: the harness draws its visitors outside it, so a test that
-  // waits for an offer's counts never meets a visitor held out (one run in twenty did).
-  holdout: { percent: 5, salt: "global-holdout-2026" },
-  segments: { browser: { fact: "profile.page_views", op: "gte", value: 1 } },
-  funnels: { signup: ["page_view", "offer_click", "signup"] },
-};
+const CONFIG = measureConfig();
 
 const store = mkdtempSync(join(tmpdir(), "signpost-measure-"));
 let w;
