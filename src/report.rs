@@ -291,12 +291,26 @@ fn experiment_report(
 /// id: what CUPED needs.
 pub type CupedRows = BTreeMap<String, BTreeMap<String, Vec<(f64, f64)>>>;
 
+/// Each arm's sums, by experiment id and then variant id: what the measurement store answers.
+pub type CupedMoments = BTreeMap<String, BTreeMap<String, cuped::Moments>>;
+
 impl Report {
     /// Fills each variant's `cuped` from per-visitor rows, against its experiment's control.
     /// Variants without rows, or whose control has none, keep `None`.
     pub fn add_cuped(&mut self, rows: &CupedRows) {
+        let sums: CupedMoments = (rows.iter())
+            .map(|(x, arms)| {
+                let arms = arms.iter().map(|(v, r)| (v.clone(), cuped::Moments::of(r)));
+                (x.clone(), arms.collect())
+            })
+            .collect();
+        self.add_cuped_moments(&sums);
+    }
+
+    /// [`Report::add_cuped`] from each arm's sums.
+    pub fn add_cuped_moments(&mut self, sums: &CupedMoments) {
         for x in &mut self.experiments {
-            let Some(arms) = rows.get(&x.experiment) else {
+            let Some(arms) = sums.get(&x.experiment) else {
                 continue;
             };
             let control = x.variants.iter().find(|v| v.control);
@@ -304,7 +318,8 @@ impl Report {
                 continue;
             };
             for v in x.variants.iter_mut().filter(|v| !v.control) {
-                v.cuped = arms.get(&v.variant).and_then(|r| cuped::cuped(control, r));
+                v.cuped =
+                    (arms.get(&v.variant)).and_then(|m| cuped::cuped_from_moments(control, m));
             }
         }
     }

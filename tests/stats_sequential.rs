@@ -13,7 +13,7 @@
 //! CUPED's figures come from the `statistics` module's covariance and variance, following Deng,
 //! Xu, Kohavi & Walker, WSDM 2013, section 3.2.
 
-use signpost::stats::cuped::cuped;
+use signpost::stats::cuped::{cuped, cuped_from_moments, Moments};
 use signpost::stats::sequential::{self, normal_mixture, ALPHA, TAU_LIFT};
 use signpost::stats::{self, Interval};
 use signpost::testutil::{assert_close as close, Rng};
@@ -143,6 +143,29 @@ fn cuped_matches_python_statistics() {
         (c.interval.low, 0.435913818293, "low"),
         (c.interval.high, 2.885193035513, "high"),
         (c.variance_reduction, 0.984853546821, "variance reduction"),
+    ] {
+        close(got, want, 1e-9, what);
+    }
+    // From each arm's sums (what the measurement store answers): the same figures.
+    let m = cuped_from_moments(&Moments::of(&control), &Moments::of(&variant)).unwrap();
+    for (got, want, what) in [
+        (m.theta, c.theta, "theta from sums"),
+        (m.difference, c.difference, "difference from sums"),
+        (
+            m.control_variance,
+            c.control_variance,
+            "control variance from sums",
+        ),
+        (
+            m.variant_variance,
+            c.variant_variance,
+            "variant variance from sums",
+        ),
+        (
+            m.variance_reduction,
+            c.variance_reduction,
+            "reduction from sums",
+        ),
     ] {
         close(got, want, 1e-9, what);
     }

@@ -187,6 +187,24 @@ SUM(CASE WHEN last.seen < ?4 THEN 1 ELSE 0 END) AS churned \
 FROM seg JOIN last ON last.visitor = seg.visitor LEFT JOIN money ON money.visitor = seg.visitor \
 GROUP BY seg.segment ORDER BY seg.segment";
 
+/// CUPED's sums per variant of the experiment `?3`, between `?1` and `?2`: the outcome is
+/// whether the visitor converted for the experiment (a `.../conversions` count), the covariate
+/// how many pages they had viewed before their first exposure (pre-experiment activity). Rows
+/// `{variant, n, sy, sx, syy, sxx, sxy}` (the outcome is 0 or 1, so `syy = sy`).
+pub const CUPED: &str = "\
+WITH exp AS (SELECT visitor, MIN(variant) AS variant, MIN(t) AS t0 FROM rows \
+WHERE experiment = ?3 AND bot = 0 AND t >= ?1 AND t < ?2 GROUP BY visitor), \
+pre AS (SELECT e.visitor AS visitor, e.variant AS variant, COUNT(r.t) AS x FROM exp e \
+LEFT JOIN rows r ON r.visitor = e.visitor AND r.kind = 'page_view' AND r.bot = 0 AND r.t < e.t0 \
+GROUP BY e.visitor), \
+conv AS (SELECT DISTINCT visitor FROM rows WHERE experiment = ?3 AND once = 1 \
+AND counter LIKE '%/conversions' AND bot = 0 AND t >= ?1 AND t < ?2) \
+SELECT p.variant AS variant, COUNT(*) AS n, \
+SUM(CASE WHEN c.visitor IS NULL THEN 0 ELSE 1 END) AS sy, SUM(p.x) AS sx, \
+SUM(CASE WHEN c.visitor IS NULL THEN 0 ELSE 1 END) AS syy, SUM(p.x * p.x) AS sxx, \
+SUM(CASE WHEN c.visitor IS NULL THEN 0 ELSE p.x END) AS sxy \
+FROM pre p LEFT JOIN conv c ON c.visitor = p.visitor GROUP BY p.variant";
+
 #[cfg(test)]
 mod tests {
     use super::*;

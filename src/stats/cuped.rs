@@ -58,11 +58,16 @@ pub fn cuped(control: &[(f64, f64)], variant: &[(f64, f64)]) -> Option<Cuped> {
     };
     let c = arm(control, theta, mean_x);
     let v = arm(variant, theta, mean_x);
+    Some(compare(theta, c, v))
+}
+
+/// The adjusted comparison of two arms.
+fn compare(theta: f64, c: ArmStats, v: ArmStats) -> Cuped {
     let variance = c.variance + v.variance;
     let difference = v.mean - c.mean;
     let half = Z95 * variance.sqrt();
     let raw = c.raw_variance + v.raw_variance;
-    Some(Cuped {
+    Cuped {
         theta,
         control_mean: c.mean,
         variant_mean: v.mean,
@@ -74,7 +79,85 @@ pub fn cuped(control: &[(f64, f64)], variant: &[(f64, f64)]) -> Option<Cuped> {
             high: difference + half,
         },
         variance_reduction: if raw > 0.0 { 1.0 - variance / raw } else { 0.0 },
-    })
+    }
+}
+
+/// One arm's sums over its visitors: what CUPED needs when the rows stay in a database (the
+/// measurement store answers these per arm, `measure::sql::cuped`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Deserialize)]
+pub struct Moments {
+    /// Visitors.
+    pub n: f64,
+    /// Sum of outcomes.
+    pub sy: f64,
+    /// Sum of covariates.
+    pub sx: f64,
+    /// Sum of squared outcomes.
+    pub syy: f64,
+    /// Sum of squared covariates.
+    pub sxx: f64,
+    /// Sum of outcome times covariate.
+    pub sxy: f64,
+}
+
+impl Moments {
+    /// The sums of per-visitor `(outcome, covariate)` pairs.
+    pub fn of(rows: &[(f64, f64)]) -> Moments {
+        rows.iter().fold(Moments::default(), |m, &(y, x)| Moments {
+            n: m.n + 1.0,
+            sy: m.sy + y,
+            sx: m.sx + x,
+            syy: m.syy + y * y,
+            sxx: m.sxx + x * x,
+            sxy: m.sxy + x * y,
+        })
+    }
+
+    fn plus(&self, o: &Moments) -> Moments {
+        Moments {
+            n: self.n + o.n,
+            sy: self.sy + o.sy,
+            sx: self.sx + o.sx,
+            syy: self.syy + o.syy,
+            sxx: self.sxx + o.sxx,
+            sxy: self.sxy + o.sxy,
+        }
+    }
+}
+
+/// [`cuped`] from each arm's sums instead of its rows (one pass: for outcomes and covariates
+/// of modest size, such as conversions and counts of earlier visits, as exact as the rows).
+pub fn cuped_from_moments(control: &Moments, variant: &Moments) -> Option<Cuped> {
+    let finite = |m: &Moments| {
+        [m.sy, m.sx, m.syy, m.sxx, m.sxy]
+            .iter()
+            .all(|v| v.is_finite())
+    };
+    if control.n < 2.0 || variant.n < 2.0 || !finite(control) || !finite(variant) {
+        return None;
+    }
+    let p = control.plus(variant);
+    let (mean_y, mean_x) = (p.sy / p.n, p.sx / p.n);
+    let cov = p.sxy - p.n * mean_x * mean_y;
+    let var_x = p.sxx - p.n * mean_x * mean_x;
+    let theta = if var_x > 1e-12 * p.sxx {
+        cov / var_x
+    } else {
+        0.0
+    };
+    let arm = |m: &Moments| {
+        let (y, x) = (m.sy / m.n, m.sx / m.n);
+        let var_y = (m.syy - m.n * y * y) / (m.n - 1.0);
+        let cov = (m.sxy - m.n * x * y) / (m.n - 1.0);
+        let var_x = (m.sxx - m.n * x * x) / (m.n - 1.0);
+        let adjusted = (var_y - 2.0 * theta * cov + theta * theta * var_x).max(0.0);
+        ArmStats {
+            mean: y - theta * (x - mean_x),
+            variance: adjusted / m.n,
+            raw_variance: var_y.max(0.0) / m.n,
+        }
+    };
+    Some(compare(theta, arm(control), arm(variant)))
 }
 
 /// One arm's adjusted mean and the variances of its adjusted and raw means.

@@ -175,6 +175,15 @@ test("a date range, the daily series, revenue per arm, and bots kept out", async
   });
   assert.ok(all, "the orders and the bot were stored");
   assert.equal(all.excluded_bots, crawlers.length, "each crawler left out, as one visitor each");
+  // CUPED from the store's sums, for each variant whose arm and control have two visitors.
+  const [x] = all.report.experiments;
+  const control = x.variants.find((v) => v.control);
+  for (const v of x.variants.filter((v) => !v.control)) {
+    if (v.visitors >= 2 && control.visitors >= 2) {
+      assert.ok(v.cuped, `CUPED for ${v.variant}`);
+      assert.ok(v.cuped.interval.low <= v.cuped.difference && v.cuped.difference <= v.cuped.interval.high);
+    }
+  }
   // Revenue per arm: the four orders of day two (and the first test's, made on day one).
   const revenue = all.revenue.reduce((n, r) => n + r.revenue, 0);
   assert.ok(revenue >= 50 + 60 + 70 + 80, JSON.stringify(all.revenue));

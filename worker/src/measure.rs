@@ -13,7 +13,9 @@ use signpost::analysis::{self, CohortWeek, FunnelReport, SegmentValue};
 use signpost::config::Config;
 use signpost::measure::sql::Split;
 use signpost::measure::{sql, Row};
+use signpost::report::CupedMoments;
 use signpost::series::{ArmRevenue, DayCount};
+use signpost::stats::cuped::Moments;
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -187,6 +189,7 @@ pub struct Measured {
     pub funnels: Vec<FunnelReport>,
     pub cohorts: Vec<CohortWeek>,
     pub segments: Vec<SegmentValue>,
+    pub cuped: CupedMoments,
 }
 
 /// The report's data, `None` when measurement is off (no D1 binding).
@@ -235,10 +238,23 @@ pub async fn read(
         serde_json::to_string(&names).unwrap_or_default().into(),
         churn_from.into(),
     ];
-    let (funnels, cohorts, segments) = futures_util::future::join3(
+    #[derive(Deserialize)]
+    struct ArmSums {
+        variant: String,
+        #[serde(flatten)]
+        sums: Moments,
+    }
+    let cuped = futures_util::future::join_all(config.experiments.iter().map(|x| async move {
+        let params = [from.into(), to.into(), x.id.as_str().into()];
+        let arms = all::<ArmSums>(env, sql::CUPED, &params).await?;
+        let arms = arms.into_iter().map(|a| (a.variant, a.sums)).collect();
+        Ok::<_, String>((x.id.clone(), arms))
+    }));
+    let (funnels, cohorts, segments, cuped) = futures_util::future::join4(
         funnels,
         all::<CohortWeek>(env, sql::COHORTS, &range),
         all::<SegmentValue>(env, sql::SEGMENT_VALUE, &value_params),
+        cuped,
     )
     .await;
     Ok(Some(Measured {
@@ -249,5 +265,6 @@ pub async fn read(
         funnels: funnels.into_iter().collect::<Result<_, _>>()?,
         cohorts: cohorts?,
         segments: segments?,
+        cuped: cuped.into_iter().collect::<Result<_, _>>()?,
     }))
 }

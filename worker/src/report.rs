@@ -57,7 +57,8 @@ pub async fn report(req: Request, env: &Env) -> Result<web_sys::Response> {
         }
         Err(e) => return unavailable(&e),
     };
-    let report = signpost::report::build(config, &measured.counts);
+    let mut report = signpost::report::build(config, &measured.counts);
+    report.add_cuped_moments(&measured.cuped);
     let revenue: Vec<_> = (measured.revenue.into_iter())
         .map(|r| r.with_ratios())
         .collect();
