@@ -149,10 +149,11 @@ test("a date range, the daily series, revenue per arm, and bots kept out", async
   const buyers = [];
   for (let i = 0; i < 4; i++) {
     const v = new Visitor(w.mf, { now: day2 + i * 1000 });
-    await v.page("/");
+    const page = await v.page("/");
     const order = { type: "purchase", id: `rev-${i}`, at: v.now + 500, order_id: `r-${i}`, value: 50 + i * 10 };
     assert.equal((await v.events("/", [order])).status, 200);
-    buyers.push(v);
+    // The arm the page says the buyer got: the expected revenue per arm, by construction.
+    buyers.push({ arm: /hero=hero-test\/(\w+)/.exec(page.signpost)[1], value: order.value });
   }
   // Real crawlers (tests/fixtures/user-agents.json): they get their pages, and count nowhere.
   const crawlers = JSON.parse(readFileSync(join(root, "tests/fixtures/user-agents.json"), "utf8")).bots.slice(0, 6);
@@ -206,6 +207,17 @@ test("a date range, the daily series, revenue per arm, and bots kept out", async
   const held = second.report.holdout.holdout.visitors;
   assert.equal(reached + held, 5);
   assert.equal(second.excluded_bots, crawlers.length);
+  // Revenue per arm on day two: exactly the buyers' orders, each under the arm they got.
+  for (const variant of ["control", "bold"]) {
+    const mine = buyers.filter((b) => b.arm === variant);
+    const got = second.revenue.find((r) => r.variant === variant) ?? { orders: 0, revenue: 0 };
+    assert.equal(got.orders, mine.length, variant);
+    assert.equal(
+      got.revenue,
+      mine.reduce((n, b) => n + b.value, 0),
+      variant,
+    );
+  }
   const bad = await w.mf.dispatchFetch("http://localhost/__signpost/report?from=yesterday", { headers: admin });
   assert.equal(bad.status, 400);
   assert.match((await bad.json()).error, /from: expected a date as YYYY-MM-DD/);
