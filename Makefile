@@ -30,7 +30,7 @@ SDK_OUT := sdk-js/dist
 EDITOR_WASM := $(or $(CARGO_TARGET_DIR),target)/$(WASM_TARGET)/editor/signpost_wasm.wasm
 EDITOR_OUT := $(SDK_OUT)/editor
 
-.PHONY: help setup dev dev-vars test bench worker worker-test editor sdk demo seed test-rust test-wasm test-node lint clean fuzz load
+.PHONY: help setup dev dev-vars test bench worker worker-test editor sdk demo seed sizes test-rust test-wasm test-node lint clean fuzz load
 
 help:
 	@echo "make dev    build everything, seed local KV, serve the demo at http://127.0.0.1:8787"
@@ -139,7 +139,7 @@ dev: setup sdk seed dev-vars
 
 ## Tests ----------------------------------------------------------------------------------
 
-test: setup lint test-rust test-wasm worker worker-test sdk test-node
+test: setup lint test-rust test-wasm worker worker-test sdk sizes test-node
 	@echo "all test suites passed"
 
 # Rust, then the JavaScript (Biome, configured in biome.jsonc; `npx biome check --write .` fixes).
@@ -150,6 +150,11 @@ lint: .tools/npm
 
 test-rust:
 	cargo test --workspace
+
+# The size budgets of what `make worker` and `make sdk` built (scripts/sizes.mjs): fails when
+# the browser's wasm or start-up JS, or the Worker's upload, is over its budget.
+sizes: .tools/npm
+	node scripts/sizes.mjs
 
 # The same wasm-bindgen tests in Node, then in headless Chromium.
 test-wasm: .tools/rust .tools/chromium
