@@ -74,7 +74,7 @@ setup: .tools/rust .tools/npm .tools/chromium .tools/tzdata
 ## Builds ---------------------------------------------------------------------------------
 
 # The Worker: Rust -> wasm -> worker/build/ (run by wrangler's [build] too). worker-build's own
-# wasm-opt is off (worker/Cargo.toml: it optimizes with the name section kept, 14 KB larger);
+# wasm-opt is off (worker/Cargo.toml: it optimizes with the name section kept, 12 KB larger);
 # wasm-opt runs here, -O (the Worker is timed: no size flags that cost speed) and
 # --low-memory-unused, which lets it fold constant offsets into loads and stores (Rust's wasm
 # puts its stack first, 1 MiB growing down to 0, so only a stack about to overflow reaches the
