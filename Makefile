@@ -30,7 +30,7 @@ SDK_OUT := sdk-js/dist
 EDITOR_WASM := $(or $(CARGO_TARGET_DIR),target)/$(WASM_TARGET)/editor/signpost_wasm.wasm
 EDITOR_OUT := $(SDK_OUT)/editor
 
-.PHONY: help setup dev dev-vars test bench worker worker-test editor sdk demo seed test-rust test-wasm test-node lint clean fuzz load
+.PHONY: help setup dev dev-vars test bench worker worker-test editor sdk demo seed sizes test-rust test-wasm test-node lint clean fuzz load
 
 help:
 	@echo "make dev    build everything, seed local KV, serve the demo at http://127.0.0.1:8787"
@@ -73,22 +73,37 @@ setup: .tools/rust .tools/npm .tools/chromium .tools/tzdata
 
 ## Builds ---------------------------------------------------------------------------------
 
-# The Worker: Rust -> wasm -> worker/build/ (run by wrangler's [build] too). worker-build keeps
-# the wasm's name section (it passes --debuginfo to wasm-opt); stripping it takes the bundle from
-# 404 KB to 366 KB gzip (budget: under 400 KB compressed). The feature list is worker-build's.
+# The Worker: Rust -> wasm -> worker/build/ (run by wrangler's [build] too). worker-build's own
+# wasm-opt is off (worker/Cargo.toml: it optimizes with the name section kept, 12 KB larger);
+# wasm-opt runs here, -O (the Worker is timed: no size flags that cost speed) and
+# --low-memory-unused, which lets it fold constant offsets into loads and stores (Rust's wasm
+# puts its stack first, 1 MiB growing down to 0, so only a stack about to overflow reaches the
+# low 1 KB). The name section is stripped (budget: under 400 KB compressed);
+# `make worker WORKER_WASM_NAMES=1` keeps it, for bench/profile.mjs. The feature list is
+# worker-build's.
 WORKER_WASM := worker/build/index_bg.wasm
 WORKER_WASM_FEATURES := $(addprefix --enable-,mutable-globals sign-ext nontrapping-float-to-int \
   bulk-memory multivalue reference-types exception-handling)
+WORKER_WASM_OPT := $(WORKER_WASM_FEATURES) -O --low-memory-unused \
+  $(if $(WORKER_WASM_NAMES),--debuginfo,--strip-debug --strip-producers)
 worker: .tools/rust .tools/npm
 	cd worker && $(CARGO_BIN)/worker-build --release
-	$(WASM_OPT_BIN) $(WORKER_WASM_FEATURES) --strip-debug --strip-producers $(WORKER_WASM) -o $(WORKER_WASM)
+	$(WASM_OPT_BIN) $(WORKER_WASM_OPT) $(WORKER_WASM) -o $(WORKER_WASM)
 
 # The Worker's test build: feature `test-hooks` (the test clock, chosen visitor ids, a panic on
 # demand, the /__signpost/test/* routes) into worker/build-test, loaded only by tests through
 # worker/test-entry.mjs. The production build above never has them.
 worker-test: .tools/rust .tools/npm
 	cd worker && $(CARGO_BIN)/worker-build --release --out-dir build-test --features test-hooks
-	$(WASM_OPT_BIN) $(WORKER_WASM_FEATURES) --strip-debug --strip-producers worker/build-test/index_bg.wasm -o worker/build-test/index_bg.wasm
+	$(WASM_OPT_BIN) $(WORKER_WASM_OPT) worker/build-test/index_bg.wasm -o worker/build-test/index_bg.wasm
+
+# wasm-opt for the browser's wasm (the SDK's and the editor's), measured in bytes: similar
+# functions merged first (the many instantiations of the same generic code), then -Oz to a fixed
+# point. --low-memory-unused lets it fold constant offsets into loads and stores: Rust's wasm
+# puts the stack first (1 MiB growing down to 0), so the low 1 KB is only reached by a stack
+# about to overflow. Together about 1 KB brotli off the SDK's wasm.
+SDK_WASM_OPT := --merge-similar-functions -Oz --converge --low-memory-unused --strip-debug --strip-producers \
+  --enable-bulk-memory --enable-nontrapping-float-to-int
 
 # The config editor's validation: signpost-wasm with feature `editor` (the visitor SDK's build
 # stays without it), loaded by the editor page (/__signpost/admin) from /sdk/editor/, next to
@@ -96,7 +111,7 @@ worker-test: .tools/rust .tools/npm
 editor: .tools/rust .tools/npm
 	cargo build --profile editor --target $(WASM_TARGET) -p signpost-wasm --features editor
 	$(WASM_BINDGEN_BIN) --target web --no-typescript --out-dir $(EDITOR_OUT) --out-name editor $(EDITOR_WASM)
-	$(WASM_OPT_BIN) -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int $(EDITOR_OUT)/editor_bg.wasm -o $(EDITOR_OUT)/editor_bg.wasm
+	$(WASM_OPT_BIN) $(SDK_WASM_OPT) $(EDITOR_OUT)/editor_bg.wasm -o $(EDITOR_OUT)/editor_bg.wasm
 
 # The demo store's pages (generated from the catalog) into demo-site/public.
 demo:
@@ -109,7 +124,7 @@ sdk: .tools/rust .tools/npm demo editor
 	cargo run -q --bin signpost -- limits --js > sdk-js/src/limits.js.new && mv sdk-js/src/limits.js.new sdk-js/src/limits.js
 	cargo build --profile sdk --target $(WASM_TARGET) -p signpost-wasm
 	$(WASM_BINDGEN_BIN) --target web --out-dir $(SDK_OUT) $(SDK_WASM)
-	$(WASM_OPT_BIN) -Oz --converge --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int $(SDK_OUT)/signpost_wasm_bg.wasm -o $(SDK_OUT)/signpost_wasm_bg.wasm
+	$(WASM_OPT_BIN) $(SDK_WASM_OPT) $(SDK_OUT)/signpost_wasm_bg.wasm -o $(SDK_OUT)/signpost_wasm_bg.wasm
 	node sdk-js/build.mjs
 	mkdir -p demo-site/public/sdk/editor && cp $(EDITOR_OUT)/editor.js $(EDITOR_OUT)/editor_bg.wasm demo-site/public/sdk/editor/
 
@@ -139,7 +154,7 @@ dev: setup sdk seed dev-vars
 
 ## Tests ----------------------------------------------------------------------------------
 
-test: setup lint test-rust test-wasm worker worker-test sdk test-node
+test: setup lint test-rust test-wasm worker worker-test sdk sizes test-node
 	@echo "all test suites passed"
 
 # Rust, then the JavaScript (Biome, configured in biome.jsonc; `npx biome check --write .` fixes).
@@ -150,6 +165,11 @@ lint: .tools/npm
 
 test-rust:
 	cargo test --workspace
+
+# The size budgets of what `make worker` and `make sdk` built (scripts/sizes.mjs): fails when
+# the browser's wasm or start-up JS, or the Worker's upload, is over its budget.
+sizes: .tools/npm
+	node scripts/sizes.mjs
 
 # The same wasm-bindgen tests in Node, then in headless Chromium.
 test-wasm: .tools/rust .tools/chromium

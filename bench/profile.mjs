@@ -2,7 +2,7 @@
 // loads one page, then the functions with the most self time. Build the Worker with its wasm
 // names for readable Rust frames (`make worker` strips them):
 //
-//   (cd worker && worker-build --release)     # with the Makefile's WASM_* variables set
+//   make worker WORKER_WASM_NAMES=1
 //   node bench/profile.mjs [signpost|hand-written|pass-through] [page index] [seconds]
 //
 // Writes bench/out/<worker>.cpuprofile (open it in Chrome's DevTools for the call tree).

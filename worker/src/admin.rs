@@ -11,6 +11,7 @@
 
 use crate::api::{authorized, error, json, unavailable};
 use crate::page::{self, js_err, Visit};
+use crate::request_url::RequestUrl;
 use crate::{html_rewriter, origin, store};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -212,12 +213,8 @@ fn moved(m: &Moved) -> Result<web_sys::Response> {
 /// person (a data subject's request): the user's profile, every device's profile it absorbed,
 /// and their writers' storage. Answers `{"erased": [keys]}`.
 async fn erase_person(req: &Request, env: &Env) -> Result<web_sys::Response> {
-    let url = req.url()?;
-    let param = |name: &str| {
-        url.query_pairs()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-    };
+    let url = RequestUrl::of(req);
+    let param = |name: &str| url.param(name);
     let key = match (param("user"), param("visitor")) {
         (Some(u), None) if signpost::ingest::is_user_id(&u) => signpost::writer::user_key(&u),
         (None, Some(v)) if crate::cookies::valid_visitor_id(&v) => v,
@@ -260,10 +257,9 @@ async fn versions(kv: &KvStore) -> Result<web_sys::Response> {
 /// `GET admin/config[?version=n]`: the stored text of a version (the live one by default), so
 /// the editor starts from exactly what is stored.
 async fn stored_config(req: &Request, kv: &KvStore) -> Result<web_sys::Response> {
-    let url = req.url()?;
-    let asked = url.query_pairs().find(|(k, _)| k == "version");
+    let asked = RequestUrl::of(req).param("version");
     let version = match asked {
-        Some((_, v)) => match v.parse::<u64>() {
+        Some(v) => match v.parse::<u64>() {
             Ok(n) => n.to_string(),
             Err(_) => return error(400, "version: expected a version number such as 3"),
         },
@@ -413,8 +409,8 @@ async fn render(
     path: &str,
     plan: &signpost::Plan,
 ) -> Result<Option<String>> {
-    let url = req.url()?.join(path)?;
-    let page_req = Request::new(url.as_str(), Method::Get)?;
+    let url = RequestUrl::of(req).with_path(path);
+    let page_req = Request::new(&url, Method::Get)?;
     let response = origin::fetch(env, &page_req).await?;
     let html = response
         .headers()

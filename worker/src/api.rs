@@ -3,6 +3,7 @@
 //! bearer token.
 
 use crate::page::{self, js_err, Visit};
+use crate::request_url::RequestUrl;
 use crate::store;
 use serde_json::{json, Value};
 use signpost::batch::{parse_page_body, EventResult, PageBatch};
@@ -287,12 +288,8 @@ async fn explain(req: Request, env: &Env) -> Result<web_sys::Response> {
         return error(401, "a valid bearer token is required");
     }
     let visit = Visit::new(&req, env)?;
-    let url = req.url()?;
-    let param = |name: &str| {
-        url.query_pairs()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-    };
+    let url = RequestUrl::of(&req);
+    let param = |name: &str| url.param(name);
     let Some(target) = param("url").filter(|u| u.starts_with('/')) else {
         return error(400, "url: missing (a path such as /compare)");
     };
@@ -408,8 +405,8 @@ pub(crate) fn authorized(req: &Request, env: &Env) -> Result<bool> {
 /// An `Origin` header that is present and not this request's own origin (or a browser saying
 /// the request is cross-site).
 pub(crate) fn cross_site(req: &Request) -> Result<bool> {
-    let url = req.url()?;
-    let own = url.origin().ascii_serialization();
+    let url = RequestUrl::of(req);
+    let own = url.origin();
     let origin = req.headers().get("origin")?;
     let site = req.headers().get("sec-fetch-site")?;
     Ok(origin.is_some_and(|o| o != own) || site.as_deref() == Some("cross-site"))

@@ -15,6 +15,7 @@ mod origin;
 mod page;
 mod profiles;
 mod report;
+mod request_url;
 mod store;
 mod tally;
 mod wake;
@@ -30,8 +31,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<web_sys::Response
     // re-creates it on the next request, losing the isolate's config cache), the runtime sends
     // the request on to the origin instead of answering an error.
     ctx.pass_through_on_exception();
-    let url = req.url()?;
-    let path = url.path().to_string();
+    let path = request_url::RequestUrl::of(&req).path().to_string();
     if let Some(endpoint) = path.strip_prefix("/__signpost/") {
         return api::handle(endpoint, req, &env, &ctx).await;
     }

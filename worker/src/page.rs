@@ -2,6 +2,7 @@
 //! is the other half (the origin fetch, KV, the HTMLRewriter); the API endpoints share `Visit`.
 
 use crate::html_rewriter::Slot;
+use crate::request_url::RequestUrl;
 use crate::{cookies, origin, store};
 use serde::Deserialize;
 use signpost::measure;
@@ -9,7 +10,7 @@ use signpost::plan::state_script;
 use signpost::session::{client_state, Flush, SessionState};
 use signpost::{Profile, RequestInfo};
 use wasm_bindgen::prelude::*;
-use worker::{Context, Env, Request, Result, Url};
+use worker::{Context, Env, Request, Result};
 
 /// Why a page was passed through unchanged.
 pub struct Bypass(pub &'static str);
@@ -61,7 +62,7 @@ impl Visit {
             .and_then(|v| v.parse::<i64>().ok())
             .unwrap_or_else(|| js_sys::Date::now() as i64);
         let cookies = req.headers().get("cookie")?.unwrap_or_default();
-        let https = req.url()?.scheme() == "https";
+        let https = RequestUrl::of(req).scheme() == "https";
         let new_visitor = test_header("x-signpost-test-new-visitor")?;
         let secret = crate::text_binding(env, "SIGNPOST_SECRET");
         Ok(Visit::from_parts(
@@ -631,19 +632,12 @@ pub fn request_info_for(req: &Request, url: Option<&str>, test_hooks: bool) -> R
     Ok(RequestInfo {
         url: match url {
             Some(u) => u.to_string(),
-            None => path_and_query(&req.url()?),
+            None => RequestUrl::of(req).path_and_query(),
         },
         headers,
         country: test("x-signpost-test-country").or_else(|| cf.and_then(|c| c.country())),
         region: test("x-signpost-test-region").or_else(|| cf.and_then(|c| c.region_code())),
     })
-}
-
-fn path_and_query(url: &Url) -> String {
-    match url.query() {
-        Some(q) => format!("{}?{}", url.path(), q),
-        None => url.path().to_string(),
-    }
 }
 
 /// A fresh, unguessable visitor id: a random UUID from the runtime's CSPRNG, without dashes.

@@ -5,12 +5,13 @@
 
 use crate::api::{authorized, error, json, text, unavailable};
 use crate::page::{self, Visit};
+use crate::request_url::RequestUrl;
 use crate::store;
 use serde_json::{json, Value};
 use signpost::analysis;
 use signpost::config::Config;
 use signpost::measure::sql::Split;
-use worker::{Env, Request, Result, Url};
+use worker::{Env, Request, Result};
 
 /// The tables `format=csv` exports.
 pub const TABLES: &[&str] = &[
@@ -36,12 +37,8 @@ pub async fn report(req: Request, env: &Env) -> Result<web_sys::Response> {
         Err(e) => return unavailable(&e.to_string()),
     };
     let config = live.engine.config();
-    let url = req.url()?;
-    let query = |name: &str| {
-        url.query_pairs()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-    };
+    let url = RequestUrl::of(&req);
+    let query = |name: &str| url.param(name);
     let asked = range(config, &url, visit.now).and_then(|r| Ok((r, split(config, query("by"))?)));
     let ((from, to), by) = match asked {
         Ok(asked) => asked,
@@ -136,9 +133,9 @@ fn list(v: &Value) -> Vec<Value> {
 }
 
 /// `from` and `to` as epoch ms, `to` excluded; all time up to now by default.
-fn range(config: &Config, url: &Url, now: i64) -> std::result::Result<(i64, i64), String> {
+fn range(config: &Config, url: &RequestUrl, now: i64) -> std::result::Result<(i64, i64), String> {
     let day = |name: &str, next: i64| -> std::result::Result<Option<i64>, String> {
-        let Some((_, v)) = url.query_pairs().find(|(k, _)| k == name) else {
+        let Some(v) = url.param(name) else {
             return Ok(None);
         };
         let start = config
