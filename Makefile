@@ -30,12 +30,13 @@ SDK_OUT := sdk-js/dist
 EDITOR_WASM := $(or $(CARGO_TARGET_DIR),target)/$(WASM_TARGET)/editor/signpost_wasm.wasm
 EDITOR_OUT := $(SDK_OUT)/editor
 
-.PHONY: help setup dev dev-vars test bench worker worker-test editor sdk demo seed sizes test-rust test-wasm test-node lint clean fuzz load
+.PHONY: help setup dev dev-vars test bench measure-scale worker worker-test editor sdk demo seed sizes test-rust test-wasm test-node lint clean fuzz load
 
 help:
 	@echo "make dev    build everything, seed local KV, serve the demo at http://127.0.0.1:8787"
 	@echo "make test   run every test suite (Rust, wasm in Node and Chromium, Worker in workerd)"
 	@echo "make bench  benchmarks: the Worker against the alternatives, the core, sizes (one table)"
+	@echo "make measure-scale  measurement at scale: 1M visitors, 10M rows in D1, write cost, memory, report times"
 	@echo "make load   wrk at saturation against the Worker on workerd for LOAD_SECONDS (default 180): zero errors, memory flat"
 	@echo "make fuzz   run each fuzz target for FUZZ_SECONDS (default $(FUZZ_SECONDS)) with cargo-fuzz on nightly"
 
@@ -194,6 +195,14 @@ bench: setup .tools/wrk worker worker-test sdk
 	cargo bench --bench decision $(CRITERION) '^(decide |page|profile from_bytes)'
 	cargo bench --bench rewrite $(CRITERION) '/typical$$'
 	node bench/run.mjs
+	@echo "measurement at scale (1M visitors, 10M rows in D1, report times): make measure-scale"
+
+# Measurement at scale (issue 19): the test build in workerd with D1 on disk, 1M visitors' rows
+# (about 10M) loaded, then the write cost per row on the page path, memory, and each report's
+# time; one table (bench/RESULTS.md has a run). About 15 minutes; the sqlite3 CLI loads the rows
+# (`SCALE_LOAD=d1` goes through the binding, far slower); SCALE_VISITORS=20000 for a quick look.
+measure-scale: .tools/npm worker-test sdk
+	node bench/measure-scale.mjs
 
 .tools/wrk:
 	@mkdir -p .tools

@@ -181,7 +181,8 @@ export function signpostWorker({ bindings = {}, assets = true } = {}) {
  * goes through the counting wrapper: `kvOps()` returns (and clears) the operations seen,
  * `kvMode("ok" | "throw" | "hang" | "429" | "500")` changes how it answers, for every
  * operation or per kind (`"put=429"`, `"get=hang,put=500"`). `onLog(line)` gets the runtime's
- * console output.
+ * console output. `doPersist` / `d1Persist`: directories for Durable Objects' and D1's storage;
+ * `measure: false` leaves out the measurement queue and database.
  */
 export async function startWorker({
   bindings = {},
@@ -191,9 +192,17 @@ export async function startWorker({
   outbound,
   onLog,
   doPersist,
+  d1Persist,
   inspectorPort,
+  measure = true,
 } = {}) {
   const signpost = signpostWorker({ bindings });
+  // Measurement off (a deployment without them): no rows' queue, no database.
+  if (!measure) {
+    delete signpost.d1Databases;
+    delete signpost.queueProducers.SIGNPOST_MEASURE;
+    delete signpost.queueConsumers["signpost-measure"];
+  }
   // The origin behind ORIGIN, when a test plays it: a function from Request to Response.
   if (outbound) signpost.outboundService = outbound;
   const workers = [signpost];
@@ -228,6 +237,8 @@ export async function startWorker({
     ...(port === undefined ? {} : { host: "127.0.0.1", port }),
     // Durable Object storage on disk (a directory), for tests that inspect what is stored.
     ...(doPersist ? { durableObjectsPersist: doPersist } : {}),
+    // D1 on disk (a directory): the scale run's ten million rows would not fit in memory.
+    ...(d1Persist ? { d1Persist } : {}),
     // V8's inspector, for scripts that read the isolate's heap (scripts/load.mjs).
     ...(inspectorPort ? { inspectorPort } : {}),
   });

@@ -178,6 +178,39 @@ fn js_text(e: &JsValue) -> String {
         .unwrap_or_else(|| format!("{e:?}"))
 }
 
+/// Which parts of the report to read: all, or only what one CSV table shows (each part is a
+/// query over every row in the range, so a table reads only its own).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    All,
+    /// The counters and the bots left out (offers, experiments, the holdout).
+    Counts,
+    Daily,
+    Revenue,
+    Funnels,
+    Cohorts,
+    Segments,
+}
+
+impl Part {
+    fn wants(self, part: Part) -> bool {
+        self == Part::All || self == part
+    }
+}
+
+/// [`all`] when `wanted`, else no rows without asking.
+async fn all_if<T: for<'de> Deserialize<'de>>(
+    wanted: bool,
+    env: &Env,
+    query: &str,
+    params: &[serde_json::Value],
+) -> Result<Vec<T>, String> {
+    if !wanted {
+        return Ok(Vec::new());
+    }
+    all(env, query, params).await
+}
+
 /// What a report reads between `from` and `to` (epoch ms, `to` excluded): the counters, the
 /// bots left out, each day's additions, the revenue per arm, the config's funnels split
 /// `by`, the cohorts and each segment's value.
@@ -192,12 +225,14 @@ pub struct Measured {
     pub cuped: CupedMoments,
 }
 
-/// The report's data, `None` when measurement is off (no D1 binding).
+/// The report's data (the parts `part` wants; the others empty), `None` when measurement is off
+/// (no D1 binding).
 pub async fn read(
     env: &Env,
     config: &Config,
     (from, to): (i64, i64),
     by: &Split,
+    part: Part,
 ) -> Result<Option<Measured>, String> {
     let db = js_sys::Reflect::get(env.as_ref(), &DB.into()).unwrap_or(JsValue::UNDEFINED);
     if db.is_undefined() {
@@ -214,14 +249,16 @@ pub async fn read(
     struct N {
         n: u64,
     }
+    let counted = part.wants(Part::Counts);
     let (counts, bots, daily, revenue) = futures_util::future::join4(
-        all::<Counter>(env, sql::COUNTS, &range),
-        all::<N>(env, sql::BOTS, &range),
-        all::<DayCount>(env, sql::DAILY, &range),
-        all::<ArmRevenue>(env, sql::REVENUE, &range),
+        all_if::<Counter>(counted, env, sql::COUNTS, &range),
+        all_if::<N>(counted, env, sql::BOTS, &range),
+        all_if::<DayCount>(part.wants(Part::Daily), env, sql::DAILY, &range),
+        all_if::<ArmRevenue>(part.wants(Part::Revenue), env, sql::REVENUE, &range),
     )
     .await;
-    let funnels = futures_util::future::join_all(config.funnels.iter().map(|(name, steps)| {
+    let funnels = (config.funnels.iter()).filter(|_| part.wants(Part::Funnels));
+    let funnels = futures_util::future::join_all(funnels.map(|(name, steps)| {
         let (query, mut params) = sql::funnel(steps, by);
         params[0] = from.into();
         params[1] = to.into();
@@ -244,7 +281,8 @@ pub async fn read(
         #[serde(flatten)]
         sums: Moments,
     }
-    let cuped = futures_util::future::join_all(config.experiments.iter().map(|x| async move {
+    let experiments = (config.experiments.iter()).filter(|_| part.wants(Part::Counts));
+    let cuped = futures_util::future::join_all(experiments.map(|x| async move {
         let params = [from.into(), to.into(), x.id.as_str().into()];
         let arms = all::<ArmSums>(env, sql::CUPED, &params).await?;
         let arms = arms.into_iter().map(|a| (a.variant, a.sums)).collect();
@@ -252,8 +290,13 @@ pub async fn read(
     }));
     let (funnels, cohorts, segments, cuped) = futures_util::future::join4(
         funnels,
-        all::<CohortWeek>(env, sql::COHORTS, &range),
-        all::<SegmentValue>(env, sql::SEGMENT_VALUE, &value_params),
+        all_if::<CohortWeek>(part.wants(Part::Cohorts), env, sql::COHORTS, &range),
+        all_if::<SegmentValue>(
+            part.wants(Part::Segments),
+            env,
+            sql::SEGMENT_VALUE,
+            &value_params,
+        ),
         cuped,
     )
     .await;

@@ -4,6 +4,7 @@
 //! `segment:<name>`), and `format=csv` with `table=` one of [`TABLES`] for a spreadsheet.
 
 use crate::api::{authorized, error, json, text, unavailable};
+use crate::measure::Part;
 use crate::page::{self, Visit};
 use crate::request_url::RequestUrl;
 use crate::store;
@@ -44,7 +45,17 @@ pub async fn report(req: Request, env: &Env) -> Result<web_sys::Response> {
         Ok(asked) => asked,
         Err(e) => return error(400, &e),
     };
-    let measured = match crate::measure::read(env, config, (from, to), &by).await {
+    // A CSV table reads only its own part (the others are whole queries of their own).
+    let part = match (query("format").as_deref(), query("table").as_deref()) {
+        (Some("csv"), Some("offers" | "experiments")) => Part::Counts,
+        (Some("csv"), Some("daily")) => Part::Daily,
+        (Some("csv"), Some("revenue")) => Part::Revenue,
+        (Some("csv"), Some("funnels")) => Part::Funnels,
+        (Some("csv"), Some("cohorts")) => Part::Cohorts,
+        (Some("csv"), Some("segments")) => Part::Segments,
+        _ => Part::All,
+    };
+    let measured = match crate::measure::read(env, config, (from, to), &by, part).await {
         Ok(Some(m)) => m,
         Ok(None) => {
             return error(
