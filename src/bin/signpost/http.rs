@@ -2,7 +2,7 @@
 //! it on stdin, never on a command line another user could read, and a body through a private
 //! temporary file.
 
-use crate::{usage, Fail};
+use crate::Fail;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -23,23 +23,33 @@ impl Answer {
             .and_then(|v| v.get("error")?.as_str().map(str::to_string))
             .unwrap_or_else(|| self.body.trim().to_string())
     }
+
+    /// A failure for an answer that is not the one wanted: status, the Worker's message and,
+    /// for a 401, what to check (`token_hint`).
+    pub fn fail(&self, url: &str, token_hint: &str) -> Fail {
+        let hint = match self.status {
+            401 => format!(" ({token_hint})"),
+            _ => String::new(),
+        };
+        Fail(format!("{url}: {}: {}{hint}", self.status, self.error()), 2)
+    }
 }
 
 /// `<base>/__signpost/<path>`.
-pub(crate) fn endpoint(base: Option<&str>, path: &str) -> String {
-    let base = base.unwrap_or(DEFAULT_URL);
+pub(crate) fn endpoint(base: &str, path: &str) -> String {
     format!("{}/__signpost/{path}", base.trim_end_matches('/'))
 }
 
-/// The admin token from `SIGNPOST_ADMIN_TOKEN`, or a usage error naming `command`.
+/// The admin token from `SIGNPOST_ADMIN_TOKEN`, or a usage error of `command`.
 pub(crate) fn admin_token(command: &str) -> Result<String, Fail> {
     std::env::var("SIGNPOST_ADMIN_TOKEN")
         .ok()
         .filter(|t| !t.is_empty())
         .ok_or_else(|| {
-            usage(format!(
-                "{command} needs the admin token in SIGNPOST_ADMIN_TOKEN (make dev writes it to .dev.vars)"
-            ))
+            crate::usage(
+                command,
+                "the admin token is not set: put it in SIGNPOST_ADMIN_TOKEN (make dev writes it to .dev.vars)",
+            )
         })
 }
 
