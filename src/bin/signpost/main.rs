@@ -3,7 +3,7 @@
 //!
 //! The commands and their flags are in args.rs (clap), which is also the help; docs/cli.md
 //! is the manual. KV is reached through `node_modules/.bin/wrangler kv`, run from the
-//! directory holding wrangler.toml; a running Worker through curl (http.rs).
+//! directory holding wrangler.toml; a running Worker through HTTP in this process.
 //!
 //! Exit codes: 0 success; 1 invalid config, failing journey, refused publish or a rejected
 //! ingested event; 2 usage, I/O, HTTP or KV error.
