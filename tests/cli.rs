@@ -127,11 +127,148 @@ fn simulate_prints_plan_and_explanation() {
 }
 
 #[test]
-fn usage_errors_exit_2() {
-    assert_eq!(signpost(&["frobnicate"]).0, 2);
-    assert_eq!(signpost(&["validate"]).0, 2);
-    assert_eq!(
-        signpost(&["simulate", "--config", "examples/config.json"]).0,
-        2
+fn usage_errors_exit_2_with_the_command_usage() {
+    for (args, says) in [
+        (&["frobnicate"][..], "unrecognized subcommand 'frobnicate'"),
+        (&["validate"], "Usage: signpost validate"),
+        (
+            &["simulate", "--config", "examples/config.json"],
+            "--url <URL>",
+        ),
+        (&["validate", "examples/config.json", "--nope"], "'--nope'"),
+        (
+            &["rollback", "--to", "two"],
+            "invalid value 'two' for '--to",
+        ),
+        (
+            &["versions", "--local", "--env", "production"],
+            "cannot be used with",
+        ),
+        (
+            &[
+                "simulate", "--config", "x", "--url", "/", "--header", "no colon",
+            ],
+            "'name: value'",
+        ),
+        (
+            &["simulate", "--config", "x", "--url", "/", "--at", "tuesday"],
+            "--at <TIME>",
+        ),
+        (
+            &["report", "--url", "localhost:8787"],
+            "expected http://host",
+        ),
+        (
+            &["rewrite", "page.html"],
+            "--plan <PLAN.json>|--state <STATE.json>",
+        ),
+        (&["limits"], "--js"),
+        (&[], "Usage: signpost <COMMAND>"),
+    ] {
+        let (code, out, err) = signpost(args);
+        assert_eq!(code, 2, "{args:?}\n{out}{err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+    }
+}
+
+#[test]
+fn exit_codes_tell_success_a_no_and_a_failure_apart() {
+    // 0: it worked; 1: the answer is no (a failing journey); 2: it could not be done.
+    assert_eq!(signpost(&["journeys", "examples/journeys.json"]).0, 0);
+    let journeys = std::fs::read_to_string("examples/journeys.json").unwrap();
+    let mut failing: serde_json::Value = serde_json::from_str(&journeys).unwrap();
+    failing["config"] = format!("{}/examples/config.json", env!("CARGO_MANIFEST_DIR")).into();
+    failing["catalog"] = format!("{}/examples/catalog.json", env!("CARGO_MANIFEST_DIR")).into();
+    // A first visit is "browsing"; expecting more of it fails that step.
+    failing["journeys"][0]["steps"][0]["expect"]["tier"] = "ready_to_buy".into();
+    let (code, out, err) = signpost(&["journeys", &temp("failing.json", &failing.to_string())]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("first-visit-gets-defaults"), "{out}");
+    let (code, _, err) = signpost(&["validate", "examples/no-such-config.json"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with("cannot read examples/no-such-config.json"),
+        "{err}"
     );
+}
+
+/// Every command, as `signpost --help` lists them.
+const COMMANDS: &[&str] = &[
+    "validate",
+    "diff",
+    "publish",
+    "publish-catalog",
+    "signal",
+    "versions",
+    "rollback",
+    "journeys",
+    "report",
+    "deliveries",
+    "ingest",
+    "rewrite",
+    "simulate",
+    "limits",
+    "completions",
+];
+
+#[test]
+fn every_command_has_clap_help() {
+    let (code, out, _) = signpost(&["--help"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Usage: signpost <COMMAND>"), "{out}");
+    assert!(out.contains("Exit codes:\n  0  success"), "{out}");
+    let listed: Vec<&str> = out
+        .split("Commands:\n")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .collect();
+    assert_eq!(listed, COMMANDS);
+    for command in COMMANDS {
+        for help in [vec![*command, "--help"], vec!["help", command]] {
+            let (code, out, err) = signpost(&help);
+            assert_eq!(code, 0, "{help:?}: {err}");
+            assert!(
+                out.contains(&format!("Usage: signpost {command}")),
+                "{help:?}: {out}"
+            );
+            // Every flag and argument says what it is for, after two spaces.
+            for line in out.lines().map(str::trim) {
+                if line.starts_with(['-', '<']) {
+                    let text = line.split_once("  ").map(|(_, t)| t.trim());
+                    assert!(text.is_some_and(|t| !t.is_empty()), "{command}: {line:?}");
+                }
+            }
+        }
+    }
+    let (code, out, _) = signpost(&["--version"]);
+    assert_eq!(
+        (code, out.trim()),
+        (0, concat!("signpost ", env!("CARGO_PKG_VERSION")))
+    );
+}
+
+#[test]
+fn completions_cover_the_commands_and_their_flags() {
+    let (code, bash, _) = signpost(&["completions", "bash"]);
+    assert_eq!(code, 0);
+    assert!(bash.contains("complete -F _signpost"), "{bash}");
+    for word in [
+        "publish-catalog",
+        "--persist-to",
+        "--save-profile",
+        "--token-env",
+    ] {
+        assert!(bash.contains(word), "bash completion lacks {word}");
+    }
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let (code, out, err) = signpost(&["completions", shell]);
+        assert_eq!(code, 0, "{shell}: {err}");
+        assert!(out.contains("publish-catalog"), "{shell}");
+    }
+    assert_eq!(signpost(&["completions", "tcsh"]).0, 2);
 }

@@ -1,19 +1,17 @@
 //! The offline commands: validate a config, run acceptance journeys, diff two configs.
 
-use crate::{engine, read, read_json, usage, Args, Fail};
+use crate::args::{Diff, Journeys, Validate};
+use crate::{engine, read, read_json, usage, Fail};
 use signpost::journeys::{run, JourneyFile};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-pub(crate) fn validate(args: &[String]) -> Result<(), Fail> {
-    let a = Args::parse(args, &["catalog"], &[])?;
-    let [config] = a.positional.as_slice() else {
-        return Err(usage("validate takes one config file"));
-    };
-    let catalog = a.one("catalog").map(PathBuf::from);
-    let e = engine(Path::new(config), catalog.as_deref())?;
+pub(crate) fn validate(a: &Validate) -> Result<(), Fail> {
+    let catalog = a.catalog.as_deref();
+    let e = engine(&a.config, catalog)?;
     let c = e.config();
     println!(
-        "{config}: valid ({} offers in {} slots, {} segments, {} intent signals, {} tiers, {} experiments, {} actions to {} destinations, timezone {})",
+        "{}: valid ({} offers in {} slots, {} segments, {} intent signals, {} tiers, {} experiments, {} actions to {} destinations, timezone {})",
+        a.config.display(),
         c.offers.len(),
         c.slots.len(),
         c.segments.len(),
@@ -24,7 +22,7 @@ pub(crate) fn validate(args: &[String]) -> Result<(), Fail> {
         c.destinations.len(),
         c.timezone.name()
     );
-    if let Some(cat) = &catalog {
+    if let Some(cat) = catalog {
         println!(
             "{}: valid ({} products, currency {})",
             cat.display(),
@@ -38,22 +36,23 @@ pub(crate) fn validate(args: &[String]) -> Result<(), Fail> {
     Ok(())
 }
 
-pub(crate) fn journeys(args: &[String]) -> Result<(), Fail> {
-    let a = Args::parse(args, &["config", "catalog"], &[])?;
-    let [file] = a.positional.as_slice() else {
-        return Err(usage("journeys takes one journeys file"));
-    };
-    let file = Path::new(file);
+pub(crate) fn journeys(a: &Journeys) -> Result<(), Fail> {
+    let file = a.file.as_path();
     let parsed = JourneyFile::parse(&read(file)?)
         .map_err(|e| Fail(format!("{}: {e}", file.display()), 2))?;
     let dir = file.parent().unwrap_or(Path::new("."));
-    let config = match (a.one("config"), &parsed.config) {
-        (Some(c), _) => PathBuf::from(c),
+    let config = match (&a.config, &parsed.config) {
+        (Some(c), _) => c.clone(),
         (None, Some(c)) => dir.join(c),
-        (None, None) => return Err(usage("the journeys file names no config; pass --config")),
+        (None, None) => {
+            return Err(usage(
+                "journeys",
+                "the journeys file names no config; pass --config",
+            ))
+        }
     };
-    let catalog = match (a.one("catalog"), &parsed.catalog) {
-        (Some(c), _) => Some(PathBuf::from(c)),
+    let catalog = match (&a.catalog, &parsed.catalog) {
+        (Some(c), _) => Some(c.clone()),
         (None, Some(c)) => Some(dir.join(c)),
         (None, None) => None,
     };
@@ -67,12 +66,8 @@ pub(crate) fn journeys(args: &[String]) -> Result<(), Fail> {
     }
 }
 
-pub(crate) fn diff(args: &[String]) -> Result<(), Fail> {
-    let a = Args::parse(args, &[], &[])?;
-    let [before, after] = a.positional.as_slice() else {
-        return Err(usage("diff takes two config files: <before> <after>"));
-    };
-    let changes = signpost::diff::diff(&read_json(before)?, &read_json(after)?);
+pub(crate) fn diff(a: &Diff) -> Result<(), Fail> {
+    let changes = signpost::diff::diff(&read_json(&a.before)?, &read_json(&a.after)?);
     if changes.is_empty() {
         println!("no changes");
     }

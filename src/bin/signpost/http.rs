@@ -1,18 +1,28 @@
-//! Calls to a running Worker's endpoints, in one place. They go through curl: the token reaches
-//! it on stdin, never on a command line another user could read, and a body through a private
-//! temporary file.
+//! Calls to a running Worker's endpoints, in one place, with a blocking HTTP client in the
+//! process: the token never appears on a command line or in a file another user could read.
+//!
+//! Any HTTP status is an answer (the caller says what it means); no answer at all is an error
+//! that names the URL and why (refused, unknown host, timed out, TLS). Redirects are not
+//! followed: the bearer token goes only to the URL given, and a redirect says which to give.
 
-use crate::{usage, Fail};
-use std::io::Write;
-use std::process::{Command, Stdio};
+use crate::Fail;
+use std::time::Duration;
 
 /// The Worker `make dev` runs.
 pub(crate) const DEFAULT_URL: &str = "http://127.0.0.1:8787";
+
+/// How long one call may take, connecting included: an ingest call of 500 events is the
+/// largest the Worker takes, and answers within seconds.
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The largest answer read (a report over a long range is the largest the Worker sends).
+const MAX_ANSWER_BYTES: u64 = 256 << 20;
 
 /// What the Worker answered.
 pub(crate) struct Answer {
     pub status: u16,
     pub body: String,
+    location: Option<String>,
 }
 
 impl Answer {
@@ -23,23 +33,40 @@ impl Answer {
             .and_then(|v| v.get("error")?.as_str().map(str::to_string))
             .unwrap_or_else(|| self.body.trim().to_string())
     }
+
+    /// A failure for an answer that is not the one wanted: status, the Worker's message and,
+    /// for what the caller can fix, what to do (`token_hint` for a 401).
+    pub fn fail(&self, url: &str, token_hint: &str) -> Fail {
+        let hint = match (self.status, &self.location) {
+            (401, _) => format!(" ({token_hint})"),
+            (300..=399, Some(to)) => format!(" (redirected to {to}: pass that as --url)"),
+            _ => String::new(),
+        };
+        let error = self.error();
+        let error = if error.is_empty() {
+            "(no message)"
+        } else {
+            &error
+        };
+        Fail(format!("{url}: {}: {error}{hint}", self.status), 2)
+    }
 }
 
 /// `<base>/__signpost/<path>`.
-pub(crate) fn endpoint(base: Option<&str>, path: &str) -> String {
-    let base = base.unwrap_or(DEFAULT_URL);
+pub(crate) fn endpoint(base: &str, path: &str) -> String {
     format!("{}/__signpost/{path}", base.trim_end_matches('/'))
 }
 
-/// The admin token from `SIGNPOST_ADMIN_TOKEN`, or a usage error naming `command`.
+/// The admin token from `SIGNPOST_ADMIN_TOKEN`, or a usage error of `command`.
 pub(crate) fn admin_token(command: &str) -> Result<String, Fail> {
     std::env::var("SIGNPOST_ADMIN_TOKEN")
         .ok()
         .filter(|t| !t.is_empty())
         .ok_or_else(|| {
-            usage(format!(
-                "{command} needs the admin token in SIGNPOST_ADMIN_TOKEN (make dev writes it to .dev.vars)"
-            ))
+            crate::usage(
+                command,
+                "the admin token is not set: put it in SIGNPOST_ADMIN_TOKEN (make dev writes it to .dev.vars)",
+            )
         })
 }
 
@@ -50,73 +77,60 @@ pub(crate) fn call(
     token: &str,
     body: Option<&str>,
 ) -> Result<Answer, Fail> {
-    let file = match body {
-        Some(b) => Some(BodyFile::new(b)?),
-        None => None,
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(Some(TIMEOUT))
+        .user_agent(concat!("signpost-cli/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into();
+    let auth = format!("Bearer {token}");
+    let sent = match (method, body) {
+        ("GET", None) => agent.get(url).header("authorization", &auth).call(),
+        ("POST", Some(b)) => agent
+            .post(url)
+            .header("authorization", &auth)
+            .header("content-type", "application/json")
+            .send(b),
+        _ => unreachable!("the CLI sends GET without a body and POST with one"),
     };
-    let mut cmd = Command::new("curl");
-    cmd.args(["-sS", "-X", method, "-H", "@-", "-w", "\n%{http_code}"]);
-    if let Some(f) = &file {
-        let data = format!("@{}", f.0.display());
-        // No `Expect: 100-continue` round trip before a large body.
-        cmd.args(["-H", "content-type: application/json", "-H", "Expect:"]);
-        cmd.args(["--data-binary", &data]);
-    }
-    let out = cmd
-        .arg(url)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            if let Some(mut stdin) = child.stdin.take() {
-                writeln!(stdin, "Authorization: Bearer {token}")?;
-            }
-            child.wait_with_output()
-        })
-        .map_err(|e| Fail(format!("cannot run curl: {e}"), 2))?;
-    drop(file);
-    let text = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        return Err(Fail(format!("{url}: {}", err.trim()), 2));
-    }
-    let (body, code) = text.rsplit_once('\n').unwrap_or(("", &text));
-    let status = code
-        .trim()
-        .parse()
-        .map_err(|_| Fail(format!("{url}: no HTTP status in curl's answer"), 2))?;
+    let mut response = sent.map_err(|e| unanswered(url, &e))?;
+    let status = response.status().as_u16();
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(MAX_ANSWER_BYTES)
+        .read_to_string()
+        .map_err(|e| {
+            Fail(
+                format!("{url}: {status}, but its answer could not be read: {e}"),
+                2,
+            )
+        })?;
     Ok(Answer {
         status,
-        body: body.to_string(),
+        body,
+        location,
     })
 }
 
-/// A request body in a temporary file, removed when dropped.
-struct BodyFile(std::path::PathBuf);
-
-impl BodyFile {
-    fn new(body: &str) -> Result<BodyFile, Fail> {
-        let path = std::env::temp_dir().join(format!(
-            "signpost-body-{}-{}.json",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos())
-        ));
-        let mut open = std::fs::OpenOptions::new();
-        open.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
-        open.open(&path)
-            .and_then(|mut f| f.write_all(body.as_bytes()))
-            .map_err(|e| Fail(format!("cannot write {}: {e}", path.display()), 2))?;
-        Ok(BodyFile(path))
-    }
-}
-
-impl Drop for BodyFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
+/// Why no answer came, in words that say what to check.
+fn unanswered(url: &str, e: &ureq::Error) -> Fail {
+    use std::io::ErrorKind;
+    let why = match e {
+        ureq::Error::Io(io) if io.kind() == ErrorKind::ConnectionRefused => {
+            "connection refused: is the Worker running there? (`make dev` serves one at http://127.0.0.1:8787)".to_string()
+        }
+        ureq::Error::ConnectionFailed => "cannot connect: is the Worker running there?".into(),
+        ureq::Error::HostNotFound => "unknown host: check --url".into(),
+        ureq::Error::Timeout(_) => format!("no answer within {} s", TIMEOUT.as_secs()),
+        ureq::Error::Io(io) => io.to_string(),
+        other => other.to_string(),
+    };
+    Fail(format!("cannot reach {url}: {why}"), 2)
 }

@@ -6,12 +6,10 @@
 //! Every event carries its own `id`, so running the same file again counts nothing twice: the
 //! Worker answers `duplicate` for what it has.
 
-use crate::{http, read_json, usage, Args, Fail};
+use crate::args::Ingest;
+use crate::{http, read_json, usage, Fail};
 use serde_json::Value;
 use signpost::limits::{MAX_INGEST_BODY_BYTES, MAX_INGEST_EVENTS};
-
-/// The environment variable the bearer token comes from unless `--token-env` names another.
-const TOKEN_ENV: &str = "SIGNPOST_INGEST_TOKEN";
 
 /// One entry of the Worker's `results`.
 #[derive(serde::Deserialize)]
@@ -50,19 +48,19 @@ impl Tally {
 }
 
 /// Sends the file's events; exit 1 when any was rejected, 2 when a call failed.
-pub(crate) fn ingest(args: &[String]) -> Result<(), Fail> {
-    let a = Args::parse(args, &["url", "token-env"], &[])?;
-    let [file] = a.positional.as_slice() else {
-        return Err(usage("ingest needs exactly one <file.json>"));
-    };
-    let env = a.one("token-env").unwrap_or(TOKEN_ENV);
+pub(crate) fn ingest(a: &Ingest) -> Result<(), Fail> {
+    let file = &a.file;
+    let env = &a.token_env;
     let token = std::env::var(env)
         .ok()
         .filter(|t| !t.is_empty())
         .ok_or_else(|| {
-            usage(format!(
+            usage(
+                "ingest",
+                format!(
                 "ingest needs the ingest token in {env} (make dev writes SIGNPOST_INGEST_TOKEN to .dev.vars)"
-            ))
+            ),
+            )
         })?;
     let events = match read_json(file)? {
         Value::Array(list) => list,
@@ -82,7 +80,7 @@ pub(crate) fn ingest(args: &[String]) -> Result<(), Fail> {
             ))
         }
     };
-    let url = http::endpoint(a.one("url"), "ingest");
+    let url = http::endpoint(&a.url, "ingest");
 
     let mut tally = Tally::default();
     let mut start = 0;
@@ -185,15 +183,11 @@ fn report(start: usize, i: usize, o: Outcome, tally: &mut Tally) {
 /// One call; the Worker's answer per event.
 fn post(url: &str, token: &str, body: &str) -> Result<Vec<Outcome>, Fail> {
     let answer = http::call("POST", url, token, Some(body))?;
-    match answer.status {
-        200 => {}
-        401 => {
-            return Err(Fail(
-                format!("{url}: 401: the Worker refused the token (is it the Worker's SIGNPOST_INGEST_TOKEN?)"),
-                2,
-            ))
-        }
-        code => return Err(Fail(format!("{url}: {code}: {}", answer.error()), 2)),
+    if answer.status != 200 {
+        return Err(answer.fail(
+            url,
+            "the Worker refused the token: is it the Worker's SIGNPOST_INGEST_TOKEN?",
+        ));
     }
     #[derive(serde::Deserialize)]
     struct Results {

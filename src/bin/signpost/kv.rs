@@ -1,6 +1,6 @@
 //! Workers KV for the publishing commands, through wrangler.
 
-use crate::{usage, Args, Fail};
+use crate::{args, Fail};
 use signpost::publish::{Kv, KvError};
 use std::path::PathBuf;
 
@@ -11,33 +11,21 @@ enum Target {
     Remote { env: Option<String> },
 }
 
-pub(crate) const TARGET_FLAGS: &[&str] = &["env", "persist-to"];
-pub(crate) const TARGET_SWITCHES: &[&str] = &["local", "remote"];
-
 impl Target {
-    fn from_args(a: &Args) -> Result<Target, Fail> {
-        let env = a.one("env").map(str::to_string);
-        let persist = a.one("persist-to");
-        if a.has("local") && (a.has("remote") || env.is_some()) {
-            return Err(usage("--local cannot go with --remote or --env"));
+    /// Local unless `--remote` or `--env`; clap has refused the flags that cannot go together
+    /// (`--local` or `--persist-to` with `--remote` or `--env`).
+    fn from_args(a: &args::Target) -> Result<Target, Fail> {
+        if a.remote || a.env.is_some() {
+            return Ok(Target::Remote { env: a.env.clone() });
         }
-        if persist.is_some() && (a.has("remote") || env.is_some()) {
-            return Err(usage("--persist-to is for --local"));
-        }
-        if a.has("remote") || env.is_some() {
-            return Ok(Target::Remote { env });
-        }
-        let persist_to = match persist {
-            Some(p) => {
-                let p = PathBuf::from(p);
-                Some(if p.is_absolute() {
-                    p
-                } else {
-                    std::env::current_dir()
-                        .map_err(|e| Fail(format!("no current directory: {e}"), 2))?
-                        .join(p)
-                })
-            }
+        let persist_to = match &a.persist_to {
+            Some(p) => Some(if p.is_absolute() {
+                p.clone()
+            } else {
+                std::env::current_dir()
+                    .map_err(|e| Fail(format!("no current directory: {e}"), 2))?
+                    .join(p)
+            }),
             None => None,
         };
         Ok(Target::Local { persist_to })
@@ -219,7 +207,7 @@ impl Drop for WranglerKv {
     }
 }
 
-pub(crate) fn kv_for(a: &Args) -> Result<WranglerKv, Fail> {
+pub(crate) fn kv_for(a: &args::Target) -> Result<WranglerKv, Fail> {
     let target = Target::from_args(a)?;
     let kv = WranglerKv::new(target)?;
     println!("target: {}", kv.target.describe());

@@ -1,13 +1,12 @@
 //! `signpost`: check a config, run acceptance journeys, simulate a request, rewrite a page,
 //! publish to Workers KV, read the measurement report and send server events.
 //!
-#![doc = concat!("```text\n", include_str!("usage.txt"), "```")]
+//! The commands and their flags are in args.rs (clap), which is also the help; docs/cli.md
+//! is the manual. KV is reached through `node_modules/.bin/wrangler kv`, run from the
+//! directory holding wrangler.toml; a running Worker through HTTP in this process.
 //!
-//! KV is reached through `node_modules/.bin/wrangler kv`, run from the directory holding
-//! wrangler.toml.
-//!
-//! Exit codes: 0 success, 1 invalid config, failing journey, refused publish or a rejected
-//! ingested event, 2 usage, I/O, HTTP or KV error.
+//! Exit codes: 0 success; 1 invalid config, failing journey, refused publish or a rejected
+//! ingested event; 2 usage, I/O, HTTP or KV error.
 
 mod args;
 mod check;
@@ -19,56 +18,64 @@ mod report;
 mod rewrite;
 mod simulate;
 
-use args::Args;
+use args::{Cli, Command};
+use clap::{CommandFactory, Parser};
 use signpost::{Engine, EngineError};
 use std::path::Path;
 use std::process::ExitCode;
 
-/// What `--help` prints, and every usage error after its message (also the docs above).
-const USAGE: &str = include_str!("usage.txt");
-
 /// A problem that ends the command: message and exit code.
 struct Fail(String, u8);
 
-fn usage(msg: impl Into<String>) -> Fail {
-    Fail(format!("{}\n\n{}", msg.into(), USAGE.trim_end()), 2)
+/// A usage error of `signpost <command>` found after parsing (what clap cannot see, such as an
+/// environment variable), rendered as clap renders its own, with exit code 2.
+fn usage(command: &str, msg: impl std::fmt::Display) -> Fail {
+    let mut cli = Cli::command();
+    cli.build();
+    let err = match cli.find_subcommand_mut(command) {
+        Some(sub) => sub.error(clap::error::ErrorKind::MissingRequiredArgument, msg),
+        None => cli.error(clap::error::ErrorKind::MissingRequiredArgument, msg),
+    };
+    Fail(err.render().to_string().trim_end().to_string(), 2)
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        Some("validate") => check::validate(&args[1..]),
-        Some("journeys") => check::journeys(&args[1..]),
-        Some("simulate") => simulate::simulate(&args[1..]),
-        Some("rewrite") => rewrite::rewrite(&args[1..]),
-        Some("report") => report::report(&args[1..]),
-        Some("deliveries") => report::deliveries(&args[1..]),
-        Some("ingest") => ingest::ingest(&args[1..]),
-        Some("diff") => check::diff(&args[1..]),
-        Some("publish") => publish::publish_config(&args[1..]),
-        Some("publish-catalog") => publish::publish_catalog(&args[1..]),
-        Some("signal") => publish::signal(&args[1..]),
-        Some("versions") => publish::versions(&args[1..]),
-        Some("rollback") => publish::rollback(&args[1..]),
-        Some("limits") if args[1..] == ["--js"] => {
+    // Help and version exit 0; a usage error prints clap's message and exits 2.
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Validate(a) => check::validate(&a),
+        Command::Journeys(a) => check::journeys(&a),
+        Command::Diff(a) => check::diff(&a),
+        Command::Simulate(a) => simulate::simulate(&a),
+        Command::Rewrite(a) => rewrite::rewrite(&a),
+        Command::Report(a) => report::report(&a),
+        Command::Deliveries(a) => report::deliveries(&a),
+        Command::Ingest(a) => ingest::ingest(&a),
+        Command::Publish(a) => publish::publish_config(&a),
+        Command::PublishCatalog(a) => publish::publish_catalog(&a),
+        Command::Signal(a) => publish::signal(&a),
+        Command::Versions(a) => publish::versions(&a),
+        Command::Rollback(a) => publish::rollback(&a),
+        Command::Limits(_) => {
             print!("{}", signpost::limits::js_module());
             Ok(())
         }
-        Some("-h" | "--help" | "help") => {
-            println!("{}", USAGE.trim_end());
+        Command::Completions(a) => {
+            clap_complete::generate(
+                a.shell,
+                &mut Cli::command(),
+                "signpost",
+                &mut std::io::stdout(),
+            );
             Ok(())
         }
-        Some("-V" | "--version") => {
-            println!("signpost {}", env!("CARGO_PKG_VERSION"));
-            Ok(())
-        }
-        Some(other) => Err(usage(format!("unknown command \"{other}\""))),
-        None => Err(usage("missing command")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Fail(msg, code)) => {
-            eprintln!("{msg}");
+            if !msg.is_empty() {
+                eprintln!("{msg}");
+            }
             ExitCode::from(code)
         }
     }

@@ -1,9 +1,11 @@
 //! The publishing commands: publish a config or catalog, set a signal, list versions, roll
 //! back (the core's `signpost::publish` over [`WranglerKv`]).
 
+use crate::args::{Publish, PublishCatalog, Rollback, Signal, Versions};
 use crate::http;
-use crate::kv::{kv_for, TARGET_FLAGS, TARGET_SWITCHES};
-use crate::{read, usage, Args, Fail};
+use crate::kv::kv_for;
+use crate::report::ADMIN_TOKEN_HINT;
+use crate::{read, usage, Fail};
 use signpost::publish::{self, Meta, Publication, PublishError};
 use signpost::{Engine, EngineError};
 use std::path::Path;
@@ -25,20 +27,20 @@ fn print_changes(changes: &[signpost::diff::Change]) {
     }
 }
 
-pub(crate) fn publish_config(args: &[String]) -> Result<(), Fail> {
-    let flags = ["catalog", "base", "author", "message", "env", "persist-to"];
-    let a = Args::parse(args, &flags, TARGET_SWITCHES)?;
-    let [config] = a.positional.as_slice() else {
-        return Err(usage("publish takes one config file"));
-    };
-    let how = publication(&a)?;
+pub(crate) fn publish_config(a: &Publish) -> Result<(), Fail> {
+    let config = &a.config;
+    let how = publication(a)?;
     let json = read(Path::new(config))?;
-    let catalog = a.one("catalog").map(|c| read(Path::new(c))).transpose()?;
+    let catalog = a
+        .catalog
+        .as_deref()
+        .map(|c| read(Path::new(c)))
+        .transpose()?;
     // Validate before touching KV: an invalid config never reaches wrangler.
     if let Err(e) = Engine::new(&json, catalog.as_deref()) {
         let (what, path) = match &e {
             EngineError::Config(_) => ("config", config.as_str()),
-            EngineError::Catalog(_) => ("catalog", a.one("catalog").unwrap_or(config)),
+            EngineError::Catalog(_) => ("catalog", a.catalog.as_deref().unwrap_or(config)),
         };
         let mut msg = format!("{path}: invalid {what}; nothing was published");
         for issue in &e.issues().0 {
@@ -46,7 +48,7 @@ pub(crate) fn publish_config(args: &[String]) -> Result<(), Fail> {
         }
         return Err(Fail(msg, 1));
     }
-    let mut kv = kv_for(&a)?;
+    let mut kv = kv_for(&a.target)?;
     let p = publish::publish_with(&mut kv, &json, catalog.as_deref(), &how).map_err(published)?;
     if p.catalog_written {
         println!("wrote catalog");
@@ -69,40 +71,26 @@ pub(crate) fn publish_config(args: &[String]) -> Result<(), Fail> {
     Ok(())
 }
 
-/// A version number given as `--<name> <n>`, if given.
-fn version_flag(a: &Args, name: &str) -> Result<Option<u64>, Fail> {
-    a.one(name)
-        .map(|v| {
-            v.parse::<u64>()
-                .map_err(|_| usage(format!("--{name} {v}: expected a version number")))
-        })
-        .transpose()
-}
-
 /// The version to check (`--base`) and the record (`--author`, by default the user's login
 /// name; `--message`, by default "published from the CLI").
-fn publication(a: &Args) -> Result<Publication, Fail> {
-    let base = version_flag(a, "base")?;
+fn publication(a: &Publish) -> Result<Publication, Fail> {
     let login = std::env::var("USER")
         .or_else(|_| std::env::var("USERNAME"))
         .unwrap_or_default();
-    let author = a.one("author").map_or(login, str::to_string);
-    let message = a.one("message").unwrap_or("published from the CLI");
+    let author = a.author.clone().unwrap_or(login);
+    let message = a.message.as_deref().unwrap_or("published from the CLI");
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64);
-    let meta = Meta::new(now, &author, message).map_err(|e| usage(e.to_string()))?;
+    let meta = Meta::new(now, &author, message).map_err(|e| usage("publish", e))?;
     Ok(Publication {
-        base,
+        base: a.base,
         meta: Some(meta),
     })
 }
 
-pub(crate) fn publish_catalog(args: &[String]) -> Result<(), Fail> {
-    let a = Args::parse(args, TARGET_FLAGS, TARGET_SWITCHES)?;
-    let [catalog] = a.positional.as_slice() else {
-        return Err(usage("publish-catalog takes one catalog file"));
-    };
+pub(crate) fn publish_catalog(a: &PublishCatalog) -> Result<(), Fail> {
+    let catalog = &a.catalog;
     let json = read(Path::new(catalog))?;
     if let Err(issues) = signpost::catalog::Catalog::parse(&json) {
         let mut msg = format!("{catalog}: invalid catalog; nothing was published");
@@ -111,7 +99,7 @@ pub(crate) fn publish_catalog(args: &[String]) -> Result<(), Fail> {
         }
         return Err(Fail(msg, 1));
     }
-    let mut kv = kv_for(&a)?;
+    let mut kv = kv_for(&a.target)?;
     let c = publish::publish_catalog(&mut kv, &json).map_err(published)?;
     println!(
         "published catalog ({} products, currency {})",
@@ -126,21 +114,13 @@ pub(crate) fn publish_catalog(args: &[String]) -> Result<(), Fail> {
 
 /// `signal`: through a running Worker's `POST /__signpost/signals` with `--url` (journeys that
 /// read signals then look at every profile again), else straight into KV.
-pub(crate) fn signal(args: &[String]) -> Result<(), Fail> {
-    let flags = [TARGET_FLAGS, &["url"]].concat();
-    let a = Args::parse(args, &flags, TARGET_SWITCHES)?;
-    let [name, data] = a.positional.as_slice() else {
-        return Err(usage(
-            "signal takes a name and its JSON data (null removes it)",
-        ));
-    };
-    let data: serde_json::Value = serde_json::from_str(data)
-        .map_err(|e| usage(format!("signal data is not valid JSON: {e}")))?;
+pub(crate) fn signal(a: &Signal) -> Result<(), Fail> {
+    let (name, data) = (&a.name, a.data.clone());
     let removing = data.is_null();
-    let (all, woken) = match a.one("url") {
+    let (all, woken) = match &a.url {
         Some(base) => signal_through(base, name, data)?,
         None => {
-            let mut kv = kv_for(&a)?;
+            let mut kv = kv_for(&a.target)?;
             (
                 publish::set_signal(&mut kv, name, data).map_err(published)?,
                 false,
@@ -171,15 +151,12 @@ fn signal_through(
     name: &str,
     data: serde_json::Value,
 ) -> Result<(signpost::Signals, bool), Fail> {
-    let token = http::admin_token("signal --url")?;
-    let url = http::endpoint(Some(base), "signals");
+    let token = http::admin_token("signal")?;
+    let url = http::endpoint(base, "signals");
     let body = serde_json::json!({ "name": name, "data": data }).to_string();
     let answer = http::call("POST", &url, &token, Some(&body))?;
     if answer.status != 200 {
-        return Err(Fail(
-            format!("{url}: {}: {}", answer.status, answer.error()),
-            2,
-        ));
+        return Err(answer.fail(&url, ADMIN_TOKEN_HINT));
     }
     #[derive(serde::Deserialize)]
     struct Stored {
@@ -192,12 +169,8 @@ fn signal_through(
     Ok((stored.signals, stored.woken))
 }
 
-pub(crate) fn versions(args: &[String]) -> Result<(), Fail> {
-    let a = Args::parse(args, TARGET_FLAGS, TARGET_SWITCHES)?;
-    if let Some(p) = a.positional.first() {
-        return Err(usage(format!("unexpected argument \"{p}\"")));
-    }
-    let mut kv = kv_for(&a)?;
+pub(crate) fn versions(a: &Versions) -> Result<(), Fail> {
+    let mut kv = kv_for(&a.target)?;
     let list = publish::versions(&mut kv).map_err(published)?;
     if list.is_empty() {
         println!("no versions published");
@@ -216,14 +189,9 @@ pub(crate) fn versions(args: &[String]) -> Result<(), Fail> {
     Ok(())
 }
 
-pub(crate) fn rollback(args: &[String]) -> Result<(), Fail> {
-    let a = Args::parse(args, &["to", "env", "persist-to"], TARGET_SWITCHES)?;
-    if let Some(p) = a.positional.first() {
-        return Err(usage(format!("unexpected argument \"{p}\"")));
-    }
-    let to = version_flag(&a, "to")?;
-    let mut kv = kv_for(&a)?;
-    let r = publish::rollback(&mut kv, to).map_err(published)?;
+pub(crate) fn rollback(a: &Rollback) -> Result<(), Fail> {
+    let mut kv = kv_for(&a.target)?;
+    let r = publish::rollback(&mut kv, a.to).map_err(published)?;
     println!("moved config:current {} → {}", r.from, r.to);
     println!("changes from version {} to {}:", r.from, r.to);
     print_changes(&r.changes);

@@ -1,13 +1,14 @@
 //! `signpost report` and `signpost deliveries`: what a running Worker measured, and what its
 //! journeys delivered.
 
-use crate::{http, usage, Args, Fail};
+use crate::args::Admin;
+use crate::{http, Fail};
 use serde_json::Value;
 
 /// Prints the measurement report of a running Worker (`GET /__signpost/report`).
-pub(crate) fn report(args: &[String]) -> Result<(), Fail> {
-    let (a, body) = admin_get(args, "report", "report")?;
-    if a.has("json") {
+pub(crate) fn report(a: &Admin) -> Result<(), Fail> {
+    let body = admin_get(a, "report", "report")?;
+    if a.json {
         print!("{body}");
         return Ok(());
     }
@@ -25,9 +26,9 @@ pub(crate) fn report(args: &[String]) -> Result<(), Fail> {
 /// Prints, per destination, the journeys' deliveries of a running Worker
 /// (`GET /__signpost/admin/deliveries`): delivered, retried, failed, dead-lettered, and the
 /// last errors.
-pub(crate) fn deliveries(args: &[String]) -> Result<(), Fail> {
-    let (a, body) = admin_get(args, "deliveries", "admin/deliveries")?;
-    if a.has("json") {
+pub(crate) fn deliveries(a: &Admin) -> Result<(), Fail> {
+    let body = admin_get(a, "deliveries", "admin/deliveries")?;
+    if a.json {
         print!("{body}");
         return Ok(());
     }
@@ -67,24 +68,20 @@ fn deliveries_text(destinations: &Value) -> String {
     out
 }
 
-/// `GET <url>/__signpost/<path>` with the admin token: the arguments read (`--url`, `--json`)
-/// and the body.
-fn admin_get(args: &[String], command: &str, path: &str) -> Result<(Args, String), Fail> {
-    let a = Args::parse(args, &["url"], &["json"])?;
-    if let Some(extra) = a.positional.first() {
-        return Err(usage(format!("unexpected argument \"{extra}\"")));
-    }
+/// `GET <url>/__signpost/<path>` with the admin token: the answer's body.
+fn admin_get(a: &Admin, command: &str, path: &str) -> Result<String, Fail> {
     let token = http::admin_token(command)?;
-    let url = http::endpoint(a.one("url"), path);
+    let url = http::endpoint(&a.url, path);
     let answer = http::call("GET", &url, &token, None)?;
     if !(200..300).contains(&answer.status) {
-        return Err(Fail(
-            format!("{url}: {}: {}", answer.status, answer.error()),
-            2,
-        ));
+        return Err(answer.fail(&url, ADMIN_TOKEN_HINT));
     }
-    Ok((a, answer.body))
+    Ok(answer.body)
 }
+
+/// What a 401 from an admin endpoint asks of the user.
+pub(crate) const ADMIN_TOKEN_HINT: &str =
+    "is SIGNPOST_ADMIN_TOKEN the Worker's admin token? make dev writes it to .dev.vars";
 
 #[cfg(test)]
 mod tests {

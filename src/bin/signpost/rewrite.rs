@@ -1,22 +1,19 @@
 //! `signpost rewrite`: a page with a plan applied, as the Worker would serve it.
 
-use crate::{read, read_json, usage, Args, Fail};
+use crate::args::Rewrite;
+use crate::{read, read_json, Fail};
 use std::path::Path;
 
 /// Applies a Plan to a page with the core's reference rewriter (lol_html), streaming to stdout.
 /// `--state` takes the decision state a Worker injects (`{"plan": ..., ...}`): its plan is
 /// applied and the state itself injected, so the output is what the Worker serves.
-pub(crate) fn rewrite(args: &[String]) -> Result<(), Fail> {
+pub(crate) fn rewrite(a: &Rewrite) -> Result<(), Fail> {
     use signpost::rewrite::{RewriteOptions, Rewriter};
     use std::io::{Read, Write};
-    let a = Args::parse(args, &["plan", "state"], &[])?;
-    let [page] = a.positional.as_slice() else {
-        return Err(usage(
-            "rewrite takes one page: rewrite <page.html> --plan <plan.json>",
-        ));
-    };
-    let (plan_value, state) = match (a.one("plan"), a.one("state")) {
-        (Some(p), None) => (read_json(p)?, None),
+    let page = &a.page;
+    // Exactly one of the two: clap's group `apply` sees to it.
+    let (plan_value, state) = match (&a.plan, &a.state) {
+        (Some(p), _) => (read_json(p)?, None),
         (None, Some(s)) => {
             let text = read(Path::new(s))?;
             let value: serde_json::Value = serde_json::from_str(&text)
@@ -27,7 +24,7 @@ pub(crate) fn rewrite(args: &[String]) -> Result<(), Fail> {
                 .ok_or_else(|| Fail(format!("{s}: a state needs a \"plan\""), 2))?;
             (plan, Some(text))
         }
-        _ => return Err(usage("rewrite needs exactly one of --plan and --state")),
+        (None, None) => unreachable!("clap requires --plan or --state"),
     };
     let plan: signpost::Plan =
         serde_json::from_value(plan_value).map_err(|e| Fail(format!("not a plan: {e}"), 2))?;
