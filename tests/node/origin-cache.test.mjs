@@ -4,6 +4,7 @@
 // the requests that reach it; a page's last path segment picks the headers it answers with.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { gzipSync } from "node:zlib";
 import { ADMIN_TOKEN, startOrigin, startWorker, Visitor, waitFor } from "./harness.mjs";
 
 const HEADERS = {
@@ -37,6 +38,16 @@ before(async () => {
     reached.set(path, count(path) + 1);
     const kind = path.split("/").pop();
     const headers = { "content-type": "text/html; charset=utf-8", ...(HEADERS[kind] ?? HEADERS.public) };
+    if (kind === "gzip")
+      return new Response(gzipSync(page(path)), { headers: { ...headers, "content-encoding": "gzip" } });
+    if (kind === "reset") {
+      // Half the page, then the connection is reset: never a page to keep.
+      return (res) => {
+        res.writeHead(200, headers);
+        res.write(page(path).slice(0, 60));
+        setTimeout(() => res.socket.destroy(), 50);
+      };
+    }
     return new Response(page(path), { headers });
   });
   const bindings = { ORIGIN: origin.url, SIGNPOST_TEST_HOOKS: "1", SIGNPOST_ADMIN_TOKEN: ADMIN_TOKEN };
@@ -69,7 +80,7 @@ test("off unless ORIGIN_CACHE is on: every page goes to the origin", async () =>
 
 test("a public page is fetched once and personalized for each visitor from the copy", async () => {
   const a = await new Visitor(on.mf).page("/one/public");
-  assert.equal(a.res.headers.get("x-signpost-cache"), "stored");
+  assert.equal(a.res.headers.get("x-signpost-cache"), "miss");
   assert.ok(await stored("/one/public"));
   const b = await new Visitor(on.mf).page("/one/public");
   assert.equal(b.res.headers.get("x-signpost-cache"), "hit");
@@ -109,7 +120,7 @@ test("the copy is the origin's page, never a personalized one", async () => {
 test("kept as long as the origin's headers say: s-maxage, max-age, Expires, less Age", async () => {
   for (const kind of ["shared", "expires"]) {
     const path = `/three/${kind}`;
-    assert.equal((await new Visitor(on.mf).page(path)).res.headers.get("x-signpost-cache"), "stored");
+    assert.equal((await new Visitor(on.mf).page(path)).res.headers.get("x-signpost-cache"), "miss");
     await stored(path);
     assert.equal((await new Visitor(on.mf).page(path)).res.headers.get("x-signpost-cache"), "hit");
     assert.equal(count(path), 1, kind);
@@ -123,7 +134,7 @@ test("kept as long as the origin's headers say: s-maxage, max-age, Expires, less
   assert.equal((await new Visitor(on.mf).page("/three/brief")).res.headers.get("x-signpost-cache"), "hit");
   await new Promise((r) => setTimeout(r, 2100));
   const later = await new Visitor(on.mf).page("/three/brief");
-  assert.equal(later.res.headers.get("x-signpost-cache"), "stored");
+  assert.equal(later.res.headers.get("x-signpost-cache"), "miss");
   assert.equal(count("/three/brief"), 2);
 });
 
@@ -208,6 +219,31 @@ test("purge: admin only; the page is gone and the next visitor's comes from the 
   });
   assert.equal(await cached("/seven/public"), undefined);
   const next = await new Visitor(on.mf).page("/seven/public");
-  assert.equal(next.res.headers.get("x-signpost-cache"), "stored");
+  assert.equal(next.res.headers.get("x-signpost-cache"), "miss");
   assert.equal(count("/seven/public"), 2);
+});
+
+test("a compressed page is kept and personalized from the copy, decoded", async () => {
+  const first = await new Visitor(on.mf).page("/eight/gzip");
+  assert.equal(first.res.headers.get("x-signpost-cache"), "miss");
+  await stored("/eight/gzip");
+  const second = await new Visitor(on.mf).page("/eight/gzip");
+  assert.equal(second.res.headers.get("x-signpost-cache"), "hit");
+  for (const p of [first, second]) {
+    assert.match(p.signpost, /^personalized/);
+    assert.match(p.html, /<title>\/eight\/gzip<\/title>/);
+    assert.ok(p.state);
+  }
+  assert.equal(count("/eight/gzip"), 1);
+});
+
+test("a page cut short by the origin is never kept: the next visitor's comes from the origin", async () => {
+  const res = await on.mf.dispatchFetch(key("/nine/reset"));
+  await res.text().catch(() => {}); // the body fails as the origin's did
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(await cached("/nine/reset"), undefined);
+  const again = await on.mf.dispatchFetch(key("/nine/reset"));
+  await again.text().catch(() => {});
+  assert.equal(again.headers.get("x-signpost-cache"), "miss");
+  assert.equal(count("/nine/reset"), 2);
 });

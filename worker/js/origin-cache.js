@@ -9,13 +9,17 @@
 // worker/src/origin_cache.rs) calls `purgeOriginCache`, so the cache key is made in one place.
 import { fetchOrigin } from "./origin.js";
 
-/** `x-signpost-cache` on a page the cache was asked about: `hit`, `stored`, or `skip;
- *  reason=<why>` (the origin's page was fetched and not kept). */
+/** `x-signpost-cache` on a page the cache was asked about: `hit`, `miss` (fetched from the
+ *  origin, kept for the next visitor once it has arrived whole), or `skip; reason=<why>`
+ *  (fetched, not to be kept). */
 const STATUS = "x-signpost-cache";
 
 /** The only header a stored response may vary on: the runtime decodes and encodes bodies
  *  itself, so a copy serves every `Accept-Encoding`. */
 const VARY_OK = new Set(["accept-encoding"]);
+
+/** The largest page kept: the copy is held in memory while it is written. */
+const MAX_STORED_BYTES = 8 * 1024 * 1024;
 
 /** The site owner's setting: `ORIGIN_CACHE` "on" (or "true", "1"), with an `ORIGIN` to cache
  *  (the demo's assets are served from Cloudflare's own storage: nothing to save). */
@@ -35,7 +39,7 @@ export function cacheKey(url) {
 /**
  * The origin's response for a page request: from the edge cache when the setting is on and a
  * fresh copy is there, else fetched (and stored, off the response's path, when its headers
- * allow). Only a plain `GET` of a page is looked up (`sp.isPagePath` is the same rule that
+ * allow and its body arrives whole). Only a plain `GET` of a page is looked up (`sp.isPagePath` is the same rule that
  * passes files such as `/css/store.css` through). The answer carries `x-signpost-cache`.
  */
 export async function originPage(sp, request, env, url, ctx) {
@@ -60,19 +64,57 @@ export async function originPage(sp, request, env, url, ctx) {
   const response = await fetchOrigin(request, env, url);
   const why = notStorable(response);
   if (why) return marked(response, `skip; reason=${why}`);
-  // One branch to the visitor (rewritten on its way), one to the cache, both native streams;
-  // the copy is written off the response's path.
-  const [visitor, stored] = response.body.tee();
-  const notStored = (e) => {
-    console.warn(`signpost: origin cache: not stored: ${e}`);
-    stored.cancel().catch(() => {});
-  };
+  // One branch to the visitor (rewritten on its way), one to the cache, written off the
+  // response's path once it has arrived whole.
+  const [visitor, copy] = response.body.tee();
+  ctx.waitUntil(store(cache, key, response, copy));
+  return marked(new Response(visitor, response), "miss");
+}
+
+/** Puts the origin's page in the cache once its body has arrived whole: a body the origin
+ *  cut short (the stream errors) or one over `MAX_STORED_BYTES` is not kept. */
+async function store(cache, key, response, body) {
   try {
-    ctx.waitUntil(cache.put(key, new Response(stored, response)).catch(notStored));
+    const bytes = await whole(body);
+    if (bytes) await cache.put(key, new Response(bytes, { status: 200, headers: storedHeaders(response) }));
   } catch (e) {
-    notStored(e);
+    console.warn(`signpost: origin cache: not stored: ${e}`);
   }
-  return marked(new Response(visitor, response), "stored");
+}
+
+/** A body's bytes, read to its end; null (and the rest left unread) past `MAX_STORED_BYTES`.
+ *  Throws when the stream fails. */
+async function whole(body) {
+  const reader = body.getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_STORED_BYTES) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.byteLength;
+  }
+  return bytes;
+}
+
+/** The origin's headers for the copy. The body the runtime hands over is decoded; the copy
+ *  is kept so, without `Content-Encoding` (the cache gives bodies back as stored, so an
+ *  encoded copy would reach the rewriter still compressed) or the encoded `Content-Length`. */
+function storedHeaders(response) {
+  const headers = new Headers(response.headers);
+  headers.delete("content-encoding");
+  headers.delete("content-length");
+  return headers;
 }
 
 /** Requests the cache answers, when it is on: a `GET` of a page, whole. A trap in wasm (Rust
@@ -90,8 +132,9 @@ function wanted(sp, request, env, url) {
  * Why a shared cache may not keep the origin's response (RFC 9111, the part that applies to
  * a page), or null when it may: a complete `200 text/html` without `Set-Cookie`, not
  * `private`, `no-store` or `no-cache`, varying on nothing but `Accept-Encoding` (the Cache API
- * ignores `Vary`, so a copy could reach a request it does not fit), and fresh for a while by
- * `s-maxage`, `max-age` or `Expires`, less its `Age`.
+ * ignores `Vary`, so a copy could reach a request it does not fit), not declared over
+ * `MAX_STORED_BYTES`, and fresh for a while by `s-maxage`, `max-age` or `Expires`, less its
+ * `Age`.
  */
 export function notStorable(response) {
   const h = response.headers;
@@ -102,6 +145,7 @@ export function notStorable(response) {
   for (const d of ["no-store", "private", "no-cache"]) if (cc.has(d)) return d;
   const vary = (h.get("vary") ?? "").split(",").map((v) => v.trim().toLowerCase());
   if (vary.some((v) => v && !VARY_OK.has(v))) return "vary";
+  if (Number(h.get("content-length")) > MAX_STORED_BYTES) return "too-large";
   return freshFor(h, cc) > 0 ? null : "no-ttl";
 }
 
