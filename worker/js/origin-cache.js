@@ -198,14 +198,16 @@ function marked(response, status) {
 /**
  * The purge endpoint's work: each of `urls` (a path, resolved against `base`, the purge
  * request's own origin, or an absolute URL) removed from this data center's copy of the
- * cache. Answers `[{url, deleted}]`, `url` the key, `deleted` whether a copy was there.
+ * cache. Answers the JSON text of `[{url, deleted}]`, `url` the key, `deleted` whether a copy
+ * was there.
  */
 export async function purgeOriginCache(base, urls) {
   const cache = caches.default;
-  return Promise.all(
+  const purged = await Promise.all(
     urls.map(async (u) => {
       const key = cacheKey(new URL(u, base));
       return { url: key, deleted: await cache.delete(key) };
     }),
   );
+  return JSON.stringify(purged);
 }
