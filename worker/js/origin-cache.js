@@ -39,8 +39,9 @@ export function cacheKey(url) {
 /**
  * The origin's response for a page request: from the edge cache when the setting is on and a
  * fresh copy is there, else fetched (and stored, off the response's path, when its headers
- * allow and its body arrives whole). Only a plain `GET` of a page is looked up (`sp.isPagePath` is the same rule that
- * passes files such as `/css/store.css` through). The answer carries `x-signpost-cache`.
+ * allow and its body arrives whole). Only a plain `GET` of a page is looked up
+ * (`sp.isPagePath` is the same rule that passes files such as `/css/store.css` through). The
+ * answer carries `x-signpost-cache`.
  */
 export async function originPage(sp, request, env, url, ctx) {
   if (!wanted(sp, request, env, url)) return fetchOrigin(request, env, url);
@@ -188,9 +189,15 @@ function directives(header) {
 }
 
 /** The response with `x-signpost-cache`, on a copy (fetched and cached responses' headers
- *  are immutable). */
+ *  are immutable); the response itself when it cannot be copied (a status outside 200 to 599,
+ *  which a Response cannot be made with). */
 function marked(response, status) {
-  const copy = new Response(response.body, response);
+  let copy;
+  try {
+    copy = new Response(response.body, response);
+  } catch {
+    return response;
+  }
   copy.headers.set(STATUS, status);
   return copy;
 }
