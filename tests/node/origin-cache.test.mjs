@@ -19,6 +19,7 @@ const HEADERS = {
   "no-cache": { "cache-control": "public, max-age=60, no-cache" },
   "vary-cookie": { "cache-control": "public, max-age=60", vary: "Cookie" },
   "vary-encoding": { "cache-control": "public, max-age=60", vary: "Accept-Encoding" },
+  "vary-language": { "cache-control": "public, max-age=60", vary: "Accept-Encoding, Accept-Language" },
   silent: {},
 };
 
@@ -38,6 +39,9 @@ before(async () => {
     reached.set(path, count(path) + 1);
     const kind = path.split("/").pop();
     const headers = { "content-type": "text/html; charset=utf-8", ...(HEADERS[kind] ?? HEADERS.public) };
+    if (kind === "vary-language") {
+      return new Response(page(`${path} ${req.headers.get("accept-language")}`), { headers });
+    }
     if (kind === "gzip")
       return new Response(gzipSync(page(path)), { headers: { ...headers, "content-encoding": "gzip" } });
     if (kind === "reset") {
@@ -138,7 +142,7 @@ test("kept as long as the origin's headers say: s-maxage, max-age, Expires, less
   assert.equal(count("/three/brief"), 2);
 });
 
-test("never kept: private, Set-Cookie, no-store, no-cache, Vary on a header, no freshness", async () => {
+test("never kept: private, Set-Cookie, no-store, no-cache, Vary: Cookie, no freshness", async () => {
   const reasons = {
     private: "private",
     cookie: "set-cookie",
@@ -169,6 +173,43 @@ test("Vary: Accept-Encoding alone is kept (the runtime encodes each answer itsel
   const p = await new Visitor(on.mf).page("/five/vary-encoding", { headers: { "accept-encoding": "br" } });
   assert.equal(p.res.headers.get("x-signpost-cache"), "hit");
   assert.equal(count("/five/vary-encoding"), 1);
+});
+
+test("a page that varies on a request header is kept per value of it, and purged whole", async () => {
+  const path = "/ten/vary-language";
+  const ask = async (lang) => {
+    const p = await new Visitor(on.mf).page(path, { headers: { "accept-language": lang } });
+    assert.match(p.signpost, /^personalized/);
+    assert.match(p.html, new RegExp(`<title>${path} ${lang}</title>`), "the copy of this request's language");
+    return p.res.headers.get("x-signpost-cache");
+  };
+  // The copies are written after the response (waitUntil), under keys made here.
+  const settle = () => new Promise((r) => setTimeout(r, 200));
+  assert.equal(await ask("en"), "miss");
+  await settle();
+  assert.equal(await ask("en"), "hit");
+  assert.equal(count(path), 1);
+  assert.equal(await ask("fr"), "miss");
+  await settle();
+  assert.equal(await ask("fr"), "hit");
+  assert.equal(await ask("en"), "hit");
+  assert.equal(count(path), 2);
+  // The copy is never the entry that names the headers: an opted-out visitor gets a page.
+  const gpc = await on.mf.dispatchFetch(key(path), { headers: { "sec-gpc": "1", "accept-language": "fr" } });
+  assert.equal(gpc.headers.get("x-signpost-vary"), null);
+  assert.equal(await gpc.text(), page(`${path} fr`));
+  // A purge of the page's URL removes every language's copy.
+  const purged = await on.mf.dispatchFetch(key("/__signpost/cache/purge"), {
+    method: "POST",
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify({ urls: [path] }),
+  });
+  assert.equal(purged.status, 200);
+  assert.equal(await ask("en"), "miss");
+  await settle();
+  assert.equal(await ask("en"), "hit");
+  assert.equal(await ask("fr"), "miss", "the copy made before the purge is not read");
+  assert.equal(count(path), 4);
 });
 
 test("not looked up: other methods, Range, files, and requests with Authorization", async () => {

@@ -14,9 +14,13 @@ import { fetchOrigin } from "./origin.js";
  *  (fetched, not to be kept). */
 const STATUS = "x-signpost-cache";
 
-/** The only header a stored response may vary on: the runtime decodes and encodes bodies
- *  itself, so a copy serves every `Accept-Encoding`. */
-const VARY_OK = new Set(["accept-encoding"]);
+/** Request headers a copy never varies on: `*`, and the visitor's own cookies and
+ *  credentials (a copy per visitor is a copy no one else asks for). */
+const VARY_NEVER = new Set(["*", "cookie", "authorization"]);
+
+/** On the entry under a varying page's own key, in place of a copy: `<id>;<names>`, the
+ *  request headers its copies vary on, and the id their keys carry (see `variantKey`). */
+const VARY_ENTRY = "x-signpost-vary";
 
 /** The largest page kept: the copy is held in memory while it is written. */
 const MAX_STORED_BYTES = 8 * 1024 * 1024;
@@ -30,8 +34,8 @@ export function originCacheOn(env) {
 }
 
 /** The cache key of a page: its URL as the visitor asked for it (scheme, host, path and
- *  query), so the zone's purge by URL names the same thing. Nothing of the visitor's request
- *  (cookies, conditionals) is part of it. */
+ *  query), so a purge names a page by its URL. Nothing of the visitor's request (cookies,
+ *  conditionals) is part of it; for a page that varies, see `variantKey`. */
 export function cacheKey(url) {
   return url.origin + url.pathname + url.search;
 }
@@ -50,9 +54,14 @@ export async function originPage(sp, request, env, url, ctx) {
     return marked(await fetchOrigin(request, env, url), "skip; reason=authorization");
   const key = cacheKey(url);
   let cache;
+  let entry = null;
   try {
     cache = caches.default;
-    const hit = await cache.match(key);
+    let hit = await cache.match(key);
+    if (hit?.headers.has(VARY_ENTRY)) {
+      entry = readEntry(hit.headers.get(VARY_ENTRY));
+      hit = entry && (await cache.match(variantKey(url, entry, request)));
+    }
     if (hit) {
       const copy = marked(hit, "hit");
       copy.headers.delete("cf-cache-status"); // this Worker's own header says it
@@ -68,19 +77,69 @@ export async function originPage(sp, request, env, url, ctx) {
   // One branch to the visitor (rewritten on its way), one to the cache, written off the
   // response's path once it has arrived whole.
   const [visitor, copy] = response.body.tee();
-  ctx.waitUntil(store(cache, key, response, copy));
+  ctx.waitUntil(store(cache, { key, url, request, entry }, response, copy));
   return marked(new Response(visitor, response), "miss");
 }
 
-/** Puts the origin's page in the cache once its body has arrived whole: a body the origin
- *  cut short (the stream errors) or one over `MAX_STORED_BYTES` is not kept. */
-async function store(cache, key, response, body) {
+/**
+ * Puts the origin's page in the cache once its body has arrived whole: a body the origin cut
+ * short (the stream errors) or one over `MAX_STORED_BYTES` is not kept. A page that varies on
+ * request headers is kept under a key of their values (`variantKey`), and an entry under its
+ * own key says which headers those are: the one found at lookup when it names the same
+ * headers, else a new one with a new id.
+ */
+async function store(cache, { key, url, request, entry }, response, body) {
   try {
     const bytes = await whole(body);
-    if (bytes) await cache.put(key, new Response(bytes, { status: 200, headers: storedHeaders(response) }));
+    if (!bytes) return;
+    const copy = new Response(bytes, { status: 200, headers: storedHeaders(response) });
+    const names = varyNames(response.headers);
+    if (!names.length) return await cache.put(key, copy);
+    let current = entry;
+    if (current?.names.join() !== names.join()) {
+      current = { id: crypto.randomUUID(), names };
+      await cache.put(key, entryResponse(response, current));
+    }
+    await cache.put(variantKey(url, current, request), copy);
   } catch (e) {
     console.warn(`signpost: origin cache: not stored: ${e}`);
   }
+}
+
+/** The request headers a response varies on, lowercased and sorted; `Accept-Encoding` left
+ *  out (the runtime decodes and encodes bodies itself, so one copy serves every encoding). */
+function varyNames(headers) {
+  const names = (headers.get("vary") ?? "").split(",").map((v) => v.trim().toLowerCase());
+  return [...new Set(names.filter((n) => n && n !== "accept-encoding"))].sort();
+}
+
+/**
+ * The key of a varying page's copy for this request: the page's key and the request's values
+ * of the headers, under `/__signpost/vary/<id>` (never a page's path). A purge removes the
+ * page's entry; the next copy gets an entry with a new id, so the copies made before it are
+ * never read again (they expire on their own).
+ */
+function variantKey(url, entry, request) {
+  const params = new URLSearchParams([["url", cacheKey(url)]]);
+  for (const n of entry.names) params.append(n, (request.headers.get(n) ?? "").trim());
+  return `${url.origin}/__signpost/vary/${entry.id}?${params}`;
+}
+
+/** The entry under a varying page's key: its freshness is the copy's. */
+function entryResponse(response, entry) {
+  const headers = new Headers({ [VARY_ENTRY]: `${entry.id};${entry.names.join(",")}` });
+  for (const name of ["cache-control", "expires", "date", "age"]) {
+    const value = response.headers.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  return new Response(null, { status: 200, headers });
+}
+
+/** An entry's `<id>;<names>`, or null for one this code did not write. */
+function readEntry(value) {
+  const [id, names] = value.split(";");
+  if (!/^[0-9a-f-]{36}$/.test(id ?? "") || !names) return null;
+  return { id, names: names.split(",") };
 }
 
 /** A body's bytes, read to its end; null (and the rest left unread) past `MAX_STORED_BYTES`.
@@ -132,8 +191,8 @@ function wanted(sp, request, env, url) {
 /**
  * Why a shared cache may not keep the origin's response (RFC 9111, the part that applies to
  * a page), or null when it may: a complete `200 text/html` without `Set-Cookie`, not
- * `private`, `no-store` or `no-cache`, varying on nothing but `Accept-Encoding` (the Cache API
- * ignores `Vary`, so a copy could reach a request it does not fit), not declared over
+ * `private`, `no-store` or `no-cache`, not varying on `*`, `Cookie` or `Authorization` (the
+ * Cache API ignores `Vary`: `store` keys a copy by the headers it varies on), not declared over
  * `MAX_STORED_BYTES`, and fresh for a while by `s-maxage`, `max-age` or `Expires`, less its
  * `Age`.
  */
@@ -144,8 +203,7 @@ export function notStorable(response) {
   if (h.has("set-cookie")) return "set-cookie";
   const cc = directives(h.get("cache-control"));
   for (const d of ["no-store", "private", "no-cache"]) if (cc.has(d)) return d;
-  const vary = (h.get("vary") ?? "").split(",").map((v) => v.trim().toLowerCase());
-  if (vary.some((v) => v && !VARY_OK.has(v))) return "vary";
+  if (varyNames(h).some((n) => VARY_NEVER.has(n))) return "vary";
   if (Number(h.get("content-length")) > MAX_STORED_BYTES) return "too-large";
   return freshFor(h, cc) > 0 ? null : "no-ttl";
 }
