@@ -68,7 +68,9 @@ const key = (path) => `http://localhost${path}`;
 /** The copy in the edge cache, read from outside the Worker (undefined for none). */
 async function cached(path) {
   const caches = await on.mf.getCaches();
-  return caches.default.match(key(path));
+  const [ours, shared] = [await caches.open("signpost:origin"), caches.default];
+  assert.equal(await shared.match(key(path)), undefined, "nothing in the cache fetch() shares");
+  return ours.match(key(path));
 }
 /** The put runs after the response (waitUntil): wait for the copy. */
 const stored = (path) => waitFor(() => cached(path));

@@ -1,7 +1,7 @@
 // The origin cache (`ORIGIN_CACHE`, docs/worker.md "The origin cache"): the origin's HTML kept
-// in the edge cache (the Cache API, `caches.default`) for as long as the origin's own headers
-// let a shared cache keep it, so a page is personalized from the copy at hand instead of
-// waiting on the origin's round trip. Only the origin's response goes in, as the origin sent
+// in the edge cache (the Cache API, in a namespace of its own) for as long as the origin's own
+// headers let a shared cache keep it, so a page is personalized from the copy at hand instead
+// of waiting on the origin's round trip. Only the origin's response goes in, as the origin sent
 // it; what page.js makes of it (personalized, `private, no-store`) never does. Whatever fails
 // here, the page is fetched from the origin as without the cache.
 //
@@ -21,6 +21,21 @@ const VARY_NEVER = new Set(["*", "cookie", "authorization"]);
 /** On the entry under a varying page's own key, in place of a copy: `<id>;<names>`, the
  *  request headers its copies vary on, and the id their keys carry (see `variantKey`). */
 const VARY_ENTRY = "x-signpost-vary";
+
+/** The Cache API namespace of the copies: apart from `caches.default`, which the runtime's
+ *  `fetch` shares, so what is written here is never what a fetch of the same URL gets (an
+ *  origin on the Worker's own host, behind a cache-everything rule, would get an entry). */
+export const CACHE_NAME = "signpost:origin";
+
+let opened = null;
+/** The namespace, opened once per isolate (again after a failure). */
+function originCache() {
+  opened ??= caches.open(CACHE_NAME).catch((e) => {
+    opened = null;
+    throw e;
+  });
+  return opened;
+}
 
 /** The largest page kept: the copy is held in memory while it is written. */
 const MAX_STORED_BYTES = 8 * 1024 * 1024;
@@ -56,7 +71,7 @@ export async function originPage(sp, request, env, url, ctx) {
   let cache;
   let entry = null;
   try {
-    cache = caches.default;
+    cache = await originCache();
     let hit = await cache.match(key);
     if (hit?.headers.has(VARY_ENTRY)) {
       entry = readEntry(hit.headers.get(VARY_ENTRY));
@@ -226,22 +241,16 @@ function seconds(value) {
   return /^\d+$/.test(value.trim()) ? Number(value.trim()) : 0;
 }
 
+/** A directive's value without its quotes ("" for none). */
+const unquote = (value) => value.trim().replace(/^"(.*)"$/, "$1");
+
 /** `Cache-Control`'s directives, names lowercased, quoted values unquoted. */
 function directives(header) {
   const out = new Map();
   for (const part of (header ?? "").split(",")) {
     const [name, ...rest] = part.split("=");
     const key = name.trim().toLowerCase();
-    if (key)
-      out.set(
-        key,
-        rest.length
-          ? rest
-              .join("=")
-              .trim()
-              .replace(/^"(.*)"$/, "$1")
-          : "",
-      );
+    if (key) out.set(key, unquote(rest.join("=")));
   }
   return out;
 }
@@ -267,7 +276,7 @@ function marked(response, status) {
  * was there.
  */
 export async function purgeOriginCache(base, urls) {
-  const cache = caches.default;
+  const cache = await originCache();
   const purged = await Promise.all(
     urls.map(async (u) => {
       const key = cacheKey(new URL(u, base));
