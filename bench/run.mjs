@@ -384,6 +384,7 @@ async function originRoundTrip() {
           idleP99: median(samples[w].idle.map((x) => x.p99)),
           p50: median(samples[w].load.map((x) => x.p50)),
           rps: median(samples[w].load.map((x) => x.rps)),
+          cpu: median(samples[w].load.map((x) => x.cpu)),
           check: seen[w],
         },
       ]),
@@ -712,13 +713,13 @@ function roundTripTable(r, L, row) {
     `wrk, ${ROUNDS} interleaved rounds, median: idle 1 connection x ${IDLE_SECONDS} s; load ${CONNECTIONS} connections x ${LOAD_SECONDS} s.`,
   );
   L.push("```");
-  const w6 = [14, 10, 10, 12, 8, 34];
-  row(["worker", "idle p50", "idle p99", "load p50 ms", "req/s", "what it did"], w6);
+  const w6 = [14, 10, 10, 12, 8, 8, 34];
+  row(["worker", "idle p50", "idle p99", "load p50 ms", "req/s", "CPU ms", "what it did"], w6);
   for (const w of ROUND_TRIP) {
     const x = r.roundTrip[w];
     const did =
       w === "signpost" ? `${x.check.signpost}; cache ${x.check.cache}` : `offers: ${x.check.offers.join(",")}`;
-    row([w, fmt(x.idleP50), fmt(x.idleP99), fmt(x.p50), fmt(x.rps, 0), did], w6);
+    row([w, fmt(x.idleP50), fmt(x.idleP99), fmt(x.p50), fmt(x.rps, 0), fmt(x.cpu, 3), did], w6);
   }
   L.push("```");
   const ratio = r.roundTrip.signpost.idleP50 / r.roundTrip["hand-written"].idleP50;

@@ -290,3 +290,23 @@ test("a page cut short by the origin is never kept: the next visitor's comes fro
   assert.equal(again.headers.get("x-signpost-cache"), "miss");
   assert.equal(count("/nine/reset"), 2);
 });
+
+test("the storability rule, header by header (the module's own function, in Node)", async () => {
+  const { notStorable } = await import("../../worker/js/origin-cache.js");
+  const why = (headers, status = 200) =>
+    notStorable(new Response("<p>x</p>", { status, headers: { "content-type": "text/html", ...headers } }));
+  assert.equal(why({ "cache-control": "public, max-age=60" }), null);
+  assert.equal(why({ "cache-control": 'max-age="60"' }), null, "a quoted value");
+  assert.equal(why({ "cache-control": "s-maxage=0, max-age=60" }), "no-ttl", "s-maxage rules a shared cache");
+  assert.equal(why({ "cache-control": "max-age=soon" }), "no-ttl", "not a number: stale");
+  assert.equal(why({ "cache-control": 'private="set-cookie", max-age=60' }), "private");
+  assert.equal(why({ "cache-control": "Max-Age=60, No-Store" }), "no-store", "names are case-insensitive");
+  assert.equal(why({ "cache-control": "max-age=60", vary: "*" }), "vary");
+  assert.equal(why({ "cache-control": "max-age=60", vary: "accept-encoding, User-Agent" }), null);
+  assert.equal(why({ "cache-control": "max-age=60", "content-length": String(9 * 1024 * 1024) }), "too-large");
+  assert.equal(why({ "cache-control": "max-age=60" }, 404), "status");
+  assert.equal(why({ "cache-control": "max-age=60", "content-type": "application/json" }), "not-html");
+  const date = new Date().toUTCString();
+  assert.equal(why({ date, expires: new Date(Date.now() + 120_000).toUTCString() }), null);
+  assert.equal(why({ date, expires: "0" }), "no-ttl", "an invalid Expires is already expired");
+});
