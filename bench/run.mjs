@@ -7,7 +7,8 @@
 //      local origin, the same pages, interleaved rounds, driven by wrk;
 //   2. cold start: a fresh workerd, first response vs the next;
 //   3. the core: one decision and the reference rewrite, natively (criterion) and in wasm;
-//   4. sizes; 5. KV operations per request.
+//   4. sizes; 5. KV operations per request; 6. the origin round trip: a 50 ms origin, the
+//      hand-written Worker against Signpost with the origin cache on (`ORIGIN_CACHE`).
 // The table goes to stdout and bench/out/results.md (+ results.json).
 //
 // BENCH_QUICK=1 makes every run shorter (a smoke test of the script, not figures to quote);
@@ -23,7 +24,7 @@ import { checkSizes, sizeLines } from "../scripts/sizes.mjs";
 import { root, seedConfig, signpostWorker, startWorker, Visitor } from "../tests/node/harness.mjs";
 
 const QUICK = process.env.BENCH_QUICK === "1";
-// BENCH_ONLY=core,sizes,kv,cold,worker runs only those parts (while working on one).
+// BENCH_ONLY=core,sizes,kv,cold,worker,origin runs only those parts (while working on one).
 const ONLY = process.env.BENCH_ONLY?.split(",");
 const ROUNDS = QUICK ? 1 : 3;
 const LOAD_SECONDS = QUICK ? 1 : 4;
@@ -73,15 +74,20 @@ export const PAGES = [
   { name: `demo product (${PRODUCT})`, path: `/products/${PRODUCT}`, file: `/products/${PRODUCT}` },
 ];
 
-/** The local origin: the two pages from memory, as a static site would serve them. */
-export async function startOrigin() {
+/** The origin a page waits on in the round-trip bench: 50 ms, a nearby origin's distance. */
+const SLOW_ORIGIN_MS = 50;
+
+/** The local origin: the two pages from memory, as a static site would serve them (publicly
+ *  cacheable for a minute); each answer `delayMs` late, an origin that far away. */
+export async function startOrigin({ delayMs = 0 } = {}) {
   const productFile = join(root, `demo-site/public/products/${PRODUCT}.html`);
   if (!existsSync(productFile)) throw new Error(`${productFile} is missing: run \`make demo\``);
   const bodies = new Map([
     ["/cloudflare", Buffer.from(corpusPage())],
     [`/products/${PRODUCT}`, readFileSync(productFile)],
   ]);
-  const server = createServer((req, res) => {
+  const server = createServer(async (req, res) => {
+    if (delayMs) await sleep(delayMs);
     const body = bodies.get(new URL(req.url, "http://origin").pathname);
     if (!body) {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found");
@@ -112,11 +118,12 @@ export async function freePort() {
 
 // ---- The three Workers in one workerd ---------------------------------------------------
 
-export function workerOptions(kind, origin, port) {
+/** A Worker of the bench; `bindings` are added to Signpost's (`ORIGIN_CACHE`). */
+export function workerOptions(kind, origin, port, bindings = {}) {
   const socket = port ? { unsafeDirectSockets: [{ host: "127.0.0.1", port }] } : {};
   if (kind === "signpost") {
     return {
-      ...signpostWorker({ bindings: { ORIGIN: origin }, assets: false }),
+      ...signpostWorker({ bindings: { ORIGIN: origin, ...bindings }, assets: false }),
       kvNamespaces: ["SIGNPOST"],
       ...socket,
     };
@@ -183,7 +190,14 @@ async function check(url, cookie) {
   const res = await fetch(url, { headers: { cookie } });
   const body = await res.text();
   const offers = [...body.matchAll(/data-sp-offer="([^"]*)"/g)].map((m) => m[1]);
-  return { status: res.status, bytes: Buffer.byteLength(body), signpost: res.headers.get("x-signpost"), offers };
+  const signpost = res.headers.get("x-signpost");
+  return {
+    status: res.status,
+    bytes: Buffer.byteLength(body),
+    signpost,
+    cache: res.headers.get("x-signpost-cache"),
+    offers,
+  };
 }
 
 // ---- wrk --------------------------------------------------------------------------------
@@ -318,6 +332,66 @@ async function throughput(origin) {
     return results;
   } finally {
     await mf.dispose();
+  }
+}
+
+// ---- The origin round trip ----------------------------------------------------------------
+
+/** The two Workers the round-trip budget compares: the hand-written one, which waits on the
+ *  origin for every page, and Signpost personalizing from the origin cache. */
+const ROUND_TRIP = ["hand-written", "signpost"];
+
+/**
+ * A 50 ms origin: the hand-written Worker against Signpost with `ORIGIN_CACHE` on, in one
+ * workerd, the demo product page (publicly cacheable for a minute), a returning visitor.
+ * Idle (one connection) and loaded, interleaved rounds, the medians.
+ */
+async function originRoundTrip() {
+  const origin = await startOrigin({ delayMs: SLOW_ORIGIN_MS });
+  const ports = Object.fromEntries(await Promise.all(ROUND_TRIP.map(async (w) => [w, await freePort()])));
+  const cached = { ORIGIN_CACHE: "on" };
+  const workers = ROUND_TRIP.map((w) => workerOptions(w, origin.url, ports[w], cached));
+  const mf = new Miniflare({ cf: false, workers });
+  try {
+    await mf.ready;
+    const kv = await mf.getKVNamespace("SIGNPOST", "signpost");
+    await seedConfig(kv);
+    const url = (w) => `http://127.0.0.1:${ports[w]}${PAGES[1].path}`;
+    const cookie = await returningVisitor(`http://127.0.0.1:${ports.signpost}`, kv);
+    const seen = {};
+    for (const w of ROUND_TRIP) {
+      await check(url(w), cookie); // Signpost's first page (returningVisitor's) stored the copy
+      seen[w] = await check(url(w), cookie);
+      await wrk(url(w), cookie, { connections: 1, seconds: 1 }); // warm-up
+    }
+    const s = seen.signpost;
+    if (!s.signpost?.startsWith("personalized") || s.cache !== "hit") {
+      throw new Error(`origin round trip: signpost answered ${s.signpost}, cache ${s.cache}`);
+    }
+    const samples = Object.fromEntries(ROUND_TRIP.map((w) => [w, { idle: [], load: [] }]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const w of round % 2 ? [...ROUND_TRIP].reverse() : ROUND_TRIP) {
+        samples[w].idle.push(await wrk(url(w), cookie, { connections: 1, seconds: IDLE_SECONDS }));
+        samples[w].load.push(await wrk(url(w), cookie, { connections: CONNECTIONS, seconds: LOAD_SECONDS }));
+      }
+      process.stderr.write(`bench: origin round trip round ${round + 1}/${ROUNDS} done\n`);
+    }
+    return Object.fromEntries(
+      ROUND_TRIP.map((w) => [
+        w,
+        {
+          idleP50: median(samples[w].idle.map((x) => x.p50)),
+          idleP99: median(samples[w].idle.map((x) => x.p99)),
+          p50: median(samples[w].load.map((x) => x.p50)),
+          rps: median(samples[w].load.map((x) => x.rps)),
+          cpu: median(samples[w].load.map((x) => x.cpu)),
+          check: seen[w],
+        },
+      ]),
+    );
+  } finally {
+    await mf.dispose();
+    origin.server.close();
   }
 }
 
@@ -493,6 +567,7 @@ function table(r) {
   if (r.wasm) coreTable(r, L, row);
   if (r.sizes) sizesTable(r, L);
   if (r.kv) kvTable(r, L, row);
+  if (r.roundTrip) roundTripTable(r, L, row);
   return L.join("\n").replace(/\n\n\n+/g, "\n\n");
 }
 
@@ -628,6 +703,33 @@ function kvTable(r, L, row) {
   L.push("```");
 }
 
+function roundTripTable(r, L, row) {
+  L.push("");
+  L.push(`## 6. The origin round trip (a ${SLOW_ORIGIN_MS} ms origin; demo product page, public for 60 s)`);
+  L.push(
+    `Signpost with \`ORIGIN_CACHE = "on"\` personalizes from the edge cache's copy; the hand-written Worker fetches every page.`,
+  );
+  L.push(
+    `wrk, ${ROUNDS} interleaved rounds, median: idle 1 connection x ${IDLE_SECONDS} s; load ${CONNECTIONS} connections x ${LOAD_SECONDS} s.`,
+  );
+  L.push("```");
+  const w6 = [14, 10, 10, 12, 8, 8, 34];
+  row(["worker", "idle p50", "idle p99", "load p50 ms", "req/s", "CPU ms", "what it did"], w6);
+  for (const w of ROUND_TRIP) {
+    const x = r.roundTrip[w];
+    const did =
+      w === "signpost" ? `${x.check.signpost}; cache ${x.check.cache}` : `offers: ${x.check.offers.join(",")}`;
+    row([w, fmt(x.idleP50), fmt(x.idleP99), fmt(x.p50), fmt(x.rps, 0), fmt(x.cpu, 3), did], w6);
+  }
+  L.push("```");
+  const ratio = r.roundTrip.signpost.idleP50 / r.roundTrip["hand-written"].idleP50;
+  const verdict = ratio < 0.2 ? "PASS" : "FAIL";
+  L.push(
+    `- Signpost (origin cache on) idle p50 / hand-written's: ${fmt(ratio, 3)}x (budget < 0.2x): ${verdict}; ` +
+      `under load ${fmt(r.roundTrip.signpost.p50 / r.roundTrip["hand-written"].p50, 3)}x`,
+  );
+}
+
 // ---- Main -------------------------------------------------------------------------------
 
 async function main() {
@@ -656,6 +758,7 @@ async function main() {
     ["kv", "KV operations", async () => (results.kv = await kvOperations())],
     ["cold", "cold start", async () => (results.cold = await coldStart(origin))],
     ["worker", "throughput (wrk)", async () => (results.throughput = await throughput(origin))],
+    ["origin", "the origin round trip (wrk)", async () => (results.roundTrip = await originRoundTrip())],
   ];
   try {
     for (const [key, label, step] of steps) {

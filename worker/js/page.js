@@ -6,7 +6,7 @@
 // decision and what to write). Awaiting here costs far less CPU than wasm-bindgen futures and
 // per-header crossings did when Rust drove the request (bench/RESULTS.md has the before and
 // after).
-import { fetchOrigin } from "./origin.js";
+import { originPage } from "./origin-cache.js";
 import { rewrite } from "./rewriter.js";
 
 /**
@@ -43,8 +43,9 @@ import { rewrite } from "./rewriter.js";
  */
 export async function servePage(sp, request, url, env, ctx) {
   const started = Date.now();
-  // Every outcome needs the origin's page: it is on its way while the rest happens.
-  const origin = fetchOrigin(request, env, url);
+  // Every outcome needs the origin's page: it is on its way while the rest happens (from the
+  // edge cache when `ORIGIN_CACHE` is on and it holds a fresh copy; ./origin-cache.js).
+  const origin = originPage(sp, request, env, url, ctx);
   origin.catch(() => {}); // awaited below; this keeps an early return from leaving it unhandled
   try {
     return await personalize(sp, request, url, env, ctx, origin, started);
@@ -128,6 +129,7 @@ async function personalize(sp, request, url, env, ctx, origin, started) {
   out.set("server-timing", `signpost;dur=${elapsed.toFixed(2)}`);
   out.delete("content-length");
   out.delete("etag");
+  out.delete("age"); // a copy from the origin cache has one; this page was made just now
   for (const c of decision.cookies) out.append("set-cookie", c);
   if (decision.profileFlush != null || decision.flush != null) {
     ctx.waitUntil(afterPage(sp, env, decision, req.now));

@@ -1,6 +1,6 @@
 //! The `/__signpost/*` endpoints: events from the page, the public config, the visitor's own
-//! profile, health, and the admin endpoints (explain, signals; the editor's in `admin`) behind a
-//! bearer token.
+//! profile, health, and the admin endpoints (explain, signals, the origin cache's purge; the
+//! editor's in `admin`) behind a bearer token.
 
 use crate::page::{self, js_err, Visit};
 use crate::request_url::RequestUrl;
@@ -39,13 +39,14 @@ pub async fn handle(
         ("explain", Method::Get) => explain(req, env).await,
         ("signals", Method::Post) => signals(req, env).await,
         ("report", Method::Get) => crate::report::report(req, env).await,
+        ("cache/purge", Method::Post) => crate::origin_cache::purge(req, env).await,
         #[cfg(feature = "test-hooks")]
         ("test/rewrite", Method::Post) if crate::test_hooks(env) => rewrite_for_test(req).await,
         #[cfg(feature = "test-hooks")]
         ("test/memory", Method::Get) if crate::test_hooks(env) => memory_for_test(),
         (
             "events" | "config" | "profile" | "health" | "explain" | "signals" | "report"
-            | "identify" | "reset" | "ingest",
+            | "identify" | "reset" | "ingest" | "cache/purge",
             _,
         ) => error(405, "method not allowed for this endpoint"),
         _ => error(404, "no such endpoint"),

@@ -12,6 +12,7 @@ mod identity;
 mod ingest;
 mod measure;
 mod origin;
+mod origin_cache;
 mod page;
 mod profiles;
 mod report;

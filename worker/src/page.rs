@@ -215,6 +215,13 @@ fn opted_out(gpc: Option<&str>, cookies: &str) -> Option<&'static str> {
     None
 }
 
+/// `isPagePath`: a path that may be a page, not a file such as `/css/store.css`: the origin
+/// cache (worker/js/origin-cache.js) looks up only these, by the rule that passes files through.
+#[wasm_bindgen(js_name = isPagePath)]
+pub fn is_page_path(path: &str) -> bool {
+    !is_asset_path(path)
+}
+
 /// A path whose last segment has an extension other than `.html`/`.htm`.
 fn is_asset_path(path: &str) -> bool {
     let last = path.rsplit('/').next().unwrap_or("");
