@@ -3,79 +3,26 @@
 //! request they make, what they print, and the errors when no good answer comes.
 
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 const TOKEN: &str = "admin-test-token";
 
-/// A request the server saw: its first line, headers (lower-case names) and body.
-#[derive(Debug, Clone)]
-struct Request {
-    line: String,
-    headers: Vec<(String, String)>,
-    body: String,
+mod common;
+use common::{json_reply, Reply};
+
+/// Serves `reply` for every request; its URL and the requests seen.
+fn serve(reply: Reply) -> (String, Arc<Mutex<Vec<common::Request>>>) {
+    common::serve(move |_| reply.clone())
 }
 
-impl Request {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+/// A reply with no JSON: status line, extra header lines, body.
+fn raw(status: &str, headers: &str, body: &str) -> Reply {
+    Reply {
+        status: status.into(),
+        headers: headers.into(),
+        body: body.into(),
     }
-}
-
-/// The raw answer: status line and extra headers, body.
-type Reply = (&'static str, &'static str, String);
-
-/// Serves `reply` on a free port for every request; its URL and the requests seen.
-fn serve(reply: Reply) -> (String, Arc<Mutex<Vec<Request>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            let mut headers = Vec::new();
-            loop {
-                let mut h = String::new();
-                reader.read_line(&mut h).unwrap();
-                match h.trim_end().split_once(':') {
-                    Some((n, v)) => headers.push((n.to_ascii_lowercase(), v.trim().to_string())),
-                    None => break,
-                }
-            }
-            let len = headers
-                .iter()
-                .find(|(n, _)| n == "content-length")
-                .map_or(0, |(_, v)| v.parse().unwrap());
-            let mut body = vec![0; len];
-            reader.read_exact(&mut body).unwrap();
-            log.lock().unwrap().push(Request {
-                line: line.trim_end().to_string(),
-                headers,
-                body: String::from_utf8(body).unwrap(),
-            });
-            let (status, extra, body) = &reply;
-            write!(
-                stream,
-                "HTTP/1.1 {status}\r\n{extra}content-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            )
-            .unwrap();
-        }
-    });
-    (url, seen)
-}
-
-fn json_reply(status: &'static str, v: Value) -> Reply {
-    (status, "content-type: application/json\r\n", v.to_string())
 }
 
 fn signpost(args: &[&str], token: Option<&str>) -> (i32, String, String) {
@@ -98,7 +45,7 @@ fn signpost(args: &[&str], token: Option<&str>) -> (i32, String, String) {
 fn deliveries_get_with_the_token_and_print_a_line_per_destination() {
     let answer = json!({"destinations": {"email": {"delivered": 4, "retried": 1, "failed": 0,
         "dead": 0, "errors": []}}});
-    let (url, seen) = serve(json_reply("200 OK", answer.clone()));
+    let (url, seen) = serve(json_reply("200 OK", &answer.clone()));
     let (code, out, err) = signpost(&["deliveries", "--url", &format!("{url}/")], Some(TOKEN));
     assert_eq!(code, 0, "{err}");
     assert_eq!(
@@ -123,7 +70,7 @@ fn deliveries_get_with_the_token_and_print_a_line_per_destination() {
 fn signal_through_the_worker_posts_json_and_says_who_is_woken() {
     let (url, seen) = serve(json_reply(
         "200 OK",
-        json!({"signals": {"restock": {"product_ids": ["p-1"]}}, "woken": true}),
+        &json!({"signals": {"restock": {"product_ids": ["p-1"]}}, "woken": true}),
     ));
     let (code, out, err) = signpost(
         &[
@@ -154,7 +101,7 @@ fn signal_through_the_worker_posts_json_and_says_who_is_woken() {
 fn a_refused_token_names_the_status_the_workers_message_and_the_variable() {
     let (url, _) = serve(json_reply(
         "401 Unauthorized",
-        json!({"error": "a valid bearer token is required"}),
+        &json!({"error": "a valid bearer token is required"}),
     ));
     let (code, out, err) = signpost(&["report", "--url", &url], Some("old-admin-token"));
     assert_eq!(code, 2, "{out}{err}");
@@ -174,7 +121,7 @@ fn a_refused_token_names_the_status_the_workers_message_and_the_variable() {
 #[test]
 fn other_answers_say_what_came() {
     // A body that is not JSON is quoted as it is.
-    let (url, _) = serve(("502 Bad Gateway", "", "upstream broke\n".into()));
+    let (url, _) = serve(raw("502 Bad Gateway", "", "upstream broke\n"));
     let (code, _, err) = signpost(&["report", "--url", &url], Some(TOKEN));
     assert_eq!(code, 2);
     assert_eq!(
@@ -182,10 +129,10 @@ fn other_answers_say_what_came() {
         format!("{url}/__signpost/report: 502: upstream broke\n")
     );
     // A redirect is not followed (the token goes only where it was sent): it says where to.
-    let (url, seen) = serve((
+    let (url, seen) = serve(raw(
         "308 Permanent Redirect",
         "location: https://shop.example/__signpost/report\r\n",
-        String::new(),
+        "",
     ));
     let (code, _, err) = signpost(&["report", "--url", &url], Some(TOKEN));
     assert_eq!(code, 2);
@@ -195,7 +142,7 @@ fn other_answers_say_what_came() {
     );
     assert_eq!(seen.lock().unwrap().len(), 1);
     // A 200 that is not a report.
-    let (url, _) = serve(json_reply("200 OK", json!({"hello": 1})));
+    let (url, _) = serve(json_reply("200 OK", &json!({"hello": 1})));
     let (code, _, err) = signpost(&["report", "--url", &url], Some(TOKEN));
     assert_eq!(code, 2);
     assert!(
@@ -208,7 +155,7 @@ fn other_answers_say_what_came() {
 fn no_answer_names_the_url_and_why() {
     // A port nobody listens on: bound, then closed.
     let url = {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         format!("http://{}", l.local_addr().unwrap())
     };
     let (code, out, err) = signpost(&["report", "--url", &url], Some(TOKEN));

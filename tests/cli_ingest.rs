@@ -3,78 +3,22 @@
 //! exit codes.
 
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 const TOKEN: &str = "ingest-test-token";
 
-/// A request the server saw.
-#[derive(Debug)]
-struct Seen {
-    line: String,
-    headers: Vec<(String, String)>,
-    body: Value,
-}
-
-impl Seen {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
+mod common;
+use common::Request as Seen;
 
 type Answer = Box<dyn Fn(&Seen) -> (u16, Value) + Send>;
 
-/// Serves on a free port until the test ends; returns its URL and what it saw.
+/// Serves `answer`'s JSON on a free port until the test ends; its URL and what it saw.
 fn server(answer: Answer) -> (String, Arc<Mutex<Vec<Seen>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            let mut headers = Vec::new();
-            loop {
-                let mut h = String::new();
-                reader.read_line(&mut h).unwrap();
-                let h = h.trim_end();
-                if h.is_empty() {
-                    break;
-                }
-                let (n, v) = h.split_once(':').unwrap();
-                headers.push((n.trim().to_string(), v.trim().to_string()));
-            }
-            let len = headers
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-                .map_or(0, |(_, v)| v.parse().unwrap());
-            let mut body = vec![0; len];
-            reader.read_exact(&mut body).unwrap();
-            let req = Seen {
-                line: line.trim_end().to_string(),
-                headers,
-                body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-            };
-            let (status, out) = answer(&req);
-            log.lock().unwrap().push(req);
-            let out = out.to_string();
-            write!(
-                stream,
-                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{out}",
-                out.len()
-            )
-            .unwrap();
-        }
-    });
-    (url, seen)
+    common::serve(move |req| {
+        let (status, out) = answer(req);
+        common::json_reply(&format!("{status} X"), &out)
+    })
 }
 
 /// Accepts every event, but for ids starting "dup" (seen before) and "bad" (refused, with an
@@ -84,7 +28,7 @@ fn worker_like() -> Answer {
         if req.header("authorization") != Some(&format!("Bearer {TOKEN}")) {
             return (401, json!({"error": "ingest: missing or wrong token"}));
         }
-        let results: Vec<Value> = req.body["events"]
+        let results: Vec<Value> = req.json()["events"]
             .as_array()
             .unwrap()
             .iter()
@@ -155,7 +99,7 @@ fn a_list_goes_in_calls_of_500_and_each_refusal_gets_a_line() {
     let seen = seen.lock().unwrap();
     let sizes: Vec<usize> = seen
         .iter()
-        .map(|s| s.body["events"].as_array().unwrap().len())
+        .map(|s| s.json()["events"].as_array().unwrap().len())
         .collect();
     assert_eq!(sizes, [500, 500, 203]);
     for s in seen.iter() {
@@ -165,7 +109,7 @@ fn a_list_goes_in_calls_of_500_and_each_refusal_gets_a_line() {
     }
     let sent: Vec<Value> = seen
         .iter()
-        .flat_map(|s| s.body["events"].as_array().unwrap().clone())
+        .flat_map(|s| s.json()["events"].as_array().unwrap().clone())
         .collect();
     assert_eq!(sent, events, "every event, as written, in order");
 }
@@ -184,7 +128,7 @@ fn an_ingest_body_all_accepted_exits_0_and_the_token_env_can_be_named() {
         out,
         "2 events in 1 call: 2 accepted, 0 duplicate, 0 rejected\n"
     );
-    assert_eq!(seen.lock().unwrap()[0].body, body);
+    assert_eq!(seen.lock().unwrap()[0].json(), body);
     // The token is never printed.
     assert!(!err.contains(TOKEN));
 }
