@@ -34,6 +34,7 @@ import { rewrite } from "./rewriter.js";
  * @property {string | null} [testCountry]
  * @property {string | null} [testRegion]
  * @property {string} [stored] the stored profile's text
+ * @property {boolean} [cached] `pageStart` found the profile in the isolate: `stored` is not read
  * @property {boolean} [testPanic]
  */
 
@@ -89,8 +90,9 @@ async function personalize(sp, request, url, env, ctx, origin, started) {
     const why = await sp.pageConfig(env, req.now);
     if (why) return bypass(origin, why);
   }
-  // A new visitor (an id just drawn) has no stored profile: no read.
-  const read = start.isNew ? {} : readProfile(kv, start.profileKey, start.profileBudgetMs);
+  // A new visitor (an id just drawn) has no stored profile, and one read within the last
+  // minute is still in the isolate (worker/src/profile_cache.rs): no read.
+  const read = start.isNew || start.cached ? {} : readProfile(kv, start.profileKey, start.profileBudgetMs);
   const [stored, response] = await Promise.all([read, origin]);
   const notPage = notRewritable(response);
   if (notPage) return mark(response, notPage);
@@ -107,6 +109,7 @@ async function personalize(sp, request, url, env, ctx, origin, started) {
     testCountry: test("x-signpost-test-country"),
     testRegion: test("x-signpost-test-region"),
     stored: stored.text,
+    cached: start.cached,
     testPanic: hooks && headers.has("x-signpost-test-panic"),
   });
   const decision = take(sp.pageDecide(env, req));

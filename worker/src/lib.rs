@@ -14,6 +14,7 @@ mod measure;
 mod origin;
 mod origin_cache;
 mod page;
+mod profile_cache;
 mod profiles;
 mod report;
 mod request_url;

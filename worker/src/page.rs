@@ -3,7 +3,7 @@
 
 use crate::html_rewriter::Slot;
 use crate::request_url::RequestUrl;
-use crate::{cookies, origin, store};
+use crate::{cookies, origin, profile_cache, store};
 use serde::Deserialize;
 use signpost::measure;
 use signpost::plan::state_script;
@@ -173,6 +173,11 @@ impl Visit {
         eager: bool,
     ) -> (Option<Flush>, Vec<String>) {
         let (flush, value) = state.finish_with(profile, self.secret.as_bytes(), self.now, eager);
+        if let Some(f) = &flush {
+            // The cookie may now drop what it hands over: the next page must read KV, not an
+            // older copy that lacks it.
+            profile_cache::discard(&f.key);
+        }
         let mut set = Vec::new();
         if new_visitor {
             set.push(cookies::visitor_cookie(visitor, self.https));
@@ -265,6 +270,8 @@ pub struct PageRequest {
     test_country: Option<String>,
     test_region: Option<String>,
     stored: Option<String>,
+    /// `pageStart` found the profile in the isolate's cache: KV was not read.
+    cached: bool,
     test_panic: bool,
 }
 
@@ -305,6 +312,9 @@ pub struct PageStart {
     pub is_new: bool,
     /// The isolate's config must be checked (`pageConfig`) before deciding.
     pub stale: bool,
+    /// The profile was read within the last minute: take it from the isolate
+    /// (`crate::profile_cache`) instead of KV.
+    pub cached: bool,
     /// How long the profile's KV read may take before the page passes through.
     #[wasm_bindgen(js_name = profileBudgetMs)]
     pub profile_budget_ms: u32,
@@ -320,6 +330,7 @@ pub fn page_start(req: JsValue) -> PageStart {
         visitor: String::new(),
         profile_key: String::new(),
         is_new: false,
+        cached: false,
         stale: false,
         profile_budget_ms: store::PROFILE_BUDGET_MS as u32,
         now: 0.0,
@@ -350,6 +361,7 @@ pub fn page_start(req: JsValue) -> PageStart {
         true => out.visitor.clone(),
         false => visit.page_session(&out.visitor, true).profile_key(),
     };
+    out.cached = !out.is_new && profile_cache::pin(&out.profile_key, out.now);
     out.stale = store::cached(out.now).is_none();
     out
 }
@@ -424,6 +436,28 @@ impl PageAnswer {
     }
 }
 
+/// The stored profile the page starts from: the isolate's copy when `pageStart` found one,
+/// else KV's text, parsed and kept for the next pages. Or why the page passes through.
+fn stored_profile(
+    text: Option<String>,
+    cached: bool,
+    key: &str,
+    now: f64,
+) -> std::result::Result<Option<Profile>, &'static str> {
+    if cached {
+        // Pushed out by 32 other pages between `pageStart` and now: the page passes through
+        // rather than start from nothing.
+        return profile_cache::take_pinned(key, now).ok_or("profile-cache");
+    }
+    let bytes = text.as_ref().map_or(0, String::len);
+    let profile = store::parse_profile(text).map_err(|e| {
+        worker::console_warn!("signpost: {e}");
+        e.reason()
+    })?;
+    profile_cache::put(key, profile.as_ref(), bytes, now);
+    Ok(profile)
+}
+
 /// `pageDecide`: the decision for a page, from the stored profile's text (none: a new
 /// profile).
 #[wasm_bindgen(js_name = pageDecide)]
@@ -435,13 +469,6 @@ pub fn page_decide(env: Env, req: JsValue) -> PageAnswer {
     let Some(live) = store::current() else {
         return PageAnswer::bypass("no-config");
     };
-    let stored = match store::parse_profile(req.stored) {
-        Ok(p) => p,
-        Err(e) => {
-            worker::console_warn!("signpost: bypass: {e}");
-            return PageAnswer::bypass(e.reason());
-        }
-    };
     let (now, https) = (req.now as i64, req.https);
     let visit = Visit::from_parts(req.secret, req.test_hooks, req.cookies, https, now, None);
     if visit.test_hooks && req.test_panic {
@@ -450,6 +477,10 @@ pub fn page_decide(env: Env, req: JsValue) -> PageAnswer {
     let (visitor, new_visitor) = (req.visitor, req.is_new);
     let engine = &live.engine;
     let mut state = visit.page_session(&visitor, false);
+    let stored = match stored_profile(req.stored, req.cached, &state.profile_key(), req.now) {
+        Ok(p) => p,
+        Err(why) => return PageAnswer::bypass(why),
+    };
     let mut profile = stored.unwrap_or_else(|| Profile::new(state.profile_key()));
     state.sync(engine, &mut profile);
     let test = |value: Option<String>| value.filter(|_| visit.test_hooks);

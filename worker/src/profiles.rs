@@ -93,6 +93,21 @@ impl Op {
     }
 }
 
+impl Op {
+    /// When the operation happens (ms); now for an erase.
+    fn at(&self) -> f64 {
+        match self {
+            Op::Apply { now, .. }
+            | Op::Ingest { now, .. }
+            | Op::Identify { now, .. }
+            | Op::Absorb { now, .. }
+            | Op::Deny { now, .. }
+            | Op::Wake { now, .. } => *now as f64,
+            Op::Erase { .. } => js_sys::Date::now(),
+        }
+    }
+}
+
 /// The writer's answer.
 #[derive(Serialize, Deserialize, Default)]
 pub struct Reply {
@@ -109,6 +124,11 @@ pub async fn send(env: &Env, op: &Op) -> worker::Result<Option<Reply>> {
     let Ok(namespace) = env.durable_object(BINDING) else {
         return Ok(None);
     };
+    // A browser's own log is in its cookie until KV shows it; any other change must not wait
+    // behind this isolate's copy of the profile.
+    if !matches!(op, Op::Apply { .. }) {
+        crate::profile_cache::forget(op.key(), op.at());
+    }
     let stub = namespace.get_by_name(op.key())?;
     let init = worker::RequestInit {
         method: Method::Post,
@@ -117,6 +137,10 @@ pub async fn send(env: &Env, op: &Op) -> worker::Result<Option<Reply>> {
     };
     let req = Request::new_with_init("https://profile/op", &init)?;
     let mut res = stub.fetch_with_request(req).await?;
+    if let Op::Apply { flush, .. } = op {
+        // A page may have read KV while the log was on its way: not a copy to keep.
+        crate::profile_cache::discard(&flush.key);
+    }
     if res.status_code() != 200 {
         let why = res.text().await.unwrap_or_default();
         return Err(worker::Error::RustError(format!("profile writer: {why}")));
