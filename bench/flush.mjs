@@ -8,28 +8,11 @@
 // Each visitor browses the demo's product page; the test clock (test build) puts its pages
 // 11 s apart (a flush due on every page) or 1 s apart (none due after the first).
 import { Miniflare } from "miniflare";
-import { readdirSync, readFileSync } from "node:fs";
 import { newVisitorId, seedConfig, signpostWorker, SECRET } from "../tests/node/harness.mjs";
+import { workerdCpuMs } from "./workerd.mjs";
 
 const [visitors = 40, pages = 10] = process.argv.slice(2).map(Number);
 const T0 = Date.parse("2026-11-20T17:00:00Z");
-
-/** CPU time (user + system, ms) of the workerd processes this process started. */
-function workerdCpuMs() {
-  let total = 0;
-  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (stat.includes("(workerd)") && Number(fields[1]) === process.pid) {
-        total += (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ is 100
-      }
-    } catch {
-      // the process ended
-    }
-  }
-  return total;
-}
 
 async function run(name, { writer, gapMs }) {
   const options = signpostWorker({ bindings: { SIGNPOST_TEST_HOOKS: "1", SIGNPOST_SECRET: SECRET } });

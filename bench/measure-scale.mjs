@@ -14,11 +14,12 @@
 // load (to compare indexes: the Worker adds the ones its schema lacks on the first report).
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { cpus, freemem, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { ADMIN_TOKEN, newVisitorId, SECRET, seedConfig, startWorker } from "../tests/node/harness.mjs";
 import { heapAfterGc, inspect } from "../scripts/inspector.mjs";
+import { workerdCpuMs, workerdRssMb } from "./workerd.mjs";
 
 const VISITORS = Number(process.env.SCALE_VISITORS ?? 1_000_000);
 const DAYS = 56; // eight weeks
@@ -259,34 +260,6 @@ async function generate(columns, sink) {
 }
 
 // ---- Measuring ----------------------------------------------------------------------------
-
-/** workerd processes this process started (Miniflare's). */
-function workerdPids() {
-  return readdirSync("/proc")
-    .filter((d) => /^\d+$/.test(d))
-    .filter((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-        return (
-          stat.includes("(workerd)") && Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === process.pid
-        );
-      } catch {
-        return false;
-      }
-    });
-}
-/** CPU ms (user + system) of workerd so far. */
-const workerdCpuMs = () =>
-  workerdPids().reduce((total, pid) => {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return total + (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ is 100
-  }, 0);
-/** workerd's resident memory, MB. */
-const workerdRssMb = () =>
-  workerdPids().reduce((mb, pid) => {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return mb + (m ? Number(m[1]) / 1024 : 0);
-  }, 0);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (s) => process.stderr.write(`measure-scale: ${s}\n`);

@@ -9,31 +9,14 @@
 // counted through a wrapper to show the hit rate.
 //
 //   node bench/profile-cache.mjs [visitors in rotation]
-import { readdirSync, readFileSync } from "node:fs";
 import { newVisitorId, startWorker } from "../tests/node/harness.mjs";
+import { workerdCpuMs } from "./workerd.mjs";
 
 const ROTATION = Number(process.argv[2] ?? 10_000);
 const HIT_VISITORS = 100;
 const HIT_PAGES = 8; // 1 s apart: inside the 10 s flush interval and the 60 s copy
 const T0 = Date.parse("2026-11-20T17:00:00Z");
 const PAGE = "http://localhost/products/tent-summit-2p";
-
-/** CPU time (user + system, ms) of the workerd processes this process started. */
-function workerdCpuMs() {
-  let total = 0;
-  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (stat.includes("(workerd)") && Number(fields[1]) === process.pid) {
-        total += (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ is 100
-      }
-    } catch {
-      // the process ended
-    }
-  }
-  return total;
-}
 
 const w = await startWorker({ kvControl: true, measure: false });
 
