@@ -296,8 +296,26 @@ function cpuMs(pids) {
 }
 
 /**
+ * Waits for workerd to go quiet after a run (at most one 10 ms tick of CPU in 200 ms, for at
+ * most 5 s): the work a Worker leaves behind its responses (`waitUntil`, the measurement
+ * queue's consumer writing D1, the Durable Objects) belongs to its run, not to the next one.
+ * Without this, Signpost's ratio depended on which Worker ran after it: about 1.25x in rounds
+ * where it ran first and 2.0x where it ran second, on the same build.
+ */
+async function quiet(pids) {
+  let last = cpuMs(pids);
+  for (const end = Date.now() + 5000; Date.now() < end; ) {
+    await sleep(200);
+    const now = cpuMs(pids);
+    if (now - last <= 10) return;
+    last = now;
+  }
+}
+
+/**
  * wrk against `url`: req/s, p50 and p99 in ms, and the workerd CPU time per request (ms), which
- * unlike wall-clock figures holds up on a machine other processes are loading.
+ * unlike wall-clock figures holds up on a machine other processes are loading; counted until
+ * workerd is quiet again after the run (`quiet`).
  */
 export async function wrk(url, cookie, { connections, seconds, headers = [] }) {
   const pids = workerdPids();
@@ -319,6 +337,7 @@ export async function wrk(url, cookie, { connections, seconds, headers = [] }) {
   if (!line) throw new Error(`wrk printed no report:\n${out}`);
   const r = JSON.parse(line.slice(9));
   if (r.errors > 0 || r.non2xx > 0) throw new Error(`wrk ${url}: ${r.errors} socket errors, ${r.non2xx} non-2xx`);
+  await quiet(pids);
   const cpu = (cpuMs(pids) - cpuBefore) / r.requests;
   return { rps: r.requests / (r.duration_us / 1e6), p50: r.p50_us / 1000, p99: r.p99_us / 1000, cpu };
 }
@@ -693,7 +712,10 @@ function workerTable(r, L, row) {
   );
   L.push(`1 connection x ${CPU_IDLE_SECONDS} s; then the pass-through Worker. Medians over the rounds.`);
   L.push(
-    "CPU ms: workerd's CPU time per request under load (user + system, all of workerd: Worker, HTMLRewriter, local KV).",
+    "CPU ms: workerd's CPU time per request under load (user + system, all of workerd: Worker, HTMLRewriter, local KV,",
+  );
+  L.push(
+    "Durable Objects, queues, D1), counted until workerd is quiet again after the run: work left behind the responses counts.",
   );
   L.push(
     `The visitor: returning, comparing tents, id ${benchVisitorId()} (outside the holdout, in ${BENCH_OFFER}'s "${BENCH_ARM}" arm, every run).`,
