@@ -73,8 +73,9 @@ for (const v of variants) {
   const o = { ...signpostWorker({ bindings: { ORIGIN: origin.url }, assets: false }), name: v.name };
   o.modulesRoot = v.dir;
   o.scriptPath = join(v.dir, "entry.mjs");
-  // Each build its own queues: a queue takes one consumer.
-  const q = (queue) => `${v.name}-${queue}`;
+  // Each build its own queues (a queue takes one consumer), named so that the Worker's dispatch
+  // still holds: by the `signpost-measure` prefix and the `-dlq` ending (worker/js).
+  const q = (queue) => (queue.endsWith("-dlq") ? `${queue.slice(0, -4)}-${v.name}-dlq` : `${queue}-${v.name}`);
   o.queueProducers = Object.fromEntries(Object.entries(o.queueProducers).map(([b, queue]) => [b, q(queue)]));
   o.queueConsumers = Object.fromEntries(
     Object.entries(o.queueConsumers).map(([queue, c]) => [
