@@ -187,7 +187,7 @@ test-node: .tools/npm
 
 # Prints one table (and writes bench/out/results.md): the Worker against a pass-through and a
 # hand-written Worker in workerd, cold start, the core natively and in wasm, sizes, KV operations.
-# README's "Benchmarks" says how to read it. About 5 minutes once built.
+# README's "Benchmarks" says how to read it. About 7 minutes once built (part 1 alone, 3.5).
 CRITERION := -- --warm-up-time 1 --measurement-time 3 --noplot
 
 bench: setup .tools/wrk worker worker-test sdk

@@ -2,8 +2,10 @@
 // one page, for ablation experiments (disable a piece, rebuild, compare):
 //
 //   node bench/compare.mjs cpu [page index] [rounds] name=dir ...
-//     workerd CPU ms per request under wrk (8 connections), interleaved rounds, medians, and
-//     the idle p50 over pass-through (1 connection);
+//     workerd CPU ms per request under wrk (8 connections), interleaved rounds, medians, each
+//     build's ratio to the hand-written Worker taken per round (median and range, as
+//     `make bench` does), and the idle p50 over pass-through (1 connection); a fresh bench
+//     visitor (its experiment arm fixed) per round;
 //   node bench/compare.mjs callgrind [page index] [requests] name=dir ...
 //     instructions per request (valgrind's callgrind on workerd), which hold on a loaded
 //     machine where times do not. Each Worker is warmed up first and a Signpost build counted
@@ -18,9 +20,20 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { root, seedConfig, signpostWorker } from "../tests/node/harness.mjs";
-import { CONNECTIONS, freePort, PAGES, returningVisitor, startOrigin, workerOptions, wrk } from "./run.mjs";
+import {
+  BENCH_ARM,
+  BENCH_OFFER,
+  benchVisitorId,
+  CONNECTIONS,
+  freePort,
+  PAGES,
+  returningVisitor,
+  startOrigin,
+  workerOptions,
+  wrk,
+} from "./run.mjs";
 
-const [mode, pageIndex = "0", n = mode === "cpu" ? "3" : "20", ...specs] = process.argv.slice(2);
+const [mode, pageIndex = "0", n = mode === "cpu" ? "8" : "20", ...specs] = process.argv.slice(2);
 if (!["cpu", "callgrind"].includes(mode) || specs.length === 0) {
   console.error("usage: node bench/compare.mjs cpu|callgrind [page index] [rounds|requests] name=dir[:nodo] ...");
   process.exit(2);
@@ -60,10 +73,21 @@ for (const v of variants) {
   const o = { ...signpostWorker({ bindings: { ORIGIN: origin.url }, assets: false }), name: v.name };
   o.modulesRoot = v.dir;
   o.scriptPath = join(v.dir, "entry.mjs");
+  // Each build its own queues (a queue takes one consumer), named so that the Worker's dispatch
+  // still holds: by the `signpost-measure` prefix and the `-dlq` ending (worker/js).
+  const q = (queue) => (queue.endsWith("-dlq") ? `${queue.slice(0, -4)}-${v.name}-dlq` : `${queue}-${v.name}`);
+  o.queueProducers = Object.fromEntries(Object.entries(o.queueProducers).map(([b, queue]) => [b, q(queue)]));
+  o.queueConsumers = Object.fromEntries(
+    Object.entries(o.queueConsumers).map(([queue, c]) => [
+      q(queue),
+      c.deadLetterQueue ? { ...c, deadLetterQueue: q(c.deadLetterQueue) } : c,
+    ]),
+  );
   if (v.nodo) {
     delete o.durableObjects;
     delete o.d1Databases;
-    o.queueProducers = { SIGNPOST_DELIVERIES: o.queueProducers.SIGNPOST_DELIVERIES };
+    delete o.queueProducers.SIGNPOST_MEASURE;
+    delete o.queueConsumers[q("signpost-measure")];
   }
   workers.push({ ...o, kvNamespaces: ["SIGNPOST"], unsafeDirectSockets: [{ host: "127.0.0.1", port: v.port }] });
 }
@@ -73,7 +97,8 @@ try {
   const kv = await mf.getKVNamespace("SIGNPOST", variants[2].name);
   await seedConfig(kv);
   const base = (v) => `http://127.0.0.1:${v.port}`;
-  const cookie = await returningVisitor(base(variants[2]), kv);
+  const visitor = (k) => returningVisitor(base(variants[2]), kv, benchVisitorId(k));
+  const cookie = await visitor(0);
   const get = async (v, retry = true) => {
     try {
       const res = await fetch(base(v) + page.path, { headers: { cookie } });
@@ -90,33 +115,49 @@ try {
     console.log(`${v.name}: ${res.status} ${res.headers.get("x-signpost") ?? ""}`);
   }
   console.log(`page: ${page.name}`);
-  if (mode === "cpu") await cpu(variants, base, cookie);
+  if (mode === "cpu") await cpu(variants, base, visitor);
   else await callgrind(variants, get);
 } finally {
   await mf.dispose();
   origin.server.close();
 }
 
-async function cpu(variants, base, cookie) {
-  for (const v of variants) await wrk(base(v) + page.path, cookie, { connections: CONNECTIONS, seconds: 1 });
+async function cpu(variants, base, visitor) {
+  const warm = await visitor(1);
+  for (const v of variants) await wrk(base(v) + page.path, warm, { connections: CONNECTIONS, seconds: 1 });
   const res = Object.fromEntries(variants.map((v) => [v.name, { cpu: [], rps: [], idle: [] }]));
   for (let round = 0; round < Number(n); round++) {
+    // A visitor per round: wrk replays one cookie, and a visitor kept longer leaves its arm
+    // (bench/run.mjs, `throughput`).
+    const cookie = await visitor(round + 2);
+    await new Promise((r) => setTimeout(r, 300));
     const order = variants.map((_, i) => variants[(i + round) % variants.length]);
     for (const v of order) {
-      const load = await wrk(base(v) + page.path, cookie, { connections: CONNECTIONS, seconds: 3 });
-      const idle = await wrk(base(v) + page.path, cookie, { connections: 1, seconds: 2 });
+      const load = await wrk(base(v) + page.path, cookie, { connections: CONNECTIONS, seconds: 2 });
       res[v.name].cpu.push(load.cpu);
       res[v.name].rps.push(load.rps);
-      res[v.name].idle.push(idle.p50);
     }
+    for (const v of order)
+      res[v.name].idle.push((await wrk(base(v) + page.path, cookie, { connections: 1, seconds: 1 })).p50);
+    for (const v of variants.filter((v) => v.dir)) {
+      const answer = await fetch(base(v) + page.path, { headers: { cookie } });
+      await answer.arrayBuffer();
+      const header = answer.headers.get("x-signpost") ?? "";
+      if (!header.includes(`${BENCH_OFFER}/${BENCH_ARM}`))
+        console.log(`${v.name}, round ${round + 1}: left the arm: ${header}`);
+    }
+    process.stderr.write(`round ${round + 1}/${n} done\n`);
   }
   const hw = res["hand-written"];
   const pt = res["pass-through"];
+  const range = (xs) =>
+    `${median(xs).toFixed(2)}x (rounds ${Math.min(...xs).toFixed(2)}x to ${Math.max(...xs).toFixed(2)}x)`;
   for (const v of variants) {
     const x = res[v.name];
+    const ratios = x.cpu.map((c, i) => c / hw.cpu[i]);
     console.log(
-      `${v.name.padEnd(16)} ${median(x.cpu).toFixed(2)} ms CPU/req (hand-written/this ${(median(hw.cpu) / median(x.cpu)).toFixed(2)})` +
-        `  ${median(x.rps).toFixed(0).padStart(5)} req/s (${(median(x.rps) / median(hw.rps)).toFixed(2)}x hand-written)` +
+      `${v.name.padEnd(16)} ${median(x.cpu).toFixed(3)} ms CPU/req, this/hand-written per round ${range(ratios)}` +
+        `  ${median(x.rps).toFixed(0).padStart(5)} req/s` +
         `  idle p50 +${(median(x.idle) - median(pt.idle)).toFixed(2)} ms over pass-through`,
     );
   }

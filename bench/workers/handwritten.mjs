@@ -72,7 +72,12 @@ export default {
         `<h2>Still thinking it over?</h2><p>Your ${escapeHtml(p.cart[0])} is waiting.</p>`,
       );
     } else if (p.tier === "comparing") {
-      hero = new Slot("compare-help", `<h2>Comparing tents?</h2><p>Our guide to choosing, in five minutes.</p>`);
+      // The example config's "guide" arm, the one the bench visitor is kept in.
+      const category = escapeHtml(p.top_category ?? "gear");
+      hero = new Slot(
+        "compare-help",
+        `<h1>Not sure which ${category} is right for you?</h1><a class="cta" href="/compare">Compare side by side</a>`,
+      );
     }
     let banner = null;
     if (url.searchParams.get("utm_source") === "email" && url.searchParams.get("utm_campaign") === "spring-sale") {
