@@ -66,12 +66,10 @@ thread_local! {
 
 impl Cache {
     fn get(&self, key: &str, now: f64) -> Option<&Option<Profile>> {
-        match self.entries.get(key) {
-            Some(Entry {
-                held: Held::Read(profile, _),
-                at,
-            }) if (0.0..FRESH_MS).contains(&(now - at)) => Some(&**profile),
-            _ => None,
+        let entry = self.entries.get(key).filter(|e| e.fresh(now))?;
+        match &entry.held {
+            Held::Read(profile, _) => Some(&**profile),
+            Held::Changed => None,
         }
     }
 
@@ -140,7 +138,8 @@ fn get(key: &str, now: f64) -> Option<Option<Profile>> {
 pub fn put(key: &str, profile: Option<&Profile>, bytes: usize, now: f64) {
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
-        let changed = matches!(c.entries.get(key), Some(e @ Entry { held: Held::Changed, .. }) if e.fresh(now));
+        let changed =
+            (c.entries.get(key)).is_some_and(|e| matches!(e.held, Held::Changed) && e.fresh(now));
         if !changed {
             let held = Held::Read(Box::new(profile.cloned()), bytes);
             c.insert(key, Entry { at: now, held });
