@@ -76,6 +76,15 @@ pub fn js_module() -> String {
          export const EVENT_NAME = {};\n",
         event_name_regex()
     ));
+    // Not limits, but shared the same way: which release and state format the SDK goes with.
+    out.push_str(&format!(
+        "/** The Signpost release this SDK belongs to (the Worker's state names its own). */\n\
+         export const VERSION = {:?};\n\
+         /** The format of the edge's state script this SDK reads. */\n\
+         export const STATE_FORMAT = {};\n",
+        crate::session::VERSION,
+        crate::session::STATE_FORMAT
+    ));
     out
 }
 

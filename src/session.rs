@@ -353,8 +353,18 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
         == 0
 }
 
+/// The format of [`ClientState`]: the SDK reads a state only in the format it was built for
+/// (it gets this number from `sdk-js/src/limits.js`, generated from the core).
+pub const STATE_FORMAT: u8 = 1;
+
+/// The release of Signpost this core belongs to: the Worker names it in the state it writes,
+/// and the SDK built from the same release carries the same string (`sdk-js/package.json`,
+/// checked by `tests/limits_js.rs`).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// The decision as the browser SDK reads it, in `<script id="signpost-state">` and in the
-/// events endpoint's answer: `{"v":1,"plan","tier","score","segments","holdout","config_version"}`.
+/// events endpoint's answer:
+/// `{"v":1,"plan","tier","score","segments","holdout","config_version","writer"}`.
 pub fn client_state<'a>(d: &'a Decision, config_version: &'a str) -> ClientState<'a> {
     ClientState {
         config_version,
@@ -363,13 +373,15 @@ pub fn client_state<'a>(d: &'a Decision, config_version: &'a str) -> ClientState
         score: (d.score * 1000.0).round() / 1000.0,
         segments: &d.segments,
         tier: &d.tier,
-        v: 1,
+        v: STATE_FORMAT,
+        writer: VERSION,
     }
 }
 
 /// What [`client_state`] gives the page, serialised straight from the decision (no JSON tree
 /// in between: the Worker writes one per page). Fields in alphabetical order, as they were
-/// when this was a `serde_json::Value`.
+/// when this was a `serde_json::Value`; `writer` (the [`VERSION`] that wrote it) came later and
+/// goes last.
 #[derive(Serialize)]
 pub struct ClientState<'a> {
     config_version: &'a str,
@@ -379,6 +391,7 @@ pub struct ClientState<'a> {
     segments: &'a [String],
     tier: &'a str,
     v: u8,
+    writer: &'static str,
 }
 
 impl ClientState<'_> {
@@ -534,6 +547,19 @@ mod tests {
         (a.rev, b.rev) = (0, 0);
         b.devices.clear();
         assert_eq!(a.to_json(), b.to_json());
+    }
+
+    #[test]
+    fn the_client_state_names_its_format_and_writer() {
+        let engine = example_engine();
+        let mut p = Profile::new("v");
+        let d = engine.on_request(&mut p, &RequestInfo::new("/"), &Signals::new(), T0);
+        let state: serde_json::Value =
+            serde_json::from_str(&client_state(&d, "7").to_json()).unwrap();
+        assert_eq!(state["v"], u64::from(STATE_FORMAT));
+        assert_eq!(state["writer"], env!("CARGO_PKG_VERSION"));
+        assert_eq!(state["config_version"], "7");
+        assert_eq!(state["tier"], d.tier.as_str());
     }
 
     #[test]

@@ -26,3 +26,21 @@ fn the_cli_prints_the_module() {
     assert!(text.contains("export const MAX_BATCH_EVENTS = 50;"));
     assert!(text.contains("export const EVENT_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;"));
 }
+
+/// The SDK package is released with the Worker: the same version, so the state's `writer`
+/// equals the SDK's `VERSION` exactly when both come from one release.
+#[test]
+fn the_sdk_package_has_the_workspace_version() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/sdk-js/package.json");
+    let pkg: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(
+        pkg["version"],
+        env!("CARGO_PKG_VERSION"),
+        "{path}: bump it with the workspace's version in Cargo.toml"
+    );
+    assert!(signpost::limits::js_module().contains(&format!(
+        "export const VERSION = \"{}\";",
+        env!("CARGO_PKG_VERSION")
+    )));
+}

@@ -14,3 +14,7 @@ export const MAX_ID_LEN = 128;
 export const MAX_EVENT_NAME_LEN = 64;
 /** An event name: 1 to 64 of letters, digits and _.:- */
 export const EVENT_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+/** The Signpost release this SDK belongs to (the Worker's state names its own). */
+export const VERSION = "0.1.0";
+/** The format of the edge's state script this SDK reads. */
+export const STATE_FORMAT = 1;

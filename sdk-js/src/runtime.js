@@ -12,6 +12,8 @@ const VISITOR_KEY = "signpost.visitor";
 /** Loads everything; resolves to the runtime once it can decide. */
 export async function start(ctx) {
   const { options } = ctx;
+  // Another release wrote the page: no core here, the edge's decisions are applied as they come.
+  if (ctx.edgeOnly) return new Runtime(ctx, null, "", true);
   const edge = !!ctx.state?.plan;
   const get = (u) => fetch(u, { credentials: "same-origin" });
   const [, config, profileText] = await Promise.all([
@@ -87,6 +89,7 @@ class Runtime {
 
   // Decides for the current page and applies the result; returns the decision.
   decideNow() {
+    if (!this.engine) return this.ctx.current();
     const d = JSON.parse(this.engine.decide(this.profile, this.request(), undefined, Date.now()));
     this.show(d, "local");
     return d;
@@ -104,6 +107,7 @@ class Runtime {
 
   /** An event from the page: record it, decide, update the slots. */
   onEvent(event) {
+    if (!this.engine) return;
     try {
       this.profile = this.engine.record(this.visitor, this.profile, JSON.stringify([event]), Date.now());
       this.save();
@@ -119,7 +123,7 @@ class Runtime {
   onEdgeDecision(d, fresh) {
     const differs = fresh || !samePlan(d.plan, this.applied);
     this.show(d, "edge");
-    if (differs && this.edge) {
+    if (differs && this.edge && this.engine) {
       fetch(`${this.ctx.options.endpoint}/profile`, { credentials: "same-origin" })
         .then((r) => (r.status === 200 ? r.text() : null))
         .then(

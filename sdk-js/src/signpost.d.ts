@@ -37,6 +37,9 @@ export interface EdgeState {
   segments?: string[];
   holdout?: boolean;
   config_version?: string;
+  /** The Signpost release of the Worker that wrote it; one other than `version` makes the SDK
+   *  decide nothing itself (the edge's decisions are shown). */
+  writer?: string;
   [key: string]: unknown;
 }
 
@@ -98,7 +101,8 @@ export function identify(traits: Record<string, unknown>): string | null;
 /** Logout: the edge starts a fresh anonymous visitor and answers its decision, which is
  *  applied. Resolves to true when done; never rejects. */
 export function reset(): Promise<boolean>;
-/** Decides in the page with the wasm core, applies the Plan, resolves to the decision. */
+/** Decides in the page with the wasm core, applies the Plan, resolves to the decision (with a
+ *  page from another release of the Worker, see `EdgeState.writer`: the edge's last one). */
 export function decide(): Promise<Decision>;
 export function on<K extends keyof EventMap>(type: K, fn: (detail: EventMap[K]) => void): () => void;
 export function consent(granted: boolean): void;
@@ -109,3 +113,5 @@ export function flush(): Promise<void>;
 /** The last decision applied or received, or null. */
 export function decision(): Decision | null;
 export function edgeState(): EdgeState | null;
+/** The Signpost release this SDK belongs to. */
+export const version: string;

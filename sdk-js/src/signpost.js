@@ -5,7 +5,17 @@
 // first event. No side effect on import: call init() (./auto.js does, for a plain script tag).
 // The limits come from the core (./limits.js is generated from src/limits.rs and inlined by the
 // build), so an event this accepts is one the endpoint accepts.
-import { EVENT_NAME, MAX_BATCH_EVENTS as MAX_BATCH, MAX_EVENT_BYTES, MAX_EVENTS_BODY_BYTES } from "./limits.js";
+import {
+  EVENT_NAME,
+  MAX_BATCH_EVENTS as MAX_BATCH,
+  MAX_EVENT_BYTES,
+  MAX_EVENTS_BODY_BYTES,
+  STATE_FORMAT,
+  VERSION,
+} from "./limits.js";
+
+/** The Signpost release this SDK belongs to (the Worker's state names the one that wrote it). */
+export const version = VERSION;
 
 const DEFAULTS = {
   endpoint: "/__signpost", // the Worker's endpoints; null: send nothing (client-only pages)
@@ -28,6 +38,7 @@ let failures = 0;
 let granted = true;
 let runtime = null; // Promise of the lazily loaded runtime
 let current = null; // the last decision { source, plan, tier, score, segments, holdout }
+let skew = null; // { unread, message } when another release of the Worker wrote the page
 const handlers = new Map();
 
 const doc = () => (typeof document === "undefined" ? null : document);
@@ -54,7 +65,12 @@ export function init(options = {}) {
   if (!d) return;
   granted = readConsent();
   const s = edgeState();
-  if (s?.plan) {
+  skew = s && versionSkew(s);
+  if (skew) {
+    console.warn(`signpost: ${skew.message}`);
+    queueMicrotask(() => emit("error", new Error(skew.message)));
+  }
+  if (s?.plan && !skew?.unread) {
     current = {
       source: "edge",
       plan: s.plan,
@@ -72,7 +88,24 @@ export function init(options = {}) {
   if (opts.personalize && granted && d.querySelector("[data-sp-slot],[data-sp-offer]")) {
     (globalThis.requestIdleCallback ?? setTimeout)(() => load().catch(() => {}));
   }
-  d.documentElement.setAttribute("data-signpost", s ? "edge" : "page");
+  d.documentElement.setAttribute("data-signpost", s ? (skew ? "edge skew" : "edge") : "page");
+}
+
+// The page was written by another release of the Worker (a deploy between the page and the
+// SDK's file, or a site that pinned the SDK package). This SDK's core could decide otherwise
+// than the edge's and flip a slot under the visitor's eyes, so it decides nothing: the page
+// keeps what the edge rendered, and the edge's answers to events are shown. A state in another
+// format is not read at all (its fields may mean something else), nor are those answers.
+function versionSkew(s) {
+  if (s.v === STATE_FORMAT && s.writer === VERSION) return null;
+  const unread = s.v !== STATE_FORMAT;
+  return {
+    unread,
+    message:
+      `the page was written by Signpost ${s.writer ?? "before 0.1.0"} (state format ${s.v}), ` +
+      `this SDK is ${VERSION} (format ${STATE_FORMAT}): ${unread ? "the state is not read and " : ""}` +
+      "decisions come from the edge only",
+  };
 }
 
 /** Records an event; returns its id, or null when it was dropped (no consent, bad name). */
@@ -215,7 +248,7 @@ export function flush() {
 // shown. `rt` is the runtime's promise, if it should apply it; `fresh`: the visitor's profile
 // changed under the page (identify, reset), so the runtime's copy is read again.
 async function answered(d, rt, fresh) {
-  if (!d?.plan) return;
+  if (!d?.plan || skew?.unread) return;
   const dec = {
     source: "edge",
     plan: d.plan,
@@ -336,6 +369,7 @@ function load() {
     m.start({
       options: opts,
       state: edgeState(),
+      edgeOnly: !!skew,
       url,
       granted: () => granted,
       current: () => current,

@@ -5,6 +5,7 @@
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { startWorker, Visitor, setCookie, SECRET, ADMIN_TOKEN } from "./harness.mjs";
+import { VERSION, STATE_FORMAT } from "../../sdk-js/src/limits.js";
 
 const T0 = Date.parse("2026-11-20T17:00:00Z");
 const S = 1000;
@@ -37,6 +38,8 @@ describe("acceptance", () => {
     const compare = await v.page("/compare");
     assert.match(compare.signpost, /^personalized; slots=.*hero=compare-help/);
     assert.equal(compare.state.tier, "comparing");
+    // The state names its writer's release and format: what the SDK of the same release reads.
+    assert.deepEqual([compare.state.v, compare.state.writer], [STATE_FORMAT, VERSION]);
     assert.match(compare.html, /data-sp-slot="hero"[^>]*data-sp-offer="compare-help"/);
     v.now += 1.5 * S;
 
@@ -46,6 +49,7 @@ describe("acceptance", () => {
     assert.equal(res.status, 200);
     const answer = await res.json();
     assert.equal(answer.tier, "ready_to_buy");
+    assert.equal(answer.writer, VERSION, "the events endpoint's answer too");
     assert.ok(answer.plan.slots.some((s) => s.slot === "banner" && s.offer === "ready-free-shipping"));
     v.now += 1.5 * S;
 

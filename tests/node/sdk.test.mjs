@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { launchChromium, loadCore, root, exampleConfig, exampleCatalog } from "./harness.mjs";
+import { VERSION } from "../../sdk-js/src/limits.js";
 
 const ORIGIN = "http://shop.test";
 const dist = join(root, "sdk-js/dist");
@@ -108,6 +109,7 @@ const EDGE = {
   segments: [],
   holdout: false,
   config_version: "1",
+  writer: VERSION,
 };
 const STORE = `<div class="banner" data-sp-slot="banner">Free returns</div>
 <button data-sp-track="add_to_cart" data-product-id="tent-basecamp-4p" data-price="529" data-name="Basecamp">Add</button>`;
@@ -408,6 +410,7 @@ const answer = (plan, extra = {}) => ({
   score: 0.4,
   segments: [],
   results: [],
+  writer: VERSION,
   ...extra,
 });
 
@@ -542,5 +545,73 @@ test("without consent identify and reset send nothing", async () => {
   });
   assert.deepEqual(out, [false, false]);
   assert.ok(!calls.some((c) => c.method === "POST"));
+  await close();
+});
+
+// ---- a page written by another release of the Worker ----------------------------------------
+
+const NUDGE = { slots: [{ slot: "banner", offer: "cart-nudge", html: "Your <b>tent</b> is waiting" }] };
+/** The store page with `state`, behind an edge that answers every batch with NUDGE. */
+const skewPage = (state) =>
+  open({
+    pages: { "/": page(STORE, state) },
+    options: { flushMs: 0 },
+    api: ({ path }) =>
+      path === "/__signpost/events"
+        ? { status: 200, json: answer(NUDGE, { v: state.v, writer: state.writer }) }
+        : { status: 404 },
+  });
+const wasmLoads = (p) =>
+  p.evaluate(() => performance.getEntriesByType("resource").filter((r) => r.name.endsWith(".wasm")).length);
+
+test("a page from another release of the Worker: the SDK decides nothing, it shows the edge's answers", async () => {
+  const { p, calls, errors, close } = await skewPage({ ...EDGE, writer: "0.0.9" });
+  assert.equal(await p.getAttribute("html", "data-signpost"), "edge skew");
+  assert.equal((await p.evaluate(() => window.sp.decision())).source, "edge", "the state is still read");
+  await p.click("button");
+  await p.waitForSelector("[data-sp-slot=banner][data-sp-offer=cart-nudge]", { timeout: 10_000 });
+  assert.equal(await p.innerHTML("[data-sp-slot=banner]"), "Your <b>tent</b> is waiting");
+  const d = await p.evaluate(() => window.sp.decide());
+  assert.deepEqual([d.source, d.plan], ["edge", NUDGE], "decide() gives the edge's decision");
+  assert.equal(await wasmLoads(p), 0, "the core is not loaded");
+  assert.deepEqual(
+    calls.filter((c) => c.path !== "/__signpost/events"),
+    [],
+    "neither the config nor the profile is read",
+  );
+  assert.equal(await p.evaluate(() => window.sp.version), VERSION);
+  assert.deepEqual(errors, []);
+  await close();
+});
+
+test("a state in another format is not read: the edge's page stays, events still go", async () => {
+  const { p, calls, errors, close } = await skewPage({ ...EDGE, v: 2, writer: "9.0.0", plan: NUDGE });
+  assert.equal(await p.getAttribute("html", "data-signpost"), "edge skew");
+  assert.equal(await p.evaluate(() => window.sp.decision()), null);
+  await p.click("button");
+  for (let i = 0; i < 100 && !events(calls).length; i++) await p.waitForTimeout(20);
+  assert.deepEqual(
+    events(calls).flatMap((b) => b.events.map((e) => e.type)),
+    ["add_to_cart"],
+    "the add to cart reached the edge",
+  );
+  await p.waitForTimeout(200); // the answer is in: nothing is applied from it
+  assert.equal(await p.textContent("[data-sp-slot=banner]"), "Free returns", "the answer is not applied");
+  assert.deepEqual(errors, []);
+  await close();
+});
+
+test("the same release: the SDK reads the state and loads its core as before", async () => {
+  const { p, close } = await open({
+    pages: { "/": page(STORE, EDGE) },
+    api: ({ path }) =>
+      path === "/__signpost/config"
+        ? { status: 200, json: publicConfig }
+        : path === "/__signpost/profile"
+          ? { status: 204 }
+          : { status: 404 },
+  });
+  await p.waitForFunction(() => /^ready /.test(document.documentElement.dataset.signpost), null, { timeout: 10_000 });
+  assert.equal(await wasmLoads(p), 1);
   await close();
 });
