@@ -30,7 +30,7 @@ SDK_OUT := sdk-js/dist
 EDITOR_WASM := $(or $(CARGO_TARGET_DIR),target)/$(WASM_TARGET)/editor/signpost_wasm.wasm
 EDITOR_OUT := $(SDK_OUT)/editor
 
-.PHONY: help setup dev dev-vars test bench measure-scale worker worker-test editor sdk demo seed sizes test-rust test-wasm test-node lint clean fuzz load
+.PHONY: help setup dev dev-vars init site-dev deploy-check deploy test bench measure-scale worker worker-test editor sdk demo seed sizes test-rust test-wasm test-node lint clean fuzz load
 
 help:
 	@echo "make dev    build everything, seed local KV, serve the demo at http://127.0.0.1:8787"
@@ -39,6 +39,7 @@ help:
 	@echo "make measure-scale  measurement at scale: 1M visitors, 10M rows in D1, write cost, memory, report times"
 	@echo "make load   wrk at saturation against the Worker on workerd for LOAD_SECONDS (default 180): zero errors, memory flat"
 	@echo "make fuzz   run each fuzz target for FUZZ_SECONDS (default $(FUZZ_SECONDS)) with cargo-fuzz on nightly"
+	@echo "make init ORIGIN=https://...  your own site: wrangler.site.toml with staging and production (then site-dev, deploy-check, deploy ENV=...)"
 
 ## Installation (idempotent) ------------------------------------------------------------
 
@@ -152,6 +153,40 @@ dev: setup sdk seed dev-vars
 	  trap 'kill $$backend $$receiver 2>/dev/null' EXIT; \
 	  $(NODE_BIN)/wrangler dev --ip 127.0.0.1 --port 8787 --inspector-ip 127.0.0.1 --show-interactive-dev-session=false \
 	    --var ORIGIN:$(DEV_BACKEND)
+
+## Your own site (README, "Your own site") -------------------------------------------------
+
+# `make init ORIGIN=https://www.example.com [ROUTE='www.example.com/*'] [STAGING_ROUTE=...]`
+# writes $(SITE_CONFIG) (staging and production, from wrangler.toml) and .dev.vars.<env>
+# beside it, then creates the resources through wrangler when logged in, or prints the
+# commands (OFFLINE=1 forces that; FORCE=1 writes the configuration again).
+SITE_CONFIG ?= wrangler.site.toml
+ENV ?= staging
+SITE_PORT ?= 8787
+SIGNPOST_CLI := cargo run -q --bin signpost --
+init: .tools/npm
+	node scripts/init.mjs --out $(SITE_CONFIG) $(if $(ORIGIN),--origin '$(ORIGIN)') \
+	  $(if $(ROUTE),--route '$(ROUTE)') $(if $(STAGING_ROUTE),--staging-route '$(STAGING_ROUTE)') \
+	  $(if $(OFFLINE),--offline) $(if $(FORCE),--force)
+
+# The site through the Worker on this machine (environment ENV's settings and secrets, local
+# KV, D1 and queues); the example config is published to the local KV when none is live.
+site-dev: .tools/rust .tools/npm worker
+	@$(SIGNPOST_CLI) versions --env $(ENV) --local --wrangler-config $(SITE_CONFIG) | grep -q '^\*' || \
+	  $(SIGNPOST_CLI) publish examples/config.json --catalog examples/catalog.json --env $(ENV) --local \
+	    --wrangler-config $(SITE_CONFIG) --message "make site-dev: the example config"
+	$(NODE_BIN)/wrangler dev --config $(SITE_CONFIG) --env $(ENV) --ip 127.0.0.1 --port $(SITE_PORT) \
+	  --inspector-ip 127.0.0.1 --show-interactive-dev-session=false
+
+# `wrangler deploy --dry-run` of each environment, failing over the plan's size limit (PLAN=paid
+# for the Workers Paid plan's; README says which).
+deploy-check: .tools/npm worker
+	node scripts/deploy-check.mjs --config $(SITE_CONFIG) $(if $(PLAN),--plan $(PLAN))
+
+# DRY_RUN=1: bundle and check only (no account needed).
+deploy: .tools/npm worker
+	$(NODE_BIN)/wrangler deploy --config $(SITE_CONFIG) --env $(ENV) \
+	  $(if $(DRY_RUN),--dry-run --outdir $(CURDIR)/target/deploy-$(ENV))
 
 ## Tests ----------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
@@ -31,23 +31,25 @@ export function sizes(files) {
   return s;
 }
 
-/** wrangler's "Total Upload" of the built Worker: `{ raw, gzip }` in bytes. */
-export function workerUpload() {
+/** wrangler's "Total Upload" of the built Worker: `{ raw, gzip }` in bytes. `config`: the
+ *  wrangler configuration (default the project's), `env`: one of its environments. */
+export function workerUpload({ config = join(root, "wrangler.toml"), env } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "signpost-sizes-"));
   try {
     let skip = false;
-    const toml = readFileSync(join(root, "wrangler.toml"), "utf8")
+    const toml = readFileSync(config, "utf8")
       .split("\n")
       .filter((line) => {
         if (line.startsWith("[")) skip = line === "[build]" || line === "[assets]";
         return !skip;
       })
-      .map((line) => (line.startsWith("main = ") ? `main = ${JSON.stringify(join(root, "worker/entry.mjs"))}` : line))
+      .map((line) => line.replace(/^main = "(.*)"$/, (_, p) => `main = ${JSON.stringify(resolve(dirname(config), p))}`))
       .join("\n");
     writeFileSync(join(dir, "wrangler.toml"), toml);
+    const envArgs = env ? ["--env", env] : [];
     const out = execFileSync(
       join(root, "node_modules/.bin/wrangler"),
-      ["deploy", "--dry-run", "--config", join(dir, "wrangler.toml"), "--outdir", join(dir, "out")],
+      ["deploy", "--dry-run", "--config", join(dir, "wrangler.toml"), "--outdir", join(dir, "out"), ...envArgs],
       {
         cwd: root,
         encoding: "utf8",

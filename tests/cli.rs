@@ -140,10 +140,7 @@ fn usage_errors_exit_2_with_the_command_usage() {
             &["rollback", "--to", "two"],
             "invalid value 'two' for '--to",
         ),
-        (
-            &["versions", "--local", "--env", "production"],
-            "cannot be used with",
-        ),
+        (&["versions", "--local", "--remote"], "cannot be used with"),
         (
             &[
                 "simulate", "--config", "x", "--url", "/", "--header", "no colon",

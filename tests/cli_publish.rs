@@ -90,7 +90,7 @@ fn an_invalid_config_is_refused_before_kv_is_touched() {
     assert!(!out.contains("target:"), "{out}");
     assert!(!kv.exists(), "KV was touched");
     // Target flags are checked too.
-    let (code, _, err) = signpost(&["versions", "--local", "--env", "production"]);
+    let (code, _, err) = signpost(&["versions", "--persist-to", "x", "--remote"]);
     assert_eq!(code, 2, "{err}");
     let (code, _, err) = signpost(&["rollback", "--to", "two"]);
     assert_eq!(code, 2, "{err}");

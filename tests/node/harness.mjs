@@ -1,6 +1,7 @@
 // Starts the built Worker in workerd through Miniflare, with local KV and the demo's assets,
 // as `wrangler dev` would, so tests can seed KV and call dispatchFetch.
 import { Miniflare } from "miniflare";
+import { spawn } from "node:child_process";
 import http from "node:http";
 import { once } from "node:events";
 import { createHmac, randomBytes } from "node:crypto";
@@ -273,6 +274,25 @@ export async function startOrigin(handler) {
 }
 
 /** A cookie's value in a response's `Set-Cookie` headers (`""` when it is expired). */
+/** `dir` served by Python's own `http.server` (a server nobody here wrote: its headers, its
+ *  redirects, its 404s); resolves to `{ origin, stop }`. */
+export async function servePython(dir) {
+  const python = spawn("python3", ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", dir], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  python.stdout.on("data", (d) => {
+    out += d;
+  });
+  const failed = new Promise((_, reject) => {
+    python.on("error", (e) => reject(new Error(`python3 -m http.server did not start: ${e.message}`)));
+    python.on("exit", (code) => reject(new Error(`python3 -m http.server exited (${code}): ${out}`)));
+  });
+  while (!/port (\d+)/.test(out)) await Promise.race([once(python.stdout, "data"), failed]);
+  failed.catch(() => {}); // its exit when `stop` kills it is expected
+  return { origin: `http://127.0.0.1:${/port (\d+)/.exec(out)[1]}`, stop: () => python.kill() };
+}
+
 export function setCookie(response, name) {
   for (const c of response.headers.getSetCookie()) {
     const m = new RegExp(`^${name}=([^;]*)`).exec(c);

@@ -5,12 +5,10 @@
 // status, and the origin's own headers.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { once } from "node:events";
-import { root, SECRET, startWorker, Visitor } from "./harness.mjs";
+import { root, SECRET, servePython, startWorker, Visitor } from "./harness.mjs";
 
 const NOW = Date.parse("2026-11-20T17:00:00Z");
 // The site: path -> the file served there.
@@ -35,7 +33,7 @@ const OURS = new Set([
 ]);
 
 let dir;
-let python;
+let stopPython;
 let origin;
 let w;
 before(async () => {
@@ -44,20 +42,7 @@ before(async () => {
     mkdirSync(join(dir, path, ".."), { recursive: true });
     copyFileSync(join(root, file), join(dir, path));
   }
-  python = spawn("python3", ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", dir], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  python.stdout.on("data", (d) => {
-    out += d;
-  });
-  const failed = new Promise((_, reject) => {
-    python.on("error", (e) => reject(new Error(`python3 -m http.server did not start: ${e.message}`)));
-    python.on("exit", (code) => reject(new Error(`python3 -m http.server exited (${code}): ${out}`)));
-  });
-  while (!/port (\d+)/.test(out)) await Promise.race([once(python.stdout, "data"), failed]);
-  failed.catch(() => {}); // its exit when `after` stops it is expected
-  origin = `http://127.0.0.1:${/port (\d+)/.exec(out)[1]}`;
+  ({ origin, stop: stopPython } = await servePython(dir));
   w = await startWorker({
     seed: false,
     bindings: { ORIGIN: origin, SIGNPOST_TEST_HOOKS: "1", SIGNPOST_SECRET: SECRET },
@@ -67,7 +52,7 @@ before(async () => {
 });
 after(async () => {
   await w?.mf.dispose();
-  python?.kill();
+  stopPython?.();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

@@ -95,17 +95,20 @@ pub(crate) struct Diff {
 #[command(next_help_heading = "Target (the KV namespace bound as SIGNPOST, through wrangler)")]
 pub(crate) struct Target {
     /// wrangler's local KV, as `make dev` uses (the default)
-    #[arg(long, conflicts_with_all = ["remote", "env"])]
+    #[arg(long, conflicts_with = "remote")]
     pub(crate) local: bool,
     /// The local KV kept in this directory
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["remote", "env"])]
+    #[arg(long, value_name = "DIR", conflicts_with = "remote")]
     pub(crate) persist_to: Option<PathBuf>,
     /// The namespace in wrangler.toml
     #[arg(long)]
     pub(crate) remote: bool,
-    /// That wrangler environment's namespace (remote)
+    /// That wrangler environment's namespace (remote unless --local)
     #[arg(long, value_name = "NAME")]
     pub(crate) env: Option<String>,
+    /// The wrangler configuration [default: wrangler.toml here or above]
+    #[arg(long, value_name = "FILE")]
+    pub(crate) wrangler_config: Option<PathBuf>,
 }
 
 #[derive(Args)]

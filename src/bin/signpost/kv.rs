@@ -2,66 +2,93 @@
 
 use crate::{args, Fail};
 use signpost::publish::{Kv, KvError};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-/// Where the KV namespace is: wrangler's local copy, or the remote namespace.
+/// Where the KV namespace is: wrangler's local copy, or the remote namespace; of the top-level
+/// configuration or of one of its environments.
 #[derive(Debug)]
-enum Target {
+struct Target {
+    place: Place,
+    env: Option<String>,
+    /// `--wrangler-config`, absolute.
+    config: Option<PathBuf>,
+}
+
+#[derive(Debug)]
+enum Place {
     Local { persist_to: Option<PathBuf> },
-    Remote { env: Option<String> },
+    Remote,
 }
 
 impl Target {
-    /// Local unless `--remote` or `--env`; clap has refused the flags that cannot go together
-    /// (`--local` or `--persist-to` with `--remote` or `--env`).
+    /// Local unless `--remote`, or `--env` without `--local`/`--persist-to`; clap has refused
+    /// the flags that cannot go together (`--local` or `--persist-to` with `--remote`).
     fn from_args(a: &args::Target) -> Result<Target, Fail> {
-        if a.remote || a.env.is_some() {
-            return Ok(Target::Remote { env: a.env.clone() });
-        }
-        let persist_to = match &a.persist_to {
-            Some(p) => Some(if p.is_absolute() {
-                p.clone()
-            } else {
-                std::env::current_dir()
-                    .map_err(|e| Fail(format!("no current directory: {e}"), 2))?
-                    .join(p)
-            }),
-            None => None,
+        let place = if a.remote || (a.env.is_some() && !a.local && a.persist_to.is_none()) {
+            Place::Remote
+        } else {
+            Place::Local {
+                persist_to: a.persist_to.as_deref().map(absolute).transpose()?,
+            }
         };
-        Ok(Target::Local { persist_to })
+        Ok(Target {
+            place,
+            env: a.env.clone(),
+            config: a.wrangler_config.as_deref().map(absolute).transpose()?,
+        })
     }
 
     fn describe(&self) -> String {
-        match self {
-            Target::Local { persist_to: None } => "local KV (wrangler's .wrangler/state)".into(),
-            Target::Local {
+        let mut out = match &self.place {
+            Place::Local { persist_to: None } => "local KV (wrangler's .wrangler/state)".into(),
+            Place::Local {
                 persist_to: Some(p),
             } => format!("local KV in {}", p.display()),
-            Target::Remote { env: None } => "remote KV (the namespace in wrangler.toml)".into(),
-            Target::Remote { env: Some(e) } => format!("remote KV of environment \"{e}\""),
+            Place::Remote => "remote KV".to_string(),
+        };
+        match &self.env {
+            Some(e) => out.push_str(&format!(" of environment \"{e}\"")),
+            None if matches!(self.place, Place::Remote) => {
+                out.push_str(" (the namespace in wrangler.toml)")
+            }
+            None => {}
         }
+        if let Some(c) = &self.config {
+            out.push_str(&format!(", per {}", c.display()));
+        }
+        out
     }
 
     fn flags(&self) -> Vec<String> {
-        match self {
-            Target::Local { persist_to } => {
-                let mut v = vec!["--local".to_string()];
+        let mut v = Vec::new();
+        match &self.place {
+            Place::Local { persist_to } => {
+                v.push("--local".to_string());
                 if let Some(p) = persist_to {
                     v.push("--persist-to".into());
                     v.push(p.to_string_lossy().into_owned());
                 }
-                v
             }
-            Target::Remote { env } => {
-                let mut v = vec!["--remote".to_string()];
-                if let Some(e) = env {
-                    v.push("--env".into());
-                    v.push(e.clone());
-                }
-                v
-            }
+            Place::Remote => v.push("--remote".to_string()),
         }
+        if let Some(e) = &self.env {
+            v.extend(["--env".to_string(), e.clone()]);
+        }
+        if let Some(c) = &self.config {
+            v.extend(["--config".to_string(), c.to_string_lossy().into_owned()]);
+        }
+        v
     }
+}
+
+/// `p` from the current directory, as wrangler runs elsewhere.
+fn absolute(p: &Path) -> Result<PathBuf, Fail> {
+    if p.is_absolute() {
+        return Ok(p.to_path_buf());
+    }
+    Ok(std::env::current_dir()
+        .map_err(|e| Fail(format!("no current directory: {e}"), 2))?
+        .join(p))
 }
 
 /// Workers KV through `wrangler kv key get/put/list --binding SIGNPOST`, run from the project
@@ -81,29 +108,39 @@ impl WranglerKv {
     fn new(target: Target) -> Result<WranglerKv, Fail> {
         let cwd =
             std::env::current_dir().map_err(|e| Fail(format!("no current directory: {e}"), 2))?;
-        let root = cwd
+        // wrangler runs where its configuration is (it reads paths relative to it), and is the
+        // project's own (node_modules), found from there upwards.
+        let root = match &target.config {
+            Some(c) if c.is_file() => c.parent().unwrap_or(&cwd).to_path_buf(),
+            Some(c) => return Err(Fail(format!("{}: no such file", c.display()), 2)),
+            None => cwd
+                .ancestors()
+                .find(|d| d.join("wrangler.toml").is_file())
+                .ok_or_else(|| {
+                    Fail(
+                        format!(
+                            "no wrangler.toml in {} or above: run signpost from the project",
+                            cwd.display()
+                        ),
+                        2,
+                    )
+                })?
+                .to_path_buf(),
+        };
+        let wrangler = root
             .ancestors()
-            .find(|d| d.join("wrangler.toml").is_file())
+            .chain(cwd.ancestors())
+            .map(|d| d.join("node_modules/.bin/wrangler"))
+            .find(|w| w.exists())
             .ok_or_else(|| {
                 Fail(
                     format!(
-                        "no wrangler.toml in {} or above: run signpost from the project",
-                        cwd.display()
+                        "no node_modules/.bin/wrangler in {} or above: run `npm install` (or `make dev`) first",
+                        root.display()
                     ),
                     2,
                 )
-            })?
-            .to_path_buf();
-        let wrangler = root.join("node_modules/.bin/wrangler");
-        if !wrangler.exists() {
-            return Err(Fail(
-                format!(
-                    "{} is missing: run `npm install` (or `make dev`) first",
-                    wrangler.display()
-                ),
-                2,
-            ));
-        }
+            })?;
         let scratch = std::env::temp_dir().join(format!("signpost-kv-{}", std::process::id()));
         Ok(WranglerKv {
             root,
