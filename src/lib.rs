@@ -26,6 +26,7 @@
 
 pub mod actions;
 pub mod analysis;
+pub mod audience;
 pub mod batch;
 pub mod catalog;
 pub mod conditions;

@@ -1,6 +1,7 @@
 //! The editor's API (`/__signpost/admin/...`), every call behind the admin bearer token and
 //! answered `Cache-Control: no-store`: the stored config, validation, a preview of a page as a
-//! chosen or described visitor, publish, roll back and the list of versions.
+//! chosen or described visitor, audience sizes (audience.rs), publish, roll back and the list
+//! of versions.
 //!
 //! Publishing reuses the core's `signpost::publish` (the same scheme as the CLI: an immutable
 //! `config:<n>` and its record `config-meta:<n>`, then `config:current` moves). Its `Kv` trait
@@ -45,6 +46,7 @@ pub async fn handle(path: &str, mut req: Request, env: &Env) -> Result<web_sys::
             Err(r) => Ok(r),
         },
         ("preview", Method::Post) => preview(&mut req, env, &kv).await,
+        ("audience", Method::Post) => crate::audience::handle(&mut req, env, &kv).await,
         ("publish", Method::Post) => match body_text(&mut req).await? {
             Ok(body) => publish_config(&kv, &body).await,
             Err(r) => Ok(r),
@@ -59,8 +61,8 @@ pub async fn handle(path: &str, mut req: Request, env: &Env) -> Result<web_sys::
             ),
         },
         (
-            "versions" | "config" | "validate" | "preview" | "publish" | "rollback" | "profile"
-            | "deliveries",
+            "versions" | "config" | "validate" | "preview" | "audience" | "publish" | "rollback"
+            | "profile" | "deliveries",
             _,
         ) => error(405, "method not allowed for this endpoint"),
         _ => error(404, "no such admin endpoint"),
@@ -277,7 +279,7 @@ async fn stored_config(req: &Request, kv: &KvStore) -> Result<web_sys::Response>
 }
 
 /// Compiles a config with the catalog in KV: `Ok(engine)`, or every problem.
-async fn compile(kv: &KvStore, config: &str) -> std::result::Result<Engine, Value> {
+pub(crate) async fn compile(kv: &KvStore, config: &str) -> std::result::Result<Engine, Value> {
     let catalog = kv.get(publish::CATALOG).text().await.ok().flatten();
     Engine::new(config, catalog.as_deref()).map_err(|e| {
         let what = match e {

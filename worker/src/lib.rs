@@ -5,6 +5,7 @@
 mod admin;
 mod alloc;
 mod api;
+mod audience;
 mod cookies;
 mod deliveries;
 mod html_rewriter;

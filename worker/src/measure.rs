@@ -225,6 +225,31 @@ pub struct Measured {
     pub cuped: CupedMoments,
 }
 
+/// Whether measurement is on (the D1 binding is there).
+fn bound(env: &Env) -> bool {
+    !js_sys::Reflect::get(env.as_ref(), &DB.into())
+        .unwrap_or(JsValue::UNDEFINED)
+        .is_undefined()
+}
+
+/// A query answering one row `{n}`: its `n`, or `None` when measurement is off.
+pub async fn count(
+    env: &Env,
+    query: &str,
+    params: &[serde_json::Value],
+) -> Result<Option<u64>, String> {
+    #[derive(Deserialize)]
+    struct N {
+        n: u64,
+    }
+    if !bound(env) {
+        return Ok(None);
+    }
+    ensure_schema(env).await?;
+    let rows: Vec<N> = all(env, query, params).await?;
+    Ok(Some(rows.first().map_or(0, |r| r.n)))
+}
+
 /// The report's data (the parts `part` wants; the others empty), `None` when measurement is off
 /// (no D1 binding).
 pub async fn read(
@@ -234,8 +259,7 @@ pub async fn read(
     by: &Split,
     part: Part,
 ) -> Result<Option<Measured>, String> {
-    let db = js_sys::Reflect::get(env.as_ref(), &DB.into()).unwrap_or(JsValue::UNDEFINED);
-    if db.is_undefined() {
+    if !bound(env) {
         return Ok(None);
     }
     ensure_schema(env).await?;
