@@ -5,6 +5,8 @@
 //  2. the element gets data-sp-offer, then data-sp-variant when the entry has one;
 //  3. `html` replaces the element's children (void elements only get the attributes);
 //  4. inserted HTML is not matched again: all targets are found before anything changes.
+// A slot an app rendered with children of its own is the app's (see docs/spa.md): the start-up
+// part marks it (false in `original`) and no Plan changes it, so the framework's DOM stays its.
 
 const VOID = /^(AREA|BASE|BR|COL|EMBED|HR|IMG|INPUT|LINK|META|SOURCE|TRACK|WBR|PARAM|KEYGEN)$/i;
 
@@ -14,15 +16,16 @@ export function selectorOf(entry) {
 }
 
 // What a slot held before this page's SDK first changed it, to restore it when a later Plan no
-// longer fills the slot (the edge's own rendering is the page we were given, and stays).
-const original = new WeakMap();
+// longer fills the slot (the edge's own rendering is the page we were given, and stays). The
+// runtime passes the start-up part's map, which also knows the slots it filled as they appeared.
+const own = new WeakMap();
 
 /**
  * Applies `plan` inside `root` (a Document or Element). With `restore`, elements this
  * function changed before and that the new Plan no longer targets get back what they had.
  * Returns the elements changed. An entry whose selector the browser rejects is skipped.
  */
-export function applyPlan(plan, root = document, { restore = false } = {}) {
+export function applyPlan(plan, root = document, { restore = false, original = own } = {}) {
   const entries = plan?.slots || [];
   const targets = entries.map((entry) => {
     try {
@@ -46,6 +49,7 @@ export function applyPlan(plan, root = document, { restore = false } = {}) {
   const changed = [];
   entries.forEach((entry, i) => {
     for (const el of targets[i]) {
+      if (original.get(el) === false) continue; // the app's
       if (!original.has(el)) {
         original.set(el, {
           offer: el.getAttribute("data-sp-offer"),
@@ -63,7 +67,8 @@ export function applyPlan(plan, root = document, { restore = false } = {}) {
 }
 
 function setOrRemove(el, name, value) {
-  if (value === null) el.removeAttribute(name);
+  if (value == null)
+    el.removeAttribute(name); // null, or absent in the start-up part's record
   else el.setAttribute(name, value);
 }
 
