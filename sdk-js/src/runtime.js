@@ -98,7 +98,7 @@ class Runtime {
   show(d, source) {
     if (!this.ctx.granted() || !d.plan) return;
     if (!samePlan(d.plan, this.applied)) {
-      applyPlan(d.plan, document, { restore: true, original: this.ctx.original });
+      applyPlan(d.plan, document, { restore: true });
       this.applied = d.plan;
       this.ctx.observe();
     }

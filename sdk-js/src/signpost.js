@@ -1,8 +1,9 @@
 // Signpost browser SDK, start-up part: the only code that runs before first paint. It reads the
 // decision the edge injected (#signpost-state) and changes nothing visible (the edge already
 // rendered it), queues and sends events, and tracks navigations, clicks and offer impressions.
-// The wasm core and the DOM applier load lazily (./runtime.js), after the page is idle or at the
-// first event. No side effect on import: call init() (./auto.js does, for a plain script tag).
+// The wasm core loads lazily (./runtime.js), after the page is idle or at the first event; the
+// DOM applier (./apply.js) is requested at init, without holding up the first paint. No side
+// effect on import: call init() (./auto.js does, for a plain script tag).
 // Single-page apps (docs/spa.md): slots the app renders later are filled from the current
 // decision as they appear, and a history navigation decides again for the new URL.
 // The limits come from the core (./limits.js is generated from src/limits.rs and inlined by the
@@ -30,8 +31,6 @@ const DEFAULTS = {
   consentCookie: "sp_consent",
 };
 const PASSIVE = "offer_impression"; // recorded, but no new decision for it
-const SLOT = "[data-sp-slot]";
-const MAX_ADDED = 200; // added nodes looked at one by one per batch; past it, one query instead
 
 let opts = null;
 let state; // the edge's decision, null when none (undefined: not read yet)
@@ -45,9 +44,8 @@ let current = null; // the last decision { source, plan, tier, score, segments, 
 let skew = null; // { unread, message } when another release of the Worker wrote the page
 let stale = false; // navigated: the decision is for the last URL, new slots wait for the next
 let mo = null;
-// What each slot held before the SDK filled it (apply.js's `original`, shared with the runtime);
-// false for a slot the app rendered with children of its own: the app's, never changed.
-const original = new WeakMap();
+let filler = null; // apply.js's fillSlots, once loaded
+let pending = []; // what the app added before it was
 const handlers = new Map();
 
 const doc = () => (typeof document === "undefined" ? null : document);
@@ -96,7 +94,7 @@ export function init(options = {}) {
   addEventListener("pagehide", beacon);
   d.addEventListener("visibilitychange", () => d.visibilityState === "hidden" && beacon());
   if (opts.personalize && granted && d.querySelector("[data-sp-slot],[data-sp-offer]")) {
-    idle(() => load().catch(() => {}));
+    preload();
   }
   d.documentElement.setAttribute("data-signpost", s ? (skew ? "edge skew" : "edge") : "page");
 }
@@ -197,7 +195,6 @@ export function forget() {
 export function stop() {
   mo?.disconnect();
   io?.disconnect();
-  mo = io = null;
 }
 
 /** The last decision applied or received, or null. */
@@ -379,58 +376,40 @@ function emit(type, detail) {
 function publish(dec) {
   current = dec;
   stale = false;
-  fill(document.querySelectorAll(SLOT)); // slots that appeared while it was on its way
+  fill(); // slots that appeared while it was on its way
   emit("decision", dec);
 }
 
 // ---- single-page apps: slots rendered after the decision ------------------------------------
 
 // A MutationObserver's callback runs in the microtask checkpoint after the app's render, before
-// the next paint: a slot is filled in the frame it first shows in.
+// the next paint: once apply.js is here, a slot is filled in the frame it first shows in.
 function watch(d) {
-  mo = new MutationObserver((records) => {
-    const els = [];
-    let n = 0;
-    for (const r of records) {
-      for (const x of r.addedNodes) {
-        if (++n > MAX_ADDED) return fill(d.querySelectorAll(SLOT), true);
-        if (x.nodeType === 1) els.push(x, ...x.querySelectorAll(SLOT));
-      }
-    }
-    fill(els, true);
-  });
+  mo = new MutationObserver((records) => (filler ? fill(records) : pending?.push(...records)));
   mo.observe(d.documentElement, { childList: true, subtree: true });
-  fill(d.querySelectorAll(SLOT)); // rendered before init()
+  import("./apply.js").then(
+    (m) => {
+      filler = m.fillSlots;
+      fill(pending); // first what the app added, so the slots it rendered children into are its
+      pending = null;
+      fill(); // then every slot on the page
+    },
+    () => {
+      pending = null; // no applier: the page stays as it is
+    },
+  );
 }
 
-// Fills slots the SDK owns from the current Plan: an empty slot the Plan names, not filled yet.
-// `added`: the app just rendered them; one with children is the app's (marked, left alone).
-function fill(els, added) {
-  if (!granted) return;
-  const plan = !stale && current?.plan;
-  let open = false;
-  for (const el of els) {
-    if (!el.matches(SLOT) || el.hasAttribute("data-sp-offer") || original.get(el) === false) continue;
-    if (el.firstChild && !original.has(el)) {
-      if (added) original.set(el, false);
-      continue;
-    }
-    open = true;
-    const entry = plan?.slots?.find((s) => s.slot === el.getAttribute("data-sp-slot"));
-    // Inserted HTML is not matched again (apply.js, rule 4).
-    if (!entry || el.parentElement?.closest("[data-sp-offer]")) continue;
-    original.has(el) || original.set(el, { html: "" }); // no offer, no variant before
-    el.setAttribute("data-sp-offer", entry.offer);
-    if (entry.variant != null) el.setAttribute("data-sp-variant", entry.variant);
-    if (entry.html != null) el.innerHTML = entry.html;
+// Fills the slots the app added (`records`), or all the page's, from the current decision; the
+// core loads while the page is idle once there is a slot, so navigations decide without a wait.
+function fill(records) {
+  if (filler && granted && filler(records, !stale && current?.plan)) {
+    observe(); // the new offers' impressions
+    preload();
   }
-  if (plan && open) observe(); // the new offers' impressions
-  // The core loads while the page is idle, so the next navigation decides without a wait; a
-  // page with no decision at all (client-only, its slots all rendered late) decides then.
-  if (open && !runtime) idle(() => (current ? load() : decide()).catch(() => {}));
 }
 
-const idle = (fn) => (globalThis.requestIdleCallback ?? setTimeout)(fn);
+const preload = () => (globalThis.requestIdleCallback ?? setTimeout)(() => load().catch(() => {}));
 
 function load() {
   runtime ??= import("./runtime.js").then((m) =>
@@ -444,7 +423,6 @@ function load() {
       publish,
       emit,
       observe,
-      original,
     }),
   );
   return runtime;

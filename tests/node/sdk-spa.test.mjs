@@ -1,8 +1,10 @@
 // The SDK's part for single-page apps (sdk-js/dist in headless Chromium, the edge's decision in
 // the page as the Worker injects it): slots added after the decision are filled in the same
-// microtask checkpoint as the app's change, so before any paint; a slot the app rendered with
-// children stays the app's; HTML the SDK inserted is not matched again; a batch of many added
-// nodes is handled by one query; stop() disconnects. tests/node/spa.test.mjs runs a real app.
+// microtask checkpoint as the app's change, so before any paint (once the applier, apply.js,
+// requested at init, has arrived; slots added before are filled when it does); a slot the app
+// rendered with children stays the app's; HTML the SDK inserted is not matched again; a batch of
+// many added nodes is handled by one query; stop() disconnects. tests/node/spa.test.mjs runs a
+// real app.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -38,13 +40,16 @@ after(async () => {
   await browser?.close();
 });
 
-async function open() {
+/** The page with the SDK started; unless `applyDelay` (ms that apply.js is held back), once the
+ *  applier it requests at init has arrived (the SDK's own import settles first). */
+async function open({ applyDelay = 0 } = {}) {
   const ctx = await browser.newContext();
   const p = await ctx.newPage();
   const errors = [];
   p.on("pageerror", (e) => errors.push(String(e)));
-  await p.route(`${ORIGIN}/**`, (route) => {
+  await p.route(`${ORIGIN}/**`, async (route) => {
     const path = new URL(route.request().url()).pathname;
+    if (path === "/sdk/apply.js") await new Promise((ok) => setTimeout(ok, applyDelay));
     if (path === "/") return route.fulfill({ body: PAGE, contentType: "text/html" });
     if (path.startsWith("/sdk/")) {
       const f = path.slice(5);
@@ -55,6 +60,7 @@ async function open() {
   });
   await p.goto(`${ORIGIN}/`);
   await p.waitForFunction(() => window.sp);
+  if (!applyDelay) await p.evaluate(() => import("/sdk/apply.js").then(() => {}));
   return { p, errors, close: () => ctx.close() };
 }
 
@@ -87,6 +93,28 @@ test("slots the app adds are filled before the next paint; the app's own slot is
   // The app's slot stays the app's even when it empties it later.
   const again = await after1(p, `app.querySelector('[data-sp-slot="note"]').replaceChildren();`);
   assert.deepEqual(again[1], ["note", null, ""]);
+  assert.deepEqual(errors, []);
+  await close();
+});
+
+test("slots added before the applier arrived are filled when it does; the app's stay the app's", async () => {
+  const { p, errors, close } = await open({ applyDelay: 400 });
+  const got = await after1(
+    p,
+    `app.innerHTML = '<div data-sp-slot="hero"></div><div data-sp-slot="note"><p>The app\\'s</p></div>';`,
+  );
+  assert.deepEqual(got[0], ["hero", null, ""], "not filled yet: the applier is on its way");
+  await p.waitForSelector("[data-sp-slot=hero][data-sp-offer=hero-offer]");
+  assert.deepEqual(
+    await p.evaluate(() => document.querySelector("[data-sp-slot=note]").outerHTML),
+    '<div data-sp-slot="note"><p>The app\'s</p></div>',
+  );
+  // Marked the app's when it was added: a decision that names it later leaves it alone too.
+  await p.evaluate(async () => {
+    const { applyPlan } = await import("/sdk/apply.js");
+    applyPlan({ slots: [{ slot: "note", offer: "note-offer", html: "<i>Never shown</i>" }] });
+  });
+  assert.equal(await p.getAttribute("[data-sp-slot=note]", "data-sp-offer"), null);
   assert.deepEqual(errors, []);
   await close();
 });
