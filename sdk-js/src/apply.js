@@ -75,9 +75,9 @@ function setOrRemove(el, name, value) {
 
 /**
  * Fills the slots the SDK owns among those in the added nodes of `records` (MutationRecords;
- * all the document's when absent) from `plan` (none: a decision is on its way). The SDK owns
- * a slot that was empty when first met, or that it filled; an added slot with children is the
- * app's and is marked so (`added`: the slots are new, as they are with `records`). Only
+ * all the document's when absent) from `plan` (none: a decision is on its way, or no consent).
+ * The SDK owns a slot that was empty when first met, or that it filled; an added slot with
+ * children is the app's and is marked so (`added`: the slots are new, as they are with `records`). Only
  * `data-sp-slot` entries apply here. Returns true when the page has a slot the SDK owns.
  */
 export function fillSlots(records, plan, added = !!records) {
@@ -93,7 +93,8 @@ export function fillSlots(records, plan, added = !!records) {
   let open = false;
   for (const el of els) {
     if (!el.matches(SLOT) || el.hasAttribute("data-sp-offer") || original.get(el) === false) continue;
-    if (el.firstChild && !original.has(el)) {
+    // Children of its own (whitespace aside): the app's, unless the SDK put them there.
+    if ((el.firstElementChild || el.textContent.trim()) && !original.has(el)) {
       if (added) original.set(el, false);
       continue;
     }

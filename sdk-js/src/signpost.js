@@ -209,14 +209,17 @@ export function flush() {
   if (sending || !queue.length || !granted || !opts.endpoint) return Promise.resolve();
   const batch = take();
   sending = new Set(batch.map((e) => e.id));
-  const post = () =>
-    fetch(`${opts.endpoint}/events`, {
+  let from; // the page's URL the batch was sent from, which the edge's answer decides for
+  const post = () => {
+    from = url();
+    return fetch(`${opts.endpoint}/events`, {
       method: "POST",
       keepalive: true,
       credentials: "same-origin",
       headers: { "content-type": "application/json" },
-      body: body(batch),
+      body: body(batch, from),
     });
+  };
   // The tabs of a site share the sp_s cookie: two posts in flight at once would each be
   // answered with a cookie holding only their own events, and the later would drop the other's.
   // A Web Lock makes the tabs take turns, so each post carries the cookie the last one set.
@@ -235,7 +238,8 @@ export function flush() {
             emit("error", new Error(`event refused: ${x.error}`));
           }
         }
-        await answered(d, runtime);
+        // A single-page app that changed route meanwhile shows its own decision for the new URL.
+        if (from === url()) await answered(d, runtime);
       } else if (r.status >= 400) {
         emit("error", new Error(`events refused: ${r.status}`));
       }
@@ -322,7 +326,7 @@ function take() {
   return batch;
 }
 
-const body = (events) => JSON.stringify({ url: url(), events });
+const body = (events, at = url()) => JSON.stringify({ url: at, events });
 // The limits are in bytes of UTF-8, as the endpoint counts them.
 const bytes = (text) => new Blob([text]).size;
 
@@ -400,10 +404,11 @@ function watch(d) {
   );
 }
 
-// Fills the slots the app added (`records`), or all the page's, from the current decision; the
-// core loads while the page is idle once there is a slot, so navigations decide without a wait.
+// Fills the slots the app added (`records`), or all the page's, from the current decision (and
+// marks the app's own even without consent); the core loads while the page is idle once there
+// is a slot, so navigations decide without a wait.
 function fill(records) {
-  if (filler && granted && filler(records, !stale && current?.plan)) {
+  if (filler?.(records, granted && !stale && current?.plan) && granted) {
     observe(); // the new offers' impressions
     preload();
   }

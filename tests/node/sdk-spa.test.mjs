@@ -19,6 +19,7 @@ const EDGE = {
     slots: [
       { slot: "hero", offer: "hero-offer", html: "<b>For you</b>" },
       { slot: "note", offer: "note-offer", html: "<i>Never shown</i>" },
+      { slot: "spaced", offer: "spaced-offer", html: "<u>Whitespace is not content</u>" },
       { slot: "outer", offer: "outer-offer", html: '<div data-sp-slot="hero"></div>' },
     ],
   },
@@ -27,10 +28,10 @@ const EDGE = {
   segments: [],
   holdout: false,
 };
-const PAGE =
+const page = (options) =>
   `<!doctype html><html><head><title>t</title></head><body><div id="app"></div>` +
   `<script type="application/json" id="signpost-state">${JSON.stringify(EDGE)}</script>` +
-  `<script type="module">import * as sp from "/sdk/signpost.js"; window.sp = sp; sp.init({ endpoint: null });</script></body></html>`;
+  `<script type="module">import * as sp from "/sdk/signpost.js"; window.sp = sp; sp.init(${options});</script></body></html>`;
 
 let browser;
 before(async () => {
@@ -42,7 +43,7 @@ after(async () => {
 
 /** The page with the SDK started; unless `applyDelay` (ms that apply.js is held back), once the
  *  applier it requests at init has arrived (the SDK's own import settles first). */
-async function open({ applyDelay = 0 } = {}) {
+async function open({ applyDelay = 0, options = "{ endpoint: null }", events } = {}) {
   const ctx = await browser.newContext();
   const p = await ctx.newPage();
   const errors = [];
@@ -50,7 +51,8 @@ async function open({ applyDelay = 0 } = {}) {
   await p.route(`${ORIGIN}/**`, async (route) => {
     const path = new URL(route.request().url()).pathname;
     if (path === "/sdk/apply.js") await new Promise((ok) => setTimeout(ok, applyDelay));
-    if (path === "/") return route.fulfill({ body: PAGE, contentType: "text/html" });
+    if (path === "/") return route.fulfill({ body: page(options), contentType: "text/html" });
+    if (path === "/__signpost/events" && events) return route.fulfill(await events(route.request()));
     if (path.startsWith("/sdk/")) {
       const f = path.slice(5);
       const type = f.endsWith(".wasm") ? "application/wasm" : "text/javascript";
@@ -83,12 +85,14 @@ test("slots the app adds are filled before the next paint; the app's own slot is
   const got = await after1(
     p,
     `app.innerHTML = '<main><section><div data-sp-slot="hero"></div></section>' +
-      '<div data-sp-slot="note"><p>The app\\'s</p></div><div data-sp-slot="other"></div></main>';`,
+      '<div data-sp-slot="note"><p>The app\\'s</p></div><div data-sp-slot="other"></div>' +
+      '<div data-sp-slot="spaced">\\n  </div></main>';`,
   );
   assert.deepEqual(got, [
     ["hero", "hero-offer", "<b>For you</b>"],
     ["note", null, "<p>The app's</p>"],
     ["other", null, ""],
+    ["spaced", "spaced-offer", "<u>Whitespace is not content</u>"],
   ]);
   // The app's slot stays the app's even when it empties it later.
   const again = await after1(p, `app.querySelector('[data-sp-slot="note"]').replaceChildren();`);
@@ -151,5 +155,27 @@ test("stop() disconnects: slots added after it are left as the app rendered them
   await p.evaluate(() => window.sp.stop());
   const got = await after1(p, `app.innerHTML = '<div data-sp-slot="hero"></div>';`);
   assert.deepEqual(got, [["hero", null, ""]]);
+  await close();
+});
+
+test("the edge's answer for a URL the app has left is not shown on the new route", async () => {
+  // The answer to the batch sent from / comes back once the app is on /next.
+  const events = async () => {
+    await new Promise((ok) => setTimeout(ok, 300));
+    const plan = { slots: [{ slot: "hero", offer: "answer-for-slash", html: "<b>For /</b>" }] };
+    return { status: 200, contentType: "application/json", body: JSON.stringify({ results: [], plan }) };
+  };
+  const { p, errors, close } = await open({ options: "{ flushMs: 0 }", events });
+  const answered = p.waitForResponse((r) => r.url().endsWith("/__signpost/events"));
+  await p.evaluate(() => {
+    window.sp.track("viewed_something");
+    window.sp.flush();
+    history.pushState({}, "", "/next");
+    document.getElementById("app").innerHTML = '<div data-sp-slot="hero"></div>';
+  });
+  await answered;
+  await p.waitForTimeout(200); // past the answer's handling
+  assert.deepEqual(await p.evaluate(() => document.getElementById("app").innerHTML), '<div data-sp-slot="hero"></div>');
+  assert.deepEqual(errors, []);
   await close();
 });

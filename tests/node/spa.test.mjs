@@ -184,11 +184,9 @@ test("route changes decide again, back and forward included, with no flicker and
   await assertNoFlicker(page);
 
   // Each navigation is a page view the edge records; its answer decides for the batch's URL.
-  for (let i = 0; i < 50 && posted.flatMap((p) => p.body.events).length < paths.length; i++) {
-    await page.waitForTimeout(100);
-  }
-  const views = posted.flatMap((p) => p.body.events.filter((e) => e.type === "page_view").map((e) => e.url));
-  assert.deepEqual(views, paths, "one page view per navigation, in order");
+  const views = () => posted.flatMap((p) => p.body.events.filter((e) => e.type === "page_view").map((e) => e.url));
+  for (let i = 0; i < 50 && views().length < paths.length; i++) await page.waitForTimeout(100);
+  assert.deepEqual(views(), paths, "one page view per navigation, in order");
   for (const { body, answer } of posted) {
     const hero = answer.plan.slots.find((s) => s.slot === "hero");
     assert.equal(hero?.offer, heroFor(new URL(body.url, "http://x").pathname), `the edge's plan for ${body.url}`);
