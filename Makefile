@@ -251,4 +251,4 @@ fuzz: .tools/cargo-fuzz
 	done
 
 clean:
-	rm -rf target worker/build worker/build-test $(SDK_OUT) demo-site/public .wrangler .tools
+	rm -rf target worker/build worker/build-test $(SDK_OUT) demo-site/public .wrangler .tools examples/spa-preact/dist
