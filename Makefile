@@ -30,7 +30,7 @@ SDK_OUT := sdk-js/dist
 EDITOR_WASM := $(or $(CARGO_TARGET_DIR),target)/$(WASM_TARGET)/editor/signpost_wasm.wasm
 EDITOR_OUT := $(SDK_OUT)/editor
 
-.PHONY: help setup dev dev-vars init site-dev deploy-check deploy test bench measure-scale worker worker-test editor sdk demo seed sizes test-rust test-wasm test-node lint clean fuzz load
+.PHONY: help setup dev dev-vars init site-dev deploy-check deploy test bench measure-scale worker worker-test editor sdk demo seed sizes test-rust test-wasm test-node lint clean fuzz load spa-example
 
 help:
 	@echo "make dev    build everything, seed local KV, serve the demo at http://127.0.0.1:8787"
@@ -54,7 +54,7 @@ setup: .tools/rust .tools/npm .tools/chromium .tools/tzdata
 	  cargo install worker-build --version $(WORKER_BUILD_VERSION); fi
 	@touch $@
 
-.tools/npm: package.json package-lock.json
+.tools/npm: package.json package-lock.json examples/spa-preact/package.json
 	@mkdir -p .tools
 	npm ci --no-fund --no-audit
 	@touch $@
@@ -129,6 +129,13 @@ sdk: .tools/rust .tools/npm demo editor
 	$(WASM_OPT_BIN) $(SDK_WASM_OPT) $(SDK_OUT)/signpost_wasm_bg.wasm -o $(SDK_OUT)/signpost_wasm_bg.wasm
 	node sdk-js/build.mjs
 	mkdir -p demo-site/public/sdk/editor && cp $(EDITOR_OUT)/editor.js $(EDITOR_OUT)/editor_bg.wasm demo-site/public/sdk/editor/
+
+# The single-page app example (examples/spa-preact, docs/spa.md): Vite's build of the Preact
+# app, prerendered routes included, into examples/spa-preact/dist. Its tools are in the root's
+# node_modules (the example is an npm workspace); tests/node/spa.test.mjs builds its own copy.
+spa-example: .tools/npm
+	@test -f $(SDK_OUT)/signpost_wasm_bg.wasm || $(MAKE) sdk
+	cd examples/spa-preact && $(NODE_BIN)/vite build
 
 # Local KV gets the demo's config and catalog (wrangler's local state in .wrangler/state).
 seed: .tools/npm
@@ -214,7 +221,8 @@ test-wasm: .tools/rust .tools/chromium
 	WASM_BINDGEN_USE_BROWSER=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=$(CARGO_BIN)/wasm-bindgen-test-runner \
 	  cargo test --target $(WASM_TARGET) -p signpost-wasm
 
-# The Worker in workerd (Miniflare) and the demo in Chromium.
+# The Worker in workerd (Miniflare) and the demo in Chromium; spa.test.mjs builds the SPA
+# example (Vite) itself.
 test-node: .tools/npm
 	node --test --test-concurrency=1 tests/node/
 
@@ -278,4 +286,4 @@ fuzz: .tools/cargo-fuzz
 	done
 
 clean:
-	rm -rf target worker/build worker/build-test $(SDK_OUT) demo-site/public .wrangler .tools
+	rm -rf target worker/build worker/build-test $(SDK_OUT) demo-site/public .wrangler .tools examples/spa-preact/dist

@@ -5,8 +5,13 @@
 //  2. the element gets data-sp-offer, then data-sp-variant when the entry has one;
 //  3. `html` replaces the element's children (void elements only get the attributes);
 //  4. inserted HTML is not matched again: all targets are found before anything changes.
+// Slots an app renders after the decision (single-page apps, docs/spa.md) are filled by
+// fillSlots as they appear. A slot the app rendered with children of its own is the app's: it is
+// marked (false in `original`) and no Plan changes it, so the framework's DOM stays its own.
 
 const VOID = /^(AREA|BASE|BR|COL|EMBED|HR|IMG|INPUT|LINK|META|SOURCE|TRACK|WBR|PARAM|KEYGEN)$/i;
+const SLOT = "[data-sp-slot]";
+const MAX_ADDED = 200; // added nodes searched one by one per batch; past it, one query instead
 
 /** The CSS selector of a Plan entry (same escaping as SlotPlan::selector in the core). */
 export function selectorOf(entry) {
@@ -46,6 +51,7 @@ export function applyPlan(plan, root = document, { restore = false } = {}) {
   const changed = [];
   entries.forEach((entry, i) => {
     for (const el of targets[i]) {
+      if (original.get(el) === false) continue; // the app's
       if (!original.has(el)) {
         original.set(el, {
           offer: el.getAttribute("data-sp-offer"),
@@ -65,6 +71,43 @@ export function applyPlan(plan, root = document, { restore = false } = {}) {
 function setOrRemove(el, name, value) {
   if (value === null) el.removeAttribute(name);
   else el.setAttribute(name, value);
+}
+
+/**
+ * Fills the slots the SDK owns among those in the added nodes of `records` (MutationRecords;
+ * all the document's when absent) from `plan` (none: a decision is on its way, or no consent).
+ * The SDK owns a slot that was empty when first met, or that it filled; an added slot with
+ * children is the app's and is marked so (`added`: the slots are new, as they are with `records`). Only
+ * `data-sp-slot` entries apply here. Returns true when the page has a slot the SDK owns.
+ */
+export function fillSlots(records, plan, added = !!records) {
+  let els = [];
+  let n = 0;
+  for (const r of records ?? []) {
+    for (const x of r.addedNodes) {
+      if (++n > MAX_ADDED) return fillSlots(null, plan, true);
+      if (x.nodeType === 1) els.push(x, ...x.querySelectorAll(SLOT));
+    }
+  }
+  if (!records) els = document.querySelectorAll(SLOT);
+  let open = false;
+  for (const el of els) {
+    if (!el.matches(SLOT) || el.hasAttribute("data-sp-offer") || original.get(el) === false) continue;
+    // Children of its own (whitespace aside): the app's, unless the SDK put them there.
+    if ((el.firstElementChild || el.textContent.trim()) && !original.has(el)) {
+      if (added) original.set(el, false);
+      continue;
+    }
+    open = true;
+    const entry = plan?.slots?.find((s) => s.slot === el.getAttribute("data-sp-slot"));
+    // Inserted HTML is not matched again (rule 4).
+    if (!entry || el.parentElement?.closest("[data-sp-offer]")) continue;
+    if (!original.has(el)) original.set(el, { offer: null, variant: null, html: "" });
+    el.setAttribute("data-sp-offer", entry.offer);
+    if (entry.variant != null) el.setAttribute("data-sp-variant", entry.variant);
+    if (entry.html != null && !VOID.test(el.tagName)) el.innerHTML = entry.html;
+  }
+  return open;
 }
 
 /** True when two Plans would render the same (offers, variants, html, in order). */

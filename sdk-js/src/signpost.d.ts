@@ -111,6 +111,8 @@ export function forget(): Promise<boolean>;
 /** Sends queued events now. */
 export function flush(): Promise<void>;
 /** The last decision applied or received, or null. */
+/** Stops watching the page for slots the app adds and for offers' impressions (teardown). */
+export function stop(): void;
 export function decision(): Decision | null;
 export function edgeState(): EdgeState | null;
 /** The Signpost release this SDK belongs to. */

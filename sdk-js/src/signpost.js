@@ -1,8 +1,11 @@
 // Signpost browser SDK, start-up part: the only code that runs before first paint. It reads the
 // decision the edge injected (#signpost-state) and changes nothing visible (the edge already
 // rendered it), queues and sends events, and tracks navigations, clicks and offer impressions.
-// The wasm core and the DOM applier load lazily (./runtime.js), after the page is idle or at the
-// first event. No side effect on import: call init() (./auto.js does, for a plain script tag).
+// The wasm core loads lazily (./runtime.js), after the page is idle or at the first event; the
+// DOM applier (./apply.js) is requested at init, without holding up the first paint. No side
+// effect on import: call init() (./auto.js does, for a plain script tag).
+// Single-page apps (docs/spa.md): slots the app renders later are filled from the current
+// decision as they appear, and a history navigation decides again for the new URL.
 // The limits come from the core (./limits.js is generated from src/limits.rs and inlined by the
 // build), so an event this accepts is one the endpoint accepts.
 import {
@@ -39,6 +42,10 @@ let granted = true;
 let runtime = null; // Promise of the lazily loaded runtime
 let current = null; // the last decision { source, plan, tier, score, segments, holdout }
 let skew = null; // { unread, message } when another release of the Worker wrote the page
+let stale = false; // navigated: the decision is for the last URL, new slots wait for the next
+let mo = null;
+let filler = null; // apply.js's fillSlots, once loaded
+let pending = []; // what the app added before it was
 const handlers = new Map();
 
 const doc = () => (typeof document === "undefined" ? null : document);
@@ -83,10 +90,11 @@ export function init(options = {}) {
     clientOnly(d);
   }
   if (opts.autoTrack) autoTrack(d);
+  if (opts.personalize) watch(d);
   addEventListener("pagehide", beacon);
   d.addEventListener("visibilitychange", () => d.visibilityState === "hidden" && beacon());
   if (opts.personalize && granted && d.querySelector("[data-sp-slot],[data-sp-offer]")) {
-    (globalThis.requestIdleCallback ?? setTimeout)(() => load().catch(() => {}));
+    preload();
   }
   d.documentElement.setAttribute("data-signpost", s ? (skew ? "edge skew" : "edge") : "page");
 }
@@ -183,6 +191,12 @@ export function forget() {
   return fetch(`${opts.endpoint}/profile`, { method: "DELETE", credentials: "same-origin" }).then((r) => r.ok);
 }
 
+/** Stops watching the page for new slots and offers (an app tearing the SDK down). */
+export function stop() {
+  mo?.disconnect();
+  io?.disconnect();
+}
+
 /** The last decision applied or received, or null. */
 export function decision() {
   return current;
@@ -195,14 +209,17 @@ export function flush() {
   if (sending || !queue.length || !granted || !opts.endpoint) return Promise.resolve();
   const batch = take();
   sending = new Set(batch.map((e) => e.id));
-  const post = () =>
-    fetch(`${opts.endpoint}/events`, {
+  let from; // the page's URL the batch was sent from, which the edge's answer decides for
+  const post = () => {
+    from = url();
+    return fetch(`${opts.endpoint}/events`, {
       method: "POST",
       keepalive: true,
       credentials: "same-origin",
       headers: { "content-type": "application/json" },
-      body: body(batch),
+      body: body(batch, from),
     });
+  };
   // The tabs of a site share the sp_s cookie: two posts in flight at once would each be
   // answered with a cookie holding only their own events, and the later would drop the other's.
   // A Web Lock makes the tabs take turns, so each post carries the cookie the last one set.
@@ -221,7 +238,8 @@ export function flush() {
             emit("error", new Error(`event refused: ${x.error}`));
           }
         }
-        await answered(d, runtime);
+        // A single-page app that changed route meanwhile shows its own decision for the new URL.
+        if (from === url()) await answered(d, runtime);
       } else if (r.status >= 400) {
         emit("error", new Error(`events refused: ${r.status}`));
       }
@@ -308,7 +326,7 @@ function take() {
   return batch;
 }
 
-const body = (events) => JSON.stringify({ url: url(), events });
+const body = (events, at = url()) => JSON.stringify({ url: at, events });
 // The limits are in bytes of UTF-8, as the endpoint counts them.
 const bytes = (text) => new Blob([text]).size;
 
@@ -361,8 +379,42 @@ function emit(type, detail) {
 
 function publish(dec) {
   current = dec;
+  stale = false;
+  fill(); // slots that appeared while it was on its way
   emit("decision", dec);
 }
+
+// ---- single-page apps: slots rendered after the decision ------------------------------------
+
+// A MutationObserver's callback runs in the microtask checkpoint after the app's render, before
+// the next paint: once apply.js is here, a slot is filled in the frame it first shows in.
+function watch(d) {
+  mo = new MutationObserver((records) => (filler ? fill(records) : pending?.push(...records)));
+  mo.observe(d.documentElement, { childList: true, subtree: true });
+  import("./apply.js").then(
+    (m) => {
+      filler = m.fillSlots;
+      fill(pending); // first what the app added, so the slots it rendered children into are its
+      pending = null;
+      fill(); // then every slot on the page
+    },
+    () => {
+      pending = null; // no applier: the page stays as it is
+    },
+  );
+}
+
+// Fills the slots the app added (`records`), or all the page's, from the current decision (and
+// marks the app's own even without consent); the core loads while the page is idle once there
+// is a slot, so navigations decide without a wait.
+function fill(records) {
+  if (filler?.(records, granted && !stale && current?.plan) && granted) {
+    observe(); // the new offers' impressions
+    preload();
+  }
+}
+
+const preload = () => (globalThis.requestIdleCallback ?? setTimeout)(() => load().catch(() => {}));
 
 function load() {
   runtime ??= import("./runtime.js").then((m) =>
@@ -446,6 +498,7 @@ function autoTrack(d) {
     if (now !== last) {
       const referrer = location.origin + last;
       last = now;
+      stale = true;
       track("page_view", { url: now, path: location.pathname, referrer });
     }
   };
