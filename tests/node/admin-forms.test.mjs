@@ -262,3 +262,45 @@ test("every kind of field shows the core's message for a wrong value next to it"
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("the JSON and the forms are one draft; the rest of the config has forms from the grammar", async () => {
+  const errors = [];
+  const { context, page } = await openEditor(errors);
+  const base = JSON.parse(await draft(page));
+  const i = base.offers.findIndex((o) => o.id === "storm-safety");
+
+  // A change typed in the JSON shows in the forms.
+  await page.click("[data-view=json]");
+  const edited = structuredClone(base);
+  edited.offers[i].priority = 120;
+  await page.fill("#config", JSON.stringify(edited, null, 2));
+  await page.click("[data-view=forms]");
+  assert.equal(await page.textContent(`#forms .f-table tr:has-text("storm-safety") td:nth-child(3)`), "120");
+  await page.click(key(`offers#open${i}`));
+  assert.equal(await page.inputValue(key(`offers[${i}].priority`)), "120");
+
+  // Intent: a tier's threshold, judged by the core next to it, then written to the JSON.
+  await page.click(key("forms#intent"));
+  const tier = "intent.tiers[1].min_score";
+  await page.fill(key(tier), "lots");
+  await page.waitForFunction((p) => document.querySelector(`#forms [data-path="${p}"] > .f-err`)?.textContent, tier);
+  const said = JSON.parse(core.validate(await draft(page))).issues.find((x) => x.path === tier);
+  assert.equal(await messageAt(page, tier), said.message);
+  await page.fill(key(tier), "5");
+  await page.waitForSelector("#verdict.ok");
+
+  // A signal's `where` offers only what it can see: the event and the profile.
+  await page.click(`[data-path="intent.signals[0].where"] button:has-text("Add where condition")`);
+  const roots = await page.$$eval(key("intent.signals[0].where.all[0].fact") + " optgroup", (gs) =>
+    gs.map((g) => g.label),
+  );
+  assert.deepEqual(roots, ["profile", "event"]);
+  await page.click(`[data-path="intent.signals[0].where"] .cond > legend button:has-text("Remove")`);
+
+  await page.click("[data-view=json]");
+  const want = structuredClone(edited);
+  want.intent.tiers[1].min_score = 5;
+  assert.deepEqual(JSON.parse(await page.inputValue("#config")), want);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

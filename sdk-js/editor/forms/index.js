@@ -6,10 +6,38 @@
 import { offersSection } from "./offers.js";
 import { segmentsSection } from "./segments.js";
 import { button, el, showIssues } from "./dom.js";
+import { objectFields } from "./objects.js";
+
+/** The rest of the config, grouped for a marketer; each part's fields are the grammar's. */
+const PARTS = [
+  ["intent", "Intent", ["intent"]],
+  ["experiments", "Experiments", ["experiments", "holdout"]],
+  ["track", "Tracking", ["track", "trusted_events", "funnels"]],
+  ["journeys", "Journeys", ["actions", "destinations"]],
+  ["settings", "Settings", ["version", "site", "timezone", "recommendations", "consent", "profile", "attribution"]],
+];
+
+/** A part of the top-level config, from the grammar. */
+const part = (names) => (ctx) =>
+  el(
+    "div",
+    { className: "f-part" },
+    ...objectFields(
+      ctx.cfg,
+      { fields: ctx.grammar.config.fields.filter((f) => names.includes(f.name)) },
+      "",
+      ctx,
+      {},
+      {
+        others: false,
+      },
+    ),
+  );
 
 const SECTIONS = [
   ["offers", "Offers", offersSection],
   ["segments", "Segments", segmentsSection],
+  ...PARTS.map(([id, label, names]) => [id, label, part(names)]),
 ];
 
 /** The events a config names (track rules, intent signals, goals, event tests), for
@@ -57,17 +85,23 @@ export function mount({ root, area, core, api, validate }) {
     validate();
     if (key) root.querySelector(`[data-key="${CSS.escape(key)}"]`)?.focus();
   };
-  const decision = facts.facts.filter((f) => facts.places.decision.includes(f.path.split(".")[0]));
-  const cond = {
-    facts: decision,
+  // The facts each place may use: an intent signal's `where` sees the event and the profile,
+  // an action's `if` no request; the rest decides on a page.
+  const condCtx = (place) => ({
+    facts: facts.facts.filter((f) => facts.places[place].includes(f.path.split(".")[0])),
     ops: grammar.ops,
     changed,
     redraw,
-    segments: () => Object.keys(cfg?.segments ?? {}),
+    segments: () => (place === "signal_where" ? [] : Object.keys(cfg?.segments ?? {})),
     events: () => eventsOf(cfg),
-  };
+  });
+  const places = { decision: condCtx("decision"), signal_where: condCtx("signal_where"), action: condCtx("action") };
+  const condFor = (path) =>
+    path.startsWith("intent.") ? places.signal_where : path.startsWith("actions") ? places.action : places.decision;
+  const cond = places.decision;
   const ctx = {
     watch: (fn) => watchers.push(fn),
+    condFor,
     grammar,
     facts,
     state,
