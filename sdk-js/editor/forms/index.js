@@ -157,6 +157,20 @@ export function mount({ root, area, core, api, validate }) {
 
   return {
     refresh: draw,
+    /** Focuses the field of the issue `path` names (or the nearest enclosing one shown);
+     *  false when none is. */
+    focus(path) {
+      for (let p = path; p; p = p.replace(/(\[\d+\]|\.[^.[\]]*)$/, "")) {
+        const box = root.querySelector(`[data-path="${CSS.escape(p)}"]`);
+        const control = box?.querySelector("input, select, textarea, button");
+        if (control) {
+          control.focus();
+          control.scrollIntoView({ block: "center" });
+          return true;
+        }
+      }
+      return false;
+    },
     /** Redraws when the text changed other than by the forms (typed, reverted, rebased). */
     sync() {
       if (area.value !== wrote) draw();
