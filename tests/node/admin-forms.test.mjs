@@ -282,6 +282,17 @@ test("the JSON and the forms are one draft; the rest of the config has forms fro
 
   // Intent: a tier's threshold, judged by the core next to it, then written to the JSON.
   await page.click(key("forms#intent"));
+  // The score of a sample journey, as the core computes it, follows the half-life.
+  const caption = () => page.textContent("#forms .f-chart figcaption");
+  const slow = await caption();
+  assert.match(slow, /the score peaks at [\d.]+ at minute \d+/);
+  await page.locator("#forms .f-chart").screenshot({ path: join(root, "docs/img/editor-intent-chart.png") });
+  await page.fill(key("intent.half_life"), "5m");
+  await page.waitForFunction((was) => document.querySelector("#forms .f-chart figcaption")?.textContent !== was, slow);
+  const fast = await caption();
+  const last = (t) => Number(/is ([\d.]+) after/.exec(t)[1]);
+  assert.ok(last(fast) < last(slow), `a shorter half-life fades faster: ${fast} / ${slow}`);
+  await page.fill(key("intent.half_life"), base.intent.half_life);
   const tier = "intent.tiers[1].min_score";
   await page.fill(key(tier), "lots");
   await page.waitForFunction((p) => document.querySelector(`#forms [data-path="${p}"] > .f-err`)?.textContent, tier);

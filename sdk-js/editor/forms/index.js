@@ -7,6 +7,7 @@ import { offersSection } from "./offers.js";
 import { segmentsSection } from "./segments.js";
 import { button, el, showIssues } from "./dom.js";
 import { objectFields } from "./objects.js";
+import { intentChart } from "./intent-chart.js";
 
 /** The rest of the config, grouped for a marketer; each part's fields are the grammar's. */
 const PARTS = [
@@ -34,10 +35,21 @@ const part = (names) => (ctx) =>
     ),
   );
 
+/** Intent: the score of a sample journey drawn above the fields, again after each change. */
+const intent = (fields) => (ctx) => {
+  const box = el("div", { className: "f-chart-box" }, intentChart(ctx.core, ctx.cfg));
+  let timer = 0;
+  ctx.watch(() => {
+    clearTimeout(timer);
+    timer = setTimeout(() => box.replaceChildren(intentChart(ctx.core, ctx.cfg)), 150);
+  });
+  return el("div", {}, box, fields(ctx));
+};
+
 const SECTIONS = [
   ["offers", "Offers", offersSection],
   ["segments", "Segments", segmentsSection],
-  ...PARTS.map(([id, label, names]) => [id, label, part(names)]),
+  ...PARTS.map(([id, label, names]) => [id, label, id === "intent" ? intent(part(names)) : part(names)]),
 ];
 
 /** The events a config names (track rules, intent signals, goals, event tests), for
@@ -101,6 +113,7 @@ export function mount({ root, area, core, api, validate }) {
   const cond = places.decision;
   const ctx = {
     watch: (fn) => watchers.push(fn),
+    core,
     condFor,
     grammar,
     facts,
