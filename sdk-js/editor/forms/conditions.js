@@ -93,20 +93,18 @@ function typedValue(t, op, type) {
 export function conditionEditor(cond, path, ctx, set, remove) {
   const kind = kindOf(cond);
   const box = el("fieldset", { className: `cond cond-${kind}`, dataset: { path } });
-  const pick = select(
-    kind,
-    KINDS,
-    (k) =>
-      set(
-        k === "all" || k === "any" || k === "not"
-          ? fresh(k, ctx, kind === "all" || kind === "any" ? undefined : cond)
-          : fresh(k, ctx),
-      ),
-    {
-      "aria-label": "Kind of condition",
-      dataset: { key: `${path}#kind` },
-    },
-  );
+  const group = (k) => k === "all" || k === "any";
+  // A group changed to the other kind keeps its conditions; made a group or negated, the
+  // condition goes inside; anything else starts afresh.
+  const change = (k) => {
+    if (group(kind) && group(k)) return set({ [k]: cond[kind] });
+    if (group(k) || k === "not") return set(fresh(k, ctx, cond));
+    return set(fresh(k, ctx));
+  };
+  const pick = select(kind, KINDS, change, {
+    "aria-label": "Kind of condition",
+    dataset: { key: `${path}#kind` },
+  });
   box.append(
     el(
       "legend",
@@ -123,7 +121,7 @@ export function conditionEditor(cond, path, ctx, set, remove) {
   box.append(el("span", { className: "f-err", role: "alert" }));
   const body = el("div", { className: "cond-body" });
   box.insertBefore(body, box.lastChild);
-  if (kind === "all" || kind === "any") group(cond, kind, path, ctx, body);
+  if (group(kind)) groupBody(cond, kind, path, ctx, body);
   else if (kind === "not")
     body.append(
       conditionEditor(cond.not, `${path}.not`, ctx, (n) => {
@@ -137,7 +135,7 @@ export function conditionEditor(cond, path, ctx, set, remove) {
   return box;
 }
 
-function group(cond, kind, path, ctx, body) {
+function groupBody(cond, kind, path, ctx, body) {
   const list = Array.isArray(cond[kind]) ? cond[kind] : [];
   cond[kind] = list;
   list.forEach((c, i) => {
