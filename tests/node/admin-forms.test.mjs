@@ -316,3 +316,60 @@ test("the JSON and the forms are one draft; the rest of the config has forms fro
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("by keyboard, a new offer is placed in a slot; a repeated element gets a selector of its own", async () => {
+  const errors = [];
+  const { context, page } = await openEditor(errors);
+  const n = JSON.parse(await draft(page)).offers.length;
+  const p = `offers[${n}]`;
+  const focused = () => page.evaluate(() => document.activeElement?.dataset.key ?? document.activeElement?.tagName);
+
+  // Enter on "New offer" opens its form with the id field focused.
+  await page.focus(key("offers#new"));
+  await page.keyboard.press("Enter");
+  assert.equal(await focused(), `${p}.id`);
+  await page.keyboard.press("ControlOrMeta+a");
+  await page.keyboard.type("kbd-offer");
+
+  // The pick panel, the page loaded, its slots listed as buttons: Enter on one, then Enter
+  // on the slot offered.
+  await page.focus(key(`${p}#pick`));
+  await page.keyboard.press("Enter");
+  await page.focus(key("pick#url"));
+  await page.keyboard.press("ControlOrMeta+a");
+  await page.keyboard.type("/category/tents");
+  await page.keyboard.press("Tab");
+  assert.equal(await focused(), "pick#load");
+  await page.keyboard.press("Enter");
+  const hero = page.locator(".pick-slots button", { hasText: "hero" });
+  await hero.focus();
+  await page.keyboard.press("Enter");
+  assert.equal(await focused(), "pick#slot");
+  await page.keyboard.press("Enter");
+  assert.equal(await page.inputValue(key(`${p}.slot`)), "hero");
+  assert.equal(await focused(), `${p}.slot`);
+
+  // The third of four product prices on the page: the selector offered matches it alone, and
+  // the core (which checks what an edge rewriter can match) takes it.
+  await page.click(key(`${p}#pick`));
+  await page.fill(key("pick#url"), "/category/tents");
+  await page.click(key("pick#load"));
+  const price = page.frameLocator(".pick-frame").locator(".price").nth(2);
+  await price.click();
+  const sel = await page.getAttribute(key("pick#selector"), "data-selector");
+  const same = await page.evaluate((s) => {
+    const doc = document.querySelector(".pick-frame").contentDocument;
+    const all = doc.querySelectorAll(s);
+    return all.length === 1 && all[0] === doc.querySelectorAll(".price")[2];
+  }, sel);
+  assert.ok(same, `${sel} matches the third price and nothing else`);
+  await page.click(key("pick#selector"));
+  assert.equal(await page.inputValue(key(`${p}.selector`)), sel);
+  assert.equal(await page.inputValue(key(`${p}.slot`)), "");
+  await page.fill(key(`${p}.content`), "Kbd");
+  const issues = JSON.parse(core.validate(await draft(page))).issues;
+  assert.deepEqual(issues, []);
+  await page.waitForSelector("#verdict.ok");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
