@@ -373,3 +373,16 @@ test("by keyboard, a new offer is placed in a slot; a repeated element gets a se
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("without the forms' modules the editor opens on the JSON", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.route("**/sdk/editor/forms/index.js", (r) => r.fulfill({ status: 404, body: "gone" }));
+  await page.goto(at("/__signpost/admin"));
+  await page.fill("#token", ADMIN_TOKEN);
+  await page.click("#login-form button");
+  await page.waitForSelector("#verdict.ok");
+  assert.equal(await page.isVisible("#config"), true);
+  assert.equal(await page.isVisible("[data-view=forms]"), false);
+  await context.close();
+});
