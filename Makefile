@@ -121,7 +121,8 @@ demo:
 
 # The browser SDK: the core in wasm (cargo profile `sdk`: sized, not fast) plus the JS around
 # it (minified), copied into the demo's assets; prints the size report. The editor's wasm goes
-# to the demo's /sdk/editor/. The SDK's limits are generated from the core's (src/limits.rs).
+# to the demo's /sdk/editor/, with the editor's forms (plain ES modules, sdk-js/editor/forms/: not
+# in the Worker's bundle nor the visitor's SDK). The SDK's limits are generated from the core's (src/limits.rs).
 sdk: .tools/rust .tools/npm demo editor
 	cargo run -q --bin signpost -- limits --js > sdk-js/src/limits.js.new && mv sdk-js/src/limits.js.new sdk-js/src/limits.js
 	cargo build --profile sdk --target $(WASM_TARGET) -p signpost-wasm
@@ -129,6 +130,7 @@ sdk: .tools/rust .tools/npm demo editor
 	$(WASM_OPT_BIN) $(SDK_WASM_OPT) $(SDK_OUT)/signpost_wasm_bg.wasm -o $(SDK_OUT)/signpost_wasm_bg.wasm
 	node sdk-js/build.mjs
 	mkdir -p demo-site/public/sdk/editor && cp $(EDITOR_OUT)/editor.js $(EDITOR_OUT)/editor_bg.wasm demo-site/public/sdk/editor/
+	rm -rf demo-site/public/sdk/editor/forms && cp -r sdk-js/editor/forms demo-site/public/sdk/editor/
 
 # The single-page app example (examples/spa-preact, docs/spa.md): Vite's build of the Preact
 # app, prerendered routes included, into examples/spa-preact/dist. Its tools are in the root's

@@ -6,7 +6,7 @@ use super::grammar::{Object, CONDITIONS};
 use super::names::event_name;
 use crate::conditions::{Cond, EventCount, Op, Rhs, OPS};
 use crate::config::check::msg;
-use crate::facts::{Fact, Scope, Val};
+use crate::facts::{Fact, FactKind, Scope, Val};
 use crate::profile::MAX_EVENT_TIMES;
 use serde_json::Value;
 
@@ -109,7 +109,11 @@ fn compile_test(ck: &mut Checker, m: &Fields, path: &str, scope: Scope) -> Optio
         (Some(v), None) => {
             let vp = join(path, "value");
             if let Some(op) = op {
-                check_value(ck, op, v, &vp);
+                if check_value(ck, op, v, &vp) {
+                    if let Some((f, name)) = &fact {
+                        check_kind(ck, f.kind(), name, op, v, &vp);
+                    }
+                }
             }
             Some(Rhs::Lit(Val::literal(v)))
         }
@@ -167,7 +171,8 @@ fn segment(ck: &mut Checker, v: &Value, path: &str, segs: &SegmentNames) -> Opti
     Some(Cond::Segment(i, name.to_string()))
 }
 
-fn check_value(ck: &mut Checker, op: Op, v: &Value, path: &str) {
+/// Whether `v` suits `op`; says why not.
+fn check_value(ck: &mut Checker, op: Op, v: &Value, path: &str) -> bool {
     let ok = match op {
         Op::Exists => v.is_boolean(),
         Op::In | Op::Intersects => v.is_array(),
@@ -192,6 +197,37 @@ fn check_value(ck: &mut Checker, op: Op, v: &Value, path: &str) {
         ck.err(
             path,
             msg!("expected {want} for this operator, found {}{hint}", show(v)),
+        );
+    }
+    ok
+}
+
+/// A literal the fact can never match: a word compared with a number fact (`profile.visits gte
+/// "two"` is always false, and so a typo that would silently hide an offer), a number
+/// compared with a true-or-false fact.
+fn check_kind(ck: &mut Checker, kind: FactKind, name: &str, op: Op, v: &Value, path: &str) {
+    let numbers = matches!(op, Op::Eq | Op::Ne | Op::Gt | Op::Gte | Op::Lt | Op::Lte);
+    let bad = match kind {
+        FactKind::Number if numbers => !v.is_number(),
+        FactKind::Number if op == Op::In => v
+            .as_array()
+            .is_some_and(|l| l.iter().any(|x| !x.is_number())),
+        FactKind::Flag if matches!(op, Op::Eq | Op::Ne) => !v.is_boolean(),
+        _ => false,
+    };
+    if bad {
+        let want = match (kind, op) {
+            (FactKind::Flag, _) => "true or false",
+            (_, Op::In) => "a list of numbers",
+            _ => "a number",
+        };
+        ck.err(
+            path,
+            msg!(
+                "{name} holds {}: expected {want}, found {}",
+                kind.article(),
+                show(v)
+            ),
         );
     }
 }
@@ -278,6 +314,20 @@ mod tests {
         assert!(e[0].contains("exactly one of"), "{e:?}");
         let e = errors(serde_json::json!({"any": []}));
         assert!(e[0].contains("at least one"), "{e:?}");
+        let e = errors(serde_json::json!({"fact": "profile.visits", "op": "gte", "value": "two"}));
+        assert_eq!(
+            e,
+            ["when.value: profile.visits holds a number: expected a number, found \"two\""]
+        );
+        let e =
+            errors(serde_json::json!({"fact": "request.hour", "op": "in", "value": [9, "ten"]}));
+        assert!(e[0].contains("expected a list of numbers"), "{e:?}");
+        let e = errors(serde_json::json!({"fact": "session.is_first", "op": "eq", "value": 1}));
+        assert!(e[0].contains("holds true or false"), "{e:?}");
+        assert!(
+            errors(serde_json::json!({"fact": "profile.traits.tier", "op": "eq", "value": 1}))
+                .is_empty()
+        );
         let e = errors(serde_json::json!({"event": "purchase", "min": 3, "max": 1}));
         assert!(e[0].contains("min (3) is above max (1)"), "{e:?}");
     }

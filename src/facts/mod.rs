@@ -20,7 +20,9 @@ mod value;
 
 pub(crate) use numbers::integer_text;
 pub use numbers::{format_number, parse_number};
-pub use path::{Fact, FactError, ProfileFact, RequestFact, Scope, SessionFact};
+pub use path::{
+    known_facts, roots_of, Fact, FactError, FactKind, ProfileFact, RequestFact, Scope, SessionFact,
+};
 pub use value::Val;
 
 fn request_fact<'a>(rf: &RequestFact, r: &'a RequestFacts) -> Val<'a> {

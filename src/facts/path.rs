@@ -200,6 +200,78 @@ pub enum ProfileFact {
     Experiment(String),
 }
 
+/// What a fact holds: which operators a test of it may use and which input its value takes
+/// (the editor's condition builder reads both, through [`known_facts`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FactKind {
+    /// A number (`profile.visits`).
+    Number,
+    /// A string (`request.path`).
+    Text,
+    /// true or false (`session.is_first`).
+    Flag,
+    /// A list of strings (`profile.cart.products`).
+    List,
+    /// Whatever the site puts there (`profile.traits.*`, `signals.*`).
+    Any,
+}
+
+impl FactKind {
+    /// Its name in the editor's JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            FactKind::Number => "number",
+            FactKind::Text => "string",
+            FactKind::Flag => "boolean",
+            FactKind::List => "list",
+            FactKind::Any => "any",
+        }
+    }
+
+    /// What it holds, in a message ("a number").
+    pub fn article(self) -> &'static str {
+        match self {
+            FactKind::Number => "a number",
+            FactKind::Text => "a string",
+            FactKind::Flag => "true or false",
+            FactKind::List => "a list",
+            FactKind::Any => "any value",
+        }
+    }
+
+    /// The operators that make sense for it (every one accepts the kind's values).
+    pub fn ops(self) -> &'static [&'static str] {
+        match self {
+            FactKind::Number => &["eq", "ne", "gt", "gte", "lt", "lte", "in", "exists"],
+            FactKind::Text => &["eq", "ne", "in", "contains", "starts_with", "exists"],
+            FactKind::Flag => &["eq", "ne", "exists"],
+            FactKind::List => &["contains", "intersects", "exists"],
+            FactKind::Any => crate::conditions::OPS,
+        }
+    }
+}
+
+/// Every fact the core knows, with what it holds: the three fixed lists, then the roots that
+/// take any name below them (`*` stands for a name the config chooses). What each holds is
+/// [`Fact::kind`]'s answer.
+pub fn known_facts() -> impl Iterator<Item = (&'static str, FactKind)> {
+    const OPEN: &[&str] = &["signals.*", "event.type", "event.id", "event.*", "item.*"];
+    let all = Scope {
+        event: true,
+        item: true,
+        ..Scope::DECISION
+    };
+    [REQUEST_FACTS, SESSION_FACTS, PROFILE_FACTS, OPEN]
+        .into_iter()
+        .flatten()
+        .filter_map(move |p| Some((*p, Fact::parse(&p.replace('*', "x"), all).ok()?.kind())))
+}
+
+/// The roots `scope` may use (the editor offers only their facts).
+pub fn roots_of(scope: Scope) -> Vec<&'static str> {
+    ROOTS.iter().copied().filter(|r| scope.allows(r)).collect()
+}
+
 /// The roots of fact paths.
 const ROOTS: [&str; 6] = ["request", "session", "profile", "signals", "event", "item"];
 
@@ -278,7 +350,7 @@ pub enum FactError {
         scope: Scope,
     },
     /// No such fact under its root.
-    #[error("{}", unknown("fact", .path, facts_under(root)))]
+    #[error("{}", unknown("fact", .path, &facts_under(root)))]
     Unknown {
         /// The path as written.
         path: String,
@@ -305,13 +377,14 @@ fn place(root: &str) -> &'static str {
 }
 
 /// The facts under a root with a fixed list (for a suggestion).
-fn facts_under(root: &str) -> &'static [&'static str] {
-    match root {
+fn facts_under(root: &str) -> Vec<&'static str> {
+    let list = match root {
         "request" => REQUEST_FACTS,
         "session" => SESSION_FACTS,
         "profile" => PROFILE_FACTS,
         _ => &[],
-    }
+    };
+    list.to_vec()
 }
 
 fn strs(v: &[String]) -> Vec<&str> {
@@ -411,6 +484,35 @@ impl Fact {
         Ok(fact)
     }
 
+    /// What the fact holds, so a test can be checked against it (and the editor offers the
+    /// operators and the input that suit it).
+    pub fn kind(&self) -> FactKind {
+        use FactKind::{Any, Flag, List, Number, Text};
+        match self {
+            Fact::Request(RequestFact::Hour) => Number,
+            Fact::Request(_) => Text,
+            Fact::Session(s) => match s {
+                SessionFact::Score
+                | SessionFact::PageViews
+                | SessionFact::Events
+                | SessionFact::Minutes => Number,
+                SessionFact::IsFirst => Flag,
+                _ => Text,
+            },
+            Fact::Profile(p) => match p {
+                ProfileFact::Id | ProfileFact::TopCategory | ProfileFact::Experiment(_) => Text,
+                ProfileFact::TopCategories
+                | ProfileFact::ViewedProducts
+                | ProfileFact::PurchasedProducts
+                | ProfileFact::CartProducts => List,
+                ProfileFact::Traits(_) => Any,
+                _ => Number,
+            },
+            Fact::Event(p) if matches!(p.as_slice(), [t] if t == "type" || t == "id") => Text,
+            Fact::Signal(_) | Fact::Event(_) | Fact::Item(_) => Any,
+        }
+    }
+
     /// A request fact's value as JSON (for `track` props).
     pub fn request_value(&self, req: &RequestFacts) -> Option<Value> {
         match self {
@@ -438,6 +540,26 @@ mod tests {
             Fact::parse("signals.restock.product_ids", Scope::DECISION).unwrap(),
             Fact::Signal(vec!["restock".into(), "product_ids".into()])
         );
+    }
+
+    #[test]
+    fn every_known_fact_parses_and_its_ops_exist() {
+        let all = Scope {
+            event: true,
+            item: true,
+            ..Scope::DECISION
+        };
+        let known: Vec<_> = known_facts().collect();
+        let fixed = REQUEST_FACTS.len() + SESSION_FACTS.len() + PROFILE_FACTS.len();
+        assert_eq!(known.len(), fixed + 5, "every listed fact parses");
+        for (path, kind) in known {
+            let p = path.replace('*', "x");
+            assert!(Fact::parse(&p, all).is_ok(), "{path}");
+            for op in kind.ops() {
+                assert!(crate::conditions::OPS.contains(op), "{path}: {op}");
+            }
+        }
+        assert_eq!(roots_of(Scope::SIGNAL_WHERE), ["profile", "event"]);
     }
 
     #[test]

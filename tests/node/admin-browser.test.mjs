@@ -70,6 +70,8 @@ test("visitor journey, publish in the editor, next page shows it, rollback resto
   await editor.fill("#token", ADMIN_TOKEN);
   await editor.click("#login-form button");
   await editor.waitForSelector("#verdict.ok");
+  // The JSON view (the forms are tests/node/admin-forms.test.mjs's).
+  await editor.click("[data-view=json]");
   assert.match(await editor.textContent("#verdict-text"), /same as live version 1/);
   // The results next to the config: the visitor above saw the compare hero's experiment.
   await editor.waitForSelector("#results table");
@@ -149,6 +151,7 @@ async function openEditor(name) {
   await page.fill("#token", ADMIN_TOKEN);
   await page.click("#login-form button");
   await page.waitForSelector("#verdict.ok");
+  await page.click("[data-view=json]");
   return page;
 }
 

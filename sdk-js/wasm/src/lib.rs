@@ -189,6 +189,63 @@ mod editor {
         serde_json::json!({ "ok": found.is_empty(), "issues": found }).to_string()
     }
 
+    /// The config's grammar (`signpost::config::grammar`) as JSON, for the editor's forms:
+    /// `{"config": <object>, "conditions": [<object>], "ops": [..]}`, an object being
+    /// `{"fields": [{"name", "required", "shape"}]}` and a shape `{"kind": "value" |
+    /// "condition" | "conditions" | "object" | "list" | "names", "object"?, "key"?, "of"?}`.
+    #[wasm_bindgen]
+    pub fn grammar() -> String {
+        use signpost::config::grammar::{CONDITIONS, TOP};
+        serde_json::json!({
+            "config": object(&TOP),
+            "conditions": CONDITIONS.iter().map(object).collect::<Vec<_>>(),
+            "ops": signpost::conditions::OPS,
+        })
+        .to_string()
+    }
+
+    fn object(o: &signpost::config::grammar::Object) -> serde_json::Value {
+        let fields: Vec<_> = o
+            .fields
+            .iter()
+            .map(|f| serde_json::json!({ "name": f.name, "required": f.required, "shape": shape(&f.shape) }))
+            .collect();
+        serde_json::json!({ "fields": fields })
+    }
+
+    fn shape(s: &signpost::config::grammar::Shape) -> serde_json::Value {
+        use serde_json::json;
+        use signpost::config::grammar::Shape;
+        match s {
+            Shape::Value => json!({ "kind": "value" }),
+            Shape::Condition => json!({ "kind": "condition" }),
+            Shape::Conditions => json!({ "kind": "conditions" }),
+            Shape::Object(o) => json!({ "kind": "object", "object": object(o) }),
+            Shape::List(o, key) => json!({ "kind": "list", "object": object(o), "key": key }),
+            Shape::Names(of) => json!({ "kind": "names", "of": shape(of) }),
+        }
+    }
+
+    /// The facts conditions may test, with what each holds and the operators that suit it, and
+    /// which roots each place of the config may use: `{"facts": [{"path", "type", "ops"}],
+    /// "places": {"decision", "signal_where", "action"}}` (`*` in a path: a name to give).
+    #[wasm_bindgen]
+    pub fn facts() -> String {
+        use signpost::facts::{known_facts, roots_of, Scope};
+        let facts: Vec<_> = known_facts()
+            .map(|(path, kind)| serde_json::json!({ "path": path, "type": kind.name(), "ops": kind.ops() }))
+            .collect();
+        serde_json::json!({
+            "facts": facts,
+            "places": {
+                "decision": roots_of(Scope::DECISION),
+                "signal_where": roots_of(Scope::SIGNAL_WHERE),
+                "action": roots_of(Scope::ACTION),
+            },
+        })
+        .to_string()
+    }
+
     /// What changed from config `old` to `new`, one sentence each in a marketer's words (JSON
     /// array of strings; empty when either is not JSON).
     #[wasm_bindgen]
