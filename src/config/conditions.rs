@@ -207,11 +207,11 @@ fn check_value(ck: &mut Checker, op: Op, v: &Value, path: &str) -> bool {
 /// compared with a true-or-false fact.
 fn check_kind(ck: &mut Checker, kind: FactKind, name: &str, op: Op, v: &Value, path: &str) {
     let numbers = matches!(op, Op::Eq | Op::Ne | Op::Gt | Op::Gte | Op::Lt | Op::Lte);
+    // A number written as text ("2") is compared as the number, as it always was.
+    let not_number = |x: &Value| Val::literal(x).as_num().is_none();
     let bad = match kind {
-        FactKind::Number if numbers => !v.is_number(),
-        FactKind::Number if op == Op::In => v
-            .as_array()
-            .is_some_and(|l| l.iter().any(|x| !x.is_number())),
+        FactKind::Number if numbers => not_number(v),
+        FactKind::Number if op == Op::In => v.as_array().is_some_and(|l| l.iter().any(not_number)),
         FactKind::Flag if matches!(op, Op::Eq | Op::Ne) => !v.is_boolean(),
         _ => false,
     };
@@ -318,6 +318,11 @@ mod tests {
         assert_eq!(
             e,
             ["when.value: profile.visits holds a number: expected a number, found \"two\""]
+        );
+        // A number as text compares as the number: configs that wrote "2" keep working.
+        assert!(
+            errors(serde_json::json!({"fact": "profile.visits", "op": "gte", "value": "2"}))
+                .is_empty()
         );
         let e =
             errors(serde_json::json!({"fact": "request.hour", "op": "in", "value": [9, "ten"]}));
