@@ -386,3 +386,56 @@ test("without the forms' modules the editor opens on the JSON", async () => {
   assert.equal(await page.isVisible("[data-view=forms]"), false);
   await context.close();
 });
+
+test("beside a segment and an offer's condition: its audience, following the draft", async () => {
+  // Two visitors of yesterday, one with a cart left a day ago (the example's cart_abandoner),
+  // stored as the Worker stores them; the page's clock is now.
+  const sdk = await import(join(root, "sdk-js/dist/signpost_wasm.js"));
+  sdk.initSync({ module: readFileSync(join(root, "sdk-js/dist/signpost_wasm_bg.wasm")) });
+  const engine = new sdk.SignpostEngine(exampleConfig(), null);
+  const day = Date.now() - 86_400_000;
+  for (const [id, cart] of [
+    ["a".repeat(32), true],
+    ["b".repeat(32), false],
+  ]) {
+    const events = [{ type: "page_view", url: "/", id: `pv-${id}`, at: day }];
+    if (cart) events.push({ type: "add_to_cart", product_id: "tent-basecamp-4p", price: 529, id: `c-${id}`, at: day });
+    await kv.put(`profile:${id}`, engine.record(id, "", JSON.stringify(events), day));
+  }
+  // And one measured visit in the segment (a row as the queue's consumer writes it), once the
+  // Worker has made the table (any measurement read does).
+  const asked = await fetch(at("/__signpost/admin/audience"), {
+    method: "POST",
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    body: JSON.stringify({ segment: "returning" }),
+  });
+  assert.equal(asked.status, 200);
+  const db = await mf.getD1Database("SIGNPOST_DB");
+  await db
+    .prepare(
+      "INSERT INTO rows (t, day, visitor, kind, once, session, holdout, bot, segments) VALUES (?1, '2026-12-01', 'row-visitor', 'page_view', 0, 1, 0, 0, 'returning,cart_abandoner')",
+    )
+    .bind(Date.now() - 3_600_000)
+    .run();
+  const errors = [];
+  const { context, page } = await openEditor(errors);
+  const line = () => page.textContent("#forms .f-audience");
+  await page.click(key("forms#segments"));
+  await page.click(key("segments#open-cart_abandoner"));
+  await page.waitForFunction(
+    () => !/counting/.test(document.querySelector("#forms .f-audience")?.textContent ?? "counting"),
+  );
+  // A live segment: counted from the measurement rows.
+  assert.match(await line(), /^Audience: [1-9]\d* of [1-9]\d* visitors in the last 7 days \(measured\)$/);
+  await page.click(key("forms#offers"));
+  await page.click(`[aria-label="Edit offer cart-reminder"]`);
+  await page.waitForFunction(() => /sampled/.test(document.querySelector("#forms .f-audience")?.textContent ?? ""));
+  // An offer's condition: judged on the stored profiles, ours among them (one of them matches).
+  const [, share, sampled] =
+    /^Audience: about \d+ of [1-9]\d* visitors in the last 7 days \((\d+)% of (\d+) recent profiles sampled\)$/.exec(
+      await line(),
+    ) ?? [];
+  assert.ok(Number(sampled) >= 2 && Number(share) > 0, await line());
+  assert.deepEqual(errors, []);
+  await context.close();
+});

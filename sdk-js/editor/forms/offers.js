@@ -1,6 +1,7 @@
 // The offers: a list (slot, priority, status, search) and the form of one offer, its fields
 // in the order of the core's grammar (`offers[]` in src/config/grammar.rs). Fields the editor
 // has no special input for get a plain one from their shape, so a new grammar row shows up.
+import { audienceLine } from "./audience.js";
 import { conditionEditor, fresh } from "./conditions.js";
 import { button, datalist, el, field, numberOf, put, select, text } from "./dom.js";
 import { objectFields } from "./objects.js";
@@ -249,6 +250,7 @@ function offerWidgets(offer, path, ctx) {
           ),
         );
       }
+      if (typeof offer.id === "string" && offer.id) box.append(audienceLine(ctx, { offer: offer.id }));
       return box;
     },
     schedule: () => scheduleFields(offer, path, ctx),

@@ -1,4 +1,5 @@
 // The segments: named conditions (`segments.<name>`), each edited in the condition builder.
+import { audienceLine } from "./audience.js";
 import { conditionEditor, fresh } from "./conditions.js";
 import { button, el, field, text } from "./dom.js";
 
@@ -72,5 +73,6 @@ function segmentForm(segs, name, ctx) {
       segs[name] = n;
       ctx.redraw();
     }),
+    audienceLine(ctx, { segment: name }),
   );
 }
