@@ -439,3 +439,32 @@ test("beside a segment and an offer's condition: its audience, following the dra
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("funnels are rows of a name and its steps in order, checked by the core", async () => {
+  const errors = [];
+  const { context, page } = await openEditor(errors);
+  await page.click(key("forms#track"));
+  await page.click(key("funnels#add"));
+  const n = Object.keys(JSON.parse(exampleConfig()).funnels ?? {}).length + 1;
+  await page.fill(key(`funnels.funnel_${n}#name`), "signup");
+  await page.press(key(`funnels.funnel_${n}#name`), "Tab");
+  await page.fill(key("funnels.signup"), "page_view, add_to_cart,checkout_start , purchase");
+  const cfg = () => page.evaluate(() => JSON.parse(document.querySelector("#config").value));
+  await page.waitForFunction(() => document.querySelector("#config").value.includes('"signup"'));
+  assert.deepEqual((await cfg()).funnels.signup, ["page_view", "add_to_cart", "checkout_start", "purchase"]);
+  // A step that is no event name: the core's message, next to the steps.
+  await page.fill(key("funnels.signup"), "page_view, add to cart");
+  await page.waitForFunction(
+    () => document.querySelector('#forms .f-wide[data-path="funnels.signup"] > .f-err')?.textContent,
+  );
+  const shown = await page.textContent('#forms .f-wide[data-path="funnels.signup"] > .f-err');
+  const want = JSON.parse(core.validate(JSON.stringify(await cfg()), null)).issues.find((i) =>
+    i.path.startsWith("funnels.signup"),
+  );
+  assert.ok(want, "the core refuses the step");
+  assert.ok(shown.includes(want.message), `shown: ${shown}; the core: ${want.message}`);
+  await page.click(`[aria-label="Remove funnel signup"]`);
+  assert.equal((await cfg()).funnels?.signup, undefined);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

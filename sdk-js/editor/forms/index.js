@@ -8,6 +8,7 @@ import { segmentsSection } from "./segments.js";
 import { button, el, showIssues } from "./dom.js";
 import { objectFields } from "./objects.js";
 import { intentChart } from "./intent-chart.js";
+import { funnelsField } from "./funnels.js";
 
 /** The rest of the config, grouped for a marketer; each part's fields are the grammar's. */
 const PARTS = [
@@ -28,7 +29,7 @@ const part = (names) => (ctx) =>
       { fields: ctx.grammar.config.fields.filter((f) => names.includes(f.name)) },
       "",
       ctx,
-      {},
+      { funnels: () => funnelsField(ctx) },
       {
         others: false,
       },
