@@ -37,6 +37,22 @@ export function text(value, onValue, props = {}) {
   return i;
 }
 
+/** A text input that renames `name`, a key of `map`, when its change is committed: in place
+ *  (the key keeps its position, its value is untouched); a name already taken or blank is not
+ *  taken. `renamed(to)` is called after. */
+export function renameInput(map, name, renamed, props = {}) {
+  const input = text(name, () => {}, props);
+  input.addEventListener("change", () => {
+    const to = input.value.trim();
+    if (!to || to === name || to in map) return;
+    const entries = Object.entries(map).map(([k, v]) => [k === name ? to : k, v]);
+    for (const k of Object.keys(map)) delete map[k];
+    Object.assign(map, Object.fromEntries(entries));
+    renamed(to);
+  });
+  return input;
+}
+
 /** A select of `[value, label]` pairs (or plain values); the current value is kept as an
  *  option even when it is not one of them, so what the JSON says is shown, and judged. */
 export function select(value, options, onValue, props = {}) {

@@ -1,7 +1,7 @@
 // Funnels (`funnels.<name>`: the ordered event names the report follows), as rows of a name and
 // its steps, instead of JSON: the steps are typed in order, separated by commas, with the
 // config's own events suggested.
-import { button, el, field, text } from "./dom.js";
+import { button, el, field, renameInput, text } from "./dom.js";
 
 const steps = (t) =>
   t
@@ -24,14 +24,9 @@ export function funnelsField(ctx) {
   };
   for (const name of Object.keys(funnels)) {
     const path = `funnels.${name}`;
-    const rename = text(name, () => {}, { size: 16, dataset: { key: `${path}#name` } });
-    rename.addEventListener("change", () => {
-      const to = rename.value.trim();
-      if (!to || to === name || to in funnels) return;
-      const entries = Object.entries(funnels).map(([k, v]) => [k === name ? to : k, v]);
-      for (const k of Object.keys(funnels)) delete funnels[k];
-      Object.assign(funnels, Object.fromEntries(entries));
-      ctx.redraw(`funnels.${to}#name`);
+    const rename = renameInput(funnels, name, (to) => ctx.redraw(`funnels.${to}#name`), {
+      size: 16,
+      dataset: { key: `${path}#name` },
     });
     const list = Array.isArray(funnels[name]) ? funnels[name].join(", ") : JSON.stringify(funnels[name]);
     const order = text(

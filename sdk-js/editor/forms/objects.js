@@ -3,7 +3,7 @@
 // condition in the builder, a nested object's fields, a list of objects as one form each, a
 // map of names). Keys the grammar does not know stay in the object untouched, and are named.
 import { conditionEditor, fresh } from "./conditions.js";
-import { button, el, field, put, text } from "./dom.js";
+import { button, el, field, put, renameInput, text } from "./dom.js";
 
 const words = (name) => name.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
 
@@ -175,14 +175,9 @@ function namesField(obj, f, label, path, ctx) {
   const of = f.shape.of;
   const entries = Object.keys(map).map((name) => {
     const np = `${path}.${name}`;
-    const rename = text(name, () => {}, { size: 18, dataset: { key: `${np}#name` } });
-    rename.addEventListener("change", () => {
-      const to = rename.value.trim();
-      if (!to || to === name || to in map) return;
-      const all = Object.entries(map).map(([k, v]) => [k === name ? to : k, v]);
-      for (const k of Object.keys(map)) delete map[k];
-      Object.assign(map, Object.fromEntries(all));
-      ctx.redraw(`${path}.${to}#name`);
+    const rename = renameInput(map, name, (to) => ctx.redraw(`${path}.${to}#name`), {
+      size: 18,
+      dataset: { key: `${np}#name` },
     });
     const remove = button(
       "Remove",

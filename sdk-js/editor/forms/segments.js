@@ -1,7 +1,7 @@
 // The segments: named conditions (`segments.<name>`), each edited in the condition builder.
 import { audienceLine } from "./audience.js";
 import { conditionEditor, fresh } from "./conditions.js";
-import { button, el, field, text } from "./dom.js";
+import { button, el, field, renameInput } from "./dom.js";
 
 export function segmentsSection(ctx) {
   const cfg = ctx.cfg;
@@ -47,16 +47,15 @@ function segmentForm(segs, name, ctx) {
   const path = `segments.${name}`;
   // Renaming keeps the segment's place among the others (and its condition as it is); the
   // offers and segments that use the old name are the core's to point out.
-  const rename = text(name, () => {}, { dataset: { key: `${path}#name` }, size: 20 });
-  rename.addEventListener("change", () => {
-    const to = rename.value.trim();
-    if (!to || to === name || to in segs) return;
-    const entries = Object.entries(segs).map(([k, v]) => [k === name ? to : k, v]);
-    for (const k of Object.keys(segs)) delete segs[k];
-    Object.assign(segs, Object.fromEntries(entries));
-    ctx.state.segment = to;
-    ctx.redraw(`segments.${to}#name`);
-  });
+  const rename = renameInput(
+    segs,
+    name,
+    (to) => {
+      ctx.state.segment = to;
+      ctx.redraw(`segments.${to}#name`);
+    },
+    { dataset: { key: `${path}#name` }, size: 20 },
+  );
   const del = button("Delete segment", () => {
     if (!confirm(`Delete segment ${name}?`)) return;
     delete segs[name];
