@@ -12,7 +12,7 @@ use serde::Deserialize;
 use signpost::analysis::{self, CohortWeek, FunnelReport, SegmentValue};
 use signpost::config::Config;
 use signpost::measure::sql::Split;
-use signpost::measure::{sql, Row};
+use signpost::measure::{rollup, sql, Row};
 use signpost::report::CupedMoments;
 use signpost::series::{ArmRevenue, DayCount};
 use signpost::stats::cuped::Moments;
@@ -117,20 +117,25 @@ pub async fn append(env: &Env, rows: &[Row]) {
     }
 }
 
-/// The queue consumer: inserts the rows of a batch of messages (JSON texts) in one D1 batch.
+/// The queue consumer: inserts the rows of a batch of messages (JSON texts) and adds them to
+/// the roll-ups (`signpost::measure::rollup`) in one D1 batch.
 /// `Some(why)` when the batch must be tried again.
 #[wasm_bindgen(js_name = measureStore, wasm_bindgen_futures = worker::wasm_bindgen_futures)]
 pub async fn measure_store(env: Env, messages: Vec<String>) -> Option<String> {
-    let mut statements: Vec<(String, Vec<serde_json::Value>)> = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
     for m in &messages {
         match serde_json::from_str::<Vec<Row>>(m) {
-            Ok(rows) => statements.extend(rows.iter().map(sql::insert)),
+            Ok(more) => rows.extend(more),
             Err(e) => worker::console_error!("signpost: measurement rows that do not parse: {e}"),
         }
     }
-    if statements.is_empty() {
+    if rows.is_empty() {
         return None;
     }
+    // The rows and their roll-ups in one batch: both or neither.
+    let mut statements: Vec<(String, Vec<serde_json::Value>)> =
+        rows.iter().map(sql::insert).collect();
+    statements.extend(rollup::upserts(&rows));
     let run = async {
         ensure_schema(&env).await?;
         batch(&env, &statements).await

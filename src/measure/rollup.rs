@@ -1,0 +1,312 @@
+//! Roll-ups of the measurement rows, kept by the queue's consumer in the same D1 batch as the
+//! rows themselves, so that the reports that group every visitor of a range (the daily series,
+//! funnels, cohorts, segments' value) read about one row per visitor and day instead of every
+//! event (bench/RESULTS.md, "Measurement at scale").
+//!
+//! Every roll-up is keyed by the site's local day, so it answers any range of whole days: the
+//! report's ranges (`from` and `to` are local midnights, or `to` is now). Each carries a time
+//! (`t`, `first_t`) that a query filters on as it would filter the rows' `t`.
+//!
+//! A queue batch may be stored twice (its acknowledgement lost after the insert), and rows
+//! have no id. So every roll-up but one keeps only what a replay cannot change: a minimum, a
+//! maximum, a flag, or a distinct key. The exception is [`COUNTS_BY_DAY`], the every-time
+//! counters' rows per day, which adds as the rows do: a replayed batch adds its rows to the
+//! table and their count to the roll-up in the same transaction, so the two always agree (as
+//! before, an every-time counter counts a replayed batch's rows again).
+//!
+//! Bots' rows roll up nowhere: no report counts them (their number comes from the rows).
+
+use super::row::Row;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Per visitor and local day: first and last time seen, the segments seen that day (a
+/// comma-separated list, with repeats), whether they viewed a page and whether they bought.
+pub const VISITOR_DAYS: &str = "visitor_days";
+/// Per once-only counter, visitor and day: the first time counted that day.
+pub const COUNTER_VISITOR_DAYS: &str = "counter_visitor_days";
+/// Per every-time counter and day: the first time and how many rows.
+pub const COUNTS_BY_DAY: &str = "counts_by_day";
+/// Per event kind (not counts), visitor and day: the first time, with its tier and segments.
+pub const KIND_VISITOR_DAYS: &str = "kind_visitor_days";
+
+/// Each purchase once: by visitor, time and value (a replayed row is the same key; two orders
+/// of one visitor in the same millisecond for the same value would count as one).
+pub const PURCHASES: &str = "purchases";
+
+/// The roll-ups' version: a schema that finds a lower one in `rollups_built` fills them from
+/// the rows once (a deployment that upgrades keeps its history).
+const VERSION: i64 = 1;
+
+/// The statements that make the roll-up tables, and fill them from the rows the first time
+/// (each statement safe to run again; the fill reads the rows only while `rollups_built` lacks
+/// this version, and otherwise costs one lookup).
+pub fn schema() -> Vec<String> {
+    let pending = format!("NOT EXISTS (SELECT 1 FROM rollups_built WHERE version = {VERSION})");
+    vec![
+        "CREATE TABLE IF NOT EXISTS rollups_built (version INTEGER PRIMARY KEY)".into(),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {VISITOR_DAYS} (visitor TEXT NOT NULL, day TEXT NOT NULL, \
+             first_t INTEGER NOT NULL, last_t INTEGER NOT NULL, segs TEXT, \
+             views INTEGER NOT NULL, buys INTEGER NOT NULL, PRIMARY KEY (visitor, day)) WITHOUT ROWID"
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {COUNTER_VISITOR_DAYS} (counter TEXT NOT NULL, \
+             visitor TEXT NOT NULL, day TEXT NOT NULL, t INTEGER NOT NULL, \
+             PRIMARY KEY (counter, visitor, day)) WITHOUT ROWID"
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {COUNTS_BY_DAY} (counter TEXT NOT NULL, day TEXT NOT NULL, \
+             t INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (counter, day)) WITHOUT ROWID"
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {KIND_VISITOR_DAYS} (kind TEXT NOT NULL, \
+             visitor TEXT NOT NULL, day TEXT NOT NULL, t INTEGER NOT NULL, tier TEXT, \
+             segments TEXT, PRIMARY KEY (kind, visitor, day)) WITHOUT ROWID"
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {PURCHASES} (visitor TEXT NOT NULL, t INTEGER NOT NULL, \
+             revenue REAL NOT NULL, PRIMARY KEY (visitor, t, revenue)) WITHOUT ROWID"
+        ),
+        // The fill: each roll-up from the rows, merged by the upserts' own rules (the
+        // every-time counts are replaced: the rows are their truth).
+        format!(
+            "INSERT INTO {VISITOR_DAYS} (visitor, day, first_t, last_t, segs, views, buys) \
+             SELECT visitor, day, MIN(t), MAX(t), group_concat(DISTINCT segments), \
+             MAX(kind = 'page_view'), MAX(kind = 'purchase') FROM rows \
+             WHERE bot = 0 AND {pending} GROUP BY visitor, day {}",
+            VISITOR_DAYS_MERGE
+        ),
+        format!(
+            "INSERT INTO {COUNTER_VISITOR_DAYS} (counter, visitor, day, t) \
+             SELECT counter, visitor, day, MIN(t) FROM rows \
+             WHERE once = 1 AND bot = 0 AND counter IS NOT NULL AND {pending} \
+             GROUP BY counter, visitor, day {}",
+            COUNTER_VISITOR_DAYS_MERGE
+        ),
+        format!(
+            "INSERT INTO {COUNTS_BY_DAY} (counter, day, t, n) \
+             SELECT counter, day, MIN(t), COUNT(*) FROM rows \
+             WHERE once = 0 AND bot = 0 AND counter IS NOT NULL AND {pending} \
+             GROUP BY counter, day \
+             ON CONFLICT (counter, day) DO UPDATE SET t = excluded.t, n = excluded.n"
+        ),
+        format!(
+            "INSERT INTO {KIND_VISITOR_DAYS} (kind, visitor, day, t, tier, segments) \
+             SELECT kind, visitor, day, MIN(t), tier, segments FROM rows \
+             WHERE kind <> 'count' AND bot = 0 AND {pending} GROUP BY kind, visitor, day {}",
+            KIND_VISITOR_DAYS_MERGE
+        ),
+        format!(
+            "INSERT OR IGNORE INTO {PURCHASES} (visitor, t, revenue) \
+             SELECT visitor, t, COALESCE(revenue, 0) FROM rows \
+             WHERE kind = 'purchase' AND bot = 0 AND {pending}"
+        ),
+        format!("INSERT OR IGNORE INTO rollups_built (version) VALUES ({VERSION})"),
+    ]
+}
+
+/// How a visitor's day merges: earliest first, latest last, the segments' lists joined (a list
+/// already there is not added again, so a replay changes nothing), flags kept once set.
+const VISITOR_DAYS_MERGE: &str = "ON CONFLICT (visitor, day) DO UPDATE SET \
+first_t = MIN(first_t, excluded.first_t), last_t = MAX(last_t, excluded.last_t), \
+segs = CASE WHEN excluded.segs IS NULL THEN segs WHEN segs IS NULL THEN excluded.segs \
+WHEN instr(',' || segs || ',', ',' || excluded.segs || ',') > 0 THEN segs \
+ELSE segs || ',' || excluded.segs END, \
+views = MAX(views, excluded.views), buys = MAX(buys, excluded.buys)";
+
+const COUNTER_VISITOR_DAYS_MERGE: &str =
+    "ON CONFLICT (counter, visitor, day) DO UPDATE SET t = MIN(t, excluded.t)";
+
+/// The earliest row of the day wins, with its tier and segments.
+const KIND_VISITOR_DAYS_MERGE: &str = "ON CONFLICT (kind, visitor, day) DO UPDATE SET \
+t = excluded.t, tier = excluded.tier, segments = excluded.segments \
+WHERE excluded.t < kind_visitor_days.t";
+
+/// The upserts that add a batch of rows to the roll-ups: the batch is first folded per key, so
+/// a batch costs one statement per visitor-day (and per counter or kind of it), not per row.
+pub fn upserts(rows: &[Row]) -> Vec<(String, Vec<Value>)> {
+    #[derive(Default)]
+    struct Day {
+        first: i64,
+        last: i64,
+        segments: BTreeSet<String>,
+        views: bool,
+        buys: bool,
+    }
+    let mut days: BTreeMap<(&str, &str), Day> = BTreeMap::new();
+    let mut counters: BTreeMap<(&str, &str, &str), i64> = BTreeMap::new();
+    let mut counts: BTreeMap<(&str, &str), (i64, u64)> = BTreeMap::new();
+    let mut kinds: BTreeMap<(&str, &str, &str), &Row> = BTreeMap::new();
+    let mut out = Vec::new();
+    for r in rows.iter().filter(|r| r.bot == 0) {
+        let d = days
+            .entry((r.visitor.as_str(), r.day.as_str()))
+            .or_insert_with(|| Day {
+                first: r.t,
+                last: r.t,
+                ..Day::default()
+            });
+        d.first = d.first.min(r.t);
+        d.last = d.last.max(r.t);
+        let listed = r.segments.as_deref().unwrap_or("").split(',');
+        d.segments
+            .extend(listed.filter(|s| !s.is_empty()).map(str::to_string));
+        d.views |= r.kind == "page_view";
+        if r.kind == "purchase" {
+            d.buys = true;
+            out.push((
+                format!("INSERT OR IGNORE INTO {PURCHASES} (visitor, t, revenue) VALUES (?, ?, ?)"),
+                vec![
+                    r.visitor.as_str().into(),
+                    r.t.into(),
+                    r.revenue.unwrap_or(0.0).into(),
+                ],
+            ));
+        }
+        match (&r.counter, r.once) {
+            (Some(c), 1) => {
+                let t = counters
+                    .entry((c.as_str(), r.visitor.as_str(), r.day.as_str()))
+                    .or_insert(r.t);
+                *t = (*t).min(r.t);
+            }
+            (Some(c), _) => {
+                let (t, n) = counts
+                    .entry((c.as_str(), r.day.as_str()))
+                    .or_insert((r.t, 0));
+                *t = (*t).min(r.t);
+                *n += 1;
+            }
+            (None, _) => {}
+        }
+        if r.kind != "count" {
+            let first = kinds
+                .entry((r.kind.as_str(), r.visitor.as_str(), r.day.as_str()))
+                .or_insert(r);
+            if r.t < first.t {
+                *first = r;
+            }
+        }
+    }
+    for ((visitor, day), d) in days {
+        let segs =
+            Some(d.segments.into_iter().collect::<Vec<_>>().join(",")).filter(|s| !s.is_empty());
+        out.push((
+            format!(
+                "INSERT INTO {VISITOR_DAYS} (visitor, day, first_t, last_t, segs, views, buys) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?) {VISITOR_DAYS_MERGE}"
+            ),
+            vec![
+                visitor.into(),
+                day.into(),
+                d.first.into(),
+                d.last.into(),
+                segs.into(),
+                u8::from(d.views).into(),
+                u8::from(d.buys).into(),
+            ],
+        ));
+    }
+    for ((counter, visitor, day), t) in counters {
+        out.push((
+            format!(
+                "INSERT INTO {COUNTER_VISITOR_DAYS} (counter, visitor, day, t) VALUES (?, ?, ?, ?) \
+                 {COUNTER_VISITOR_DAYS_MERGE}"
+            ),
+            vec![counter.into(), visitor.into(), day.into(), t.into()],
+        ));
+    }
+    for ((counter, day), (t, n)) in counts {
+        out.push((
+            format!(
+                "INSERT INTO {COUNTS_BY_DAY} (counter, day, t, n) VALUES (?, ?, ?, ?) \
+                 ON CONFLICT (counter, day) DO UPDATE SET t = MIN(t, excluded.t), n = n + excluded.n"
+            ),
+            vec![counter.into(), day.into(), t.into(), n.into()],
+        ));
+    }
+    for ((kind, visitor, day), r) in kinds {
+        out.push((
+            format!(
+                "INSERT INTO {KIND_VISITOR_DAYS} (kind, visitor, day, t, tier, segments) \
+                 VALUES (?, ?, ?, ?, ?, ?) {KIND_VISITOR_DAYS_MERGE}"
+            ),
+            vec![
+                kind.into(),
+                visitor.into(),
+                day.into(),
+                r.t.into(),
+                r.tier.clone().into(),
+                r.segments.clone().into(),
+            ],
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(t: i64, visitor: &str, kind: &str) -> Row {
+        Row {
+            t,
+            day: "2026-11-20".into(),
+            visitor: visitor.into(),
+            kind: kind.into(),
+            ..Row::default()
+        }
+    }
+
+    #[test]
+    fn a_batch_folds_to_one_upsert_per_key_and_bots_roll_up_nowhere() {
+        let mut rows = vec![
+            row(5, "a", "page_view"),
+            row(3, "a", "page_view"),
+            row(9, "a", "purchase"),
+            row(4, "b", "page_view"),
+        ];
+        rows[0].segments = Some("returning,cart".into());
+        rows[1].segments = Some("returning".into());
+        rows[3].bot = 1;
+        let mut count = row(6, "a", "count");
+        count.counter = Some("offer/x/visitors".into());
+        count.once = 1;
+        rows.push(count.clone());
+        rows.push(Row { t: 2, ..count });
+        let out = upserts(&rows);
+        let tables: Vec<&str> = out
+            .iter()
+            .map(|(s, _)| s.split_once(" INTO ").unwrap().1.split(' ').next().unwrap())
+            .collect();
+        assert_eq!(
+            tables,
+            [PURCHASES, VISITOR_DAYS, COUNTER_VISITOR_DAYS]
+                .into_iter()
+                .chain([KIND_VISITOR_DAYS; 2])
+                .collect::<Vec<_>>()
+        );
+        let out = &out[1..];
+        let day = &out[0].1;
+        assert_eq!(day[0], Value::from("a"));
+        assert_eq!((&day[2], &day[3]), (&Value::from(2), &Value::from(9)));
+        assert_eq!(day[4], Value::from("cart,returning"));
+        assert_eq!((&day[5], &day[6]), (&Value::from(1), &Value::from(1)));
+        assert_eq!(
+            out[1].1[3],
+            Value::from(2),
+            "the counter's first time that day"
+        );
+        let view = out.iter().find(|(_, p)| p[0] == "page_view");
+        assert_eq!(view.unwrap().1[3], Value::from(3));
+        assert_eq!(
+            view.unwrap().1[5],
+            Value::from("returning"),
+            "the first view's segments"
+        );
+        for (sql, params) in out {
+            assert_eq!(sql.matches('?').count(), params.len(), "{sql}");
+        }
+    }
+}
