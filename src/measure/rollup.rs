@@ -23,10 +23,15 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Per visitor and local day: first and last time seen, the segments seen that day (a
 /// comma-separated list, with repeats), whether they viewed a page and whether they bought.
 pub const VISITOR_DAYS: &str = "visitor_days";
-/// Per once-only counter, visitor and day: the first time counted that day.
+/// Per once-only counter, visitor and day: the first time counted that day, and a time of the
+/// visitor's latest earlier day with that count (`prev_t`, none for the first). A range's
+/// distinct visitors are then its rows whose earlier day falls before the range: one per
+/// visitor, counted without grouping by visitor.
 pub const COUNTER_VISITOR_DAYS: &str = "counter_visitor_days";
 /// Per every-time counter and day: the first time and how many rows.
 pub const COUNTS_BY_DAY: &str = "counts_by_day";
+/// Per experiment and visitor: the variant (the least, should rows disagree).
+pub const ARMS: &str = "arms";
 /// Per event kind (not counts), visitor and day: the first time, with its tier and segments.
 pub const KIND_VISITOR_DAYS: &str = "kind_visitor_days";
 
@@ -52,8 +57,17 @@ pub fn schema() -> Vec<String> {
         ),
         format!(
             "CREATE TABLE IF NOT EXISTS {COUNTER_VISITOR_DAYS} (counter TEXT NOT NULL, \
-             visitor TEXT NOT NULL, day TEXT NOT NULL, t INTEGER NOT NULL, \
+             visitor TEXT NOT NULL, day TEXT NOT NULL, t INTEGER NOT NULL, prev_t INTEGER, \
              PRIMARY KEY (counter, visitor, day)) WITHOUT ROWID"
+        ),
+        // The counters and the daily series read it day by day.
+        format!(
+            "CREATE INDEX IF NOT EXISTS {COUNTER_VISITOR_DAYS}_by_day ON {COUNTER_VISITOR_DAYS} \
+             (counter, day, t, prev_t)"
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {ARMS} (experiment TEXT NOT NULL, visitor TEXT NOT NULL, \
+             variant TEXT NOT NULL, PRIMARY KEY (experiment, visitor)) WITHOUT ROWID"
         ),
         format!(
             "CREATE TABLE IF NOT EXISTS {COUNTS_BY_DAY} (counter TEXT NOT NULL, day TEXT NOT NULL, \
@@ -78,11 +92,20 @@ pub fn schema() -> Vec<String> {
             VISITOR_DAYS_MERGE
         ),
         format!(
-            "INSERT INTO {COUNTER_VISITOR_DAYS} (counter, visitor, day, t) \
-             SELECT counter, visitor, day, MIN(t) FROM rows \
+            "INSERT INTO {COUNTER_VISITOR_DAYS} (counter, visitor, day, t, prev_t) \
+             SELECT counter, visitor, day, t, \
+             LAG(t) OVER (PARTITION BY counter, visitor ORDER BY day) FROM \
+             (SELECT counter, visitor, day, MIN(t) AS t FROM rows \
              WHERE once = 1 AND bot = 0 AND counter IS NOT NULL AND {pending} \
-             GROUP BY counter, visitor, day {}",
-            COUNTER_VISITOR_DAYS_MERGE
+             GROUP BY counter, visitor, day) WHERE true \
+             ON CONFLICT (counter, visitor, day) DO UPDATE SET t = MIN(t, excluded.t), \
+             prev_t = excluded.prev_t"
+        ),
+        format!(
+            "INSERT INTO {ARMS} (experiment, visitor, variant) \
+             SELECT experiment, visitor, MIN(variant) FROM rows \
+             WHERE experiment IS NOT NULL AND variant IS NOT NULL AND bot = 0 AND {pending} \
+             GROUP BY experiment, visitor {ARMS_MERGE}"
         ),
         format!(
             "INSERT INTO {COUNTS_BY_DAY} (counter, day, t, n) \
@@ -115,8 +138,8 @@ WHEN instr(',' || segs || ',', ',' || excluded.segs || ',') > 0 THEN segs \
 ELSE segs || ',' || excluded.segs END, \
 views = MAX(views, excluded.views), buys = MAX(buys, excluded.buys)";
 
-const COUNTER_VISITOR_DAYS_MERGE: &str =
-    "ON CONFLICT (counter, visitor, day) DO UPDATE SET t = MIN(t, excluded.t)";
+const ARMS_MERGE: &str =
+    "ON CONFLICT (experiment, visitor) DO UPDATE SET variant = MIN(variant, excluded.variant)";
 
 /// The earliest row of the day wins, with its tier and segments.
 const KIND_VISITOR_DAYS_MERGE: &str = "ON CONFLICT (kind, visitor, day) DO UPDATE SET \
@@ -138,6 +161,7 @@ pub fn upserts(rows: &[Row]) -> Vec<(String, Vec<Value>)> {
     let mut counters: BTreeMap<(&str, &str, &str), i64> = BTreeMap::new();
     let mut counts: BTreeMap<(&str, &str), (i64, u64)> = BTreeMap::new();
     let mut kinds: BTreeMap<(&str, &str, &str), &Row> = BTreeMap::new();
+    let mut arms: BTreeMap<(&str, &str), &str> = BTreeMap::new();
     let mut out = Vec::new();
     for r in rows.iter().filter(|r| r.bot == 0) {
         let d = days
@@ -180,6 +204,10 @@ pub fn upserts(rows: &[Row]) -> Vec<(String, Vec<Value>)> {
             }
             (None, _) => {}
         }
+        if let (Some(x), Some(v)) = (&r.experiment, &r.variant) {
+            let arm = arms.entry((x.as_str(), r.visitor.as_str())).or_insert(v);
+            *arm = (*arm).min(v.as_str());
+        }
         if r.kind != "count" {
             let first = kinds
                 .entry((r.kind.as_str(), r.visitor.as_str(), r.day.as_str()))
@@ -211,8 +239,20 @@ pub fn upserts(rows: &[Row]) -> Vec<(String, Vec<Value>)> {
     for ((counter, visitor, day), t) in counters {
         out.push((
             format!(
-                "INSERT INTO {COUNTER_VISITOR_DAYS} (counter, visitor, day, t) VALUES (?, ?, ?, ?) \
-                 {COUNTER_VISITOR_DAYS_MERGE}"
+                "INSERT INTO {COUNTER_VISITOR_DAYS} (counter, visitor, day, t, prev_t) \
+                 VALUES (?1, ?2, ?3, ?4, (SELECT MAX(t) FROM {COUNTER_VISITOR_DAYS} \
+                 WHERE counter = ?1 AND visitor = ?2 AND day < ?3)) \
+                 ON CONFLICT (counter, visitor, day) DO UPDATE SET t = MIN(t, excluded.t)"
+            ),
+            vec![counter.into(), visitor.into(), day.into(), t.into()],
+        ));
+        // A day that came late (an earlier day than one stored) is the next day's earlier day.
+        out.push((
+            format!(
+                "UPDATE {COUNTER_VISITOR_DAYS} SET prev_t = ?4 \
+                 WHERE counter = ?1 AND visitor = ?2 AND day = (SELECT MIN(day) \
+                 FROM {COUNTER_VISITOR_DAYS} WHERE counter = ?1 AND visitor = ?2 AND day > ?3) \
+                 AND (prev_t IS NULL OR prev_t < ?4)"
             ),
             vec![counter.into(), visitor.into(), day.into(), t.into()],
         ));
@@ -224,6 +264,14 @@ pub fn upserts(rows: &[Row]) -> Vec<(String, Vec<Value>)> {
                  ON CONFLICT (counter, day) DO UPDATE SET t = MIN(t, excluded.t), n = n + excluded.n"
             ),
             vec![counter.into(), day.into(), t.into(), n.into()],
+        ));
+    }
+    for ((experiment, visitor), variant) in arms {
+        out.push((
+            format!(
+                "INSERT INTO {ARMS} (experiment, visitor, variant) VALUES (?, ?, ?) {ARMS_MERGE}"
+            ),
+            vec![experiment.into(), visitor.into(), variant.into()],
         ));
     }
     for ((kind, visitor, day), r) in kinds {
@@ -278,14 +326,22 @@ mod tests {
         let out = upserts(&rows);
         let tables: Vec<&str> = out
             .iter()
-            .map(|(s, _)| s.split_once(" INTO ").unwrap().1.split(' ').next().unwrap())
+            .map(|(s, _)| {
+                let after = s.split_once(" INTO ").map_or(&s[7..], |(_, a)| a);
+                after.split(' ').next().unwrap()
+            })
             .collect();
         assert_eq!(
             tables,
-            [PURCHASES, VISITOR_DAYS, COUNTER_VISITOR_DAYS]
-                .into_iter()
-                .chain([KIND_VISITOR_DAYS; 2])
-                .collect::<Vec<_>>()
+            [
+                PURCHASES,
+                VISITOR_DAYS,
+                COUNTER_VISITOR_DAYS,
+                COUNTER_VISITOR_DAYS
+            ]
+            .into_iter()
+            .chain([KIND_VISITOR_DAYS; 2])
+            .collect::<Vec<_>>()
         );
         let out = &out[1..];
         let day = &out[0].1;
@@ -306,7 +362,13 @@ mod tests {
             "the first view's segments"
         );
         for (sql, params) in out {
-            assert_eq!(sql.matches('?').count(), params.len(), "{sql}");
+            let numbered = (1..=9).filter(|n| sql.contains(&format!("?{n}"))).count();
+            let marks = if numbered > 0 {
+                numbered
+            } else {
+                sql.matches('?').count()
+            };
+            assert_eq!(marks, params.len(), "{sql}");
         }
     }
 }

@@ -70,12 +70,13 @@ pub fn insert(row: &Row) -> (String, Vec<Value>) {
 }
 
 /// Counters between `?1` and `?2` (epoch ms, end excluded; whole local days, as the roll-ups
-/// answer them): rows `{counter, n}`. Every-time counters add up their days' counts.
+/// answer them): rows `{counter, n}`. Every-time counters add up their days' counts; a once-only
+/// counter counts each visitor's first day in the range (the one whose earlier day is not in it).
 pub const COUNTS: &str = "\
 SELECT counter, SUM(n) AS n FROM counts_by_day WHERE t >= ?1 AND t < ?2 GROUP BY counter \
 UNION ALL \
-SELECT counter, COUNT(DISTINCT visitor) AS n FROM rows \
-WHERE once = 1 AND counter IS NOT NULL AND bot = 0 AND t >= ?1 AND t < ?2 GROUP BY counter";
+SELECT counter, COUNT(*) AS n FROM counter_visitor_days \
+WHERE t >= ?1 AND t < ?2 AND (prev_t IS NULL OR prev_t < ?1) GROUP BY counter";
 
 /// Distinct bot visitors left out between `?1` and `?2`: one row `{n}`.
 pub const BOTS: &str =
@@ -86,9 +87,8 @@ pub const BOTS: &str =
 /// the counters up to each day. From the roll-ups: a once-only counter's visitor-days, an
 /// every-time counter's days.
 pub const DAILY: &str = "\
-SELECT counter, day, COUNT(*) AS n FROM (\
-SELECT counter, visitor, MIN(day) AS day FROM counter_visitor_days \
-WHERE t >= ?1 AND t < ?2 GROUP BY counter, visitor) GROUP BY counter, day \
+SELECT counter, day, COUNT(*) AS n FROM counter_visitor_days \
+WHERE t >= ?1 AND t < ?2 AND (prev_t IS NULL OR prev_t < ?1) GROUP BY counter, day \
 UNION ALL \
 SELECT counter, day, n FROM counts_by_day WHERE t >= ?1 AND t < ?2";
 
@@ -151,10 +151,7 @@ pub fn funnel(steps: &[String], split: &Split) -> (String, Vec<Value>) {
             let p = params.len();
             (
                 "COALESCE(g.variant, 'not exposed')".to_string(),
-                format!(
-                    " LEFT JOIN (SELECT visitor, MIN(variant) AS variant FROM rows \
-                     WHERE experiment = ?{p} AND bot = 0 GROUP BY visitor) g ON g.visitor = s1.visitor"
-                ),
+                format!(" LEFT JOIN arms g ON g.experiment = ?{p} AND g.visitor = s1.visitor"),
             )
         }
         Split::Segment(segment) => {

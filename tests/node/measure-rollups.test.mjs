@@ -11,7 +11,7 @@ import { startWorker, Visitor, waitFor, SECRET, ADMIN_TOKEN, measureConfig } fro
 
 const NOW = Date.parse("2026-11-20T17:00:00Z");
 const DAY = 24 * 3600_000;
-const TABLES = ["visitor_days", "counter_visitor_days", "counts_by_day", "kind_visitor_days", "purchases"];
+const TABLES = ["visitor_days", "counter_visitor_days", "counts_by_day", "kind_visitor_days", "purchases", "arms"];
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 const store = mkdtempSync(join(tmpdir(), "signpost-rollups-"));
@@ -110,7 +110,7 @@ test("a replayed batch counts once, and a fill from the rows equals the roll-ups
   }, 10_000);
   assert.ok(replayed, "the replayed rows were stored again");
   const after = await rollups();
-  for (const t of ["visitor_days", "counter_visitor_days", "kind_visitor_days", "purchases"])
+  for (const t of ["visitor_days", "counter_visitor_days", "kind_visitor_days", "purchases", "arms"])
     assert.deepEqual(after[t], built[t], `${t}: a replay changes nothing`);
   // Every-time counts add as the rows do: the roll-up still equals the rows.
   const counted = await all(
