@@ -43,11 +43,8 @@ pub const PURCHASES: &str = "purchases";
 /// the rows once (a deployment that upgrades keeps its history).
 const VERSION: i64 = 1;
 
-/// The statements that make the roll-up tables, and fill them from the rows the first time
-/// (each statement safe to run again; the fill reads the rows only while `rollups_built` lacks
-/// this version, and otherwise costs one lookup).
+/// The statements that make the roll-up tables (each safe to run again).
 pub fn schema() -> Vec<String> {
-    let pending = format!("NOT EXISTS (SELECT 1 FROM rollups_built WHERE version = {VERSION})");
     vec![
         "CREATE TABLE IF NOT EXISTS rollups_built (version INTEGER PRIMARY KEY)".into(),
         format!(
@@ -82,8 +79,17 @@ pub fn schema() -> Vec<String> {
             "CREATE TABLE IF NOT EXISTS {PURCHASES} (visitor TEXT NOT NULL, t INTEGER NOT NULL, \
              revenue REAL NOT NULL, PRIMARY KEY (visitor, t, revenue)) WITHOUT ROWID"
         ),
-        // The fill: each roll-up from the rows, merged by the upserts' own rules (the
-        // every-time counts are replaced: the rows are their truth).
+    ]
+}
+
+/// The statements that fill the roll-ups from the rows the first time, in one batch: they read
+/// the rows only while `rollups_built` lacks this version, and otherwise cost one lookup each.
+/// Each merges by the upserts' own rules (the every-time counts and the counters' earlier days
+/// are replaced: the rows are their truth), so a fill that runs after the consumer added some
+/// batches, or runs again after a failure, ends with what the rows hold.
+pub fn fill() -> Vec<String> {
+    let pending = format!("NOT EXISTS (SELECT 1 FROM rollups_built WHERE version = {VERSION})");
+    vec![
         format!(
             "INSERT INTO {VISITOR_DAYS} (visitor, day, first_t, last_t, segs, views, buys) \
              SELECT visitor, day, MIN(t), MAX(t), group_concat(DISTINCT segments), \

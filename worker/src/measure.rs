@@ -147,9 +147,15 @@ async fn ensure_schema(env: &Env) -> Result<(), String> {
     if SCHEMA_READY.get() {
         return Ok(());
     }
-    let statements: Vec<(String, Vec<serde_json::Value>)> =
-        sql::schema().into_iter().map(|s| (s, Vec::new())).collect();
-    batch(env, &statements).await?;
+    let bare = |statements: Vec<String>| -> Vec<(String, Vec<serde_json::Value>)> {
+        statements.into_iter().map(|s| (s, Vec::new())).collect()
+    };
+    batch(env, &bare(sql::schema())).await?;
+    // The roll-ups' first fill (a deployment upgrading) may fail on a large table (D1's limit
+    // on one query's time): the rows still go in, and the next isolate tries again.
+    if let Err(e) = batch(env, &bare(rollup::fill())).await {
+        worker::console_error!("signpost: the roll-ups were not filled from the rows: {e}");
+    }
     SCHEMA_READY.set(true);
     Ok(())
 }
