@@ -1,5 +1,6 @@
 //! The measurement table in SQL (SQLite's dialect, which D1 speaks): its schema, the insert
-//! of a [`Row`], and the queries reports run. Written once here; the Worker's JS only runs
+//! of a [`Row`], and the queries reports run over the rows and their roll-ups
+//! ([`super::rollup`]). Written once here; the Worker's JS only runs
 //! what these name. The counting rule is [`super::aggregate`]'s: once-only counters count
 //! distinct visitors, bots count nowhere.
 

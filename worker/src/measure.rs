@@ -2,11 +2,12 @@
 //! profiles' writers, appended to a D1 table through a Queue, and the report's queries.
 //!
 //! Why this shape: rows are raw events, so a report can ask new questions of old data (a date
-//! range, a daily series, revenue per arm) and "once per visitor" is `COUNT(DISTINCT visitor)`
-//! at query time: nothing keeps per-visitor state, and no single object sees every page. The
+//! range, a daily series, revenue per arm) and "once per visitor" is counted at query time:
+//! no object or isolate keeps per-visitor state, and no single object sees every page. The
 //! page never waits: rows wait in the isolate for at most [`FLUSH_AFTER_MS`] and go to the
 //! Queue `SIGNPOST_MEASURE` in one message; the same Worker's consumer inserts each batch of
-//! messages in one D1 batch. docs/worker.md says why D1 and what it costs.
+//! messages, and folds it into the roll-ups the reports read (`signpost::measure::rollup`), in
+//! one D1 batch. docs/worker.md says why D1 and what it costs.
 
 use serde::Deserialize;
 use signpost::analysis::{self, CohortWeek, FunnelReport, SegmentValue};
