@@ -200,6 +200,8 @@ FROM act GROUP BY cohort, week ORDER BY cohort, week";
 /// `?2`, their revenue up to `?2`, and how many of them were last seen before `?4` (churned).
 /// Rows `{segment, visitors, revenue, churned}`. From the visitors' days: when each was last
 /// seen, and the segments of their days in the range; revenue from the purchases' roll-up.
+/// `CROSS JOIN` keeps the visitors outside, read once as they are grouped: with the segments'
+/// names outside, SQLite stores every visitor's row first to read them once per name.
 pub const SEGMENT_VALUE: &str = "\
 WITH v AS (SELECT visitor, MAX(last_t) AS seen, \
 ',' || group_concat(CASE WHEN first_t >= ?1 THEN segs END) || ',' AS segs \
@@ -207,7 +209,7 @@ FROM visitor_days WHERE first_t < ?2 GROUP BY visitor), \
 money AS (SELECT visitor, SUM(revenue) AS revenue FROM purchases WHERE t < ?2 GROUP BY visitor) \
 SELECT s.value AS segment, COUNT(*) AS visitors, COALESCE(SUM(money.revenue), 0) AS revenue, \
 SUM(CASE WHEN v.seen < ?4 THEN 1 ELSE 0 END) AS churned \
-FROM v JOIN json_each(?3) s ON instr(v.segs, ',' || s.value || ',') > 0 \
+FROM v CROSS JOIN json_each(?3) s ON instr(v.segs, ',' || s.value || ',') > 0 \
 LEFT JOIN money ON money.visitor = v.visitor GROUP BY s.value ORDER BY s.value";
 
 /// CUPED's sums per variant of the experiment `?3`, between `?1` and `?2`: the outcome is
