@@ -39,14 +39,17 @@ pub const KIND_VISITOR_DAYS: &str = "kind_visitor_days";
 /// of one visitor in the same millisecond for the same value would count as one).
 pub const PURCHASES: &str = "purchases";
 
-/// The roll-ups' version: a schema that finds a lower one in `rollups_built` fills them from
-/// the rows once (a deployment that upgrades keeps its history).
+/// The roll-ups' version: a schema step that does not find it in `rollups_built` fills them
+/// from the rows once (a deployment that upgrades keeps its history).
 const VERSION: i64 = 1;
 
 /// The statements that make the roll-up tables (each safe to run again).
 pub fn schema() -> Vec<String> {
     vec![
         "CREATE TABLE IF NOT EXISTS rollups_built (version INTEGER PRIMARY KEY)".into(),
+        "CREATE TABLE IF NOT EXISTS rollups_fill (version INTEGER NOT NULL, part INTEGER NOT NULL, \
+         PRIMARY KEY (version, part))"
+            .into(),
         format!(
             "CREATE TABLE IF NOT EXISTS {VISITOR_DAYS} (visitor TEXT NOT NULL, day TEXT NOT NULL, \
              first_t INTEGER NOT NULL, last_t INTEGER NOT NULL, segs TEXT, \
@@ -82,54 +85,88 @@ pub fn schema() -> Vec<String> {
     ]
 }
 
-/// The statements that fill the roll-ups from the rows the first time, in one batch: they read
-/// the rows only while `rollups_built` lacks this version, and otherwise cost one lookup each.
-/// Each merges by the upserts' own rules (the every-time counts and the counters' earlier days
-/// are replaced: the rows are their truth), so a fill that runs after the consumer added some
-/// batches, or runs again after a failure, ends with what the rows hold.
-pub fn fill() -> Vec<String> {
-    let pending = format!("NOT EXISTS (SELECT 1 FROM rollups_built WHERE version = {VERSION})");
+/// How many parts the first fill splits the rows into, by the visitor token's first two hex
+/// digits: every roll-up but the every-time counts is keyed by visitor, so a part fills its
+/// visitors whole, and each part reads a 256th of the rows (D1 allows 30 s for one query; the
+/// whole of ten million rows took 92 s in one statement).
+pub const FILL_PARTS: usize = 256;
+
+/// Whether the roll-ups were filled from the rows: one row `{n}`, 1 when they were.
+pub fn filled() -> String {
+    format!("SELECT COUNT(*) AS n FROM rollups_built WHERE version = {VERSION}")
+}
+
+/// The parts of the first fill already done (a fill cut short goes on where it stopped): rows
+/// `{part}`.
+pub fn filled_parts() -> String {
+    format!("SELECT part FROM rollups_fill WHERE version = {VERSION}")
+}
+
+/// The statements that fill part `part` (of [`FILL_PARTS`]) of the roll-ups from the rows, in
+/// one batch that also records the part done. Each merges by the upserts' own rules (the
+/// counters' earlier days are replaced: the rows are their truth), so a fill that runs after
+/// the consumer added some batches, or runs again after a failure, ends with what the rows
+/// hold. `INDEXED BY`: the visitors' index is the one that narrows the rows to the part.
+pub fn fill_part(part: usize) -> Vec<String> {
+    let from = if part == 0 {
+        String::new()
+    } else {
+        format!("{part:02x}")
+    };
+    let to = if part + 1 < FILL_PARTS {
+        format!(" AND visitor < '{:02x}'", part + 1)
+    } else {
+        String::new()
+    };
+    let rows = "rows INDEXED BY rows_by_visitor";
+    let mine = format!("bot = 0 AND visitor >= '{from}'{to}");
     vec![
         format!(
             "INSERT INTO {VISITOR_DAYS} (visitor, day, first_t, last_t, segs, views, buys) \
              SELECT visitor, day, MIN(t), MAX(t), group_concat(DISTINCT segments), \
-             MAX(kind = 'page_view'), MAX(kind = 'purchase') FROM rows \
-             WHERE bot = 0 AND {pending} GROUP BY visitor, day {}",
-            VISITOR_DAYS_MERGE
+             MAX(kind = 'page_view'), MAX(kind = 'purchase') FROM {rows} \
+             WHERE {mine} GROUP BY visitor, day {VISITOR_DAYS_MERGE}"
         ),
         format!(
             "INSERT INTO {COUNTER_VISITOR_DAYS} (counter, visitor, day, t, prev_t) \
              SELECT counter, visitor, day, t, \
              LAG(t) OVER (PARTITION BY counter, visitor ORDER BY day) FROM \
-             (SELECT counter, visitor, day, MIN(t) AS t FROM rows \
-             WHERE once = 1 AND bot = 0 AND counter IS NOT NULL AND {pending} \
+             (SELECT counter, visitor, day, MIN(t) AS t FROM {rows} \
+             WHERE once = 1 AND counter IS NOT NULL AND {mine} \
              GROUP BY counter, visitor, day) WHERE true \
              ON CONFLICT (counter, visitor, day) DO UPDATE SET t = MIN(t, excluded.t), \
              prev_t = excluded.prev_t"
         ),
         format!(
             "INSERT INTO {ARMS} (experiment, visitor, variant) \
-             SELECT experiment, visitor, MIN(variant) FROM rows \
-             WHERE experiment IS NOT NULL AND variant IS NOT NULL AND bot = 0 AND {pending} \
+             SELECT experiment, visitor, MIN(variant) FROM {rows} \
+             WHERE experiment IS NOT NULL AND variant IS NOT NULL AND {mine} \
              GROUP BY experiment, visitor {ARMS_MERGE}"
         ),
         format!(
-            "INSERT INTO {COUNTS_BY_DAY} (counter, day, t, n) \
-             SELECT counter, day, MIN(t), COUNT(*) FROM rows \
-             WHERE once = 0 AND bot = 0 AND counter IS NOT NULL AND {pending} \
-             GROUP BY counter, day \
-             ON CONFLICT (counter, day) DO UPDATE SET t = excluded.t, n = excluded.n"
-        ),
-        format!(
             "INSERT INTO {KIND_VISITOR_DAYS} (kind, visitor, day, t, tier, segments) \
-             SELECT kind, visitor, day, MIN(t), tier, segments FROM rows \
-             WHERE kind <> 'count' AND bot = 0 AND {pending} GROUP BY kind, visitor, day {}",
-            KIND_VISITOR_DAYS_MERGE
+             SELECT kind, visitor, day, MIN(t), tier, segments FROM {rows} \
+             WHERE kind <> 'count' AND {mine} GROUP BY kind, visitor, day \
+             {KIND_VISITOR_DAYS_MERGE}"
         ),
         format!(
             "INSERT OR IGNORE INTO {PURCHASES} (visitor, t, revenue) \
-             SELECT visitor, t, COALESCE(revenue, 0) FROM rows \
-             WHERE kind = 'purchase' AND bot = 0 AND {pending}"
+             SELECT visitor, t, COALESCE(revenue, 0) FROM {rows} \
+             WHERE kind = 'purchase' AND {mine}"
+        ),
+        format!("INSERT OR IGNORE INTO rollups_fill (version, part) VALUES ({VERSION}, {part})"),
+    ]
+}
+
+/// The fill's last batch, once every part is done: the every-time counters' days (replaced:
+/// the rows are their truth; a day's rows are few) and the mark that the fill is done.
+pub fn fill_end() -> Vec<String> {
+    vec![
+        format!(
+            "INSERT INTO {COUNTS_BY_DAY} (counter, day, t, n) \
+             SELECT counter, day, MIN(t), COUNT(*) FROM rows \
+             WHERE once = 0 AND bot = 0 AND counter IS NOT NULL GROUP BY counter, day \
+             ON CONFLICT (counter, day) DO UPDATE SET t = excluded.t, n = excluded.n"
         ),
         format!("INSERT OR IGNORE INTO rollups_built (version) VALUES ({VERSION})"),
     ]
@@ -310,6 +347,37 @@ mod tests {
             visitor: visitor.into(),
             kind: kind.into(),
             ..Row::default()
+        }
+    }
+
+    #[test]
+    fn the_fills_parts_cover_every_visitor_once() {
+        let bounds = |part| {
+            let first = fill_part(part).remove(0);
+            let from = first.split("visitor >= '").nth(1).unwrap()[..2].to_string();
+            let to = first
+                .split("visitor < '")
+                .nth(1)
+                .map(|r| r[..2].to_string());
+            (from, to)
+        };
+        assert_eq!(
+            bounds(0),
+            ("' ".into(), Some("01".into())),
+            "from the empty token"
+        );
+        assert_eq!(bounds(1), ("01".into(), Some("02".into())));
+        assert_eq!(
+            bounds(FILL_PARTS - 1),
+            ("ff".into(), None),
+            "to every token after"
+        );
+        for part in 1..FILL_PARTS {
+            assert_eq!(
+                bounds(part - 1).1,
+                Some(bounds(part).0),
+                "part {part} follows on"
+            );
         }
     }
 

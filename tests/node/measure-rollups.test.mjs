@@ -135,7 +135,7 @@ test("a replayed batch counts once, and a fill from the rows equals the roll-ups
   }
 
   // A deployment upgrading: rows, no roll-ups. A new isolate's schema step fills them.
-  for (const t of [...TABLES, "rollups_built"]) await (await db()).prepare(`DELETE FROM ${t}`).run();
+  for (const t of [...TABLES, "rollups_built", "rollups_fill"]) await (await db()).prepare(`DELETE FROM ${t}`).run();
   await w.mf.dispose();
   await start();
   const filled = await report();

@@ -152,13 +152,38 @@ async fn ensure_schema(env: &Env) -> Result<(), String> {
         statements.into_iter().map(|s| (s, Vec::new())).collect()
     };
     batch(env, &bare(sql::schema())).await?;
-    // The roll-ups' first fill (a deployment upgrading) may fail on a large table (D1's limit
-    // on one query's time): the rows still go in, and the next isolate tries again.
-    if let Err(e) = batch(env, &bare(rollup::fill())).await {
-        worker::console_error!("signpost: the roll-ups were not filled from the rows: {e}");
+    // The roll-ups' first fill (a deployment upgrading): should it fail, the rows still go in,
+    // and the next isolate goes on from the last part done.
+    if let Err(e) = fill(env, &bare).await {
+        worker::console_error!("signpost: the roll-ups are not filled from the rows yet: {e}");
     }
     SCHEMA_READY.set(true);
     Ok(())
+}
+
+/// Fills the roll-ups from the rows part by part, unless done (one lookup then).
+async fn fill(
+    env: &Env,
+    bare: &dyn Fn(Vec<String>) -> Vec<(String, Vec<serde_json::Value>)>,
+) -> Result<(), String> {
+    #[derive(Deserialize)]
+    struct N {
+        n: u64,
+    }
+    #[derive(Deserialize)]
+    struct Part {
+        part: usize,
+    }
+    let filled: Vec<N> = all(env, &rollup::filled(), &[]).await?;
+    if filled.first().is_some_and(|f| f.n > 0) {
+        return Ok(());
+    }
+    let done: Vec<Part> = all(env, &rollup::filled_parts(), &[]).await?;
+    let done: std::collections::BTreeSet<usize> = done.into_iter().map(|p| p.part).collect();
+    for part in (0..rollup::FILL_PARTS).filter(|p| !done.contains(p)) {
+        batch(env, &bare(rollup::fill_part(part))).await?;
+    }
+    batch(env, &bare(rollup::fill_end())).await
 }
 
 async fn batch(env: &Env, statements: &[(String, Vec<serde_json::Value>)]) -> Result<(), String> {
