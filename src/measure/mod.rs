@@ -17,6 +17,7 @@
 //! happened into rows a SQL store keeps, where once-only counts are counted as distinct
 //! visitors, so a retried batch, a reload or a second tab never counts twice.
 
+pub mod rollup;
 mod row;
 pub mod sql;
 

@@ -1,8 +1,9 @@
 //! Measurement as raw rows: every page view, event (a purchase with its revenue), segment
 //! transition and count ([`Count`]) becomes one [`Row`] with the dimensions a report splits
 //! by. A host appends rows to a SQL table (the Worker: a Queue into D1) and reports query it,
-//! so no object keeps per-visitor state: "once per visitor" is `COUNT(DISTINCT visitor)` at
-//! query time ([`aggregate`] is the same rule in memory, for tests and the CLI).
+//! so no object keeps per-visitor state: "once per visitor" is distinct visitors at query time,
+//! over the rows or their roll-ups (`super::rollup`); [`aggregate`] is the same rule in
+//! memory, for tests and the CLI.
 //!
 //! Rows name visitors and users by [`visitor_token`], never by their ids.
 

@@ -1,12 +1,15 @@
 //! The measurement table in SQL (SQLite's dialect, which D1 speaks): its schema, the insert
-//! of a [`Row`], and the queries reports run. Written once here; the Worker's JS only runs
+//! of a [`Row`], and the queries reports run over the rows and their roll-ups
+//! ([`super::rollup`]). Written once here; the Worker's JS only runs
 //! what these name. The counting rule is [`super::aggregate`]'s: once-only counters count
 //! distinct visitors, bots count nowhere.
 
+use super::rollup;
 use super::row::{Row, COLUMNS};
 use serde_json::Value;
 
-/// The statements that make the table and its indexes (each safe to run again).
+/// The statements that make the table, its indexes and its roll-ups ([`rollup`]), each safe to
+/// run again.
 ///
 /// The indexes cover the reports' queries, so none reads the table itself for more than a
 /// handful of rows (bench/RESULTS.md, "Measurement at scale": 10 million rows). Each leads with
@@ -20,7 +23,7 @@ pub fn schema() -> Vec<String> {
         .iter()
         .map(|c| format!("{c} {}", column_type(c)))
         .collect();
-    vec![
+    let mut statements = vec![
         format!("CREATE TABLE IF NOT EXISTS rows ({})", columns.join(", ")),
         "DROP INDEX IF EXISTS rows_counter".into(),
         "DROP INDEX IF EXISTS rows_kind".into(),
@@ -38,7 +41,9 @@ pub fn schema() -> Vec<String> {
         "CREATE INDEX IF NOT EXISTS rows_by_arm ON rows (bot, experiment, variant, visitor, t) \
          WHERE experiment IS NOT NULL"
             .into(),
-    ]
+    ];
+    statements.extend(rollup::schema());
+    statements
 }
 
 fn column_type(column: &str) -> &'static str {
@@ -65,13 +70,14 @@ pub fn insert(row: &Row) -> (String, Vec<Value>) {
     (sql, params)
 }
 
-/// Counters between `?1` and `?2` (epoch ms, end excluded): rows `{counter, n}`.
+/// Counters between `?1` and `?2` (epoch ms, end excluded; whole local days, as the roll-ups
+/// answer them): rows `{counter, n}`. Every-time counters add up their days' counts; a once-only
+/// counter counts each visitor's first day in the range (the one whose earlier day is not in it).
 pub const COUNTS: &str = "\
-SELECT counter, COUNT(*) AS n FROM rows \
-WHERE once = 0 AND counter IS NOT NULL AND bot = 0 AND t >= ?1 AND t < ?2 GROUP BY counter \
+SELECT counter, SUM(n) AS n FROM counts_by_day WHERE t >= ?1 AND t < ?2 GROUP BY counter \
 UNION ALL \
-SELECT counter, COUNT(DISTINCT visitor) AS n FROM rows \
-WHERE once = 1 AND counter IS NOT NULL AND bot = 0 AND t >= ?1 AND t < ?2 GROUP BY counter";
+SELECT counter, COUNT(*) AS n FROM counter_visitor_days \
+WHERE t >= ?1 AND t < ?2 AND (prev_t IS NULL OR prev_t < ?1) GROUP BY counter";
 
 /// Distinct bot visitors left out between `?1` and `?2`: one row `{n}`.
 pub const BOTS: &str =
@@ -79,26 +85,24 @@ pub const BOTS: &str =
 
 /// Per counter and local day, what that day added: a once-only counter's visitors on the day
 /// of their first count, another's rows. Rows `{counter, day, n}`; summed day by day they give
-/// the counters up to each day.
+/// the counters up to each day. From the roll-ups: a once-only counter's visitor-days, an
+/// every-time counter's days.
 pub const DAILY: &str = "\
-SELECT counter, day, COUNT(*) AS n FROM (\
-SELECT counter, visitor, MIN(day) AS day FROM rows \
-WHERE once = 1 AND counter IS NOT NULL AND bot = 0 AND t >= ?1 AND t < ?2 \
-GROUP BY counter, visitor) GROUP BY counter, day \
+SELECT counter, day, COUNT(*) AS n FROM counter_visitor_days \
+WHERE t >= ?1 AND t < ?2 AND (prev_t IS NULL OR prev_t < ?1) GROUP BY counter, day \
 UNION ALL \
-SELECT counter, day, COUNT(*) AS n FROM rows \
-WHERE once = 0 AND counter IS NOT NULL AND bot = 0 AND t >= ?1 AND t < ?2 GROUP BY counter, day";
+SELECT counter, day, n FROM counts_by_day WHERE t >= ?1 AND t < ?2";
 
 /// Per experiment arm, its visitors, their orders and revenue between `?1` and `?2` (orders
 /// by exposed visitors in the range, whenever the exposure): rows
-/// `{experiment, variant, visitors, orders, revenue}`.
+/// `{experiment, variant, visitors, orders, revenue}`. Orders from the purchases' roll-up (each
+/// once, however often its batch was stored).
 pub const REVENUE: &str = "\
 SELECT e.experiment AS experiment, e.variant AS variant, \
 COUNT(DISTINCT e.visitor) AS visitors, COUNT(p.t) AS orders, COALESCE(SUM(p.revenue), 0) AS revenue \
 FROM (SELECT DISTINCT experiment, variant, visitor FROM rows \
 WHERE experiment IS NOT NULL AND bot = 0 AND t >= ?1 AND t < ?2) e \
-LEFT JOIN rows p ON p.visitor = e.visitor AND p.kind = 'purchase' AND p.bot = 0 \
-AND p.t >= ?1 AND p.t < ?2 \
+LEFT JOIN purchases p ON p.visitor = e.visitor AND p.t >= ?1 AND p.t < ?2 \
 GROUP BY e.experiment, e.variant";
 
 /// How a funnel's visitors are split.
@@ -116,7 +120,9 @@ pub enum Split {
 
 /// A funnel of `steps.len()` ordered steps: per group, how many visitors reached each step
 /// (did it at or after the time they reached the step before), between `?1` and `?2`. Answers
-/// the statement and its parameters; result rows `{split, n1, n2, ...}`.
+/// the statement and its parameters; result rows `{split, n1, n2, ...}`. The first step, done by
+/// the most visitors, is read from each visitor's first of it per day (the roll-up, with the
+/// tier and segments of that time); later steps seek each of those visitors' rows.
 pub fn funnel(steps: &[String], split: &Split) -> (String, Vec<Value>) {
     let mut params: Vec<Value> = vec![Value::Null, Value::Null];
     let mut with = Vec::new();
@@ -125,8 +131,8 @@ pub fn funnel(steps: &[String], split: &Split) -> (String, Vec<Value>) {
         let kind = params.len();
         with.push(if i == 0 {
             format!(
-                "s1 AS (SELECT visitor, MIN(t) AS t, tier, segments FROM rows \
-                 WHERE kind = ?{kind} AND bot = 0 AND t >= ?1 AND t < ?2 GROUP BY visitor)"
+                "s1 AS (SELECT visitor, MIN(t) AS t, tier, segments FROM kind_visitor_days \
+                 WHERE kind = ?{kind} AND t >= ?1 AND t < ?2 GROUP BY visitor)"
             )
         } else {
             let prev = i;
@@ -146,10 +152,7 @@ pub fn funnel(steps: &[String], split: &Split) -> (String, Vec<Value>) {
             let p = params.len();
             (
                 "COALESCE(g.variant, 'not exposed')".to_string(),
-                format!(
-                    " LEFT JOIN (SELECT visitor, MIN(variant) AS variant FROM rows \
-                     WHERE experiment = ?{p} AND bot = 0 GROUP BY visitor) g ON g.visitor = s1.visitor"
-                ),
+                format!(" LEFT JOIN arms g ON g.experiment = ?{p} AND g.visitor = s1.visitor"),
             )
         }
         Split::Segment(segment) => {
@@ -180,32 +183,33 @@ pub fn funnel(steps: &[String], split: &Split) -> (String, Vec<Value>) {
 
 /// Cohorts by the local week (from Monday) of a visitor's first page view in the range: for
 /// each cohort and each week since, the visitors who came back (viewed a page) and who
-/// bought. Rows `{cohort, week, active, purchasers}`; week 0 holds the cohort's size.
+/// bought. Rows `{cohort, week, active, purchasers}`; week 0 holds the cohort's size. From the
+/// visitors' days.
 pub const COHORTS: &str = "\
-WITH first AS (SELECT visitor, MIN(day) AS d0 FROM rows \
-WHERE bot = 0 AND kind = 'page_view' AND t >= ?1 AND t < ?2 GROUP BY visitor), \
-act AS (SELECT r.visitor AS visitor, date(f.d0, '-6 days', 'weekday 1') AS cohort, \
-r.day AS day, r.kind AS kind FROM rows r JOIN first f ON r.visitor = f.visitor \
-WHERE r.bot = 0 AND r.kind IN ('page_view', 'purchase') AND r.t >= ?1 AND r.t < ?2) \
+WITH first AS (SELECT visitor, MIN(day) AS d0 FROM visitor_days \
+WHERE views = 1 AND first_t >= ?1 AND first_t < ?2 GROUP BY visitor), \
+act AS (SELECT d.visitor AS visitor, date(f.d0, '-6 days', 'weekday 1') AS cohort, \
+d.day AS day, d.views AS views, d.buys AS buys FROM visitor_days d JOIN first f ON d.visitor = f.visitor \
+WHERE d.first_t >= ?1 AND d.first_t < ?2 AND (d.views = 1 OR d.buys = 1)) \
 SELECT cohort, CAST((julianday(day) - julianday(cohort)) / 7 AS INTEGER) AS week, \
-COUNT(DISTINCT CASE WHEN kind = 'page_view' THEN visitor END) AS active, \
-COUNT(DISTINCT CASE WHEN kind = 'purchase' THEN visitor END) AS purchasers \
+COUNT(DISTINCT CASE WHEN views = 1 THEN visitor END) AS active, \
+COUNT(DISTINCT CASE WHEN buys = 1 THEN visitor END) AS purchasers \
 FROM act GROUP BY cohort, week ORDER BY cohort, week";
 
 /// Per segment named in `?3` (a JSON list of names): the visitors seen in it between `?1` and
 /// `?2`, their revenue up to `?2`, and how many of them were last seen before `?4` (churned).
-/// Rows `{segment, visitors, revenue, churned}`. One pass over each visitor's rows gathers
-/// when they were last seen and every segment list of the range (10 million rows: 5 s, where
-/// separate passes for the lists and the last visit took 7 to 17 s).
+/// Rows `{segment, visitors, revenue, churned}`. From the visitors' days: when each was last
+/// seen, and the segments of their days in the range; revenue from the purchases' roll-up.
+/// `CROSS JOIN` keeps the visitors outside, read once as they are grouped: with the segments'
+/// names outside, SQLite stores every visitor's row first to read them once per name.
 pub const SEGMENT_VALUE: &str = "\
-WITH v AS (SELECT visitor, MAX(t) AS seen, \
-',' || group_concat(DISTINCT CASE WHEN t >= ?1 THEN segments END) || ',' AS segs \
-FROM rows WHERE bot = 0 AND t < ?2 GROUP BY visitor), \
-money AS (SELECT visitor, SUM(revenue) AS revenue FROM rows \
-WHERE kind = 'purchase' AND bot = 0 AND t < ?2 GROUP BY visitor) \
+WITH v AS (SELECT visitor, MAX(last_t) AS seen, \
+',' || group_concat(CASE WHEN first_t >= ?1 THEN segs END) || ',' AS segs \
+FROM visitor_days WHERE first_t < ?2 GROUP BY visitor), \
+money AS (SELECT visitor, SUM(revenue) AS revenue FROM purchases WHERE t < ?2 GROUP BY visitor) \
 SELECT s.value AS segment, COUNT(*) AS visitors, COALESCE(SUM(money.revenue), 0) AS revenue, \
 SUM(CASE WHEN v.seen < ?4 THEN 1 ELSE 0 END) AS churned \
-FROM v JOIN json_each(?3) s ON instr(v.segs, ',' || s.value || ',') > 0 \
+FROM v CROSS JOIN json_each(?3) s ON instr(v.segs, ',' || s.value || ',') > 0 \
 LEFT JOIN money ON money.visitor = v.visitor GROUP BY s.value ORDER BY s.value";
 
 /// CUPED's sums per variant of the experiment `?3`, between `?1` and `?2`: the outcome is

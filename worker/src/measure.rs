@@ -2,17 +2,18 @@
 //! profiles' writers, appended to a D1 table through a Queue, and the report's queries.
 //!
 //! Why this shape: rows are raw events, so a report can ask new questions of old data (a date
-//! range, a daily series, revenue per arm) and "once per visitor" is `COUNT(DISTINCT visitor)`
-//! at query time: nothing keeps per-visitor state, and no single object sees every page. The
+//! range, a daily series, revenue per arm) and "once per visitor" is counted at query time:
+//! no object or isolate keeps per-visitor state, and no single object sees every page. The
 //! page never waits: rows wait in the isolate for at most [`FLUSH_AFTER_MS`] and go to the
 //! Queue `SIGNPOST_MEASURE` in one message; the same Worker's consumer inserts each batch of
-//! messages in one D1 batch. docs/worker.md says why D1 and what it costs.
+//! messages, and folds it into the roll-ups the reports read (`signpost::measure::rollup`), in
+//! one D1 batch. docs/worker.md says why D1 and what it costs.
 
 use serde::Deserialize;
 use signpost::analysis::{self, CohortWeek, FunnelReport, SegmentValue};
 use signpost::config::Config;
 use signpost::measure::sql::Split;
-use signpost::measure::{sql, Row};
+use signpost::measure::{rollup, sql, Row};
 use signpost::report::CupedMoments;
 use signpost::series::{ArmRevenue, DayCount};
 use signpost::stats::cuped::Moments;
@@ -117,20 +118,25 @@ pub async fn append(env: &Env, rows: &[Row]) {
     }
 }
 
-/// The queue consumer: inserts the rows of a batch of messages (JSON texts) in one D1 batch.
+/// The queue consumer: inserts the rows of a batch of messages (JSON texts) and adds them to
+/// the roll-ups (`signpost::measure::rollup`) in one D1 batch.
 /// `Some(why)` when the batch must be tried again.
 #[wasm_bindgen(js_name = measureStore, wasm_bindgen_futures = worker::wasm_bindgen_futures)]
 pub async fn measure_store(env: Env, messages: Vec<String>) -> Option<String> {
-    let mut statements: Vec<(String, Vec<serde_json::Value>)> = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
     for m in &messages {
         match serde_json::from_str::<Vec<Row>>(m) {
-            Ok(rows) => statements.extend(rows.iter().map(sql::insert)),
+            Ok(more) => rows.extend(more),
             Err(e) => worker::console_error!("signpost: measurement rows that do not parse: {e}"),
         }
     }
-    if statements.is_empty() {
+    if rows.is_empty() {
         return None;
     }
+    // The rows and their roll-ups in one batch: both or neither.
+    let mut statements: Vec<(String, Vec<serde_json::Value>)> =
+        rows.iter().map(sql::insert).collect();
+    statements.extend(rollup::upserts(&rows));
     let run = async {
         ensure_schema(&env).await?;
         batch(&env, &statements).await
@@ -142,11 +148,42 @@ async fn ensure_schema(env: &Env) -> Result<(), String> {
     if SCHEMA_READY.get() {
         return Ok(());
     }
-    let statements: Vec<(String, Vec<serde_json::Value>)> =
-        sql::schema().into_iter().map(|s| (s, Vec::new())).collect();
-    batch(env, &statements).await?;
+    let bare = |statements: Vec<String>| -> Vec<(String, Vec<serde_json::Value>)> {
+        statements.into_iter().map(|s| (s, Vec::new())).collect()
+    };
+    batch(env, &bare(sql::schema())).await?;
+    // The roll-ups' first fill (a deployment upgrading): should it fail, the rows still go in,
+    // and the next isolate goes on from the last part done.
+    if let Err(e) = fill(env, &bare).await {
+        worker::console_error!("signpost: the roll-ups are not filled from the rows yet: {e}");
+    }
     SCHEMA_READY.set(true);
     Ok(())
+}
+
+/// Fills the roll-ups from the rows part by part, unless done (one lookup then).
+async fn fill(
+    env: &Env,
+    bare: &dyn Fn(Vec<String>) -> Vec<(String, Vec<serde_json::Value>)>,
+) -> Result<(), String> {
+    #[derive(Deserialize)]
+    struct N {
+        n: u64,
+    }
+    #[derive(Deserialize)]
+    struct Part {
+        part: usize,
+    }
+    let filled: Vec<N> = all(env, &rollup::filled(), &[]).await?;
+    if filled.first().is_some_and(|f| f.n > 0) {
+        return Ok(());
+    }
+    let done: Vec<Part> = all(env, &rollup::filled_parts(), &[]).await?;
+    let done: std::collections::BTreeSet<usize> = done.into_iter().map(|p| p.part).collect();
+    for part in (0..rollup::FILL_PARTS).filter(|p| !done.contains(p)) {
+        batch(env, &bare(rollup::fill_part(part))).await?;
+    }
+    batch(env, &bare(rollup::fill_end())).await
 }
 
 async fn batch(env: &Env, statements: &[(String, Vec<serde_json::Value>)]) -> Result<(), String> {
