@@ -86,7 +86,9 @@ export const BUDGETS = [
     measure: "raw",
     budget: 600 * KB,
     open: true,
-    ceiling: 1450 * KB,
+    // Raised from 1450 KB with measurement's roll-ups and the editor's audience sizes
+    // (session 11): 1463 KB then.
+    ceiling: 1480 * KB,
   },
   {
     name: "Worker wasm (index_bg.wasm)",
@@ -94,7 +96,8 @@ export const BUDGETS = [
     measure: "brotli",
     budget: 250 * KB,
     open: true,
-    ceiling: 435 * KB,
+    // Raised from 435 KB with the same (434.5 KB then).
+    ceiling: 440 * KB,
   },
   // README's budget for the whole upload, and the Workers Free plan's hard limit (3 MB gzip).
   {
@@ -103,7 +106,8 @@ export const BUDGETS = [
     measure: "gzip",
     budget: 400 * KB,
     open: true,
-    ceiling: 600 * KB,
+    // Raised from 600 KB with the same (608 KB then).
+    ceiling: 615 * KB,
   },
   { name: "Worker upload (wrangler --dry-run)", upload: true, measure: "gzip", budget: 3 * KB * KB },
 ];
