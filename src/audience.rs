@@ -4,7 +4,7 @@
 //!
 //! Two sources, because neither alone answers both questions:
 //! - The measurement rows know each visitor's segments on every page they saw, so a segment's
-//!   audience is counted exactly there (the host runs [`SEGMENT_VISITORS`]).
+//!   audience is counted exactly there (the host runs [`crate::measure::sql::SEGMENT_VISITORS`]).
 //! - An offer's condition can read any profile fact, which no row holds, so it is evaluated
 //!   on a sample of stored profiles ([`Tally`]) and the share that matches is scaled to the
 //!   visitors the rows counted. Without measurement the share of the sample is the answer.
@@ -22,15 +22,6 @@ use serde_json::Map;
 
 /// The days an audience looks back over.
 pub const WINDOW_DAYS: i64 = 7;
-
-/// Distinct visitors (bots left out) with a row between `?1` and `?2`: one row `{n}`.
-pub const ACTIVE_VISITORS: &str =
-    "SELECT COUNT(DISTINCT visitor) AS n FROM rows WHERE bot = 0 AND t >= ?1 AND t < ?2";
-
-/// Distinct visitors (bots left out) in segment `?3` on a row between `?1` and `?2` (a row's
-/// `segments` is the comma-separated list of the visitor's segments then): one row `{n}`.
-pub const SEGMENT_VISITORS: &str = "SELECT COUNT(DISTINCT visitor) AS n FROM rows \
-WHERE bot = 0 AND t >= ?1 AND t < ?2 AND ',' || segments || ',' LIKE '%,' || ?3 || ',%'";
 
 /// What an audience is of.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -83,6 +83,16 @@ WHERE t >= ?1 AND t < ?2 AND (prev_t IS NULL OR prev_t < ?1) GROUP BY counter";
 pub const BOTS: &str =
     "SELECT COUNT(DISTINCT visitor) AS n FROM rows WHERE bot = 1 AND t >= ?1 AND t < ?2";
 
+/// Audience sizes (`crate::audience`): the window's visitors and a segment's members.
+/// Distinct visitors (bots left out) with a row between `?1` and `?2`: one row `{n}`.
+pub const ACTIVE_VISITORS: &str =
+    "SELECT COUNT(DISTINCT visitor) AS n FROM rows WHERE bot = 0 AND t >= ?1 AND t < ?2";
+
+/// Distinct visitors (bots left out) in segment `?3` on a row between `?1` and `?2` (a row's
+/// `segments` is the comma-separated list of the visitor's segments then): one row `{n}`.
+pub const SEGMENT_VISITORS: &str = "SELECT COUNT(DISTINCT visitor) AS n FROM rows \
+WHERE bot = 0 AND t >= ?1 AND t < ?2 AND ',' || segments || ',' LIKE '%,' || ?3 || ',%'";
+
 /// Per counter and local day, what that day added: a once-only counter's visitors on the day
 /// of their first count, another's rows. Rows `{counter, day, n}`; summed day by day they give
 /// the counters up to each day. From the roll-ups: a once-only counter's visitor-days, an
