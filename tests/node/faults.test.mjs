@@ -61,6 +61,9 @@ const MALFORMED = `<html><head><title>Broken<body>
 <script>document.write("</body>")</script><!-- </body> -->
 <table><tr><td>cell</div></span></p></body></body><p id="origin-marker">after the end`;
 
+/** Requests the origin received, by path (for the faults that count them). */
+const seen = new Map();
+
 /** The origin: `/o/<fault>` misbehaves, every other path is PAGE. */
 async function origin(req) {
   const path = new URL(req.url).pathname;
@@ -86,6 +89,11 @@ async function origin(req) {
       return new Response(PAGE, { headers: { "content-type": "text/html; charset=x-bogus" } });
     case "/o/malformed":
       return new Response(MALFORMED, { headers: html });
+    case "/o/drop-once": // the first request's connection closes before any answer
+    case "/o/drop-post":
+      seen.set(path, (seen.get(path) ?? 0) + 1);
+      if (seen.get(path) > 1 && path === "/o/drop-once") return new Response(PAGE, { headers: html });
+      return (res) => res.socket.destroy();
     case "/o/reset": // half the page, then the connection is reset
       return (res) => {
         res.writeHead(200, html);
@@ -324,6 +332,13 @@ const cases = [
     expect: { status: 502, signpost: "bypass; reason=origin", cookies: false },
   },
   {
+    name: "origin closes a GET's connection before answering: sent once more, personalized",
+    path: "/o/drop-once",
+    stored: "profile",
+    expect: { status: 200, signpost: /^personalized/, body: "personalized" },
+    after: () => assert.equal(seen.get("/o/drop-once"), 2, "one lost request, one answered"),
+  },
+  {
     name: "origin resets mid-body: the visitor's body fails as the origin's did, the Worker lives on",
     path: "/o/reset",
     stored: "profile",
@@ -517,3 +532,10 @@ async function checkStored(c, before, after, vid) {
     }
   }
 }
+
+test("origin closes a POST's connection before answering: not sent twice, 502", async () => {
+  const res = await shared.mf.dispatchFetch("http://localhost/o/drop-post", { method: "POST", body: "order=1" });
+  assert.equal(res.status, 502);
+  await res.arrayBuffer();
+  assert.equal(seen.get("/o/drop-post"), 1, "a request with a body is never repeated");
+});
