@@ -7,8 +7,14 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { startWorker, launchChromium, ADMIN_TOKEN, Visitor, exampleConfig, root } from "./harness.mjs";
+
+// `SIGNPOST_SCREENSHOTS=docs/img node --test tests/node/admin-forms.test.mjs` saves the
+// screenshots docs/marketers.md shows; otherwise they are taken (the element must render) and
+// dropped, so a test run leaves the repository as it was.
+const shots = process.env.SIGNPOST_SCREENSHOTS;
+const screenshot = (locator, name) => locator.screenshot(shots ? { path: resolve(root, shots, `${name}.png`) } : {});
 
 let mf, url, kv, browser, core;
 before(async () => {
@@ -120,10 +126,8 @@ test("a marketer builds the cart reminder with forms only, previews, publishes; 
 
   // The form whole (the forms' box scrolls on the page), for docs/marketers.md.
   await page.addStyleTag({ content: "#forms { max-height: none !important; }" });
-  await page.locator("#forms .f-form").screenshot({ path: join(root, "docs/img/editor-offer-form.png") });
-  await page
-    .locator(`#forms [data-path="${w}"].cond`)
-    .screenshot({ path: join(root, "docs/img/editor-conditions.png") });
+  await screenshot(page.locator("#forms .f-form"), "editor-offer-form");
+  await screenshot(page.locator(`#forms [data-path="${w}"].cond`), "editor-conditions");
 
   // Previewed as a described visitor: returning, with a tent added to the cart.
   await page.check("#segments input[value=returning]");
@@ -286,7 +290,7 @@ test("the JSON and the forms are one draft; the rest of the config has forms fro
   const caption = () => page.textContent("#forms .f-chart figcaption");
   const slow = await caption();
   assert.match(slow, /the score peaks at [\d.]+ at minute \d+/);
-  await page.locator("#forms .f-chart").screenshot({ path: join(root, "docs/img/editor-intent-chart.png") });
+  await screenshot(page.locator("#forms .f-chart"), "editor-intent-chart");
   await page.fill(key("intent.half_life"), "5m");
   await page.waitForFunction((was) => document.querySelector("#forms .f-chart figcaption")?.textContent !== was, slow);
   const fast = await caption();
