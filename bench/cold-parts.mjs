@@ -7,7 +7,9 @@
 //   asset      `/x.css`: the wasm's first call (pageStart), no KV, no config (a bypass);
 //   no-config  a page with nothing published: pageStart, pageConfig's first KV round
 //              (`config:current`, `signals`) and nothing to compile (a bypass);
-//   first      the full first page: both KV rounds, the config compiled, the decision;
+//   first      the full first page: both KV rounds, the config compiled from its JSON (a KV
+//              seeded without the snapshot, as before snapshots), the decision;
+//   snapshot   the same with the config's snapshot in KV (as a publish writes it): loaded;
 //   next       the same Worker's second page (a new visitor, the config cached);
 //   recompile  (test build) a third page after a new version of the same config went live and
 //              the test clock moved past the config's TTL: the compile again, its code warm;
@@ -16,7 +18,7 @@
 // The hand-written Worker's first response is the reference (its KV read included).
 import { Miniflare } from "miniflare";
 import { exampleConfig, seedConfig, signpostWorker } from "../tests/node/harness.mjs";
-import { startOrigin, workerOptions } from "./run.mjs";
+import { configSnapshot, startOrigin, workerOptions } from "./run.mjs";
 import { workerdCpuMs, workerdPids } from "./workerd.mjs";
 
 const RUNS = Number(process.env.COLD_RUNS ?? 5);
@@ -74,6 +76,7 @@ const testBuild = () => ({
   ...signpostWorker({ bindings: { ORIGIN: origin.url, SIGNPOST_TEST_HOOKS: "1" }, assets: false }),
   kvNamespaces: ["SIGNPOST"],
 });
+const snapshot = await configSnapshot(origin);
 try {
   for (let i = 0; i < RUNS; i++) {
     await fresh(workerOptions("hand-written", origin.url), true, async (url) =>
@@ -84,6 +87,10 @@ try {
     await fresh(production(), true, async (url) => {
       add("first", await timed(new URL(PAGE, url)));
       add("next", await timed(new URL(PAGE, url)));
+    });
+    await fresh(production(), true, async (url, kv) => {
+      await kv.put(snapshot.key, snapshot.bytes);
+      add("snapshot", await timed(new URL(PAGE, url)));
     });
     await fresh(testBuild(), true, async (url, kv) => {
       const now = Date.now();
