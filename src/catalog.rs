@@ -23,6 +23,23 @@ pub struct Catalog {
     pub warnings: Vec<Issue>,
 }
 
+crate::snapshot::snap_struct!(Catalog {
+    currency,
+    products,
+    by_id,
+    by_category,
+    warnings,
+});
+crate::snapshot::snap_struct!(Product {
+    id,
+    category,
+    price,
+    in_stock,
+    popularity,
+    complements,
+    fields,
+});
+
 /// One product.
 #[derive(Clone, Debug)]
 pub struct Product {

@@ -59,6 +59,7 @@ pub mod request;
 pub mod rewrite;
 pub mod series;
 pub mod session;
+pub mod snapshot;
 pub mod stats;
 pub mod template;
 pub mod time;

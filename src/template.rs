@@ -35,6 +35,20 @@ enum Filter {
 
 const FILTERS: &[&str] = &["default", "money"];
 
+crate::snapshot::snap_struct!(Template { parts });
+crate::snapshot::snap_enum!(Part {
+    0 => Lit(text),
+    1 => Expr { fact, filters, slot },
+});
+crate::snapshot::snap_enum!(Filter {
+    0 => Default(text),
+    1 => Money,
+});
+crate::snapshot::snap_enum!(Slot {
+    0 => Text,
+    1 => UrlStart,
+});
+
 /// What is wrong with a template; positions count characters from its start.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum TemplateError {

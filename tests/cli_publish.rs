@@ -97,17 +97,17 @@ fn an_invalid_config_is_refused_before_kv_is_touched() {
 }
 
 fn wrangler_get(kv: &Path, key: &str) -> String {
+    String::from_utf8(wrangler_get_bytes(kv, key, true))
+        .unwrap()
+        .trim_end()
+        .to_string()
+}
+
+/// A value in wrangler's local KV: its text (`text`), or its bytes as stored.
+fn wrangler_get_bytes(kv: &Path, key: &str, text: bool) -> Vec<u8> {
     let out = Command::new(Path::new(ROOT).join("node_modules/.bin/wrangler"))
-        .args([
-            "kv",
-            "key",
-            "get",
-            key,
-            "--binding",
-            "SIGNPOST",
-            "--text",
-            "--local",
-        ])
+        .args(["kv", "key", "get", key, "--binding", "SIGNPOST", "--local"])
+        .args(if text { &["--text"][..] } else { &[][..] })
         .arg("--persist-to")
         .arg(kv)
         .current_dir(ROOT)
@@ -118,10 +118,7 @@ fn wrangler_get(kv: &Path, key: &str) -> String {
         .output()
         .unwrap();
     assert!(out.status.success());
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .trim_end()
-        .to_string()
+    out.stdout
 }
 
 #[test]
@@ -150,6 +147,16 @@ fn publish_versions_rollback_through_wrangler_kv() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("wrote catalog"), "{out}");
     assert!(out.contains("published config:1"), "{out}");
+    // The compiled snapshot went through wrangler as bytes, and loads as the JSON compiles.
+    let key = signpost::snapshot::key(1);
+    assert!(out.contains(&format!("wrote {key}")), "{out}");
+    let catalog = include_str!("../examples/catalog.json");
+    let loaded =
+        signpost::snapshot::decode(&wrangler_get_bytes(&kv, &key, false), 1, Some(catalog))
+            .expect("the snapshot wrangler stored loads");
+    let compiled =
+        signpost::Engine::new(include_str!("../examples/config.json"), Some(catalog)).unwrap();
+    assert_eq!(format!("{loaded:?}"), format!("{compiled:?}"));
 
     let (code, out, err) = signpost(&["publish", &v2, "--base", "1", "--persist-to", kv_s]);
     assert_eq!(code, 0, "{out}{err}");

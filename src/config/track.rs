@@ -46,6 +46,17 @@ enum Seg {
     Capture(String),
 }
 
+crate::snapshot::snap_struct!(TrackRule {
+    pattern,
+    event,
+    props
+});
+crate::snapshot::snap_struct!(PathPattern { segments, wildcard });
+crate::snapshot::snap_enum!(Seg {
+    0 => Lit(text),
+    1 => Capture(name),
+});
+
 /// Why a `track` path pattern is refused; each names the pattern.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PatternError {

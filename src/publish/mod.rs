@@ -37,6 +37,8 @@ pub trait Kv {
     fn get(&mut self, key: &str) -> Result<Option<String>, KvError>;
     /// Writes `value` under `key`.
     fn put(&mut self, key: &str, value: &str) -> Result<(), KvError>;
+    /// Writes binary `value` under `key` (the config snapshot).
+    fn put_bytes(&mut self, key: &str, value: &[u8]) -> Result<(), KvError>;
     /// Every key that starts with `prefix`.
     fn list(&mut self, prefix: &str) -> Result<Vec<String>, KvError>;
 }
@@ -145,6 +147,9 @@ pub struct Published {
     pub changes: Vec<Change>,
     /// Whether the catalog was written too.
     pub catalog_written: bool,
+    /// Why the compiled snapshot was not written, if it was not (the Worker then compiles the
+    /// JSON and writes it itself; nothing else depends on it).
+    pub snapshot_error: Option<KvError>,
 }
 
 /// How a publish is checked and recorded; the default: neither.
@@ -178,13 +183,17 @@ pub fn publish_with(
     catalog_json: Option<&str>,
     how: &Publication,
 ) -> Result<Published, PublishError> {
-    Engine::new(config_json, catalog_json).map_err(|e| invalid("config", e))?;
+    let mut engine = Engine::new(config_json, catalog_json).map_err(|e| invalid("config", e))?;
+    let mut stored_catalog = None;
     if catalog_json.is_none() {
         if let Some(c) = kv.get(CATALOG).map_err(store("nothing was changed"))? {
             Catalog::parse(&c).map_err(|issues| PublishError::Invalid {
                 what: "the catalog in KV (publish a valid one with --catalog)".into(),
                 issues,
             })?;
+            // Compiled again with it, for the snapshot (cheaper in wasm than a copy's code).
+            engine = Engine::new(config_json, Some(&c)).map_err(|e| invalid("config", e))?;
+            stored_catalog = Some(c);
         }
     }
     let previous = current_version(kv)?;
@@ -237,6 +246,14 @@ pub fn publish_with(
             "{key} was written but the catalog was not; {unchanged}"
         )))?;
     }
+    // Before the pointer, so that the isolates that load the new version find it.
+    let snapshot_error = write_snapshot(
+        kv,
+        next,
+        catalog_json.or(stored_catalog.as_deref()),
+        &engine,
+    )
+    .err();
     kv.put(CURRENT, &next.to_string())
         .map_err(store(format!("{key} was written; {unchanged}")))?;
     Ok(Published {
@@ -244,6 +261,7 @@ pub fn publish_with(
         previous,
         changes,
         catalog_written: catalog_json.is_some(),
+        snapshot_error,
     })
 }
 
@@ -294,7 +312,10 @@ pub fn rollback(kv: &mut dyn Kv, to: Option<u64>) -> Result<RolledBack, PublishE
         )));
     };
     let catalog = kv.get(CATALOG).map_err(store(unchanged.clone()))?;
-    Engine::new(&json, catalog.as_deref()).map_err(|e| invalid(key.clone(), e))?;
+    let engine = Engine::new(&json, catalog.as_deref()).map_err(|e| invalid(key.clone(), e))?;
+    // The target's snapshot may be another catalog's or another build's: made afresh (a
+    // failure costs a compile in the Worker, which writes one then).
+    let _ = write_snapshot(kv, target, catalog.as_deref(), &engine);
     let old = kv
         .get(&version_key(from))
         .map_err(store(unchanged.clone()))?
@@ -382,7 +403,29 @@ pub fn publish_catalog(kv: &mut dyn Kv, catalog_json: &str) -> Result<Catalog, P
     })?;
     kv.put(CATALOG, catalog_json)
         .map_err(store("the catalog in KV was not changed"))?;
+    // The live version's snapshot holds the old catalog: made again with the new one, or the
+    // Worker compiles the JSON (and writes it) until the next publish.
+    if let Ok(Some(n)) = current_version(kv) {
+        if let Ok(Some(json)) = kv.get(&version_key(n)) {
+            if let Ok(engine) = Engine::new(&json, Some(catalog_json)) {
+                let _ = write_snapshot(kv, n, Some(catalog_json), &engine);
+            }
+        }
+    }
     Ok(catalog)
+}
+
+/// Writes config version `n`'s compiled snapshot for this build (`crate::snapshot`).
+pub fn write_snapshot(
+    kv: &mut dyn Kv,
+    n: u64,
+    catalog_json: Option<&str>,
+    engine: &Engine,
+) -> Result<(), KvError> {
+    kv.put_bytes(
+        &crate::snapshot::key(n),
+        &crate::snapshot::encode(n, catalog_json, engine),
+    )
 }
 
 /// Sets one business signal (`null` data removes it), merged into the others in `signals`
@@ -417,6 +460,8 @@ pub fn set_signal(kv: &mut dyn Kv, name: &str, data: Value) -> Result<Signals, P
 pub struct MemoryKv {
     /// Key -> value.
     pub data: BTreeMap<String, String>,
+    /// Key -> binary value (the config snapshots: never read back by the publish operations).
+    pub bytes: BTreeMap<String, Vec<u8>>,
     /// Keys whose writes fail (to test a store that fails halfway).
     #[cfg(test)]
     pub fail_puts: Vec<String>,
@@ -436,6 +481,16 @@ impl Kv for MemoryKv {
         }
         self.writes.push(key.to_string());
         self.data.insert(key.to_string(), value.to_string());
+        Ok(())
+    }
+
+    fn put_bytes(&mut self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        #[cfg(test)]
+        if self.fail_puts.iter().any(|k| k == key) {
+            return Err(KvError(format!("writing {key} failed")));
+        }
+        self.writes.push(key.to_string());
+        self.bytes.insert(key.to_string(), value.to_vec());
         Ok(())
     }
 

@@ -23,9 +23,46 @@ fn first_publish_writes_version_then_pointer() {
     let p = publish(&mut kv, CONFIG, Some(CATALOG_JSON)).unwrap();
     assert_eq!((p.version, p.previous), (1, None));
     assert!(p.catalog_written);
-    assert_eq!(kv.writes, ["config:1", "catalog", "config:current"]);
+    let snap = crate::snapshot::key(1);
+    assert_eq!(kv.writes, ["config:1", "catalog", &snap, "config:current"]);
     assert_eq!(kv.data["config:current"], "1");
     assert_eq!(kv.data["config:1"], CONFIG);
+    assert!(p.snapshot_error.is_none());
+}
+
+/// The snapshot written next to the JSON loads as the engine the JSON compiles to, with the
+/// catalog it will run with: the one published with it, or the one already in KV.
+#[test]
+fn a_publish_writes_the_compiled_snapshot_of_what_goes_live() {
+    let mut kv = MemoryKv::default();
+    publish(&mut kv, CONFIG, Some(CATALOG_JSON)).unwrap();
+    let p = publish(&mut kv, &changed_priority(95), None).unwrap();
+    let bytes = &kv.bytes[&crate::snapshot::key(p.version)];
+    let loaded = crate::snapshot::decode(bytes, p.version, Some(CATALOG_JSON)).unwrap();
+    let compiled = Engine::new(&changed_priority(95), Some(CATALOG_JSON)).unwrap();
+    assert_eq!(format!("{loaded:?}"), format!("{compiled:?}"));
+
+    // A catalog published on its own makes the live version's snapshot again.
+    let catalog: Value = serde_json::from_str(CATALOG_JSON).unwrap();
+    let mut fewer = catalog.clone();
+    fewer["products"].as_array_mut().unwrap().truncate(2);
+    let fewer = fewer.to_string();
+    publish_catalog(&mut kv, &fewer).unwrap();
+    let bytes = &kv.bytes[&crate::snapshot::key(p.version)];
+    let loaded = crate::snapshot::decode(bytes, p.version, Some(&fewer)).unwrap();
+    assert_eq!(loaded.catalog().products.len(), 2);
+}
+
+/// The snapshot is a cache: a store that refuses it does not stop the publish.
+#[test]
+fn a_snapshot_that_cannot_be_written_does_not_stop_the_publish() {
+    let mut kv = MemoryKv {
+        fail_puts: vec![crate::snapshot::key(1)],
+        ..MemoryKv::default()
+    };
+    let p = publish(&mut kv, CONFIG, Some(CATALOG_JSON)).unwrap();
+    assert!(p.snapshot_error.is_some());
+    assert_eq!(kv.data["config:current"], "1");
 }
 
 #[test]
@@ -136,6 +173,9 @@ impl Kv for LaggingList {
     }
     fn put(&mut self, key: &str, value: &str) -> Result<(), KvError> {
         self.0.put(key, value)
+    }
+    fn put_bytes(&mut self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.0.put_bytes(key, value)
     }
     fn list(&mut self, _prefix: &str) -> Result<Vec<String>, KvError> {
         Ok(vec![])
@@ -284,7 +324,11 @@ fn a_record_is_written_before_the_pointer_and_listed() {
     let mut kv = MemoryKv::default();
     let first = by("Ana", 1_764_900_000_000, "  first offers\n");
     publish_with(&mut kv, CONFIG, None, &first).unwrap();
-    assert_eq!(kv.writes, ["config:1", "config-meta:1", "config:current"]);
+    let snap = crate::snapshot::key(1);
+    assert_eq!(
+        kv.writes,
+        ["config:1", "config-meta:1", &snap, "config:current"]
+    );
     assert_eq!(
         kv.data["config-meta:1"],
         r#"{"at":1764900000000,"by":"Ana","message":"first offers"}"#

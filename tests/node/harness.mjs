@@ -182,7 +182,8 @@ export function signpostWorker({ bindings = {}, assets = true } = {}) {
  * goes through the counting wrapper: `kvOps()` returns (and clears) the operations seen,
  * `kvMode("ok" | "throw" | "hang" | "429" | "500")` changes how it answers, for every
  * operation or per kind (`"put=429"`, `"get=hang,put=500"`). `onLog(line)` gets the runtime's
- * console output. `doPersist` / `d1Persist`: directories for Durable Objects' and D1's storage;
+ * console output. `doPersist` / `d1Persist` / `kvPersist`: directories for Durable Objects',
+ * D1's and KV's storage;
  * `measure: false` leaves out the measurement queue and database.
  */
 export async function startWorker({
@@ -194,6 +195,7 @@ export async function startWorker({
   onLog,
   doPersist,
   d1Persist,
+  kvPersist,
   inspectorPort,
   measure = true,
 } = {}) {
@@ -240,6 +242,8 @@ export async function startWorker({
     ...(doPersist ? { durableObjectsPersist: doPersist } : {}),
     // D1 on disk (a directory): the scale run's ten million rows would not fit in memory.
     ...(d1Persist ? { d1Persist } : {}),
+    // KV on disk (a directory): what one workerd wrote, read by a fresh one.
+    ...(kvPersist ? { kvPersist } : {}),
     // V8's inspector, for scripts that read the isolate's heap (scripts/load.mjs).
     ...(inspectorPort ? { inspectorPort } : {}),
   });

@@ -6,6 +6,7 @@
 // decision and what to write). Awaiting here costs far less CPU than wasm-bindgen futures and
 // per-header crossings did when Rust drove the request (bench/RESULTS.md has the before and
 // after).
+import { writeSnapshot } from "./config-snapshot.js";
 import { originPage } from "./origin-cache.js";
 import { rewrite } from "./rewriter.js";
 
@@ -86,9 +87,14 @@ async function personalize(sp, request, url, env, ctx, origin, started) {
   req.now = start.now;
   const kv = env.SIGNPOST;
   if (!kv) return bypass(origin, "no-kv");
+  // How a config version new to the isolate was loaded: its compiled snapshot, or the JSON
+  // compiled (the snapshot then written for the next isolate; worker/src/config_snapshot.rs).
+  let loaded;
   if (start.stale) {
     const why = await sp.pageConfig(env, req.now);
     if (why) return bypass(origin, why);
+    loaded = sp.configLoaded();
+    if (loaded === "json") ctx.waitUntil(writeSnapshot(sp, kv));
   }
   // A new visitor (an id just drawn) has no stored profile, and one read within the last
   // minute is still in the isolate (worker/src/profile_cache.rs): no read.
@@ -129,7 +135,7 @@ async function personalize(sp, request, url, env, ctx, origin, started) {
   page = withHeader(page, "x-signpost", decision.header);
   const out = page.headers;
   out.set("cache-control", "private, no-store");
-  out.set("server-timing", `signpost;dur=${elapsed.toFixed(2)}`);
+  out.set("server-timing", `signpost;dur=${elapsed.toFixed(2)}${loaded ? `, config;desc=${loaded}` : ""}`);
   out.delete("content-length");
   out.delete("etag");
   out.delete("age"); // a copy from the origin cache has one; this page was made just now

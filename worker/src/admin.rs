@@ -138,9 +138,12 @@ async fn snapshot(kv: &KvStore) -> std::result::Result<MemoryKv, KvError> {
 /// site never points at a missing version.
 async fn replay(kv: &KvStore, mem: &MemoryKv) -> std::result::Result<(), KvError> {
     for key in &mem.writes {
-        let value = mem.data.get(key).cloned().unwrap_or_default();
-        kv.put(key, value)
-            .map_err(kv_error)?
+        let put = match mem.bytes.get(key) {
+            // The config snapshot (signpost::snapshot), binary.
+            Some(bytes) => kv.put_bytes(key, bytes),
+            None => kv.put(key, mem.data.get(key).cloned().unwrap_or_default()),
+        };
+        put.map_err(kv_error)?
             .execute()
             .await
             .map_err(|e| KvError(format!("writing {key} failed: {e}")))?;

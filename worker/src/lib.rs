@@ -6,6 +6,7 @@ mod admin;
 mod alloc;
 mod api;
 mod audience;
+mod config_snapshot;
 mod cookies;
 mod deliveries;
 mod html_rewriter;

@@ -1,7 +1,8 @@
 //! Workers KV: the compiled config (cached in the isolate), signals and visitor profiles.
 //!
 //! Keys: `config:current` holds the live version `n`, `config:<n>` the config JSON,
-//! `catalog` the catalog, `signals` the business signals, `profile:<visitor id>` a profile.
+//! `config-snapshot:<n>:<build>` its compiled snapshot (`signpost::snapshot`), `catalog` the
+//! catalog, `signals` the business signals, `profile:<visitor id>` a profile.
 //! Every read runs against a time budget: a slow KV must not hold the page.
 
 use futures_util::future::{select, Either};
@@ -182,10 +183,20 @@ fn last_good(now: f64, signals: Rc<Signals>) -> Option<Live> {
     })
 }
 
+/// A new config version: its compiled snapshot when this build wrote one for the catalog in
+/// KV (read with the JSON and the catalog, in the same round), else the JSON compiled, and
+/// its snapshot then left for [`take_pending_snapshot`].
 async fn compile(kv: &KvStore, version: &str, signals: Rc<Signals>) -> Result<Live, StoreError> {
     let key = format!("config:{version}");
-    let (config, catalog) =
-        futures_util::future::join(kv.get(&key).text(), kv.get("catalog").text()).await;
+    // A pointer that is not a number names no snapshot: its key is then one no one writes.
+    let n = version.parse::<u64>().ok();
+    let snapshot_key = signpost::snapshot::key(n.unwrap_or(u64::MAX));
+    let (config, catalog, snapshot) = futures_util::future::join3(
+        kv.get(&key).text(),
+        kv.get("catalog").text(),
+        kv.get(&snapshot_key).bytes(),
+    )
+    .await;
     let config = config.map_err(kv_err)?.ok_or(StoreError::NoConfig)?;
     if config.len() > MAX_CONFIG_BYTES {
         return Err(StoreError::InvalidConfig(format!(
@@ -194,15 +205,67 @@ async fn compile(kv: &KvStore, version: &str, signals: Rc<Signals>) -> Result<Li
         )));
     }
     let catalog = catalog.map_err(kv_err)?;
-    let engine = Engine::new(&config, catalog.as_deref())
-        .map_err(|e| StoreError::InvalidConfig(e.to_string()))?;
-    Ok(Live {
+    let loaded = match (n, snapshot) {
+        (Some(n), Ok(Some(bytes))) => {
+            match signpost::snapshot::decode(&bytes, n, catalog.as_deref()) {
+                Ok(engine) => Some(engine),
+                Err(e) => {
+                    worker::console_warn!("signpost: config snapshot of {key} not used: {e}");
+                    None
+                }
+            }
+        }
+        (_, Err(e)) => {
+            worker::console_warn!("signpost: config snapshot of {key} not read: {e}");
+            None
+        }
+        _ => None,
+    };
+    let from_snapshot = loaded.is_some();
+    let engine = match loaded {
+        Some(engine) => engine,
+        None => Engine::new(&config, catalog.as_deref())
+            .map_err(|e| StoreError::InvalidConfig(e.to_string()))?,
+    };
+    let live = Live {
         version: version.to_string(),
         engine: Rc::new(engine),
         config_json: config.into(),
         catalog_json: catalog.map(Into::into),
         signals,
-    })
+    };
+    LOADED.set(Some(if from_snapshot { "snapshot" } else { "json" }));
+    if let (false, Some(n)) = (from_snapshot, n) {
+        PENDING.set(Some((n, live.clone())));
+    }
+    Ok(live)
+}
+
+thread_local! {
+    /// How the last config version this isolate loaded was loaded, until asked.
+    static LOADED: std::cell::Cell<Option<&'static str>> = const { std::cell::Cell::new(None) };
+    /// A version compiled from its JSON, whose snapshot this build has yet to write.
+    static PENDING: RefCell<Option<(u64, Live)>> = const { RefCell::new(None) };
+}
+
+/// How the config version loaded since the last call was loaded: `"snapshot"` or `"json"`.
+pub fn take_loaded() -> Option<&'static str> {
+    LOADED.take()
+}
+
+/// The key of the snapshot this isolate owes KV (it compiled the JSON), if any.
+pub fn pending_snapshot_key() -> Option<String> {
+    PENDING.with_borrow(|p| p.as_ref().map(|(n, _)| signpost::snapshot::key(*n)))
+}
+
+/// The snapshot this isolate owes KV, encoded; it is then no longer owed.
+pub fn take_pending_snapshot() -> Option<Vec<u8>> {
+    let (n, live) = PENDING.take()?;
+    Some(signpost::snapshot::encode(
+        n,
+        live.catalog_json.as_deref(),
+        &live.engine,
+    ))
 }
 
 async fn load_signals(kv: &KvStore) -> Result<Signals, StoreError> {

@@ -214,6 +214,10 @@ impl Kv for WranglerKv {
     }
 
     fn put(&mut self, key: &str, value: &str) -> Result<(), KvError> {
+        self.put_bytes(key, value.as_bytes())
+    }
+
+    fn put_bytes(&mut self, key: &str, value: &[u8]) -> Result<(), KvError> {
         std::fs::create_dir_all(&self.scratch)
             .map_err(|e| KvError(format!("cannot create {}: {e}", self.scratch.display())))?;
         self.written += 1;

@@ -53,6 +53,11 @@ pub(crate) fn publish_config(a: &Publish) -> Result<(), Fail> {
     if p.catalog_written {
         println!("wrote catalog");
     }
+    match &p.snapshot_error {
+        None => println!("wrote {}", signpost::snapshot::key(p.version)),
+        // Only a cache: the Worker compiles the JSON, and writes the snapshot itself.
+        Some(e) => eprintln!("warning: the compiled snapshot was not written ({e})"),
+    }
     match p.previous {
         Some(prev) => {
             println!(
