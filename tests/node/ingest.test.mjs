@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { startWorker, Visitor, waitFor, SECRET, ADMIN_TOKEN } from "./harness.mjs";
+import { startWorker, Visitor, waitFor, storedProfile, SECRET, ADMIN_TOKEN } from "./harness.mjs";
 
 const T0 = Date.parse("2026-11-20T17:00:00Z");
 const S = 1000;
@@ -39,7 +39,7 @@ const post = (path, body, headers = {}) =>
   });
 const ingest = (events, token = INGEST_TOKEN) =>
   post("/__signpost/ingest", { events }, token === null ? {} : { authorization: `Bearer ${token}` });
-const stored = async (key) => JSON.parse((await w.kv.get(`profile:${key}`)) ?? "null");
+const stored = (key) => storedProfile(w.kv, key);
 const sign = (user) => createHmac("sha256", IDENTITY_SECRET).update(user).digest("hex");
 const identify = (v, user, signature = sign(user)) =>
   v.fetch("/__signpost/identify", {
@@ -175,7 +175,7 @@ test("identify: a bad signature is refused with the reason; a good one merges th
 
   laptop.now += S;
   assert.equal((await identify(laptop, "cust-9")).status, 200);
-  const user = await waitFor(async () => (await stored("u:cust-9"))?.cart && stored("u:cust-9"));
+  const user = await waitFor(async () => (await stored("u:cust-9"))?.cart?.l.length && stored("u:cust-9"));
   assert.deepEqual(
     user.cart.l.map((l) => l.p),
     ["tent-summit-2p"],
