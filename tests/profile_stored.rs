@@ -231,7 +231,10 @@ fn a_corrupt_or_truncated_value_is_refused_with_a_reason() {
     let mut long = stored.clone();
     long.push(0);
     let err = Profile::from_stored(&long).unwrap_err().to_string();
-    assert_eq!(err, "binary profile is corrupt: 1 bytes after the profile");
+    assert_eq!(
+        err,
+        "binary profile is corrupt: 1 bytes after the last field"
+    );
     // Flipped bytes: an error or another profile, never a panic.
     let mut rng = Rng(3);
     for _ in 0..2000 {

@@ -17,7 +17,8 @@
 //! - lists: a varint count and the items; a list of times (most recent first) holds the
 //!   first time, then each one's difference from the one before it (zigzag);
 //! - `Option`: a byte 0 (none) or 1 and the value;
-//! - traits: a count and per trait its name and a tagged value (see `Tag`).
+//! - traits: a count and per trait its name and a tagged value (`crate::codec`: null, false,
+//!   true, unsigned, signed, float, string, or any other JSON as its text).
 //!
 //! The layout version (`"v"` of the JSON) is not stored: format 1 holds layout v1. A change of
 //! layout takes a new format byte; a reader refuses a format newer than it knows
@@ -31,142 +32,21 @@
 //! which the browser's build carries as JSON it never reads.
 
 use super::*;
+pub use crate::codec::BinaryError;
 
 /// The first bytes of a binary profile. No JSON text starts with a NUL byte.
 pub const MAGIC: [u8; 3] = *b"\0SP";
 /// The binary format this build writes (and the newest it reads).
 pub const BINARY_FORMAT: u8 = 1;
 
-/// Why bytes that start as a binary profile do not decode.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum BinaryError {
-    /// The value ends inside a field.
-    #[error("truncated at byte {0}")]
-    Truncated(usize),
-    /// A varint longer than a u64, or a number out of its field's range.
-    #[error("a number out of range at byte {0}")]
-    Range(usize),
-    /// A string that is not UTF-8.
-    #[error("a string that is not UTF-8 at byte {0}")]
-    Utf8(usize),
-    /// An option or trait tag this format does not have.
-    #[error("an unknown tag {tag} at byte {at}")]
-    Tag {
-        /// The tag's value.
-        tag: u8,
-        /// Where it is.
-        at: usize,
-    },
-    /// Bytes after the last field.
-    #[error("{0} bytes after the profile")]
-    Trailing(usize),
-}
-
-// --- writing -------------------------------------------------------------------------------
-
-struct Out(Vec<u8>);
-
-impl Out {
-    fn uint(&mut self, mut n: u64) {
-        while n >= 0x80 {
-            self.0.push((n as u8) | 0x80);
-            n >>= 7;
-        }
-        self.0.push(n as u8);
-    }
-
-    fn int(&mut self, n: i64) {
-        self.uint(((n << 1) ^ (n >> 63)) as u64);
-    }
-
-    fn float(&mut self, x: f64) {
-        self.0.extend_from_slice(&x.to_le_bytes());
-    }
-
-    fn str(&mut self, s: &str) {
-        self.uint(s.len() as u64);
-        self.0.extend_from_slice(s.as_bytes());
-    }
-
-    fn list<T>(&mut self, items: &[T], mut each: impl FnMut(&mut Out, &T)) {
-        self.uint(items.len() as u64);
-        for x in items {
-            each(self, x);
-        }
-    }
-
-    fn times(&mut self, times: &[Millis]) {
-        self.uint(times.len() as u64);
-        let mut prev = 0i64;
-        for &t in times {
-            self.int(prev.wrapping_sub(t));
-            prev = t;
-        }
-    }
-
-    fn opt<T: Copy>(&mut self, x: Option<T>, each: impl FnOnce(&mut Out, T)) {
-        match x {
-            None => self.0.push(0),
-            Some(x) => {
-                self.0.push(1);
-                each(self, x);
-            }
-        }
-    }
-
-    fn value(&mut self, v: &Value) {
-        match v {
-            Value::Null => self.0.push(Tag::Null as u8),
-            Value::Bool(false) => self.0.push(Tag::False as u8),
-            Value::Bool(true) => self.0.push(Tag::True as u8),
-            Value::Number(n) => match (n.as_u64(), n.as_i64()) {
-                (Some(u), _) => {
-                    self.0.push(Tag::Unsigned as u8);
-                    self.uint(u);
-                }
-                (None, Some(i)) => {
-                    self.0.push(Tag::Signed as u8);
-                    self.int(i);
-                }
-                _ => {
-                    self.0.push(Tag::Float as u8);
-                    self.float(n.as_f64().unwrap_or(0.0));
-                }
-            },
-            Value::String(s) => {
-                self.0.push(Tag::String as u8);
-                self.str(s);
-            }
-            // A trait is a scalar (`merge_traits`); anything else read from an old JSON
-            // profile is kept as its JSON text.
-            other => {
-                self.0.push(Tag::Json as u8);
-                self.str(&other.to_string());
-            }
-        }
-    }
-}
-
-/// A trait value's kind.
-#[repr(u8)]
-enum Tag {
-    Null = 0,
-    False = 1,
-    True = 2,
-    Unsigned = 3,
-    Signed = 4,
-    Float = 5,
-    String = 6,
-    /// Any other JSON value, as its text.
-    Json = 7,
-}
+use crate::codec::{In, Out};
 
 impl Profile {
     /// The stored form (see the module docs).
     pub fn to_stored(&self) -> Vec<u8> {
-        let mut o = Out(Vec::with_capacity(512));
-        o.0.extend_from_slice(&MAGIC);
-        o.0.push(BINARY_FORMAT);
+        let mut o = Out::new(512);
+        o.bytes(&MAGIC);
+        o.byte(BINARY_FORMAT);
         o.str(&self.id);
         o.int(self.created);
         o.int(self.updated);
@@ -270,7 +150,7 @@ impl Profile {
             o.uint(u.count);
             o.int(u.at);
         });
-        o.0
+        o.into_bytes()
     }
 
     /// A stored profile in either form: binary (this module) or JSON of any version.
@@ -290,139 +170,11 @@ impl Profile {
     }
 }
 
-// --- reading -------------------------------------------------------------------------------
-
 type Res<T> = Result<T, BinaryError>;
-
-struct In<'a> {
-    b: &'a [u8],
-    at: usize,
-}
-
-impl In<'_> {
-    fn byte(&mut self) -> Res<u8> {
-        let x = *self.b.get(self.at).ok_or(BinaryError::Truncated(self.at))?;
-        self.at += 1;
-        Ok(x)
-    }
-
-    fn uint(&mut self) -> Res<u64> {
-        let start = self.at;
-        let mut n = 0u64;
-        for shift in (0..64).step_by(7) {
-            let x = self.byte()?;
-            let bits = u64::from(x & 0x7f);
-            if shift == 63 && bits > 1 {
-                return Err(BinaryError::Range(start));
-            }
-            n |= bits << shift;
-            if x & 0x80 == 0 {
-                return Ok(n);
-            }
-        }
-        Err(BinaryError::Range(start))
-    }
-
-    fn u32(&mut self) -> Res<u32> {
-        let start = self.at;
-        u32::try_from(self.uint()?).map_err(|_| BinaryError::Range(start))
-    }
-
-    fn int(&mut self) -> Res<i64> {
-        let n = self.uint()?;
-        Ok(((n >> 1) as i64) ^ -((n & 1) as i64))
-    }
-
-    fn float(&mut self) -> Res<f64> {
-        let end = self.at + 8;
-        let bytes = self
-            .b
-            .get(self.at..end)
-            .ok_or(BinaryError::Truncated(self.at))?;
-        self.at = end;
-        let mut x = [0; 8];
-        x.copy_from_slice(bytes);
-        Ok(f64::from_le_bytes(x))
-    }
-
-    fn str(&mut self) -> Res<String> {
-        let start = self.at;
-        let len = usize::try_from(self.uint()?).map_err(|_| BinaryError::Range(start))?;
-        let end = self.at.checked_add(len).ok_or(BinaryError::Range(start))?;
-        let bytes = self
-            .b
-            .get(self.at..end)
-            .ok_or(BinaryError::Truncated(self.at))?;
-        let s = std::str::from_utf8(bytes).map_err(|_| BinaryError::Utf8(self.at))?;
-        self.at = end;
-        Ok(s.to_string())
-    }
-
-    /// A count of items, each at least a byte: a corrupt count cannot ask for more memory
-    /// than the value's own size.
-    fn count(&mut self) -> Res<usize> {
-        let start = self.at;
-        let n = self.uint()?;
-        match usize::try_from(n) {
-            Ok(n) if n <= self.b.len() - self.at => Ok(n),
-            _ => Err(BinaryError::Truncated(start)),
-        }
-    }
-
-    fn list<T>(&mut self, mut each: impl FnMut(&mut Self) -> Res<T>) -> Res<Vec<T>> {
-        let n = self.count()?;
-        let mut v = Vec::with_capacity(n);
-        for _ in 0..n {
-            v.push(each(self)?);
-        }
-        Ok(v)
-    }
-
-    fn times(&mut self) -> Res<Vec<Millis>> {
-        let mut prev = 0i64;
-        self.list(|r| {
-            prev = prev.wrapping_sub(r.int()?);
-            Ok(prev)
-        })
-    }
-
-    fn opt<T>(&mut self, each: impl FnOnce(&mut Self) -> Res<T>) -> Res<Option<T>> {
-        let at = self.at;
-        match self.byte()? {
-            0 => Ok(None),
-            1 => each(self).map(Some),
-            tag => Err(BinaryError::Tag { tag, at }),
-        }
-    }
-
-    fn value(&mut self) -> Res<Value> {
-        let at = self.at;
-        Ok(match self.byte()? {
-            0 => Value::Null,
-            1 => Value::Bool(false),
-            2 => Value::Bool(true),
-            3 => Value::from(self.uint()?),
-            4 => Value::from(self.int()?),
-            5 => {
-                let x = self.float()?;
-                serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
-            }
-            6 => Value::String(self.str()?),
-            7 => {
-                let text = self.str()?;
-                serde_json::from_str(&text).map_err(|_| BinaryError::Tag { tag: 7, at })?
-            }
-            tag => return Err(BinaryError::Tag { tag, at }),
-        })
-    }
-}
 
 /// A binary profile (the magic already checked) into the profile.
 fn decode(b: &[u8]) -> Res<Profile> {
-    let mut r = In {
-        b,
-        at: MAGIC.len() + 1,
-    };
+    let mut r = In::new(b, MAGIC.len() + 1);
     let r = &mut r;
     let mut p = Profile::new("");
     p.id = r.str()?;
@@ -547,8 +299,5 @@ fn decode(b: &[u8]) -> Res<Profile> {
             })
         })?,
     };
-    match r.b.len() - r.at {
-        0 => Ok(p),
-        n => Err(BinaryError::Trailing(n)),
-    }
+    r.end().map(|()| p)
 }

@@ -15,6 +15,7 @@ import {
   SECRET,
   ADMIN_TOKEN,
 } from "./harness.mjs";
+import { createHmac } from "node:crypto";
 import { VERSION, STATE_FORMAT } from "../../sdk-js/src/limits.js";
 
 const T0 = Date.parse("2026-11-20T17:00:00Z");
@@ -140,6 +141,27 @@ describe("session cookie sp_s and the profile write throttle", () => {
     const plain = visitor();
     const r2 = (await plain.page("/")).res;
     assert.ok(r2.headers.getSetCookie().every((c) => !c.includes("Secure")));
+  });
+
+  test("a cookie of the JSON form from before is still read, then rewritten compact", async () => {
+    const v = visitor();
+    await v.page("/");
+    assert.match(v.jar.get("sp_s"), /^A/, "the compact form");
+    const vid = v.jar.get("sp_vid");
+    const at = v.now + S;
+    const log = [{ n: at, k: "e", e: { type: "add_to_cart", product_id: "tent-summit-2p", quantity: 1, at } }];
+    const payload = Buffer.from(JSON.stringify({ v: 1, vid, iat: at, w: v.now, log })).toString("base64url");
+    const sig = createHmac("sha256", SECRET).update(`sp_s.1.${payload}`).digest("base64url");
+    v.jar.set("sp_s", `${payload}.${sig}`);
+    v.now += 2 * S;
+    await v.page("/about");
+    assert.match(v.jar.get("sp_s"), /^A/, "rewritten compact");
+    const profile = await (await v.fetch("/__signpost/profile")).json();
+    assert.deepEqual(
+      profile.cart.l.map((l) => l.p),
+      ["tent-summit-2p"],
+      "the old cookie's event counted",
+    );
   });
 
   test("a tampered, foreign, expired or oversize sp_s is ignored", async () => {
