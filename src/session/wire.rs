@@ -4,7 +4,8 @@
 //! the same offer ids, paths and event types on every page; as base64url of JSON a few pages'
 //! log took 1.8 KB. Here each distinct string is written once (`crate::codec`'s table), each
 //! entry's time is its difference from the one before, and an event's own time its difference
-//! from the entry's: the benchmark page's cookie is about a third of its JSON form (tests).
+//! from the entry's: the benchmark page's cookie takes 408 bytes against 1,203 as JSON, and
+//! the tests check generated logs under half.
 //!
 //! Layout (format 1): a byte 0 (a JSON state starts with `{`), the format byte, then the
 //! visitor id, `issued`, `written`, the user (an option), and the log: a count, then per
