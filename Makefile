@@ -237,7 +237,7 @@ CRITERION := -- --warm-up-time 1 --measurement-time 3 --noplot
 
 bench: setup .tools/wrk worker worker-test sdk
 	cargo build --release --target $(WASM_TARGET) -p signpost-bench-wasm
-	cargo bench --bench decision $(CRITERION) '^(decide |page|profile from_bytes)'
+	cargo bench --bench decision $(CRITERION) '^(decide |page|profile from_(bytes|stored))'
 	cargo bench --bench rewrite $(CRITERION) '/typical$$'
 	node bench/run.mjs
 	@echo "measurement at scale (1M visitors, 10M rows in D1, report times): make measure-scale"

@@ -66,12 +66,20 @@ fn bench(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
+    // The stored form (binary) against the JSON read and written before it.
     let bytes = profile.to_bytes();
     c.bench_function("profile from_bytes", |b| {
         b.iter(|| black_box(Profile::from_bytes(black_box(&bytes)).unwrap()))
     });
     c.bench_function("profile to_bytes", |b| {
         b.iter(|| black_box(profile.to_bytes()))
+    });
+    let stored = profile.to_stored();
+    c.bench_function("profile from_stored", |b| {
+        b.iter(|| black_box(Profile::from_stored(black_box(&stored)).unwrap()))
+    });
+    c.bench_function("profile to_stored", |b| {
+        b.iter(|| black_box(profile.to_stored()))
     });
 }
 

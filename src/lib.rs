@@ -29,6 +29,7 @@ pub mod analysis;
 pub mod audience;
 pub mod batch;
 pub mod catalog;
+mod codec;
 pub mod conditions;
 pub mod config;
 pub mod decision;

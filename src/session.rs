@@ -8,7 +8,10 @@
 //! [`SessionState::sync`] drops what the store already holds (`seq <= rev`) and replays the rest,
 //! so the visitor's latest events count even when KV has not been written or read back yet.
 //!
-//! Wire format: `base64url(json) "." base64url(HMAC-SHA256(secret, "sp_s.1." base64url(json)))`.
+//! Wire format: `base64url(state) "." base64url(HMAC-SHA256(secret, "sp_s.2." base64url(state)))`,
+//! the state in its compact form (`wire`). A cookie written before it, `base64url(json)` signed
+//! under `"sp_s.1."`, is still read (a JSON payload's base64 starts with `e`, the compact
+//! form's with `A`), so a browser's unsent log survives the change.
 //! A cookie that is tampered with, signed with another secret, issued for another visitor,
 //! older than [`STATE_MAX_AGE`], larger than [`MAX_COOKIE_VALUE`] or of another version is
 //! ignored as if absent.
@@ -24,6 +27,8 @@ use crate::time::{Millis, DAY};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+mod wire;
 
 /// The layout version inside the cookie.
 pub const STATE_VERSION: u32 = 1;
@@ -123,8 +128,15 @@ impl SessionState {
         }
         let (payload, sig) = cookie.split_once('.')?;
         let sig = b64_decode(sig)?;
-        mac(secret, payload).verify_slice(&sig).ok()?;
-        let state: SessionState = serde_json::from_slice(&b64_decode(payload)?).ok()?;
+        // The form is chosen before the MAC is checked, and the MAC covers it.
+        let compact = payload.starts_with('A');
+        mac(secret, payload, compact).verify_slice(&sig).ok()?;
+        let bytes = b64_decode(payload)?;
+        let state: SessionState = match compact {
+            true if bytes.first() == Some(&wire::MARKER) => wire::decode(&bytes).ok()?,
+            true => return None,
+            false => serde_json::from_slice(&bytes).ok()?,
+        };
         let fresh = state.issued <= now + MINUTE_SKEW && now - state.issued <= STATE_MAX_AGE;
         (state.version == STATE_VERSION && state.visitor == visitor && fresh).then_some(state)
     }
@@ -134,9 +146,8 @@ impl SessionState {
     pub fn encode(&mut self, secret: &[u8], now: Millis) -> String {
         self.issued = now;
         loop {
-            let json = serde_json::to_string(self).expect("a session state always serializes");
-            let payload = b64_encode(json.as_bytes());
-            let sig = b64_encode(&mac(secret, &payload).finalize().into_bytes());
+            let payload = b64_encode(&wire::encode(self));
+            let sig = b64_encode(&mac(secret, &payload, true).finalize().into_bytes());
             let value = format!("{payload}.{sig}");
             if value.len() <= MAX_COOKIE_VALUE || self.log.is_empty() {
                 return value;
@@ -335,9 +346,10 @@ pub fn replay(engine: &Engine, profile: &mut Profile, entries: &[Entry]) {
 /// Tolerated clock difference between hosts for `iat`.
 const MINUTE_SKEW: Millis = 60_000;
 
-fn mac(secret: &[u8], payload: &str) -> HmacSha256 {
+/// The MAC of a payload in the compact form (`sp_s.2.`) or the JSON one from before (`sp_s.1.`).
+fn mac(secret: &[u8], payload: &str, compact: bool) -> HmacSha256 {
     let mut m = HmacSha256::new_from_slice(secret).expect("HMAC takes a key of any length");
-    m.update(b"sp_s.1.");
+    m.update(if compact { b"sp_s.2." } else { b"sp_s.1." });
     m.update(payload.as_bytes());
     m
 }

@@ -73,13 +73,13 @@ pub fn decision_request() -> RequestInfo {
 pub const SECRET: &[u8] = b"bench-secret";
 
 /// What the Worker's core gets for a page (worker/src/page.rs `pageDecide`): the decision's
-/// set-up, the stored profile's text and the session cookie.
+/// set-up, the stored profile (its stored form, as KV holds it) and the session cookie.
 pub struct PageInput {
     pub engine: Engine,
     pub signals: Signals,
     pub now: i64,
     pub request: RequestInfo,
-    pub stored: String,
+    pub stored: Vec<u8>,
     pub cookie: String,
 }
 
@@ -94,7 +94,7 @@ pub fn page_setup() -> PageInput {
     // As the profile's writer left it after this browser's last flush.
     state.written = now - 8_000;
     profile.set_rev_of(&state.visitor, now - 8_000);
-    let stored = profile.to_json();
+    let stored = profile.to_stored();
     state.on_request(
         &engine,
         &mut profile,
@@ -126,7 +126,7 @@ pub fn page_work(input: &PageInput) -> (String, String, usize) {
         request,
         ..
     } = input;
-    let mut p = Profile::from_json(&input.stored).expect("the stored profile reads");
+    let mut p = Profile::from_stored(&input.stored).expect("the stored profile reads");
     let mut state =
         SessionState::decode(&input.cookie, SECRET, &p.id.clone(), *now).expect("a valid cookie");
     state.sync(engine, &mut p);

@@ -41,4 +41,7 @@ pub fn decide_and_store(engine: &Engine, profile: &mut Profile, url: &str) {
     let once = back.to_json();
     let twice = Profile::from_json(&once).expect("reads back").to_json();
     assert_eq!(twice, once, "the profile round-trips");
+    // The binary form hosts store keeps every bit, with no first-read drift.
+    let stored = Profile::from_stored(&profile.to_stored()).expect("the stored form reads back");
+    assert_eq!(&stored, &*profile, "the stored form round-trips");
 }

@@ -90,13 +90,15 @@ impl World<'_> {
 
     fn load(&self, key: &str) -> Profile {
         match self.stored.get(key) {
-            Some(b) => Profile::from_bytes(b).expect("a profile written by this engine reads back"),
+            Some(b) => {
+                Profile::from_stored(b).expect("a profile written by this engine reads back")
+            }
             None => Profile::new(key),
         }
     }
 
     fn save(&mut self, key: String, p: &Profile) {
-        self.stored.insert(key, p.to_bytes());
+        self.stored.insert(key, p.to_stored());
     }
 
     /// What the profile's writer does after a change or when its timer fires: evaluates the

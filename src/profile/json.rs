@@ -94,3 +94,18 @@ impl Profile {
         p
     }
 }
+
+/// A build without feature `actions` (the browser's, which never stores a profile for a host)
+/// has no binary form (binary.rs): its stored form is the JSON.
+#[cfg(not(feature = "actions"))]
+impl Profile {
+    /// The stored form: JSON in this build.
+    pub fn to_stored(&self) -> Vec<u8> {
+        self.to_bytes()
+    }
+
+    /// A stored profile: JSON of any version in this build.
+    pub fn from_stored(b: &[u8]) -> Result<Profile, ProfileError> {
+        Profile::from_bytes(b)
+    }
+}

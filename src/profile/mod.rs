@@ -32,12 +32,15 @@
 //! event test with `within` counts at most 32 events, and a rolling cap allows at most 16.
 //!
 //! # Format versions
-//! The JSON carries `"v"`. Version 1 is this layout; version 0 is the walking skeleton's
+//! Hosts store the binary form (`binary`, from [`Profile::to_stored`]), which has a format
+//! byte of its own; [`Profile::from_stored`] reads it and any JSON version below, so a JSON
+//! profile stored before is upgraded on its next write. The JSON carries `"v"`. Version 1 is this layout; version 0 is the walking skeleton's
 //! `{id, traits, page_views}`, still readable. A newer version than this build knows is refused
 //! (the host then starts a fresh profile rather than destroy data it cannot read).
 //!
 //! # Where things are
-//! `layout` holds the stored parts (`journey` those of journeys beyond the page), `json` and `tree` read and write them, `query` derives the
+//! `layout` holds the stored parts (`journey` those of journeys beyond the page), `binary`
+//! reads and writes the stored form, `json` and `tree` the JSON, `query` derives the
 //! facts conditions read, `update` changes a profile within the limits above, `bound` cuts
 //! strings to size.
 
@@ -104,6 +107,10 @@ pub enum ProfileError {
         #[source]
         problem: LayoutError,
     },
+    /// Starts as the binary form but does not decode.
+    #[cfg(feature = "actions")]
+    #[error("binary profile is corrupt: {0}")]
+    Binary(#[source] BinaryError),
 }
 
 /// A visitor's long-lived state. See the module docs for its size bound and versions.
@@ -178,6 +185,8 @@ pub struct Profile {
     pub journey: Journey,
 }
 
+#[cfg(feature = "actions")]
+mod binary;
 mod bound;
 mod journey;
 mod json;
@@ -187,6 +196,8 @@ mod query;
 mod tree;
 mod update;
 
+#[cfg(feature = "actions")]
+pub use binary::{BinaryError, BINARY_FORMAT, MAGIC};
 pub(crate) use bound::{clip, sort_desc_stable};
 pub use journey::*;
 pub use layout::*;

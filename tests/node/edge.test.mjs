@@ -4,7 +4,18 @@
 // a profile is corrupt or the core panics.
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, Visitor, setCookie, SECRET, ADMIN_TOKEN } from "./harness.mjs";
+import {
+  startWorker,
+  Visitor,
+  setCookie,
+  storedProfile,
+  isBinaryProfile,
+  decodeProfile,
+  newVisitorId,
+  SECRET,
+  ADMIN_TOKEN,
+} from "./harness.mjs";
+import { createHmac } from "node:crypto";
 import { VERSION, STATE_FORMAT } from "../../sdk-js/src/limits.js";
 
 const T0 = Date.parse("2026-11-20T17:00:00Z");
@@ -13,8 +24,9 @@ const HOOKS = { SIGNPOST_TEST_HOOKS: "1", SIGNPOST_SECRET: SECRET, SIGNPOST_ADMI
 
 let w; // { mf, kv, kvOps, kvMode }
 let clock = T0;
+const logs = [];
 before(async () => {
-  w = await startWorker({ bindings: HOOKS, kvControl: true });
+  w = await startWorker({ bindings: HOOKS, kvControl: true, onLog: (line) => logs.push(line) });
 });
 after(async () => w?.mf.dispose());
 
@@ -23,7 +35,7 @@ function visitor(opts = {}) {
   clock += 3600 * S;
   return new Visitor(w.mf, { now: clock, ...opts });
 }
-const stored = async (vid) => JSON.parse((await w.kv.get(`profile:${vid}`)) ?? "null");
+const stored = (vid) => storedProfile(w.kv, vid);
 const settle = () => new Promise((r) => setTimeout(r, 150));
 
 describe("acceptance", () => {
@@ -129,6 +141,27 @@ describe("session cookie sp_s and the profile write throttle", () => {
     const plain = visitor();
     const r2 = (await plain.page("/")).res;
     assert.ok(r2.headers.getSetCookie().every((c) => !c.includes("Secure")));
+  });
+
+  test("a cookie of the JSON form from before is still read, then rewritten compact", async () => {
+    const v = visitor();
+    await v.page("/");
+    assert.match(v.jar.get("sp_s"), /^A/, "the compact form");
+    const vid = v.jar.get("sp_vid");
+    const at = v.now + S;
+    const log = [{ n: at, k: "e", e: { type: "add_to_cart", product_id: "tent-summit-2p", quantity: 1, at } }];
+    const payload = Buffer.from(JSON.stringify({ v: 1, vid, iat: at, w: v.now, log })).toString("base64url");
+    const sig = createHmac("sha256", SECRET).update(`sp_s.1.${payload}`).digest("base64url");
+    v.jar.set("sp_s", `${payload}.${sig}`);
+    v.now += 2 * S;
+    await v.page("/about");
+    assert.match(v.jar.get("sp_s"), /^A/, "rewritten compact");
+    const profile = await (await v.fetch("/__signpost/profile")).json();
+    assert.deepEqual(
+      profile.cart.l.map((l) => l.p),
+      ["tent-summit-2p"],
+      "the old cookie's event counted",
+    );
   });
 
   test("a tampered, foreign, expired or oversize sp_s is ignored", async () => {
@@ -480,6 +513,26 @@ describe("fail open", () => {
     assert.equal((await stored(vid)).pv, 1);
   });
 
+  test("a corrupt binary profile counts as none, with the reason logged", async () => {
+    // A valid binary profile of another visitor, cut short.
+    const other = visitor();
+    await other.page("/");
+    await settle();
+    const whole = new Uint8Array(await w.kv.get(`profile:${other.jar.get("sp_vid")}`, "arrayBuffer"));
+    assert.ok(isBinaryProfile(whole), "the Worker writes the binary form");
+    const vid = "00000000000000000000000000c0ffe2";
+    await w.kv.put(`profile:${vid}`, whole.slice(0, whole.length - 3));
+    const v = visitor({ vid });
+    const page = await v.page("/");
+    assert.match(page.signpost, /^personalized/);
+    await settle();
+    assert.equal((await stored(vid)).pv, 1, "replaced by a fresh profile");
+    assert.ok(
+      logs.some((l) => /corrupt profile was ignored: truncated at byte \d+/.test(l)),
+      logs.join("\n"),
+    );
+  });
+
   test("a profile of a newer format is never overwritten", async () => {
     const vid = "00000000000000000000000000000f00";
     await w.kv.put(`profile:${vid}`, '{"v":99,"id":"x"}');
@@ -504,6 +557,78 @@ describe("fail open", () => {
     const next = await v.page("/about");
     assert.equal(next.res.status, 200);
     assert.match(next.signpost, /^personalized/);
+  });
+});
+
+describe("the stored profile's binary form", () => {
+  test("a JSON profile from before: read, written back binary, every fact and the decision kept", async () => {
+    const vid = await newVisitorId();
+    const v = visitor({ vid });
+    const t = v.now - 3600 * S;
+    const DAY = 86400 * S;
+    // As a build before the binary form stored it (every part the conditions read).
+    const json = {
+      v: 1,
+      id: vid,
+      c: t - 30 * DAY,
+      u: t,
+      vis: 3,
+      pv: 12,
+      s: { b: t - 600 * S, l: t, pv: 3, e: 1, cat: [["tents", 2]], lp: "/", utm: [["source", "email"]] },
+      i: { a: [{ k: "product", x: 2.5, at: t }], t: "comparing" },
+      t: { first_name: "Ada ✓", tier: "gold", age: 41, ratio: 0.25, vip: true },
+      cart: { l: [{ p: "tent-summit-2p", q: 1, pr: 349.5 }], at: t },
+      vw: [
+        { p: "tent-summit-2p", n: 3, at: t },
+        { p: "tent-basecamp-4p", n: 1, at: t - 60 * S },
+      ],
+      pu: [{ p: "boot-granite-mid", at: t - 20 * DAY }],
+      o: { n: 1, sp: 179.5, l: t - 20 * DAY, r: [[t - 20 * DAY, 179.5]] },
+      af: [{ c: "tents", x: 3.5, at: t }],
+      ev: [
+        { k: "page_view", n: 12, r: [t, t - 60 * S] },
+        { k: "add_to_cart", n: 1, r: [t] },
+      ],
+      ids: ["e-1"],
+    };
+    await w.kv.put(`profile:${vid}`, JSON.stringify(json));
+    const first = await v.page("/about");
+    assert.match(first.signpost, /^personalized; slots=.+/);
+    // The next write (a flush is due 10 s on) stores the binary form.
+    v.now += 11 * S;
+    const second = await v.page("/about");
+    await settle();
+    const raw = new Uint8Array(await w.kv.get(`profile:${vid}`, "arrayBuffer"));
+    assert.ok(isBinaryProfile(raw), "written back binary");
+    const p = decodeProfile(raw);
+    for (const part of ["id", "c", "t", "cart", "vw", "pu", "o", "af"]) {
+      assert.deepEqual(p[part], json[part], part);
+    }
+    assert.equal(p.pv, 14, "its 12 page views and these two");
+    assert.equal(p.vis, 4, "its 3 visits and this one");
+    assert.deepEqual(
+      p.ev.find((e) => e.k === "add_to_cart"),
+      json.ev[1],
+    );
+    assert.equal(p.ev.find((e) => e.k === "page_view").n, 14);
+    assert.ok(p.ids.includes("e-1"));
+    // The flush dropped the isolate's copy: this page reads the binary form from KV, and
+    // decides as the page before.
+    v.now += 2 * S;
+    await w.kvOps();
+    const third = await v.page("/about");
+    assert.ok((await w.kvOps()).includes(`get profile:${vid}`), "read from KV");
+    assert.equal(third.signpost, second.signpost);
+    assert.deepEqual(
+      [third.state.tier, third.state.segments, third.state.plan],
+      [second.state.tier, second.state.segments, second.state.plan],
+    );
+    // `GET /__signpost/profile` still answers the profile as JSON.
+    const res = await v.fetch("/__signpost/profile");
+    const shown = await res.json();
+    assert.deepEqual([shown.t, shown.cart, shown.o], [json.t, json.cart, json.o]);
+    const text = JSON.stringify(shown).length;
+    assert.ok(raw.length < text * 0.6, `${raw.length} bytes stored, ${text} as JSON`);
   });
 });
 

@@ -16,6 +16,9 @@ import {
   exampleConfig,
   exampleCatalog,
   SECRET,
+  storedProfile,
+  isBinaryProfile,
+  decodeProfile,
 } from "./harness.mjs";
 
 const T0 = Date.parse("2026-11-20T17:00:00Z");
@@ -142,7 +145,8 @@ async function snapshot(kv) {
   let cursor;
   do {
     const page = await kv.list({ cursor });
-    for (const k of page.keys) out.set(k.name, await kv.get(k.name));
+    // Bytes as latin1 text: a stored profile is binary.
+    for (const k of page.keys) out.set(k.name, Buffer.from(await kv.get(k.name, "arrayBuffer")).toString("latin1"));
     cursor = page.list_complete ? undefined : page.cursor;
   } while (cursor);
   return out;
@@ -214,7 +218,7 @@ const cases = [
       v.now += 11 * S;
       await v.page("/about");
       await settle();
-      const p = JSON.parse(await w.kv.get(`profile:${v.jar.get("sp_vid")}`));
+      const p = await storedProfile(w.kv, v.jar.get("sp_vid"));
       assert.equal(p.cart.l[0].p, "tent-summit-2p", "the cart reached KV on the next write");
     },
   },
@@ -296,7 +300,7 @@ const cases = [
     stored: "profile",
     expect: { status: 200, signpost: /^personalized/, body: "personalized" },
     after: async (w, v) => {
-      const p = JSON.parse(await w.kv.get(`profile:${v.jar.get("sp_vid")}`));
+      const p = await storedProfile(w.kv, v.jar.get("sp_vid"));
       assert.equal(p.v, 1);
       assert.equal(p.pv, 8, "7 page views from v0, plus this one");
       assert.equal(p.t.tier, "gold", "the traits kept");
@@ -423,7 +427,7 @@ async function flushesLater(w, v, res) {
   v.now += 11 * S;
   await v.page("/about");
   await settle();
-  const p = JSON.parse(await w.kv.get(`profile:${v.jar.get("sp_vid")}`));
+  const p = await storedProfile(w.kv, v.jar.get("sp_vid"));
   assert.equal(p.pv, 3, "the stored view, the one whose write failed, and this one");
 }
 
@@ -526,11 +530,15 @@ async function checkStored(c, before, after, vid) {
     if (!before.has(key)) assert.ok(key === mine && allowed !== "none", `no new key ${key}`);
   }
   if (allowed !== "none" && after.has(mine) && after.get(mine) !== before.get(mine)) {
-    const p = JSON.parse(after.get(mine));
+    const read = (text) => {
+      const bytes = Buffer.from(text, "latin1");
+      return isBinaryProfile(bytes) ? decodeProfile(bytes) : JSON.parse(bytes.toString("utf8"));
+    };
+    const p = read(after.get(mine));
     assert.equal(p.v, 1);
     assert.equal(p.id, vid);
     if (allowed === "profile" && before.has(mine)) {
-      const old = JSON.parse(before.get(mine));
+      const old = read(before.get(mine));
       assert.ok(p.pv >= (old.pv ?? old.page_views ?? 0), "page views kept");
     }
   }

@@ -419,3 +419,85 @@ export async function launchChromium() {
     ],
   });
 }
+
+/**
+ * The stored profile `profile:<key>` (null when there is none) in its JSON layout, whichever
+ * form KV holds: the binary one the Worker writes (src/profile/binary.rs, read here by a
+ * decoder of its own, so the tests also check the format as docs/worker.md describes it) or
+ * JSON from before it. Each field is present, the empty ones too.
+ */
+export async function storedProfile(kv, key) {
+  const buf = await kv.get(`profile:${key}`, "arrayBuffer");
+  if (buf == null) return null;
+  const bytes = new Uint8Array(buf);
+  return isBinaryProfile(bytes) ? decodeProfile(bytes) : JSON.parse(new TextDecoder().decode(bytes));
+}
+
+/** Whether stored bytes are the binary form: "\0SP" and a format byte. */
+export const isBinaryProfile = (b) => b.length > 3 && b[0] === 0 && b[1] === 0x53 && b[2] === 0x50;
+
+/** A binary profile (format 1) into its JSON layout; throws on anything else. */
+export function decodeProfile(b) {
+  if (!isBinaryProfile(b) || b[3] !== 1) throw new Error(`not a binary profile of format 1`);
+  let at = 4;
+  const byte = () => {
+    if (at >= b.length) throw new Error(`truncated at ${at}`);
+    return b[at++];
+  };
+  const uint = () => {
+    let n = 0;
+    for (let scale = 1; ; scale *= 128) {
+      const x = byte();
+      n += (x & 0x7f) * scale;
+      if (x < 0x80) return n;
+    }
+  };
+  const int = () => {
+    const n = uint();
+    return n % 2 ? -(n + 1) / 2 : n / 2;
+  };
+  const float = () => {
+    const x = new DataView(b.buffer, b.byteOffset + at, 8).getFloat64(0, true);
+    at += 8;
+    return x;
+  };
+  const str = () => {
+    const n = uint();
+    const s = new TextDecoder("utf-8", { fatal: true }).decode(b.subarray(at, at + n));
+    at += n;
+    return s;
+  };
+  const list = (each) => Array.from({ length: uint() }, each);
+  const times = () => {
+    let prev = 0;
+    return list(() => (prev -= int()));
+  };
+  const opt = (each) => (byte() ? each() : null);
+  const value = () => {
+    const tag = byte();
+    return [() => null, () => false, () => true, uint, int, float, str, () => JSON.parse(str())][tag]();
+  };
+  const p = { v: 1, id: str(), c: int(), u: int(), r: int(), dv: list(() => [str(), int()]) };
+  Object.assign(p, { vis: uint(), pv: uint() });
+  p.s = { b: int(), l: int(), pv: uint(), e: uint(), cat: list(() => [str(), uint()]), lp: str() };
+  Object.assign(p.s, { utm: list(() => [str(), str()]), ref: str() });
+  p.i = { a: list(() => ({ k: str(), x: float(), at: int() })), t: opt(str) };
+  p.t = Object.fromEntries(list(() => [str(), value()]));
+  p.cart = { l: list(() => ({ p: str(), q: uint(), pr: opt(float) })), at: int() };
+  p.vw = list(() => ({ p: str(), n: uint(), at: int() }));
+  p.pu = list(() => ({ p: str(), at: int() }));
+  p.o = { n: uint(), sp: float(), l: opt(int), r: list(() => [int(), float()]) };
+  p.af = list(() => ({ c: str(), x: float(), at: int() }));
+  p.ev = list(() => ({ k: str(), n: uint(), r: times() }));
+  p.im = list(() => ({ o: str(), n: uint(), r: times() }));
+  p.ex = list(() => ({ x: str(), var: str(), at: int(), n: uint() }));
+  p.ids = list(str);
+  p.jn = {
+    m: list(() => ({ g: str(), at: int() })),
+    w: list(() => ({ a: str(), k: str(), g: str(), at: int(), due: int() })),
+    s: list(() => ({ a: str(), n: uint(), r: times() })),
+    e: list(() => ({ k: str(), n: uint(), at: int() })),
+  };
+  if (at !== b.length) throw new Error(`${b.length - at} bytes after the profile`);
+  return p;
+}

@@ -7,7 +7,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { startWorker, read, Visitor, waitFor, newVisitorId, SECRET, ADMIN_TOKEN } from "./harness.mjs";
+import { startWorker, read, Visitor, waitFor, newVisitorId, storedProfile, SECRET, ADMIN_TOKEN } from "./harness.mjs";
 
 const { journeys } = JSON.parse(read("examples/journeys.json"));
 const INGEST_TOKEN = "journeys-ingest-token";
@@ -126,7 +126,7 @@ for (const journey of journeys) {
         const vid = visitor.jar.get("sp_vid");
         const key = visitor.user ? `u:${visitor.user}` : vid;
         await waitFor(async () => {
-          const p = JSON.parse((await kv.get(`profile:${key}`)) ?? "{}");
+          const p = (await storedProfile(kv, key)) ?? {};
           return (p.dv ?? []).some(([d, rev]) => d === vid && rev >= at);
         }, 300);
       }

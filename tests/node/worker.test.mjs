@@ -1,7 +1,7 @@
 // The Worker in workerd: identity cookie, KV config and profile, streaming rewrite of the hero.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, visitorCookie } from "./harness.mjs";
+import { startWorker, visitorCookie, storedProfile } from "./harness.mjs";
 
 const INGEST = "worker-test-ingest-token";
 let mf, kv;
@@ -114,6 +114,6 @@ test("health answers", async () => {
 });
 
 async function fetchProfileAfter(vid) {
-  const raw = await waitFor(() => kv.get(`profile:${vid}`));
-  return { json: async () => (raw ? JSON.parse(raw) : null) };
+  const stored = await waitFor(() => storedProfile(kv, vid));
+  return { json: async () => stored };
 }

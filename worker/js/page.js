@@ -34,7 +34,7 @@ import { rewrite } from "./rewriter.js";
  * @property {string} [region]
  * @property {string | null} [testCountry]
  * @property {string | null} [testRegion]
- * @property {string} [stored] the stored profile's text
+ * @property {ArrayBuffer} [stored] the stored profile's bytes (binary, or JSON from before)
  * @property {boolean} [cached] `pageStart` found the profile in the isolate: `stored` is not read
  * @property {boolean} [testPanic]
  */
@@ -114,7 +114,7 @@ async function personalize(sp, request, url, env, ctx, origin, started) {
     region: request.cf?.regionCode,
     testCountry: test("x-signpost-test-country"),
     testRegion: test("x-signpost-test-region"),
-    stored: stored.text,
+    stored: stored.bytes,
     cached: start.cached,
     testPanic: hooks && headers.has("x-signpost-test-panic"),
   });
@@ -172,7 +172,7 @@ function take(answer) {
   return plain;
 }
 
-/** The stored profile's text (`{text}`, undefined for none) or why it could not be read. */
+/** The stored profile's bytes (`{bytes}`, undefined for none) or why it could not be read. */
 async function readProfile(kv, key, budgetMs) {
   let timer;
   const late = new Promise((resolve) => {
@@ -181,8 +181,8 @@ async function readProfile(kv, key, budgetMs) {
       resolve({ error: "kv-timeout" });
     }, budgetMs);
   });
-  const read = kv.get(`profile:${key}`).then(
-    (text) => ({ text: text ?? undefined }),
+  const read = kv.get(`profile:${key}`, "arrayBuffer").then(
+    (bytes) => ({ bytes: bytes ?? undefined }),
     (e) => {
       console.warn(`signpost: bypass: KV: ${e}`);
       return { error: "kv" };

@@ -269,7 +269,8 @@ pub struct PageRequest {
     region: Option<String>,
     test_country: Option<String>,
     test_region: Option<String>,
-    stored: Option<String>,
+    /// The stored profile's bytes as KV answered them (read as `"arrayBuffer"`).
+    stored: Option<store::StoredBytes>,
     /// `pageStart` found the profile in the isolate's cache: KV was not read.
     cached: bool,
     test_panic: bool,
@@ -437,9 +438,9 @@ impl PageAnswer {
 }
 
 /// The stored profile the page starts from: the isolate's copy when `pageStart` found one,
-/// else KV's text, parsed and kept for the next pages. Or why the page passes through.
+/// else KV's bytes, read and kept for the next pages. Or why the page passes through.
 fn stored_profile(
-    text: Option<String>,
+    bytes: Option<Vec<u8>>,
     cached: bool,
     key: &str,
     now: f64,
@@ -449,16 +450,16 @@ fn stored_profile(
         // rather than start from nothing.
         return profile_cache::take_pinned(key, now).ok_or("profile-cache");
     }
-    let bytes = text.as_ref().map_or(0, String::len);
-    let profile = store::parse_profile(text).map_err(|e| {
+    let profile = store::parse_profile(bytes.as_deref()).map_err(|e| {
         worker::console_warn!("signpost: {e}");
         e.reason()
     })?;
-    profile_cache::put(key, profile.as_ref(), bytes, now);
+    let size = bytes.as_ref().map_or(0, Vec::len);
+    profile_cache::put(key, profile.as_ref(), size, now);
     Ok(profile)
 }
 
-/// `pageDecide`: the decision for a page, from the stored profile's text (none: a new
+/// `pageDecide`: the decision for a page, from the stored profile's bytes (none: a new
 /// profile).
 #[wasm_bindgen(js_name = pageDecide)]
 pub fn page_decide(env: Env, req: JsValue) -> PageAnswer {
@@ -477,7 +478,8 @@ pub fn page_decide(env: Env, req: JsValue) -> PageAnswer {
     let (visitor, new_visitor) = (req.visitor, req.is_new);
     let engine = &live.engine;
     let mut state = visit.page_session(&visitor, false);
-    let stored = match stored_profile(req.stored, req.cached, &state.profile_key(), req.now) {
+    let bytes = req.stored.map(|b| b.0);
+    let stored = match stored_profile(bytes, req.cached, &state.profile_key(), req.now) {
         Ok(p) => p,
         Err(why) => return PageAnswer::bypass(why),
     };
@@ -577,7 +579,7 @@ async fn write_without_writer(env: &Env, flush: &Flush, now: i64) -> Result<()> 
     let mut profile = stored.unwrap_or_else(|| Profile::new(&flush.key));
     signpost::writer::apply_log(&live.engine, &mut profile, &flush.device, &flush.log);
     let ttl = store::profile_ttl_s(&live.engine);
-    store::save_profile(&kv, &flush.key, profile.to_json(), ttl)
+    store::save_profile(&kv, &flush.key, profile.to_stored(), ttl)
         .await
         .map_err(err)
 }

@@ -16,7 +16,8 @@
 //! The same alarm deletes the object's storage once the profile has been idle for the
 //! config's `profile.expire_after`, as KV's own expiry drops the KV copy.
 //!
-//! Storage: `p` the profile's JSON, `ids` the server event ids seen, `alias` the user an
+//! Storage: `p` the profile in its stored form (`Profile::to_stored`; JSON text in an object
+//! from before it, read by the same reader and rewritten on the next change), `ids` the server event ids seen, `alias` the user an
 //! absorbed visitor became (later server events for the visitor go there), `exp` when idle.
 
 use crate::store;
@@ -300,7 +301,7 @@ impl ProfileWriter {
                 crate::measure::append(&self.env, &rows).await;
             }
             Op::Absorb { profile, .. } => {
-                let anonymous = Profile::from_json(&profile)
+                let anonymous = Profile::from_stored(profile.as_bytes())
                     .map_err(|e| worker::Error::RustError(e.to_string()))?;
                 self.change(|p, _| {
                     writer::absorb(engine, p, &anonymous);
@@ -310,7 +311,7 @@ impl ProfileWriter {
                 self.change(|p, _| {
                     writer::apply_log(engine, p, &key, &log);
                 });
-                let profile = self.profile_json();
+                let profile = self.with_profile(Profile::to_json);
                 let user_key = writer::user_key(&user);
                 let absorb = Op::Absorb {
                     key: user_key.clone(),
@@ -458,10 +459,14 @@ impl ProfileWriter {
             return Ok(());
         }
         let storage = self.state.storage();
-        let stored: Option<String> = storage.get("p").await?;
+        let stored: Option<store::StoredBytes> = storage.get("p").await?;
         let seen: Option<String> = storage.get("ids").await?;
         let alias: Option<String> = storage.get("alias").await?;
-        let mut profile = stored.and_then(|s| Profile::from_json(&s).ok());
+        // The page path's reader: a value it cannot use counts as none here too.
+        let mut profile = match stored {
+            Some(b) => store::parse_profile(Some(&b.0)).ok().flatten(),
+            None => None,
+        };
         if profile.is_none() && alias.is_none() {
             let kv = self.env.kv("SIGNPOST")?;
             let key = self.key.borrow().clone().unwrap_or_default();
@@ -499,12 +504,12 @@ impl ProfileWriter {
         self.version.set(self.version.get() + 1);
     }
 
-    fn profile_json(&self) -> String {
+    /// The held profile (a new one when there is none) through `f`.
+    fn with_profile<T>(&self, f: impl FnOnce(&Profile) -> T) -> T {
         let held = self.held.borrow();
-        let key = self.key.borrow().clone().unwrap_or_default();
         match held.as_ref().and_then(|h| h.profile.as_ref()) {
-            Some(p) => p.to_json(),
-            None => Profile::new(key).to_json(),
+            Some(p) => f(p),
+            None => f(&Profile::new(self.key.borrow().clone().unwrap_or_default())),
         }
     }
 
@@ -514,7 +519,7 @@ impl ProfileWriter {
             let held = self.held.borrow();
             let held = held.as_ref().expect("changed before saving");
             (
-                held.profile.as_ref().map(Profile::to_json),
+                held.profile.as_ref().map(Profile::to_stored),
                 serde_json::to_string(&held.seen)?,
             )
         };
@@ -523,7 +528,9 @@ impl ProfileWriter {
         let exp = js_sys::Date::now() + (ttl_s as f64) * 1000.0;
         storage.put("key", &key).await?;
         if let Some(p) = profile {
-            storage.put("p", &p).await?;
+            storage
+                .put_raw("p", js_sys::Uint8Array::from(&p[..]))
+                .await?;
         }
         storage.put("ids", &seen).await?;
         storage.put("exp", exp).await?;
@@ -543,7 +550,7 @@ impl ProfileWriter {
             }
             self.writing.set(true);
             let version = self.version.get();
-            let body = self.profile_json();
+            let body = self.with_profile(Profile::to_stored);
             let key = self.key.borrow().clone().unwrap_or_default();
             let live = store::current();
             let ttl = live.map_or(90 * 86_400, |l| store::profile_ttl_s(&l.engine));

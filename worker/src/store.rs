@@ -6,6 +6,7 @@
 //! Every read runs against a time budget: a slow KV must not hold the page.
 
 use futures_util::future::{select, Either};
+use signpost::profile::ProfileError;
 use signpost::{Engine, Profile, Signals};
 use std::cell::RefCell;
 use std::future::Future;
@@ -315,29 +316,65 @@ pub async fn save_signals(kv: &KvStore, signals: &Signals) -> Result<(), StoreEr
 pub async fn load_profile(kv: &KvStore, visitor: &str) -> Result<Option<Profile>, StoreError> {
     let key = format!("profile:{visitor}");
     let raw = within(PROFILE_BUDGET_MS, async {
-        kv.get(&key).text().await.map_err(kv_err)
+        kv.get(&key).bytes().await.map_err(kv_err)
     })
     .await?;
-    parse_profile(raw)
+    parse_profile(raw.as_deref())
 }
 
-/// A stored profile's text (`None`: there is none) into the profile. A corrupt one is dropped
-/// (the visitor starts afresh); one too large or of a newer format is an error (the page is
-/// passed through and the stored profile kept for a Worker that can read it).
-pub fn parse_profile(raw: Option<String>) -> Result<Option<Profile>, StoreError> {
+/// The one reader of a stored profile's bytes (`None`: there is none), in either stored form
+/// (`signpost::Profile::from_stored`: binary, or JSON as written before it). A corrupt one is
+/// dropped (the visitor starts afresh); one too large or of a newer format is an error (the
+/// page is passed through and the stored profile kept for a Worker that can read it).
+pub fn parse_profile(raw: Option<&[u8]>) -> Result<Option<Profile>, StoreError> {
     let Some(raw) = raw else { return Ok(None) };
     if raw.len() > signpost::profile::MAX_PROFILE_BYTES {
         return Err(StoreError::ProfileTooLarge(raw.len()));
     }
-    match Profile::from_json(&raw) {
+    match Profile::from_stored(raw) {
         Ok(p) => Ok(Some(p)),
-        Err(signpost::profile::ProfileError::TooNew(_)) => Err(StoreError::ProfileTooNew),
-        Err(_) => {
-            // Neither the visitor id nor the parser's message (it can quote stored values):
-            // no visitor data in logs.
-            worker::console_warn!("signpost: a corrupt profile was ignored");
+        Err(ProfileError::TooNew(_)) => Err(StoreError::ProfileTooNew),
+        // Where the binary form breaks (a position, no stored value): safe to log.
+        Err(ProfileError::Binary(e)) => {
+            worker::console_warn!("signpost: a corrupt profile was ignored: {e}");
             Ok(None)
         }
+        Err(_) => {
+            // Neither the visitor id nor the JSON parser's message (it can quote stored
+            // values): no visitor data in logs.
+            worker::console_warn!("signpost: a corrupt profile was ignored: not a profile's JSON");
+            Ok(None)
+        }
+    }
+}
+
+/// A stored profile as JavaScript hands it over: bytes (an `ArrayBuffer` or `Uint8Array`: KV
+/// read as `"arrayBuffer"`, the writer's storage) or a string (a writer's storage from before
+/// the binary form).
+pub struct StoredBytes(pub Vec<u8>);
+
+impl<'de> serde::Deserialize<'de> for StoredBytes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = StoredBytes;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("bytes or a string")
+            }
+            fn visit_byte_buf<E>(self, b: Vec<u8>) -> Result<StoredBytes, E> {
+                Ok(StoredBytes(b))
+            }
+            fn visit_bytes<E>(self, b: &[u8]) -> Result<StoredBytes, E> {
+                Ok(StoredBytes(b.to_vec()))
+            }
+            fn visit_string<E>(self, s: String) -> Result<StoredBytes, E> {
+                Ok(StoredBytes(s.into_bytes()))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<StoredBytes, E> {
+                Ok(StoredBytes(s.as_bytes().to_vec()))
+            }
+        }
+        d.deserialize_any(Visit)
     }
 }
 
@@ -347,14 +384,15 @@ pub fn profile_ttl_s(engine: &Engine) -> u64 {
     (engine.config().profile_expiry / 1000).max(60) as u64
 }
 
-/// Writes the profile back; it expires `ttl_s` seconds after this write.
+/// Writes a profile's stored form (`Profile::to_stored`); it expires `ttl_s` seconds after
+/// this write.
 pub async fn save_profile(
     kv: &KvStore,
     visitor: &str,
-    body: String,
+    body: Vec<u8>,
     ttl_s: u64,
 ) -> Result<(), StoreError> {
-    kv.put(&format!("profile:{visitor}"), body)
+    kv.put_bytes(&format!("profile:{visitor}"), &body)
         .map_err(kv_err)?
         .expiration_ttl(ttl_s)
         .execute()

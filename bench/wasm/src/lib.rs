@@ -1,6 +1,7 @@
 //! The benchmark workloads of `benches/common` as wasm exports, timed by `bench/run.mjs`:
-//! one decision (example config, 200-event profile), a page's core work in the Worker, and
-//! the reference rewrite of each corpus page. Each export runs its workload `n` times and
+//! one decision (example config, 200-event profile), a page's core work in the Worker, the
+//! stored profile read and written (binary and JSON), and the reference rewrite of each corpus
+//! page. Each export runs its workload `n` times and
 //! returns a checksum, so nothing is optimised away; the clock is on the JS side.
 //!
 //! The exports keep their names with `#[no_mangle]`, which the `unsafe_code` lint counts as
@@ -40,6 +41,18 @@ struct Decision {
 thread_local! {
     static DECISION: OnceCell<Decision> = const { OnceCell::new() };
     static PAGE: OnceCell<common::PageInput> = const { OnceCell::new() };
+    /// The decision's profile, as JSON and in its stored form.
+    static PROFILE: OnceCell<(Profile, Vec<u8>, Vec<u8>)> = const { OnceCell::new() };
+}
+
+fn with_profile<T>(f: impl FnOnce(&(Profile, Vec<u8>, Vec<u8>)) -> T) -> T {
+    PROFILE.with(|cell| {
+        f(cell.get_or_init(|| {
+            let (_, p, _, _) = common::decision_setup();
+            let (json, stored) = (p.to_bytes(), p.to_stored());
+            (p, json, stored)
+        }))
+    })
 }
 
 /// Runs one decision `n` times (the set-up, outside the timing, on the first call);
@@ -85,6 +98,58 @@ pub extern "C" fn page(n: u32) -> u32 {
         }
         cookie as u32
     })
+}
+
+/// Reads the decision's stored profile `n` times, in its stored (binary) form when `binary` is
+/// 1, else its JSON as the Worker stored it before (read by serde's derive, the Worker's JSON
+/// reader then); returns its page views.
+#[allow(unsafe_code)] // an unmangled export: see the crate's docs
+#[no_mangle]
+pub extern "C" fn profile_read(binary: u32, n: u32) -> u32 {
+    with_profile(|(_, json, stored)| {
+        let bytes = if binary == 1 { stored } else { json };
+        let mut views = 0;
+        for _ in 0..n {
+            let p = Profile::from_stored(std::hint::black_box(bytes)).expect("it reads");
+            views = p.page_views;
+        }
+        views as u32
+    })
+}
+
+/// Writes the decision's profile `n` times, in its stored form when `binary` is 1, else as
+/// JSON; returns the last one's size.
+#[allow(unsafe_code)] // an unmangled export: see the crate's docs
+#[no_mangle]
+pub extern "C" fn profile_write(binary: u32, n: u32) -> u32 {
+    with_profile(|(profile, _, _)| {
+        let mut size = 0;
+        for _ in 0..n {
+            let p = std::hint::black_box(profile);
+            size = match binary {
+                1 => p.to_stored().len(),
+                _ => p.to_bytes().len(),
+            };
+        }
+        size as u32
+    })
+}
+
+/// HMAC-SHA256 (the session cookie's MAC) of `len` bytes, `n` times; returns the last tag's
+/// first byte. What signing or checking `sp_s` costs in wasm, without its JSON and base64.
+#[allow(unsafe_code)] // an unmangled export: see the crate's docs
+#[no_mangle]
+pub extern "C" fn hmac(len: u32, n: u32) -> u32 {
+    use hmac::{Hmac, Mac};
+    let message = vec![b'x'; len as usize];
+    let mut first = 0;
+    for _ in 0..n {
+        let mut mac =
+            Hmac::<sha2::Sha256>::new_from_slice(b"test-session-secret").expect("any key");
+        mac.update(std::hint::black_box(&message));
+        first = mac.finalize().into_bytes()[0];
+    }
+    first.into()
 }
 
 /// The size in bytes of corpus page `page` (0..3).

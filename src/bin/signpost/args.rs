@@ -259,7 +259,7 @@ pub(crate) struct Simulate {
     /// A JSON array of events before the request
     #[arg(long, value_name = "FILE")]
     pub(crate) events: Option<PathBuf>,
-    /// The visitor's profile before the request
+    /// The visitor's profile before the request: JSON, or as stored in KV
     #[arg(long, value_name = "FILE")]
     pub(crate) profile: Option<PathBuf>,
     /// Write the profile after the request here

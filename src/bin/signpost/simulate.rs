@@ -14,9 +14,12 @@ pub(crate) fn simulate(a: &Simulate) -> Result<(), Fail> {
             .unwrap_or(0),
     };
     let mut profile = match &a.profile {
-        Some(p) => {
-            Profile::from_json(&read(p)?).map_err(|m| Fail(format!("{}: {m}", p.display()), 2))?
-        }
+        // JSON as `--save-profile` writes it, or a stored profile as KV holds it (binary).
+        Some(p) => std::fs::read(p)
+            .map_err(|e| Fail(format!("cannot read {}: {e}", p.display()), 2))
+            .and_then(|b| {
+                Profile::from_stored(&b).map_err(|m| Fail(format!("{}: {m}", p.display()), 2))
+            })?,
         None => Profile::new(a.visitor.as_deref().unwrap_or("simulated-visitor")),
     };
     if let Some(v) = &a.visitor {
