@@ -191,36 +191,50 @@ pub fn funnel(steps: &[String], split: &Split) -> (String, Vec<Value>) {
     (sql, params)
 }
 
-/// Cohorts by the local week (from Monday) of a visitor's first page view in the range: for
-/// each cohort and each week since, the visitors who came back (viewed a page) and who
-/// bought. Rows `{cohort, week, active, purchasers}`; week 0 holds the cohort's size. From the
-/// visitors' days.
+/// Cohorts by the local week (from Monday) of a visitor's first page view, for the visitors
+/// whose first page view ever came between the local days `?3` and `?4` (both included): for
+/// each cohort and each week since, the visitors who came back (viewed a page) and who bought
+/// between those days. Rows `{cohort, week, active, purchasers}`; week 0 holds the cohort's
+/// size. From the cohort cells ([`rollup::COHORT_CELLS`]): a visitor-week counts on the day
+/// of its first view (or purchase), so a range that ends mid-week counts whom it saw.
+///
+/// All time this is what the visitors' days answered before; a shorter range now follows the
+/// visitors new in it, where it followed each visitor's first view in the range (a returning
+/// visitor counted as new).
 pub const COHORTS: &str = "\
-WITH first AS (SELECT visitor, MIN(day) AS d0 FROM visitor_days \
-WHERE views = 1 AND first_t >= ?1 AND first_t < ?2 GROUP BY visitor), \
-act AS (SELECT d.visitor AS visitor, date(f.d0, '-6 days', 'weekday 1') AS cohort, \
-d.day AS day, d.views AS views, d.buys AS buys FROM visitor_days d JOIN first f ON d.visitor = f.visitor \
-WHERE d.first_t >= ?1 AND d.first_t < ?2 AND (d.views = 1 OR d.buys = 1)) \
-SELECT cohort, CAST((julianday(day) - julianday(cohort)) / 7 AS INTEGER) AS week, \
-COUNT(DISTINCT CASE WHEN views = 1 THEN visitor END) AS active, \
-COUNT(DISTINCT CASE WHEN buys = 1 THEN visitor END) AS purchasers \
-FROM act GROUP BY cohort, week ORDER BY cohort, week";
+SELECT date(first_view, '-6 days', 'weekday 1') AS cohort, \
+CAST((julianday(day) - julianday(date(first_view, '-6 days', 'weekday 1'))) / 7 AS INTEGER) AS week, \
+SUM(active) AS active, SUM(purchasers) AS purchasers FROM cohort_cells \
+WHERE first_view >= ?3 AND first_view <= ?4 AND day >= ?3 AND day <= ?4 \
+GROUP BY cohort, week HAVING SUM(active) > 0 OR SUM(purchasers) > 0 ORDER BY cohort, week";
 
-/// Per segment named in `?3` (a JSON list of names): the visitors seen in it between `?1` and
-/// `?2`, their revenue up to `?2`, and how many of them were last seen before `?4` (churned).
-/// Rows `{segment, visitors, revenue, churned}`. From the visitors' days: when each was last
-/// seen, and the segments of their days in the range; revenue from the purchases' roll-up.
-/// `CROSS JOIN` keeps the visitors outside, read once as they are grouped: with the segments'
-/// names outside, SQLite stores every visitor's row first to read them once per name.
+/// Per segment named in `?3` (a JSON list of names): the visitors seen in it between the local
+/// days `?5` and `?6` (both included; `?1` and `?2` are the same range in epoch ms), their
+/// revenue up to `?2`, and how many of them were last seen before `?4` (churned; `?7` is the
+/// local day of `?4`). Rows `{segment, visitors, revenue, churned}`.
+///
+/// From the segments' days ([`rollup::SEGMENT_DAYS`]): a member counts on their first day in
+/// the range (the one whose previous day is not in it); one whose last day in it (the next is
+/// not) came after `?4`'s day was seen after `?4`, and the others are looked up in their days
+/// (`visitor_days`). Revenue from the purchases' roll-up, each buyer looked up in the
+/// segments' days (`+` keeps SQLite on the key, not the days' index).
 pub const SEGMENT_VALUE: &str = "\
-WITH v AS (SELECT visitor, MAX(last_t) AS seen, \
-',' || group_concat(CASE WHEN first_t >= ?1 THEN segs END) || ',' AS segs \
-FROM visitor_days WHERE first_t < ?2 GROUP BY visitor), \
-money AS (SELECT visitor, SUM(revenue) AS revenue FROM purchases WHERE t < ?2 GROUP BY visitor) \
-SELECT s.value AS segment, COUNT(*) AS visitors, COALESCE(SUM(money.revenue), 0) AS revenue, \
-SUM(CASE WHEN v.seen < ?4 THEN 1 ELSE 0 END) AS churned \
-FROM v CROSS JOIN json_each(?3) s ON instr(v.segs, ',' || s.value || ',') > 0 \
-LEFT JOIN money ON money.visitor = v.visitor GROUP BY s.value ORDER BY s.value";
+WITH names AS (SELECT DISTINCT value AS segment FROM json_each(?3)), \
+members AS (SELECT s.segment AS segment, COUNT(*) AS visitors FROM names s \
+JOIN segment_days d ON d.segment = s.segment AND d.day >= ?5 AND d.day <= ?6 \
+AND (d.prev_day IS NULL OR d.prev_day < ?5) GROUP BY s.segment), \
+lost AS (SELECT s.segment AS segment, COUNT(*) AS n FROM names s \
+JOIN segment_days d ON d.segment = s.segment AND d.day >= ?5 AND d.day <= ?6 AND d.day <= ?7 \
+AND (d.next_day IS NULL OR d.next_day > ?6) \
+WHERE NOT EXISTS (SELECT 1 FROM visitor_days v \
+WHERE v.visitor = d.visitor AND v.last_t >= ?4 AND v.first_t < ?2) GROUP BY s.segment), \
+money AS (SELECT visitor, SUM(revenue) AS revenue FROM purchases WHERE t < ?2 GROUP BY visitor), \
+value AS (SELECT s.segment AS segment, SUM(m.revenue) AS revenue FROM names s CROSS JOIN money m \
+WHERE EXISTS (SELECT 1 FROM segment_days d WHERE d.segment = s.segment \
+AND d.visitor = m.visitor AND +d.day >= ?5 AND +d.day <= ?6) GROUP BY s.segment) \
+SELECT m.segment AS segment, m.visitors AS visitors, COALESCE(v.revenue, 0) AS revenue, \
+COALESCE(l.n, 0) AS churned FROM members m LEFT JOIN value v ON v.segment = m.segment \
+LEFT JOIN lost l ON l.segment = m.segment ORDER BY m.segment";
 
 /// CUPED's sums per variant of the experiment `?3`, between `?1` and `?2`: the outcome is
 /// whether the visitor converted for the experiment (a `.../conversions` count), the covariate
