@@ -130,39 +130,48 @@ pub enum Split {
 
 /// A funnel of `steps.len()` ordered steps: per group, how many visitors reached each step
 /// (did it at or after the time they reached the step before), between `?1` and `?2`. Answers
-/// the statement and its parameters; result rows `{split, n1, n2, ...}`. The first step, done by
-/// the most visitors, is read from each visitor's first of it per day (the roll-up, with the
-/// tier and segments of that time); later steps seek each of those visitors' rows.
+/// the statement and its parameters; result rows `{split, n1, n2, ...}`.
+///
+/// The first step, done by the most visitors, is read from each visitor's first of it per day
+/// (the roll-up, with the tier and segments of that time) and only counted: its visitors are
+/// streamed once and grouped, never stored or joined. The second step is read from the rows of
+/// its own kind, each looking up its visitor's first step; later steps seek the rows of the
+/// visitors of the step before; and the visitors who went past the first step are counted in
+/// their groups apart (a union of the two counts).
 pub fn funnel(steps: &[String], split: &Split) -> (String, Vec<Value>) {
     let mut params: Vec<Value> = vec![Value::Null, Value::Null];
-    let mut with = Vec::new();
-    for (i, step) in steps.iter().enumerate() {
-        params.push(Value::from(step.as_str()));
-        let kind = params.len();
-        with.push(if i == 0 {
+    params.extend(steps.iter().map(|s| Value::from(s.as_str())));
+    let first_step = "k.kind = ?3 AND k.t >= ?1 AND k.t < ?2";
+    let mut with = vec![format!(
+        "s1 AS (SELECT k.visitor AS visitor, MIN(k.t) AS t, k.tier AS tier, k.segments AS segments \
+         FROM kind_visitor_days k WHERE {first_step} GROUP BY k.visitor)"
+    )];
+    for i in 1..steps.len() {
+        let (n, kind) = (i + 1, i + 3);
+        with.push(if i == 1 {
             format!(
-                "s1 AS (SELECT visitor, MIN(t) AS t, tier, segments FROM kind_visitor_days \
-                 WHERE kind = ?{kind} AND t >= ?1 AND t < ?2 GROUP BY visitor)"
+                "s2 AS (SELECT r.visitor AS visitor, MIN(r.t) AS t FROM rows r \
+                 WHERE r.kind = ?{kind} AND r.bot = 0 AND r.t >= ?1 AND r.t < ?2 AND r.t >= \
+                 (SELECT MIN(k.t) FROM kind_visitor_days k WHERE {first_step} AND k.visitor = r.visitor) \
+                 GROUP BY r.visitor)"
             )
         } else {
-            let prev = i;
             format!(
                 "s{n} AS (SELECT r.visitor AS visitor, MIN(r.t) AS t FROM rows r \
-                 JOIN s{prev} ON r.visitor = s{prev}.visitor AND r.t >= s{prev}.t \
-                 WHERE r.kind = ?{kind} AND r.bot = 0 AND r.t < ?2 GROUP BY r.visitor)",
-                n = i + 1
+                 JOIN s{i} ON r.visitor = s{i}.visitor AND r.t >= s{i}.t \
+                 WHERE r.kind = ?{kind} AND r.bot = 0 AND r.t < ?2 GROUP BY r.visitor)"
             )
         });
     }
     let (group, join) = match split {
         Split::None => ("'all'".to_string(), String::new()),
-        Split::Tier => ("COALESCE(s1.tier, 'none')".to_string(), String::new()),
+        Split::Tier => ("COALESCE(x.tier, 'none')".to_string(), String::new()),
         Split::Arm(experiment) => {
             params.push(Value::from(experiment.as_str()));
             let p = params.len();
             (
                 "COALESCE(g.variant, 'not exposed')".to_string(),
-                format!(" LEFT JOIN arms g ON g.experiment = ?{p} AND g.visitor = s1.visitor"),
+                format!(" LEFT JOIN arms g ON g.experiment = ?{p} AND g.visitor = x.visitor"),
             )
         }
         Split::Segment(segment) => {
@@ -170,23 +179,48 @@ pub fn funnel(steps: &[String], split: &Split) -> (String, Vec<Value>) {
             let p = params.len();
             (
                 format!(
-                    "CASE WHEN instr(',' || COALESCE(s1.segments, '') || ',', ',' || ?{p} || ',') > 0 \
+                    "CASE WHEN instr(',' || COALESCE(x.segments, '') || ',', ',' || ?{p} || ',') > 0 \
                      THEN 'in' ELSE 'out' END"
                 ),
                 String::new(),
             )
         }
     };
-    let counts: Vec<String> = (1..=steps.len())
-        .map(|n| format!("COUNT(s{n}.visitor) AS n{n}"))
+    let later = 2..=steps.len();
+    let sums: Vec<String> = (1..=steps.len())
+        .map(|n| format!("SUM(n{n}) AS n{n}"))
         .collect();
-    let joins: String = (2..=steps.len())
-        .map(|n| format!(" LEFT JOIN s{n} ON s{n}.visitor = s1.visitor"))
-        .collect();
-    let sql = format!(
-        "WITH {} SELECT {group} AS split, {} FROM s1{joins}{join} GROUP BY split ORDER BY split",
-        with.join(", "),
-        counts.join(", ")
+    let zeros: String = later.clone().map(|n| format!(", 0 AS n{n}")).collect();
+    let mut sql = format!(
+        "SELECT split, {} FROM (SELECT {group} AS split, COUNT(*) AS n1{zeros} FROM s1 x{join} \
+         GROUP BY split",
+        sums.join(", ")
+    );
+    if steps.len() > 1 {
+        // Per visitor past the first step: which later steps they reached, and their first
+        // step's row (its tier and segments) looked up.
+        let reached: String = later
+            .clone()
+            .map(|n| format!(", s{n}.visitor IS NOT NULL AS n{n}"))
+            .collect();
+        let joins: String = (3..=steps.len())
+            .map(|n| format!(" LEFT JOIN s{n} ON s{n}.visitor = s2.visitor"))
+            .collect();
+        let flags: String = later.clone().map(|n| format!(", d.n{n} AS n{n}")).collect();
+        with.push(format!(
+            "deep AS (SELECT s2.visitor AS visitor{reached} FROM s2{joins}), \
+             past AS (SELECT d.visitor AS visitor, MIN(k.t) AS t, k.tier AS tier, \
+             k.segments AS segments{flags} FROM deep d JOIN kind_visitor_days k \
+             ON k.visitor = d.visitor AND {first_step} GROUP BY d.visitor)"
+        ));
+        let counted: String = later.map(|n| format!(", SUM(n{n}) AS n{n}")).collect();
+        sql.push_str(&format!(
+            " UNION ALL SELECT {group} AS split, 0 AS n1{counted} FROM past x{join} GROUP BY split"
+        ));
+    }
+    sql = format!(
+        "WITH {} {sql}) GROUP BY split ORDER BY split",
+        with.join(", ")
     );
     (sql, params)
 }
@@ -279,5 +313,20 @@ mod tests {
         assert_eq!(at("t"), &Value::from(5));
         assert_eq!(at("revenue"), &Value::from(12.5));
         assert_eq!(at("user"), &Value::Null);
+    }
+
+    #[test]
+    fn a_funnels_first_step_is_only_counted_and_its_parameters_are_numbered() {
+        let steps: Vec<String> = ["view", "cart", "buy"].map(String::from).to_vec();
+        let (sql, params) = funnel(&steps, &Split::Arm("x".into()));
+        assert_eq!(params.len(), 2 + 3 + 1);
+        assert_eq!(params[5], Value::from("x"));
+        let highest = (1..=9).filter(|n| sql.contains(&format!("?{n}"))).max();
+        assert_eq!(highest, Some(params.len()), "{sql}");
+        // The first step's visitors are read once, grouped, joined to nothing but the arms.
+        assert_eq!(sql.matches("s1 ").count(), 2, "defined and counted: {sql}");
+        assert!(sql.contains("FROM s1 x LEFT JOIN arms g"), "{sql}");
+        let (one, _) = funnel(&steps[..1], &Split::None);
+        assert!(!one.contains("past"), "{one}");
     }
 }
