@@ -137,14 +137,22 @@ pub enum Split {
 /// streamed once and grouped, never stored or joined. The second step is read from the rows of
 /// its own kind, each looking up its visitor's first step; later steps seek the rows of the
 /// visitors of the step before; and the visitors who went past the first step are counted in
-/// their groups apart (a union of the two counts).
+/// their groups apart (a union of the two counts). Only a split by tier or segment reads the
+/// first step's row (and looks it up again for the visitors who went on).
 pub fn funnel(steps: &[String], split: &Split) -> (String, Vec<Value>) {
     let mut params: Vec<Value> = vec![Value::Null, Value::Null];
     params.extend(steps.iter().map(|s| Value::from(s.as_str())));
     let first_step = "k.kind = ?3 AND k.t >= ?1 AND k.t < ?2";
+    // Only a split by tier or segment needs the first step's row; the others group visitors.
+    let by_first_row = matches!(split, Split::Tier | Split::Segment(_));
+    let first_row = if by_first_row {
+        ", MIN(k.t) AS t, k.tier AS tier, k.segments AS segments"
+    } else {
+        ""
+    };
     let mut with = vec![format!(
-        "s1 AS (SELECT k.visitor AS visitor, MIN(k.t) AS t, k.tier AS tier, k.segments AS segments \
-         FROM kind_visitor_days k WHERE {first_step} GROUP BY k.visitor)"
+        "s1 AS (SELECT k.visitor AS visitor{first_row} FROM kind_visitor_days k \
+         WHERE {first_step} GROUP BY k.visitor)"
     )];
     for i in 1..steps.len() {
         let (n, kind) = (i + 1, i + 3);
@@ -207,11 +215,17 @@ pub fn funnel(steps: &[String], split: &Split) -> (String, Vec<Value>) {
             .map(|n| format!(" LEFT JOIN s{n} ON s{n}.visitor = s2.visitor"))
             .collect();
         let flags: String = later.clone().map(|n| format!(", d.n{n} AS n{n}")).collect();
+        let past = if by_first_row {
+            format!(
+                "SELECT d.visitor AS visitor{first_row}{flags} FROM deep d \
+                 JOIN kind_visitor_days k ON k.visitor = d.visitor AND {first_step} \
+                 GROUP BY d.visitor"
+            )
+        } else {
+            "SELECT * FROM deep".to_string()
+        };
         with.push(format!(
-            "deep AS (SELECT s2.visitor AS visitor{reached} FROM s2{joins}), \
-             past AS (SELECT d.visitor AS visitor, MIN(k.t) AS t, k.tier AS tier, \
-             k.segments AS segments{flags} FROM deep d JOIN kind_visitor_days k \
-             ON k.visitor = d.visitor AND {first_step} GROUP BY d.visitor)"
+            "deep AS (SELECT s2.visitor AS visitor{reached} FROM s2{joins}), past AS ({past})"
         ));
         let counted: String = later.map(|n| format!(", SUM(n{n}) AS n{n}")).collect();
         sql.push_str(&format!(
@@ -326,7 +340,13 @@ mod tests {
         // The first step's visitors are read once, grouped, joined to nothing but the arms.
         assert_eq!(sql.matches("s1 ").count(), 2, "defined and counted: {sql}");
         assert!(sql.contains("FROM s1 x LEFT JOIN arms g"), "{sql}");
+        assert!(!sql.contains("tier"), "by arm, no first step's row: {sql}");
         let (one, _) = funnel(&steps[..1], &Split::None);
         assert!(!one.contains("past"), "{one}");
+        let (tier, _) = funnel(&steps, &Split::Tier);
+        assert!(
+            tier.contains("past AS (SELECT d.visitor AS visitor, MIN(k.t)"),
+            "{tier}"
+        );
     }
 }
