@@ -22,7 +22,7 @@ mod row;
 pub mod sql;
 
 pub use row::{
-    aggregate, event_rows, is_bot, page_rows, server_rows, transition_row, Row, COLUMNS,
+    aggregate, day_of, event_rows, is_bot, page_rows, server_rows, transition_row, Row, COLUMNS,
 };
 
 use crate::config::Config;

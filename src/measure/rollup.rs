@@ -39,13 +39,30 @@ pub const KIND_VISITOR_DAYS: &str = "kind_visitor_days";
 /// of one visitor in the same millisecond for the same value would count as one).
 pub const PURCHASES: &str = "purchases";
 
+/// Per visitor: the local day of their first page view ever (their cohort).
+pub const FIRST_VIEWS: &str = "first_views";
+/// Per visitor and week (from Monday) they viewed a page or bought in: the first day of each
+/// that week, and their first view's day (copied from [`FIRST_VIEWS`] by a trigger, so that a
+/// late event with an earlier first day moves the visitor's weeks, and with them the cells).
+pub const VISITOR_WEEKS: &str = "visitor_weeks";
+/// Per first-view day and day: how many visitor-weeks counted as active (their first view of
+/// the week was that day) or purchasing. Kept by triggers on [`VISITOR_WEEKS`], so cohorts add
+/// up cells, about days x days of them, however many visitors.
+pub const COHORT_CELLS: &str = "cohort_cells";
+/// Per segment, visitor and day the visitor was in it (the segments of [`VISITOR_DAYS`]): the
+/// visitor's previous and next day in it. A range's members are its rows whose previous day
+/// falls before it (one per visitor, no grouping), and the last one of each, whose next day
+/// falls after it, says whether the visitor left the segment's days before churn's threshold.
+pub const SEGMENT_DAYS: &str = "segment_days";
+
 /// The roll-ups' version: a schema step that does not find it in `rollups_built` fills them
-/// from the rows once (a deployment that upgrades keeps its history).
-const VERSION: i64 = 1;
+/// from the rows once (a deployment that upgrades keeps its history). 2 added the cohorts'
+/// and segments' tables; its fill merges into the tables of 1 and builds the new ones.
+const VERSION: i64 = 2;
 
 /// The statements that make the roll-up tables (each safe to run again).
 pub fn schema() -> Vec<String> {
-    vec![
+    let mut out = vec![
         "CREATE TABLE IF NOT EXISTS rollups_built (version INTEGER PRIMARY KEY)".into(),
         "CREATE TABLE IF NOT EXISTS rollups_fill (version INTEGER NOT NULL, part INTEGER NOT NULL, \
          PRIMARY KEY (version, part))"
@@ -81,6 +98,96 @@ pub fn schema() -> Vec<String> {
         format!(
             "CREATE TABLE IF NOT EXISTS {PURCHASES} (visitor TEXT NOT NULL, t INTEGER NOT NULL, \
              revenue REAL NOT NULL, PRIMARY KEY (visitor, t, revenue)) WITHOUT ROWID"
+        ),
+    ];
+    out.extend(cohort_schema());
+    out.extend(segment_schema());
+    out
+}
+
+/// The cohorts' tables and the triggers that keep [`COHORT_CELLS`]: a visitor-week added
+/// counts in its cells, one changed (an earlier day, a first view that moved) leaves its old
+/// cells for its new ones. A replayed batch changes no visitor-week, so no cell.
+fn cohort_schema() -> Vec<String> {
+    let add = |row: &str| {
+        format!(
+            "INSERT INTO {COHORT_CELLS} (first_view, day, active, purchasers) \
+             SELECT {row}.first_view, {row}.view_day, 1, 0 \
+             WHERE {row}.first_view IS NOT NULL AND {row}.view_day IS NOT NULL \
+             ON CONFLICT (first_view, day) DO UPDATE SET active = active + 1; \
+             INSERT INTO {COHORT_CELLS} (first_view, day, active, purchasers) \
+             SELECT {row}.first_view, {row}.buy_day, 0, 1 \
+             WHERE {row}.first_view IS NOT NULL AND {row}.buy_day IS NOT NULL \
+             ON CONFLICT (first_view, day) DO UPDATE SET purchasers = purchasers + 1;"
+        )
+    };
+    let first_view_to_weeks =
+        format!("UPDATE {VISITOR_WEEKS} SET first_view = NEW.day WHERE visitor = NEW.visitor;");
+    vec![
+        format!(
+            "CREATE TABLE IF NOT EXISTS {FIRST_VIEWS} (visitor TEXT PRIMARY KEY, \
+             day TEXT NOT NULL) WITHOUT ROWID"
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {VISITOR_WEEKS} (visitor TEXT NOT NULL, week TEXT NOT NULL, \
+             first_view TEXT, view_day TEXT, buy_day TEXT, PRIMARY KEY (visitor, week)) WITHOUT ROWID"
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {COHORT_CELLS} (first_view TEXT NOT NULL, day TEXT NOT NULL, \
+             active INTEGER NOT NULL, purchasers INTEGER NOT NULL, PRIMARY KEY (first_view, day)) \
+             WITHOUT ROWID"
+        ),
+        format!(
+            "CREATE TRIGGER IF NOT EXISTS {FIRST_VIEWS}_added AFTER INSERT ON {FIRST_VIEWS} \
+             BEGIN {first_view_to_weeks} END"
+        ),
+        format!(
+            "CREATE TRIGGER IF NOT EXISTS {FIRST_VIEWS}_moved AFTER UPDATE OF day ON {FIRST_VIEWS} \
+             WHEN NEW.day IS NOT OLD.day BEGIN {first_view_to_weeks} END"
+        ),
+        format!(
+            "CREATE TRIGGER IF NOT EXISTS {VISITOR_WEEKS}_added AFTER INSERT ON {VISITOR_WEEKS} \
+             BEGIN {} END",
+            add("NEW")
+        ),
+        format!(
+            "CREATE TRIGGER IF NOT EXISTS {VISITOR_WEEKS}_changed AFTER UPDATE ON {VISITOR_WEEKS} \
+             WHEN NEW.first_view IS NOT OLD.first_view OR NEW.view_day IS NOT OLD.view_day \
+             OR NEW.buy_day IS NOT OLD.buy_day BEGIN \
+             UPDATE {COHORT_CELLS} SET active = active - 1 \
+             WHERE first_view = OLD.first_view AND day = OLD.view_day; \
+             UPDATE {COHORT_CELLS} SET purchasers = purchasers - 1 \
+             WHERE first_view = OLD.first_view AND day = OLD.buy_day; \
+             DELETE FROM {COHORT_CELLS} WHERE first_view = OLD.first_view \
+             AND day IN (OLD.view_day, OLD.buy_day) AND active = 0 AND purchasers = 0; {} END",
+            add("NEW")
+        ),
+    ]
+}
+
+/// The segments' days and the trigger that keeps the neighbours' links when a day is added
+/// between or before others (a late event).
+fn segment_schema() -> Vec<String> {
+    let mine = "segment = NEW.segment AND visitor = NEW.visitor";
+    vec![
+        format!(
+            "CREATE TABLE IF NOT EXISTS {SEGMENT_DAYS} (segment TEXT NOT NULL, visitor TEXT NOT NULL, \
+             day TEXT NOT NULL, prev_day TEXT, next_day TEXT, PRIMARY KEY (segment, visitor, day)) \
+             WITHOUT ROWID"
+        ),
+        // Segments' value reads it by segment and day.
+        format!(
+            "CREATE INDEX IF NOT EXISTS {SEGMENT_DAYS}_by_day ON {SEGMENT_DAYS} \
+             (segment, day, prev_day, next_day)"
+        ),
+        format!(
+            "CREATE TRIGGER IF NOT EXISTS {SEGMENT_DAYS}_added AFTER INSERT ON {SEGMENT_DAYS} BEGIN \
+             UPDATE {SEGMENT_DAYS} SET prev_day = NEW.day WHERE {mine} AND day = \
+             (SELECT MIN(day) FROM {SEGMENT_DAYS} WHERE {mine} AND day > NEW.day) \
+             AND (prev_day IS NULL OR prev_day < NEW.day); \
+             UPDATE {SEGMENT_DAYS} SET next_day = NEW.day WHERE {mine} AND day = \
+             (SELECT MAX(day) FROM {SEGMENT_DAYS} WHERE {mine} AND day < NEW.day) \
+             AND (next_day IS NULL OR next_day > NEW.day); END"
         ),
     ]
 }
@@ -119,13 +226,43 @@ pub fn fill_part(part: usize) -> Vec<String> {
         String::new()
     };
     let rows = "rows INDEXED BY rows_by_visitor";
-    let mine = format!("bot = 0 AND visitor >= '{from}'{to}");
+    let visitors = format!("visitor >= '{from}'{to}");
+    let mine = format!("bot = 0 AND {visitors}");
+    // The part's visitor-days, once filled: what the cohorts' and segments' tables come from.
+    let days = format!("(SELECT * FROM {VISITOR_DAYS} WHERE {visitors})");
     vec![
         format!(
             "INSERT INTO {VISITOR_DAYS} (visitor, day, first_t, last_t, segs, views, buys) \
              SELECT visitor, day, MIN(t), MAX(t), group_concat(DISTINCT segments), \
              MAX(kind = 'page_view'), MAX(kind = 'purchase') FROM {rows} \
              WHERE {mine} GROUP BY visitor, day {VISITOR_DAYS_MERGE}"
+        ),
+        format!(
+            "INSERT INTO {FIRST_VIEWS} (visitor, day) SELECT visitor, MIN(day) FROM {days} \
+             WHERE views = 1 GROUP BY visitor {FIRST_VIEWS_MERGE}"
+        ),
+        format!(
+            "INSERT INTO {VISITOR_WEEKS} (visitor, week, first_view, view_day, buy_day) \
+             SELECT d.visitor, {WEEK_OF_DAY} AS week, f.day, \
+             MIN(CASE WHEN d.views = 1 THEN d.day END), MIN(CASE WHEN d.buys = 1 THEN d.day END) \
+             FROM {days} d LEFT JOIN {FIRST_VIEWS} f ON f.visitor = d.visitor \
+             WHERE d.views = 1 OR d.buys = 1 GROUP BY d.visitor, week \
+             ON CONFLICT (visitor, week) DO UPDATE SET first_view = excluded.first_view, \
+             {VISITOR_WEEKS_MERGE}"
+        ),
+        // Each day's segments, split from its list, linked to the visitor's days before and
+        // after in the same segment.
+        format!(
+            "INSERT INTO {SEGMENT_DAYS} (segment, visitor, day, prev_day, next_day) \
+             SELECT segment, visitor, day, LAG(day) OVER w, LEAD(day) OVER w FROM \
+             (WITH RECURSIVE split(visitor, day, segment, rest) AS \
+             (SELECT visitor, day, '', segs || ',' FROM {days} WHERE segs IS NOT NULL \
+             UNION ALL SELECT visitor, day, substr(rest, 1, instr(rest, ',') - 1), \
+             substr(rest, instr(rest, ',') + 1) FROM split WHERE rest <> '') \
+             SELECT DISTINCT segment, visitor, day FROM split WHERE segment <> '') \
+             WHERE true WINDOW w AS (PARTITION BY segment, visitor ORDER BY day) \
+             ON CONFLICT (segment, visitor, day) DO UPDATE SET prev_day = excluded.prev_day, \
+             next_day = excluded.next_day"
         ),
         format!(
             "INSERT INTO {COUNTER_VISITOR_DAYS} (counter, visitor, day, t, prev_t) \
@@ -180,6 +317,18 @@ segs = CASE WHEN excluded.segs IS NULL THEN segs WHEN segs IS NULL THEN excluded
 WHEN instr(',' || segs || ',', ',' || excluded.segs || ',') > 0 THEN segs \
 ELSE segs || ',' || excluded.segs END, \
 views = MAX(views, excluded.views), buys = MAX(buys, excluded.buys)";
+
+/// The Monday that begins the week of `d.day` (the cohorts' week, as SQLite's dates count it).
+const WEEK_OF_DAY: &str = "date(d.day, '-6 days', 'weekday 1')";
+
+/// A visitor's first view: the earliest day wins (a replay is no change, so no trigger).
+const FIRST_VIEWS_MERGE: &str = "ON CONFLICT (visitor) DO UPDATE SET day = excluded.day \
+WHERE excluded.day < first_views.day";
+
+/// A week's first view and first purchase: the earliest day of each (either may be none).
+const VISITOR_WEEKS_MERGE: &str = "\
+view_day = MIN(COALESCE(view_day, excluded.view_day), COALESCE(excluded.view_day, view_day)), \
+buy_day = MIN(COALESCE(buy_day, excluded.buy_day), COALESCE(excluded.buy_day, buy_day))";
 
 const ARMS_MERGE: &str =
     "ON CONFLICT (experiment, visitor) DO UPDATE SET variant = MIN(variant, excluded.variant)";
@@ -261,6 +410,40 @@ pub fn upserts(rows: &[Row]) -> Vec<(String, Vec<Value>)> {
         }
     }
     for ((visitor, day), d) in days {
+        // The cohorts: the first view first, so that the week's row finds it.
+        if d.views {
+            out.push((
+                format!(
+                    "INSERT INTO {FIRST_VIEWS} (visitor, day) VALUES (?, ?) {FIRST_VIEWS_MERGE}"
+                ),
+                vec![visitor.into(), day.into()],
+            ));
+        }
+        if d.views || d.buys {
+            let first = |yes: bool| if yes { Value::from(day) } else { Value::Null };
+            out.push((
+                format!(
+                    "INSERT INTO {VISITOR_WEEKS} (visitor, week, first_view, view_day, buy_day) \
+                     VALUES (?1, date(?2, '-6 days', 'weekday 1'), \
+                     (SELECT day FROM {FIRST_VIEWS} WHERE visitor = ?1), ?3, ?4) \
+                     ON CONFLICT (visitor, week) DO UPDATE SET {VISITOR_WEEKS_MERGE}"
+                ),
+                vec![visitor.into(), day.into(), first(d.views), first(d.buys)],
+            ));
+        }
+        // The segments' days: a new one is linked to its neighbours here and by the trigger.
+        for segment in &d.segments {
+            out.push((
+                format!(
+                    "INSERT INTO {SEGMENT_DAYS} (segment, visitor, day, prev_day, next_day) \
+                     VALUES (?1, ?2, ?3, (SELECT MAX(day) FROM {SEGMENT_DAYS} \
+                     WHERE segment = ?1 AND visitor = ?2 AND day < ?3), (SELECT MIN(day) \
+                     FROM {SEGMENT_DAYS} WHERE segment = ?1 AND visitor = ?2 AND day > ?3)) \
+                     ON CONFLICT (segment, visitor, day) DO NOTHING"
+                ),
+                vec![segment.as_str().into(), visitor.into(), day.into()],
+            ));
+        }
         let segs =
             Some(d.segments.into_iter().collect::<Vec<_>>().join(",")).filter(|s| !s.is_empty());
         out.push((
@@ -409,6 +592,10 @@ mod tests {
             tables,
             [
                 PURCHASES,
+                FIRST_VIEWS,
+                VISITOR_WEEKS,
+                SEGMENT_DAYS,
+                SEGMENT_DAYS,
                 VISITOR_DAYS,
                 COUNTER_VISITOR_DAYS,
                 COUNTER_VISITOR_DAYS
@@ -417,7 +604,34 @@ mod tests {
             .chain([KIND_VISITOR_DAYS; 2])
             .collect::<Vec<_>>()
         );
-        let out = &out[1..];
+        for (sql, params) in &out {
+            let numbered = (1..=9).filter(|n| sql.contains(&format!("?{n}"))).count();
+            let marks = if numbered > 0 {
+                numbered
+            } else {
+                sql.matches('?').count()
+            };
+            assert_eq!(marks, params.len(), "{sql}");
+        }
+        let day = |v: &str| Value::from(v);
+        assert_eq!(out[1].1, [day("a"), day("2026-11-20")], "the first view");
+        assert_eq!(
+            out[2].1,
+            [
+                day("a"),
+                day("2026-11-20"),
+                day("2026-11-20"),
+                day("2026-11-20")
+            ],
+            "the week: viewed and bought that day"
+        );
+        let segments: Vec<&Value> = out[3..5].iter().map(|(_, p)| &p[0]).collect();
+        assert_eq!(
+            segments,
+            [&day("cart"), &day("returning")],
+            "each segment once"
+        );
+        let out = &out[5..];
         let day = &out[0].1;
         assert_eq!(day[0], Value::from("a"));
         assert_eq!((&day[2], &day[3]), (&Value::from(2), &Value::from(9)));
@@ -435,14 +649,5 @@ mod tests {
             Value::from("returning"),
             "the first view's segments"
         );
-        for (sql, params) in out {
-            let numbered = (1..=9).filter(|n| sql.contains(&format!("?{n}"))).count();
-            let marks = if numbered > 0 {
-                numbered
-            } else {
-                sql.matches('?').count()
-            };
-            assert_eq!(marks, params.len(), "{sql}");
-        }
     }
 }

@@ -14,6 +14,7 @@ use crate::events::Event;
 use crate::profile::Profile;
 use crate::request::{Device, RequestInfo};
 use crate::time::{civil_from_days, Millis, DAY};
+use crate::timezone::Tz;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -160,7 +161,12 @@ impl Base {
 
 /// The site's local date at `t` (the config's timezone), `YYYY-MM-DD`.
 fn local_day(engine: &Engine, t: Millis) -> String {
-    let tz = &engine.config().timezone;
+    day_of(&engine.config().timezone, t)
+}
+
+/// The local date at `t` in `tz`, `YYYY-MM-DD`: a row's `day`, and how a report names the
+/// days of its range to the roll-ups keyed by day.
+pub fn day_of(tz: &Tz, t: Millis) -> String {
     let local = t + tz.offset_at(t) * 1000;
     let (y, m, d) = civil_from_days(local.div_euclid(DAY));
     format!("{y:04}-{m:02}-{d:02}")

@@ -130,39 +130,56 @@ pub enum Split {
 
 /// A funnel of `steps.len()` ordered steps: per group, how many visitors reached each step
 /// (did it at or after the time they reached the step before), between `?1` and `?2`. Answers
-/// the statement and its parameters; result rows `{split, n1, n2, ...}`. The first step, done by
-/// the most visitors, is read from each visitor's first of it per day (the roll-up, with the
-/// tier and segments of that time); later steps seek each of those visitors' rows.
+/// the statement and its parameters; result rows `{split, n1, n2, ...}`.
+///
+/// The first step, done by the most visitors, is read from each visitor's first of it per day
+/// (the roll-up, with the tier and segments of that time) and only counted: its visitors are
+/// streamed once and grouped, never stored or joined. The second step is read from the rows of
+/// its own kind, each looking up its visitor's first step; later steps seek the rows of the
+/// visitors of the step before; and the visitors who went past the first step are counted in
+/// their groups apart (a union of the two counts). Only a split by tier or segment reads the
+/// first step's row (and looks it up again for the visitors who went on).
 pub fn funnel(steps: &[String], split: &Split) -> (String, Vec<Value>) {
     let mut params: Vec<Value> = vec![Value::Null, Value::Null];
-    let mut with = Vec::new();
-    for (i, step) in steps.iter().enumerate() {
-        params.push(Value::from(step.as_str()));
-        let kind = params.len();
-        with.push(if i == 0 {
+    params.extend(steps.iter().map(|s| Value::from(s.as_str())));
+    let first_step = "k.kind = ?3 AND k.t >= ?1 AND k.t < ?2";
+    // Only a split by tier or segment needs the first step's row; the others group visitors.
+    let by_first_row = matches!(split, Split::Tier | Split::Segment(_));
+    let first_row = if by_first_row {
+        ", MIN(k.t) AS t, k.tier AS tier, k.segments AS segments"
+    } else {
+        ""
+    };
+    let mut with = vec![format!(
+        "s1 AS (SELECT k.visitor AS visitor{first_row} FROM kind_visitor_days k \
+         WHERE {first_step} GROUP BY k.visitor)"
+    )];
+    for i in 1..steps.len() {
+        let (n, kind) = (i + 1, i + 3);
+        with.push(if i == 1 {
             format!(
-                "s1 AS (SELECT visitor, MIN(t) AS t, tier, segments FROM kind_visitor_days \
-                 WHERE kind = ?{kind} AND t >= ?1 AND t < ?2 GROUP BY visitor)"
+                "s2 AS (SELECT r.visitor AS visitor, MIN(r.t) AS t FROM rows r \
+                 WHERE r.kind = ?{kind} AND r.bot = 0 AND r.t >= ?1 AND r.t < ?2 AND r.t >= \
+                 (SELECT MIN(k.t) FROM kind_visitor_days k WHERE {first_step} AND k.visitor = r.visitor) \
+                 GROUP BY r.visitor)"
             )
         } else {
-            let prev = i;
             format!(
                 "s{n} AS (SELECT r.visitor AS visitor, MIN(r.t) AS t FROM rows r \
-                 JOIN s{prev} ON r.visitor = s{prev}.visitor AND r.t >= s{prev}.t \
-                 WHERE r.kind = ?{kind} AND r.bot = 0 AND r.t < ?2 GROUP BY r.visitor)",
-                n = i + 1
+                 JOIN s{i} ON r.visitor = s{i}.visitor AND r.t >= s{i}.t \
+                 WHERE r.kind = ?{kind} AND r.bot = 0 AND r.t < ?2 GROUP BY r.visitor)"
             )
         });
     }
     let (group, join) = match split {
         Split::None => ("'all'".to_string(), String::new()),
-        Split::Tier => ("COALESCE(s1.tier, 'none')".to_string(), String::new()),
+        Split::Tier => ("COALESCE(x.tier, 'none')".to_string(), String::new()),
         Split::Arm(experiment) => {
             params.push(Value::from(experiment.as_str()));
             let p = params.len();
             (
                 "COALESCE(g.variant, 'not exposed')".to_string(),
-                format!(" LEFT JOIN arms g ON g.experiment = ?{p} AND g.visitor = s1.visitor"),
+                format!(" LEFT JOIN arms g ON g.experiment = ?{p} AND g.visitor = x.visitor"),
             )
         }
         Split::Segment(segment) => {
@@ -170,57 +187,102 @@ pub fn funnel(steps: &[String], split: &Split) -> (String, Vec<Value>) {
             let p = params.len();
             (
                 format!(
-                    "CASE WHEN instr(',' || COALESCE(s1.segments, '') || ',', ',' || ?{p} || ',') > 0 \
+                    "CASE WHEN instr(',' || COALESCE(x.segments, '') || ',', ',' || ?{p} || ',') > 0 \
                      THEN 'in' ELSE 'out' END"
                 ),
                 String::new(),
             )
         }
     };
-    let counts: Vec<String> = (1..=steps.len())
-        .map(|n| format!("COUNT(s{n}.visitor) AS n{n}"))
+    let later = 2..=steps.len();
+    let sums: Vec<String> = (1..=steps.len())
+        .map(|n| format!("SUM(n{n}) AS n{n}"))
         .collect();
-    let joins: String = (2..=steps.len())
-        .map(|n| format!(" LEFT JOIN s{n} ON s{n}.visitor = s1.visitor"))
-        .collect();
-    let sql = format!(
-        "WITH {} SELECT {group} AS split, {} FROM s1{joins}{join} GROUP BY split ORDER BY split",
-        with.join(", "),
-        counts.join(", ")
+    let zeros: String = later.clone().map(|n| format!(", 0 AS n{n}")).collect();
+    let mut sql = format!(
+        "SELECT split, {} FROM (SELECT {group} AS split, COUNT(*) AS n1{zeros} FROM s1 x{join} \
+         GROUP BY split",
+        sums.join(", ")
+    );
+    if steps.len() > 1 {
+        // Per visitor past the first step: which later steps they reached, and their first
+        // step's row (its tier and segments) looked up.
+        let reached: String = later
+            .clone()
+            .map(|n| format!(", s{n}.visitor IS NOT NULL AS n{n}"))
+            .collect();
+        let joins: String = (3..=steps.len())
+            .map(|n| format!(" LEFT JOIN s{n} ON s{n}.visitor = s2.visitor"))
+            .collect();
+        let flags: String = later.clone().map(|n| format!(", d.n{n} AS n{n}")).collect();
+        let past = if by_first_row {
+            format!(
+                "SELECT d.visitor AS visitor{first_row}{flags} FROM deep d \
+                 JOIN kind_visitor_days k ON k.visitor = d.visitor AND {first_step} \
+                 GROUP BY d.visitor"
+            )
+        } else {
+            "SELECT * FROM deep".to_string()
+        };
+        with.push(format!(
+            "deep AS (SELECT s2.visitor AS visitor{reached} FROM s2{joins}), past AS ({past})"
+        ));
+        let counted: String = later.map(|n| format!(", SUM(n{n}) AS n{n}")).collect();
+        sql.push_str(&format!(
+            " UNION ALL SELECT {group} AS split, 0 AS n1{counted} FROM past x{join} GROUP BY split"
+        ));
+    }
+    sql = format!(
+        "WITH {} {sql}) GROUP BY split ORDER BY split",
+        with.join(", ")
     );
     (sql, params)
 }
 
-/// Cohorts by the local week (from Monday) of a visitor's first page view in the range: for
-/// each cohort and each week since, the visitors who came back (viewed a page) and who
-/// bought. Rows `{cohort, week, active, purchasers}`; week 0 holds the cohort's size. From the
-/// visitors' days.
+/// Cohorts by the local week (from Monday) of a visitor's first page view, for the visitors
+/// whose first page view ever came between the local days `?3` and `?4` (both included): for
+/// each cohort and each week since, the visitors who came back (viewed a page) and who bought
+/// between those days. Rows `{cohort, week, active, purchasers}`; week 0 holds the cohort's
+/// size. From the cohort cells ([`rollup::COHORT_CELLS`]): a visitor-week counts on the day
+/// of its first view (or purchase), so a range that ends mid-week counts whom it saw.
+///
+/// All time this is what the visitors' days answered before; a shorter range now follows the
+/// visitors new in it, where it followed each visitor's first view in the range (a returning
+/// visitor counted as new).
 pub const COHORTS: &str = "\
-WITH first AS (SELECT visitor, MIN(day) AS d0 FROM visitor_days \
-WHERE views = 1 AND first_t >= ?1 AND first_t < ?2 GROUP BY visitor), \
-act AS (SELECT d.visitor AS visitor, date(f.d0, '-6 days', 'weekday 1') AS cohort, \
-d.day AS day, d.views AS views, d.buys AS buys FROM visitor_days d JOIN first f ON d.visitor = f.visitor \
-WHERE d.first_t >= ?1 AND d.first_t < ?2 AND (d.views = 1 OR d.buys = 1)) \
-SELECT cohort, CAST((julianday(day) - julianday(cohort)) / 7 AS INTEGER) AS week, \
-COUNT(DISTINCT CASE WHEN views = 1 THEN visitor END) AS active, \
-COUNT(DISTINCT CASE WHEN buys = 1 THEN visitor END) AS purchasers \
-FROM act GROUP BY cohort, week ORDER BY cohort, week";
+SELECT date(first_view, '-6 days', 'weekday 1') AS cohort, \
+CAST((julianday(day) - julianday(date(first_view, '-6 days', 'weekday 1'))) / 7 AS INTEGER) AS week, \
+SUM(active) AS active, SUM(purchasers) AS purchasers FROM cohort_cells \
+WHERE first_view >= ?3 AND first_view <= ?4 AND day >= ?3 AND day <= ?4 \
+GROUP BY cohort, week HAVING SUM(active) > 0 OR SUM(purchasers) > 0 ORDER BY cohort, week";
 
-/// Per segment named in `?3` (a JSON list of names): the visitors seen in it between `?1` and
-/// `?2`, their revenue up to `?2`, and how many of them were last seen before `?4` (churned).
-/// Rows `{segment, visitors, revenue, churned}`. From the visitors' days: when each was last
-/// seen, and the segments of their days in the range; revenue from the purchases' roll-up.
-/// `CROSS JOIN` keeps the visitors outside, read once as they are grouped: with the segments'
-/// names outside, SQLite stores every visitor's row first to read them once per name.
+/// Per segment named in `?3` (a JSON list of names): the visitors seen in it between the local
+/// days `?5` and `?6` (both included; `?1` and `?2` are the same range in epoch ms), their
+/// revenue up to `?2`, and how many of them were last seen before `?4` (churned; `?7` is the
+/// local day of `?4`). Rows `{segment, visitors, revenue, churned}`.
+///
+/// From the segments' days ([`rollup::SEGMENT_DAYS`]): a member counts on their first day in
+/// the range (the one whose previous day is not in it); one whose last day in it (the next is
+/// not) came after `?4`'s day was seen after `?4`, and the others are looked up in their days
+/// (`visitor_days`). Revenue from the purchases' roll-up, each buyer looked up in the
+/// segments' days (`+` keeps SQLite on the key, not the days' index).
 pub const SEGMENT_VALUE: &str = "\
-WITH v AS (SELECT visitor, MAX(last_t) AS seen, \
-',' || group_concat(CASE WHEN first_t >= ?1 THEN segs END) || ',' AS segs \
-FROM visitor_days WHERE first_t < ?2 GROUP BY visitor), \
-money AS (SELECT visitor, SUM(revenue) AS revenue FROM purchases WHERE t < ?2 GROUP BY visitor) \
-SELECT s.value AS segment, COUNT(*) AS visitors, COALESCE(SUM(money.revenue), 0) AS revenue, \
-SUM(CASE WHEN v.seen < ?4 THEN 1 ELSE 0 END) AS churned \
-FROM v CROSS JOIN json_each(?3) s ON instr(v.segs, ',' || s.value || ',') > 0 \
-LEFT JOIN money ON money.visitor = v.visitor GROUP BY s.value ORDER BY s.value";
+WITH names AS (SELECT DISTINCT value AS segment FROM json_each(?3)), \
+members AS (SELECT s.segment AS segment, COUNT(*) AS visitors FROM names s \
+JOIN segment_days d ON d.segment = s.segment AND d.day >= ?5 AND d.day <= ?6 \
+AND (d.prev_day IS NULL OR d.prev_day < ?5) GROUP BY s.segment), \
+lost AS (SELECT s.segment AS segment, COUNT(*) AS n FROM names s \
+JOIN segment_days d ON d.segment = s.segment AND d.day >= ?5 AND d.day <= ?6 AND d.day <= ?7 \
+AND (d.next_day IS NULL OR d.next_day > ?6) \
+WHERE NOT EXISTS (SELECT 1 FROM visitor_days v \
+WHERE v.visitor = d.visitor AND v.last_t >= ?4 AND v.first_t < ?2) GROUP BY s.segment), \
+money AS (SELECT visitor, SUM(revenue) AS revenue FROM purchases WHERE t < ?2 GROUP BY visitor), \
+value AS (SELECT s.segment AS segment, SUM(m.revenue) AS revenue FROM names s CROSS JOIN money m \
+WHERE EXISTS (SELECT 1 FROM segment_days d WHERE d.segment = s.segment \
+AND d.visitor = m.visitor AND +d.day >= ?5 AND +d.day <= ?6) GROUP BY s.segment) \
+SELECT m.segment AS segment, m.visitors AS visitors, COALESCE(v.revenue, 0) AS revenue, \
+COALESCE(l.n, 0) AS churned FROM members m LEFT JOIN value v ON v.segment = m.segment \
+LEFT JOIN lost l ON l.segment = m.segment ORDER BY m.segment";
 
 /// CUPED's sums per variant of the experiment `?3`, between `?1` and `?2`: the outcome is
 /// whether the visitor converted for the experiment (a `.../conversions` count), the covariate
@@ -265,5 +327,26 @@ mod tests {
         assert_eq!(at("t"), &Value::from(5));
         assert_eq!(at("revenue"), &Value::from(12.5));
         assert_eq!(at("user"), &Value::Null);
+    }
+
+    #[test]
+    fn a_funnels_first_step_is_only_counted_and_its_parameters_are_numbered() {
+        let steps: Vec<String> = ["view", "cart", "buy"].map(String::from).to_vec();
+        let (sql, params) = funnel(&steps, &Split::Arm("x".into()));
+        assert_eq!(params.len(), 2 + 3 + 1);
+        assert_eq!(params[5], Value::from("x"));
+        let highest = (1..=9).filter(|n| sql.contains(&format!("?{n}"))).max();
+        assert_eq!(highest, Some(params.len()), "{sql}");
+        // The first step's visitors are read once, grouped, joined to nothing but the arms.
+        assert_eq!(sql.matches("s1 ").count(), 2, "defined and counted: {sql}");
+        assert!(sql.contains("FROM s1 x LEFT JOIN arms g"), "{sql}");
+        assert!(!sql.contains("tier"), "by arm, no first step's row: {sql}");
+        let (one, _) = funnel(&steps[..1], &Split::None);
+        assert!(!one.contains("past"), "{one}");
+        let (tier, _) = funnel(&steps, &Split::Tier);
+        assert!(
+            tier.contains("past AS (SELECT d.visitor AS visitor, MIN(k.t)"),
+            "{tier}"
+        );
     }
 }

@@ -1,7 +1,9 @@
 // The measurement roll-ups (src/measure/rollup.rs) through the real Worker and its local D1: a
 // replayed queue batch changes no once-only figure and leaves the roll-ups as they were (the
 // every-time counts add as the rows do), and a Worker that finds rows without roll-ups (a
-// deployment upgrading) fills them to exactly what the consumer built row batch by row batch.
+// deployment upgrading) fills them to exactly what the consumer built row batch by row batch;
+// a visitor's rows that arrive late, with an earlier first day, move their cohort and link
+// their segments' days.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -11,7 +13,20 @@ import { startWorker, Visitor, waitFor, SECRET, ADMIN_TOKEN, measureConfig } fro
 
 const NOW = Date.parse("2026-11-20T17:00:00Z");
 const DAY = 24 * 3600_000;
-const TABLES = ["visitor_days", "counter_visitor_days", "counts_by_day", "kind_visitor_days", "purchases", "arms"];
+const TABLES = [
+  "visitor_days",
+  "counter_visitor_days",
+  "counts_by_day",
+  "kind_visitor_days",
+  "purchases",
+  "arms",
+  "first_views",
+  "visitor_weeks",
+  "cohort_cells",
+  "segment_days",
+];
+/** The roll-ups a replayed batch leaves as they were (all but the every-time counts). */
+const ONCE_TABLES = TABLES.filter((t) => t !== "counts_by_day");
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 const store = mkdtempSync(join(tmpdir(), "signpost-rollups-"));
@@ -110,8 +125,7 @@ test("a replayed batch counts once, and a fill from the rows equals the roll-ups
   }, 10_000);
   assert.ok(replayed, "the replayed rows were stored again");
   const after = await rollups();
-  for (const t of ["visitor_days", "counter_visitor_days", "kind_visitor_days", "purchases", "arms"])
-    assert.deepEqual(after[t], built[t], `${t}: a replay changes nothing`);
+  for (const t of ONCE_TABLES) assert.deepEqual(after[t], built[t], `${t}: a replay changes nothing`);
   // Every-time counts add as the rows do: the roll-up still equals the rows.
   const counted = await all(
     "SELECT counter, day, COUNT(*) AS n FROM rows WHERE once = 0 AND bot = 0 AND counter IS NOT NULL GROUP BY counter, day",
@@ -148,4 +162,86 @@ test("a replayed batch counts once, and a fill from the rows equals the roll-ups
   assert.deepEqual(filled.report, replay.all.report);
   const [{ n: marks }] = await all("SELECT COUNT(*) AS n FROM rollups_built");
   assert.equal(marks, 1, "filled once");
+});
+
+/** Rows as the Worker writes them, for the visitor `visitor`, straight onto the queue (the
+ *  order a queue delivers batches in is not the order they were written). */
+async function deliver(rows) {
+  const full = rows.map((r) => ({ once: 0, session: 1, holdout: 0, bot: 0, ...r }));
+  await (await w.mf.getQueueProducer("SIGNPOST_MEASURE")).send(JSON.stringify(full));
+}
+
+test("a visitor's earlier day arriving late moves their cohort and links their segment's days", async () => {
+  const visitor = "0a1b2c3d4e5f60718293a4b5";
+  const at = (iso) => ({ t: Date.parse(iso), day: iso.slice(0, 10) });
+  const stored = (n) =>
+    waitFor(async () => (await all("SELECT COUNT(*) AS n FROM rows WHERE visitor = ?1", visitor))[0].n === n, 10_000);
+  const cohort = (r, c) =>
+    r.cohorts.filter((x) => x.cohort === c).map(({ week, active, purchasers }) => [week, active, purchasers]);
+  const before = await report();
+  const browser = (r) => r.segments.find((s) => s.segment === "browser");
+
+  // Saturday 21 November: a page and a purchase, in the segment.
+  const day2 = [
+    { ...at("2026-11-21T10:00:00Z"), visitor, kind: "page_view", segments: "browser" },
+    { ...at("2026-11-21T11:00:00Z"), visitor, kind: "purchase", revenue: 30, segments: "browser" },
+  ];
+  await deliver(day2);
+  assert.ok(await stored(2), "the first batch stored");
+  const first = await report();
+  const grew = cohort(before, "2026-11-16").map(([w, a, p]) => (w === 0 ? [w, a + 1, p + 1] : [w, a, p]));
+  assert.deepEqual(cohort(first, "2026-11-16"), grew, "a new visitor of the week of 16 November, who bought");
+  assert.equal(browser(first).visitors, browser(before).visitors + 1);
+  assert.equal(browser(first).revenue, browser(before).revenue + 30);
+
+  // Then the Thursday of the week before, late: their first view was earlier.
+  const day1 = [{ ...at("2026-11-12T10:00:00Z"), visitor, kind: "page_view", segments: "browser" }];
+  await deliver(day1);
+  assert.ok(await stored(3), "the late batch stored");
+  const late = await report();
+  assert.deepEqual(cohort(late, "2026-11-16"), cohort(before, "2026-11-16"), "gone from the week of 16 November");
+  assert.deepEqual(
+    cohort(late, "2026-11-09"),
+    [
+      [0, 1, 0],
+      [1, 1, 1],
+    ],
+    "in the week of 9 November: came back and bought the week after",
+  );
+  assert.equal(browser(late).visitors, browser(first).visitors, "still one member");
+  const days = await all("SELECT day, prev_day, next_day FROM segment_days WHERE visitor = ?1 ORDER BY day", visitor);
+  assert.deepEqual(days, [
+    { day: "2026-11-12", prev_day: null, next_day: "2026-11-21" },
+    { day: "2026-11-21", prev_day: "2026-11-12", next_day: null },
+  ]);
+  // Ranges: the members are the rows' distinct visitors in the segment, day by day.
+  for (const [from, to] of [
+    ["2026-11-21", "2026-11-21"],
+    ["2026-11-12", "2026-11-21"],
+    ["2026-11-13", "2026-11-20"],
+  ]) {
+    const r = await report(`?from=${from}&to=${to}`);
+    const [{ n }] = await all(
+      "SELECT COUNT(DISTINCT visitor) AS n FROM rows WHERE bot = 0 AND day >= ?1 AND day <= ?2 AND instr(',' || segments || ',', ',browser,') > 0",
+      from,
+      to,
+    );
+    assert.equal(browser(r)?.visitors ?? 0, n, `${from} to ${to}`);
+  }
+
+  // The late batch again: nothing moves.
+  const built = await rollups();
+  await deliver(day1);
+  assert.ok(await stored(4), "the replay stored");
+  const replayed = await rollups();
+  for (const t of ONCE_TABLES) assert.deepEqual(replayed[t], built[t], `${t}: a replay changes nothing`);
+
+  // The fill from the rows ends where the batches did.
+  for (const t of [...TABLES, "rollups_built", "rollups_fill"]) await (await db()).prepare(`DELETE FROM ${t}`).run();
+  await w.mf.dispose();
+  await start();
+  const filled = await report();
+  assert.deepEqual(await rollups(), replayed, "the fill from the rows equals the roll-ups built as they came");
+  assert.deepEqual(filled.cohorts, late.cohorts);
+  assert.deepEqual(filled.segments, late.segments);
 });

@@ -301,6 +301,15 @@ pub async fn read(
     }
     ensure_schema(env).await?;
     let range = [from.into(), to.into()];
+    // The roll-ups keyed by day take the range as its first and last local day.
+    let day = |t: i64| signpost::measure::day_of(&config.timezone, t);
+    let (first_day, last_day) = (day(from), day(to - 1));
+    let days = [
+        from.into(),
+        to.into(),
+        first_day.clone().into(),
+        last_day.clone().into(),
+    ];
     #[derive(Deserialize)]
     struct Counter {
         counter: String,
@@ -335,6 +344,9 @@ pub async fn read(
         to.into(),
         serde_json::to_string(&names).unwrap_or_default().into(),
         churn_from.into(),
+        first_day.into(),
+        last_day.into(),
+        day(churn_from).into(),
     ];
     #[derive(Deserialize)]
     struct ArmSums {
@@ -351,7 +363,7 @@ pub async fn read(
     }));
     let (funnels, cohorts, segments, cuped) = futures_util::future::join4(
         funnels,
-        all_if::<CohortWeek>(part.wants(Part::Cohorts), env, sql::COHORTS, &range),
+        all_if::<CohortWeek>(part.wants(Part::Cohorts), env, sql::COHORTS, &days),
         all_if::<SegmentValue>(
             part.wants(Part::Segments),
             env,
