@@ -1,7 +1,8 @@
 //! The primitives of the core's compact binary forms (the stored profile, `profile::binary`,
-//! and the session cookie's log, `session::wire`): LEB128 varints, zigzag for signed numbers,
-//! little-endian floats, length-prefixed UTF-8, lists as a count and their items, lists of
-//! times as differences, tagged JSON scalars. One definition, so the two forms cannot drift.
+//! the session cookie's log, `session::wire`, and the config snapshot, `snapshot`): LEB128
+//! varints, zigzag for signed numbers, little-endian floats, length-prefixed UTF-8, lists as a
+//! count and their items, lists of times as differences, tagged JSON values. One definition,
+//! so the three forms cannot drift.
 //!
 //! A writer made `with_table` writes each string once: a string is a varint `len << 1`
 //! followed by its bytes, or `index << 1 | 1` for the `index`-th distinct string written
@@ -77,6 +78,11 @@ impl Out {
             table: Some(Vec::new()),
             ..Out::new(capacity)
         }
+    }
+
+    /// What was written so far.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf
     }
 
     /// What was written.

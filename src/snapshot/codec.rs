@@ -1,10 +1,12 @@
 //! The snapshot's encoding: each value written in order with no names and no tags but an
-//! enum's variant byte; integers as LEB128 varints (signed ones zigzagged), floats as their 8
-//! bytes, text and lists prefixed by their length. Hand-written rather than serde's derives
-//! plus a binary format: the Worker's wasm carries both directions, and one small trait
+//! enum's variant byte, through the core's binary primitives (`crate::codec`: LEB128
+//! varints, zigzag, little-endian floats, length-prefixed text, tagged JSON values), the same
+//! ones the stored profile and the cookie use. Hand-written rather than serde's derives plus
+//! a binary format: the Worker's wasm carries both directions, and one small trait
 //! instantiated per type costs less than serde's visitors (see docs/worker.md).
 
-use serde_json::{Map, Number, Value};
+use crate::codec::{BinaryError, In, Out};
+use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -17,17 +19,15 @@ pub struct Corrupt;
 /// ([`Reader::finish`]). The readers are then straight-line code, without the early returns
 /// that would each drop what was read so far (a third of the decoder's wasm).
 pub struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
+    bytes: In<'a>,
     failed: bool,
 }
 
 impl<'a> Reader<'a> {
-    /// A reader at the start of `bytes`.
-    pub fn new(bytes: &'a [u8]) -> Reader<'a> {
+    /// A reader of `bytes` from byte `at`.
+    pub fn new(bytes: &'a [u8], at: usize) -> Reader<'a> {
         Reader {
-            bytes,
-            at: 0,
+            bytes: In::new(bytes, at),
             failed: false,
         }
     }
@@ -39,98 +39,83 @@ impl<'a> Reader<'a> {
 
     /// Whether every byte was read and all of it made sense.
     pub fn finish(&self) -> Result<(), Corrupt> {
-        match !self.failed && self.at == self.bytes.len() {
+        match !self.failed && self.bytes.end().is_ok() {
             true => Ok(()),
             false => Err(Corrupt),
         }
     }
 
-    /// The next `n` bytes (none, and a failure, past the end).
-    pub fn bytes(&mut self, n: usize) -> &'a [u8] {
-        match self.bytes.get(self.at..self.at.saturating_add(n)) {
-            Some(out) => {
-                self.at += n;
-                out
-            }
-            None => {
-                self.fail();
-                &[]
-            }
-        }
+    /// A primitive's value, or (remembering the failure) its default.
+    fn or_fail<T: Default>(&mut self, read: Result<T, BinaryError>) -> T {
+        read.unwrap_or_else(|_| {
+            self.fail();
+            T::default()
+        })
     }
 
-    /// The next byte (0, and a failure, past the end).
+    /// The next byte.
     #[inline(never)]
     pub fn byte(&mut self) -> u8 {
-        match self.bytes.get(self.at) {
-            Some(b) => {
-                self.at += 1;
-                *b
-            }
-            None => {
-                self.fail();
-                0
-            }
-        }
+        let read = self.bytes.byte();
+        self.or_fail(read)
     }
 
-    /// An unsigned LEB128 varint.
+    /// An unsigned varint.
     #[inline(never)]
     pub fn varint(&mut self) -> u64 {
-        let mut out = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.byte();
-            out |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return out;
-            }
-        }
-        self.fail();
-        0
+        let read = self.bytes.uint();
+        self.or_fail(read)
     }
 
     /// A length, no larger than what is left to read (so a corrupt one allocates nothing).
     #[inline(never)]
     fn len(&mut self) -> usize {
-        let n = self.varint();
-        match usize::try_from(n) {
-            Ok(n) if n <= self.bytes.len() - self.at => n,
-            _ => {
-                self.fail();
-                0
-            }
-        }
+        let read = self.bytes.count();
+        self.or_fail(read)
     }
-}
 
-/// Appends an unsigned LEB128 varint. (Never inlined, like the reader's primitives: the
-/// snapshot's code is cold, and its size counts against the Worker's wasm budget.)
-#[inline(never)]
-pub fn put_varint(w: &mut Vec<u8>, mut n: u64) {
-    while n >= 0x80 {
-        w.push((n as u8) | 0x80);
-        n >>= 7;
+    #[inline(never)]
+    fn int(&mut self) -> i64 {
+        let read = self.bytes.int();
+        self.or_fail(read)
     }
-    w.push(n as u8);
+
+    #[inline(never)]
+    fn float(&mut self) -> f64 {
+        let read = self.bytes.float();
+        self.or_fail(read)
+    }
+
+    #[inline(never)]
+    fn string(&mut self) -> String {
+        let read = self.bytes.str();
+        self.or_fail(read)
+    }
+
+    #[inline(never)]
+    fn value(&mut self) -> Value {
+        let read = self.bytes.value();
+        self.or_fail(read)
+    }
 }
 
 /// Appends an enum's variant byte.
 #[inline(never)]
-pub fn put_tag(w: &mut Vec<u8>, tag: u8) {
-    w.push(tag);
+pub fn put_tag(w: &mut Out, tag: u8) {
+    w.byte(tag);
 }
 
 /// A type the snapshot holds: written by [`Snap::put`], read back equal by [`Snap::load`].
 pub trait Snap: Sized {
     /// Appends the value.
-    fn put(&self, w: &mut Vec<u8>);
+    fn put(&self, w: &mut Out);
     /// Reads one value (on a failure, any value: see [`Reader`]).
     fn load(r: &mut Reader<'_>) -> Self;
 }
 
 impl Snap for bool {
-    fn put(&self, w: &mut Vec<u8>) {
-        w.push(u8::from(*self));
+    fn put(&self, w: &mut Out) {
+        w.byte(u8::from(*self));
     }
     fn load(r: &mut Reader<'_>) -> Self {
         match r.byte() {
@@ -145,8 +130,8 @@ impl Snap for bool {
 }
 
 impl Snap for u64 {
-    fn put(&self, w: &mut Vec<u8>) {
-        put_varint(w, *self);
+    fn put(&self, w: &mut Out) {
+        w.uint(*self);
     }
     fn load(r: &mut Reader<'_>) -> Self {
         r.varint()
@@ -154,8 +139,8 @@ impl Snap for u64 {
 }
 
 impl Snap for u32 {
-    fn put(&self, w: &mut Vec<u8>) {
-        put_varint(w, u64::from(*self));
+    fn put(&self, w: &mut Out) {
+        w.uint(u64::from(*self));
     }
     fn load(r: &mut Reader<'_>) -> Self {
         let n = r.varint();
@@ -167,8 +152,8 @@ impl Snap for u32 {
 }
 
 impl Snap for usize {
-    fn put(&self, w: &mut Vec<u8>) {
-        put_varint(w, *self as u64);
+    fn put(&self, w: &mut Out) {
+        w.uint(*self as u64);
     }
     fn load(r: &mut Reader<'_>) -> Self {
         let n = r.varint();
@@ -180,61 +165,47 @@ impl Snap for usize {
 }
 
 impl Snap for i64 {
-    fn put(&self, w: &mut Vec<u8>) {
-        put_varint(w, ((*self << 1) ^ (*self >> 63)) as u64);
+    fn put(&self, w: &mut Out) {
+        w.int(*self);
     }
     fn load(r: &mut Reader<'_>) -> Self {
-        let n = r.varint();
-        ((n >> 1) as i64) ^ -((n & 1) as i64)
+        r.int()
     }
 }
 
 impl Snap for f64 {
-    fn put(&self, w: &mut Vec<u8>) {
-        w.extend_from_slice(&self.to_le_bytes());
+    fn put(&self, w: &mut Out) {
+        w.float(*self);
     }
     fn load(r: &mut Reader<'_>) -> Self {
-        let b = r.bytes(8).try_into().unwrap_or([0; 8]);
-        f64::from_le_bytes(b)
+        r.float()
     }
 }
 
 impl Snap for String {
-    #[inline(never)]
-    fn put(&self, w: &mut Vec<u8>) {
-        put_varint(w, self.len() as u64);
-        w.extend_from_slice(self.as_bytes());
+    fn put(&self, w: &mut Out) {
+        w.str(self);
     }
-    #[inline(never)]
     fn load(r: &mut Reader<'_>) -> Self {
-        let n = r.len();
-        let b = r.bytes(n);
-        match std::str::from_utf8(b) {
-            Ok(s) => s.to_string(),
-            Err(_) => {
-                r.fail();
-                String::new()
-            }
-        }
+        r.string()
     }
 }
 
 impl Snap for Cow<'static, str> {
-    fn put(&self, w: &mut Vec<u8>) {
-        put_varint(w, self.len() as u64);
-        w.extend_from_slice(self.as_bytes());
+    fn put(&self, w: &mut Out) {
+        w.str(self);
     }
     fn load(r: &mut Reader<'_>) -> Self {
-        Cow::Owned(String::load(r))
+        Cow::Owned(r.string())
     }
 }
 
 impl<T: Snap> Snap for Option<T> {
-    fn put(&self, w: &mut Vec<u8>) {
+    fn put(&self, w: &mut Out) {
         match self {
-            None => w.push(0),
+            None => w.byte(0),
             Some(v) => {
-                w.push(1);
+                w.byte(1);
                 v.put(w);
             }
         }
@@ -252,8 +223,8 @@ impl<T: Snap> Snap for Option<T> {
 }
 
 impl<T: Snap> Snap for Vec<T> {
-    fn put(&self, w: &mut Vec<u8>) {
-        put_varint(w, self.len() as u64);
+    fn put(&self, w: &mut Out) {
+        w.uint(self.len() as u64);
         for v in self {
             v.put(w);
         }
@@ -270,7 +241,7 @@ impl<T: Snap> Snap for Vec<T> {
 }
 
 impl<T: Snap> Snap for Box<T> {
-    fn put(&self, w: &mut Vec<u8>) {
+    fn put(&self, w: &mut Out) {
         (**self).put(w);
     }
     fn load(r: &mut Reader<'_>) -> Self {
@@ -279,7 +250,7 @@ impl<T: Snap> Snap for Box<T> {
 }
 
 impl<A: Snap, B: Snap> Snap for (A, B) {
-    fn put(&self, w: &mut Vec<u8>) {
+    fn put(&self, w: &mut Out) {
         self.0.put(w);
         self.1.put(w);
     }
@@ -289,8 +260,8 @@ impl<A: Snap, B: Snap> Snap for (A, B) {
 }
 
 impl<K: Snap + Ord, V: Snap> Snap for BTreeMap<K, V> {
-    fn put(&self, w: &mut Vec<u8>) {
-        put_varint(w, self.len() as u64);
+    fn put(&self, w: &mut Out) {
+        w.uint(self.len() as u64);
         for (k, v) in self {
             k.put(w);
             v.put(w);
@@ -307,8 +278,8 @@ impl<K: Snap + Ord, V: Snap> Snap for BTreeMap<K, V> {
 }
 
 impl Snap for Map<String, Value> {
-    fn put(&self, w: &mut Vec<u8>) {
-        put_varint(w, self.len() as u64);
+    fn put(&self, w: &mut Out) {
+        w.uint(self.len() as u64);
         for (k, v) in self {
             k.put(w);
             v.put(w);
@@ -324,60 +295,14 @@ impl Snap for Map<String, Value> {
     }
 }
 
-/// JSON values (catalog fields, `track` literals), their numbers kept as they were parsed.
+/// JSON values (catalog fields, `track` literals) as `crate::codec` tags them: scalars kept
+/// as they were parsed, an array or object as its JSON text.
 impl Snap for Value {
-    fn put(&self, w: &mut Vec<u8>) {
-        match self {
-            Value::Null => w.push(0),
-            Value::Bool(b) => w.push(1 + u8::from(*b)),
-            Value::Number(n) => {
-                if let Some(u) = n.as_u64() {
-                    w.push(3);
-                    u.put(w);
-                } else if let Some(i) = n.as_i64() {
-                    w.push(4);
-                    i.put(w);
-                } else {
-                    w.push(5);
-                    n.as_f64().unwrap_or(0.0).put(w);
-                }
-            }
-            Value::String(s) => {
-                w.push(6);
-                s.put(w);
-            }
-            Value::Array(a) => {
-                w.push(7);
-                a.put(w);
-            }
-            Value::Object(m) => {
-                w.push(8);
-                m.put(w);
-            }
-        }
+    fn put(&self, w: &mut Out) {
+        w.value(self);
     }
     fn load(r: &mut Reader<'_>) -> Self {
-        match r.byte() {
-            1 => Value::Bool(false),
-            2 => Value::Bool(true),
-            3 => Value::Number(u64::load(r).into()),
-            4 => Value::Number(i64::load(r).into()),
-            5 => match Number::from_f64(f64::load(r)) {
-                Some(n) => Value::Number(n),
-                None => {
-                    r.fail();
-                    Value::Null
-                }
-            },
-            6 => Value::String(String::load(r)),
-            7 => Value::Array(Vec::load(r)),
-            8 => Value::Object(Map::load(r)),
-            0 => Value::Null,
-            _ => {
-                r.fail();
-                Value::Null
-            }
-        }
+        r.value()
     }
 }
 
@@ -386,7 +311,7 @@ impl Snap for Value {
 macro_rules! snap_struct {
     ($ty:ident { $($f:ident),* $(,)? }) => {
         impl $crate::snapshot::Snap for $ty {
-            fn put(&self, w: &mut Vec<u8>) {
+            fn put(&self, w: &mut $crate::codec::Out) {
                 $( $crate::snapshot::Snap::put(&self.$f, w); )*
             }
             fn load(r: &mut $crate::snapshot::Reader<'_>) -> Self {
@@ -401,7 +326,7 @@ macro_rules! snap_struct {
 macro_rules! snap_enum {
     ($ty:ident { $( $tag:literal => $var:ident $(( $($t:ident),+ ))? $({ $($f:ident),+ })? ),* $(,)? }) => {
         impl $crate::snapshot::Snap for $ty {
-            fn put(&self, w: &mut Vec<u8>) {
+            fn put(&self, w: &mut $crate::codec::Out) {
                 match self {
                     $( $ty::$var $(( $($t),+ ))? $({ $($f),+ })? => {
                         $crate::snapshot::put_tag(w, $tag);

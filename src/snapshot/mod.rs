@@ -20,6 +20,7 @@ mod tests;
 mod types;
 
 use crate::catalog::Catalog;
+use crate::codec::Out;
 use crate::config::Config;
 use crate::engine::Engine;
 pub(crate) use codec::{put_tag, snap_enum, snap_struct, Corrupt, Reader, Snap};
@@ -86,17 +87,17 @@ fn fnv(bytes: &[u8]) -> u64 {
 /// The snapshot of config version `version`, compiled into `engine` with the catalog whose
 /// text is `catalog_json` (`None`: no catalog published).
 pub fn encode(version: u64, catalog_json: Option<&str>, engine: &Engine) -> Vec<u8> {
-    let mut w = Vec::with_capacity(16 * 1024);
-    w.extend_from_slice(MAGIC);
-    w.push(FORMAT);
+    let mut w = Out::new(16 * 1024);
+    w.bytes(MAGIC);
+    w.byte(FORMAT);
     build_id().put(&mut w);
     version.put(&mut w);
     catalog_json.map(|c| fnv(c.as_bytes())).put(&mut w);
     engine.config().put(&mut w);
     engine.catalog().put(&mut w);
-    let check = fnv(&w);
-    w.extend_from_slice(&check.to_le_bytes());
-    w
+    let check = fnv(w.as_bytes());
+    w.bytes(&check.to_le_bytes());
+    w.into_bytes()
 }
 
 /// The engine in a snapshot, when it is this build's snapshot of config version `version`
@@ -113,8 +114,7 @@ pub fn decode(
     if fnv(body) != u64::from_le_bytes(*check) {
         return Err(SnapshotError::Corrupt);
     }
-    let mut r = Reader::new(body);
-    r.bytes(MAGIC.len() + 1);
+    let mut r = Reader::new(body, MAGIC.len() + 1);
     let build = String::load(&mut r);
     if build != build_id() {
         return Err(SnapshotError::Build(build));

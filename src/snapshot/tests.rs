@@ -71,18 +71,18 @@ fn another_build_version_or_catalog_is_refused() {
     assert_eq!(decode(&bytes, 3, None).err(), Some(SnapshotError::Catalog));
 
     // The same bytes as another build writes them: its id in the header, the check redone.
-    let mut other = Vec::new();
-    other.extend_from_slice(MAGIC);
-    other.push(FORMAT);
+    let mut other = crate::codec::Out::new(bytes.len());
+    other.bytes(MAGIC);
+    other.byte(FORMAT);
     let ours = build_id();
     let theirs = format!("0.0.0-{}", "f".repeat(ours.len() - 6));
     theirs.put(&mut other);
     let header = MAGIC.len() + 1 + 1 + ours.len();
-    other.extend_from_slice(&bytes[header..bytes.len() - 8]);
-    let check = fnv(&other);
-    other.extend_from_slice(&check.to_le_bytes());
+    other.bytes(&bytes[header..bytes.len() - 8]);
+    let check = fnv(other.as_bytes());
+    other.bytes(&check.to_le_bytes());
     assert_eq!(
-        decode(&other, 3, Some(CATALOG)).err(),
+        decode(&other.into_bytes(), 3, Some(CATALOG)).err(),
         Some(SnapshotError::Build(theirs))
     );
 }
@@ -114,16 +114,20 @@ fn a_cut_or_altered_snapshot_is_refused_never_read() {
 /// reader stops without reading past the end or allocating what a length claims.
 #[test]
 fn a_body_that_passes_the_check_but_not_the_reader_is_refused() {
-    let mut w = Vec::new();
-    w.extend_from_slice(MAGIC);
-    w.push(FORMAT);
+    let mut w = crate::codec::Out::new(64);
+    w.bytes(MAGIC);
+    w.byte(FORMAT);
     build_id().put(&mut w);
     1u64.put(&mut w);
     None::<u64>.put(&mut w);
-    codec::put_varint(&mut w, u64::MAX); // the site's name: Some, then an absurd length
-    let check = fnv(&w);
-    w.extend_from_slice(&check.to_le_bytes());
-    assert_eq!(decode(&w, 1, None).err(), Some(SnapshotError::Corrupt));
+    w.byte(1); // the site's name: Some, then an absurd length
+    w.uint(u64::MAX);
+    let check = fnv(w.as_bytes());
+    w.bytes(&check.to_le_bytes());
+    assert_eq!(
+        decode(&w.into_bytes(), 1, None).err(),
+        Some(SnapshotError::Corrupt)
+    );
 }
 
 #[test]

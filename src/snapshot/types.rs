@@ -242,23 +242,23 @@ snap_enum!(ProfileFact {
 /// A condition's literal. Objects are never literals (`Val::literal` makes them missing), so
 /// an `Obj` is written as missing too.
 impl Snap for Val<'static> {
-    fn put(&self, w: &mut Vec<u8>) {
+    fn put(&self, w: &mut crate::codec::Out) {
         match self {
-            Val::Missing | Val::Obj(_) => w.push(0),
+            Val::Missing | Val::Obj(_) => w.byte(0),
             Val::Bool(b) => {
-                w.push(1);
+                w.byte(1);
                 b.put(w);
             }
             Val::Num(n) => {
-                w.push(2);
+                w.byte(2);
                 n.put(w);
             }
             Val::Str(s) => {
-                w.push(3);
+                w.byte(3);
                 s.put(w);
             }
             Val::List(l) => {
-                w.push(4);
+                w.byte(4);
                 l.put(w);
             }
         }
@@ -280,7 +280,7 @@ impl Snap for Val<'static> {
 
 /// A zone by its name: the table is in the build, and a config names only zones it knows.
 impl Snap for Tz {
-    fn put(&self, w: &mut Vec<u8>) {
+    fn put(&self, w: &mut crate::codec::Out) {
         self.name().to_string().put(w);
     }
     fn load(r: &mut Reader<'_>) -> Self {
