@@ -23,6 +23,19 @@ pub struct Reader<'a> {
     failed: bool,
 }
 
+/// The reader's primitives: `crate::codec::In`'s own, each answering its type's default and
+/// remembering the failure instead of returning an error.
+macro_rules! sticky {
+    ($( $(#[$doc:meta])* $vis:vis fn $name:ident -> $t:ty = $read:ident; )*) => {$(
+        $(#[$doc])*
+        #[inline(never)]
+        $vis fn $name(&mut self) -> $t {
+            let read = self.bytes.$read();
+            self.or_fail(read)
+        }
+    )*};
+}
+
 impl<'a> Reader<'a> {
     /// A reader of `bytes` from byte `at`.
     pub fn new(bytes: &'a [u8], at: usize) -> Reader<'a> {
@@ -53,49 +66,17 @@ impl<'a> Reader<'a> {
         })
     }
 
-    /// The next byte.
-    #[inline(never)]
-    pub fn byte(&mut self) -> u8 {
-        let read = self.bytes.byte();
-        self.or_fail(read)
-    }
-
-    /// An unsigned varint.
-    #[inline(never)]
-    pub fn varint(&mut self) -> u64 {
-        let read = self.bytes.uint();
-        self.or_fail(read)
-    }
-
-    /// A length, no larger than what is left to read (so a corrupt one allocates nothing).
-    #[inline(never)]
-    fn len(&mut self) -> usize {
-        let read = self.bytes.count();
-        self.or_fail(read)
-    }
-
-    #[inline(never)]
-    fn int(&mut self) -> i64 {
-        let read = self.bytes.int();
-        self.or_fail(read)
-    }
-
-    #[inline(never)]
-    fn float(&mut self) -> f64 {
-        let read = self.bytes.float();
-        self.or_fail(read)
-    }
-
-    #[inline(never)]
-    fn string(&mut self) -> String {
-        let read = self.bytes.str();
-        self.or_fail(read)
-    }
-
-    #[inline(never)]
-    fn value(&mut self) -> Value {
-        let read = self.bytes.value();
-        self.or_fail(read)
+    sticky! {
+        /// The next byte.
+        pub fn byte -> u8 = byte;
+        /// An unsigned varint.
+        pub fn varint -> u64 = uint;
+        /// A length, no larger than what is left to read (so a corrupt one allocates nothing).
+        fn len -> usize = count;
+        fn int -> i64 = int;
+        fn float -> f64 = float;
+        fn string -> String = str;
+        fn value -> Value = value;
     }
 }
 
@@ -261,37 +242,49 @@ impl<A: Snap, B: Snap> Snap for (A, B) {
 
 impl<K: Snap + Ord, V: Snap> Snap for BTreeMap<K, V> {
     fn put(&self, w: &mut Out) {
-        w.uint(self.len() as u64);
-        for (k, v) in self {
-            k.put(w);
-            v.put(w);
-        }
+        put_entries(w, self.len(), self.iter());
     }
     fn load(r: &mut Reader<'_>) -> Self {
-        let n = r.len();
         let mut out = BTreeMap::new();
-        for _ in 0..n {
-            out.insert(K::load(r), V::load(r));
-        }
+        load_entries(r, |k, v| {
+            out.insert(k, v);
+        });
         out
     }
 }
 
 impl Snap for Map<String, Value> {
     fn put(&self, w: &mut Out) {
-        w.uint(self.len() as u64);
-        for (k, v) in self {
-            k.put(w);
-            v.put(w);
-        }
+        put_entries(w, self.len(), self.iter());
     }
     fn load(r: &mut Reader<'_>) -> Self {
-        let n = r.len();
         let mut out = Map::new();
-        for _ in 0..n {
-            out.insert(String::load(r), Value::load(r));
-        }
+        load_entries(r, |k, v| {
+            out.insert(k, v);
+        });
         out
+    }
+}
+
+/// A map as its count, then each key and value.
+fn put_entries<'a, K: Snap + 'a, V: Snap + 'a>(
+    w: &mut Out,
+    len: usize,
+    entries: impl Iterator<Item = (&'a K, &'a V)>,
+) {
+    w.uint(len as u64);
+    for (k, v) in entries {
+        k.put(w);
+        v.put(w);
+    }
+}
+
+/// Each of a map's entries, in the order written (inserting one by one: collecting a
+/// `BTreeMap` would sort and bulk-build, more code per map type in the Worker's wasm).
+fn load_entries<K: Snap, V: Snap>(r: &mut Reader<'_>, mut insert: impl FnMut(K, V)) {
+    for _ in 0..r.len() {
+        let k = K::load(r);
+        insert(k, V::load(r));
     }
 }
 
