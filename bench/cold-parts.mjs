@@ -5,11 +5,13 @@
 // stops at a different point of the page path, and the differences are the parts: the wall time
 // of the first request, and workerd's CPU time over it (/proc, as part 1 of bench/run.mjs).
 //   asset      `/x.css`: the wasm's first call (pageStart), no KV, no config (a bypass);
-//   no-config  a page with nothing published: pageStart, pageConfig's first KV round
-//              (`config:current`, `signals`) and nothing to compile (a bypass);
-//   first      the full first page: both KV rounds, the config compiled from its JSON (a KV
+//   no-config  a page with nothing published: pageStart, the config's first KV round
+//              (`config:current`, `signals`, `catalog`, the live snapshot) and nothing to
+//              compile (a bypass);
+//   first      the full first page: two KV rounds, the config compiled from its JSON (a KV
 //              seeded without the snapshot, as before snapshots), the decision;
-//   snapshot   the same with the config's snapshot in KV (as a publish writes it): loaded;
+//   snapshot   the same with the config's snapshot in KV (as a publish writes it): loaded
+//              in the first round;
 //   next       the same Worker's second page (a new visitor, the config cached);
 //   recompile  (test build) a third page after a new version of the same config went live and
 //              the test clock moved past the config's TTL: the compile again, its code warm;
@@ -18,7 +20,7 @@
 // The hand-written Worker's first response is the reference (its KV read included).
 import { Miniflare } from "miniflare";
 import { exampleConfig, seedConfig, signpostWorker } from "../tests/node/harness.mjs";
-import { configSnapshot, startOrigin, workerOptions } from "./run.mjs";
+import { configSnapshot, seedSnapshot, startOrigin, workerOptions } from "./run.mjs";
 import { workerdCpuMs, workerdPids } from "./workerd.mjs";
 
 const RUNS = Number(process.env.COLD_RUNS ?? 5);
@@ -89,7 +91,7 @@ try {
       add("next", await timed(new URL(PAGE, url)));
     });
     await fresh(production(), true, async (url, kv) => {
-      await kv.put(snapshot.key, snapshot.bytes);
+      await seedSnapshot(kv, snapshot);
       add("snapshot", await timed(new URL(PAGE, url)));
     });
     await fresh(testBuild(), true, async (url, kv) => {

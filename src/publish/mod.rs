@@ -415,17 +415,17 @@ pub fn publish_catalog(kv: &mut dyn Kv, catalog_json: &str) -> Result<Catalog, P
     Ok(catalog)
 }
 
-/// Writes config version `n`'s compiled snapshot for this build (`crate::snapshot`).
+/// Writes config version `n`'s compiled snapshot for this build (`crate::snapshot`), under its
+/// version's key and the live one's: every caller is making `n` the live version.
 pub fn write_snapshot(
     kv: &mut dyn Kv,
     n: u64,
     catalog_json: Option<&str>,
     engine: &Engine,
 ) -> Result<(), KvError> {
-    kv.put_bytes(
-        &crate::snapshot::key(n),
-        &crate::snapshot::encode(n, catalog_json, engine),
-    )
+    let bytes = crate::snapshot::encode(n, catalog_json, engine);
+    kv.put_bytes(&crate::snapshot::key(n), &bytes)?;
+    kv.put_bytes(&crate::snapshot::live_key(), &bytes)
 }
 
 /// Sets one business signal (`null` data removes it), merged into the others in `signals`

@@ -23,8 +23,12 @@ fn first_publish_writes_version_then_pointer() {
     let p = publish(&mut kv, CONFIG, Some(CATALOG_JSON)).unwrap();
     assert_eq!((p.version, p.previous), (1, None));
     assert!(p.catalog_written);
-    let snap = crate::snapshot::key(1);
-    assert_eq!(kv.writes, ["config:1", "catalog", &snap, "config:current"]);
+    let (snap, live) = (crate::snapshot::key(1), crate::snapshot::live_key());
+    assert_eq!(
+        kv.writes,
+        ["config:1", "catalog", &snap, &live, "config:current"]
+    );
+    assert_eq!(kv.bytes[&snap], kv.bytes[&live]);
     assert_eq!(kv.data["config:current"], "1");
     assert_eq!(kv.data["config:1"], CONFIG);
     assert!(p.snapshot_error.is_none());
@@ -324,10 +328,10 @@ fn a_record_is_written_before_the_pointer_and_listed() {
     let mut kv = MemoryKv::default();
     let first = by("Ana", 1_764_900_000_000, "  first offers\n");
     publish_with(&mut kv, CONFIG, None, &first).unwrap();
-    let snap = crate::snapshot::key(1);
+    let (snap, live) = (crate::snapshot::key(1), crate::snapshot::live_key());
     assert_eq!(
         kv.writes,
-        ["config:1", "config-meta:1", &snap, "config:current"]
+        ["config:1", "config-meta:1", &snap, &live, "config:current"]
     );
     assert_eq!(
         kv.data["config-meta:1"],

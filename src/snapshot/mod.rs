@@ -8,7 +8,9 @@
 //! reader compile the JSON instead. Another build's types may differ in ways no format number
 //! would be remembered to follow, so a snapshot names the build that wrote it, [`build_id`]:
 //! the crate's version and a hash of the core's sources, made by build.rs. Its KV key holds the
-//! build id too ([`key`]), so two deployed builds never overwrite each other's snapshots.
+//! build id too ([`key`]), so two deployed builds never overwrite each other's snapshots. The
+//! live version's snapshot is written a second time under [`live_key`], which a cold isolate
+//! can read before it knows the version.
 //!
 //! Layout: `SPcs`, the format byte, the build id, the config version, the catalog's hash
 //! (none without a catalog), the compiled config, the catalog, then an FNV-1a hash of
@@ -43,6 +45,13 @@ pub fn build_id() -> String {
 /// The KV key of config version `n`'s snapshot by this build.
 pub fn key(n: u64) -> String {
     format!("config-snapshot:{n}:{}", build_id())
+}
+
+/// The KV key of the live version's snapshot by this build: a key that needs no version, so a
+/// new isolate reads it in the same round as `config:current` (the version inside is checked
+/// against the pointer; a stale one sends the reader to [`key`]).
+pub fn live_key() -> String {
+    format!("config-snapshot:live:{}", build_id())
 }
 
 /// Why a snapshot was not used (the JSON is compiled instead).

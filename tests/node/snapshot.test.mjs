@@ -1,7 +1,8 @@
 // The config snapshot in workerd: a publish through the admin endpoint writes it next to the
-// JSON, a fresh workerd's first page loads it (`Server-Timing: config;desc=snapshot`), and one
-// that is corrupt, of another build or missing falls back to the JSON with the same page, and
-// is written afresh (the same bytes) after the response.
+// JSON, under its version's key and the live key; a fresh workerd's first page loads it in one
+// round of reads (`Server-Timing: config;desc=snapshot`). A live key that is spoiled or missing
+// falls back to the version's own snapshot, and both spoiled or missing to the JSON, with the
+// same page; what was spoiled is written afresh (the same bytes) after the response.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -54,7 +55,19 @@ function fromAnotherBuild(bytes) {
 
 let reference; // the page decided from the snapshot
 let valid; // the snapshot's bytes, as the publish wrote them
-let key;
+let key; // its version's key
+let live; // the live key
+
+/** Polls until `key` holds `want` (written in waitUntil after the response); its bytes. */
+async function settled(kv, key, want) {
+  let now;
+  for (let i = 0; i < 50; i++) {
+    now = await bytesOf(kv, key);
+    if (now && now.length === want.length && now.every((x, j) => x === want[j])) break;
+    await new Promise((r) => setTimeout(r, 40));
+  }
+  return now;
+}
 
 test("a publish through the admin endpoint writes the snapshot; a fresh isolate loads it", async () => {
   const w = await fresh();
@@ -67,11 +80,14 @@ test("a publish through the admin endpoint writes the snapshot; a fresh isolate 
     });
     assert.equal(res.status, 200, await res.text());
     const keys = await snapshotKeys(w.kv);
-    assert.equal(keys.length, 1, `${keys}`);
-    [key] = keys;
+    assert.equal(keys.length, 2, `${keys}`);
+    key = keys.find((k) => /^config-snapshot:1:/.test(k));
+    live = keys.find((k) => /^config-snapshot:live:/.test(k));
     assert.match(key, /^config-snapshot:1:\d+\.\d+\.\d+-[0-9a-f]{16}a$/);
+    assert.equal(live, key.replace(":1:", ":live:"), "the same build's live key");
     valid = await bytesOf(w.kv, key);
     assert.ok(valid.length > 1000, `${valid.length} bytes`);
+    assert.deepEqual(await bytesOf(w.kv, live), valid);
   } finally {
     await w.mf.dispose();
   }
@@ -86,34 +102,72 @@ test("a publish through the admin endpoint writes the snapshot; a fresh isolate 
     assert.equal(next.decided, reference);
     assert.doesNotMatch(next.timing, /config;desc/, "the isolate keeps the config it loaded");
     assert.deepEqual(await bytesOf(w2.kv, key), valid, "a snapshot that loaded is not written again");
+    // The config endpoint still serves the JSON the isolate did not need to read.
+    const config = await w2.mf.dispatchFetch("http://localhost/__signpost/config");
+    assert.equal(config.status, 200);
+    assert.equal((await config.json()).version, "1");
   } finally {
     await w2.mf.dispose();
   }
 });
 
-for (const [what, spoil] of [
+const spoilers = [
   ["corrupt (a byte flipped)", (b) => b.map((x, i) => (i === b.length >> 1 ? x ^ 0x20 : x))],
   ["cut short", (b) => b.subarray(0, b.length - 100)],
   ["of another build", fromAnotherBuild],
   ["missing", null],
-]) {
-  test(`a snapshot ${what} falls back to the JSON with the same page, and is written afresh`, async () => {
+];
+const spoil = async (kv, k, how) => (how ? kv.put(k, how(valid)) : kv.delete(k));
+
+for (const [what, how] of spoilers) {
+  test(`a live snapshot ${what} falls back to the version's own, and is written afresh`, async () => {
     assert.ok(valid, "the publish test ran first");
     const w = await fresh();
     try {
-      if (spoil) await w.kv.put(key, spoil(valid));
-      else await w.kv.delete(key);
+      await spoil(w.kv, live, how);
+      const first = await page(w);
+      assert.equal(first.decided, reference);
+      assert.match(first.timing, /config;desc=snapshot/);
+      assert.deepEqual(await settled(w.kv, live, valid), valid);
+    } finally {
+      await w.mf.dispose();
+    }
+  });
+}
+
+test("a live snapshot of another version falls back to the version's own", async () => {
+  const w = await fresh();
+  try {
+    // The version inside changed (its check made again): what a publish racing a read leaves.
+    // After `SPcs`, the format byte and the build id (its length, then its bytes).
+    const other = valid.slice();
+    const idLen = other[5];
+    const versionAt = 6 + idLen;
+    assert.equal(other[versionAt], 1, "version 1, one varint byte");
+    other[versionAt] = 2;
+    const body = other.subarray(0, other.length - 8);
+    new DataView(other.buffer).setBigUint64(other.length - 8, fnv(body), true);
+    await w.kv.put(live, other);
+    const first = await page(w);
+    assert.equal(first.decided, reference);
+    assert.match(first.timing, /config;desc=snapshot/);
+    assert.deepEqual(await settled(w.kv, live, valid), valid);
+  } finally {
+    await w.mf.dispose();
+  }
+});
+
+for (const [what, how] of spoilers) {
+  test(`snapshots ${what} under both keys fall back to the JSON with the same page, and are written afresh`, async () => {
+    const w = await fresh();
+    try {
+      await spoil(w.kv, live, how);
+      await spoil(w.kv, key, how);
       const first = await page(w);
       assert.equal(first.decided, reference);
       assert.match(first.timing, /config;desc=json/);
-      // Written in waitUntil after the response: the same bytes the publish wrote.
-      let now;
-      for (let i = 0; i < 50; i++) {
-        now = await bytesOf(w.kv, key);
-        if (now && now.length === valid.length && now.every((x, j) => x === valid[j])) break;
-        await new Promise((r) => setTimeout(r, 40));
-      }
-      assert.deepEqual(now, valid);
+      assert.deepEqual(await settled(w.kv, key, valid), valid);
+      assert.deepEqual(await settled(w.kv, live, valid), valid);
     } finally {
       await w.mf.dispose();
     }

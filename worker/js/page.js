@@ -2,8 +2,8 @@
 // the HTMLRewriter, the response's headers. Everything that decides is in Rust
 // (worker/src/page.rs), reached through synchronous calls that take one `PageRequest` and
 // answer a typed object: `pageStart` (who the visitor is, or why the page passes through),
-// `pageConfig` (async, only when the isolate's config is due for a check), `pageDecide` (the
-// decision and what to write). Awaiting here costs far less CPU than wasm-bindgen futures and
+// `pageConfig` (only when the isolate's config is due for a check: what KV held for the keys
+// Rust named), `pageDecide` (the decision and what to write). Awaiting here costs far less CPU than wasm-bindgen futures and
 // per-header crossings did when Rust drove the request (bench/RESULTS.md has the before and
 // after).
 import { writeSnapshot } from "./config-snapshot.js";
@@ -87,18 +87,19 @@ async function personalize(sp, request, url, env, ctx, origin, started) {
   req.now = start.now;
   const kv = env.SIGNPOST;
   if (!kv) return bypass(origin, "no-kv");
-  // How a config version new to the isolate was loaded: its compiled snapshot, or the JSON
-  // compiled (the snapshot then written for the next isolate; worker/src/config_snapshot.rs).
-  let loaded;
-  if (start.stale) {
-    const why = await sp.pageConfig(env, req.now);
-    if (why) return bypass(origin, why);
-    loaded = sp.configLoaded();
-    if (loaded === "json") ctx.waitUntil(writeSnapshot(sp, kv));
-  }
   // A new visitor (an id just drawn) has no stored profile, and one read within the last
-  // minute is still in the isolate (worker/src/profile_cache.rs): no read.
+  // minute is still in the isolate (worker/src/profile_cache.rs): no read. Otherwise it is
+  // read beside the config's reads and the origin's page.
   const read = start.isNew || start.cached ? {} : readProfile(kv, start.profileKey, start.profileBudgetMs);
+  // How a config version new to the isolate was loaded: its compiled snapshot, or the JSON
+  // compiled (a snapshot then written for the next isolate; worker/src/config_reads.rs).
+  let loaded;
+  if (start.configKeys.length) {
+    const config = await loadConfig(sp, kv, start);
+    if (config.bypass) return bypass(origin, config.bypass);
+    loaded = config.loaded;
+    if (config.owes) ctx.waitUntil(writeSnapshot(sp, kv));
+  }
   const [stored, response] = await Promise.all([read, origin]);
   const notPage = notRewritable(response);
   if (notPage) return mark(response, notPage);
@@ -173,23 +174,54 @@ function take(answer) {
 }
 
 /** The stored profile's bytes (`{bytes}`, undefined for none) or why it could not be read. */
-async function readProfile(kv, key, budgetMs) {
+function readProfile(kv, key, budgetMs) {
+  const read = kv.get(`profile:${key}`, "arrayBuffer").then((bytes) => ({ bytes: bytes ?? undefined }));
+  return withinBudget(read, budgetMs);
+}
+
+/**
+ * The isolate's config, loaded or checked again: KV read in rounds of the keys Rust names
+ * (`pageStart`'s `configKeys`, then each `pageConfig` answer's `more`; one round for a cold
+ * isolate when the live snapshot is there), all within the config's budget. Answers
+ * `pageConfig`'s last answer (`bypass`, `loaded`, `owes`), or why KV failed.
+ */
+async function loadConfig(sp, kv, start) {
+  const reads = { now: start.now, keys: [], values: [] };
+  const until = Date.now() + start.configBudgetMs;
+  let keys = start.configKeys;
+  // Two rounds always settle (worker/src/config_reads.rs); the bound is a guard.
+  for (let round = 0; round < 3 && keys.length; round++) {
+    // One get per key: KV's bulk read answers text or JSON only, and a snapshot is bytes.
+    const values = Promise.all(keys.map((k) => kv.get(k, "arrayBuffer"))).then((bytes) => ({ bytes }));
+    const got = await withinBudget(values, until - Date.now());
+    if (got.error) return { bypass: got.error };
+    reads.keys.push(...keys);
+    reads.values.push(...got.bytes);
+    const step = take(sp.pageConfig(reads));
+    if (step.bypass || !step.more.length) return step;
+    keys = step.more;
+  }
+  return { bypass: "error" };
+}
+
+/** `read`'s answer, or `{error}`: "kv" when it failed, "kv-timeout" after `budgetMs`. */
+async function withinBudget(read, budgetMs) {
   let timer;
   const late = new Promise((resolve) => {
-    timer = setTimeout(() => {
-      console.warn("signpost: bypass: KV did not answer in time");
-      resolve({ error: "kv-timeout" });
-    }, budgetMs);
+    timer = setTimeout(
+      () => {
+        console.warn("signpost: bypass: KV did not answer in time");
+        resolve({ error: "kv-timeout" });
+      },
+      Math.max(0, budgetMs),
+    );
   });
-  const read = kv.get(`profile:${key}`, "arrayBuffer").then(
-    (bytes) => ({ bytes: bytes ?? undefined }),
-    (e) => {
-      console.warn(`signpost: bypass: KV: ${e}`);
-      return { error: "kv" };
-    },
-  );
+  const answer = read.catch((e) => {
+    console.warn(`signpost: bypass: KV: ${e}`);
+    return { error: "kv" };
+  });
   try {
-    return await Promise.race([read, late]);
+    return await Promise.race([answer, late]);
   } finally {
     clearTimeout(timer);
   }

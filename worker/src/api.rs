@@ -235,8 +235,12 @@ async fn config(env: &Env, req: &Request) -> Result<web_sys::Response> {
     };
     // The stored JSON compiled, so it is valid JSON. Only what the page may read is served:
     // no edge-only offer, none outside its schedule at the visit's time.
-    let stored: Value = serde_json::from_str(&live.config_json)
-        .map_err(|e| worker::Error::RustError(e.to_string()))?;
+    let json = match store::config_json(&kv, &live).await {
+        Ok(json) => json,
+        Err(e) => return unavailable(&e.to_string()),
+    };
+    let stored: Value =
+        serde_json::from_str(&json).map_err(|e| worker::Error::RustError(e.to_string()))?;
     let public = signpost::public::public_config(live.engine.config(), stored, visit.now);
     let catalog = match live.catalog_json.as_deref() {
         Some(c) => signpost::public::public_catalog(&public, c),

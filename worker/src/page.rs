@@ -238,10 +238,10 @@ fn is_asset_path(path: &str) -> bool {
     }
 }
 
-// The page path. worker/js/page.js drives the runtime (origin fetch, the profile's KV read,
-// HTMLRewriter) and calls these with one `PageRequest`: `pageStart`, then `pageConfig` only
-// when the isolate's config is due for a check, then `pageDecide`. None of them awaits anything
-// but `pageConfig`.
+// The page path. worker/js/page.js drives the runtime (origin fetch, the KV reads,
+// HTMLRewriter) and calls these with one `PageRequest`: `pageStart`, then `pageConfig`
+// (crate::page_config) only when the isolate's config is due for a check, then `pageDecide`.
+// None of them awaits anything.
 
 /// A page request as page.js describes it (its JSDoc type `PageRequest` in worker/js/page.js):
 /// a plain JS object, read into this struct at each call. `pageStart` needs the first group;
@@ -311,8 +311,13 @@ pub struct PageStart {
     /// A new visitor: an id just drawn, no stored profile to read.
     #[wasm_bindgen(js_name = isNew)]
     pub is_new: bool,
-    /// The isolate's config must be checked (`pageConfig`) before deciding.
-    pub stale: bool,
+    /// The KV keys to read for the isolate's config (then `pageConfig`) before deciding;
+    /// empty when it was checked recently.
+    #[wasm_bindgen(js_name = configKeys)]
+    pub config_keys: Vec<String>,
+    /// How long the config's reads may take, all rounds together.
+    #[wasm_bindgen(js_name = configBudgetMs)]
+    pub config_budget_ms: u32,
     /// The profile was read within the last minute: take it from the isolate
     /// (`crate::profile_cache`) instead of KV.
     pub cached: bool,
@@ -332,7 +337,8 @@ pub fn page_start(req: JsValue) -> PageStart {
         profile_key: String::new(),
         is_new: false,
         cached: false,
-        stale: false,
+        config_keys: Vec::new(),
+        config_budget_ms: store::CONFIG_BUDGET_MS as u32,
         profile_budget_ms: store::PROFILE_BUDGET_MS as u32,
         now: 0.0,
     };
@@ -363,7 +369,9 @@ pub fn page_start(req: JsValue) -> PageStart {
         false => visit.page_session(&out.visitor, true).profile_key(),
     };
     out.cached = !out.is_new && profile_cache::pin(&out.profile_key, out.now);
-    out.stale = store::cached(out.now).is_none();
+    if store::cached(out.now).is_none() {
+        out.config_keys = crate::config_reads::first_keys();
+    }
     out
 }
 
@@ -385,22 +393,6 @@ pub async fn opted_out_page(env: Env, req: JsValue) {
     let op = crate::profiles::Op::Deny { key, now };
     if let Err(e) = crate::profiles::send(&env, &op).await {
         worker::console_warn!("signpost: opt-out not recorded: {e}");
-    }
-}
-
-/// `pageConfig`: loads or re-checks the config; `undefined` when it is ready, else the reason
-/// the page is passed through.
-#[wasm_bindgen(js_name = pageConfig, wasm_bindgen_futures = worker::wasm_bindgen_futures)]
-pub async fn page_config(env: Env, now: f64) -> Option<String> {
-    let Ok(kv) = env.kv("SIGNPOST") else {
-        return Some("no-kv".into());
-    };
-    match store::live(&kv, now).await {
-        Ok(_) => None,
-        Err(e) => {
-            worker::console_warn!("signpost: bypass: {e}");
-            Some(e.reason().into())
-        }
     }
 }
 

@@ -1,11 +1,13 @@
 //! Workers KV: the compiled config (cached in the isolate), signals and visitor profiles.
 //!
 //! Keys: `config:current` holds the live version `n`, `config:<n>` the config JSON,
-//! `config-snapshot:<n>:<build>` its compiled snapshot (`signpost::snapshot`), `catalog` the
+//! `config-snapshot:<n>:<build>` its compiled snapshot (`signpost::snapshot`; the live one's
+//! under `config-snapshot:live:<build>` too, see `crate::config_reads`), `catalog` the
 //! catalog, `signals` the business signals, `profile:<visitor id>` a profile.
 //! Every read runs against a time budget: a slow KV must not hold the page.
 
-use futures_util::future::{select, Either};
+use crate::config_reads::{self, Reads, Step};
+use futures_util::future::{join_all, select, Either};
 use signpost::profile::ProfileError;
 use signpost::{Engine, Profile, Signals};
 use std::cell::RefCell;
@@ -17,8 +19,9 @@ use worker::Delay;
 
 /// How long an isolate trusts its cached config before asking KV again.
 const CONFIG_TTL_MS: f64 = 30_000.0;
-/// Budget of the config reads (pointer, config, catalog, signals), when the cache is stale.
-const CONFIG_BUDGET_MS: u64 = 150;
+/// Budget of the config reads (pointer, config, catalog, signals), when the cache is stale
+/// (page.js gets it from `pageStart`, as the profile's below).
+pub const CONFIG_BUDGET_MS: u64 = 150;
 /// Budget of the profile read, which runs concurrently with the origin fetch (page.js gets
 /// it from `pageStart`, so the page path and the endpoints share it).
 pub const PROFILE_BUDGET_MS: u64 = 100;
@@ -85,7 +88,9 @@ async fn within<T>(
 pub struct Live {
     pub version: String,
     pub engine: Rc<Engine>,
-    pub config_json: Rc<str>,
+    /// The config's JSON, when it was read: an isolate that loaded the live snapshot has not
+    /// (the config endpoint reads it then, [`config_json`]).
+    pub config_json: Option<Rc<str>>,
     pub catalog_json: Option<Rc<str>>,
     pub signals: Rc<Signals>,
 }
@@ -140,42 +145,35 @@ pub async fn live(kv: &KvStore, now: f64) -> Result<Live, StoreError> {
     within(CONFIG_BUDGET_MS, refresh(kv, now)).await
 }
 
+/// The config's reads in rounds (`crate::config_reads`), through workers-rs: the endpoints'
+/// driver. The page path drives the same rounds from page.js.
 async fn refresh(kv: &KvStore, now: f64) -> Result<Live, StoreError> {
-    // The pointer and the signals are independent: read them together.
-    let (version, signals) =
-        futures_util::future::join(kv.get("config:current").text(), load_signals(kv)).await;
-    let version = version.map_err(kv_err)?;
-    let signals = Rc::new(signals?);
-    let Some(version) = version.map(|v| v.trim().to_string()) else {
-        return last_good(now, signals).ok_or(StoreError::NoConfig);
-    };
-    let known = CACHE.with_borrow(|c| {
-        c.as_ref()
-            .filter(|c| c.live.version == version)
-            .map(|c| c.live.clone())
-    });
-    let live = match known {
-        Some(mut live) => {
-            live.signals = signals;
-            live
+    let mut reads = Reads::default();
+    let mut keys = config_reads::first_keys();
+    // Two rounds always settle (the second reads all a version needs); the bound is a guard.
+    for _ in 0..3 {
+        let values = join_all(keys.iter().map(|k| kv.get(k).bytes())).await;
+        for (key, value) in keys.into_iter().zip(values) {
+            reads.push(key, value.map_err(kv_err)?);
         }
-        None => match compile(kv, &version, signals.clone()).await {
-            Ok(live) => live,
-            Err(e) => {
-                worker::console_warn!("signpost: config {version} not used: {e}");
-                return last_good(now, signals).ok_or(e);
-            }
-        },
-    };
+        match config_reads::step(&reads, now)? {
+            Step::Ready(live, _) => return Ok(live),
+            Step::More(more) => keys = more,
+        }
+    }
+    Err(StoreError::Kv("the config's reads did not settle".into()))
+}
+
+/// Keeps `live` as the isolate's config, checked at `now`.
+pub fn keep(live: Live, now: f64) {
     CACHE.set(Some(Cached {
-        live: live.clone(),
+        live,
         checked_at: now,
     }));
-    Ok(live)
 }
 
 /// The previous good engine with fresh signals, re-armed for another TTL.
-fn last_good(now: f64, signals: Rc<Signals>) -> Option<Live> {
+pub fn last_good(now: f64, signals: Rc<Signals>) -> Option<Live> {
     CACHE.with_borrow_mut(|c| {
         let c = c.as_mut()?;
         c.checked_at = now;
@@ -184,97 +182,36 @@ fn last_good(now: f64, signals: Rc<Signals>) -> Option<Live> {
     })
 }
 
-/// A new config version: its compiled snapshot when this build wrote one for the catalog in
-/// KV (read with the JSON and the catalog, in the same round), else the JSON compiled, and
-/// its snapshot then left for [`take_pending_snapshot`].
-async fn compile(kv: &KvStore, version: &str, signals: Rc<Signals>) -> Result<Live, StoreError> {
-    let key = format!("config:{version}");
-    // A pointer that is not a number names no snapshot: its key is then one no one writes.
-    let n = version.parse::<u64>().ok();
-    let snapshot_key = signpost::snapshot::key(n.unwrap_or(u64::MAX));
-    let (config, catalog, snapshot) = futures_util::future::join3(
-        kv.get(&key).text(),
-        kv.get("catalog").text(),
-        kv.get(&snapshot_key).bytes(),
-    )
-    .await;
-    let config = config.map_err(kv_err)?.ok_or(StoreError::NoConfig)?;
-    if config.len() > MAX_CONFIG_BYTES {
-        return Err(StoreError::InvalidConfig(format!(
-            "{key} is {} bytes, over the {MAX_CONFIG_BYTES} a config may have",
-            config.len()
-        )));
-    }
-    let catalog = catalog.map_err(kv_err)?;
-    let loaded = match (n, snapshot) {
-        (Some(n), Ok(Some(bytes))) => {
-            match signpost::snapshot::decode(&bytes, n, catalog.as_deref()) {
-                Ok(engine) => Some(engine),
-                Err(e) => {
-                    worker::console_warn!("signpost: config snapshot of {key} not used: {e}");
-                    None
-                }
-            }
-        }
-        (_, Err(e)) => {
-            worker::console_warn!("signpost: config snapshot of {key} not read: {e}");
-            None
-        }
-        _ => None,
-    };
-    let from_snapshot = loaded.is_some();
-    let engine = match loaded {
-        Some(engine) => engine,
-        None => Engine::new(&config, catalog.as_deref())
-            .map_err(|e| StoreError::InvalidConfig(e.to_string()))?,
-    };
-    let live = Live {
-        version: version.to_string(),
-        engine: Rc::new(engine),
-        config_json: config.into(),
-        catalog_json: catalog.map(Into::into),
-        signals,
-    };
-    LOADED.set(Some(if from_snapshot { "snapshot" } else { "json" }));
-    if let (false, Some(n)) = (from_snapshot, n) {
-        PENDING.set(Some((n, live.clone())));
-    }
-    Ok(live)
-}
-
-thread_local! {
-    /// How the last config version this isolate loaded was loaded, until asked.
-    static LOADED: std::cell::Cell<Option<&'static str>> = const { std::cell::Cell::new(None) };
-    /// A version compiled from its JSON, whose snapshot this build has yet to write.
-    static PENDING: RefCell<Option<(u64, Live)>> = const { RefCell::new(None) };
-}
-
-/// How the config version loaded since the last call was loaded: `"snapshot"` or `"json"`.
-pub fn take_loaded() -> Option<&'static str> {
-    LOADED.take()
-}
-
-/// The key of the snapshot this isolate owes KV (it compiled the JSON), if any.
-pub fn pending_snapshot_key() -> Option<String> {
-    PENDING.with_borrow(|p| p.as_ref().map(|(n, _)| signpost::snapshot::key(*n)))
-}
-
-/// The snapshot this isolate owes KV, encoded; it is then no longer owed.
-pub fn take_pending_snapshot() -> Option<Vec<u8>> {
-    let (n, live) = PENDING.take()?;
-    Some(signpost::snapshot::encode(
-        n,
-        live.catalog_json.as_deref(),
-        &live.engine,
-    ))
-}
-
 async fn load_signals(kv: &KvStore) -> Result<Signals, StoreError> {
-    let raw = kv.get("signals").text().await.map_err(kv_err)?;
-    // Malformed signals count as none: they must not take personalization down.
-    Ok(raw
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or_default())
+    let raw = kv.get("signals").bytes().await.map_err(kv_err)?;
+    Ok(parse_signals(raw.as_deref()))
+}
+
+/// The stored signals; malformed ones count as none: they must not take personalization down.
+pub fn parse_signals(raw: Option<&[u8]>) -> Signals {
+    raw.and_then(|s| serde_json::from_slice(s).ok())
+        .unwrap_or_default()
+}
+
+/// The live config's JSON: the isolate's copy, or read now when it loaded the snapshot.
+pub async fn config_json(kv: &KvStore, live: &Live) -> Result<Rc<str>, StoreError> {
+    if let Some(json) = &live.config_json {
+        return Ok(json.clone());
+    }
+    let key = format!("config:{}", live.version);
+    let json: Rc<str> = within(CONFIG_BUDGET_MS, async {
+        kv.get(&key).text().await.map_err(kv_err)
+    })
+    .await?
+    .ok_or(StoreError::NoConfig)?
+    .into();
+    // Kept for the next request, when the isolate still runs this version.
+    CACHE.with_borrow_mut(|c| {
+        if let Some(c) = c.as_mut().filter(|c| c.live.version == live.version) {
+            c.live.config_json = Some(json.clone());
+        }
+    });
+    Ok(json)
 }
 
 /// Makes the next request re-read `config:current` (after a publish or rollback here), so this

@@ -1,0 +1,86 @@
+//! The page path's config: page.js reads the keys Rust names (`pageStart`'s `configKeys`, then
+//! each `pageConfig` answer's `more`) and hands over what KV held; `crate::config_reads` makes
+//! the config of it. Synchronous calls: page.js awaits KV itself, beside the profile's read,
+//! which costs far less on a cold isolate than workers-rs's KV futures did (bench/RESULTS.md).
+//!
+//! Then, after the response, page.js writes the snapshot this isolate owes KV, if any
+//! (`configSnapshot`, worker/js/config-snapshot.js).
+
+use crate::config_reads::{self, Reads, Step};
+use crate::store::StoredBytes;
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+
+/// What page.js read of KV for the config so far, every round's keys in order.
+#[derive(Deserialize)]
+struct ConfigReads {
+    now: f64,
+    keys: Vec<String>,
+    /// Each key's value as KV answered it (read as `"arrayBuffer"`), `null` when absent.
+    values: Vec<Option<StoredBytes>>,
+}
+
+/// `pageConfig`'s answer.
+#[wasm_bindgen(getter_with_clone)]
+#[derive(Default)]
+pub struct ConfigStep {
+    /// Why the page passes through (KV's state, no config, an invalid one).
+    pub bypass: Option<String>,
+    /// Keys to read too before asking again; empty when the config is ready.
+    pub more: Vec<String>,
+    /// `"snapshot"` or `"json"`: how a config version new to the isolate was loaded.
+    pub loaded: Option<String>,
+    /// The isolate owes KV a snapshot: call `configSnapshot` after the response.
+    pub owes: bool,
+}
+
+/// `pageConfig`: the isolate's config from the keys read so far (`{now, keys, values}`), or
+/// the keys it still needs.
+#[wasm_bindgen(js_name = pageConfig)]
+pub fn page_config(reads: JsValue) -> ConfigStep {
+    let bypass = |why: &str| ConfigStep {
+        bypass: Some(why.into()),
+        ..ConfigStep::default()
+    };
+    let req: ConfigReads = match serde_wasm_bindgen::from_value(reads) {
+        Ok(req) => req,
+        Err(e) => {
+            worker::console_error!("signpost: config reads Rust cannot read: {e}");
+            return bypass("error");
+        }
+    };
+    let mut reads = Reads::default();
+    for (key, value) in req.keys.into_iter().zip(req.values) {
+        reads.push(key, value.map(|b| b.0));
+    }
+    match config_reads::step(&reads, req.now) {
+        Ok(Step::Ready(_, loaded)) => ConfigStep {
+            loaded: loaded.map(|l| l.as_str().to_string()),
+            owes: config_reads::owes(),
+            ..ConfigStep::default()
+        },
+        Ok(Step::More(more)) => ConfigStep {
+            more,
+            ..ConfigStep::default()
+        },
+        Err(e) => {
+            worker::console_warn!("signpost: bypass: {e}");
+            bypass(e.reason())
+        }
+    }
+}
+
+/// A snapshot owed to KV: its bytes, and the keys to write them under.
+#[wasm_bindgen(getter_with_clone)]
+pub struct OwedSnapshot {
+    pub keys: Vec<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// `configSnapshot`: the snapshot this isolate owes KV (encoded now, off the response path),
+/// and the keys to write; the debt is then gone.
+#[wasm_bindgen(js_name = configSnapshot)]
+pub fn config_snapshot() -> Option<OwedSnapshot> {
+    let (keys, bytes) = config_reads::take_owed()?;
+    Some(OwedSnapshot { keys, bytes })
+}
