@@ -551,3 +551,24 @@ test("origin closes a POST's connection before answering: not sent twice, 502", 
   await res.arrayBuffer();
   assert.equal(seen.get("/o/drop-post"), 1, "a request with a body is never repeated");
 });
+
+// The work after a page (the profile's write, the measurement rows) waits for the page's last
+// byte, so it does not share the isolate's thread with the streaming; a visitor who leaves
+// mid-page never lets the rewriter reach the end, and the work goes ahead after a wait.
+test("a visitor who leaves mid-page: the first visit's profile is still written", async () => {
+  clock += 3600 * S;
+  const v = new Visitor(shared.mf, { now: clock });
+  const res = await v.fetch("/o/huge");
+  assert.match(res.headers.get("x-signpost") ?? "", /^personalized/);
+  const reader = res.body.getReader();
+  await reader.read();
+  await reader.cancel();
+  const vid = v.jar.get("sp_vid");
+  let p;
+  for (let i = 0; i < 40 && !p; i++) {
+    await sleep(100);
+    p = await storedProfile(shared.kv, vid).catch(() => undefined);
+  }
+  assert.ok(p, "the profile was written");
+  assert.equal(p.pv, 1);
+});

@@ -124,8 +124,10 @@ async function personalize(sp, request, url, env, ctx, origin, started) {
   const elapsed = Date.now() - started;
 
   let page;
+  let sent;
+  const pageEnd = new Promise((resolve) => (sent = resolve));
   try {
-    page = rewrite(response, decision.slots, decision.stateScript);
+    page = rewrite(response, decision.slots, decision.stateScript, sent);
   } catch (e) {
     // The runtime refuses some pages before reading a byte (a charset that is not
     // ASCII-compatible, or one it does not know), and a selector it cannot parse: the page
@@ -142,7 +144,7 @@ async function personalize(sp, request, url, env, ctx, origin, started) {
   out.delete("age"); // a copy from the origin cache has one; this page was made just now
   for (const c of decision.cookies) out.append("set-cookie", c);
   if (decision.profileFlush != null || decision.flush != null) {
-    ctx.waitUntil(afterPage(sp, env, decision, req.now));
+    ctx.waitUntil(afterEnd(pageEnd).then(() => afterPage(sp, env, decision, req.now)));
   }
   return page;
 }
@@ -225,6 +227,22 @@ async function withinBudget(read, budgetMs) {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** How long work after the page waits for the page's last byte before it goes ahead anyway
+ *  (a visitor who left mid-page: the rewriter then never reaches the document's end). */
+const AFTER_PAGE_WAIT_MS = 1000;
+
+/**
+ * Resolves when the rewritten page has reached its end (`pageEnd`), or after
+ * AFTER_PAGE_WAIT_MS. The work after a page waits for it rather than share the isolate's one
+ * thread with the page's streaming: on a fresh isolate the profile writer's first call alone
+ * took tens of ms of it (bench/RESULTS.md, "Cold start").
+ */
+function afterEnd(pageEnd) {
+  let timer;
+  const late = new Promise((resolve) => (timer = setTimeout(resolve, AFTER_PAGE_WAIT_MS)));
+  return Promise.race([pageEnd, late]).finally(() => clearTimeout(timer));
 }
 
 /** Off the response path: this browser's log to the profile's single writer when due (the

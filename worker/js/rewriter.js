@@ -11,16 +11,22 @@ const HTML = { html: true };
  * Streams `response` through an HTMLRewriter that fills `slots` (each `{selector, marks, html}`:
  * `marks` the attributes to set, names and values alternating, values escaped for an attribute;
  * html may be undefined) and writes `stateScript`, when given, once at the end of the first
- * `<body>`.
+ * `<body>`. `onEnd`, when given, is called when the rewriter reaches the document's end.
  * Throws before any byte is sent when the runtime refuses a selector or the page's charset.
  */
-export function rewrite(response, slots, stateScript) {
-  if (!slots.length && !stateScript) return response;
+export function rewrite(response, slots, stateScript, onEnd) {
+  if (!slots.length && !stateScript && !onEnd) return response;
   let r = new HTMLRewriter();
   for (const s of slots) r = r.on(s.selector, slotHandler(s.marks, s.html ?? undefined));
-  if (stateScript) {
-    const state = stateHandlers(stateScript);
-    r = r.on("body", state.body).onDocument(state.document);
+  const state = stateScript ? stateHandlers(stateScript) : null;
+  if (state) r = r.on("body", state.body);
+  if (state || onEnd) {
+    r = r.onDocument({
+      end(end) {
+        state?.document.end(end);
+        onEnd?.();
+      },
+    });
   }
   return r.transform(response);
 }
