@@ -199,7 +199,7 @@ async function loadConfig(sp, kv, start) {
     if (got.error) return { bypass: got.error };
     reads.keys.push(...keys);
     reads.values.push(...got.bytes);
-    const step = take(sp.pageConfig(reads));
+    const step = take(sp.pageConfig(reads.now, reads.keys, reads.values));
     if (step.bypass || !step.more.length) return step;
     keys = step.more;
   }

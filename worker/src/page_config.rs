@@ -7,18 +7,7 @@
 //! (`configSnapshot`, worker/js/config-snapshot.js).
 
 use crate::config_reads::{self, Reads, Step};
-use crate::store::StoredBytes;
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
-
-/// What page.js read of KV for the config so far, every round's keys in order.
-#[derive(Deserialize)]
-struct ConfigReads {
-    now: f64,
-    keys: Vec<String>,
-    /// Each key's value as KV answered it (read as `"arrayBuffer"`), `null` when absent.
-    values: Vec<Option<StoredBytes>>,
-}
 
 /// `pageConfig`'s answer.
 #[wasm_bindgen(getter_with_clone)]
@@ -34,26 +23,17 @@ pub struct ConfigStep {
     pub owes: bool,
 }
 
-/// `pageConfig`: the isolate's config from the keys read so far (`{now, keys, values}`), or
-/// the keys it still needs.
+/// `pageConfig`: the isolate's config from the keys read so far, every round's in order, and
+/// each one's value as KV answered it (read as `"arrayBuffer"`; `null` when absent); or the
+/// keys it still needs. Plain arguments rather than one object: no deserializer to carry.
 #[wasm_bindgen(js_name = pageConfig)]
-pub fn page_config(reads: JsValue) -> ConfigStep {
-    let bypass = |why: &str| ConfigStep {
-        bypass: Some(why.into()),
-        ..ConfigStep::default()
-    };
-    let req: ConfigReads = match serde_wasm_bindgen::from_value(reads) {
-        Ok(req) => req,
-        Err(e) => {
-            worker::console_error!("signpost: config reads Rust cannot read: {e}");
-            return bypass("error");
-        }
-    };
+pub fn page_config(now: f64, keys: Vec<String>, values: Vec<JsValue>) -> ConfigStep {
     let mut reads = Reads::default();
-    for (key, value) in req.keys.into_iter().zip(req.values) {
-        reads.push(key, value.map(|b| b.0));
+    for (key, value) in keys.into_iter().zip(values) {
+        let bytes = (!value.is_null()).then(|| js_sys::Uint8Array::new(&value).to_vec());
+        reads.push(key, bytes);
     }
-    match config_reads::step(&reads, req.now) {
+    match config_reads::step(&reads, now) {
         Ok(Step::Ready(_, loaded)) => ConfigStep {
             loaded: loaded.map(|l| l.as_str().to_string()),
             owes: config_reads::owes(),
@@ -65,7 +45,10 @@ pub fn page_config(reads: JsValue) -> ConfigStep {
         },
         Err(e) => {
             worker::console_warn!("signpost: bypass: {e}");
-            bypass(e.reason())
+            ConfigStep {
+                bypass: Some(e.reason().into()),
+                ..ConfigStep::default()
+            }
         }
     }
 }
