@@ -4,9 +4,7 @@
 //! that is not a constant) go through core's `StrSearcher`, and `&s[a..b]` checks its bounds;
 //! both keep core's panic for a slice off a char boundary, whose message formats the `char`
 //! with `Debug`, which brings Unicode's printable tables into the SDK's wasm (about 4 KB
-//! brotli of its 100 KB budget). Searching bytes and slicing with `get` leave them out. The
-//! texts searched are bounded (names, URLs, templates, user agents) and the needles short, so
-//! a plain scan costs no more than the two-way search.
+//! brotli of its 100 KB budget). Searching bytes and slicing with `get` leave them out.
 
 use std::fmt;
 use std::slice::SliceIndex;
@@ -14,10 +12,24 @@ use std::slice::SliceIndex;
 /// The byte offset of the first `needle` in `haystack` (0 for an empty needle).
 pub fn find(haystack: &str, needle: &str) -> Option<usize> {
     let (h, n) = (haystack.as_bytes(), needle.as_bytes());
-    let Some(&first) = n.first() else {
+    if n.is_empty() {
         return Some(0);
-    };
-    h.windows(n.len()).position(|w| w[0] == first && w == n)
+    }
+    // The needle's bytes (mod 64): when the last byte of a window is not one of them, no
+    // match can cover it, and the search moves a whole needle ahead (as std's two-way search
+    // does), faster than it natively and in wasm on user agents.
+    let bytes = n.iter().fold(0u64, |set, &b| set | 1 << (b & 63));
+    let mut i = 0;
+    while let Some(window) = h.get(i..i + n.len()) {
+        if bytes & 1 << (window[n.len() - 1] & 63) == 0 {
+            i += n.len();
+        } else if window == n {
+            return Some(i);
+        } else {
+            i += 1;
+        }
+    }
+    None
 }
 
 /// Whether `needle` occurs in `haystack`.
@@ -87,11 +99,42 @@ mod tests {
             ("héllo", "é"),
             ("Mozilla/5.0 (iPhone; CPU iPhone OS)", "iPhone"),
             ("ababab", "bab"),
+            ("abcabd", "abd"),
+            ("xxxxxxxxab", "ab"),
+            ("ab", "b"),
+            ("abc", "c"),
+            ("zzzz", "zz"),
+            ("a?b@c", "@c"),
+            ("aaaaaaaaaaaaaaaaab", "aab"),
         ];
         for (h, n) in cases {
             assert_eq!(find(h, n), h.find(n), "{h:?} {n:?}");
             assert_eq!(contains(h, n), h.contains(n), "{h:?} {n:?}");
             assert_eq!(split_once(h, n), h.split_once(n), "{h:?} {n:?}");
+        }
+    }
+
+    #[test]
+    fn finds_every_short_needle_as_str_does() {
+        // Every text of up to 7 letters over "ab?" (one byte outside the needle's set) and
+        // every needle of up to 3 letters over "ab".
+        let texts = |alphabet: &[u8], max: usize| {
+            let mut all = vec![String::new()];
+            let mut last = all.clone();
+            for _ in 0..max {
+                last = last
+                    .iter()
+                    .flat_map(|t| alphabet.iter().map(move |&c| format!("{t}{}", c as char)))
+                    .collect();
+                all.extend(last.iter().cloned());
+            }
+            all
+        };
+        let needles = texts(b"ab", 3);
+        for h in texts(b"ab?", 7) {
+            for n in &needles {
+                assert_eq!(find(&h, n), h.find(n.as_str()), "{h:?} {n:?}");
+            }
         }
     }
 
