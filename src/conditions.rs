@@ -181,8 +181,8 @@ pub fn apply(op: Op, a: &Val, b: &Val) -> bool {
             .iter()
             .any(|x| items(b).iter().any(|y| scalar_eq(x, y))),
         Op::Contains => match (a, b) {
-            (Val::Str(s), Val::Str(t)) => s.contains(t.as_ref()),
-            (Val::Str(s), Val::Num(n)) => s.contains(&format_number(*n)),
+            (Val::Str(s), Val::Str(t)) => crate::text::contains(s, t),
+            (Val::Str(s), Val::Num(n)) => crate::text::contains(s, &format_number(*n)),
             (Val::List(l), _) => l.iter().any(|x| scalar_eq(x, b)),
             _ => false,
         },

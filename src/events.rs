@@ -2,6 +2,7 @@
 //! limits a host enforces on a batch from the page.
 
 use crate::request::{decode, RequestFacts};
+use crate::text::Quoted;
 use crate::time::{parse_timestamp, Millis, TimestampError};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
@@ -238,8 +239,9 @@ pub fn check_event_name(name: &str) -> Result<(), NameError> {
 /// [`crate::limits::EVENT_NAME_PUNCTUATION`], event names and a config's ids alike.
 pub(crate) fn invalid_name_char(name: &str) -> Option<char> {
     use crate::limits::EVENT_NAME_PUNCTUATION;
+    // `[c]`, not `c`: a char that is not a constant is searched as a `&str` (crate::text).
     name.chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || EVENT_NAME_PUNCTUATION.contains(*c)))
+        .find(|&c| !(c.is_ascii_alphanumeric() || EVENT_NAME_PUNCTUATION.contains([c])))
 }
 
 /// Why a name is refused: an event name ([`check_event_name`]), or an id or name in a config,
@@ -256,7 +258,7 @@ pub enum NameError {
     )]
     LongEvent,
     /// A character an event name may not hold, and the name.
-    #[error("invalid character {0:?} in event name \"{1}\" (use letters, digits, _ - . :)")]
+    #[error("invalid character {} in event name \"{}\" (use letters, digits, _ - . :)", Quoted(*.0), .1)]
     EventChar(char, String),
     /// An empty id or name.
     #[error("a name must not be empty")]
@@ -265,7 +267,7 @@ pub enum NameError {
     #[error("names are at most {} characters", crate::profile::MAX_ID_LEN)]
     Long,
     /// A character an id or name may not hold, and the name.
-    #[error("invalid character {0:?} in \"{1}\" (use letters, digits, _ - . :)")]
+    #[error("invalid character {} in \"{}\" (use letters, digits, _ - . :)", Quoted(*.0), .1)]
     Char(char, String),
 }
 

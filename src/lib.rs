@@ -63,6 +63,7 @@ pub mod session;
 pub mod snapshot;
 pub mod stats;
 pub mod template;
+mod text;
 pub mod time;
 pub mod timezone;
 pub mod writer;

@@ -1,5 +1,6 @@
 //! What the core knows about an HTTP request, and the `request.*` facts derived from it.
 
+use crate::text;
 use crate::time::Millis;
 use crate::timezone::Tz;
 
@@ -121,7 +122,7 @@ impl Device {
 
     /// Classifies a User-Agent; `ch_mobile` is the `Sec-CH-UA-Mobile` client hint.
     pub fn detect(ua: &str, ch_mobile: Option<&str>) -> Device {
-        let has = |s: &str| ua.contains(s);
+        let has = |s: &str| text::contains(ua, s);
         // Tablets first: their UAs often also say "Mobile" (iPad) or "Android".
         if has("iPad") || has("Tablet") || has("Kindle") || has("Silk/") || has("PlayBook") {
             return Device::Tablet;
@@ -239,15 +240,17 @@ impl RequestFacts {
 pub fn split_url(url: &str) -> (Option<&str>, &str, &str) {
     let url = url.split('#').next().unwrap_or("");
     // Absolute only when a scheme comes first: `/login?next=https://x` is a path.
-    let (host, rest) = match url.split_once("://") {
+    let (host, rest) = match text::split_once(url, "://") {
         Some((scheme, after))
             if !scheme.is_empty()
                 && scheme
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')) =>
         {
-            let end = after.find(['/', '?']).unwrap_or(after.len());
-            (Some(&after[..end]), &after[end..])
+            match after.find(['/', '?']) {
+                Some(end) => (Some(text::slice(after, ..end)), text::slice(after, end..)),
+                None => (Some(after), ""),
+            }
         }
         _ => (None, url),
     };

@@ -6,6 +6,7 @@ mod context;
 
 use crate::config::check::unknown;
 use crate::facts::{format_number, Ctx, Fact, FactError, Scope, Val};
+use crate::text;
 pub use context::PlacementError;
 use context::{safe_url_start, Scanner, Slot};
 
@@ -96,16 +97,14 @@ impl Template {
         let mut rest = src;
         let mut offset = 0;
         let mut markup = Scanner::default();
-        while let Some(open) = rest.find("{{") {
-            if open > 0 {
-                markup.feed(&rest[..open]);
-                parts.push(Part::Lit(rest[..open].to_string()));
+        while let Some((lit, after)) = text::split_once(rest, "{{") {
+            if !lit.is_empty() {
+                markup.feed(lit);
+                parts.push(Part::Lit(lit.to_string()));
             }
-            let after = &rest[open + 2..];
-            let at = offset + open;
-            let close = after.find("}}").ok_or(TemplateError::Unclosed(at))?;
-            let inner = &after[..close];
-            if inner.contains("{{") {
+            let at = offset + lit.len();
+            let (inner, next) = text::split_once(after, "}}").ok_or(TemplateError::Unclosed(at))?;
+            if text::contains(inner, "{{") {
                 return Err(TemplateError::Unclosed(at));
             }
             let slot = markup
@@ -117,11 +116,10 @@ impl Template {
                 filters,
                 slot,
             });
-            let consumed = open + 2 + close + 2;
-            offset += consumed;
-            rest = &rest[consumed..];
+            offset += lit.len() + 2 + inner.len() + 2;
+            rest = next;
         }
-        if let Some(i) = rest.find("}}") {
+        if let Some(i) = text::find(rest, "}}") {
             return Err(TemplateError::Unopened(offset + i));
         }
         if !rest.is_empty() {
@@ -321,12 +319,12 @@ pub(crate) fn replace_chars(s: &str, out: &mut String, rep: impl Fn(char) -> Opt
     let mut last = 0;
     for (i, c) in s.char_indices() {
         if let Some(r) = rep(c) {
-            out.push_str(&s[last..i]);
+            out.push_str(text::slice(s, last..i));
             out.push_str(r);
             last = i + c.len_utf8();
         }
     }
-    out.push_str(&s[last..]);
+    out.push_str(text::slice(s, last..));
 }
 
 /// HTML-escapes text (`&`, `<`, `>`, `"`, `'`).
@@ -367,7 +365,9 @@ pub fn money(n: f64, currency: &str) -> String {
         } else {
             crate::facts::integer_text(cents)
         };
-        let (whole, frac) = all.split_at(all.len() - decimals as usize);
+        let (whole, frac) = all
+            .split_at_checked(all.len() - decimals as usize)
+            .unwrap_or((&all, ""));
         (
             whole.to_string(),
             frac.bytes().fold(0, |n, d| n * 10 + u64::from(d - b'0')),

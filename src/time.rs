@@ -220,7 +220,7 @@ pub fn parse_timestamp(
                 if end == start {
                     return Err(bad());
                 }
-                let digits = &s.trim()[start..end.min(start + 3)];
+                let digits = s.trim().get(start..end.min(start + 3)).ok_or_else(bad)?;
                 frac = format!("{digits:0<3}").parse().map_err(|_| bad())?;
                 i = end;
             }

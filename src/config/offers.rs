@@ -293,7 +293,7 @@ pub fn check_selector(s: &str) -> Result<(), SelectorError> {
     if quote.is_some() || depth_sq != 0 || depth_par != 0 {
         return bad(Unsupported::Unclosed);
     }
-    if t.contains("::") {
+    if crate::text::contains(t, "::") {
         return bad(Unsupported::PseudoElement);
     }
     #[cfg(feature = "html")]

@@ -131,11 +131,20 @@ fn section<T: Default>(
 fn timezone(ck: &mut Checker, v: &Value, path: &str) -> Option<Tz> {
     let name = ck.string(v, path)?;
     Some(Tz::lookup(name).unwrap_or_else(|| {
-        let hints = Tz::suggest(name);
-        let hint = if hints.is_empty() { String::new() } else { msg!(" (did you mean {}?)", hints.join(", ")) };
-        ck.err(path, msg!("unknown IANA timezone \"{name}\"{hint}; e.g. \"America/Denver\", \"Europe/Paris\", \"UTC\""));
+        // The hints inside `msg!`: a build without messages has no use for the search.
+        ck.err(path, msg!("unknown IANA timezone \"{name}\"{}; e.g. \"America/Denver\", \"Europe/Paris\", \"UTC\"", zone_hints(name)));
         Tz::utc()
     }))
+}
+
+/// ` (did you mean A, B?)` with the zones close to an unknown `name`, or nothing.
+fn zone_hints(name: &str) -> String {
+    let hints = Tz::suggest(name);
+    if hints.is_empty() {
+        String::new()
+    } else {
+        format!(" (did you mean {}?)", hints.join(", "))
+    }
 }
 
 /// Event types the config refers to, each once, in order of first mention.

@@ -8,10 +8,9 @@ use serde_json::Value;
 /// the same digits in JSON, and core's own float parser (about 15 KB with its tables) stays
 /// out of the browser's wasm.
 pub fn parse_number(s: &str) -> Option<f64> {
-    let (neg, body) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
+    let (neg, body) = match s.strip_prefix('-') {
+        Some(body) => (true, body),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
     };
     let signed = |n: f64| if neg { -n } else { n };
     for (name, n) in [
@@ -23,8 +22,8 @@ pub fn parse_number(s: &str) -> Option<f64> {
             return Some(signed(n));
         }
     }
-    let (mantissa, exp) = match body.find(['e', 'E']) {
-        Some(i) => (&body[..i], Some(&body[i + 1..])),
+    let (mantissa, exp) = match body.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e)),
         None => (body, None),
     };
     let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));

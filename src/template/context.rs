@@ -5,6 +5,8 @@
 //! (`href="javascript:..."`). The first two are refused when the config is checked; a value
 //! that starts a URL is checked when it renders.
 
+use crate::text;
+
 /// How a placeholder renders where it stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Slot {
@@ -118,7 +120,7 @@ impl Scanner {
 
     /// Consumes one character (or a marker such as `<!--`) from `rest`, returning what is left.
     fn step<'a>(&mut self, c: char, rest: &'a str) -> &'a str {
-        let next = &rest[c.len_utf8()..];
+        let next = text::slice(rest, c.len_utf8()..);
         match &mut self.state {
             State::Text => {
                 if let Some(after) = rest.strip_prefix("<!--") {
@@ -149,15 +151,16 @@ impl Scanner {
             }
             State::RawText(tag) => {
                 let end = rest.len() > tag.len() + 2
-                    && rest.is_char_boundary(tag.len() + 2)
                     && rest.starts_with("</")
-                    && rest[2..tag.len() + 2].eq_ignore_ascii_case(tag);
+                    && rest
+                        .get(2..tag.len() + 2)
+                        .is_some_and(|t| t.eq_ignore_ascii_case(tag));
                 if end {
                     self.state = State::TagName {
                         name: String::new(),
                         closing: true,
                     };
-                    return &rest[2..];
+                    return text::slice(rest, 2..);
                 }
             }
             State::TagName { name, closing } => match c {
@@ -241,9 +244,9 @@ pub(super) fn safe_url_start(value: &str) -> bool {
         .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
         .collect();
     let url = cleaned.trim_start_matches(|c: char| c <= ' ');
-    match url.find([':', '/', '?', '#']) {
-        Some(i) if url[i..].starts_with(':') => {
-            let scheme = url[..i].to_ascii_lowercase();
+    match url.split_once([':', '/', '?', '#']) {
+        Some((scheme, _)) if url.as_bytes().get(scheme.len()) == Some(&b':') => {
+            let scheme = scheme.to_ascii_lowercase();
             matches!(scheme.as_str(), "http" | "https" | "mailto" | "tel")
         }
         _ => true,
