@@ -40,6 +40,38 @@ import { rewrite } from "./rewriter.js";
  */
 
 /**
+ * `pageStart`'s answer (worker/src/page.rs; Rust's answers are plain objects,
+ * worker/src/js_answer.rs).
+ * @typedef {object} PageStart
+ * @property {string | undefined} bypass why the page passes through; the rest is then empty
+ * @property {string} visitor
+ * @property {string} profileKey the profile to read, `profile:<key>`
+ * @property {boolean} isNew an id just drawn: no stored profile
+ * @property {string[]} configKeys KV keys to read for the config (`pageConfig`); none when fresh
+ * @property {number} configBudgetMs
+ * @property {boolean} cached the profile is in the isolate: KV is not read
+ * @property {number} profileBudgetMs
+ * @property {number} now the request's time, or the test clock's
+ *
+ * `pageConfig`'s answer (worker/src/page_config.rs).
+ * @typedef {object} ConfigStep
+ * @property {string | undefined} bypass
+ * @property {string[]} more keys to read as well before asking again
+ * @property {string | undefined} loaded "snapshot" or "json": how a new version was loaded
+ * @property {boolean} owes a snapshot is owed to KV (`writeSnapshot`)
+ *
+ * `pageDecide`'s answer (worker/src/page.rs).
+ * @typedef {object} PageAnswer
+ * @property {string | undefined} bypass
+ * @property {{selector: string, marks: string[], html: string | undefined}[]} slots
+ * @property {string} header `x-signpost`
+ * @property {string[]} cookies `Set-Cookie` values
+ * @property {string | undefined} profileFlush the log for the profile's writer
+ * @property {string | undefined} flush "later" or "now": `measureSend`
+ * @property {string} stateScript
+ */
+
+/**
  * Serves a page: personalized when consent, config and KV allow; otherwise the origin's
  * response unchanged but for `x-signpost: bypass; reason=...`. `sp` is the Rust Worker.
  */
@@ -76,7 +108,7 @@ async function personalize(sp, request, url, env, ctx, origin, started) {
     testNewVisitor: test("x-signpost-test-new-visitor"),
     testNow: test("x-signpost-test-now"),
   };
-  const start = take(sp.pageStart(req));
+  const start = sp.pageStart(req);
   if (start.bypass) {
     // A visitor who opted out is followed no further, by journeys' messages either.
     if ((start.bypass === "gpc" || start.bypass === "consent") && /(^|;\s*)sp_vid=/.test(req.cookies)) {
@@ -119,7 +151,7 @@ async function personalize(sp, request, url, env, ctx, origin, started) {
     cached: start.cached,
     testPanic: hooks && headers.has("x-signpost-test-panic"),
   });
-  const decision = take(sp.pageDecide(env, req));
+  const decision = sp.pageDecide(env, req);
   if (decision.bypass) return mark(response, decision.bypass);
   const elapsed = Date.now() - started;
 
@@ -149,32 +181,6 @@ async function personalize(sp, request, url, env, ctx, origin, started) {
   return page;
 }
 
-/** Each answer class's getter names (its prototype's), found once per isolate. */
-const getters = new Map();
-
-/**
- * A Rust answer's fields as a plain object, the Rust object freed at once: the answer is
- * read once, and a page leaves nothing behind in wasm memory.
- */
-function take(answer) {
-  const proto = Object.getPrototypeOf(answer);
-  let names = getters.get(proto);
-  if (!names) {
-    const all = Object.entries(Object.getOwnPropertyDescriptors(proto));
-    names = all.filter(([, d]) => d.get).map(([k]) => k);
-    getters.set(proto, names);
-  }
-  const plain = {};
-  for (const k of names) plain[k] = answer[k];
-  plain.slots = plain.slots?.map((s) => {
-    const slot = { selector: s.selector, marks: s.marks, html: s.html };
-    s.free();
-    return slot;
-  });
-  answer.free();
-  return plain;
-}
-
 /** The stored profile's bytes (`{bytes}`, undefined for none) or why it could not be read. */
 function readProfile(kv, key, budgetMs) {
   const read = kv.get(`profile:${key}`, "arrayBuffer").then((bytes) => ({ bytes: bytes ?? undefined }));
@@ -199,7 +205,7 @@ async function loadConfig(sp, kv, start) {
     if (got.error) return { bypass: got.error };
     reads.keys.push(...keys);
     reads.values.push(...got.bytes);
-    const step = take(sp.pageConfig(reads.now, reads.keys, reads.values));
+    const step = sp.pageConfig(reads.now, reads.keys, reads.values);
     if (step.bypass || !step.more.length) return step;
     keys = step.more;
   }

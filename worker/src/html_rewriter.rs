@@ -23,6 +23,17 @@ pub struct Slot {
     pub html: Option<String>,
 }
 
+impl Slot {
+    /// The slot as a plain object (`crate::js_answer`), for page.js.
+    pub fn to_js(&self) -> wasm_bindgen::JsValue {
+        crate::js_answer::JsObject::new()
+            .set("selector", self.selector.as_str())
+            .set("marks", crate::js_answer::strings(&self.marks))
+            .set("html", self.html.as_deref())
+            .build()
+    }
+}
+
 /// The slots of a Plan.
 pub fn slots_of(plan: &Plan) -> Vec<Slot> {
     plan.slots

@@ -12,6 +12,7 @@ mod deliveries;
 mod html_rewriter;
 mod identity;
 mod ingest;
+mod js_answer;
 mod measure;
 mod origin;
 mod origin_cache;

@@ -2,6 +2,7 @@
 //! is the other half (the origin fetch, KV, the HTMLRewriter); the API endpoints share `Visit`.
 
 use crate::html_rewriter::Slot;
+use crate::js_answer::{strings, JsObject};
 use crate::request_url::RequestUrl;
 use crate::{cookies, origin, profile_cache, store};
 use serde::Deserialize;
@@ -297,8 +298,8 @@ impl PageRequest {
     }
 }
 
-/// `pageStart`'s answer: why the page passes through, or who the visitor is.
-#[wasm_bindgen(getter_with_clone)]
+/// `pageStart`'s answer (page.js's `PageStart`): why the page passes through, or who the
+/// visitor is.
 pub struct PageStart {
     /// The bypass reason; the other fields are then empty.
     pub bypass: Option<String>,
@@ -306,31 +307,46 @@ pub struct PageStart {
     pub visitor: String,
     /// The profile to read (KV `profile:<key>`): the visitor's, or the user's once the
     /// browser is identified.
-    #[wasm_bindgen(js_name = profileKey)]
     pub profile_key: String,
     /// A new visitor: an id just drawn, no stored profile to read.
-    #[wasm_bindgen(js_name = isNew)]
     pub is_new: bool,
     /// The KV keys to read for the isolate's config (then `pageConfig`) before deciding;
     /// empty when it was checked recently.
-    #[wasm_bindgen(js_name = configKeys)]
     pub config_keys: Vec<String>,
     /// How long the config's reads may take, all rounds together.
-    #[wasm_bindgen(js_name = configBudgetMs)]
     pub config_budget_ms: u32,
     /// The profile was read within the last minute: take it from the isolate
     /// (`crate::profile_cache`) instead of KV.
     pub cached: bool,
     /// How long the profile's KV read may take before the page passes through.
-    #[wasm_bindgen(js_name = profileBudgetMs)]
     pub profile_budget_ms: u32,
     /// Now, in ms: the request's `now`, or the test clock's in the test build.
     pub now: f64,
 }
 
+impl PageStart {
+    fn to_js(&self) -> JsValue {
+        JsObject::new()
+            .set("bypass", self.bypass.as_deref())
+            .set("visitor", self.visitor.as_str())
+            .set("profileKey", self.profile_key.as_str())
+            .set("isNew", self.is_new)
+            .set("configKeys", strings(&self.config_keys))
+            .set("configBudgetMs", self.config_budget_ms)
+            .set("cached", self.cached)
+            .set("profileBudgetMs", self.profile_budget_ms)
+            .set("now", self.now)
+            .build()
+    }
+}
+
 /// `pageStart`: who the visitor is, or why the page passes through before anything is read.
 #[wasm_bindgen(js_name = pageStart)]
-pub fn page_start(req: JsValue) -> PageStart {
+pub fn page_start(req: JsValue) -> JsValue {
+    start(req).to_js()
+}
+
+fn start(req: JsValue) -> PageStart {
     let mut out = PageStart {
         bypass: None,
         visitor: String::new(),
@@ -396,9 +412,8 @@ pub async fn opted_out_page(env: Env, req: JsValue) {
     }
 }
 
-/// `pageDecide`'s answer: why the page passes through after all, or what page.js needs to
-/// rewrite and answer it.
-#[wasm_bindgen(getter_with_clone)]
+/// `pageDecide`'s answer (page.js's `PageAnswer`): why the page passes through after all, or
+/// what page.js needs to rewrite and answer it.
 #[derive(Default)]
 pub struct PageAnswer {
     /// The bypass reason; the other fields are then empty.
@@ -411,12 +426,10 @@ pub struct PageAnswer {
     pub cookies: Vec<String>,
     /// This browser's log for the profile's writer when a flush is due: pass it to
     /// `profileFlush` in `waitUntil`.
-    #[wasm_bindgen(js_name = profileFlush)]
     pub profile_flush: Option<String>,
     /// `"later"` or `"now"`: call `measureSend` in `waitUntil`.
     pub flush: Option<String>,
     /// The state script, as it goes at the end of `<body>`.
-    #[wasm_bindgen(js_name = stateScript)]
     pub state_script: String,
 }
 
@@ -426,6 +439,19 @@ impl PageAnswer {
             bypass: Some(why.into()),
             ..PageAnswer::default()
         }
+    }
+
+    fn to_js(&self) -> JsValue {
+        let slots: js_sys::Array = self.slots.iter().map(Slot::to_js).collect();
+        JsObject::new()
+            .set("bypass", self.bypass.as_deref())
+            .set("slots", slots)
+            .set("header", self.header.as_str())
+            .set("cookies", strings(&self.cookies))
+            .set("profileFlush", self.profile_flush.as_deref())
+            .set("flush", self.flush.as_deref())
+            .set("stateScript", self.state_script.as_str())
+            .build()
     }
 }
 
@@ -454,7 +480,11 @@ fn stored_profile(
 /// `pageDecide`: the decision for a page, from the stored profile's bytes (none: a new
 /// profile).
 #[wasm_bindgen(js_name = pageDecide)]
-pub fn page_decide(env: Env, req: JsValue) -> PageAnswer {
+pub fn page_decide(env: Env, req: JsValue) -> JsValue {
+    decide(env, req).to_js()
+}
+
+fn decide(env: Env, req: JsValue) -> PageAnswer {
     let req = match PageRequest::read(req) {
         Ok(req) => req,
         Err(Bypass(why)) => return PageAnswer::bypass(why),

@@ -7,10 +7,10 @@
 //! (`configSnapshot`, worker/js/config-snapshot.js).
 
 use crate::config_reads::{self, Reads, Step};
+use crate::js_answer::{strings, JsObject};
 use wasm_bindgen::prelude::*;
 
-/// `pageConfig`'s answer.
-#[wasm_bindgen(getter_with_clone)]
+/// `pageConfig`'s answer (page.js's `ConfigStep`).
 #[derive(Default)]
 pub struct ConfigStep {
     /// Why the page passes through (KV's state, no config, an invalid one).
@@ -23,11 +23,26 @@ pub struct ConfigStep {
     pub owes: bool,
 }
 
+impl ConfigStep {
+    fn to_js(&self) -> JsValue {
+        JsObject::new()
+            .set("bypass", self.bypass.as_deref())
+            .set("more", strings(&self.more))
+            .set("loaded", self.loaded.as_deref())
+            .set("owes", self.owes)
+            .build()
+    }
+}
+
 /// `pageConfig`: the isolate's config from the keys read so far, every round's in order, and
 /// each one's value as KV answered it (read as `"arrayBuffer"`; `null` when absent); or the
 /// keys it still needs. Plain arguments rather than one object: no deserializer to carry.
 #[wasm_bindgen(js_name = pageConfig)]
-pub fn page_config(now: f64, keys: Vec<String>, values: Vec<JsValue>) -> ConfigStep {
+pub fn page_config(now: f64, keys: Vec<String>, values: Vec<JsValue>) -> JsValue {
+    step(now, keys, values).to_js()
+}
+
+fn step(now: f64, keys: Vec<String>, values: Vec<JsValue>) -> ConfigStep {
     let mut reads = Reads::default();
     for (key, value) in keys.into_iter().zip(values) {
         let bytes = (!value.is_null()).then(|| js_sys::Uint8Array::new(&value).to_vec());
