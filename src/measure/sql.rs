@@ -55,19 +55,26 @@ fn column_type(column: &str) -> &'static str {
     }
 }
 
-/// The insert of one row: the statement and its parameters in column order.
-pub fn insert(row: &Row) -> (String, Vec<Value>) {
-    let marks = vec!["?"; COLUMNS.len()].join(", ");
-    let sql = format!("INSERT INTO rows ({}) VALUES ({marks})", COLUMNS.join(", "));
-    let mut object = match serde_json::to_value(row) {
-        Ok(Value::Object(o)) => o,
-        _ => Default::default(),
-    };
-    let params = COLUMNS
+/// Rows per insert statement: its one parameter, the rows' JSON, stays far under D1's 2 MB
+/// for a value (a row is a few hundred bytes).
+pub const ROWS_PER_INSERT: usize = 500;
+
+/// The insert of many rows (at most [`ROWS_PER_INSERT`]) in one statement: its one parameter is
+/// the rows as a JSON array ([`Row`]'s own form), each column read by its name, a field left out
+/// `NULL`. One statement per row cost more CPU than SQLite's work itself: each is built,
+/// serialized, parsed, prepared and bound on its way to D1 (bench/RESULTS.md, "Where the
+/// per-page CPU goes").
+pub fn insert(rows: &[Row]) -> Result<(String, Vec<Value>), serde_json::Error> {
+    let values: Vec<String> = COLUMNS
         .iter()
-        .map(|c| object.remove(*c).unwrap_or(Value::Null))
+        .map(|c| format!("json_extract(value, '$.{c}')"))
         .collect();
-    (sql, params)
+    let sql = format!(
+        "INSERT INTO rows ({}) SELECT {} FROM json_each(?1)",
+        COLUMNS.join(", "),
+        values.join(", ")
+    );
+    Ok((sql, vec![serde_json::to_string(rows)?.into()]))
 }
 
 /// Counters between `?1` and `?2` (epoch ms, end excluded; whole local days, as the roll-ups
@@ -307,7 +314,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_schema_lists_every_column_and_an_insert_binds_each() {
+    fn the_schema_lists_every_column_and_an_insert_reads_each_by_name() {
         let create = &schema()[0];
         for c in COLUMNS {
             assert!(create.contains(&format!("{c} ")), "{c} in {create}");
@@ -320,13 +327,15 @@ mod tests {
             revenue: Some(12.5),
             ..Row::default()
         };
-        let (sql, params) = insert(&row);
-        assert_eq!(params.len(), COLUMNS.len());
-        assert_eq!(sql.matches('?').count(), COLUMNS.len());
-        let at = |c: &str| &params[COLUMNS.iter().position(|x| *x == c).unwrap()];
-        assert_eq!(at("t"), &Value::from(5));
-        assert_eq!(at("revenue"), &Value::from(12.5));
-        assert_eq!(at("user"), &Value::Null);
+        let (sql, params) = insert(&[row.clone(), row]).unwrap();
+        assert_eq!(params.len(), 1, "one parameter: the rows' JSON");
+        assert_eq!(sql.matches('?').count(), 1);
+        for c in COLUMNS {
+            assert!(sql.contains(&format!("'$.{c}'")), "{c} read in {sql}");
+        }
+        let rows: Vec<Row> = serde_json::from_str(params[0].as_str().unwrap()).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].revenue, Some(12.5));
     }
 
     #[test]

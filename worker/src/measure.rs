@@ -134,8 +134,11 @@ pub async fn measure_store(env: Env, messages: Vec<String>) -> Option<String> {
         return None;
     }
     // The rows and their roll-ups in one batch: both or neither.
-    let mut statements: Vec<(String, Vec<serde_json::Value>)> =
-        rows.iter().map(sql::insert).collect();
+    let inserts = rows.chunks(sql::ROWS_PER_INSERT).map(sql::insert);
+    let mut statements = match inserts.collect::<Result<Vec<_>, _>>() {
+        Ok(statements) => statements,
+        Err(e) => return Some(format!("rows: {e}")),
+    };
     statements.extend(rollup::upserts(&rows));
     let run = async {
         ensure_schema(&env).await?;
