@@ -14,7 +14,8 @@
 //
 // `dir` holds a copy of a build of worker/ (entry.mjs, js/, build/, admin/), e.g.
 //   mkdir -p bench/out/v/a && cp -r worker/entry.mjs worker/js worker/build worker/admin bench/out/v/a/
-// `name=dir:nodo` drops the Durable Objects and the measurement queue and database (measurement off).
+// `name=dir:nodo` drops the Durable Objects and the measurement queue and database (measurement off);
+// `name=dir:nomeasure` drops only the measurement queue (no rows queued; the objects and D1 stay).
 import { Miniflare } from "miniflare";
 import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -35,7 +36,9 @@ import {
 
 const [mode, pageIndex = "0", n = mode === "cpu" ? "8" : "20", ...specs] = process.argv.slice(2);
 if (!["cpu", "callgrind"].includes(mode) || specs.length === 0) {
-  console.error("usage: node bench/compare.mjs cpu|callgrind [page index] [rounds|requests] name=dir[:nodo] ...");
+  console.error(
+    "usage: node bench/compare.mjs cpu|callgrind [page index] [rounds|requests] name=dir[:nodo|:nomeasure] ...",
+  );
   process.exit(2);
 }
 const page = PAGES[Number(pageIndex)];
@@ -61,7 +64,7 @@ const variants = [{ name: "hand-written" }, { name: "pass-through" }];
 for (const spec of specs) {
   const [name, rest] = spec.split("=");
   const [dir, flag] = rest.split(":");
-  variants.push({ name, dir: resolve(dir), nodo: flag === "nodo" });
+  variants.push({ name, dir: resolve(dir), nodo: flag === "nodo", nomeasure: flag === "nomeasure" });
 }
 const workers = [];
 for (const v of variants) {
@@ -83,9 +86,9 @@ for (const v of variants) {
       c.deadLetterQueue ? { ...c, deadLetterQueue: q(c.deadLetterQueue) } : c,
     ]),
   );
-  if (v.nodo) {
-    delete o.durableObjects;
-    delete o.d1Databases;
+  if (v.nodo || v.nomeasure) {
+    if (v.nodo) delete o.durableObjects;
+    if (v.nodo) delete o.d1Databases;
     delete o.queueProducers.SIGNPOST_MEASURE;
     delete o.queueConsumers[q("signpost-measure")];
   }

@@ -1,11 +1,11 @@
 //! The measurement table in SQL (SQLite's dialect, which D1 speaks): its schema, the insert
-//! of a [`Row`], and the queries reports run over the rows and their roll-ups
+//! of a [`Row`](super::Row), and the queries reports run over the rows and their roll-ups
 //! ([`super::rollup`]). Written once here; the Worker's JS only runs
 //! what these name. The counting rule is [`super::aggregate`]'s: once-only counters count
 //! distinct visitors, bots count nowhere.
 
 use super::rollup;
-use super::row::{Row, COLUMNS};
+use super::row::COLUMNS;
 use serde_json::Value;
 
 /// The statements that make the table, its indexes and its roll-ups ([`rollup`]), each safe to
@@ -55,19 +55,25 @@ fn column_type(column: &str) -> &'static str {
     }
 }
 
-/// The insert of one row: the statement and its parameters in column order.
-pub fn insert(row: &Row) -> (String, Vec<Value>) {
-    let marks = vec!["?"; COLUMNS.len()].join(", ");
-    let sql = format!("INSERT INTO rows ({}) VALUES ({marks})", COLUMNS.join(", "));
-    let mut object = match serde_json::to_value(row) {
-        Ok(Value::Object(o)) => o,
-        _ => Default::default(),
-    };
-    let params = COLUMNS
+/// Rows per insert statement: its one parameter, the rows' JSON, stays far under D1's 2 MB
+/// for a value (a row is a few hundred bytes).
+pub const ROWS_PER_INSERT: usize = 500;
+
+/// The insert of many rows (at most [`ROWS_PER_INSERT`]) in one statement. Its one parameter is
+/// the rows as a JSON array in [`Row`](super::Row)'s own form (a queue message's text as it came), each
+/// column read by its name, a field left out `NULL`. One statement per row cost more CPU than
+/// SQLite's work itself: each was built, serialized, parsed, prepared and bound on its way to
+/// D1 (bench/RESULTS.md, "Where the per-page CPU goes").
+pub fn insert() -> String {
+    let values: Vec<String> = COLUMNS
         .iter()
-        .map(|c| object.remove(*c).unwrap_or(Value::Null))
+        .map(|c| format!("json_extract(value, '$.{c}')"))
         .collect();
-    (sql, params)
+    format!(
+        "INSERT INTO rows ({}) SELECT {} FROM json_each(?1)",
+        COLUMNS.join(", "),
+        values.join(", ")
+    )
 }
 
 /// Counters between `?1` and `?2` (epoch ms, end excluded; whole local days, as the roll-ups
@@ -305,9 +311,10 @@ SUM(y * x) AS sxy FROM pre GROUP BY variant";
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::measure::Row;
 
     #[test]
-    fn the_schema_lists_every_column_and_an_insert_binds_each() {
+    fn the_schema_lists_every_column_and_an_insert_reads_each_by_name() {
         let create = &schema()[0];
         for c in COLUMNS {
             assert!(create.contains(&format!("{c} ")), "{c} in {create}");
@@ -320,13 +327,20 @@ mod tests {
             revenue: Some(12.5),
             ..Row::default()
         };
-        let (sql, params) = insert(&row);
-        assert_eq!(params.len(), COLUMNS.len());
-        assert_eq!(sql.matches('?').count(), COLUMNS.len());
-        let at = |c: &str| &params[COLUMNS.iter().position(|x| *x == c).unwrap()];
-        assert_eq!(at("t"), &Value::from(5));
-        assert_eq!(at("revenue"), &Value::from(12.5));
-        assert_eq!(at("user"), &Value::Null);
+        let sql = insert();
+        assert_eq!(
+            sql.matches('?').count(),
+            1,
+            "one parameter, the rows' JSON: {sql}"
+        );
+        // Each column is read by the name Row's JSON gives it.
+        let json: Value = serde_json::to_value(&row).unwrap();
+        for c in COLUMNS {
+            assert!(sql.contains(&format!("'$.{c}'")), "{c} read in {sql}");
+        }
+        for key in json.as_object().unwrap().keys() {
+            assert!(COLUMNS.contains(&key.as_str()), "{key} has a column");
+        }
     }
 
     #[test]

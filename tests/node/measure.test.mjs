@@ -284,3 +284,55 @@ test("funnels by any split, cohorts, segments' value, and every table as CSV", a
   const badSplit = await w.mf.dispatchFetch("http://localhost/__signpost/report?by=arm:nope", { headers: admin });
   assert.equal(badSplit.status, 400);
 });
+
+test("every row a message carries is stored, sent as text or as JSON, however many", async () => {
+  const queue = await w.mf.getQueueProducer("SIGNPOST_MEASURE");
+  const db = await w.mf.getD1Database("SIGNPOST_DB");
+  const t0 = NOW + 900_000;
+  // Bots' rows: kept out of every report the tests above read.
+  const row = (i, more = {}) => ({
+    t: t0 + i,
+    day: "2026-11-20",
+    visitor: "b".repeat(24),
+    kind: "count",
+    counter: "test/rows",
+    once: 0,
+    session: 1,
+    holdout: 0,
+    bot: 1,
+    ...more,
+  });
+  // More rows than one insert takes (500): split, every one stored.
+  await queue.send(JSON.stringify(Array.from({ length: 620 }, (_, i) => row(i))), { contentType: "text" });
+  // As Workers before this one sent rows: the text JSON-encoded once more.
+  const purchase = row(1000, { kind: "purchase", counter: undefined, revenue: 12.5, currency: "EUR", page: "/a'b\"c" });
+  await queue.send(JSON.stringify([purchase]));
+  // A message that does not parse is dropped alone.
+  await queue.send('[{"t": "not a time"}]', { contentType: "text" });
+  const between = "FROM rows WHERE t >= ?1 AND t < ?2";
+  const counted = await waitFor(async () => {
+    const { results } = await db
+      .prepare(`SELECT COUNT(*) AS n ${between}`)
+      .bind(t0, t0 + 2000)
+      .all();
+    return results[0].n >= 621 ? results[0].n : null;
+  }, 10_000);
+  assert.equal(counted, 621, "620 rows split over two inserts, and the JSON message's one");
+  const { results } = await db
+    .prepare(`SELECT * ${between} AND kind = 'purchase'`)
+    .bind(t0, t0 + 2000)
+    .all();
+  assert.deepEqual(results, [
+    {
+      ...Object.fromEntries(Object.keys(results[0]).map((k) => [k, null])),
+      ...purchase,
+      counter: null,
+    },
+  ]);
+  const { results: first } = await db
+    .prepare(`SELECT * ${between} AND t = ?1`)
+    .bind(t0, t0 + 2000)
+    .all();
+  assert.equal(first[0].counter, "test/rows");
+  assert.equal(first[0].once, 0);
+});

@@ -41,6 +41,8 @@ const ROWS_PER_MESSAGE: usize = 200;
 extern "C" {
     #[wasm_bindgen(js_name = d1Batch)]
     fn d1_batch(env: &Env, statements: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = d1Insert)]
+    fn d1_insert(env: &Env, insert: &str, rows: Vec<String>, statements: &str) -> js_sys::Promise;
     #[wasm_bindgen(js_name = d1All)]
     fn d1_all(env: &Env, sql: &str, params: &str) -> js_sys::Promise;
 }
@@ -108,8 +110,9 @@ pub async fn append(env: &Env, rows: &[Row]) {
     }
     let Ok(queue) = env.queue(QUEUE) else { return };
     for chunk in rows.chunks(ROWS_PER_MESSAGE) {
+        // As text: the consumer hands it to D1 as it is, and the queue does not encode it again.
         let sent = match serde_json::to_string(chunk) {
-            Ok(text) => queue.send(text).await,
+            Ok(text) => queue.send(text_message(text)).await,
             Err(e) => Err(e.into()),
         };
         if let Err(e) = sent {
@@ -118,15 +121,36 @@ pub async fn append(env: &Env, rows: &[Row]) {
     }
 }
 
+/// A queue message of `text`, sent as text (a string sent as JSON is encoded once more).
+fn text_message(text: String) -> worker::SendMessage<String> {
+    worker::MessageBuilder::new(text)
+        .content_type(worker::QueueContentType::Text)
+        .build()
+}
+
 /// The queue consumer: inserts the rows of a batch of messages (JSON texts) and adds them to
-/// the roll-ups (`signpost::measure::rollup`) in one D1 batch.
-/// `Some(why)` when the batch must be tried again.
+/// the roll-ups (`signpost::measure::rollup`) in one D1 batch. A message that parses goes to
+/// D1 as its text, one insert each: the rows are read once here, for the roll-ups, and never
+/// written again. `Some(why)` when the batch must be tried again.
 #[wasm_bindgen(js_name = measureStore, wasm_bindgen_futures = worker::wasm_bindgen_futures)]
 pub async fn measure_store(env: Env, messages: Vec<String>) -> Option<String> {
     let mut rows: Vec<Row> = Vec::new();
-    for m in &messages {
-        match serde_json::from_str::<Vec<Row>>(m) {
-            Ok(more) => rows.extend(more),
+    let mut texts: Vec<String> = Vec::new();
+    for m in messages {
+        match serde_json::from_str::<Vec<Row>>(&m) {
+            Ok(more) if more.len() <= sql::ROWS_PER_INSERT => {
+                texts.push(m);
+                rows.extend(more);
+            }
+            Ok(more) => {
+                for chunk in more.chunks(sql::ROWS_PER_INSERT) {
+                    match serde_json::to_string(chunk) {
+                        Ok(text) => texts.push(text),
+                        Err(e) => return Some(format!("rows: {e}")),
+                    }
+                }
+                rows.extend(more);
+            }
             Err(e) => worker::console_error!("signpost: measurement rows that do not parse: {e}"),
         }
     }
@@ -134,12 +158,14 @@ pub async fn measure_store(env: Env, messages: Vec<String>) -> Option<String> {
         return None;
     }
     // The rows and their roll-ups in one batch: both or neither.
-    let mut statements: Vec<(String, Vec<serde_json::Value>)> =
-        rows.iter().map(sql::insert).collect();
-    statements.extend(rollup::upserts(&rows));
+    let upserts = rollup::upserts(&rows);
     let run = async {
         ensure_schema(&env).await?;
-        batch(&env, &statements).await
+        let statements = serde_json::to_string(&upserts).map_err(|e| e.to_string())?;
+        JsFuture::from(d1_insert(&env, &sql::insert(), texts, &statements))
+            .await
+            .map(drop)
+            .map_err(|e| format!("D1: {}", js_text(&e)))
     };
     run.await.err()
 }
