@@ -868,7 +868,7 @@ function sizesTable(r, L) {
 function kvTable(r, L, row) {
   L.push("## 5. KV operations per request (warm isolate, demo product page)");
   L.push(
-    "Plus, per isolate every 30 s: `config:current` and `signals` (and `config:<n>`, `catalog` when the version changed).",
+    "Plus, per isolate every 30 s: `config:current` and `signals` (a new isolate reads `catalog` and the live snapshot with them; `config:<n>`, `catalog` and the version's snapshot when the version changed).",
   );
   L.push("```");
   const w5 = [46, 6, 7, 0];
