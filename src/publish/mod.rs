@@ -469,27 +469,31 @@ pub struct MemoryKv {
     pub writes: Vec<String>,
 }
 
+impl MemoryKv {
+    /// A write of `key`: refused when a test named it in `fail_puts`, else recorded.
+    fn write(&mut self, key: &str) -> Result<(), KvError> {
+        #[cfg(test)]
+        if self.fail_puts.iter().any(|k| k == key) {
+            return Err(KvError(format!("writing {key} failed")));
+        }
+        self.writes.push(key.to_string());
+        Ok(())
+    }
+}
+
 impl Kv for MemoryKv {
     fn get(&mut self, key: &str) -> Result<Option<String>, KvError> {
         Ok(self.data.get(key).cloned())
     }
 
     fn put(&mut self, key: &str, value: &str) -> Result<(), KvError> {
-        #[cfg(test)]
-        if self.fail_puts.iter().any(|k| k == key) {
-            return Err(KvError(format!("writing {key} failed")));
-        }
-        self.writes.push(key.to_string());
+        self.write(key)?;
         self.data.insert(key.to_string(), value.to_string());
         Ok(())
     }
 
     fn put_bytes(&mut self, key: &str, value: &[u8]) -> Result<(), KvError> {
-        #[cfg(test)]
-        if self.fail_puts.iter().any(|k| k == key) {
-            return Err(KvError(format!("writing {key} failed")));
-        }
-        self.writes.push(key.to_string());
+        self.write(key)?;
         self.bytes.insert(key.to_string(), value.to_vec());
         Ok(())
     }

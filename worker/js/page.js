@@ -194,20 +194,20 @@ function readProfile(kv, key, budgetMs) {
  * `pageConfig`'s last answer (`bypass`, `loaded`, `owes`), or why KV failed.
  */
 async function loadConfig(sp, kv, start) {
-  const reads = { now: start.now, keys: [], values: [] };
+  const [keys, values] = [[], []];
   const until = Date.now() + start.configBudgetMs;
-  let keys = start.configKeys;
+  let next = start.configKeys;
   // Two rounds always settle (worker/src/config_reads.rs); the bound is a guard.
-  for (let round = 0; round < 3 && keys.length; round++) {
+  for (let round = 0; round < 3 && next.length; round++) {
     // One get per key: KV's bulk read answers text or JSON only, and a snapshot is bytes.
-    const values = Promise.all(keys.map((k) => kv.get(k, "arrayBuffer"))).then((bytes) => ({ bytes }));
-    const got = await withinBudget(values, until - Date.now());
+    const read = Promise.all(next.map((k) => kv.get(k, "arrayBuffer"))).then((bytes) => ({ bytes }));
+    const got = await withinBudget(read, until - Date.now());
     if (got.error) return { bypass: got.error };
-    reads.keys.push(...keys);
-    reads.values.push(...got.bytes);
-    const step = sp.pageConfig(reads.now, reads.keys, reads.values);
+    keys.push(...next);
+    values.push(...got.bytes);
+    const step = sp.pageConfig(start.now, keys, values);
     if (step.bypass || !step.more.length) return step;
-    keys = step.more;
+    next = step.more;
   }
   return { bypass: "error" };
 }

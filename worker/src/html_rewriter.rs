@@ -11,8 +11,8 @@ use wasm_bindgen::prelude::*;
 
 /// One slot to fill, as the rewriter takes it: where, the attributes that mark it (the offer,
 /// and the variant when there is one, escaped for an attribute: the SDK measures by them), and
-/// the HTML (none: the element keeps its content).
-#[wasm_bindgen(getter_with_clone)]
+/// the HTML (none: the element keeps its content). It reaches JS as a plain object
+/// ([`Slot::to_js`]), the one form rewriter.js reads, from page.js and from here alike.
 #[derive(Clone)]
 pub struct Slot {
     /// A CSS selector the runtime accepts.
@@ -24,7 +24,7 @@ pub struct Slot {
 }
 
 impl Slot {
-    /// The slot as a plain object (`crate::js_answer`), for page.js.
+    /// The slot as a plain object (`crate::js_answer`): `{selector, marks, html}`.
     pub fn to_js(&self) -> wasm_bindgen::JsValue {
         crate::js_answer::JsObject::new()
             .set("selector", self.selector.as_str())
@@ -61,7 +61,7 @@ extern "C" {
     #[wasm_bindgen(catch)]
     fn rewrite(
         response: web_sys::Response,
-        slots: Vec<Slot>,
+        slots: js_sys::Array,
         state_script: Option<String>,
     ) -> Result<web_sys::Response, JsValue>;
 }
@@ -74,5 +74,6 @@ pub fn apply(
     plan: &Plan,
     state_json: Option<&str>,
 ) -> Result<web_sys::Response, JsValue> {
-    rewrite(response, slots_of(plan), state_json.map(state_script))
+    let slots = slots_of(plan).iter().map(Slot::to_js).collect();
+    rewrite(response, slots, state_json.map(state_script))
 }

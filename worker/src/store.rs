@@ -120,6 +120,7 @@ thread_local! {
 pub fn cached(now: f64) -> Option<Live> {
     CACHE.with_borrow(|c| {
         c.as_ref()
+            // A clock that went back (test clock, skew) counts as stale too.
             .filter(|c| (0.0..CONFIG_TTL_MS).contains(&(now - c.checked_at)))
             .map(|c| c.live.clone())
     })
@@ -133,13 +134,7 @@ pub fn current() -> Option<Live> {
 /// The live engine and signals, from the isolate's cache when fresh. A new config version that
 /// fails to compile (or a pointer to a missing one) is ignored and the last good one kept.
 pub async fn live(kv: &KvStore, now: f64) -> Result<Live, StoreError> {
-    let fresh = CACHE.with_borrow(|c| {
-        c.as_ref()
-            // A clock that went back (test clock, skew) counts as stale too.
-            .filter(|c| (0.0..CONFIG_TTL_MS).contains(&(now - c.checked_at)))
-            .map(|c| c.live.clone())
-    });
-    if let Some(hit) = fresh {
+    if let Some(hit) = cached(now) {
         return Ok(hit);
     }
     within(CONFIG_BUDGET_MS, refresh(kv, now)).await
