@@ -119,16 +119,21 @@ impl Snap for u64 {
     }
 }
 
+/// A varint that must fit `T`: a larger one fails the reader.
+fn narrow<T: TryFrom<u64> + Default>(r: &mut Reader<'_>) -> T {
+    let n = r.varint();
+    T::try_from(n).unwrap_or_else(|_| {
+        r.fail();
+        T::default()
+    })
+}
+
 impl Snap for u32 {
     fn put(&self, w: &mut Out) {
         w.uint(u64::from(*self));
     }
     fn load(r: &mut Reader<'_>) -> Self {
-        let n = r.varint();
-        u32::try_from(n).unwrap_or_else(|_| {
-            r.fail();
-            0
-        })
+        narrow(r)
     }
 }
 
@@ -137,11 +142,7 @@ impl Snap for usize {
         w.uint(*self as u64);
     }
     fn load(r: &mut Reader<'_>) -> Self {
-        let n = r.varint();
-        usize::try_from(n).unwrap_or_else(|_| {
-            r.fail();
-            0
-        })
+        narrow(r)
     }
 }
 
