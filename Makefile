@@ -75,29 +75,34 @@ setup: .tools/rust .tools/npm .tools/chromium .tools/tzdata
 
 ## Builds ---------------------------------------------------------------------------------
 
-# The Worker: Rust -> wasm -> worker/build/ (run by wrangler's [build] too). worker-build's own
-# wasm-opt is off (worker/Cargo.toml: it optimizes with the name section kept, 12 KB larger);
-# wasm-opt runs here, -O (the Worker is timed: no size flags that cost speed) and
-# --low-memory-unused, which lets it fold constant offsets into loads and stores (Rust's wasm
-# puts its stack first, 1 MiB growing down to 0, so only a stack about to overflow reaches the
-# low 1 KB). The name section is stripped (budget: under 400 KB compressed);
+# The two Workers (src/lib.rs in worker/): the page Worker, in front of every page, built
+# without the `api` feature into worker/build/; the API Worker (`/__signpost/*`, the Durable
+# Objects, the queues' consumers) with it into worker/build-api/. Both are built by wrangler's
+# [build] too. worker-build's own wasm-opt is off (worker/Cargo.toml: it optimizes with the name
+# section kept, 12 KB larger); wasm-opt runs here, -O (the Worker is timed: no size flags that
+# cost speed) and --low-memory-unused, which lets it fold constant offsets into loads and stores
+# (Rust's wasm puts its stack first, 1 MiB growing down to 0, so only a stack about to overflow
+# reaches the low 1 KB). The name section is stripped (budgets in scripts/sizes.mjs);
 # `make worker WORKER_WASM_NAMES=1` keeps it, for bench/profile.mjs. The feature list is
 # worker-build's.
-WORKER_WASM := worker/build/index_bg.wasm
 WORKER_WASM_FEATURES := $(addprefix --enable-,mutable-globals sign-ext nontrapping-float-to-int \
   bulk-memory multivalue reference-types exception-handling)
 WORKER_WASM_OPT := $(WORKER_WASM_FEATURES) -O --low-memory-unused \
   $(if $(WORKER_WASM_NAMES),--debuginfo,--strip-debug --strip-producers)
+# $(call worker_build,<out dir>,<worker-build flags>)
+worker_build = cd worker && $(CARGO_BIN)/worker-build --release --out-dir $(1) $(2) && cd .. && \
+  $(WASM_OPT_BIN) $(WORKER_WASM_OPT) worker/$(1)/index_bg.wasm -o worker/$(1)/index_bg.wasm
 worker: .tools/rust .tools/npm
-	cd worker && $(CARGO_BIN)/worker-build --release
-	$(WASM_OPT_BIN) $(WORKER_WASM_OPT) $(WORKER_WASM) -o $(WORKER_WASM)
+	$(call worker_build,build,--no-default-features)
+	$(call worker_build,build-api,)
 
-# The Worker's test build: feature `test-hooks` (the test clock, chosen visitor ids, a panic on
-# demand, the /__signpost/test/* routes) into worker/build-test, loaded only by tests through
-# worker/test-entry.mjs. The production build above never has them.
+# The Workers' test builds: feature `test-hooks` (the test clock, chosen visitor ids, a panic on
+# demand, the /__signpost/test/* routes) into worker/build-test and worker/build-api-test,
+# loaded only by tests through worker/test-entry.mjs and worker/api-test-entry.mjs. The
+# production builds above never have them.
 worker-test: .tools/rust .tools/npm
-	cd worker && $(CARGO_BIN)/worker-build --release --out-dir build-test --features test-hooks
-	$(WASM_OPT_BIN) $(WORKER_WASM_OPT) worker/build-test/index_bg.wasm -o worker/build-test/index_bg.wasm
+	$(call worker_build,build-test,--no-default-features --features test-hooks)
+	$(call worker_build,build-api-test,--features test-hooks)
 
 # wasm-opt for the browser's wasm (the SDK's and the editor's), measured in bytes: similar
 # functions merged first (the many instantiations of the same generic code), then -Oz to a fixed
@@ -160,16 +165,18 @@ dev: setup sdk seed dev-vars
 	node demo-site/backend.mjs --listen $(DEV_BACKEND) --worker http://127.0.0.1:8787 & backend=$$!; \
 	  node scripts/receiver.mjs 8790 & receiver=$$!; \
 	  trap 'kill $$backend $$receiver 2>/dev/null' EXIT; \
-	  $(NODE_BIN)/wrangler dev --ip 127.0.0.1 --port 8787 --inspector-ip 127.0.0.1 --show-interactive-dev-session=false \
-	    --var ORIGIN:$(DEV_BACKEND)
+	  $(NODE_BIN)/wrangler dev --config wrangler.toml --config wrangler.api.toml --ip 127.0.0.1 --port 8787 \
+	    --inspector-ip 127.0.0.1 --show-interactive-dev-session=false --var ORIGIN:$(DEV_BACKEND)
 
 ## Your own site (README, "Your own site") -------------------------------------------------
 
 # `make init ORIGIN=https://www.example.com [ROUTE='www.example.com/*'] [STAGING_ROUTE=...]`
-# writes $(SITE_CONFIG) (staging and production, from wrangler.toml) and .dev.vars.<env>
-# beside it, then creates the resources through wrangler when logged in, or prints the
-# commands (OFFLINE=1 forces that; FORCE=1 writes the configuration again).
+# writes $(SITE_CONFIG) (staging and production, from wrangler.toml), the API Worker's
+# $(SITE_API_CONFIG) (from wrangler.api.toml) and .dev.vars.<env> beside them, then creates the
+# resources through wrangler when logged in, or prints the commands (OFFLINE=1 forces that;
+# FORCE=1 writes the configuration again).
 SITE_CONFIG ?= wrangler.site.toml
+SITE_API_CONFIG = $(patsubst %.toml,%.api.toml,$(SITE_CONFIG))
 ENV ?= staging
 SITE_PORT ?= 8787
 SIGNPOST_CLI := cargo run -q --bin signpost --
@@ -184,16 +191,19 @@ site-dev: .tools/rust .tools/npm worker
 	@$(SIGNPOST_CLI) versions --env $(ENV) --local --wrangler-config $(SITE_CONFIG) | grep -q '^\*' || \
 	  $(SIGNPOST_CLI) publish examples/config.json --catalog examples/catalog.json --env $(ENV) --local \
 	    --wrangler-config $(SITE_CONFIG) --message "make site-dev: the example config"
-	$(NODE_BIN)/wrangler dev --config $(SITE_CONFIG) --env $(ENV) --ip 127.0.0.1 --port $(SITE_PORT) \
-	  --inspector-ip 127.0.0.1 --show-interactive-dev-session=false
+	$(NODE_BIN)/wrangler dev --config $(SITE_CONFIG) --config $(SITE_API_CONFIG) --env $(ENV) \
+	  --ip 127.0.0.1 --port $(SITE_PORT) --inspector-ip 127.0.0.1 --show-interactive-dev-session=false
 
 # `wrangler deploy --dry-run` of each environment, failing over the plan's size limit (PLAN=paid
 # for the Workers Paid plan's; README says which).
 deploy-check: .tools/npm worker
 	node scripts/deploy-check.mjs --config $(SITE_CONFIG) $(if $(PLAN),--plan $(PLAN))
 
-# DRY_RUN=1: bundle and check only (no account needed).
+# Both Workers, the API Worker first (the page Worker's service binding and Durable Objects name
+# it). DRY_RUN=1: bundle and check only (no account needed).
 deploy: .tools/npm worker
+	$(NODE_BIN)/wrangler deploy --config $(SITE_API_CONFIG) --env $(ENV) \
+	  $(if $(DRY_RUN),--dry-run --outdir $(CURDIR)/target/deploy-$(ENV)-api)
 	$(NODE_BIN)/wrangler deploy --config $(SITE_CONFIG) --env $(ENV) \
 	  $(if $(DRY_RUN),--dry-run --outdir $(CURDIR)/target/deploy-$(ENV))
 
@@ -206,6 +216,7 @@ test: setup lint test-rust test-wasm worker worker-test sdk sizes test-node
 lint: .tools/npm
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p signpost-worker --target $(WASM_TARGET) --no-default-features --features test-hooks -- -D warnings
 	$(NODE_BIN)/biome ci --error-on-warnings .
 
 test-rust:
@@ -288,4 +299,4 @@ fuzz: .tools/cargo-fuzz
 	done
 
 clean:
-	rm -rf target worker/build worker/build-test $(SDK_OUT) demo-site/public .wrangler .tools examples/spa-preact/dist
+	rm -rf target worker/build worker/build-test worker/build-api worker/build-api-test $(SDK_OUT) demo-site/public .wrangler .tools examples/spa-preact/dist

@@ -19,7 +19,7 @@
 //              without the compile (so recompile - recheck is the compile, warm).
 // The hand-written Worker's first response is the reference (its KV read included).
 import { Miniflare } from "miniflare";
-import { exampleConfig, seedConfig, signpostWorker } from "../tests/node/harness.mjs";
+import { exampleConfig, seedConfig, signpostWorkers } from "../tests/node/harness.mjs";
 import { configSnapshot, seedSnapshot, startOrigin, workerOptions } from "./run.mjs";
 import { workerdCpuMs, workerdPids } from "./workerd.mjs";
 
@@ -49,11 +49,11 @@ async function timed(url, headers = {}) {
   };
 }
 
-async function fresh(options, seed, steps) {
-  const mf = new Miniflare({ cf: false, workers: [options] });
+async function fresh(workers, seed, steps) {
+  const mf = new Miniflare({ cf: false, workers });
   try {
     const url = await mf.ready;
-    const kv = await mf.getKVNamespace(options.name === "signpost" ? "SIGNPOST" : "KV");
+    const kv = await mf.getKVNamespace(workers[0].name === "signpost" ? "SIGNPOST" : "KV");
     if (seed) await seedConfig(kv);
     await new Promise((r) => setTimeout(r, 200)); // let the start-up's CPU settle
     return await steps(url, kv);
@@ -69,15 +69,12 @@ const add = (name, r) => {
   rows[name].wall.push(r.wall);
   rows[name].cpu.push(r.cpu);
 };
-const production = () => ({
-  ...workerOptions("signpost", origin.url),
-
-  kvNamespaces: ["SIGNPOST"],
-});
-const testBuild = () => ({
-  ...signpostWorker({ bindings: { ORIGIN: origin.url, SIGNPOST_TEST_HOOKS: "1" }, assets: false }),
-  kvNamespaces: ["SIGNPOST"],
-});
+const production = () => workerOptions("signpost", origin.url);
+const testBuild = () =>
+  signpostWorkers({ bindings: { ORIGIN: origin.url, SIGNPOST_TEST_HOOKS: "1" }, assets: false }).map((w) => ({
+    ...w,
+    kvNamespaces: ["SIGNPOST"],
+  }));
 const snapshot = await configSnapshot(origin);
 try {
   for (let i = 0; i < RUNS; i++) {

@@ -13,14 +13,14 @@
 //     to compare. Slow (about 0.3 s per request); the dumps go to bench/out/callgrind/.
 //
 // `dir` holds a copy of a build of worker/ (entry.mjs, js/, build/, admin/), e.g.
-//   mkdir -p bench/out/v/a && cp -r worker/entry.mjs worker/js worker/build worker/admin bench/out/v/a/
+//   mkdir -p bench/out/v/a && cp -r worker/*.mjs worker/js worker/build worker/build-api worker/admin bench/out/v/a/
 // `name=dir:nodo` drops the Durable Objects and the measurement queue and database (measurement off);
 // `name=dir:nomeasure` drops only the measurement queue (no rows queued; the objects and D1 stay).
 import { Miniflare } from "miniflare";
 import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { root, seedConfig, signpostWorker } from "../tests/node/harness.mjs";
+import { root, seedConfig, signpostWorkers } from "../tests/node/harness.mjs";
 import {
   BENCH_ARM,
   BENCH_OFFER,
@@ -70,29 +70,31 @@ const workers = [];
 for (const v of variants) {
   v.port = await freePort();
   if (!v.dir) {
-    workers.push(workerOptions(v.name, origin.url, v.port));
+    workers.push(...workerOptions(v.name, origin.url, v.port));
     continue;
   }
-  const o = { ...signpostWorker({ bindings: { ORIGIN: origin.url }, assets: false }), name: v.name };
-  o.modulesRoot = v.dir;
-  o.scriptPath = join(v.dir, "entry.mjs");
+  const [o, api] = signpostWorkers({ bindings: { ORIGIN: origin.url }, assets: false, name: v.name, dir: v.dir });
   // Each build its own queues (a queue takes one consumer), named so that the Worker's dispatch
   // still holds: by the `signpost-measure` prefix and the `-dlq` ending (worker/js).
   const q = (queue) => (queue.endsWith("-dlq") ? `${queue.slice(0, -4)}-${v.name}-dlq` : `${queue}-${v.name}`);
-  o.queueProducers = Object.fromEntries(Object.entries(o.queueProducers).map(([b, queue]) => [b, q(queue)]));
-  o.queueConsumers = Object.fromEntries(
-    Object.entries(o.queueConsumers).map(([queue, c]) => [
+  for (const w of [o, api]) {
+    w.queueProducers = Object.fromEntries(Object.entries(w.queueProducers).map(([b, queue]) => [b, q(queue)]));
+  }
+  api.queueConsumers = Object.fromEntries(
+    Object.entries(api.queueConsumers).map(([queue, c]) => [
       q(queue),
       c.deadLetterQueue ? { ...c, deadLetterQueue: q(c.deadLetterQueue) } : c,
     ]),
   );
   if (v.nodo || v.nomeasure) {
     if (v.nodo) delete o.durableObjects;
-    if (v.nodo) delete o.d1Databases;
+    if (v.nodo) delete api.d1Databases;
     delete o.queueProducers.SIGNPOST_MEASURE;
-    delete o.queueConsumers[q("signpost-measure")];
+    delete api.queueProducers.SIGNPOST_MEASURE;
+    delete api.queueConsumers[q("signpost-measure")];
   }
   workers.push({ ...o, kvNamespaces: ["SIGNPOST"], unsafeDirectSockets: [{ host: "127.0.0.1", port: v.port }] });
+  workers.push({ ...api, kvNamespaces: ["SIGNPOST"] });
 }
 const mf = new Miniflare({ cf: false, workers });
 try {

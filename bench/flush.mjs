@@ -8,17 +8,17 @@
 // Each visitor browses the demo's product page; the test clock (test build) puts its pages
 // 11 s apart (a flush due on every page) or 1 s apart (none due after the first).
 import { Miniflare } from "miniflare";
-import { newVisitorId, seedConfig, signpostWorker, SECRET } from "../tests/node/harness.mjs";
+import { newVisitorId, seedConfig, signpostWorkers, SECRET } from "../tests/node/harness.mjs";
 import { workerdCpuMs } from "./workerd.mjs";
 
 const [visitors = 40, pages = 10] = process.argv.slice(2).map(Number);
 const T0 = Date.parse("2026-11-20T17:00:00Z");
 
 async function run(name, { writer, gapMs }) {
-  const options = signpostWorker({ bindings: { SIGNPOST_TEST_HOOKS: "1", SIGNPOST_SECRET: SECRET } });
-  options.kvNamespaces = ["SIGNPOST"];
-  if (!writer) delete options.durableObjects.SIGNPOST_PROFILES;
-  const mf = new Miniflare({ workers: [options], cf: false });
+  const workers = signpostWorkers({ bindings: { SIGNPOST_TEST_HOOKS: "1", SIGNPOST_SECRET: SECRET } });
+  for (const w of workers) w.kvNamespaces = ["SIGNPOST"];
+  if (!writer) delete workers[0].durableObjects.SIGNPOST_PROFILES;
+  const mf = new Miniflare({ workers, cf: false });
   await mf.ready;
   await seedConfig(await mf.getKVNamespace("SIGNPOST"));
   const browse = async (warmup) => {

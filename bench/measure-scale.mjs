@@ -18,7 +18,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { cpus, freemem, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
-import { ADMIN_TOKEN, newVisitorId, SECRET, seedConfig, startWorker } from "../tests/node/harness.mjs";
+import { ADMIN_TOKEN, newVisitorId, SECRET, seedConfig, startWorker, API } from "../tests/node/harness.mjs";
 import { heapAfterGc, inspect } from "../scripts/inspector.mjs";
 import { workerdCpuMs, workerdRssMb } from "./workerd.mjs";
 
@@ -416,7 +416,7 @@ try {
   let w = await start(true, d1);
   const made = await timeReport(w.mf, "");
   figure("first report (makes the schema)", `${(made.ms / 1000).toFixed(2)} s`);
-  let db = await w.mf.getD1Database("SIGNPOST_DB");
+  let db = await w.mf.getD1Database("SIGNPOST_DB", API);
   const { results: info } = await db.prepare("PRAGMA table_info(rows)").all();
   const columns = info.map((c) => c.name);
   let inspector = await inspect(INSPECTOR_PORT, "signpost");
@@ -444,7 +444,7 @@ try {
     inspector.close?.();
     if (LOAD === "d1" || reuse) await w.mf.dispose();
     w = await start(true, d1);
-    db = await w.mf.getD1Database("SIGNPOST_DB");
+    db = await w.mf.getD1Database("SIGNPOST_DB", API);
     inspector = await inspect(INSPECTOR_PORT, "signpost");
     // The first report on this Worker adds any index its schema has and the table lacks, and
     // fills the roll-ups from the rows if they were never filled (a database from before them).

@@ -19,8 +19,8 @@ const inspectorPort = 9300 + Math.floor(Math.random() * 500);
 const socketPort = inspectorPort + 600;
 
 const origin = await startOrigin();
-const workers = [workerOptions(kind, origin.url, socketPort)];
-if (kind !== "signpost") workers.push(workerOptions("signpost", origin.url, socketPort + 1));
+const workers = workerOptions(kind, origin.url, socketPort);
+if (kind !== "signpost") workers.push(...workerOptions("signpost", origin.url, socketPort + 1));
 const mf = new Miniflare({ cf: false, inspectorPort, workers });
 try {
   await mf.ready;

@@ -24,7 +24,7 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkSizes, sizeLines } from "../scripts/sizes.mjs";
-import { exampleConfig, root, seedConfig, signpostWorker, startWorker, Visitor } from "../tests/node/harness.mjs";
+import { exampleConfig, root, seedConfig, signpostWorkers, startWorker, Visitor } from "../tests/node/harness.mjs";
 import { workerdCpuMs, workerdPids } from "./workerd.mjs";
 
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -131,15 +131,17 @@ export async function freePort() {
 
 // ---- The three Workers in one workerd ---------------------------------------------------
 
-/** A Worker of the bench; `bindings` are added to Signpost's (`ORIGIN_CACHE`). */
+/** A Worker of the bench, as a list of Miniflare's worker options: Signpost is two, the page
+ *  Worker (named `signpost`, on `port`) and its API Worker; `bindings` are added to Signpost's
+ *  (`ORIGIN_CACHE`). */
 export function workerOptions(kind, origin, port, bindings = {}) {
   const socket = port ? { unsafeDirectSockets: [{ host: "127.0.0.1", port }] } : {};
   if (kind === "signpost") {
-    return {
-      ...signpostWorker({ bindings: { ORIGIN: origin, ...bindings }, assets: false }),
-      kvNamespaces: ["SIGNPOST"],
-      ...socket,
-    };
+    const [page, api] = signpostWorkers({ bindings: { ORIGIN: origin, ...bindings }, assets: false });
+    return [
+      { ...page, kvNamespaces: ["SIGNPOST"], ...socket },
+      { ...api, kvNamespaces: ["SIGNPOST"] },
+    ];
   }
   const scripts = {
     "pass-through": "passthrough.mjs",
@@ -147,15 +149,17 @@ export function workerOptions(kind, origin, port, bindings = {}) {
     "rules in KV": "handwritten-kv.mjs",
   };
   const script = scripts[kind];
-  return {
-    name: kind,
-    modules: true,
-    scriptPath: join(root, "bench/workers", script),
-    compatibilityDate: COMPAT,
-    bindings: { ORIGIN: origin },
-    kvNamespaces: { KV: "SIGNPOST" },
-    ...socket,
-  };
+  return [
+    {
+      name: kind,
+      modules: true,
+      scriptPath: join(root, "bench/workers", script),
+      compatibilityDate: COMPAT,
+      bindings: { ORIGIN: origin },
+      kvNamespaces: { KV: "SIGNPOST" },
+      ...socket,
+    },
+  ];
 }
 
 /** Cookies from a response's Set-Cookie headers into a jar. */
@@ -349,7 +353,7 @@ function expectArm(header, where) {
  */
 async function throughput(origin) {
   const ports = Object.fromEntries(await Promise.all(WORKERS.map(async (w) => [w, await freePort()])));
-  const mf = new Miniflare({ cf: false, workers: WORKERS.map((w) => workerOptions(w, origin.url, ports[w])) });
+  const mf = new Miniflare({ cf: false, workers: WORKERS.flatMap((w) => workerOptions(w, origin.url, ports[w])) });
   try {
     await mf.ready;
     const kv = await mf.getKVNamespace("SIGNPOST", "signpost");
@@ -435,7 +439,7 @@ async function originRoundTrip() {
   const origin = await startOrigin({ delayMs: SLOW_ORIGIN_MS });
   const ports = Object.fromEntries(await Promise.all(ROUND_TRIP.map(async (w) => [w, await freePort()])));
   const cached = { ORIGIN_CACHE: "on" };
-  const workers = ROUND_TRIP.map((w) => workerOptions(w, origin.url, ports[w], cached));
+  const workers = ROUND_TRIP.flatMap((w) => workerOptions(w, origin.url, ports[w], cached));
   const mf = new Miniflare({ cf: false, workers });
   try {
     await mf.ready;
@@ -496,7 +500,7 @@ async function originRoundTrip() {
  * to seed a fresh workerd's KV with (`seedSnapshot`).
  */
 export async function configSnapshot(origin) {
-  const mf = new Miniflare({ cf: false, workers: [workerOptions("signpost", origin.url)] });
+  const mf = new Miniflare({ cf: false, workers: workerOptions("signpost", origin.url) });
   try {
     const url = await mf.ready;
     const kv = await mf.getKVNamespace("SIGNPOST");
@@ -527,7 +531,7 @@ async function coldStart(origin) {
   for (let i = 0; i < COLD_RUNS; i++) {
     for (const w of COLD_WORKERS) {
       const t0 = performance.now();
-      const mf = new Miniflare({ cf: false, workers: [workerOptions(w, origin.url)] });
+      const mf = new Miniflare({ cf: false, workers: workerOptions(w, origin.url) });
       try {
         const url = await mf.ready;
         const t1 = performance.now();

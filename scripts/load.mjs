@@ -15,7 +15,7 @@ import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
-import { startWorker, signpostWorker } from "../tests/node/harness.mjs";
+import { startWorker, signpostWorkers } from "../tests/node/harness.mjs";
 import { heapAfterGc, inspect } from "./inspector.mjs";
 
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 180);
@@ -99,7 +99,8 @@ function wrk(seconds, script) {
 }
 
 async function baseline() {
-  const { scriptPath, modulesRoot, modulesRules, ...worker } = signpostWorker();
+  const [{ scriptPath, modulesRoot, modulesRules, serviceBindings, durableObjects, queueProducers, ...worker }] =
+    signpostWorkers();
   const mf = new Miniflare({
     workers: [{ ...worker, script: "export default { fetch: (request, env) => env.ASSETS.fetch(request) };" }],
     cf: false,

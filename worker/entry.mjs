@@ -1,9 +1,6 @@
-// The Worker's entry module: the production build of the Rust Worker (worker/build, made by
-// `make worker` and by wrangler's [build]) inside the fetch handler of ./js/entry.js.
+// The page Worker's entry module (wrangler.toml): the production page build of the Rust Worker
+// (worker/build, made by `make worker`) inside the fetch handler of ./js/entry.js.
 import Signpost from "./build/index.js";
-import { worker } from "./js/entry.js";
+import { pageWorker } from "./js/entry.js";
 
-// The Durable Objects wrangler.toml binds: the measurement tally, and the profiles' writer.
-export { ProfileWriter, SiteTally } from "./build/index.js";
-
-export default worker(Signpost);
+export default pageWorker(Signpost);

@@ -8,7 +8,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { startWorker, launchChromium, ADMIN_TOKEN, Visitor, exampleConfig, root } from "./harness.mjs";
+import { startWorker, launchChromium, ADMIN_TOKEN, Visitor, exampleConfig, root, API } from "./harness.mjs";
 
 // `SIGNPOST_SCREENSHOTS=docs/img node --test tests/node/admin-forms.test.mjs` saves the
 // screenshots docs/marketers.md shows; otherwise they are taken (the element must render) and
@@ -414,7 +414,7 @@ test("beside a segment and an offer's condition: its audience, following the dra
     body: JSON.stringify({ segment: "returning" }),
   });
   assert.equal(asked.status, 200);
-  const db = await mf.getD1Database("SIGNPOST_DB");
+  const db = await mf.getD1Database("SIGNPOST_DB", API);
   await db
     .prepare(
       "INSERT INTO rows (t, day, visitor, kind, once, session, holdout, bot, segments) VALUES (?1, '2026-12-01', 'row-visitor', 'page_view', 0, 1, 0, 0, 'returning,cart_abandoner')",

@@ -4,7 +4,7 @@
 // draft config is judged before it is published.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, loadCore, exampleConfig, exampleCatalog, ADMIN_TOKEN, SECRET } from "./harness.mjs";
+import { startWorker, loadCore, exampleConfig, exampleCatalog, ADMIN_TOKEN, SECRET, API } from "./harness.mjs";
 
 const NOW = Date.parse("2026-11-20T17:00:00Z");
 const DAY = 86_400_000;
@@ -58,7 +58,7 @@ test("an offer's condition on the sample: the share of active profiles, scaled t
 });
 
 test("a segment is counted from the measurement rows; a draft's new segment is judged unpublished", async () => {
-  const db = await w.mf.getD1Database("SIGNPOST_DB");
+  const db = await w.mf.getD1Database("SIGNPOST_DB", API);
   const row = db.prepare(
     "INSERT INTO rows (t, day, visitor, kind, once, session, holdout, bot, segments) VALUES (?1, '2026-11-19', ?2, 'page_view', 0, 1, 0, ?3, ?4)",
   );

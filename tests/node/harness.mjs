@@ -1,5 +1,6 @@
-// Starts the built Worker in workerd through Miniflare, with local KV and the demo's assets,
-// as `wrangler dev` would, so tests can seed KV and call dispatchFetch.
+// Starts the built Workers in workerd through Miniflare, with local KV and the demo's assets,
+// as `wrangler dev` would, so tests can seed KV and call dispatchFetch: the page Worker (first,
+// so dispatchFetch reaches it) and the API Worker behind its SIGNPOST_API service binding.
 import { Miniflare } from "miniflare";
 import { spawn } from "node:child_process";
 import http from "node:http";
@@ -10,12 +11,20 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
-// The production build (worker/build, entry.mjs) and the test build with the test hooks and
-// routes (worker/build-test, test-entry.mjs, `make worker-test`).
+// The production builds (worker/build and build-api, entry.mjs and api-entry.mjs) and the test
+// builds with the test hooks and routes (build-test and build-api-test, `make worker-test`).
 const builds = {
-  production: { dir: join(root, "worker/build"), entry: join(root, "worker/entry.mjs"), make: "make worker" },
-  test: { dir: join(root, "worker/build-test"), entry: join(root, "worker/test-entry.mjs"), make: "make worker-test" },
+  production: { page: "build", api: "build-api", entry: "entry.mjs", apiEntry: "api-entry.mjs", make: "make worker" },
+  test: {
+    page: "build-test",
+    api: "build-api-test",
+    entry: "test-entry.mjs",
+    apiEntry: "api-test-entry.mjs",
+    make: "make worker-test",
+  },
 };
+/** The API Worker's name, as wrangler.api.toml has it (for `mf.getD1Database(name, API)`). */
+export const API = "signpost-api";
 
 export const read = (p) => readFileSync(join(root, p), "utf8");
 export const exampleConfig = () => read("examples/config.json");
@@ -117,21 +126,24 @@ export default class extends WorkerEntrypoint {
 `;
 
 /**
- * Miniflare's options for the built Worker, as `wrangler dev` runs it: the session secret, the
- * ingest token and the identity secret set (a binding given as `undefined` is left unset),
- * the demo's assets behind it unless `assets` is false. The production build, or the test
- * build when the bindings turn the test hooks on (`SIGNPOST_TEST_HOOKS: "1"`).
+ * Miniflare's options for the built Workers, as `wrangler dev` runs them: `[page, api]`, the
+ * page Worker and the API Worker it forwards `/__signpost/*` to. The session secret, the ingest
+ * token and the identity secret set on both (a binding given as `undefined` is left unset), the
+ * demo's assets behind them unless `assets` is false. The production builds, or the test builds
+ * when the bindings turn the test hooks on (`SIGNPOST_TEST_HOOKS: "1"`). `name`: the page
+ * Worker's name (the API Worker's is `${name}-api`), for runs with several builds side by side;
+ * `dir`: the directory holding the builds and entry modules (default worker/).
  */
-export function signpostWorker({ bindings = {}, assets = true } = {}) {
+export function signpostWorkers({ bindings = {}, assets = true, name = "signpost", dir = join(root, "worker") } = {}) {
   const build = bindings.SIGNPOST_TEST_HOOKS === "1" ? builds.test : builds.production;
-  if (!existsSync(join(build.dir, "index.js"))) {
-    throw new Error(`${build.dir}/index.js is missing: run \`${build.make}\` first`);
+  for (const d of [build.page, build.api]) {
+    if (!existsSync(join(dir, d, "index.js")))
+      throw new Error(`${dir}/${d}/index.js is missing: run \`${build.make}\` first`);
   }
-  const signpost = {
-    name: "signpost",
+  const apiName = `${name}-api`;
+  const common = {
     modules: true,
-    modulesRoot: join(root, "worker"),
-    scriptPath: build.entry,
+    modulesRoot: dir,
     modulesRules: [
       { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
       { type: "CompiledWasm", include: ["**/*.wasm"] },
@@ -149,11 +161,28 @@ export function signpostWorker({ bindings = {}, assets = true } = {}) {
         ...bindings,
       }).filter(([, v]) => v !== undefined),
     ),
-    // The Durable Objects, as wrangler.toml binds them.
+  };
+  const page = {
+    ...common,
+    name,
+    scriptPath: join(dir, build.entry),
+    serviceBindings: { SIGNPOST_API: apiName },
+    // The Durable Objects, as wrangler.toml binds them: defined by the API Worker.
+    durableObjects: {
+      SIGNPOST_TALLY: { className: "SiteTally", scriptName: apiName },
+      SIGNPOST_PROFILES: { className: "ProfileWriter", scriptName: apiName },
+    },
+    queueProducers: { SIGNPOST_MEASURE: "signpost-measure" },
+  };
+  const api = {
+    ...common,
+    bindings: { ...common.bindings },
+    name: apiName,
+    scriptPath: join(dir, build.apiEntry),
     durableObjects: { SIGNPOST_TALLY: "SiteTally", SIGNPOST_PROFILES: "ProfileWriter" },
-    // Journeys' deliveries, as wrangler.toml declares them (retries quicker than deployed).
+    // Journeys' deliveries, as wrangler.api.toml declares them (retries quicker than deployed).
     queueProducers: { SIGNPOST_DELIVERIES: "signpost-deliveries", SIGNPOST_MEASURE: "signpost-measure" },
-    // Measurement rows, as wrangler.toml declares them, into a local D1.
+    // Measurement rows, as wrangler.api.toml declares them, into a local D1.
     d1Databases: ["SIGNPOST_DB"],
     queueConsumers: {
       "signpost-measure": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 3 },
@@ -167,14 +196,15 @@ export function signpostWorker({ bindings = {}, assets = true } = {}) {
     },
   };
   if (assets) {
-    signpost.assets = {
+    page.assets = {
       directory: join(root, "demo-site/public"),
       binding: "ASSETS",
       routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true },
       assetConfig: { html_handling: "auto-trailing-slash", not_found_handling: "404-page" },
     };
+    api.assets = { ...page.assets };
   }
-  return signpost;
+  return [page, api];
 }
 
 /**
@@ -199,18 +229,23 @@ export async function startWorker({
   inspectorPort,
   measure = true,
 } = {}) {
-  const signpost = signpostWorker({ bindings });
+  const [signpost, api] = signpostWorkers({ bindings });
   // Measurement off (a deployment without them): no rows' queue, no database.
   if (!measure) {
-    delete signpost.d1Databases;
+    delete api.d1Databases;
     delete signpost.queueProducers.SIGNPOST_MEASURE;
-    delete signpost.queueConsumers["signpost-measure"];
+    delete api.queueProducers.SIGNPOST_MEASURE;
+    delete api.queueConsumers["signpost-measure"];
   }
   // The origin behind ORIGIN, when a test plays it: a function from Request to Response.
-  if (outbound) signpost.outboundService = outbound;
-  const workers = [signpost];
+  if (outbound) {
+    signpost.outboundService = outbound;
+    api.outboundService = outbound;
+  }
+  const workers = [signpost, api];
   if (kvControl) {
     signpost.wrappedBindings = { SIGNPOST: "kvwrap" };
+    api.wrappedBindings = { SIGNPOST: "kvwrap" };
     workers.push(
       {
         name: "kvwrap",
@@ -226,6 +261,7 @@ export async function startWorker({
     );
   } else {
     signpost.kvNamespaces = ["SIGNPOST"];
+    api.kvNamespaces = ["SIGNPOST"];
   }
   // The runtime's stdout and stderr (the Worker's console), line by line, when a test reads them.
   const stdio = onLog && {

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startWorker, Visitor, waitFor, SECRET, ADMIN_TOKEN, measureConfig } from "./harness.mjs";
+import { startWorker, Visitor, waitFor, SECRET, ADMIN_TOKEN, measureConfig, API } from "./harness.mjs";
 
 const NOW = Date.parse("2026-11-20T17:00:00Z");
 const DAY = 24 * 3600_000;
@@ -46,7 +46,7 @@ after(async () => {
   rmSync(store, { recursive: true, force: true });
 });
 
-const db = () => w.mf.getD1Database("SIGNPOST_DB");
+const db = () => w.mf.getD1Database("SIGNPOST_DB", API);
 const all = async (sql, ...params) =>
   (
     await (

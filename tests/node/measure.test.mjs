@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
-import { startWorker, Visitor, waitFor, SECRET, ADMIN_TOKEN, root, measureConfig } from "./harness.mjs";
+import { startWorker, Visitor, waitFor, SECRET, ADMIN_TOKEN, root, measureConfig, API } from "./harness.mjs";
 
 const NOW = Date.parse("2026-11-20T17:00:00Z");
 const CONFIG = measureConfig();
@@ -115,7 +115,7 @@ test("the measurement store holds rows with visitor digests, never an id", async
   const v = new Visitor(w.mf, { now: NOW + 120_000 });
   await v.page("/");
   const vid = v.jar.get("sp_vid");
-  const db = await w.mf.getD1Database("SIGNPOST_DB");
+  const db = await w.mf.getD1Database("SIGNPOST_DB", API);
   const rows = await waitFor(async () => {
     const { results } = await db
       .prepare("SELECT * FROM rows WHERE t = ?1")
@@ -287,7 +287,7 @@ test("funnels by any split, cohorts, segments' value, and every table as CSV", a
 
 test("every row a message carries is stored, sent as text or as JSON, however many", async () => {
   const queue = await w.mf.getQueueProducer("SIGNPOST_MEASURE");
-  const db = await w.mf.getD1Database("SIGNPOST_DB");
+  const db = await w.mf.getD1Database("SIGNPOST_DB", API);
   const t0 = NOW + 900_000;
   // Bots' rows: kept out of every report the tests above read.
   const row = (i, more = {}) => ({

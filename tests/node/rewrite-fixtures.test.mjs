@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Miniflare } from "miniflare";
 import { join } from "node:path";
-import { startWorker, read, root, seedConfig, signpostWorker } from "./harness.mjs";
+import { startWorker, read, root, seedConfig, signpostWorkers } from "./harness.mjs";
 
 const { cases } = JSON.parse(read("tests/fixtures/rewrite/cases.json"));
 let mf;
@@ -37,9 +37,11 @@ test("the test hook is off unless enabled", async () => {
 test("the production build has no test routes or hooks, whatever its variables say", async () => {
   // The production entry with SIGNPOST_TEST_HOOKS set, which the harness would otherwise
   // answer with the test build.
-  const options = signpostWorker({ bindings: { SIGNPOST_TEST_HOOKS: "1" } });
-  options.scriptPath = join(root, "worker/entry.mjs");
-  const prod = new Miniflare({ ...options, kvNamespaces: ["SIGNPOST"], cf: false });
+  const workers = signpostWorkers({ bindings: { SIGNPOST_TEST_HOOKS: "1" } });
+  workers[0].scriptPath = join(root, "worker/entry.mjs");
+  workers[1].scriptPath = join(root, "worker/api-entry.mjs");
+  for (const w of workers) w.kvNamespaces = ["SIGNPOST"];
+  const prod = new Miniflare({ workers, cf: false });
   try {
     await seedConfig(await prod.getKVNamespace("SIGNPOST"));
     for (const path of ["test/rewrite", "test/memory"]) {

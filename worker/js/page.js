@@ -59,6 +59,8 @@ import { rewrite } from "./rewriter.js";
  * @property {string[]} more keys to read as well before asking again
  * @property {string | undefined} loaded "snapshot" or "json": how a new version was loaded
  * @property {boolean} owes a snapshot is owed to KV (`writeSnapshot`)
+ * @property {number | undefined} compile the version the API Worker is to compile: the value of
+ *   the one key in `more` is its answer (`compileSnapshot`)
  *
  * `pageDecide`'s answer (worker/src/page.rs).
  * @typedef {object} PageAnswer
@@ -127,7 +129,7 @@ async function personalize(sp, request, url, env, ctx, origin, started) {
   // compiled (a snapshot then written for the next isolate; worker/src/config_reads.rs).
   let loaded;
   if (start.configKeys.length) {
-    const config = await loadConfig(sp, kv, start);
+    const config = await loadConfig(sp, kv, start, env);
     if (config.bypass) return bypass(origin, config.bypass);
     loaded = config.loaded;
     if (config.owes) ctx.waitUntil(writeSnapshot(sp, kv));
@@ -193,23 +195,41 @@ function readProfile(kv, key, budgetMs) {
  * isolate when the live snapshot is there), all within the config's budget. Answers
  * `pageConfig`'s last answer (`bypass`, `loaded`, `owes`), or why KV failed.
  */
-async function loadConfig(sp, kv, start) {
+async function loadConfig(sp, kv, start, env) {
   const [keys, values] = [[], []];
   const until = Date.now() + start.configBudgetMs;
-  let next = start.configKeys;
-  // Two rounds always settle (worker/src/config_reads.rs); the bound is a guard.
-  for (let round = 0; round < 3 && next.length; round++) {
+  let step = { more: start.configKeys };
+  // Two rounds of reads always settle (worker/src/config_reads.rs), a third when the API
+  // Worker compiles; the bound is a guard.
+  for (let round = 0; round < 4 && step.more.length; round++) {
+    const compiled = step.compile;
     // One get per key: KV's bulk read answers text or JSON only, and a snapshot is bytes.
-    const read = Promise.all(next.map((k) => kv.get(k, "arrayBuffer"))).then((bytes) => ({ bytes }));
+    const read =
+      compiled == null
+        ? Promise.all(step.more.map((k) => kv.get(k, "arrayBuffer"))).then((bytes) => ({ bytes }))
+        : compileSnapshot(env, compiled);
     const got = await withinBudget(read, until - Date.now());
     if (got.error) return { bypass: got.error };
-    keys.push(...next);
+    keys.push(...step.more);
     values.push(...got.bytes);
-    const step = sp.pageConfig(start.now, keys, values);
-    if (step.bypass || !step.more.length) return step;
-    next = step.more;
+    step = sp.pageConfig(start.now, keys, values, compiled);
+    if (step.bypass) return step;
   }
-  return { bypass: "error" };
+  return step.more.length ? { bypass: "error" } : step;
+}
+
+/** Config version `n` compiled by the API Worker (the page Worker's build has no compiler), as
+ *  `{bytes: [snapshot]}`; `[null]` when it was not (Rust keeps the last good config then). */
+async function compileSnapshot(env, n) {
+  try {
+    if (!env.SIGNPOST_API) throw new Error("no SIGNPOST_API service binding");
+    const answer = await env.SIGNPOST_API.compileSnapshot(n);
+    if (answer.bytes) return { bytes: [answer.bytes] };
+    console.warn(`signpost: the API Worker did not compile config ${n}: ${answer.error}`);
+  } catch (e) {
+    console.warn(`signpost: the API Worker could not compile config ${n}: ${e}`);
+  }
+  return { bytes: [null] };
 }
 
 /** `read`'s answer, or `{error}`: "kv" when it failed, "kv-timeout" after `budgetMs`. */

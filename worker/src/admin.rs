@@ -151,6 +151,7 @@ async fn replay(kv: &KvStore, mem: &MemoryKv) -> std::result::Result<(), KvError
     // This isolate serves the new version at once; others within their 30 s refresh.
     if !mem.writes.is_empty() {
         store::invalidate();
+        crate::changed::note(crate::changed::Change::Config);
     }
     Ok(())
 }

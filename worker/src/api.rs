@@ -1,7 +1,9 @@
-//! The `/__signpost/*` endpoints: events from the page, the public config, the visitor's own
-//! profile, health, and the admin endpoints (explain, signals, the origin cache's purge; the
-//! editor's in `admin`) behind a bearer token.
+//! The `/__signpost/*` endpoints of the API Worker (feature `api`): events from the page, the
+//! public config, the visitor's own profile, health, and the admin endpoints (explain, signals;
+//! the editor's in `admin`) behind a bearer token. The page Worker forwards them here through
+//! its `SIGNPOST_API` service binding; it answers the origin cache's purge itself.
 
+pub(crate) use crate::answers::{authorized, body_within, empty, error, json, text, unavailable};
 use crate::page::{self, js_err, Visit};
 use crate::request_url::RequestUrl;
 use crate::store;
@@ -10,7 +12,7 @@ use signpost::batch::{parse_page_body, EventResult, PageBatch};
 use signpost::events::Event;
 use signpost::limits::MAX_EVENTS_BODY_BYTES;
 use signpost::measure;
-use signpost::session::{client_state, constant_time_eq, SessionState};
+use signpost::session::{client_state, SessionState};
 use signpost::{Engine, Profile};
 use worker::{Context, Env, Method, Request, Result};
 
@@ -39,14 +41,9 @@ pub async fn handle(
         ("explain", Method::Get) => explain(req, env).await,
         ("signals", Method::Post) => signals(req, env).await,
         ("report", Method::Get) => crate::report::report(req, env).await,
-        ("cache/purge", Method::Post) => crate::origin_cache::purge(req, env).await,
-        #[cfg(feature = "test-hooks")]
-        ("test/rewrite", Method::Post) if crate::test_hooks(env) => rewrite_for_test(req).await,
-        #[cfg(feature = "test-hooks")]
-        ("test/memory", Method::Get) if crate::test_hooks(env) => memory_for_test(),
         (
             "events" | "config" | "profile" | "health" | "explain" | "signals" | "report"
-            | "identify" | "reset" | "ingest" | "cache/purge",
+            | "identify" | "reset" | "ingest",
             _,
         ) => error(405, "method not allowed for this endpoint"),
         _ => error(404, "no such endpoint"),
@@ -121,24 +118,6 @@ pub(crate) async fn page_post(
         return empty(204).map(Err);
     }
     Ok(body_within(req, max).await?.map(|body| (visit, body)))
-}
-
-/// A request's body, or the 413 answer when it is over `max` bytes (by its declared length
-/// first, so a large body is not read).
-pub(crate) async fn body_within(
-    req: &mut Request,
-    max: usize,
-) -> Result<std::result::Result<Vec<u8>, web_sys::Response>> {
-    let too_large = || error(413, &format!("body larger than {max} bytes")).map(Err);
-    let declared = req.headers().get("content-length")?;
-    if declared.and_then(|n| n.parse::<usize>().ok()) > Some(max) {
-        return too_large();
-    }
-    let body = req.bytes().await?;
-    if body.len() > max {
-        return too_large();
-    }
-    Ok(Ok(body))
 }
 
 /// The browser's profile (the user's once identified; a new one when there is none) and
@@ -392,19 +371,8 @@ async fn signals(mut req: Request, env: &Env) -> Result<web_sys::Response> {
     let response = json(200, &json!({ "ok": true, "signals": all, "woken": woken }))?;
     // This isolate applies it at once; others within their 30 s config refresh.
     store::set_cached_signals(all);
+    crate::changed::note(crate::changed::Change::Config);
     Ok(response)
-}
-
-/// `Authorization: Bearer <SIGNPOST_ADMIN_TOKEN>`, compared in constant time. With no token
-/// configured, nobody is authorized.
-pub(crate) fn authorized(req: &Request, env: &Env) -> Result<bool> {
-    let Some(token) = crate::text_binding(env, "SIGNPOST_ADMIN_TOKEN").filter(|t| !t.is_empty())
-    else {
-        return Ok(false);
-    };
-    let header = req.headers().get("authorization")?.unwrap_or_default();
-    let given = header.strip_prefix("Bearer ").unwrap_or("");
-    Ok(constant_time_eq(given.trim().as_bytes(), token.as_bytes()))
 }
 
 /// An `Origin` header that is present and not this request's own origin (or a browser saying
@@ -415,73 +383,4 @@ pub(crate) fn cross_site(req: &Request) -> Result<bool> {
     let origin = req.headers().get("origin")?;
     let site = req.headers().get("sec-fetch-site")?;
     Ok(origin.is_some_and(|o| o != own) || site.as_deref() == Some("cross-site"))
-}
-
-pub(crate) fn text(status: u16, body: &str, content_type: &str) -> Result<web_sys::Response> {
-    let init = web_sys::ResponseInit::new();
-    init.set_status(status);
-    let headers = web_sys::Headers::new().map_err(js_err)?;
-    headers
-        .set("content-type", &format!("{content_type}; charset=utf-8"))
-        .map_err(js_err)?;
-    init.set_headers(&headers);
-    web_sys::Response::new_with_opt_str_and_init(Some(body), &init).map_err(js_err)
-}
-
-pub(crate) fn json(status: u16, value: &Value) -> Result<web_sys::Response> {
-    text(status, &value.to_string(), "application/json")
-}
-
-pub(crate) fn error(status: u16, message: &str) -> Result<web_sys::Response> {
-    let response = json(status, &json!({ "error": message }))?;
-    page::set(&response.headers(), "cache-control", "no-store")?;
-    Ok(response)
-}
-
-/// KV or config could not be read: the endpoint says so; pages meanwhile fail open.
-pub(crate) fn unavailable(why: &str) -> Result<web_sys::Response> {
-    worker::console_warn!("signpost: endpoint unavailable: {why}");
-    let response = error(503, &format!("storage unavailable: {why}"))?;
-    page::set(&response.headers(), "retry-after", "5")?;
-    page::set(&response.headers(), "x-signpost", "bypass; reason=kv")?;
-    Ok(response)
-}
-
-pub(crate) fn empty(status: u16) -> Result<web_sys::Response> {
-    let init = web_sys::ResponseInit::new();
-    init.set_status(status);
-    web_sys::Response::new_with_opt_str_and_init(None, &init).map_err(js_err)
-}
-
-#[cfg(feature = "test-hooks")]
-#[derive(serde::Deserialize)]
-struct RewriteCase {
-    html: String,
-    plan: signpost::Plan,
-    state: Option<String>,
-}
-
-/// Applies a Plan to a page with the runtime's HTMLRewriter, so the shared rewrite fixtures
-/// can check the Worker gives the same bytes as the core's reference rewriter.
-#[cfg(feature = "test-hooks")]
-async fn rewrite_for_test(mut req: Request) -> Result<web_sys::Response> {
-    let case: RewriteCase = req.json().await?;
-    let page = text(200, &case.html, "text/html")?;
-    crate::html_rewriter::apply(page, &case.plan, case.state.as_deref()).map_err(js_err)
-}
-
-/// The Rust heap's bytes in use, and the size of this instance's wasm memory (which only
-/// grows: the heap's high-water mark), for the load run's leak check.
-#[cfg(feature = "test-hooks")]
-fn memory_for_test() -> Result<web_sys::Response> {
-    use wasm_bindgen::JsCast;
-    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
-    let bytes = memory
-        .buffer()
-        .unchecked_into::<js_sys::ArrayBuffer>()
-        .byte_length();
-    json(
-        200,
-        &json!({ "heap_in_use_bytes": crate::alloc::in_use(), "wasm_memory_bytes": bytes }),
-    )
 }

@@ -11,6 +11,10 @@
 //!
 //! Snapshots are a cache of the JSON (src/snapshot): when the live key held no usable snapshot,
 //! the isolate owes KV one ([`take_owed`]), written after the response.
+//!
+//! The page Worker's build has no compiler (feature `api`; 105 KB of its wasm): when neither
+//! snapshot loads, it asks the API Worker to compile the version ([`Step::Compile`]), which
+//! answers the snapshot and writes it under the version's key, and loads that.
 
 use crate::store::{self, Live, StoreError, MAX_CONFIG_BYTES};
 use signpost::snapshot::{self, SnapshotError};
@@ -26,11 +30,18 @@ const CATALOG: &str = "catalog";
 #[derive(Default)]
 pub struct Reads {
     entries: Vec<(String, Option<Vec<u8>>)>,
+    /// The config version whose snapshot the API Worker compiled (under its key, replacing
+    /// what KV held), for the page Worker.
+    pub compiled: Option<u64>,
 }
 
 impl Reads {
+    /// A key's value; a key read again (a snapshot the API Worker compiled) replaces it.
     pub fn push(&mut self, key: String, value: Option<Vec<u8>>) {
-        self.entries.push((key, value));
+        match self.entries.iter_mut().find(|(k, _)| *k == key) {
+            Some(entry) => entry.1 = value,
+            None => self.entries.push((key, value)),
+        }
     }
 
     /// `Some(value)` when `key` was read (`value` `None`: absent), `None` when it was not.
@@ -75,6 +86,9 @@ pub enum Step {
     Ready(Live, Option<Loaded>),
     /// Read these keys as well, then take a step again with everything read so far.
     More(Vec<String>),
+    /// No snapshot this build loads, and no compiler in it (the page Worker): the API Worker
+    /// compiles the version; its snapshot is the value of `snapshot::key(version)`.
+    Compile(u64),
 }
 
 /// The first round's keys: the pointer and the signals, and for an isolate with no config yet
@@ -100,11 +114,12 @@ pub fn step(reads: &Reads, now: f64) -> Result<Step, StoreError> {
         return Ok(Step::Ready(live, None));
     }
     match load(reads, &version, signals.clone()) {
-        Ok(Some((live, how))) => {
+        Ok(Load::Done(live, how)) => {
             store::keep(live.clone(), now);
             Ok(Step::Ready(live, Some(how)))
         }
-        Ok(None) => Ok(Step::More(second_keys(reads, &version))),
+        Ok(Load::Read) => Ok(Step::More(second_keys(reads, &version))),
+        Ok(Load::Compile(n)) => Ok(Step::Compile(n)),
         Err(e) => {
             worker::console_warn!("signpost: config {version} not used: {e}");
             last_good(now, signals).ok_or(e)
@@ -128,15 +143,20 @@ fn second_keys(reads: &Reads, version: &str) -> Vec<String> {
     keys
 }
 
+/// What [`load`] made of the reads.
+enum Load {
+    Done(Live, Loaded),
+    /// A key it needs has not been read.
+    Read,
+    /// The version needs compiling, by the API Worker.
+    Compile(u64),
+}
+
 /// Config `version`: the live snapshot when it is that version's, else its own snapshot, else
-/// its JSON compiled. `None` while a key it needs has not been read.
-fn load(
-    reads: &Reads,
-    version: &str,
-    signals: Rc<Signals>,
-) -> Result<Option<(Live, Loaded)>, StoreError> {
+/// its JSON compiled (by the API Worker for the page Worker).
+fn load(reads: &Reads, version: &str, signals: Rc<Signals>) -> Result<Load, StoreError> {
     if reads.read(CATALOG).is_none() {
-        return Ok(None);
+        return Ok(Load::Read);
     }
     let catalog = reads.text(CATALOG)?;
     let n = version.parse::<u64>().ok();
@@ -161,11 +181,11 @@ fn load(
     };
     let live_key = snapshot::live_key();
     if let Some(engine) = n.and_then(|n| decode(&live_key, n)) {
-        return Ok(Some((live(engine, None), Loaded::Snapshot)));
+        return Ok(Load::Done(live(engine, None), Loaded::Snapshot));
     }
     let key = format!("config:{version}");
     let Some(config) = reads.read(&key) else {
-        return Ok(None);
+        return Ok(Load::Read);
     };
     let config = config.ok_or(StoreError::NoConfig)?;
     if config.len() > MAX_CONFIG_BYTES {
@@ -182,16 +202,59 @@ fn load(
             // The live key holds no snapshot of the live version: this one is copied there.
             let bytes = reads.bytes(&own).map(<[u8]>::to_vec).unwrap_or_default();
             OWED.set(Some(Owed::Copy(bytes)));
-            return Ok(Some((live(engine, Some(config)), Loaded::Snapshot)));
+            let how = match reads.compiled {
+                Some(c) if c == n => Loaded::Json,
+                _ => Loaded::Snapshot,
+            };
+            return Ok(Load::Done(live(engine, Some(config)), how));
         }
     }
-    let engine =
-        Engine::new(config, catalog).map_err(|e| StoreError::InvalidConfig(e.to_string()))?;
+    let engine = match compile(config, catalog, n, reads.compiled)? {
+        Ok(engine) => engine,
+        Err(n) => return Ok(Load::Compile(n)),
+    };
     let loaded = live(engine, Some(config));
     if let Some(n) = n {
         OWED.set(Some(Owed::Encode(n, loaded.clone())));
     }
-    Ok(Some((loaded, Loaded::Json)))
+    Ok(Load::Done(loaded, Loaded::Json))
+}
+
+/// `Ok(engine)`: version `n` compiled from its JSON, or `Err(n)`: to be compiled by the API
+/// Worker. This is the API Worker's build, which compiles.
+#[cfg(feature = "api")]
+fn compile(
+    config: &str,
+    catalog: Option<&str>,
+    _: Option<u64>,
+    _: Option<u64>,
+) -> Result<Result<Engine, u64>, StoreError> {
+    Engine::new(config, catalog)
+        .map(Ok)
+        .map_err(|e| StoreError::InvalidConfig(e.to_string()))
+}
+
+/// The page Worker's build has no compiler: it asks the API Worker for version `n`'s snapshot,
+/// once; a version the API Worker compiled whose snapshot still does not load is refused.
+#[cfg(not(feature = "api"))]
+fn compile(
+    _: &str,
+    _: Option<&str>,
+    n: Option<u64>,
+    compiled: Option<u64>,
+) -> Result<Result<Engine, u64>, StoreError> {
+    let Some(n) = n else {
+        return Err(StoreError::InvalidConfig(
+            "config:current is not a version number".into(),
+        ));
+    };
+    if compiled == Some(n) {
+        return Err(StoreError::InvalidConfig(format!(
+            "version {n} was not compiled by the API Worker (page.js logged why) or its \
+             snapshot did not load"
+        )));
+    }
+    Ok(Err(n))
 }
 
 /// A snapshot this isolate owes KV.

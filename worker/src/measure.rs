@@ -132,6 +132,7 @@ fn text_message(text: String) -> worker::SendMessage<String> {
 /// the roll-ups (`signpost::measure::rollup`) in one D1 batch. A message that parses goes to
 /// D1 as its text, one insert each: the rows are read once here, for the roll-ups, and never
 /// written again. `Some(why)` when the batch must be tried again.
+#[cfg(feature = "api")]
 #[wasm_bindgen(js_name = measureStore, wasm_bindgen_futures = worker::wasm_bindgen_futures)]
 pub async fn measure_store(env: Env, messages: Vec<String>) -> Option<String> {
     let mut rows: Vec<Row> = Vec::new();

@@ -4,7 +4,7 @@
 //! the body. The Cache API is local to a data center, so this purges the copy of the data
 //! center that runs it; docs/worker.md says how to purge every data center.
 
-use crate::api::{authorized, body_within, error, text};
+use crate::answers::{authorized, body_within, error, text};
 use crate::page::js_err;
 use crate::request_url::RequestUrl;
 use serde_json::Value;

@@ -3,9 +3,9 @@
 
 use crate::html_rewriter::Slot;
 use crate::js_answer::{strings, JsObject};
+use crate::js_fields::{FieldError, JsFields};
 use crate::request_url::RequestUrl;
 use crate::{cookies, origin, profile_cache, store};
-use serde::Deserialize;
 use signpost::measure;
 use signpost::plan::state_script;
 use signpost::session::{client_state, Flush, SessionState};
@@ -245,10 +245,10 @@ fn is_asset_path(path: &str) -> bool {
 // None of them awaits anything.
 
 /// A page request as page.js describes it (its JSDoc type `PageRequest` in worker/js/page.js):
-/// a plain JS object, read into this struct at each call. `pageStart` needs the first group;
-/// page.js adds the rest before `pageDecide`. The `test_*` fields count only in the test build.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
+/// a plain JS object, read into this struct at each call (`crate::js_fields`). `pageStart`
+/// needs the first group; page.js adds the rest before `pageDecide`. The `test_*` fields count
+/// only in the test build.
+#[derive(Default)]
 pub struct PageRequest {
     method: String,
     path: String,
@@ -271,7 +271,7 @@ pub struct PageRequest {
     test_country: Option<String>,
     test_region: Option<String>,
     /// The stored profile's bytes as KV answered them (read as `"arrayBuffer"`).
-    stored: Option<store::StoredBytes>,
+    stored: Option<Vec<u8>>,
     /// `pageStart` found the profile in the isolate's cache: KV was not read.
     cached: bool,
     test_panic: bool,
@@ -281,9 +281,36 @@ impl PageRequest {
     /// The request page.js sent, or why it could not be read (a bug in page.js: the page then
     /// passes through).
     fn read(js: JsValue) -> std::result::Result<PageRequest, Bypass> {
-        serde_wasm_bindgen::from_value(js).map_err(|e| {
+        Self::fields(&JsFields::new(js)).map_err(|e| {
             worker::console_error!("signpost: a page request Rust cannot read: {e}");
             Bypass("error")
+        })
+    }
+
+    fn fields(f: &JsFields) -> std::result::Result<PageRequest, FieldError> {
+        Ok(PageRequest {
+            method: f.string("method")?,
+            path: f.string("path")?,
+            range: f.bool("range")?,
+            gpc: f.opt_string("gpc")?,
+            cookies: f.string("cookies")?,
+            now: f.number("now")?,
+            secret: f.opt_string("secret")?,
+            test_hooks: f.bool("testHooks")?,
+            test_new_visitor: f.opt_string("testNewVisitor")?,
+            test_now: f.opt_string("testNow")?,
+            visitor: f.string("visitor")?,
+            is_new: f.bool("isNew")?,
+            https: f.bool("https")?,
+            url: f.string("url")?,
+            header_lines: f.string("headerLines")?,
+            country: f.opt_string("country")?,
+            region: f.opt_string("region")?,
+            test_country: f.opt_string("testCountry")?,
+            test_region: f.opt_string("testRegion")?,
+            stored: f.bytes("stored")?,
+            cached: f.bool("cached")?,
+            test_panic: f.bool("testPanic")?,
         })
     }
 
@@ -500,7 +527,7 @@ fn decide(env: Env, req: JsValue) -> PageAnswer {
     let (visitor, new_visitor) = (req.visitor, req.is_new);
     let engine = &live.engine;
     let mut state = visit.page_session(&visitor, false);
-    let bytes = req.stored.map(|b| b.0);
+    let bytes = req.stored;
     let stored = match stored_profile(bytes, req.cached, &state.profile_key(), req.now) {
         Ok(p) => p,
         Err(why) => return PageAnswer::bypass(why),

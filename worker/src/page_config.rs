@@ -21,6 +21,9 @@ pub struct ConfigStep {
     pub loaded: Option<String>,
     /// The isolate owes KV a snapshot: call `configSnapshot` after the response.
     pub owes: bool,
+    /// The config version the API Worker is to compile (`compileSnapshot`); its answer is the
+    /// value of the one key in `more`.
+    pub compile: Option<u64>,
 }
 
 impl ConfigStep {
@@ -30,20 +33,29 @@ impl ConfigStep {
             .set("more", strings(&self.more))
             .set("loaded", self.loaded.as_deref())
             .set("owes", self.owes)
+            .set("compile", self.compile.map(|n| n as f64))
             .build()
     }
 }
 
 /// `pageConfig`: the isolate's config from the keys read so far, every round's in order, and
 /// each one's value as KV answered it (read as `"arrayBuffer"`; `null` when absent); or the
-/// keys it still needs. Plain arguments rather than one object: no deserializer to carry.
+/// keys it still needs. `compiled`: the version the API Worker compiled (its snapshot is the
+/// value of the last key read), if it did. Plain arguments rather than one object: no
+/// deserializer to carry.
 #[wasm_bindgen(js_name = pageConfig)]
-pub fn page_config(now: f64, keys: Vec<String>, values: Vec<JsValue>) -> JsValue {
-    step(now, keys, values).to_js()
+pub fn page_config(
+    now: f64,
+    keys: Vec<String>,
+    values: Vec<JsValue>,
+    compiled: Option<f64>,
+) -> JsValue {
+    step(now, keys, values, compiled.map(|n| n as u64)).to_js()
 }
 
-fn step(now: f64, keys: Vec<String>, values: Vec<JsValue>) -> ConfigStep {
+fn step(now: f64, keys: Vec<String>, values: Vec<JsValue>, compiled: Option<u64>) -> ConfigStep {
     let mut reads = Reads::default();
+    reads.compiled = compiled;
     for (key, value) in keys.into_iter().zip(values) {
         let bytes = (!value.is_null()).then(|| js_sys::Uint8Array::new(&value).to_vec());
         reads.push(key, bytes);
@@ -56,6 +68,11 @@ fn step(now: f64, keys: Vec<String>, values: Vec<JsValue>) -> ConfigStep {
         },
         Ok(Step::More(more)) => ConfigStep {
             more,
+            ..ConfigStep::default()
+        },
+        Ok(Step::Compile(n)) => ConfigStep {
+            more: vec![signpost::snapshot::key(n)],
+            compile: Some(n),
             ..ConfigStep::default()
         },
         Err(e) => {

@@ -67,7 +67,7 @@ impl StoreError {
     }
 }
 
-fn kv_err(e: impl std::fmt::Display) -> StoreError {
+pub(crate) fn kv_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Kv(e.to_string())
 }
 
@@ -154,6 +154,12 @@ async fn refresh(kv: &KvStore, now: f64) -> Result<Live, StoreError> {
         match config_reads::step(&reads, now)? {
             Step::Ready(live, _) => return Ok(live),
             Step::More(more) => keys = more,
+            // Only the page Worker's build asks, and its endpoints read no config.
+            Step::Compile(n) => {
+                return Err(StoreError::InvalidConfig(format!(
+                    "version {n} has no snapshot this build loads"
+                )))
+            }
         }
     }
     Err(StoreError::Kv("the config's reads did not settle".into()))
