@@ -2,13 +2,15 @@
 // configuration (the one `make init` writes), failing when an upload is over the size limit of
 // the Workers plan the site is on. It builds nothing: it bundles what `make worker` left. A
 // dry run validates the configuration too (bindings, environments), so a broken
-// wrangler.site.toml fails here rather than at deploy time.
+// wrangler.site.toml fails here rather than at deploy time. The API Worker's configuration beside
+// it (wrangler.site.api.toml) is checked the same way.
 //
 //   node scripts/deploy-check.mjs [--config wrangler.site.toml] [--plan free|paid] [--limit-kb N]
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { apiConfigPath } from "./site-config.mjs";
 import { workerUpload } from "./sizes.mjs";
 
 const KB = 1024;
@@ -41,17 +43,24 @@ function main() {
   if (!existsSync(config)) return fail(`${values.config} is missing: make init ORIGIN=https://... writes it`);
   const envs = environments(readFileSync(config, "utf8"));
   if (!envs.length) return fail(`${values.config} has no [env.<name>] tables`);
+  const api = apiConfigPath(config);
+  if (!existsSync(api)) return fail(`${api} is missing: make init writes it beside ${values.config}`);
   let over = 0;
   for (const env of envs) {
-    const { raw, gzip } = workerUpload({ config, env });
-    const ok = gzip <= limit;
-    if (!ok) over++;
-    console.log(
-      `${env}: upload ${(raw / KB).toFixed(1)} KB, gzip ${(gzip / KB).toFixed(1)} KB; ` +
-        `${name} limit ${limit / KB} KB ${ok ? "ok" : "OVER"}`,
-    );
+    for (const [file, label] of [
+      [config, ""],
+      [api, " (API Worker)"],
+    ]) {
+      const { raw, gzip } = workerUpload({ config: file, env });
+      const ok = gzip <= limit;
+      if (!ok) over++;
+      console.log(
+        `${env}${label}: upload ${(raw / KB).toFixed(1)} KB, gzip ${(gzip / KB).toFixed(1)} KB; ` +
+          `${name} limit ${limit / KB} KB ${ok ? "ok" : "OVER"}`,
+      );
+    }
   }
-  if (over) fail(`${over} environment(s) over the ${name} limit`);
+  if (over) fail(`${over} upload(s) over the ${name} limit`);
 }
 
 function fail(message) {

@@ -1,5 +1,6 @@
 // `make init`: Signpost in front of your own site. Asks for the site's origin (or takes
-// ORIGIN=...), writes wrangler.site.toml (staging and production, scripts/site-config.mjs),
+// ORIGIN=...), writes wrangler.site.toml and, beside it, the API Worker's
+// wrangler.site.api.toml (staging and production, scripts/site-config.mjs),
 // draws each environment's secrets into .dev.vars.<env> beside it (git-ignored; wrangler dev
 // reads them, `wrangler secret bulk` uploads them), and then, when wrangler is logged in,
 // creates the KV namespaces, queues and D1 databases, uploads the secrets and publishes the
@@ -17,7 +18,7 @@ import { createInterface } from "node:readline/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ensureDevVars } from "./dev-vars.mjs";
-import { ENVS, resources, siteConfig } from "./site-config.mjs";
+import { apiConfigPath, ENVS, resources, siteConfig } from "./site-config.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const wrangler = join(root, "node_modules/.bin/wrangler");
@@ -44,10 +45,12 @@ function loggedIn() {
 
 /** What makes an environment real: each step's words and command line (argv from the root). */
 function steps(out, env) {
-  const text = readFileSync(out, "utf8");
+  const apiOut = apiConfigPath(out);
   const relative = (from, to) => (to.startsWith(from + "/") ? to.slice(from.length + 1) : to);
-  const { queues, d1 } = resources(text, env);
+  // The queues and the database are the API Worker's (the page Worker only sends to a queue).
+  const { queues, d1 } = resources(readFileSync(apiOut, "utf8"), env);
   const cfg = ["--config", relative(root, out), "--env", env];
+  const apiCfg = ["--config", relative(root, apiOut), "--env", env];
   const devVars = relative(root, join(dirname(out), `.dev.vars.${env}`));
   return [
     {
@@ -59,6 +62,8 @@ function steps(out, env) {
       ? [{ what: `D1 database (its id goes in [[env.${env}.d1_databases]])`, d1: true, argv: ["d1", "create", d1] }]
       : []),
     ...queues.map((q) => ({ what: `queue ${q}`, argv: ["queues", "create", q] })),
+    // The API Worker first: the page Worker's deploy checks that its service binding exists.
+    { what: "the API Worker's secrets", argv: ["secret", "bulk", devVars, ...apiCfg] },
     { what: "secrets", argv: ["secret", "bulk", devVars, ...cfg] },
     {
       what: "the example config",
@@ -98,9 +103,18 @@ function create(out, env, args) {
     if ((s.kv || s.d1) && !id) throw new Error(`${show(s)}: no id in wrangler's answer:\n${text}`);
     if (id) {
       args.ids[env] = { ...args.ids[env], [s.kv ? "kv" : "d1"]: id };
-      writeFileSync(out, siteConfig({ ...args, ids: args.ids }));
+      write(args);
     }
   }
+}
+
+/** Both Workers' configurations: the page Worker's at `args.out`, the API Worker's beside it. */
+function write(args) {
+  writeFileSync(args.out, siteConfig(args));
+  writeFileSync(
+    apiConfigPath(args.out),
+    siteConfig({ ...args, base: args.apiBase, out: apiConfigPath(args.out), api: true }),
+  );
 }
 
 async function main() {
@@ -124,10 +138,13 @@ async function main() {
   const checked = checkOrigin(origin);
   if (checked.error) return fail(checked.error);
   const out = resolve(values.out);
-  if (existsSync(out) && !values.force) return fail(`${values.out} exists: --force (FORCE=1) writes it again`);
+  for (const file of [out, apiConfigPath(out)]) {
+    if (existsSync(file) && !values.force) return fail(`${file} exists: --force (FORCE=1) writes it again`);
+  }
 
   const args = {
     base: readFileSync(join(root, "wrangler.toml"), "utf8"),
+    apiBase: readFileSync(join(root, "wrangler.api.toml"), "utf8"),
     origin: checked.origin,
     routes: { production: values.route, staging: values["staging-route"] },
     out,
@@ -135,8 +152,10 @@ async function main() {
     ids: {},
   };
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, siteConfig(args));
-  console.log(`wrote ${values.out}: staging and production in front of ${checked.origin}`);
+  write(args);
+  console.log(
+    `wrote ${values.out} and ${apiConfigPath(values.out)}: staging and production in front of ${checked.origin}`,
+  );
   for (const env of ENVS) {
     const added = ensureDevVars(join(dirname(out), `.dev.vars.${env}`));
     if (added.length) console.log(`.dev.vars.${env}: drew ${added.join(", ")} (keep this file secret)`);

@@ -1,13 +1,15 @@
-// The wrangler configuration of a real site, made from the project's own wrangler.toml: every
+// The wrangler configurations of a real site, made from the project's own wrangler.toml (the
+// page Worker) and wrangler.api.toml (the API Worker, [`apiConfigPath`]), each the same way: every
 // binding the demo declares (KV, Durable Objects, Queues, D1, vars) is copied into
 // `[env.staging]` and `[env.production]`, so a binding added to wrangler.toml reaches a site's
 // configuration the next time `make init` runs, with no second list to keep. What only the demo
 // needs is left out: its store's pages (`[assets]`) and the local dev server (`[dev]`).
 //
-// Per environment: the Worker's name gets wrangler's `-<env>` suffix by itself; queues and the
-// D1 database get the same suffix (a queue has one consumer Worker, and staging's measurement
-// must not mix with production's); ORIGIN is the site; KV and D1 ids are placeholders until
-// wrangler creates the resources (`ids` fills them in).
+// Per environment: the Worker's name gets wrangler's `-<env>` suffix by itself, and so do the
+// names the page Worker gives the API Worker (its service binding, its Durable Objects' script);
+// queues and the D1 database get the same suffix (a queue has one consumer Worker, and
+// staging's measurement must not mix with production's); ORIGIN is the site; KV and D1 ids are
+// placeholders until wrangler creates the resources (`ids` fills them in).
 import { join, relative, resolve } from "node:path";
 
 export const ENVS = ["staging", "production"];
@@ -17,7 +19,11 @@ export const PLACEHOLDER_D1 = "00000000-0000-0000-0000-000000000000";
 
 const DEMO_ONLY = new Set(["build", "assets", "dev"]);
 // Keys whose value names a resource shared by the environments unless suffixed.
-const SUFFIXED = new Set(["queue", "dead_letter_queue", "database_name"]);
+const SUFFIXED = new Set(["queue", "dead_letter_queue", "database_name", "service", "script_name"]);
+
+/** The API Worker's configuration beside a page Worker's: `wrangler.site.toml` ->
+ *  `wrangler.site.api.toml`. */
+export const apiConfigPath = (path) => path.replace(/(\.toml)?$/, ".api.toml");
 
 /** Splits a wrangler.toml's text into its top-level lines and its tables (header + lines). */
 function tables(text) {
@@ -47,9 +53,10 @@ function tables(text) {
  * - `routes`: `{ staging, production }` route patterns (`shop.example.com/*`), each optional:
  *   without one, the environment is reached on its workers.dev address;
  * - `out`: where the file goes, `root`: the project (paths in it are written relative);
- * - `ids`: `{ [env]: { kv, d1 } }` ids of resources wrangler created.
+ * - `ids`: `{ [env]: { kv, d1 } }` ids of resources wrangler created;
+ * - `api`: this is the API Worker's (from wrangler.api.toml): no routes, no workers.dev address.
  */
-export function siteConfig({ base, origin, routes = {}, out, root, ids = {} }) {
+export function siteConfig({ base, origin, routes = {}, out, root, ids = {}, api = false }) {
   const { top, tables: all } = tables(base);
   // Paths relative to the file when it is inside the project (so the project can move), else
   // absolute.
@@ -59,7 +66,9 @@ export function siteConfig({ base, origin, routes = {}, out, root, ids = {} }) {
     .filter((line) => line.trim() !== "" && !/^\s*#/.test(line))
     .map((line) => line.replace(/^main\s*=\s*"(.*)"/, (_, p) => `main = ${JSON.stringify(join(rel, p))}`));
   const lines = [
-    "# A site's Signpost Worker, written by `make init` from the project's wrangler.toml",
+    api
+      ? "# A site's Signpost API Worker, written by `make init` from the project's wrangler.api.toml"
+      : "# A site's Signpost page Worker, written by `make init` from the project's wrangler.toml",
     "# (scripts/site-config.mjs): staging and production, each with its own KV, queues and D1.",
     "# Deploy with `make deploy ENV=staging` (or production); check with `make deploy-check`.",
     "# No [build]: the make targets build the Worker first (wrangler would run a build command",
@@ -71,7 +80,9 @@ export function siteConfig({ base, origin, routes = {}, out, root, ids = {} }) {
     lines.push("", ...t.comments, "[[migrations]]", ...t.lines);
   for (const env of ENVS) {
     lines.push("", `# ---- ${env} ----`, `[env.${env}]`);
-    if (routes[env]) lines.push(`routes = [{ pattern = ${JSON.stringify(routes[env])}, custom_domain = false }]`);
+    // The API Worker is reached only through the page Worker's service binding.
+    if (api) lines.push("workers_dev = false");
+    else if (routes[env]) lines.push(`routes = [{ pattern = ${JSON.stringify(routes[env])}, custom_domain = false }]`);
     else lines.push("workers_dev = true");
     for (const t of all) {
       if (DEMO_ONLY.has(t.name) || t.name === "migrations") continue;

@@ -76,9 +76,13 @@ test("README's own-site commands, as written: init, site-dev, deploy-check, depl
   const [mk, initArgs] = placed(commands[0], ["OFFLINE=1"]);
   const init = await run(mk, initArgs, { cwd: root });
   const toml = readFileSync(join(root, SITE_CONFIG), "utf8");
+  const apiToml = readFileSync(join(root, SITE_CONFIG.replace(/\.toml$/, ".api.toml")), "utf8");
   for (const env of ["staging", "production"]) {
     assert.match(toml, new RegExp(`\\[env\\.${env}\\.vars\\]\\nORIGIN = "${site.origin}"`), env);
-    assert.match(toml, new RegExp(`queue = "signpost-deliveries-${env}"`), env);
+    assert.match(apiToml, new RegExp(`\\[env\\.${env}\\.vars\\]\\nORIGIN = "${site.origin}"`), env);
+    // The page Worker reaches its own environment's API Worker.
+    assert.match(toml, new RegExp(`service = "signpost-api-${env}"`), env);
+    assert.match(apiToml, new RegExp(`queue = "signpost-deliveries-${env}"`), env);
     assert.match(
       init.stdout,
       new RegExp(`npx wrangler kv namespace create SIGNPOST --config ${SITE_CONFIG} --env ${env}`),
@@ -132,6 +136,7 @@ test("README's own-site commands, as written: init, site-dev, deploy-check, depl
   const check = await run(mk, checkArgs, { cwd: root });
   assert.match(check.stdout, /staging: upload [\d.]+ KB, gzip [\d.]+ KB; free plan limit 3072 KB ok/);
   assert.match(check.stdout, /production: upload [\d.]+ KB, gzip [\d.]+ KB; free plan limit 3072 KB ok/);
+  assert.match(check.stdout, /production \(API Worker\): upload [\d.]+ KB, gzip [\d.]+ KB; free plan limit 3072 KB ok/);
 
   // 4. deploy, as a dry run: wrangler bundles staging's Worker.
   const [, deployArgs] = placed(commands[3], ["DRY_RUN=1"]);
@@ -161,7 +166,8 @@ test("deploy-check fails over the limit and names the environment; a bad plan is
   await assert.rejects(check("--limit-kb", "100"), (e) => {
     assert.match(e.stdout, /staging: .* given limit 100 KB OVER/);
     assert.match(e.stdout, /production: .* given limit 100 KB OVER/);
-    assert.match(e.stderr, /2 environment\(s\) over the given limit/);
+    assert.match(e.stdout, /production \(API Worker\): .* given limit 100 KB OVER/);
+    assert.match(e.stderr, /4 upload\(s\) over the given limit/);
     return e.code === 1;
   });
   await assert.rejects(check("--plan", "nope"), (e) => /--plan nope: one of free, paid/.test(e.stderr));
