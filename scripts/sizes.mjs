@@ -9,6 +9,11 @@
 // The Worker upload is wrangler's own figure (`wrangler deploy --dry-run`: every module
 // concatenated, gzip), taken with a copy of wrangler.toml that has no [build] (which would
 // rebuild the Worker) and no [assets] (which are not part of the upload).
+//
+// The budgets of issue 20 are the page Worker's (worker/build, wrangler.toml): the Worker in
+// front of every page, whose wasm a cold isolate loads. The API Worker (worker/build-api,
+// wrangler.api.toml) serves the endpoints, the Durable Objects and the queues; its figures are
+// printed with a ceiling, and both uploads are held to the Free plan's limit.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -70,39 +75,28 @@ export function workerUpload({ config = join(root, "wrangler.toml"), env } = {})
 const SDK_WASM = "sdk-js/dist/signpost_wasm_bg.wasm";
 const SDK_START = "sdk-js/dist/signpost.js";
 const WORKER_WASM = "worker/build/index_bg.wasm";
+const API_WASM = "worker/build-api/index_bg.wasm";
+const WRANGLER = join(root, "wrangler.toml");
+const API_CONFIG = join(root, "wrangler.api.toml");
 export const BUDGETS = [
   { name: "browser wasm (signpost_wasm_bg.wasm)", files: [SDK_WASM], measure: "brotli", budget: 100 * KB },
   { name: "browser start-up JS (signpost.js)", files: [SDK_START], measure: "brotli", budget: 3 * KB },
   {
-    name: "Worker wasm (index_bg.wasm)",
+    name: "page Worker wasm (build)",
     files: [WORKER_WASM],
     measure: "raw",
     budget: 600 * KB,
     open: true,
-    // Raised from 1450 KB with measurement's roll-ups and the editor's audience sizes
-    // (session 11): 1463 KB then.
-    ceiling: 1480 * KB,
+    // Two Workers (bench/RESULTS.md): 631 KB then.
+    ceiling: 640 * KB,
   },
-  {
-    name: "Worker wasm (index_bg.wasm)",
-    files: [WORKER_WASM],
-    measure: "brotli",
-    budget: 250 * KB,
-    open: true,
-    // Raised from 435 KB with the same (434.5 KB then).
-    ceiling: 440 * KB,
-  },
+  { name: "page Worker wasm (build)", files: [WORKER_WASM], measure: "brotli", budget: 250 * KB },
   // README's budget for the whole upload, and the Workers Free plan's hard limit (3 MB gzip).
-  {
-    name: "Worker upload (wrangler --dry-run)",
-    upload: true,
-    measure: "gzip",
-    budget: 400 * KB,
-    open: true,
-    // Raised from 600 KB with the same (608 KB then).
-    ceiling: 615 * KB,
-  },
-  { name: "Worker upload (wrangler --dry-run)", upload: true, measure: "gzip", budget: 3 * KB * KB },
+  { name: "page Worker upload (wrangler.toml)", upload: WRANGLER, measure: "gzip", budget: 400 * KB },
+  { name: "page Worker upload (wrangler.toml)", upload: WRANGLER, measure: "gzip", budget: 3 * KB * KB },
+  // Not a budget of the issue's: a ceiling a little above today's figure, so it cannot drift.
+  { name: "API Worker wasm (build-api)", files: [API_WASM], measure: "raw", budget: 1500 * KB },
+  { name: "API Worker upload (wrangler.api.toml)", upload: API_CONFIG, measure: "gzip", budget: 3 * KB * KB },
 ];
 
 /**
@@ -110,11 +104,15 @@ export const BUDGETS = [
  * its budget, `fails` the build (over the budget, or over the ceiling of an open one).
  */
 export function checkSizes() {
-  const missing = [SDK_WASM, SDK_START, WORKER_WASM].filter((f) => !existsSync(join(root, f)));
+  const missing = [SDK_WASM, SDK_START, WORKER_WASM, API_WASM].filter((f) => !existsSync(join(root, f)));
   if (missing.length) throw new Error(`not built: ${missing.join(", ")} (run \`make worker sdk\`)`);
-  const upload = BUDGETS.some((b) => b.upload) ? workerUpload() : null;
+  const uploads = new Map();
+  const upload = (config) => {
+    if (!uploads.has(config)) uploads.set(config, workerUpload({ config }));
+    return uploads.get(config);
+  };
   return BUDGETS.map((b) => {
-    const s = b.upload ? upload : sizes(b.files);
+    const s = b.upload ? upload(b.upload) : sizes(b.files);
     const over = s[b.measure] > b.budget;
     return { ...b, s, over, fails: b.open ? s[b.measure] > b.ceiling : over };
   });
