@@ -52,6 +52,16 @@ export function apiWorker(Signpost) {
       await deliver(sp, batch, this.env);
     }
 
+    /** An operation for a profile's writer from a page Worker without the writers' binding:
+     *  `null`, or why it failed (worker/src/profiles.rs). */
+    async profileOp(op) {
+      const sp = new Signpost(this.ctx, this.env);
+      return guarded(
+        () => sp.profileOp(this.env, op),
+        (e) => String(e?.message ?? e),
+      );
+    }
+
     /** Config version `n` compiled for the page Worker: `{bytes}` or `{reason, error}`
      *  (worker/src/config_compile.rs). */
     async compileSnapshot(n) {

@@ -68,8 +68,10 @@ import { rewrite } from "./rewriter.js";
  * @property {{selector: string, marks: string[], html: string | undefined}[]} slots
  * @property {string} header `x-signpost`
  * @property {string[]} cookies `Set-Cookie` values
- * @property {string | undefined} profileFlush the log for the profile's writer
- * @property {string | undefined} flush "later" or "now": `measureSend`
+ * @property {string | undefined} profileOp the operation that hands this browser's log to the
+ *   profile's writer (`toWriter`), when a flush is due
+ * @property {string | undefined} profileKey its profile
+ * @property {number | undefined} measureWaitMs rows were queued: send them (`sendRows`) after this
  * @property {string} stateScript
  */
 
@@ -114,7 +116,8 @@ async function personalize(sp, request, url, env, ctx, origin, started) {
   if (start.bypass) {
     // A visitor who opted out is followed no further, by journeys' messages either.
     if ((start.bypass === "gpc" || start.bypass === "consent") && /(^|;\s*)sp_vid=/.test(req.cookies)) {
-      ctx.waitUntil(sp.optedOut(env, req));
+      const deny = sp.optedOutOp(req);
+      if (deny) ctx.waitUntil(toWriter(sp, env, deny, false));
     }
     return bypass(origin, start.bypass);
   }
@@ -177,8 +180,8 @@ async function personalize(sp, request, url, env, ctx, origin, started) {
   out.delete("etag");
   out.delete("age"); // a copy from the origin cache has one; this page was made just now
   for (const c of decision.cookies) out.append("set-cookie", c);
-  if (decision.profileFlush != null || decision.flush != null) {
-    ctx.waitUntil(afterEnd(pageEnd).then(() => afterPage(sp, env, decision, req.now)));
+  if (decision.profileOp != null || decision.measureWaitMs != null) {
+    ctx.waitUntil(afterEnd(pageEnd).then(() => afterPage(sp, env, decision)));
   }
   return page;
 }
@@ -271,11 +274,47 @@ function afterEnd(pageEnd) {
   return Promise.race([pageEnd, late]).finally(() => clearTimeout(timer));
 }
 
-/** Off the response path: this browser's log to the profile's single writer when due (the
- *  Durable Object that writes KV; worker/src/profiles.rs), and the measurement rows' flush when asked. */
-async function afterPage(sp, env, decision, now) {
-  if (decision.profileFlush != null) await sp.profileFlush(env, decision.profileFlush, now);
-  if (decision.flush != null) await sp.measureSend(env, decision.flush === "now");
+/** Off the response path: this browser's log to the profile's single writer when due, and the
+ *  measurement rows when this page is the one to send them. */
+async function afterPage(sp, env, decision) {
+  if (decision.profileOp != null) await toWriter(sp, env, { key: decision.profileKey, op: decision.profileOp }, true);
+  if (decision.measureWaitMs != null) await sendRows(sp, env, decision.measureWaitMs);
+}
+
+/**
+ * An operation (`{key, op}`, JSON from Rust: worker/src/profiles.rs) to the profile's single
+ * writer: its Durable Object, which writes KV; without that binding the API Worker, which
+ * writes KV itself (`profileOp`). Nothing is lost when it fails: a browser's log stays in its
+ * cookie. `log`: it hands over this browser's log, so the isolate's copy of the profile goes.
+ */
+async function toWriter(sp, env, { key, op }, log) {
+  try {
+    const writers = env.SIGNPOST_PROFILES;
+    if (!writers) {
+      const error = await env.SIGNPOST_API?.profileOp(op);
+      if (error) throw new Error(error);
+      return;
+    }
+    const res = await writers.get(writers.idFromName(key)).fetch("https://profile/op", { method: "POST", body: op });
+    if (log) sp.profileSent(key);
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`profile writer: ${text}`);
+  } catch (e) {
+    console.warn(`signpost: ${log ? "profile not saved" : "opt-out not recorded"}: ${e}`);
+  }
+}
+
+/** The measurement rows queued in the isolate (Rust's `measureTake`, after `waitMs`) onto the
+ *  queue, as text: the consumer hands them to D1 as they are. */
+async function sendRows(sp, env, waitMs) {
+  if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+  for (const text of sp.measureTake()) {
+    try {
+      await env.SIGNPOST_MEASURE.send(text, { contentType: "text" });
+    } catch (e) {
+      console.warn(`signpost: measurement rows lost: ${e}`);
+    }
+  }
 }
 
 /** The request's headers as `name\nvalue\n...` (a value cannot hold a line break); the test

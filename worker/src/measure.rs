@@ -29,7 +29,7 @@ const QUEUE: &str = "SIGNPOST_MEASURE";
 /// The D1 database the rows go to.
 const DB: &str = "SIGNPOST_DB";
 /// How long rows wait in the isolate before they go in one message.
-const FLUSH_AFTER_MS: f64 = 500.0;
+pub const FLUSH_AFTER_MS: f64 = 500.0;
 /// A queue of this many rows goes at once (an isolate with many visitors).
 const MAX_QUEUED_ROWS: usize = 400;
 /// A flush this overdue was lost (its request's `waitUntil` ended early): the next row sends.
@@ -93,6 +93,25 @@ pub fn queue(env: &Env, rows: Vec<Row>) -> Option<Flush> {
     })
 }
 
+/// The rows queued so far, as the queue's messages (page.js sends them, `measureTake`).
+pub fn take_messages() -> Vec<String> {
+    let rows = PENDING.with_borrow_mut(|p| std::mem::take(&mut p.rows));
+    messages(&rows)
+}
+
+/// Rows as the queue's messages: JSON texts of at most [`ROWS_PER_MESSAGE`] rows each.
+fn messages(rows: &[Row]) -> Vec<String> {
+    rows.chunks(ROWS_PER_MESSAGE)
+        .filter_map(|chunk| match serde_json::to_string(chunk) {
+            Ok(text) => Some(text),
+            Err(e) => {
+                worker::console_warn!("signpost: {} measurement rows lost: {e}", chunk.len());
+                None
+            }
+        })
+        .collect()
+}
+
 /// Runs what [`queue`] asked for (inside `waitUntil`).
 pub async fn send(env: &Env, when: Flush) {
     if let Flush::Later = when {
@@ -109,14 +128,10 @@ pub async fn append(env: &Env, rows: &[Row]) {
         return;
     }
     let Ok(queue) = env.queue(QUEUE) else { return };
-    for chunk in rows.chunks(ROWS_PER_MESSAGE) {
+    for text in messages(rows) {
         // As text: the consumer hands it to D1 as it is, and the queue does not encode it again.
-        let sent = match serde_json::to_string(chunk) {
-            Ok(text) => queue.send(text_message(text)).await,
-            Err(e) => Err(e.into()),
-        };
-        if let Err(e) = sent {
-            worker::console_warn!("signpost: {} measurement rows lost: {e}", chunk.len());
+        if let Err(e) = queue.send(text_message(text)).await {
+            worker::console_warn!("signpost: measurement rows lost: {e}");
         }
     }
 }

@@ -418,24 +418,26 @@ fn start(req: JsValue) -> PageStart {
     out
 }
 
-/// `optedOut`: a page passed through for GPC or a denied consent cookie, from a browser that
-/// has a profile (its visitor cookie is there from before): its profile's writer is told, so
-/// no journey sends anything for the visitor, waiting actions included (`profiles::Op::Deny`).
-/// Run in `waitUntil`; a browser without a visitor cookie has nothing to tell.
-#[wasm_bindgen(js_name = optedOut, wasm_bindgen_futures = worker::wasm_bindgen_futures)]
-pub async fn opted_out_page(env: Env, req: JsValue) {
+/// `optedOutOp`: a page passed through for GPC or a denied consent cookie, from a browser that
+/// has a profile (its visitor cookie is there from before): `{key, op}`, the operation page.js
+/// sends its profile's writer in `waitUntil`, so no journey sends anything for the visitor,
+/// waiting actions included (`profiles::Op::Deny`). Nothing for a browser without a visitor
+/// cookie.
+#[wasm_bindgen(js_name = optedOutOp)]
+pub fn opted_out_op(req: JsValue) -> JsValue {
     let Ok(req) = PageRequest::read(req) else {
-        return;
+        return JsValue::UNDEFINED;
     };
     let now = req.clock() as i64;
     let visit = Visit::from_parts(req.secret, req.test_hooks, req.cookies, false, now, None);
     let Some(visitor) = visit.known_visitor() else {
-        return;
+        return JsValue::UNDEFINED;
     };
     let key = visit.session(&visitor).profile_key();
     let op = crate::profiles::Op::Deny { key, now };
-    if let Err(e) = crate::profiles::send(&env, &op).await {
-        worker::console_warn!("signpost: opt-out not recorded: {e}");
+    match serde_json::to_string(&op) {
+        Ok(text) => JsObject::new().set("key", op.key()).set("op", text).build(),
+        Err(_) => JsValue::UNDEFINED,
     }
 }
 
@@ -451,11 +453,13 @@ pub struct PageAnswer {
     pub header: String,
     /// `Set-Cookie` values.
     pub cookies: Vec<String>,
-    /// This browser's log for the profile's writer when a flush is due: pass it to
-    /// `profileFlush` in `waitUntil`.
-    pub profile_flush: Option<String>,
-    /// `"later"` or `"now"`: call `measureSend` in `waitUntil`.
-    pub flush: Option<String>,
+    /// When a flush is due: the operation (JSON) that hands this browser's log to the
+    /// profile's writer, and the profile's key; page.js sends it in `waitUntil`.
+    pub profile_op: Option<String>,
+    pub profile_key: Option<String>,
+    /// Rows were queued and this page sends them: after this many ms, page.js takes them
+    /// (`measureTake`) and puts them on the queue.
+    pub measure_wait_ms: Option<f64>,
     /// The state script, as it goes at the end of `<body>`.
     pub state_script: String,
 }
@@ -475,8 +479,9 @@ impl PageAnswer {
             .set("slots", slots)
             .set("header", self.header.as_str())
             .set("cookies", strings(&self.cookies))
-            .set("profileFlush", self.profile_flush.as_deref())
-            .set("flush", self.flush.as_deref())
+            .set("profileOp", self.profile_op.as_deref())
+            .set("profileKey", self.profile_key.as_deref())
+            .set("measureWaitMs", self.measure_wait_ms)
             .set("stateScript", self.state_script.as_str())
             .build()
     }
@@ -555,17 +560,21 @@ fn decide(env: Env, req: JsValue) -> PageAnswer {
     let rows = measure::page_rows(
         engine, &profile, &visitor, &info, &decision, &counts, visit.now,
     );
-    let flush = crate::measure::queue(&env, rows).map(|f| match f {
-        crate::measure::Flush::Later => "later".to_string(),
-        crate::measure::Flush::Now => "now".to_string(),
+    let measure_wait_ms = crate::measure::queue(&env, rows).map(|f| match f {
+        crate::measure::Flush::Later => crate::measure::FLUSH_AFTER_MS,
+        crate::measure::Flush::Now => 0.0,
     });
+    let profile_key = flush_log.as_ref().map(|f| f.key.clone());
+    let profile_op = flush_log
+        .and_then(|flush| serde_json::to_string(&crate::profiles::Op::Apply { flush, now }).ok());
     PageAnswer {
         bypass: None,
         slots: crate::html_rewriter::slots_of(&decision.plan),
         header: personalized_header(&decision),
         cookies,
-        profile_flush: flush_log.and_then(|f| serde_json::to_string(&f).ok()),
-        flush,
+        profile_op,
+        profile_key,
+        measure_wait_ms,
         state_script: state_script(&state_json),
     }
 }
@@ -580,25 +589,18 @@ fn header_pairs(joined: &str) -> Vec<(String, String)> {
     pairs
 }
 
-/// `measureSend`: what `pageDecide`'s `flush` asked for, inside `waitUntil`.
-#[wasm_bindgen(js_name = measureSend, wasm_bindgen_futures = worker::wasm_bindgen_futures)]
-pub async fn measure_send(env: Env, now: bool) {
-    let when = if now {
-        crate::measure::Flush::Now
-    } else {
-        crate::measure::Flush::Later
-    };
-    crate::measure::send(&env, when).await;
+/// `measureTake`: the rows queued in the isolate, as the queue's messages (texts), for
+/// page.js to send after `pageDecide`'s `measureWaitMs`.
+#[wasm_bindgen(js_name = measureTake)]
+pub fn measure_take() -> js_sys::Array {
+    strings(&crate::measure::take_messages())
 }
 
-/// `profileFlush`: hands a browser's log (`pageDecide`'s `profileFlush`) to the profile's
-/// writer, inside `waitUntil`. Nothing is lost when it fails: the log stays in the cookie.
-#[wasm_bindgen(js_name = profileFlush, wasm_bindgen_futures = worker::wasm_bindgen_futures)]
-pub async fn profile_flush(env: Env, flush: String, now: f64) {
-    match serde_json::from_str::<Flush>(&flush) {
-        Ok(f) => send_flush(&env, f, now as i64).await,
-        Err(e) => worker::console_error!("signpost: a flush Rust cannot read: {e}"),
-    }
+/// `profileSent`: page.js handed the profile's writer this browser's log: the isolate's copy
+/// is not one to keep (a page may have read KV while the log was on its way).
+#[wasm_bindgen(js_name = profileSent)]
+pub fn profile_sent(key: &str) {
+    profile_cache::discard(key);
 }
 
 /// Sends a browser's log to the profile's writer (see `profiles`). Without its binding the

@@ -151,3 +151,22 @@ pub async fn send(env: &Env, op: &Op) -> worker::Result<Option<Reply>> {
     }
     Ok(Some(res.json().await?))
 }
+
+/// `profileOp`, over the API Worker's RPC: an operation the page Worker could not hand the
+/// profile's writer itself, having no `SIGNPOST_PROFILES` binding (a browser's log is then
+/// written to KV here, `page::send_flush`). `None`, or why it failed.
+#[cfg(feature = "api")]
+#[wasm_bindgen::prelude::wasm_bindgen(
+    js_name = profileOp,
+    wasm_bindgen_futures = worker::wasm_bindgen_futures
+)]
+pub async fn profile_op(env: Env, op: String) -> Option<String> {
+    match serde_json::from_str::<Op>(&op) {
+        Ok(Op::Apply { flush, now }) => {
+            crate::page::send_flush(&env, flush, now).await;
+            None
+        }
+        Ok(op) => send(&env, &op).await.err().map(|e| e.to_string()),
+        Err(e) => Some(format!("an operation Rust cannot read: {e}")),
+    }
+}
