@@ -77,8 +77,7 @@ setup: .tools/rust .tools/npm .tools/chromium .tools/tzdata
 
 # The two Workers (src/lib.rs in worker/): the page Worker, in front of every page, built
 # without the `api` feature into worker/build/; the API Worker (`/__signpost/*`, the Durable
-# Objects, the queues' consumers) with it into worker/build-api/. Both are built by wrangler's
-# [build] too. worker-build's own wasm-opt is off (worker/Cargo.toml: it optimizes with the name
+# Objects, the queues' consumers) with it into worker/build-api/. worker-build's own wasm-opt is off (worker/Cargo.toml: it optimizes with the name
 # section kept, 12 KB larger); wasm-opt runs here, -O (the Worker is timed: no size flags that
 # cost speed) and --low-memory-unused, which lets it fold constant offsets into loads and stores
 # (Rust's wasm puts its stack first, 1 MiB growing down to 0, so only a stack about to overflow
@@ -89,9 +88,13 @@ WORKER_WASM_FEATURES := $(addprefix --enable-,mutable-globals sign-ext nontrappi
   bulk-memory multivalue reference-types exception-handling)
 WORKER_WASM_OPT := $(WORKER_WASM_FEATURES) -O --low-memory-unused \
   $(if $(WORKER_WASM_NAMES),--debuginfo,--strip-debug --strip-producers)
-# $(call worker_build,<out dir>,<worker-build flags>)
-worker_build = cd worker && $(CARGO_BIN)/worker-build --release --out-dir $(1) $(2) && cd .. && \
-  $(WASM_OPT_BIN) $(WORKER_WASM_OPT) worker/$(1)/index_bg.wasm -o worker/$(1)/index_bg.wasm
+# $(call worker_build,<out dir>,<worker-build flags>): built and optimized beside it, then put in
+# its place whole, so a Worker that `wrangler dev` is running never loads a half-written build.
+worker_build = rm -rf worker/.$(1).tmp && cd worker && \
+  $(CARGO_BIN)/worker-build --release --out-dir .$(1).tmp $(2) && cd .. && \
+  $(WASM_OPT_BIN) $(WORKER_WASM_OPT) worker/.$(1).tmp/index_bg.wasm -o worker/.$(1).tmp/index_bg.wasm && \
+  rm -rf worker/.$(1).old && { [ ! -d worker/$(1) ] || mv worker/$(1) worker/.$(1).old; } && \
+  mv worker/.$(1).tmp worker/$(1) && rm -rf worker/.$(1).old
 worker: .tools/rust .tools/npm
 	$(call worker_build,build,--no-default-features)
 	$(call worker_build,build-api,)
@@ -154,12 +157,12 @@ seed: .tools/npm
 dev-vars:
 	@node scripts/dev-vars.mjs .dev.vars
 
-# wrangler builds the Worker itself (wrangler.toml [build]) and rebuilds it on change. The demo's
-# shop backend (demo-site/backend.mjs: the store's pages, checkout and login) is the Worker's
+# Both Workers built first; `make worker` in another terminal rebuilds them while this runs (each
+# build is swapped in whole, and wrangler reloads the Workers). The demo's shop backend (demo-site/backend.mjs: the store's pages, checkout and login) is the Worker's
 # ORIGIN, as a real site would be, and the webhook receiver (scripts/receiver.mjs) is where the
 # demo config's journeys send; both stop when wrangler does.
 DEV_BACKEND := http://127.0.0.1:8788
-dev: setup sdk seed dev-vars
+dev: setup sdk seed dev-vars worker
 	@echo "editor: http://127.0.0.1:8787/__signpost/admin  admin token: SIGNPOST_ADMIN_TOKEN in $(CURDIR)/.dev.vars"
 	@echo "journeys' deliveries received: http://127.0.0.1:8790/"
 	node demo-site/backend.mjs --listen $(DEV_BACKEND) --worker http://127.0.0.1:8787 & backend=$$!; \
@@ -299,4 +302,4 @@ fuzz: .tools/cargo-fuzz
 	done
 
 clean:
-	rm -rf target worker/build worker/build-test worker/build-api worker/build-api-test $(SDK_OUT) demo-site/public .wrangler .tools examples/spa-preact/dist
+	rm -rf target worker/build worker/build-test worker/build-api worker/build-api-test worker/.build* $(SDK_OUT) demo-site/public .wrangler .tools examples/spa-preact/dist
