@@ -10,7 +10,7 @@
 //! made them (version before pointer). A publish that names the version its draft was based on
 //! is refused with 409 and both diffs when another version went live since.
 
-use crate::api::{authorized, error, json, unavailable};
+use crate::answers::{authorized, error, json, unavailable};
 use crate::page::{self, js_err, Visit};
 use crate::request_url::RequestUrl;
 use crate::{html_rewriter, origin, store};

@@ -3,7 +3,7 @@
 //! the editor's in `admin`) behind a bearer token. The page Worker forwards them here through
 //! its `SIGNPOST_API` service binding; it answers the origin cache's purge itself.
 
-pub(crate) use crate::answers::{authorized, body_within, empty, error, json, text, unavailable};
+use crate::answers::{authorized, body_within, empty, error, json, text, unavailable};
 use crate::page::{self, js_err, Visit};
 use crate::request_url::RequestUrl;
 use crate::store;

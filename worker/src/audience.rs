@@ -9,7 +9,7 @@
 //! and at most [`SAMPLE`] reads stay far under a Worker's 1,000 KV operations per request.
 
 use crate::admin::compile;
-use crate::api::{error, json, unavailable};
+use crate::answers::{error, json, unavailable};
 use crate::page::Visit;
 use crate::{measure, store};
 use serde::Deserialize;

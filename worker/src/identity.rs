@@ -7,9 +7,8 @@
 //! over, see `profiles`), and the signed session cookie carries the user id from then on, so
 //! every page on any device identified as that user reads and writes the user's profile.
 
-use crate::api::{
-    answer_state, cross_site, empty, error, load_for, page_post, unavailable, Browser,
-};
+use crate::answers::{empty, error, unavailable};
+use crate::api::{answer_state, cross_site, load_for, page_post, Browser};
 use crate::page::{self, js_err, Visit};
 use crate::profiles::{self, Op};
 use crate::{cookies, store};

@@ -3,7 +3,7 @@
 //! pages, devices and retries interleave. Authenticated by its own secret,
 //! `SIGNPOST_INGEST_TOKEN`, not the admin token: a shop backend gets no editor rights.
 
-use crate::api::{body_within, error, json, unavailable};
+use crate::answers::{body_within, error, json, unavailable};
 use crate::cookies;
 use crate::page::Visit;
 use crate::profiles::{self, Op};

@@ -606,6 +606,7 @@ pub fn profile_sent(key: &str) {
 /// Sends a browser's log to the profile's writer (see `profiles`). Without its binding the
 /// Worker writes KV itself, as before there was one: fine for one browser per profile, but
 /// concurrent writers (the ingest, a second device) can then lose each other's events.
+#[cfg(feature = "api")]
 pub async fn send_flush(env: &Env, flush: Flush, now: i64) {
     let op = crate::profiles::Op::Apply { flush, now };
     match crate::profiles::send(env, &op).await {
@@ -622,6 +623,7 @@ pub async fn send_flush(env: &Env, flush: Flush, now: i64) {
     }
 }
 
+#[cfg(feature = "api")]
 async fn write_without_writer(env: &Env, flush: &Flush, now: i64) -> Result<()> {
     let kv = env.kv("SIGNPOST")?;
     let err = |e: store::StoreError| worker::Error::RustError(e.to_string());
@@ -638,6 +640,7 @@ async fn write_without_writer(env: &Env, flush: &Flush, now: i64) -> Result<()> 
 /// Off the response path (`waitUntil`): the browser's log to the profile's writer when due,
 /// and the request's counts to the site's tally (queued now; sent from here when this request
 /// is the one to send them).
+#[cfg(feature = "api")]
 pub fn after_response(
     ctx: &Context,
     env: &Env,

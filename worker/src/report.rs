@@ -3,7 +3,7 @@
 //! days, both included), `by` (how funnels split: `tier`, `arm:<experiment>`,
 //! `segment:<name>`), and `format=csv` with `table=` one of [`TABLES`] for a spreadsheet.
 
-use crate::api::{authorized, error, json, text, unavailable};
+use crate::answers::{authorized, error, json, text, unavailable};
 use crate::measure::Part;
 use crate::page::{self, Visit};
 use crate::request_url::RequestUrl;
