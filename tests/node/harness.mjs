@@ -101,6 +101,16 @@ class KvNamespace {
 }
 export default function (env) { return new KvNamespace(env); }
 `;
+/** An API Worker that is down: every handler and RPC method throws. */
+const API_DOWN = `
+import { WorkerEntrypoint } from "cloudflare:workers";
+const down = () => { throw new Error("the API Worker is down (test)"); };
+export default class extends WorkerEntrypoint {
+  fetch() { down(); }
+  compileSnapshot() { down(); }
+  profileOp() { down(); }
+}`;
+
 const KV_CONTROL = `
 import { WorkerEntrypoint } from "cloudflare:workers";
 let mode = "ok";
@@ -214,7 +224,9 @@ export function signpostWorkers({ bindings = {}, assets = true, name = "signpost
  * operation or per kind (`"put=429"`, `"get=hang,put=500"`). `onLog(line)` gets the runtime's
  * console output. `doPersist` / `d1Persist` / `kvPersist`: directories for Durable Objects',
  * D1's and KV's storage;
- * `measure: false` leaves out the measurement queue and database.
+ * `measure: false` leaves out the measurement queue and database. `apiDown`: the page Worker's
+ * `SIGNPOST_API` binding reaches a Worker whose `fetch` and RPC methods all throw (a broken
+ * deploy of the API Worker); the real one still defines the Durable Objects.
  */
 export async function startWorker({
   bindings = {},
@@ -228,6 +240,7 @@ export async function startWorker({
   kvPersist,
   inspectorPort,
   measure = true,
+  apiDown = false,
 } = {}) {
   const [signpost, api] = signpostWorkers({ bindings });
   // Measurement off (a deployment without them): no rows' queue, no database.
@@ -243,6 +256,14 @@ export async function startWorker({
     api.outboundService = outbound;
   }
   const workers = [signpost, api];
+  if (apiDown) {
+    signpost.serviceBindings = { ...signpost.serviceBindings, SIGNPOST_API: "signpost-api-down" };
+    workers.push({
+      name: "signpost-api-down",
+      modules: [{ type: "ESModule", path: "down.mjs", contents: API_DOWN }],
+      compatibilityDate: "2026-04-01",
+    });
+  }
   if (kvControl) {
     signpost.wrappedBindings = { SIGNPOST: "kvwrap" };
     api.wrappedBindings = { SIGNPOST: "kvwrap" };

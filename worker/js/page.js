@@ -206,6 +206,7 @@ async function loadConfig(sp, kv, start, env) {
   // Worker compiles; the bound is a guard.
   for (let round = 0; round < 4 && step.more.length; round++) {
     const compiled = step.compile;
+    let unreachable = false;
     // One get per key: KV's bulk read answers text or JSON only, and a snapshot is bytes.
     const read =
       compiled == null
@@ -213,16 +214,18 @@ async function loadConfig(sp, kv, start, env) {
         : compileSnapshot(env, compiled);
     const got = await withinBudget(read, until - Date.now());
     if (got.error) return { bypass: got.error };
+    unreachable = got.unreachable === true;
     keys.push(...step.more);
     values.push(...got.bytes);
-    step = sp.pageConfig(start.now, keys, values, compiled);
+    step = sp.pageConfig(start.now, keys, values, compiled, unreachable);
     if (step.bypass) return step;
   }
   return step.more.length ? { bypass: "error" } : step;
 }
 
 /** Config version `n` compiled by the API Worker (the page Worker's build has no compiler), as
- *  `{bytes: [snapshot]}`; `[null]` when it was not (Rust keeps the last good config then). */
+ *  `{bytes: [snapshot]}`; `[null]` when it was not (Rust keeps the last good config then), with
+ *  `unreachable` when the API Worker could not be asked (`bypass; reason=api-unreachable`). */
 async function compileSnapshot(env, n) {
   try {
     if (!env.SIGNPOST_API) throw new Error("no SIGNPOST_API service binding");
@@ -230,7 +233,8 @@ async function compileSnapshot(env, n) {
     if (answer.bytes) return { bytes: [answer.bytes] };
     console.warn(`signpost: the API Worker did not compile config ${n}: ${answer.error}`);
   } catch (e) {
-    console.warn(`signpost: the API Worker could not compile config ${n}: ${e}`);
+    console.warn(`signpost: the API Worker could not be asked to compile config ${n}: ${e}`);
+    return { bytes: [null], unreachable: true };
   }
   return { bytes: [null] };
 }

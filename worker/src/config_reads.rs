@@ -33,6 +33,8 @@ pub struct Reads {
     /// The config version whose snapshot the API Worker compiled (under its key, replacing
     /// what KV held), for the page Worker.
     pub compiled: Option<u64>,
+    /// Asking the API Worker to compile failed: it could not be reached.
+    pub unreachable: bool,
 }
 
 impl Reads {
@@ -209,7 +211,7 @@ fn load(reads: &Reads, version: &str, signals: Rc<Signals>) -> Result<Load, Stor
             return Ok(Load::Done(live(engine, Some(config)), how));
         }
     }
-    let engine = match compile(config, catalog, n, reads.compiled)? {
+    let engine = match compile(config, catalog, n, reads)? {
         Ok(engine) => engine,
         Err(n) => return Ok(Load::Compile(n)),
     };
@@ -227,7 +229,7 @@ fn compile(
     config: &str,
     catalog: Option<&str>,
     _: Option<u64>,
-    _: Option<u64>,
+    _: &Reads,
 ) -> Result<Result<Engine, u64>, StoreError> {
     Engine::new(config, catalog)
         .map(Ok)
@@ -235,20 +237,24 @@ fn compile(
 }
 
 /// The page Worker's build has no compiler: it asks the API Worker for version `n`'s snapshot,
-/// once; a version the API Worker compiled whose snapshot still does not load is refused.
+/// once; a version the API Worker compiled whose snapshot still does not load is refused, and
+/// one it could not be asked about is not loaded either (the last good config stays).
 #[cfg(not(feature = "api"))]
 fn compile(
     _: &str,
     _: Option<&str>,
     n: Option<u64>,
-    compiled: Option<u64>,
+    reads: &Reads,
 ) -> Result<Result<Engine, u64>, StoreError> {
     let Some(n) = n else {
         return Err(StoreError::InvalidConfig(
             "config:current is not a version number".into(),
         ));
     };
-    if compiled == Some(n) {
+    if reads.compiled == Some(n) && reads.unreachable {
+        return Err(StoreError::ApiUnreachable(n));
+    }
+    if reads.compiled == Some(n) {
         return Err(StoreError::InvalidConfig(format!(
             "version {n} was not compiled by the API Worker (page.js logged why) or its \
              snapshot did not load"

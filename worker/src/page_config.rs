@@ -40,27 +40,29 @@ impl ConfigStep {
 
 /// `pageConfig`: the isolate's config from the keys read so far, every round's in order, and
 /// each one's value as KV answered it (read as `"arrayBuffer"`; `null` when absent); or the
-/// keys it still needs. `compiled`: the version the API Worker compiled (its snapshot is the
-/// value of the last key read), if it did. Plain arguments rather than one object: no
-/// deserializer to carry.
+/// keys it still needs. `compiled`: the version the API Worker was asked to compile (its
+/// snapshot is the value of the last key read, `null` when it did not), `unreachable` when the
+/// asking failed. Plain arguments rather than one object: no deserializer to carry.
 #[wasm_bindgen(js_name = pageConfig)]
 pub fn page_config(
     now: f64,
     keys: Vec<String>,
     values: Vec<JsValue>,
     compiled: Option<f64>,
+    unreachable: bool,
 ) -> JsValue {
-    step(now, keys, values, compiled.map(|n| n as u64)).to_js()
+    let mut reads = Reads::default();
+    reads.compiled = compiled.map(|n| n as u64);
+    reads.unreachable = unreachable;
+    step(now, keys, values, &mut reads).to_js()
 }
 
-fn step(now: f64, keys: Vec<String>, values: Vec<JsValue>, compiled: Option<u64>) -> ConfigStep {
-    let mut reads = Reads::default();
-    reads.compiled = compiled;
+fn step(now: f64, keys: Vec<String>, values: Vec<JsValue>, reads: &mut Reads) -> ConfigStep {
     for (key, value) in keys.into_iter().zip(values) {
         let bytes = (!value.is_null()).then(|| js_sys::Uint8Array::new(&value).to_vec());
         reads.push(key, bytes);
     }
-    match config_reads::step(&reads, now) {
+    match config_reads::step(reads, now) {
         Ok(Step::Ready(_, loaded)) => ConfigStep {
             loaded: loaded.map(|l| l.as_str().to_string()),
             owes: config_reads::owes(),

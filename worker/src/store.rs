@@ -45,6 +45,11 @@ pub enum StoreError {
     /// The live config does not compile (or is too large to try).
     #[error("invalid config: {0}")]
     InvalidConfig(String),
+    /// The page Worker could not reach the API Worker to compile a version with no snapshot
+    /// for its build (the version itself may be fine).
+    #[cfg_attr(feature = "api", allow(dead_code))]
+    #[error("config {0} has no snapshot for this build, and the API Worker, which compiles it, could not be reached")]
+    ApiUnreachable(u64),
     /// The stored profile was written by a newer build.
     #[error("stored profile is of a newer format")]
     ProfileTooNew,
@@ -61,6 +66,7 @@ impl StoreError {
             StoreError::Timeout => "kv-timeout",
             StoreError::NoConfig => "no-config",
             StoreError::InvalidConfig(_) => "invalid-config",
+            StoreError::ApiUnreachable(_) => "api-unreachable",
             StoreError::ProfileTooNew => "profile-version",
             StoreError::ProfileTooLarge(_) => "profile-size",
         }
