@@ -267,15 +267,19 @@ async function withinBudget(read, budgetMs) {
 const AFTER_PAGE_WAIT_MS = 1000;
 
 /**
- * Resolves when the rewritten page has reached its end (`pageEnd`), or after
- * AFTER_PAGE_WAIT_MS. The work after a page waits for it rather than share the isolate's one
- * thread with the page's streaming: on a fresh isolate the profile writer's first call alone
- * took tens of ms of it (bench/RESULTS.md, "Cold start").
+ * Resolves once the rewritten page has reached its end (`pageEnd`), or after
+ * AFTER_PAGE_WAIT_MS, and then one turn of the event loop later. The work after a page waits
+ * for it rather than share the isolate's one thread with the page's streaming: on a fresh
+ * isolate the profile writer's first call alone takes tens of ms of it. The extra turn: the
+ * rewriter's document end runs before its last chunk goes out, and without the turn the
+ * visitor's last byte waited for that first call (a fresh isolate's first page 36 → 27 ms;
+ * bench/RESULTS.md, "Cold start").
  */
-function afterEnd(pageEnd) {
+async function afterEnd(pageEnd) {
   let timer;
   const late = new Promise((resolve) => (timer = setTimeout(resolve, AFTER_PAGE_WAIT_MS)));
-  return Promise.race([pageEnd, late]).finally(() => clearTimeout(timer));
+  await Promise.race([pageEnd, late]).finally(() => clearTimeout(timer));
+  await new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** Off the response path: this browser's log to the profile's single writer when due, and the
