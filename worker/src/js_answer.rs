@@ -6,6 +6,7 @@
 //! page.js's typedefs (`PageStart`, `PageAnswer`, `ConfigStep`); each is built by one `to_js`
 //! beside its struct.
 
+use crate::js_names::with_name;
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::JsValue;
 
@@ -19,8 +20,11 @@ impl JsObject {
 
     /// Sets `key` (an own, enumerable property: setting one on a fresh object cannot fail).
     #[must_use]
-    pub fn set(self, key: &str, value: impl Into<JsValue>) -> JsObject {
-        let _ = Reflect::set(&self.0, &JsValue::from_str(key), &value.into());
+    pub fn set(self, key: &'static str, value: impl Into<JsValue>) -> JsObject {
+        let value = value.into();
+        with_name(key, |key| {
+            let _ = Reflect::set(&self.0, key, &value);
+        });
         self
     }
 

@@ -3,6 +3,7 @@
 //! Worker's wasm (bench/RESULTS.md, "Two Workers"). A field that is absent, `undefined` or
 //! `null` reads as its default; one of another type is an error naming it.
 
+use crate::js_names::with_name;
 use js_sys::{ArrayBuffer, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -21,8 +22,8 @@ impl JsFields {
     }
 
     /// The field's value; `None` when absent, `undefined` or `null`.
-    fn get(&self, name: &str) -> Option<JsValue> {
-        let v = Reflect::get(&self.0, &JsValue::from_str(name)).ok()?;
+    fn get(&self, name: &'static str) -> Option<JsValue> {
+        let v = with_name(name, |name| Reflect::get(&self.0, name)).ok()?;
         (!v.is_undefined() && !v.is_null()).then_some(v)
     }
 

@@ -35,6 +35,7 @@ mod identity;
 mod ingest;
 mod js_answer;
 mod js_fields;
+mod js_names;
 mod measure;
 mod origin;
 mod origin_cache;
