@@ -118,8 +118,8 @@ test("with a snapshot, pages stay personalized; a version it cannot compile keep
     assert.match(first.timing, /config;desc=snapshot/, "loaded from the snapshot, no compile asked");
     assert.equal(first.version, "1");
 
-    // Version 2 goes live in KV without a snapshot (written by the CLI, say): this isolate
-    // cannot have it compiled, so it keeps version 1 and keeps personalizing.
+    // Version 2 goes live in KV without a snapshot (written to KV by hand, say; a publish
+    // writes one): this isolate cannot have it compiled, so it keeps version 1.
     await w.kv.put("config:2", exampleConfig());
     await w.kv.put("config:current", "2");
     const later = await page(w, T0 + 31_000);
