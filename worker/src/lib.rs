@@ -108,14 +108,15 @@ async fn endpoint_answer(
         return answers::error(404, "no such endpoint");
     }
     #[cfg(feature = "api")]
-    return api::handle(endpoint, req, env, ctx)
-        .await
-        .inspect(|response| {
-            if let Some(notes) = changed::take_header() {
+    {
+        let (answer, notes) = changed::scoped(api::handle(endpoint, req, env, ctx)).await;
+        answer.inspect(|response| {
+            if let Some(notes) = notes {
                 // Answers' headers are their own (never immutable); a failure costs only the note.
                 let _ = response.headers().set(changed::HEADER, &notes);
             }
-        });
+        })
+    }
     #[cfg(not(feature = "api"))]
     {
         let _ = ctx;
