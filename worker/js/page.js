@@ -206,7 +206,6 @@ async function loadConfig(sp, kv, start, env) {
   // Worker compiles; the bound is a guard.
   for (let round = 0; round < 4 && step.more.length; round++) {
     const compiled = step.compile;
-    let unreachable = false;
     // One get per key: KV's bulk read answers text or JSON only, and a snapshot is bytes.
     const read =
       compiled == null
@@ -214,10 +213,9 @@ async function loadConfig(sp, kv, start, env) {
         : compileSnapshot(env, compiled);
     const got = await withinBudget(read, until - Date.now());
     if (got.error) return { bypass: got.error };
-    unreachable = got.unreachable === true;
     keys.push(...step.more);
     values.push(...got.bytes);
-    step = sp.pageConfig(start.now, keys, values, compiled, unreachable);
+    step = sp.pageConfig(start.now, keys, values, compiled, got.unreachable === true);
     if (step.bypass) return step;
   }
   return step.more.length ? { bypass: "error" } : step;

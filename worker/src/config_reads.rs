@@ -30,10 +30,10 @@ const CATALOG: &str = "catalog";
 #[derive(Default)]
 pub struct Reads {
     entries: Vec<(String, Option<Vec<u8>>)>,
-    /// The config version whose snapshot the API Worker compiled (under its key, replacing
-    /// what KV held), for the page Worker.
+    /// The config version the page Worker asked the API Worker to compile: its snapshot (under
+    /// its key, replacing what KV held) when it did.
     pub compiled: Option<u64>,
-    /// Asking the API Worker to compile failed: it could not be reached.
+    /// That asking failed: the API Worker could not be reached.
     pub unreachable: bool,
 }
 
@@ -251,14 +251,14 @@ fn compile(
             "config:current is not a version number".into(),
         ));
     };
-    if reads.compiled == Some(n) && reads.unreachable {
-        return Err(StoreError::ApiUnreachable(n));
-    }
     if reads.compiled == Some(n) {
-        return Err(StoreError::InvalidConfig(format!(
-            "version {n} was not compiled by the API Worker (page.js logged why) or its \
-             snapshot did not load"
-        )));
+        return Err(match reads.unreachable {
+            true => StoreError::ApiUnreachable(n),
+            false => StoreError::InvalidConfig(format!(
+                "version {n} was not compiled by the API Worker (page.js logged why) or its \
+                 snapshot did not load"
+            )),
+        });
     }
     Ok(Err(n))
 }
