@@ -11,13 +11,18 @@
 //     machine where times do not. Each Worker is warmed up first and a Signpost build counted
 //     three times: V8 tiers its wasm up over hundreds of requests, so the last count is the one
 //     to compare. Slow (about 0.3 s per request); the dumps go to bench/out/callgrind/.
+//   node bench/compare.mjs perf [page index] [seconds] name=dir ...
+//     where workerd's CPU goes: each Worker under load (8 connections) for `seconds`, sampled by
+//     `perf record` until workerd is quiet again, then the top shared objects and symbols
+//     (JIT code, JS and wasm alike, is one `[JIT]` row: perf cannot name it). The samples go to
+//     bench/out/perf/<name>.data for `perf report -i`.
 //
 // `dir` holds a copy of a build of worker/ (entry.mjs, js/, build/, admin/), e.g.
 //   mkdir -p bench/out/v/a && cp -r worker/*.mjs worker/js worker/build worker/build-api worker/admin bench/out/v/a/
 // `name=dir:nodo` drops the Durable Objects and the measurement queue and database (measurement off);
 // `name=dir:nomeasure` drops only the measurement queue (no rows queued; the objects and D1 stay).
 import { Miniflare } from "miniflare";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { root, seedConfig, signpostWorkers } from "../tests/node/harness.mjs";
@@ -33,11 +38,12 @@ import {
   workerOptions,
   wrk,
 } from "./run.mjs";
+import { workerdPids } from "./workerd.mjs";
 
 const [mode, pageIndex = "0", n = mode === "cpu" ? "8" : "20", ...specs] = process.argv.slice(2);
-if (!["cpu", "callgrind"].includes(mode) || specs.length === 0) {
+if (!["cpu", "callgrind", "perf"].includes(mode) || specs.length === 0) {
   console.error(
-    "usage: node bench/compare.mjs cpu|callgrind [page index] [rounds|requests] name=dir[:nodo|:nomeasure] ...",
+    "usage: node bench/compare.mjs cpu|callgrind|perf [page index] [rounds|requests|seconds] name=dir[:nodo|:nomeasure] ...",
   );
   process.exit(2);
 }
@@ -121,6 +127,7 @@ try {
   }
   console.log(`page: ${page.name}`);
   if (mode === "cpu") await cpu(variants, base, visitor);
+  else if (mode === "perf") await perf(variants, base, visitor);
   else await callgrind(variants, get);
 } finally {
   await mf.dispose();
@@ -200,6 +207,38 @@ async function callgrind(variants, get) {
     const all = totals.filter((t) => t.name === v.name).map((t) => (t.ir / 1e6).toFixed(2));
     console.log(
       `${v.name.padEnd(16)} ${(last[v.name] / 1e6).toFixed(2)} M instructions/req (hand-written/this ${(last["hand-written"] / last[v.name]).toFixed(2)}; windows ${all.join(", ")})`,
+    );
+  }
+}
+
+async function perf(variants, base, visitor) {
+  const dir = join(root, "bench/out/perf");
+  mkdirSync(dir, { recursive: true });
+  const [pid] = workerdPids();
+  for (const [i, v] of variants.entries()) {
+    const cookie = await visitor(i + 1);
+    const data = join(dir, `${v.name}.data`);
+    const rec = spawn("perf", ["record", "-q", "-F", "499", "-p", String(pid), "-o", data], { stdio: "inherit" });
+    await new Promise((r) => setTimeout(r, 300));
+    const load = await wrk(base(v) + page.path, cookie, { connections: CONNECTIONS, seconds: Number(n) });
+    rec.kill("SIGINT");
+    await new Promise((r) => rec.on("exit", r));
+    const report = (sort) =>
+      execFileSync(
+        "perf",
+        ["report", "-i", data, "--no-children", "--sort", sort, "--stdio", "-q", "--percent-limit", "1"],
+        {
+          encoding: "utf8",
+          maxBuffer: 1 << 26,
+        },
+      )
+        .split("\n")
+        .filter((l) => l.trim())
+        .slice(0, 25)
+        .map((l) => l.replace(/\s+/g, " ").replace(/^ /, "  "))
+        .join("\n");
+    console.log(
+      `\n${v.name}: ${load.cpu.toFixed(3)} ms CPU/req, ${load.rps.toFixed(0)} req/s\n${report("dso")}\n${report("dso,sym")}`,
     );
   }
 }
