@@ -63,14 +63,18 @@ pub const ROWS_PER_INSERT: usize = 500;
 /// the rows as a JSON array in [`Row`](super::Row)'s own form (a queue message's text as it came), each
 /// column read by its name, a field left out `NULL`. One statement per row cost more CPU than
 /// SQLite's work itself: each was built, serialized, parsed, prepared and bound on its way to
-/// D1 (bench/RESULTS.md, "Where the per-page CPU goes").
+/// D1 (bench/RESULTS.md, "Where the per-page CPU goes"). Each row's object is read out of the
+/// array once (`MATERIALIZED`): `json_each`'s `value` is made again at every mention, and
+/// twenty mentions made the insert's JSON work three times over (bench/RESULTS.md, "Once-only
+/// rows, once").
 pub fn insert() -> String {
     let values: Vec<String> = COLUMNS
         .iter()
-        .map(|c| format!("json_extract(value, '$.{c}')"))
+        .map(|c| format!("json_extract(v, '$.{c}')"))
         .collect();
     format!(
-        "INSERT INTO rows ({}) SELECT {} FROM json_each(?1)",
+        "INSERT INTO rows ({}) WITH r(v) AS MATERIALIZED (SELECT value FROM json_each(?1)) \
+         SELECT {} FROM r",
         COLUMNS.join(", "),
         values.join(", ")
     )
