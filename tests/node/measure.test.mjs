@@ -67,6 +67,14 @@ test("reloads, retried batches and a second tab count a visitor once", async () 
   assert.equal(offer(r, "hero-test").impressions, 3, "every served page is an impression");
   assert.equal(r.holdout.personalized.visitors, 1);
   assert.equal(r.holdout.personalized.conversions, 1, "purchase is the holdout's default goal");
+  // The isolate queued each once-only count once that day: a reload's rows are its view and
+  // its every-time counts (worker/src/measure_once.rs).
+  const db = await w.mf.getD1Database("SIGNPOST_DB", API);
+  const { results } = await db
+    .prepare("SELECT counter, COUNT(*) AS n FROM rows WHERE counter LIKE 'offer/hero-test/%' GROUP BY counter")
+    .all();
+  const rows = Object.fromEntries(results.map((x) => [x.counter, x.n]));
+  assert.deepEqual(rows, { "offer/hero-test/impressions": 3, "offer/hero-test/visitors": 1 });
 });
 
 test("offer clicks and offer goals count once per visitor", async () => {

@@ -319,6 +319,7 @@ async function sendRows(sp, env, waitMs) {
       await env.SIGNPOST_MEASURE.send(text, { contentType: "text" });
     } catch (e) {
       console.warn(`signpost: measurement rows lost: ${e}`);
+      sp.measureLost();
     }
   }
 }

@@ -37,6 +37,7 @@ mod js_answer;
 mod js_fields;
 mod js_names;
 mod measure;
+mod measure_once;
 mod origin;
 mod origin_cache;
 mod page;

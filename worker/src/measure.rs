@@ -69,11 +69,16 @@ pub enum Flush {
     Now,
 }
 
-/// Queues rows without waiting for anything. The call that queues the first gets
-/// [`Flush::Later`] to run in its `waitUntil`; later ones only add (`None`). Without the
-/// binding measurement is off and this does nothing.
-pub fn queue(env: &Env, rows: Vec<Row>) -> Option<Flush> {
+/// Queues rows without waiting for anything, but for once-only counts this isolate queued
+/// already ([`crate::measure_once`]). The call that queues the first gets [`Flush::Later`] to
+/// run in its `waitUntil`; later ones only add (`None`). Without the binding measurement is off
+/// and this does nothing.
+pub fn queue(env: &Env, mut rows: Vec<Row>) -> Option<Flush> {
     if rows.is_empty() || !BOUND.with(|b| *b.get_or_init(|| env.queue(QUEUE).is_ok())) {
+        return None;
+    }
+    crate::measure_once::drop_repeats(&mut rows);
+    if rows.is_empty() {
         return None;
     }
     let now = js_sys::Date::now();
@@ -132,6 +137,7 @@ pub async fn append(env: &Env, rows: &[Row]) {
         // As text: the consumer hands it to D1 as it is, and the queue does not encode it again.
         if let Err(e) = queue.send(text_message(text)).await {
             worker::console_warn!("signpost: measurement rows lost: {e}");
+            crate::measure_once::forget();
         }
     }
 }

@@ -596,6 +596,12 @@ pub fn measure_take() -> js_sys::Array {
     strings(&crate::measure::take_messages())
 }
 
+/// `measureLost`: a send of `measureTake`'s messages failed; once-only counts go again.
+#[wasm_bindgen(js_name = measureLost)]
+pub fn measure_lost() {
+    crate::measure_once::forget();
+}
+
 /// `profileSent`: page.js handed the profile's writer this browser's log: the isolate's copy
 /// is not one to keep (a page may have read KV while the log was on its way).
 #[wasm_bindgen(js_name = profileSent)]
