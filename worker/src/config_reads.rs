@@ -252,12 +252,13 @@ fn compile(
         ));
     };
     if reads.compiled == Some(n) {
-        return Err(match reads.unreachable {
-            true => StoreError::ApiUnreachable(n),
-            false => StoreError::InvalidConfig(format!(
+        return Err(if reads.unreachable {
+            StoreError::ApiUnreachable(n)
+        } else {
+            StoreError::InvalidConfig(format!(
                 "version {n} was not compiled by the API Worker (page.js logged why) or its \
                  snapshot did not load"
-            )),
+            ))
         });
     }
     Ok(Err(n))
