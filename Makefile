@@ -88,15 +88,22 @@ WORKER_WASM_FEATURES := $(addprefix --enable-,mutable-globals sign-ext nontrappi
   bulk-memory multivalue reference-types exception-handling)
 WORKER_WASM_OPT := $(WORKER_WASM_FEATURES) -O --low-memory-unused \
   $(if $(WORKER_WASM_NAMES),--debuginfo,--strip-debug --strip-producers)
-# $(call worker_build,<out dir>,<worker-build flags>): built and optimized beside it, then put in
-# its place whole, so a Worker that `wrangler dev` is running never loads a half-written build.
+# The page Worker's wasm keeps the functions that have one caller apart (`-ocimfs=0`): V8 compiles
+# a wasm function whole on its first call, so a cold isolate's first page compiled every cold
+# branch that wasm-opt had inlined into the page path (1.06 MB of baseline code, 0.85 MB without
+# it; the first response 36.0 -> 29.4 ms, the CPU per page unchanged: bench/RESULTS.md). Not the
+# API Worker: it would grow 37 KB raw, past its ceiling, and its cold start is off the page.
+PAGE_WASM_OPT := -ocimfs=0
+# $(call worker_build,<out dir>,<worker-build flags>[,<more wasm-opt flags>]): built and optimized
+# beside it, then put in its place whole, so a Worker that `wrangler dev` is running never loads
+# a half-written build.
 worker_build = rm -rf worker/.$(1).tmp && cd worker && \
   $(CARGO_BIN)/worker-build --release --out-dir .$(1).tmp $(2) && cd .. && \
-  $(WASM_OPT_BIN) $(WORKER_WASM_OPT) worker/.$(1).tmp/index_bg.wasm -o worker/.$(1).tmp/index_bg.wasm && \
+  $(WASM_OPT_BIN) $(WORKER_WASM_OPT) $(3) worker/.$(1).tmp/index_bg.wasm -o worker/.$(1).tmp/index_bg.wasm && \
   rm -rf worker/.$(1).old && { [ ! -d worker/$(1) ] || mv worker/$(1) worker/.$(1).old; } && \
   mv worker/.$(1).tmp worker/$(1) && rm -rf worker/.$(1).old
 worker: .tools/rust .tools/npm
-	$(call worker_build,build,--no-default-features)
+	$(call worker_build,build,--no-default-features,$(PAGE_WASM_OPT))
 	$(call worker_build,build-api,)
 
 # The Workers' test builds: feature `test-hooks` (the test clock, chosen visitor ids, a panic on
@@ -104,7 +111,7 @@ worker: .tools/rust .tools/npm
 # loaded only by tests through worker/test-entry.mjs and worker/api-test-entry.mjs. The
 # production builds above never have them.
 worker-test: .tools/rust .tools/npm
-	$(call worker_build,build-test,--no-default-features --features test-hooks)
+	$(call worker_build,build-test,--no-default-features --features test-hooks,$(PAGE_WASM_OPT))
 	$(call worker_build,build-api-test,--features test-hooks)
 
 # wasm-opt for the browser's wasm (the SDK's and the editor's), measured in bytes: similar

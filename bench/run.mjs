@@ -14,7 +14,7 @@
 // The table goes to stdout and bench/out/results.md (+ results.json).
 //
 // BENCH_QUICK=1 makes every run shorter (a smoke test of the script, not figures to quote);
-// BENCH_ONLY picks parts (see below).
+// BENCH_ONLY picks parts (see below); COLD_RUNS sets part 2's fresh workerds per Worker (5).
 import { Miniflare } from "miniflare";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -40,7 +40,8 @@ const ROUNDS = QUICK ? 1 : 3;
 const LOAD_SECONDS = QUICK ? 1 : 4;
 const IDLE_SECONDS = QUICK ? 1 : 3;
 export const CONNECTIONS = 8;
-const COLD_RUNS = QUICK ? 1 : 3;
+// Part 2's runs: a fresh workerd's first response varies by a third from run to run.
+const COLD_RUNS = Number(process.env.COLD_RUNS ?? (QUICK ? 1 : 5));
 const TARGET = process.env.CARGO_TARGET_DIR || join(root, "target");
 const BENCH_WASM = join(TARGET, "wasm32-unknown-unknown/release/signpost_bench_wasm.wasm");
 const OUT = join(root, "bench/out");
